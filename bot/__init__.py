@@ -1,0 +1,1 @@
+"""psbot core: settings, database, domain logic, scheduler, app factory and CLI."""

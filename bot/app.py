@@ -1,0 +1,57 @@
+"""The one app factory used by `psbot run`, `psbot shell` and the tests."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+import commands
+from bot.context import AppContext
+from bot.verification import StrictRequestVerification
+
+logger = logging.getLogger(__name__)
+
+
+def create_web_client(token: str, base_url: str) -> WebClient:
+    """A Web API client that honours SLACK_API_URL and retries 429s, 5xx and lost connections."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(ctx: AppContext, *, verify_token: bool = False) -> App:
+    """Build the Bolt app with every psbot listener registered.
+
+    `verify_token` calls auth.test at start-up so a bad token fails fast (`psbot run`).
+    """
+    settings = ctx.settings
+    client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        token_verification_enabled=verify_token,
+        request_verification_enabled=False,
+        before_authorize=StrictRequestVerification(settings.slack_signing_secret),
+        logger=logging.getLogger("psbot.bolt"),
+    )
+
+    @app.middleware
+    def attach_psbot_context(context: BoltContext, next) -> None:
+        context["psbot"] = ctx
+        next()
+
+    commands.register(app)
+    return app

@@ -1,0 +1,10 @@
+"""Errors that carry a message meant for the user (never a traceback)."""
+
+
+class UserError(Exception):
+    """Bad input: the message says what is wrong and how to fix it."""
+
+    def __init__(self, message: str, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage

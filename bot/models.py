@@ -1,0 +1,121 @@
+"""SQLAlchemy 2.0 typed models. Every schema change here needs a migration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+PROJECT_TYPES = ("T&M", "FF", "Consulting Block", "Dedicated Engineer")
+PROJECT_STATUSES = ("active", "closing", "completed")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware timestamps on every backend (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a timezone-aware column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Person(Base):
+    """Someone on the PS team, matched by email (Kantata) and Slack user id."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    slack_user_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    tz: Mapped[str | None] = mapped_column(sa.String(64))
+    weekly_capacity_hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("weekly_capacity_hours >= 0", name="capacity"),)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email or self.slack_user_id or f"person {self.id}"
+
+
+class Project(Base):
+    """A PS engagement, keyed by its SOW number."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sow: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    customer: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(32))
+    pm_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    start_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    end_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    kickoff_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    top_customer: Mapped[bool] = mapped_column(default=False)
+    raid_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    epic_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    pm: Mapped[Person | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("type", PROJECT_TYPES), name="type"),
+        sa.CheckConstraint(_in("status", PROJECT_STATUSES), name="status"),
+    )
+
+    @property
+    def title(self) -> str:
+        return f"{self.customer} — {self.name} ({self.sow})"
+
+
+class AuditEntry(Base):
+    """Who did what, when: every write a user or the CLI makes is recorded here."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

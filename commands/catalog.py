@@ -1,0 +1,38 @@
+"""Every `/ps` subcommand with its usage line and one-line summary (SPEC §6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("help", "/ps help", "what psbot does and every command"),
+    Subcommand("notes", "/ps notes [PROJECT]", "write or edit this week's R-Y-G note"),
+    Subcommand(
+        "report", "/ps report [--week 2026-W48] [--all]", "the compiled Top Customer report"
+    ),
+    Subcommand(
+        "bookings",
+        "/ps bookings [PROJECT | @person]",
+        "soft vs hard bookings, and what needs fixing",
+    ),
+    Subcommand("forecast", "/ps forecast [--quarter 2026-Q4]", "hard forecast and upside by month"),
+    Subcommand("win", "/ps win [PROJECT] [text]", "record a ProjectWin and shout it out"),
+    Subcommand("thanks", "/ps thanks @user [@user ...] [PROJECT] text", "thank teammates"),
+    Subcommand(
+        "wins",
+        "/ps wins [PROJECT | @person] [--since YYYY-MM-DD] [--format md|csv]",
+        "wins and thanks for a retrospective",
+    ),
+    Subcommand("closure", "/ps closure [PROJECT]", "the Deploy & Close checklist"),
+    Subcommand("projects", "/ps projects [--mine]", "projects with type, status and flags"),
+)
+
+BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

@@ -1,0 +1,71 @@
+"""The `/ps` slash command: ack at once, parse, run the subcommand, answer ephemerally."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.context import AppContext
+from bot.errors import UserError
+from commands.arguments import tokenize
+from commands.catalog import BY_NAME, SUBCOMMANDS
+from commands.request import PsRequest, Reply
+from commands.routes import ROUTES
+from messages.help_builder import build_usage_error
+
+logger = logging.getLogger(__name__)
+
+GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
+INTERNAL_ERROR = (
+    ":boom: Something went wrong on psbot's side; nothing you typed was lost. "
+    "Please try again in a minute, or tell a PMO admin if it keeps happening."
+)
+
+
+def handle_ps(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: dict
+) -> None:
+    """Ack first (Slack's 3-second window), then do the work and respond."""
+    ack()
+    reply = answer(context["psbot"], command, client)
+    if reply is not None:
+        respond(**reply.as_kwargs())
+
+
+def answer(ctx: AppContext, command: dict[str, Any], client: WebClient) -> Reply | None:
+    """Turn one `/ps ...` invocation into a reply (None: it opened a modal); never raises."""
+    tokens = tokenize(command.get("text", ""))
+    name = tokens[0].lower() if tokens else "help"
+    subcommand = BY_NAME.get(name)
+    if subcommand is None:
+        return _unknown_subcommand(name)
+    handler = ROUTES.get(name)
+    if handler is None:
+        return Reply(f":construction: `{subcommand.usage}` is coming soon.")
+    request = PsRequest(
+        ctx=ctx,
+        subcommand=subcommand,
+        args=tokens[1:],
+        user_id=command.get("user_id", ""),
+        channel_id=command.get("channel_id", ""),
+        trigger_id=command.get("trigger_id", ""),
+        client=client,
+        available=frozenset(ROUTES),
+    )
+    try:
+        return handler(request)
+    except UserError as error:
+        return Reply(*build_usage_error(error.message, error.usage or subcommand.usage))
+    except Exception:
+        logger.exception("/ps %s failed for %s", name, request.user_id)
+        return Reply(INTERNAL_ERROR)
+
+
+def _unknown_subcommand(name: str) -> Reply:
+    close = difflib.get_close_matches(name, list(BY_NAME), n=1, cutoff=0.5)
+    hint = f" Did you mean `/ps {close[0]}`?" if close else ""
+    return Reply(*build_usage_error(f"Unknown command '{name}'.{hint}", GENERAL_USAGE))

@@ -1,0 +1,34 @@
+"""The one escaping function for user text posted to Slack, and a marker for safe mrkdwn."""
+
+from __future__ import annotations
+
+
+class Mrkdwn(str):
+    """Text the bot built itself (mentions, links, formatting): posted as is."""
+
+    __slots__ = ()
+
+
+def escape_mrkdwn(text: object) -> Mrkdwn:
+    """Escape `&`, `<` and `>` as Slack requires, so user text can never ping or link.
+
+    `<!channel>`, `<@U123>` and `<https://x|label>` typed by a user come out literally.
+    Text already marked `Mrkdwn` is returned unchanged.
+    """
+    if isinstance(text, Mrkdwn):
+        return text
+    value = str(text)
+    return Mrkdwn(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def mention(slack_user_id: str) -> Mrkdwn:
+    """A real user mention, from an id the bot knows (never from free text)."""
+    if not slack_user_id.isalnum():
+        raise ValueError(f"not a Slack user id: {slack_user_id!r}")
+    return Mrkdwn(f"<@{slack_user_id}>")
+
+
+def link(url: str, label: object) -> Mrkdwn:
+    """A mrkdwn link; the label is escaped and the URL may not break out of the link."""
+    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return Mrkdwn(f"<{safe_url}|{escape_mrkdwn(label)}>")

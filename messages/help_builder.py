@@ -1,0 +1,59 @@
+"""`/ps help` and the usage error reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from messages.escape import escape_mrkdwn
+from messages.templating import render
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    usage: str
+    summary: str
+    available: bool
+
+
+def build_help(
+    lines: Sequence[HelpLine], pmo_channel: str, internal_channel: str
+) -> tuple[str, list[Block]]:
+    """The help message: what psbot does, then one line per subcommand."""
+    text = render("help.md.j2", lines=lines)
+    blocks: list[Block] = [
+        HeaderBlock(text="psbot — the PMO week in Slack"),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=render(
+                    "help_intro.md.j2", pmo_channel=pmo_channel, internal_channel=internal_channel
+                )
+            )
+        ),
+        DividerBlock(),
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="PROJECT is a SOW number (SOW-1234) or a unique start of the "
+                    "customer or project name. Pick people from Slack's @ autocomplete."
+                )
+            ]
+        ),
+    ]
+    return "psbot help: " + ", ".join(line.usage.split()[1] for line in lines), blocks
+
+
+def build_usage_error(problem: str, usage: str) -> tuple[str, list[Block]]:
+    """A short ephemeral error: what is wrong, then the usage line."""
+    text = f":warning: {escape_mrkdwn(problem)}\nUsage: `{escape_mrkdwn(usage)}`"
+    return text, [SectionBlock(text=MarkdownTextObject(text=text))]

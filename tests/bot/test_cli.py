@@ -1,0 +1,180 @@
+"""`psbot` exit codes and one-line messages, in process and through the real script."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from bot.cli import main
+from tests.signing import SIGNING_SECRET, signed_headers
+
+CLEAN_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.startswith(("SLACK_", "PSBOT_", "DATABASE_URL", "PORT"))
+}
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """An empty environment in an empty folder (so no stray .env is read)."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "PSBOT_")) or name in ("DATABASE_URL", "PORT"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_migrate_creates_and_reports_the_schema(env, tmp_path, capsys):
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    assert main(["migrate"]) == 0
+    assert "database at 0" in capsys.readouterr().out
+    assert main(["migrate"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+
+
+def test_default_database_is_psbot_db_in_the_working_folder(env, tmp_path):
+    assert main(["migrate"]) == 0
+    assert (tmp_path / "psbot.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("variables", "code", "expected"),
+    [
+        ({"DATABASE_URL": "nonsense"}, 2, "DATABASE_URL is not a database URL"),
+        ({"PSBOT_TIMEZONE": "Nowhere/Land"}, 2, "PSBOT_TIMEZONE"),
+        (
+            {"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
+            2,
+            "cannot reach the database",
+        ),
+    ],
+)
+def test_migrate_errors_are_one_line(env, capsys, variables, code, expected):
+    for name, value in variables.items():
+        env.setenv(name, value)
+    assert main(["migrate"]) == code
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_run_without_tokens_exits_2_naming_the_variable(env, capsys, variables, expected):
+    for name, value in variables.items():
+        env.setenv(name, value)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "README" in err
+    assert err.count("\n") == 1
+
+
+def test_run_with_a_token_slack_rejects_exits_2(env, capsys, fake_slack, tmp_path):
+    fake_slack.answer("auth.test", lambda params: {"ok": False, "error": "invalid_auth"})
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+    env.setenv("SLACK_SIGNING_SECRET", "s")
+    env.setenv("SLACK_API_URL", fake_slack.api_url)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "Slack rejected SLACK_BOT_TOKEN" in err and "invalid_auth" in err
+
+
+def test_run_refuses_an_old_schema_with_no_migrate(env, capsys, fake_slack, tmp_path):
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    env.setenv("SLACK_SIGNING_SECRET", "s")
+    env.setenv("SLACK_API_URL", fake_slack.api_url)
+    assert main(["run", "--no-migrate"]) == 2
+    assert "run `psbot migrate` first" in capsys.readouterr().err
+
+
+def test_unknown_verb_is_a_usage_error(env, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dance"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_path, fake_slack):
+    port = _free_port()
+    process_env = {
+        **CLEAN_ENV,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "PORT": str(port),
+        "PSBOT_SCHEDULER": "off",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=process_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, body = _get(base + "/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "psbot run did not start"
+                assert process.poll() is None, process.stdout.read()
+                time.sleep(0.1)
+        assert (status, b'"database": true' in body) == (200, True)
+        assert _get(base + "/nowhere")[0] == 404
+
+        body = (
+            "command=%2Fps&text=help&user_id=U0PM&channel_id=C0PMO&team_id=T0TEAM"
+            f"&response_url={fake_slack.response_url('http')}&trigger_id=t.1"
+        )
+        request = urllib.request.Request(
+            base + "/slack/events", data=body.encode(), headers=signed_headers(body)
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+        assert "psbot help" in fake_slack.wait_for("/response/http")[0].params["text"]
+
+        forged = urllib.request.Request(
+            base + "/slack/events",
+            data=body.encode(),
+            headers={**signed_headers(body), "x-slack-request-timestamp": "abc"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=5)
+        assert refused.value.code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, output
+    assert "shutting down" in output
+    assert "Traceback" not in output

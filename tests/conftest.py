@@ -1,0 +1,135 @@
+"""Shared fixtures: fake Slack Web API, signed requests, a settable clock, databases.
+
+Every test that uses `engine` runs on SQLite, and on PostgreSQL too when
+PSBOT_TEST_DATABASE_URL is set (CI sets it). The PostgreSQL database is wiped at the
+start of the run, so point it at a database that holds nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot import migrate
+from bot.app import create_app
+from bot.context import AppContext
+from bot.db import make_engine, make_session_factory
+from bot.models import Base
+from bot.settings import Settings, load_settings
+from tests.fake_slack import FakeSlack, start_fake_slack
+from tests.signing import SIGNING_SECRET, SlackDriver
+
+POSTGRES_URL = os.environ.get("PSBOT_TEST_DATABASE_URL", "")
+DATABASES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+ADMIN_ID = "U0ADMIN"
+
+
+@dataclass
+class Clock:
+    """A clock tests can set; the app reads time only through it."""
+
+    current: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def set(self, value: dt.datetime) -> None:
+        assert value.tzinfo is not None, "use aware datetimes"
+        self.current = value
+
+
+@pytest.fixture(scope="session")
+def fake_slack_server() -> Iterator[FakeSlack]:
+    fake, server = start_fake_slack()
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
+    fake_slack_server.reset()
+    fake_slack_server.answers.clear()
+    fake_slack_server.users.clear()
+    yield fake_slack_server
+
+
+@pytest.fixture(scope="session")
+def _postgres_ready() -> Iterator[None]:
+    if not POSTGRES_URL:
+        yield
+        return
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path, _postgres_ready) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'psbot.db'}"
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    yield engine
+    if engine.dialect.name == "postgresql":
+        _wipe_postgres(engine)
+    engine.dispose()
+
+
+def _wipe_postgres(engine: Engine) -> None:
+    # Tests may leave the schema anywhere; make sure it is back at head and empty.
+    migrate.upgrade(engine)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # Tuesday of ISO week 2026-W48, 10:00 in New York.
+    return Clock(dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
+    return load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": database_url,
+            "PSBOT_ADMINS": ADMIN_ID,
+            "PSBOT_PMO_CHANNEL": "C0PMO",
+            "PSBOT_INTERNAL_CHANNEL": "C0INTERNAL",
+        },
+        dotenv_path=None,
+    )
+
+
+@pytest.fixture
+def ctx(settings: Settings, engine: Engine, clock: Clock) -> AppContext:
+    return AppContext(settings=settings, session_factory=make_session_factory(engine), clock=clock)
+
+
+@pytest.fixture
+def app(ctx: AppContext):
+    return create_app(ctx)
+
+
+@pytest.fixture
+def slack(app, fake_slack: FakeSlack) -> SlackDriver:
+    return SlackDriver(app, fake_slack)

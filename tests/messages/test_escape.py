@@ -1,0 +1,63 @@
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
+from messages.templating import render
+
+BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
+
+
+@given(st.text())
+def test_escaped_text_can_never_ping_or_link(text):
+    escaped = escape_mrkdwn(text)
+    assert "<" not in escaped
+    assert ">" not in escaped
+    assert not BARE_AMPERSAND.search(escaped)
+
+
+@given(st.text())
+def test_escaping_is_reversible(text):
+    escaped = escape_mrkdwn(text)
+    assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<!channel>", "&lt;!channel&gt;"),
+        ("<@U123>", "&lt;@U123&gt;"),
+        ("<https://evil|click>", "&lt;https://evil|click&gt;"),
+        ("R&D", "R&amp;D"),
+        ("&lt;", "&amp;lt;"),
+        ("*bold*", "*bold*"),
+    ],
+)
+def test_known_attacks_come_out_literally(raw, expected):
+    assert escape_mrkdwn(raw) == expected
+
+
+def test_bot_built_mrkdwn_is_not_escaped_twice():
+    assert escape_mrkdwn(mention("U123")) == "<@U123>"
+
+
+def test_mention_refuses_anything_but_an_id():
+    with pytest.raises(ValueError):
+        mention("U1> <!channel")
+
+
+@given(st.text(), st.text())
+def test_link_label_and_url_cannot_break_out(url, label):
+    rendered = link(url, label)
+    assert rendered.startswith("<") and rendered.endswith(">")
+    assert rendered.count("<") == 1 and rendered.count(">") == 1
+    assert rendered.count("|") == 1 + escape_mrkdwn(label).count("|")
+
+
+def test_templates_escape_every_value_by_default():
+    lines = [type("L", (), {"usage": "<!here>", "summary": "a & b", "available": True})()]
+    text = render("help.md.j2", lines=lines)
+    assert isinstance(text, Mrkdwn)
+    assert "&lt;!here&gt;" in text and "a &amp; b" in text

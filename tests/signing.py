@@ -1,0 +1,80 @@
+"""Signed Slack requests sent through the real Bolt app, as Slack would send them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from tests.fake_slack import TEAM_ID, FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+def signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(body: str, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": stamp,
+        "x-slack-signature": signature(body, stamp),
+    }
+
+
+class SlackDriver:
+    """Sends signed slash commands and interactive payloads into the app."""
+
+    def __init__(self, app: App, fake: FakeSlack) -> None:
+        self.app = app
+        self.fake = fake
+        self._ids = itertools.count(1)
+
+    def dispatch(self, body: str, headers: dict[str, str] | None = None) -> BoltResponse:
+        return self.app.dispatch(BoltRequest(body=body, headers=headers or signed_headers(body)))
+
+    def command_body(self, text: str, user_id: str, channel_id: str) -> tuple[str, str]:
+        n = next(self._ids)
+        response_name = f"cmd{n}"
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": TEAM_ID,
+                "team_domain": "ps",
+                "channel_id": channel_id,
+                "channel_name": "ps_pmo",
+                "user_id": user_id,
+                "user_name": user_id.lower(),
+                "command": "/ps",
+                "text": text,
+                "api_app_id": "A0APP",
+                "response_url": self.fake.response_url(response_name),
+                "trigger_id": f"trigger.{n}",
+            }
+        )
+        return body, response_name
+
+    def command(self, text: str, user_id: str = "U0PM", channel_id: str = "C0PMO") -> BoltResponse:
+        body, _ = self.command_body(text, user_id, channel_id)
+        return self.dispatch(body)
+
+    def ask(self, text: str, user_id: str = "U0PM", channel_id: str = "C0PMO") -> dict[str, Any]:
+        """Send `/ps text` and return what the app posted to its response_url."""
+        body, name = self.command_body(text, user_id, channel_id)
+        response = self.dispatch(body)
+        assert response.status == 200, response.body
+        return self.fake.wait_for(f"/response/{name}")[-1].params
+
+    def interactive(self, payload: dict[str, Any]) -> BoltResponse:
+        payload = {"team": {"id": TEAM_ID}, "api_app_id": "A0APP", **payload}
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.dispatch(body)
