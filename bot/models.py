@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 PROJECT_TYPES = ("T&M", "FF", "Consulting Block", "Dedicated Engineer")
 PROJECT_STATUSES = ("active", "closing", "completed")
+ROLES = ("PM", "PSE", "TA")
+BOOKING_KINDS = ("soft", "hard")
 
 
 def utcnow() -> dt.datetime:
@@ -85,7 +87,9 @@ class Project(Base):
     customer: Mapped[str] = mapped_column(sa.String(200))
     name: Mapped[str] = mapped_column(sa.String(200))
     type: Mapped[str] = mapped_column(sa.String(32))
-    pm_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"))
+    pm_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     start_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     end_date: Mapped[dt.date | None] = mapped_column(sa.Date)
@@ -106,6 +110,67 @@ class Project(Base):
     @property
     def title(self) -> str:
         return f"{self.customer} — {self.name} ({self.sow})"
+
+
+class Booking(Base):
+    """Hours one person is allocated to a project in one week (Kantata's allocation)."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(8))
+    week_start: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    bill_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
+
+    project: Mapped[Project] = relationship()
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "project_id", "person_id", "role", "week_start", "kind", name="uq_bookings_slot"
+        ),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+        sa.CheckConstraint("bill_rate IS NULL OR bill_rate >= 0", name="bill_rate"),
+        sa.CheckConstraint(_in("role", ROLES), name="role"),
+        sa.CheckConstraint(_in("kind", BOOKING_KINDS), name="kind"),
+    )
+
+    @validates("week_start")
+    def _monday(self, _key: str, value: dt.date) -> dt.date:
+        if value.weekday() != 0:
+            raise ValueError(f"week_start {value} is not a Monday")
+        return value
+
+
+class Milestone(Base):
+    """A Fixed Fee billing milestone and its sign-off dates."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    signoff_sent: Mapped[dt.date | None] = mapped_column(sa.Date)
+    signoff_received: Mapped[dt.date | None] = mapped_column(sa.Date)
+    passive_days: Mapped[int | None] = mapped_column()
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "name", name="uq_milestones_project_name"),
+        sa.CheckConstraint("passive_days IS NULL OR passive_days > 0", name="passive_days"),
+    )
 
 
 class AuditEntry(Base):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from commands.bookings import show_bookings
+from commands.forecast import show_forecast
 from commands.help import show_help
+from commands.projects import show_projects
 from commands.request import Handler
 
 ROUTES: dict[str, Handler] = {
     "help": show_help,
+    "bookings": show_bookings,
+    "forecast": show_forecast,
+    "projects": show_projects,
 }

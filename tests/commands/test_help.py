@@ -21,10 +21,8 @@ def test_help_marks_unbuilt_commands_coming_soon(slack):
         b["text"]["text"] for b in slack.ask("help")["blocks"] if b["type"] == "section"
     )
     assert "`/ps help` — what psbot does and every command\n" in text
-    assert (
-        "`/ps forecast [--quarter 2026-Q4]` — hard forecast and upside by month _(coming soon)_"
-        in text
-    )
+    assert "`/ps closure [PROJECT]` — the Deploy &amp; Close checklist _(coming soon)_" in text
+    assert "`/ps forecast [--quarter 2026-Q4]` — hard forecast and upside by month\n" in text
 
 
 def test_unknown_subcommand_suggests_closest_and_shows_usage(slack):

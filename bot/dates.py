@@ -1,0 +1,93 @@
+"""Calendar arithmetic the PMO lives by: weeks, months, quarters, working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from fractions import Fraction
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+
+WORKING_DAYS_PER_WEEK = 5
+
+
+class Month(NamedTuple):
+    year: int
+    month: int
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.plus(1).first_day - dt.timedelta(days=1)
+
+    def plus(self, months: int) -> Month:
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def label(self) -> str:
+        return self.first_day.strftime("%b %Y")
+
+
+def local_today(now: dt.datetime, tz: ZoneInfo) -> dt.date:
+    """The calendar date at `now` in the reporting time zone."""
+    return now.astimezone(tz).date()
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_key(day: dt.date) -> str:
+    """ISO week key, e.g. `2026-W48`."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def split_week_by_month(week_start: dt.date) -> list[tuple[Month, Fraction]]:
+    """Share of a Monday-to-Friday week falling in each month, by working days.
+
+    The week of Monday 30 November 2026 gives 1/5 to November and 4/5 to December.
+    """
+    shares: dict[Month, int] = {}
+    for offset in range(WORKING_DAYS_PER_WEEK):
+        month = Month.of(week_start + dt.timedelta(days=offset))
+        shares[month] = shares.get(month, 0) + 1
+    return [(month, Fraction(days, WORKING_DAYS_PER_WEEK)) for month, days in shares.items()]
+
+
+_QUARTER = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)
+
+
+class Quarter(NamedTuple):
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        match = _QUARTER.fullmatch(text.strip())
+        if not match:
+            raise UserError(f"'{text}' is not a quarter; write it like 2026-Q4.")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def months(self) -> list[Month]:
+        first = Month(self.year, (self.number - 1) * 3 + 1)
+        return [first.plus(i) for i in range(3)]
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.number}"

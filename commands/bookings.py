@@ -1,0 +1,79 @@
+"""`/ps bookings [PROJECT | @person]`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import bookings_rules as rules
+from bot.bookings_rules import check_portfolio, check_project, staff_amounts
+from bot.dates import Month, local_today, monday_of
+from bot.errors import UserError
+from bot.lookup import find_project, person_by_slack_id
+from bot.portfolio_loading import load_portfolio
+from commands.arguments import is_unresolved_mention, unresolved_mention_error, user_id_of
+from commands.request import PsRequest, Reply
+from messages.bookings_builder import (
+    StaffRow,
+    build_bookings_explainer,
+    build_person_bookings,
+    build_project_bookings,
+)
+from messages.escape import mention
+
+PERSON_WEEKS = 8
+PROJECT_MONTHS = 3
+
+
+def show_bookings(request: PsRequest) -> Reply:
+    usage = request.subcommand.usage
+    today = local_today(request.ctx.now(), request.ctx.settings.timezone)
+    argument = " ".join(request.args)
+    with request.ctx.session_factory() as session:
+        if not argument:
+            return _explainer(request, session, today)
+        if is_unresolved_mention(argument):
+            raise unresolved_mention_error(argument, usage)
+        user_id = user_id_of(request.args[0])
+        if user_id:
+            if len(request.args) > 1:
+                raise UserError("Give one person or one project.", usage)
+            return _person(session, user_id, today)
+        return _project(session, find_project(session, argument), today)
+
+
+def _explainer(request: PsRequest, session, today) -> Reply:
+    caller = person_by_slack_id(session, request.user_id)
+    findings = []
+    if caller is not None:
+        portfolio = load_portfolio(session, today)
+        own = {p.id for p in portfolio.projects if p.pm_id == caller.id}
+        findings = [
+            f for f in check_portfolio(portfolio) if f.project_id in own or f.person_id == caller.id
+        ]
+    return Reply(*build_bookings_explainer(findings, knows_caller=caller is not None))
+
+
+def _project(session, project, today) -> Reply:
+    months = [Month.of(today).plus(n) for n in range(PROJECT_MONTHS)]
+    portfolio = load_portfolio(session, today, project_ids=[project.id])
+    shown = [b for b in portfolio.bookings if b.week_start >= monday_of(months[0].first_day)]
+    staff = [
+        StaffRow(portfolio.people[key.person_id], key.role, by_month)
+        for key, by_month in staff_amounts(shown).items()
+    ]
+    totals = {m: portfolio.amounts(project.id, m) for m in months}
+    findings = check_project(portfolio, project) if project.status == "active" else []
+    return Reply(*build_project_bookings(project, months, staff, totals, findings))
+
+
+def _person(session, user_id: str, today) -> Reply:
+    person = person_by_slack_id(session, user_id)
+    if person is None:
+        return Reply(
+            f"I have no bookings for {mention(user_id)}: Kantata's export doesn't list them."
+        )
+    first_week = monday_of(today)
+    window = (first_week, first_week + dt.timedelta(weeks=PERSON_WEEKS))
+    portfolio = load_portfolio(session, today, window=window, person_id=person.id)
+    loads = rules.person_weeks(portfolio, person, first_week, PERSON_WEEKS)
+    return Reply(*build_person_bookings(person, loads))

@@ -1,0 +1,65 @@
+"""`/ps forecast`: the quarter by month, per PM, and the rule breaks by money at stake."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+
+from bot import bookings_rules as rules
+from bot.bookings_rules import Finding
+from bot.dates import Quarter
+from bot.forecast import ForecastSummary
+from messages.bookings_builder import finding_lines
+from messages.escape import escape_mrkdwn, mention
+from messages.format import context, hours, money, sections
+
+MAX_PMS_SHOWN = 25
+
+
+def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequence[Finding]):
+    month_lines = [
+        f"*{month.label}*: {money(a.forecast)} forecast ({hours(a.hard_hours)} hard) · "
+        f"{money(a.upside)} upside ({hours(a.soft_hours)} soft)"
+        for month, a in summary.by_month.items()
+    ]
+    total = summary.total
+    month_lines.append(
+        f"*{quarter.label} total*: {money(total.forecast)} forecast · {money(total.upside)} upside"
+    )
+    pm_lines = [
+        f"{_pm(pm)}: {money(a.forecast)} forecast · {money(a.upside)} upside"
+        for pm, a in summary.by_pm[:MAX_PMS_SHOWN]
+    ]
+    if len(summary.by_pm) > MAX_PMS_SHOWN:
+        pm_lines.append(f"…and {len(summary.by_pm) - MAX_PMS_SHOWN} more PMs.")
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Forecast {quarter.label}"),
+        *sections(month_lines),
+        context(
+            f"Forecast = hard hours × bill rate (assumed {rules.HARD_ACCURACY} accurate). "
+            f"Upside = soft hours × bill rate (assumed {rules.SOFT_ACCURACY} accurate). "
+            "Targets: ±5% for T&M and Fixed Fee, ±10% for Consulting Blocks and "
+            "Dedicated Engineer."
+        ),
+        DividerBlock(),
+        *sections(["*By PM*", *(pm_lines or ["No bookings in this quarter."])]),
+        DividerBlock(),
+    ]
+    if findings:
+        blocks.extend(
+            sections(["*Rule breaks, most money at stake first*", *finding_lines(findings)])
+        )
+    else:
+        blocks.extend(sections([":white_check_mark: No bookings rule is broken."]))
+    text = (
+        f"Forecast {quarter.label}: {money(total.forecast)} forecast, "
+        f"{money(total.upside)} upside, {len(findings)} rule breaks"
+    )
+    return text, blocks
+
+
+def _pm(pm) -> str:
+    if pm is None:
+        return "_No PM_"
+    return mention(pm.slack_user_id) if pm.slack_user_id else f"*{escape_mrkdwn(pm.label)}*"

@@ -1,0 +1,44 @@
+"""Small formatting helpers shared by the builders: money, hours, Block Kit packing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+SECTION_TEXT_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+
+
+def money(amount: Decimal) -> str:
+    """`$12,400` — whole dollars, as the PMO reads forecasts."""
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
+
+
+def hours(amount: Decimal) -> str:
+    """`32 h`, `7.5 h`."""
+    rounded = amount.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+    return f"{rounded:f} h"
+
+
+def sections(lines: Iterable[str], limit: int = SECTION_TEXT_LIMIT) -> list[SectionBlock]:
+    """Pack mrkdwn lines into as few sections as Slack's 3,000-character limit allows."""
+    blocks: list[SectionBlock] = []
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        line = line[: limit - 1] + "…" if len(line) > limit else line
+        if chunk and size + len(line) + 1 > limit:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    return blocks
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

@@ -1,0 +1,134 @@
+"""`/ps bookings` and `/ps forecast` through signed slash commands (data: conftest.py)."""
+
+import json
+
+import pytest
+
+
+def text_of(reply) -> str:
+    return json.dumps(reply.get("blocks") or [], ensure_ascii=False) + reply["text"]
+
+
+def test_bookings_alone_explains_and_lists_the_callers_problems(slack, portfolio):
+    reply = slack.ask("bookings")
+    text = text_of(reply)
+    assert reply["response_type"] == "ephemeral"
+    assert "Soft booking" in text and "Hard booking" in text and "40%" in text
+    assert "Your projects need attention" in text
+    assert "Acme — Rollout (SOW-1) has 10 h soft-booked in Nov 2026." in text
+    assert "SOW-3" not in text  # not Pam's project
+
+
+def test_bookings_alone_for_someone_psbot_does_not_know(slack, portfolio):
+    text = text_of(slack.ask("bookings", user_id="U0STRANGER"))
+    assert "I don't know which projects are yours yet" in text
+
+
+def test_bookings_for_a_project_shows_people_by_month_and_money(slack, portfolio):
+    text = text_of(slack.ask("bookings sow-1"))
+    assert "Bookings: Acme — Rollout" in text
+    # Nov: 40 h (Nov 23) + 8 h (1/5 of the week of Nov 30); Dec: 32 + 120 + 32; Jan: 8 + 160.
+    assert "*Pat Engineer* (PSE): Nov 48 h hard · Dec 184 h hard · Jan 168 h hard" in text
+    assert "*Tia Architect* (TA): Nov 10 h soft" in text
+    assert "Nov 2026: $9,600 forecast, $2,000 upside" in text
+    assert "Acme — Rollout (SOW-1) has 10 h soft-booked in Nov 2026." in text
+    assert "Convert them to hard bookings" in text
+
+
+@pytest.mark.parametrize("query", ["Acme R", "acme rollout", "ROLLOUT", "SOW-1", "sow1"])
+def test_project_lookup_by_sow_or_unique_prefix(slack, portfolio, query):
+    assert "Bookings: Acme — Rollout" in text_of(slack.ask(f"bookings {query}"))
+
+
+def test_ambiguous_project_lists_candidates(slack, portfolio):
+    reply = slack.ask("bookings acme")
+    assert "'acme' matches 2 projects" in reply["text"]
+    assert "Acme — Migration (SOW-2)" in reply["text"]
+    assert "Acme — Rollout (SOW-1)" in reply["text"]
+    assert "Usage: `/ps bookings [PROJECT | @person]`" in reply["text"]
+
+
+def test_unknown_project_suggests_close_names(slack, portfolio):
+    reply = slack.ask("bookings globx")
+    assert "No project matches 'globx'. Did you mean Globex — Platform (SOW-3)?" in reply["text"]
+
+
+def test_unknown_sow(slack, portfolio):
+    assert "No project has SOW number SOW-999." in slack.ask("bookings sow-999")["text"]
+
+
+def test_project_text_is_escaped(slack, portfolio):
+    reply = slack.ask("bookings <!channel>")
+    assert "<!channel>" not in reply["text"]
+    assert "&lt;!channel&gt;" in reply["text"]
+
+
+def test_bookings_for_a_person_shows_eight_weeks_against_capacity(slack, portfolio):
+    text = text_of(slack.ask("bookings <@U0PAT|pat>"))
+    assert "Allocation: Pat Engineer" in text
+    assert "Week of Nov 23: 40 h hard of 40 h" in text
+    assert "Week of Jan 11: 40 h hard of 40 h" in text
+    assert "Fully allocated for the next 8 weeks." in text
+
+
+def test_under_allocated_person(slack, portfolio):
+    text = text_of(slack.ask("bookings <@U0PM|pam>"))
+    assert ":warning: Week of Nov 23: 0 h hard of 40 h" in text
+    assert "Under capacity in 8 of 8 weeks" in text
+
+
+def test_unknown_person(slack, portfolio):
+    reply = slack.ask("bookings <@U0NOBODY|someone>")
+    assert reply["text"].startswith("I have no bookings for <@U0NOBODY>")
+
+
+def test_bare_at_name_gets_the_autocomplete_hint(slack, portfolio):
+    reply = slack.ask("bookings @pat")
+    assert "pick the person from Slack's autocomplete" in reply["text"]
+
+
+def test_person_and_extra_words_is_an_error(slack, portfolio):
+    assert "Give one person or one project." in slack.ask("bookings <@U0PAT|pat> sow-1")["text"]
+
+
+def test_forecast_for_the_current_quarter(slack, portfolio):
+    reply = slack.ask("forecast")
+    text = text_of(reply)
+    assert reply["text"].startswith("Forecast 2026-Q4: $46,400 forecast, $2,000 upside")
+    assert "*Nov 2026*: $9,600 forecast (48 h hard) · $2,000 upside (10 h soft)" in text
+    assert "*Dec 2026*: $36,800 forecast (184 h hard)" in text
+    assert "<@U0PM>: $46,400 forecast · $2,000 upside" in text
+    assert "assumed 90–95% accurate" in text and "assumed 40% accurate" in text
+
+
+def test_forecast_lists_rule_breaks_by_money_at_stake(slack, portfolio):
+    text = text_of(slack.ask("forecast"))
+    soft = text.index("Acme — Rollout (SOW-1) has 10 h soft-booked")
+    no_hard = text.index(
+        "Acme — Migration (SOW-2) kicked off Sep 1 but has no hard bookings since."
+    )
+    fixed_fee = text.index("Globex — Platform (SOW-3) is Fixed Fee with no milestone dates")
+    assert soft < min(no_hard, fixed_fee)
+    assert "($2,000 at stake)" in text
+
+
+def test_forecast_for_another_quarter(slack, portfolio):
+    text = text_of(slack.ask("forecast --quarter 2027-Q1"))
+    assert "Forecast 2027-Q1" in text
+    assert "*Jan 2027*: $33,600 forecast (168 h hard)" in text
+    assert "*Mar 2027*: $0 forecast (0 h hard)" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ("--quarter 2026-Q5", "'2026-Q5' is not a quarter; write it like 2026-Q4."),
+        ("--quarter", "--quarter needs a value."),
+        ("--week 2026-W48", "Unknown option --week."),
+        ("next", "Unexpected 'next'."),
+    ],
+)
+def test_forecast_bad_arguments(slack, portfolio, args, problem):
+    reply = slack.ask(f"forecast {args}")
+    assert problem in reply["text"]
+    assert "Usage: `/ps forecast [--quarter 2026-Q4]`" in reply["text"]
