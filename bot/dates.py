@@ -53,6 +53,25 @@ def week_key(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+
+
+def parse_week(text: str) -> str:
+    """Normalise a week key the user typed (`2026-w48`, `2026W48`) or say what is wrong."""
+    match = _WEEK.fullmatch(text.strip())
+    if match:
+        try:
+            return week_key(dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1))
+        except ValueError:
+            raise UserError(f"{text} has no such ISO week.") from None
+    raise UserError(f"'{text}' is not a week; write it like 2026-W48.")
+
+
+def previous_week(week: str) -> str:
+    year, number = (int(part) for part in week.split("-W"))
+    return week_key(dt.date.fromisocalendar(year, number, 1) - dt.timedelta(weeks=1))
+
+
 def split_week_by_month(week_start: dt.date) -> list[tuple[Month, Fraction]]:
     """Share of a Monday-to-Friday week falling in each month, by working days.
 

@@ -173,6 +173,53 @@ class Milestone(Base):
     )
 
 
+TEMPERATURES = ("red", "yellow", "green")
+
+
+class Note(Base):
+    """The current R-Y-G note of one project for one reporting week (ISO week key)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(sa.String(8), index=True)
+    progress: Mapped[str] = mapped_column(sa.String(150))
+    issue: Mapped[str] = mapped_column(sa.Text, default="")
+    assistance: Mapped[str] = mapped_column(sa.Text, default="")
+    dri_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    internal_temp: Mapped[str] = mapped_column(sa.String(8))
+    customer_temp: Mapped[str] = mapped_column(sa.String(8))
+    raid_url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    epic_url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    forecast_push: Mapped[str] = mapped_column(sa.Text, default="")
+    upside: Mapped[str] = mapped_column(sa.Text, default="")
+    author_id: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "week", name="uq_notes_project_week"),
+        sa.CheckConstraint(_in("internal_temp", TEMPERATURES), name="internal_temp"),
+        sa.CheckConstraint(_in("customer_temp", TEMPERATURES), name="customer_temp"),
+    )
+
+
+class NoteRevision(Base):
+    """Every submitted version of a note, kept so an edit never loses what was there."""
+
+    __tablename__ = "note_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(sa.ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    author_id: Mapped[str] = mapped_column(sa.String(32))
+    submission_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """Who did what, when: every write a user or the CLI makes is recorded here."""
 

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from bot.errors import UserError
+from bot.slack_ids import USER_ID
 
 _TOKEN = re.compile(r"<[^<>]*>|\"[^\"]*\"|\S+")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_USER = re.compile(r"<@(" + USER_ID.pattern + r")(?:\|[^<>]*)?>")
 _CHANNEL = re.compile(r"<#(C[A-Z0-9]+)(?:\|[^<>]*)?>")
 
 

@@ -31,13 +31,15 @@ def handle_ps(
 ) -> None:
     """Ack first (Slack's 3-second window), then do the work and respond."""
     ack()
-    reply = answer(context["psbot"], command, client)
-    if reply is not None:
+    replies = answer(context["psbot"], command, client)
+    for reply in [replies] if isinstance(replies, Reply) else replies or []:
         respond(**reply.as_kwargs())
 
 
-def answer(ctx: AppContext, command: dict[str, Any], client: WebClient) -> Reply | None:
-    """Turn one `/ps ...` invocation into a reply (None: it opened a modal); never raises."""
+def answer(
+    ctx: AppContext, command: dict[str, Any], client: WebClient
+) -> Reply | list[Reply] | None:
+    """Turn one `/ps ...` invocation into replies (None: it opened a modal); never raises."""
     tokens = tokenize(command.get("text", ""))
     name = tokens[0].lower() if tokens else "help"
     subcommand = BY_NAME.get(name)

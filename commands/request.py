@@ -42,4 +42,4 @@ class PsRequest:
     available: frozenset[str]
 
 
-Handler = Callable[[PsRequest], Reply | None]
+Handler = Callable[[PsRequest], Reply | list[Reply] | None]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from commands.bookings import show_bookings
 from commands.forecast import show_forecast
 from commands.help import show_help
+from commands.notes import open_notes
 from commands.projects import show_projects
+from commands.report import show_report
 from commands.request import Handler
 
 ROUTES: dict[str, Handler] = {
@@ -13,4 +15,6 @@ ROUTES: dict[str, Handler] = {
     "bookings": show_bookings,
     "forecast": show_forecast,
     "projects": show_projects,
+    "notes": open_notes,
+    "report": show_report,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.slack_ids import is_user_id
+
 
 class Mrkdwn(str):
     """Text the bot built itself (mentions, links, formatting): posted as is."""
@@ -23,7 +25,7 @@ def escape_mrkdwn(text: object) -> Mrkdwn:
 
 def mention(slack_user_id: str) -> Mrkdwn:
     """A real user mention, from an id the bot knows (never from free text)."""
-    if not slack_user_id.isalnum():
+    if not is_user_id(slack_user_id):
         raise ValueError(f"not a Slack user id: {slack_user_id!r}")
     return Mrkdwn(f"<@{slack_user_id}>")
 

@@ -1,8 +1,8 @@
 """Shared fixtures: fake Slack Web API, signed requests, a settable clock, databases.
 
 Every test that uses `engine` runs on SQLite, and on PostgreSQL too when
-PSBOT_TEST_DATABASE_URL is set (CI sets it). The PostgreSQL database is wiped at the
-start of the run, so point it at a database that holds nothing else.
+PSBOT_TEST_DATABASE_URL is set (CI sets it). Each test run works in a PostgreSQL schema
+of its own, dropped at the end, so concurrent runs never see each other's rows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from bot import migrate
 from bot.app import create_app
@@ -60,24 +60,28 @@ def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
 
 
 @pytest.fixture(scope="session")
-def _postgres_ready() -> Iterator[None]:
+def _postgres_url() -> Iterator[str]:
+    """A URL whose connections live in a fresh schema of this test run."""
     if not POSTGRES_URL:
-        yield
+        yield ""
         return
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    engine.dispose()
-    yield
+    schema = f"psbot_test_{os.getpid()}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path, _postgres_ready) -> str:
+def database_url(request, tmp_path, _postgres_url) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'psbot.db'}"
-    return POSTGRES_URL
+    return _postgres_url
 
 
 @pytest.fixture

@@ -1,0 +1,239 @@
+"""Weekly R-Y-G notes: fields, validation, storage with revisions, and who may write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.models import Note, NoteRevision
+from bot.slack_ids import is_user_id
+
+
+class Temperature(StrEnum):
+    RED = "red"
+    YELLOW = "yellow"
+    GREEN = "green"
+
+    @property
+    def severity(self) -> int:
+        return {"green": 0, "yellow": 1, "red": 2}[self.value]
+
+
+def links_required(*temperatures: Temperature) -> bool:
+    """RAID and epic links are required when either temperature is Yellow or Red."""
+    return any(t != Temperature.GREEN for t in temperatures)
+
+
+class Trend(StrEnum):
+    WORSE = "worse"
+    BETTER = "better"
+    SAME = "same"
+
+
+@dataclass(frozen=True)
+class NoteFields:
+    """One project's note for one week, as the PM wrote it (SPEC §2)."""
+
+    progress: str
+    internal: Temperature
+    customer: Temperature
+    issue: str = ""
+    assistance: str = ""
+    dri_ids: tuple[str, ...] = field(default_factory=tuple)
+    raid_url: str = ""
+    epic_url: str = ""
+    forecast_push: str = ""
+    upside: str = ""
+
+    @property
+    def needs_links(self) -> bool:
+        return links_required(self.internal, self.customer)
+
+    @property
+    def severity(self) -> int:
+        return self.internal.severity + self.customer.severity
+
+
+PROGRESS_MAX = 150
+LONG_TEXT_MAX = 1000
+SHORT_TEXT_MAX = 500
+URL_MAX = 2000
+TEXT_LIMITS = {
+    "progress": PROGRESS_MAX,
+    "issue": LONG_TEXT_MAX,
+    "assistance": LONG_TEXT_MAX,
+    "forecast_push": SHORT_TEXT_MAX,
+    "upside": SHORT_TEXT_MAX,
+}
+MAX_DRIS = 20
+
+
+def validate_note(raw: Mapping[str, Any]) -> NoteFields | dict[str, str]:
+    """Turn a submitted form into `NoteFields`, or say what is wrong field by field."""
+    errors: dict[str, str] = {}
+    text = {name: _clean(raw.get(name)) for name in TEXT_LIMITS}
+    if not text["progress"]:
+        errors["progress"] = "Write a one-line progress update."
+    for name, limit in TEXT_LIMITS.items():
+        if len(text[name]) > limit:
+            errors[name] = f"Keep it to {limit} characters (now {len(text[name])})."
+    if "\n" in text["progress"]:
+        errors["progress"] = "The progress update is one line; put details under Issue."
+    temps = {}
+    for name in ("internal", "customer"):
+        try:
+            temps[name] = Temperature(str(raw.get(name) or ""))
+        except ValueError:
+            errors[name] = "Pick Red, Yellow or Green."
+    urls = {name: _clean(raw.get(name)) for name in ("raid_url", "epic_url")}
+    for name, url in urls.items():
+        problem = url_problem(url) if url else None
+        if problem:
+            errors[name] = problem
+    if links_required(*temps.values()):
+        for name, label in (("raid_url", "RAID"), ("epic_url", "internal customer epic")):
+            if not urls[name] and name not in errors:
+                errors[name] = f"A Yellow or Red project needs its {label} link."
+    dri_ids = tuple(dict.fromkeys(str(i) for i in raw.get("dri_ids") or ()))
+    if len(dri_ids) > MAX_DRIS:
+        errors["dri_ids"] = f"Pick at most {MAX_DRIS} people."
+    elif not all(is_user_id(i) for i in dri_ids):
+        errors["dri_ids"] = "Pick people from the list."
+    if errors:
+        return errors
+    return NoteFields(
+        progress=text["progress"],
+        internal=temps["internal"],
+        customer=temps["customer"],
+        issue=text["issue"],
+        assistance=text["assistance"],
+        dri_ids=dri_ids,
+        raid_url=urls["raid_url"],
+        epic_url=urls["epic_url"],
+        forecast_push=text["forecast_push"],
+        upside=text["upside"],
+    )
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not an acceptable http(s) link, or None."""
+    if len(url) > URL_MAX:
+        return f"Keep links under {URL_MAX} characters."
+    parsed = urlsplit(url)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        return "Paste a full link starting with https://"
+    if any(c.isspace() for c in url) or any(c in url for c in "<>|"):
+        return "A link can't contain spaces or < > |."
+    return None
+
+
+def _clean(value: object) -> str:
+    return str(value or "").strip()
+
+
+def may_write_note(
+    user_id: str, pm_slack_id: str | None, dri_ids: Sequence[str], admins: frozenset[str]
+) -> bool:
+    """The project's PM, its listed DRI and contributors, and admins may write its note."""
+    return user_id in admins or user_id == pm_slack_id or user_id in dri_ids
+
+
+def fields_of(note: Note) -> NoteFields:
+    return NoteFields(
+        progress=note.progress,
+        internal=Temperature(note.internal_temp),
+        customer=Temperature(note.customer_temp),
+        issue=note.issue,
+        assistance=note.assistance,
+        dri_ids=tuple(note.dri_ids or ()),
+        raid_url=note.raid_url,
+        epic_url=note.epic_url,
+        forecast_push=note.forecast_push,
+        upside=note.upside,
+    )
+
+
+def latest_note(session: Session, project_id: int) -> Note | None:
+    """The project's most recent note, from any week (it pre-fills the modal)."""
+    return session.scalar(
+        sa.select(Note).where(Note.project_id == project_id).order_by(Note.week.desc()).limit(1)
+    )
+
+
+def save_note(
+    session: Session,
+    project_id: int,
+    week: str,
+    fields: NoteFields,
+    author_id: str,
+    now: dt.datetime,
+    submission_key: str | None = None,
+) -> Note:
+    """Store the week's note and a revision; a replayed submission changes nothing.
+
+    Only `week` is written: earlier weeks are history.
+    """
+    if submission_key is not None:
+        seen = session.scalar(
+            sa.select(NoteRevision).where(NoteRevision.submission_key == submission_key)
+        )
+        if seen is not None:
+            return session.get_one(Note, seen.note_id)
+    note = session.scalar(
+        sa.select(Note).where(Note.project_id == project_id, Note.week == week).with_for_update()
+    )
+    values = {
+        "progress": fields.progress,
+        "issue": fields.issue,
+        "assistance": fields.assistance,
+        "dri_ids": list(fields.dri_ids),
+        "internal_temp": fields.internal.value,
+        "customer_temp": fields.customer.value,
+        "raid_url": fields.raid_url,
+        "epic_url": fields.epic_url,
+        "forecast_push": fields.forecast_push,
+        "upside": fields.upside,
+        "author_id": author_id,
+        "updated_at": now,
+    }
+    if note is None:
+        note = Note(project_id=project_id, week=week, created_at=now, **values)
+        session.add(note)
+    else:
+        for name, value in values.items():
+            setattr(note, name, value)
+    session.flush()
+    snapshot = {k: v for k, v in values.items() if k not in ("author_id", "updated_at")}
+    session.add(
+        NoteRevision(
+            note_id=note.id,
+            fields=snapshot,
+            author_id=author_id,
+            submission_key=submission_key,
+            created_at=now,
+        )
+    )
+    return note
+
+
+def notes_for_week(session: Session, week: str, project_ids: Sequence[int]) -> dict[int, Note]:
+    query = sa.select(Note).where(Note.week == week, Note.project_id.in_(project_ids))
+    return {note.project_id: note for note in session.scalars(query)}
+
+
+def trend(current: NoteFields, previous: NoteFields | None) -> Trend | None:
+    """Whether the project got worse or better since last week's note."""
+    if previous is None:
+        return None
+    if current.severity > previous.severity:
+        return Trend.WORSE
+    if current.severity < previous.severity:
+        return Trend.BETTER
+    return Trend.SAME

@@ -1,0 +1,211 @@
+"""`/ps notes [PROJECT]`: the weekly R-Y-G note modal, its project picker and its submit."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.context import AppContext
+from bot.dates import local_today, week_key
+from bot.errors import UserError
+from bot.lookup import find_project, person_by_slack_id, projects_of
+from bot.models import AuditEntry, Person, Project
+from bot.notes import (
+    fields_of,
+    latest_note,
+    may_write_note,
+    save_note,
+    validate_note,
+)
+from commands.request import PsRequest
+from messages import ids
+from messages.escape import escape_mrkdwn
+from messages.notes_modal_builder import PickerProject, build_notes_modal, read_notes_form
+from messages.report_builder import ReportRow, build_note_confirmation
+
+logger = logging.getLogger(__name__)
+
+NOT_ALLOWED = (
+    "Only the project's PM, the DRI and contributors on its latest note, and PMO admins "
+    "can write its note."
+)
+PROJECT_GONE = (
+    "This project was removed from psbot while you were writing; your note was not saved. "
+    "Copy your text and ask PS Ops."
+)
+
+
+def open_notes(request: PsRequest) -> None:
+    """Open the modal: for the named project, or with a picker of the caller's projects."""
+    query = " ".join(request.args)
+    ctx = request.ctx
+    with ctx.session_factory() as session:
+        caller = person_by_slack_id(session, request.user_id)
+        mine, others = _picker_projects(session, caller)
+        project = find_project(session, query) if query else None
+        if project is not None and not _may_write(ctx, session, project, request.user_id):
+            raise UserError(f"You can't write the note for {project.title}. {NOT_ALLOWED}")
+        view = _modal(ctx, session, project, mine, others)
+    request.client.views_open(trigger_id=request.trigger_id, view=view)
+    return None
+
+
+def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dict) -> None:
+    """The picker changed: show that project's form, pre-filled from its latest note."""
+    ack()
+    ctx: AppContext = context["psbot"]
+    project_id = int(body["actions"][0]["selected_option"]["value"])
+    user_id = body["user"]["id"]
+    with ctx.session_factory() as session:
+        project = session.get(Project, project_id)
+        mine, others = _picker_projects(session, person_by_slack_id(session, user_id))
+        if project is None:
+            view = _modal(ctx, session, None, mine, others, notice="That project is gone.")
+        elif not _may_write(ctx, session, project, user_id):
+            view = _modal(ctx, session, None, mine, others, notice=NOT_ALLOWED)
+        else:
+            view = _modal(ctx, session, project, mine, others)
+    client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
+
+
+def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context: dict) -> None:
+    """An "Update notes" / "Edit" button: open the modal for the button's project."""
+    ack()
+    ctx: AppContext = context["psbot"]
+    user_id = body["user"]["id"]
+    project_id = int(body["actions"][0]["value"])
+    with ctx.session_factory() as session:
+        project = session.get(Project, project_id)
+        if project is None or not _may_write(ctx, session, project, user_id):
+            problem = "That project is no longer in psbot." if project is None else NOT_ALLOWED
+            client.chat_postEphemeral(
+                channel=body.get("channel", {}).get("id") or user_id, user=user_id, text=problem
+            )
+            return
+        view = _modal(ctx, session, project, (), ())
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_notes(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict
+) -> None:
+    """Validate, store (first), close the modal, then confirm to the author."""
+    ctx: AppContext = context["psbot"]
+    user_id = body["user"]["id"]
+    project_id = json.loads(view.get("private_metadata") or "{}").get("project_id")
+    result = validate_note(read_notes_form(view["state"]["values"]))
+    if isinstance(result, dict):
+        ack(response_action="errors", errors=result)
+        return
+    week = week_key(local_today(ctx.now(), ctx.settings.timezone))
+    key = f"{view.get('id')}:{view.get('hash')}"
+    for attempt in range(2):
+        try:
+            with ctx.session_factory.begin() as session:
+                project = session.get(Project, project_id) if project_id else None
+                if project is None:
+                    ack(response_action="errors", errors={"progress": PROJECT_GONE})
+                    return
+                if not _may_write(ctx, session, project, user_id):
+                    ack(response_action="errors", errors={"progress": NOT_ALLOWED})
+                    return
+                note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
+                session.add(
+                    AuditEntry(
+                        actor=user_id,
+                        action="note.saved",
+                        subject=project.sow,
+                        detail={"week": week, "note_id": note.id},
+                    )
+                )
+                row = ReportRow(
+                    project, _pm_slack_id(session, project), _pm_name(session, project), result
+                )
+            break
+        except IntegrityError:
+            # Two people saved the same project's first note at once: the retry updates it.
+            if attempt:
+                raise
+    ack()
+    text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project_id))
+    try:
+        client.chat_postMessage(channel=user_id, text=text, blocks=[b.to_dict() for b in blocks])
+    except SlackApiError as error:
+        logger.warning("note saved but confirmation to %s failed: %s", user_id, error)
+
+
+def _picker_projects(
+    session: Session, caller: Person | None
+) -> tuple[list[PickerProject], list[PickerProject]]:
+    own = [p for p in projects_of(session, caller) if p.status != "completed"] if caller else []
+    own_ids = {p.id for p in own}
+    top = session.scalars(
+        sa.select(Project)
+        .where(Project.top_customer.is_(True), Project.status != "completed")
+        .order_by(Project.customer, Project.name)
+    )
+    others = [p for p in top if p.id not in own_ids]
+    return [_entry(p) for p in own], [_entry(p) for p in others]
+
+
+def _entry(project: Project) -> PickerProject:
+    return PickerProject(project.id, project.title, project.top_customer)
+
+
+def _modal(
+    ctx: AppContext,
+    session: Session,
+    project: Project | None,
+    mine: list[PickerProject] | tuple[()],
+    others: list[PickerProject] | tuple[()],
+    notice: str | None = None,
+):
+    week = week_key(local_today(ctx.now(), ctx.settings.timezone))
+    if project is None:
+        return build_notes_modal(
+            week=week,
+            metadata="{}",
+            project_title=None,
+            prefill=None,
+            mine=mine,
+            others=others,
+            notice=notice,
+        )
+    latest = latest_note(session, project.id)
+    return build_notes_modal(
+        week=week,
+        metadata=json.dumps({"project_id": project.id}),
+        project_title=escape_mrkdwn(project.title),
+        prefill=fields_of(latest) if latest else None,
+        mine=mine,
+        others=others,
+        selected=_entry(project) if (mine or others) else None,
+    )
+
+
+def _may_write(ctx: AppContext, session: Session, project: Project, user_id: str) -> bool:
+    latest = latest_note(session, project.id)
+    return may_write_note(
+        user_id,
+        _pm_slack_id(session, project),
+        latest.dri_ids if latest else (),
+        ctx.settings.admins,
+    )
+
+
+def _pm_slack_id(session: Session, project: Project) -> str | None:
+    pm = session.get(Person, project.pm_id) if project.pm_id else None
+    return pm.slack_user_id if pm else None
+
+
+def _pm_name(session: Session, project: Project) -> str:
+    pm = session.get(Person, project.pm_id) if project.pm_id else None
+    return pm.label if pm else "no PM"

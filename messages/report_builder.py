@@ -1,0 +1,405 @@
+"""The weekly Top Customer report (R-Y-G notes) and the note confirmation a PM gets.
+
+One rendering of a note (`note_lines`) serves both. Everything a user typed goes through
+`escape_mrkdwn`; only ids become mentions and only URLs become links. Long reports are
+split over several messages rather than truncated, and an over-long note is shortened
+field by field (longest first) so its section stays within Slack's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.models import Project
+from bot.notes import NoteFields, Temperature, Trend
+from bot.slack_ids import is_user_id
+from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
+from messages.format import SECTION_TEXT_LIMIT, context, sections
+
+# Slack allows 50 blocks per message; staying under leaves room for a footer later.
+MAX_BLOCKS_PER_MESSAGE = 45
+HEADER_TEXT_LIMIT = 150
+# A rendered link longer than this is not shown, so two links always fit in one section.
+MAX_LINK_LENGTH = 1000
+# Beyond this many DRI/contributors the rest are counted, not mentioned.
+MAX_MENTIONS = 20
+
+EMOJI = {
+    Temperature.RED: ":red_circle:",
+    Temperature.YELLOW: ":large_yellow_circle:",
+    Temperature.GREEN: ":large_green_circle:",
+}
+ARROW = {Trend.WORSE: " ↘", Trend.BETTER: " ↗"}
+
+# Free-text values a section is built from, keyed by name: these may be shortened to fit.
+Texts = Mapping[str, str]
+# Returns the escaped (possibly shortened) text of one of those values.
+Text = Callable[[str], Mrkdwn]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One project in a week's report: its PM, its note (None = missing) and the trend."""
+
+    project: Project
+    pm_slack_id: str | None
+    pm_name: str
+    note: NoteFields | None
+    trend: Trend | None = None
+
+
+def note_lines(row: ReportRow, *, with_forecast: bool = False) -> list[str]:
+    """One project's note as mrkdwn lines, shortened if needed to fit one section.
+
+    `with_forecast` adds the forecast push and upside, which the report gathers in a
+    section of their own.
+    """
+
+    def render(text: Text) -> list[str]:
+        lines = _note_body(row, text)
+        if with_forecast and row.note is not None:
+            lines.extend(_forecast_details(row.note, text))
+        return lines
+
+    return _fit(render, _texts(row))
+
+
+def build_top_customer_report(
+    week: str, rows: Sequence[ReportRow], scope: str = "Top Customer"
+) -> list[tuple[str, list[Block]]]:
+    """The week's report as one or more messages: (fallback text, blocks) each.
+
+    Yellow/Red first (worst first), then Green compactly, forecast pushes and upside,
+    and who is missing. Long reports continue in further messages, never truncated.
+    """
+    title = f"{scope} report — {week}"
+    noted = [row for row in rows if row.note is not None]
+    missing = sorted((row for row in rows if row.note is None), key=_by_name)
+    attention = sorted((row for row in noted if _worst(row) != Temperature.GREEN), key=_by_worst)
+    green = sorted((row for row in noted if _worst(row) == Temperature.GREEN), key=_by_name)
+
+    head: list[Block] = [HeaderBlock(text=_clip_plain(title, HEADER_TEXT_LIMIT))]
+    units: list[list[Block]] = []
+    if not noted:
+        head.extend(sections([f"No notes yet for {escape_mrkdwn(week)}."]))
+        if not rows:
+            head.append(context(escape_mrkdwn(f"There are no {scope} projects to report on.")))
+            summary = f"{title}: no notes yet, no projects to report on"
+        else:
+            head.append(context(f"{len(missing)} missing"))
+            summary = f"{title}: no notes yet, {len(missing)} missing"
+    else:
+        head.append(context(_counts_line(noted, len(missing))))
+        worst = [_worst(row) for row in noted]
+        summary = (
+            f"{title}: {worst.count(Temperature.RED)} red, "
+            f"{worst.count(Temperature.YELLOW)} yellow, "
+            f"{worst.count(Temperature.GREEN)} green, {len(missing)} missing"
+        )
+        units.extend(_attention_units(attention))
+        units.extend(_group(sections(_green_items(green))))
+        units.extend(_group(sections(_forecast_items(noted))))
+    units.extend(_group(sections(_missing_items(missing))))
+
+    pages = _paginate(head, units)
+    messages = [(escape_mrkdwn(summary), pages[0])]
+    for number, page in enumerate(pages[1:], start=2):
+        text = escape_mrkdwn(f"{title} (continued, {number}/{len(pages)})")
+        messages.append((text, [context(text), *page]))
+    return messages
+
+
+def build_note_confirmation(
+    week: str, row: ReportRow, edit_action_id: str, edit_value: str
+) -> tuple[str, list[Block]]:
+    """What the PM saved, as the report will show it, with a button to edit it."""
+    if row.note is None:
+        raise ValueError("a confirmation needs the saved note")
+    project = row.project
+    blocks: list[Block] = [
+        _section(note_lines(row, with_forecast=True)),
+        context(
+            f"Saved for {escape_mrkdwn(week)}. You can edit it until the week ends.",
+        ),
+        ActionsBlock(
+            elements=[ButtonElement(text="Edit", action_id=edit_action_id, value=edit_value)]
+        ),
+    ]
+    text = f"Note saved for {project.customer} — {project.name} ({project.sow}), {week}"
+    return escape_mrkdwn(text), blocks
+
+
+# --- one project ------------------------------------------------------------------------
+
+
+def _texts(row: ReportRow) -> dict[str, str]:
+    project, note = row.project, row.note
+    texts = {
+        "customer": project.customer or "",
+        "name": project.name or "",
+        "sow": project.sow or "",
+    }
+    if note is not None:
+        texts.update(
+            progress=note.progress,
+            issue=note.issue,
+            assistance=note.assistance,
+            forecast_push=note.forecast_push,
+            upside=note.upside,
+        )
+    return texts
+
+
+def _arrow(trend: Trend | None) -> str:
+    return ARROW.get(trend, "") if trend is not None else ""
+
+
+def _title(text: Text) -> str:
+    return f"*{text('customer')} — {text('name')}* ({text('sow')})"
+
+
+def _note_body(row: ReportRow, text: Text) -> list[str]:
+    note = row.note
+    if note is None:
+        return [_title(text), "_No note for this week yet._"]
+    trend = _arrow(row.trend)
+    lines = [
+        f"{_title(text)} {EMOJI[note.internal]} internal · {EMOJI[note.customer]} customer{trend}"
+    ]
+    if note.progress.strip():
+        lines.append(text("progress"))
+    # Yellow/Red notes always show these, so a missing issue or DRI stands out.
+    if note.issue.strip() or note.needs_links:
+        lines.append(f"*Issue / action / timing:* {text('issue') or '_not given_'}")
+    if note.assistance.strip():
+        lines.append(f"*Assistance needed:* {text('assistance')}")
+    if note.dri_ids or note.needs_links:
+        lines.append(f"*DRI &amp; contributors:* {_people(note.dri_ids) or '_none listed_'}")
+    links = _links(row)
+    if links:
+        lines.append(links)
+    elif note.needs_links:
+        lines.append(":warning: _No RAID or epic link._")
+    return lines
+
+
+def _forecast_details(note: NoteFields, text: Text) -> list[str]:
+    lines = []
+    if note.forecast_push.strip():
+        lines.append(f"*Forecast push:* {text('forecast_push')}")
+    if note.upside.strip():
+        lines.append(f"*Upside:* {text('upside')}")
+    return lines
+
+
+def _people(slack_ids: Sequence[str]) -> str:
+    given = [slack_id for slack_id in slack_ids if slack_id.strip()]
+    shown = [
+        mention(slack_id) if is_user_id(slack_id) else escape_mrkdwn(slack_id)
+        for slack_id in given[:MAX_MENTIONS]
+    ]
+    more = len(given) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _person(slack_id: str | None, name: str) -> Mrkdwn:
+    """A mention when the id is a real Slack id, else the name as plain text."""
+    if slack_id and is_user_id(slack_id):
+        return mention(slack_id)
+    return escape_mrkdwn(name) if name.strip() else Mrkdwn("_no PM set_")
+
+
+def _links(row: ReportRow) -> str:
+    note, project = row.note, row.project
+    parts = []
+    for label, own, fallback in (
+        ("RAID", note.raid_url if note else "", project.raid_url),
+        ("Epic", note.epic_url if note else "", project.epic_url),
+    ):
+        url = (own or "").strip() or (fallback or "").strip()
+        if not url:
+            continue
+        rendered = link(url, label)
+        parts.append(rendered if len(rendered) <= MAX_LINK_LENGTH else f"{label}: _link too long_")
+    return " · ".join(parts)
+
+
+def _fit(
+    render: Callable[[Text], list[str]], texts: Texts, limit: int = SECTION_TEXT_LIMIT
+) -> list[str]:
+    """Render; if too long, cap every free-text value at the largest length that fits.
+
+    Capping at one length shortens only the longest values (water-filling), and the
+    non-free-text parts are bounded, so a cap of 1 always fits.
+    """
+
+    def at(cap: int | None) -> list[str]:
+        return render(lambda key: _clip(texts.get(key, ""), cap))
+
+    lines = at(None)
+    if _size(lines) <= limit:
+        return lines
+    low, high = 1, max(len(escape_mrkdwn(value)) for value in texts.values())
+    best = at(1)
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = at(middle)
+        if _size(candidate) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _clip(value: str, room: int | None) -> Mrkdwn:
+    """Escape `value`, shortened with "…" so the escaped text is at most `room` long."""
+    escaped = escape_mrkdwn(value)
+    if room is None or len(escaped) <= room:
+        return escaped
+    used, cut = 1, 0  # the ellipsis takes one
+    for char in value:
+        size = len(escape_mrkdwn(char))
+        if used + size > room:
+            break
+        used, cut = used + size, cut + 1
+    return Mrkdwn(escape_mrkdwn(value[:cut].rstrip()) + "…")
+
+
+def _clip_plain(value: str, room: int) -> str:
+    return value if len(value) <= room else value[: room - 1] + "…"
+
+
+def _size(lines: Sequence[str]) -> int:
+    return len("\n".join(lines))
+
+
+def _one_line(text: Text) -> Text:
+    """Free text on a compact line: newlines would break the one-line-per-project list."""
+    return lambda key: Mrkdwn(" ".join(text(key).split()))
+
+
+# --- the report's groups ---------------------------------------------------------------
+
+
+def _worst(row: ReportRow) -> Temperature:
+    assert row.note is not None
+    return max(row.note.internal, row.note.customer, key=lambda t: t.severity)
+
+
+def _by_name(row: ReportRow) -> tuple[str, str, str]:
+    project = row.project
+    return ((project.customer or "").casefold(), (project.name or "").casefold(), project.sow or "")
+
+
+def _by_worst(row: ReportRow) -> tuple[int, tuple[str, str, str]]:
+    assert row.note is not None
+    return (-row.note.severity, _by_name(row))
+
+
+def _counts_line(noted: Sequence[ReportRow], missing: int) -> str:
+    def counts(temperatures: list[Temperature]) -> str:
+        return " ".join(f"{EMOJI[t]} {temperatures.count(t)}" for t in EMOJI)
+
+    internal = counts([row.note.internal for row in noted if row.note])
+    customer = counts([row.note.customer for row in noted if row.note])
+    return f"internal {internal} · customer {customer} · {missing} missing"
+
+
+def _attention_units(rows: Sequence[ReportRow]) -> list[list[Block]]:
+    """Yellow/Red: one section per project, under a heading kept with the first one."""
+    if not rows:
+        return []
+    heading = context(f":rotating_light: *Yellow / Red* · {len(rows)} · worst first")
+    units = [[_section(note_lines(row))] for row in rows]
+    units[0] = [DividerBlock(), heading, *units[0]]
+    return units
+
+
+def _green_items(rows: Sequence[ReportRow]) -> list[str]:
+    if not rows:
+        return []
+    items = [f":large_green_circle: *Green* · {len(rows)}"]
+    for row in rows:
+        note = row.note
+        assert note is not None
+        trend = _arrow(row.trend)
+
+        def render(text: Text, note: NoteFields = note, trend: str = trend) -> list[str]:
+            flat = _one_line(text)
+            line = f"{EMOJI[note.internal]}{EMOJI[note.customer]} {_title(flat)}: "
+            line += f"{flat('progress')}{trend}"
+            if note.issue.strip():
+                line += f" · *Issue:* {flat('issue')}"
+            if note.assistance.strip():
+                line += f" · *Assistance needed:* {flat('assistance')}"
+            return [line]
+
+        items.append(_fit(render, _texts(row))[0])
+    return items
+
+
+def _forecast_items(rows: Sequence[ReportRow]) -> list[str]:
+    items = []
+    for row in rows:
+        note = row.note
+        if note is None or not (note.forecast_push.strip() or note.upside.strip()):
+            continue
+
+        def render(text: Text, note: NoteFields = note) -> list[str]:
+            return [_title(text), *_forecast_details(note, text)]
+
+        items.append("\n".join(_fit(render, _texts(row))))
+    return ["*Forecast pushes &amp; upside*", *items] if items else []
+
+
+def _missing_items(rows: Sequence[ReportRow]) -> list[str]:
+    if not rows:
+        return []
+    items = [f":hourglass: *Missing notes* · {len(rows)}"]
+    for row in rows:
+
+        def render(text: Text, row: ReportRow = row) -> list[str]:
+            flat = _one_line(text)
+            return [f"• {_title(flat)} · PM {_person(row.pm_slack_id, flat('pm_name'))}"]
+
+        items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""})[0])
+    return items
+
+
+def _group(blocks: Sequence[Block]) -> list[list[Block]]:
+    """A group's blocks as units; the first carries the divider that opens the group."""
+    units = [[block] for block in blocks]
+    if units:
+        units[0].insert(0, DividerBlock())
+    return units
+
+
+def _paginate(head: list[Block], units: Sequence[list[Block]]) -> list[list[Block]]:
+    """Pack units into messages of at most MAX_BLOCKS_PER_MESSAGE blocks.
+
+    Continued messages get one extra block (their context line) added by the caller.
+    """
+    pages: list[list[Block]] = [list(head)]
+    for unit in units:
+        room = MAX_BLOCKS_PER_MESSAGE - (0 if len(pages) == 1 else 1)
+        if len(pages[-1]) + len(unit) > room:
+            pages.append([])
+        page = pages[-1]
+        # A divider is pointless at the top of a continued message.
+        page.extend(unit[1:] if not page and isinstance(unit[0], DividerBlock) else unit)
+    return pages
+
+
+def _section(lines: Sequence[str]) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))

@@ -1,0 +1,375 @@
+"""`/ps notes`: the modal, its picker, validation and storage, through signed requests."""
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from bot.models import Note, NoteRevision, Project
+from bot.notes import NoteFields, Temperature, save_note
+from messages import ids
+from tests.conftest import ADMIN_ID
+
+WEEK = "2026-W48"
+RAID = "https://gitlab.example.com/acme/raid/-/issues/1"
+EPIC = "https://gitlab.example.com/groups/acme/-/epics/2"
+
+
+def form(**overrides):
+    """View state as Slack sends it for the notes modal."""
+    fields = {
+        "progress": "UAT started; cut-over planned for Dec 8",
+        "internal": "green",
+        "customer": "green",
+        "issue": "",
+        "assistance": "",
+        "dri_ids": [],
+        "raid_url": "",
+        "epic_url": "",
+        "forecast_push": "",
+        "upside": "",
+        **overrides,
+    }
+    values = {}
+    for name, value in fields.items():
+        if name in ("internal", "customer"):
+            element = {
+                "type": "radio_buttons",
+                "selected_option": {"value": value} if value else None,
+            }
+        elif name == "dri_ids":
+            element = {"type": "multi_users_select", "selected_users": value}
+        else:
+            element = {"type": "plain_text_input", "value": value or None}
+        values[name] = {"value": element}
+    return values
+
+
+def submit(slack, project_id, user_id="U0PM", view_id="V1", view_hash="h1", **overrides):
+    payload = {
+        "type": "view_submission",
+        "user": {"id": user_id},
+        "trigger_id": "t.submit",
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "hash": view_hash,
+            "callback_id": ids.NOTES_VIEW,
+            "private_metadata": json.dumps({"project_id": project_id}),
+            "state": {"values": form(**overrides)},
+        },
+    }
+    return slack.interactive(payload)
+
+
+def errors_of(response):
+    assert response.status == 200
+    body = json.loads(response.body) if response.body else {}
+    return body.get("errors", {}) if body.get("response_action") == "errors" else {}
+
+
+def notes(ctx):
+    with ctx.session_factory() as session:
+        return list(session.scalars(sa.select(Note).order_by(Note.week)))
+
+
+def revisions(ctx):
+    with ctx.session_factory() as session:
+        return list(session.scalars(sa.select(NoteRevision).order_by(NoteRevision.id)))
+
+
+def opened_view(fake_slack):
+    call = fake_slack.wait_for("views.open")[-1]
+    view = call.params["view"]
+    return call, json.loads(view) if isinstance(view, str) else view
+
+
+def block(view, block_id):
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+# --- opening the modal ---------------------------------------------------------------
+
+
+def test_notes_for_a_project_opens_the_modal_with_the_trigger(slack, fake_slack, portfolio):
+    response = slack.command("notes sow-1")
+    assert response.status == 200 and response.body == ""
+    call, view = opened_view(fake_slack)
+    assert call.params["trigger_id"].startswith("trigger.")
+    assert view["callback_id"] == ids.NOTES_VIEW
+    assert json.loads(view["private_metadata"]) == {"project_id": portfolio.rollout.id}
+    assert "Acme — Rollout (SOW-1)" in json.dumps(view, ensure_ascii=False)
+    assert block(view, "progress")["element"]["max_length"] == 150
+    assert {"progress", "internal", "customer", "raid_url", "epic_url", "dri_ids"} <= {
+        b.get("block_id") for b in view["blocks"]
+    }
+
+
+def test_modal_is_prefilled_from_the_latest_note(slack, fake_slack, portfolio, ctx):
+    with ctx.session_factory.begin() as session:
+        fields = NoteFields(
+            "Last week's words",
+            Temperature.YELLOW,
+            Temperature.GREEN,
+            dri_ids=("U0PAT",),
+            raid_url=RAID,
+            epic_url=EPIC,
+        )
+        save_note(session, portfolio.rollout.id, "2026-W47", fields, "U0PM", ctx.now())
+    slack.command("notes sow-1")
+    _, view = opened_view(fake_slack)
+    assert block(view, "progress")["element"]["initial_value"] == "Last week's words"
+    assert block(view, "internal")["element"]["initial_option"]["value"] == "yellow"
+    assert block(view, "dri_ids")["element"]["initial_users"] == ["U0PAT"]
+    assert block(view, "raid_url")["element"]["initial_value"] == RAID
+
+
+def test_someone_else_cannot_open_a_projects_note(slack, fake_slack, portfolio):
+    reply = slack.ask("notes sow-1", user_id="U0PAT")
+    assert "You can't write the note for Acme — Rollout (SOW-1)" in reply["text"]
+    assert fake_slack.calls_to("views.open") == []
+
+
+def test_unknown_project(slack, fake_slack, portfolio):
+    assert "No project matches 'zzz'" in slack.ask("notes zzz")["text"]
+    assert fake_slack.calls_to("views.open") == []
+
+
+def test_without_project_the_modal_starts_with_a_picker(slack, fake_slack, portfolio, ctx):
+    data = portfolio
+    data.project("SOW-9", "Initech", "Upgrade", top_customer=True)
+    slack.command("notes")
+    _, view = opened_view(fake_slack)
+    assert "submit" not in view
+    picker = block(view, "project")["accessory"]
+    groups = {
+        g["label"]["text"]: [o["text"]["text"] for o in g["options"]]
+        for g in picker["option_groups"]
+    }
+    assert groups["Your projects"] == ["Acme — Migration (SOW-2)", "⭐ Acme — Rollout (SOW-1)"]
+    assert groups["Top Customer projects"] == ["⭐ Initech — Upgrade (SOW-9)"]
+
+
+def test_picking_a_project_updates_the_modal_to_its_form(slack, fake_slack, portfolio):
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0PM"},
+        "trigger_id": "t.pick",
+        "view": {"id": "V9", "hash": "h9", "type": "modal"},
+        "actions": [
+            {
+                "action_id": ids.NOTES_PICK_PROJECT,
+                "block_id": "project",
+                "type": "static_select",
+                "selected_option": {"value": str(portfolio.rollout.id)},
+            }
+        ],
+    }
+    assert slack.interactive(payload).status == 200
+    call = fake_slack.wait_for("views.update")[-1]
+    assert call.params["view_id"] == "V9" and call.params["hash"] == "h9"
+    view = call.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert json.loads(view["private_metadata"]) == {"project_id": portfolio.rollout.id}
+    assert view["submit"]["text"] == "Save note"
+
+
+def test_edit_button_reopens_the_modal(slack, fake_slack, portfolio):
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0PM"},
+        "trigger_id": "t.edit",
+        "channel": {"id": "D0PM"},
+        "actions": [
+            {"action_id": ids.NOTES_OPEN, "type": "button", "value": str(portfolio.rollout.id)}
+        ],
+    }
+    assert slack.interactive(payload).status == 200
+    call, view = opened_view(fake_slack)
+    assert call.params["trigger_id"] == "t.edit"
+    assert json.loads(view["private_metadata"])["project_id"] == portfolio.rollout.id
+
+
+# --- submitting ------------------------------------------------------------------------
+
+
+def test_valid_submission_is_stored_and_confirmed(slack, fake_slack, portfolio, ctx):
+    response = submit(slack, portfolio.rollout.id, dri_ids=["U0PAT"])
+    assert errors_of(response) == {} and response.body == ""
+    (note,) = notes(ctx)
+    assert (note.week, note.progress, note.internal_temp) == (
+        WEEK,
+        "UAT started; cut-over planned for Dec 8",
+        "green",
+    )
+    assert note.dri_ids == ["U0PAT"] and note.author_id == "U0PM"
+    confirmation = fake_slack.wait_for("chat.postMessage")[-1].params
+    assert confirmation["channel"] == "U0PM"
+    blocks = confirmation["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert any(
+        e.get("action_id") == ids.NOTES_OPEN and e.get("value") == str(portfolio.rollout.id)
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
+
+
+def test_editing_this_weeks_note_keeps_revisions(slack, portfolio, ctx):
+    submit(slack, portfolio.rollout.id, view_id="V1", progress="First")
+    submit(slack, portfolio.rollout.id, view_id="V2", progress="Second")
+    (note,) = notes(ctx)
+    assert note.progress == "Second"
+    assert [r.fields["progress"] for r in revisions(ctx)] == ["First", "Second"]
+
+
+def test_earlier_weeks_are_never_overwritten(slack, portfolio, ctx):
+    with ctx.session_factory.begin() as session:
+        fields = NoteFields("Old week", Temperature.GREEN, Temperature.GREEN)
+        save_note(session, portfolio.rollout.id, "2026-W47", fields, "U0PM", ctx.now())
+    submit(slack, portfolio.rollout.id, progress="This week")
+    assert [(n.week, n.progress) for n in notes(ctx)] == [
+        ("2026-W47", "Old week"),
+        (WEEK, "This week"),
+    ]
+
+
+def test_the_week_is_the_reporting_zones_week(slack, portfolio, ctx, clock):
+    # Sunday 29 Nov 23:30 in New York is Monday 04:30 UTC: still week 48 in the report.
+    clock.set(dt.datetime(2026, 11, 30, 4, 30, tzinfo=dt.UTC))
+    submit(slack, portfolio.rollout.id)
+    assert notes(ctx)[0].week == WEEK
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"progress": ""}, "progress", "Write a one-line progress update."),
+        ({"progress": "   \t "}, "progress", "Write a one-line progress update."),
+        ({"progress": "x" * 151}, "progress", "Keep it to 150 characters (now 151)."),
+        ({"issue": "y" * 10_000}, "issue", "Keep it to 1000 characters (now 10000)."),
+        ({"internal": None}, "internal", "Pick Red, Yellow or Green."),
+        ({"customer": "purple"}, "customer", "Pick Red, Yellow or Green."),
+        (
+            {"internal": "red", "epic_url": EPIC},
+            "raid_url",
+            "A Yellow or Red project needs its RAID link.",
+        ),
+        (
+            {"customer": "yellow", "raid_url": RAID},
+            "epic_url",
+            "A Yellow or Red project needs its internal customer epic link.",
+        ),
+        (
+            {"raid_url": "javascript:alert(1)"},
+            "raid_url",
+            "Paste a full link starting with https://",
+        ),
+        (
+            {"epic_url": "ftp://files.example.com/x"},
+            "epic_url",
+            "Paste a full link starting with https://",
+        ),
+        ({"raid_url": "https://x.com/a b"}, "raid_url", "A link can't contain spaces or < > |."),
+    ],
+)
+def test_bad_fields_are_shown_inline_and_nothing_is_stored(
+    slack, portfolio, ctx, overrides, field, message
+):
+    errors = errors_of(submit(slack, portfolio.rollout.id, **overrides))
+    assert errors.get(field) == message
+    assert notes(ctx) == []
+
+
+def test_red_with_both_links_is_accepted(slack, portfolio, ctx):
+    response = submit(
+        slack,
+        portfolio.rollout.id,
+        internal="red",
+        raid_url=RAID,
+        epic_url=EPIC,
+        issue="Blocked on firewall; action: CAB on Dec 2",
+    )
+    assert errors_of(response) == {}
+    assert notes(ctx)[0].internal_temp == "red"
+
+
+HOSTILE = ["<!channel>", "<@U0ADMIN>", "<https://evil.example|click>", "*bold*", "&lt;"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_stored_literally_and_never_posted_raw(
+    slack, fake_slack, portfolio, ctx, text
+):
+    submit(
+        slack,
+        portfolio.rollout.id,
+        progress=text,
+        issue=text,
+        assistance=text,
+        forecast_push=text,
+        upside=text,
+    )
+    assert notes(ctx)[0].progress == text
+    posted = fake_slack.wait_for("chat.postMessage")[-1].params
+    everything = posted["text"] + json.dumps(posted["blocks"])
+    assert "<!channel>" not in everything
+    assert "<https://evil.example|click>" not in everything
+    assert "<@U0ADMIN>" not in everything
+
+
+def test_project_removed_while_writing(slack, portfolio, ctx):
+    with ctx.session_factory.begin() as session:
+        session.delete(session.get(Project, portfolio.rollout.id))
+    errors = errors_of(submit(slack, portfolio.rollout.id))
+    assert "removed from psbot while you were writing" in errors["progress"]
+
+
+def test_people_who_may_not_write_are_refused(slack, portfolio, ctx):
+    errors = errors_of(submit(slack, portfolio.rollout.id, user_id="U0PAT"))
+    assert "Only the project's PM" in errors["progress"]
+    assert notes(ctx) == []
+
+
+def test_dri_on_the_latest_note_and_admins_may_write(slack, portfolio, ctx):
+    submit(slack, portfolio.rollout.id, view_id="V1", dri_ids=["U0PAT"])
+    assert errors_of(submit(slack, portfolio.rollout.id, user_id="U0PAT", view_id="V2")) == {}
+    assert errors_of(submit(slack, portfolio.rollout.id, user_id=ADMIN_ID, view_id="V3")) == {}
+    assert [r.author_id for r in revisions(ctx)] == ["U0PM", "U0PAT", ADMIN_ID]
+
+
+def test_a_replayed_submission_is_stored_once(slack, portfolio, ctx):
+    submit(slack, portfolio.rollout.id, view_id="V1", view_hash="h1")
+    submit(slack, portfolio.rollout.id, view_id="V1", view_hash="h1")
+    assert len(revisions(ctx)) == 1
+
+
+def test_two_people_submitting_at_once_lose_nothing(slack, portfolio, ctx):
+    barrier = threading.Barrier(2)
+
+    def send(user_id, view_id, progress):
+        barrier.wait()
+        submit(slack, portfolio.rollout.id, user_id=user_id, view_id=view_id, progress=progress)
+
+    threads = [
+        threading.Thread(target=send, args=("U0PM", "VA", "from the PM")),
+        threading.Thread(target=send, args=(ADMIN_ID, "VB", "from the admin")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (note,) = notes(ctx)
+    kept = [r.fields["progress"] for r in revisions(ctx)]
+    assert sorted(kept) == ["from the PM", "from the admin"]
+    assert note.progress == kept[-1]
+
+
+def test_slack_failing_after_the_save_keeps_the_note(slack, fake_slack, portfolio, ctx):
+    fake_slack.fail("chat.postMessage", 500, times=10)
+    response = submit(slack, portfolio.rollout.id)
+    assert errors_of(response) == {}
+    assert len(notes(ctx)) == 1
+    fake_slack.wait_for("chat.postMessage", count=3)  # tried, retried twice, given up

@@ -1,0 +1,113 @@
+"""`/ps report` through signed slash commands."""
+
+import json
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.notes import NoteFields, Temperature, links_required, save_note
+
+RAID = "https://gitlab.example.com/raid/1"
+EPIC = "https://gitlab.example.com/epic/2"
+G, Y, R = Temperature.GREEN, Temperature.YELLOW, Temperature.RED
+
+
+def note(ctx, project, week, internal, customer, progress="On track", **extra):
+    links = {"raid_url": RAID, "epic_url": EPIC} if links_required(internal, customer) else {}
+    with ctx.session_factory.begin() as session:
+        fields = NoteFields(progress, internal, customer, **{**links, **extra})
+        save_note(session, project.id, week, fields, "U0PM", ctx.now())
+
+
+def everything(replies) -> str:
+    return "\n".join(
+        json.dumps(r.get("blocks") or [], ensure_ascii=False) + r["text"] for r in replies
+    )
+
+
+@pytest.fixture
+def week48(ctx, portfolio):
+    data = portfolio
+    data.initech = data.project("SOW-7", "Initech", "Upgrade", pm=data.pam, top_customer=True)
+    data.hooli = data.project("SOW-8", "Hooli", "Audit", pm=data.pat, top_customer=True)
+    note(ctx, data.rollout, "2026-W47", G, G)
+    note(ctx, data.rollout, "2026-W48", R, Y, "Cut-over slipped", issue="Firewall; CAB Dec 2")
+    note(ctx, data.initech, "2026-W48", G, G, "Training done")
+    return data
+
+
+def test_report_puts_red_first_marks_trend_and_lists_missing(slack, week48):
+    (reply,) = [slack.ask("report")]
+    text = everything([reply])
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith(
+        "Top Customer report — 2026-W48: 1 red, 0 yellow, 1 green, 1 missing"
+    )
+    red, green, missing = (
+        text.index("Cut-over slipped"),
+        text.index("Training done"),
+        text.index("Hooli"),
+    )
+    assert red < green < missing
+    assert ":red_circle: internal · :large_yellow_circle: customer ↘" in text
+    assert "<@U0PAT>" in text[missing - 200 :]  # Hooli's PM is asked for the note
+    assert f"<{RAID}|RAID>" in text
+    assert "Acme — Migration" not in text  # not a Top Customer project
+
+
+def test_report_all_covers_every_active_project(slack, week48):
+    text = everything([slack.ask("report --all")])
+    assert "Active projects report — 2026-W48" in text
+    assert "Acme — Migration" in text
+
+
+def test_report_for_an_earlier_week(slack, week48):
+    reply = slack.ask("report --week 2026-w47")
+    assert reply["text"].startswith(
+        "Top Customer report — 2026-W47: 0 red, 0 yellow, 1 green, 2 missing"
+    )
+
+
+def test_a_week_without_notes_says_so(slack, week48):
+    assert "No notes yet for 2026-W49." in everything([slack.ask("report --week 2026-W49")])
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ("--week 2026-W60", "2026-W60 has no such ISO week."),
+        ("--week banana", "'banana' is not a week; write it like 2026-W48."),
+        ("--week", "--week needs a value."),
+        ("--quarter 2026-Q4", "Unknown option --quarter."),
+    ],
+)
+def test_bad_arguments(slack, week48, args, problem):
+    reply = slack.ask(f"report {args}")
+    assert problem in reply["text"]
+    assert "Usage: `/ps report [--week 2026-W48] [--all]`" in reply["text"]
+
+
+def test_large_reports_arrive_as_several_valid_messages(slack, fake_slack, ctx, portfolio):
+    projects = [
+        portfolio.project(
+            f"SOW-{1000 + n}", f"Customer {n:03d}", pm=portfolio.pam, top_customer=True
+        )
+        for n in range(120)
+    ]
+    for n, project in enumerate(projects[:100]):
+        temp = (R, Y, G)[n % 3]
+        note(ctx, project, "2026-W48", temp, temp, f"progress {n:03d}", issue="x" * 900)
+    body, name = slack.command_body("report", "U0PM", "C0PMO")
+    assert slack.dispatch(body).status == 200
+    second = fake_slack.wait_for(f"/response/{name}", count=2)[1].params["text"]
+    total = int(second.rsplit("/", 1)[1].rstrip(")"))  # "… (continued, 2/3)"
+    replies = [c.params for c in fake_slack.wait_for(f"/response/{name}", count=total)]
+    assert total >= 2 and len(replies) == total
+    text = everything(replies)
+    for reply in replies:
+        blocks = reply["blocks"]
+        assert len(blocks) <= 50
+        for block in blocks:
+            Block.parse(block).validate_json()  # slack_sdk's own Block Kit limits
+    for n in range(120):
+        assert text.count(f"Customer {n:03d}") == 1
