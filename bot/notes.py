@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.models import Note, NoteRevision
+from bot.models import Note, NoteRevision, Project
 from bot.slack_ids import is_user_id
 
 
@@ -237,3 +237,14 @@ def trend(current: NoteFields, previous: NoteFields | None) -> Trend | None:
     if current.severity < previous.severity:
         return Trend.BETTER
     return Trend.SAME
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One project in a week's report: its PM, its note (None = missing) and the trend."""
+
+    project: Project
+    pm_slack_id: str | None
+    pm_name: str
+    note: NoteFields | None
+    trend: Trend | None = None

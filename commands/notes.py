@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.lookup import find_project, person_by_slack_id, projects_of
 from bot.models import AuditEntry, Person, Project
 from bot.notes import (
+    ReportRow,
     fields_of,
     latest_note,
     may_write_note,
@@ -29,7 +30,7 @@ from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.notes_modal_builder import PickerProject, build_notes_modal, read_notes_form
-from messages.report_builder import ReportRow, build_note_confirmation
+from messages.report_builder import build_note_confirmation
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ field by field (longest first) so its section stays within Slack's limits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,8 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.models import Project
-from bot.notes import NoteFields, Temperature, Trend
+from bot.notes import NoteFields, ReportRow, Temperature, Trend
 from bot.slack_ids import is_user_id
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
 from messages.format import SECTION_TEXT_LIMIT, context, sections
@@ -46,17 +44,6 @@ ARROW = {Trend.WORSE: " ↘", Trend.BETTER: " ↗"}
 Texts = Mapping[str, str]
 # Returns the escaped (possibly shortened) text of one of those values.
 Text = Callable[[str], Mrkdwn]
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """One project in a week's report: its PM, its note (None = missing) and the trend."""
-
-    project: Project
-    pm_slack_id: str | None
-    pm_name: str
-    note: NoteFields | None
-    trend: Trend | None = None
 
 
 def note_lines(row: ReportRow, *, with_forecast: bool = False) -> list[str]:
