@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -14,6 +15,7 @@ from bot import migrate
 from bot.context import AppContext
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
+from bot.importing.formats import FORMATS
 from bot.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("psbot")
@@ -38,6 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not upgrade the database on start (multi-replica deploys run `psbot migrate`)",
     )
     verbs.add_parser("migrate", help="upgrade the database to the latest schema")
+
+    imports = verbs.add_parser(
+        "import", help="import a Kantata CSV export (see README.md, 'CSV files')"
+    )
+    imports.add_argument("kind", choices=tuple(FORMATS), help="what the file holds")
+    imports.add_argument("file", metavar="FILE", type=Path, help="the CSV file (UTF-8)")
+    imports.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="import the good rows and report the bad ones as skipped",
+    )
     return parser
 
 
@@ -45,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Alembic's INFO lines would bury what the command itself says; `migrate` prints a summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         return _dispatch(args, settings)
@@ -66,6 +81,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _migrate(settings)
     if args.verb == "run":
         return _run(settings, migrate_first=settings.auto_migrate and not args.no_migrate)
+    if args.verb == "import":
+        return _import(settings, args.kind, args.file, skip_bad_rows=args.skip_bad_rows)
     raise CliError(f"unknown command {args.verb}")
 
 
@@ -90,6 +107,57 @@ def _require_database(engine, settings: Settings) -> None:
         )
 
 
+def _import(settings: Settings, kind: str, path: Path, *, skip_bad_rows: bool) -> int:
+    from bot.importing.progress import TerminalProgress
+    from bot.importing.run import BadRowsError, bad_row_lines, import_file
+
+    engine = make_engine(settings.database_url)
+    try:
+        _require_database(engine, settings)
+        if not _schema_is_current(engine):
+            raise CliError("the database schema is not up to date; run `psbot migrate` first")
+        session_factory = make_session_factory(engine)
+        try:
+            with TerminalProgress(sys.stderr, path.name) as progress:
+                result = import_file(
+                    kind,
+                    path,
+                    session_factory,
+                    skip_bad_rows=skip_bad_rows,
+                    progress=progress if sys.stderr.isatty() else None,
+                )
+        except BadRowsError as error:
+            print("\n".join(bad_row_lines(error.name, error.bad_rows)), file=sys.stderr)
+            raise
+        for line in bad_row_lines(result.name, result.skipped, verb="skipped "):
+            print(line, file=sys.stderr)
+        print(result.summary())
+        if result.emails:
+            _link_people(settings, session_factory, result.emails)
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _link_people(settings: Settings, session_factory, emails: set[str]) -> None:
+    from bot.importing.run import link_people
+
+    client = None
+    if settings.slack_bot_token:
+        from bot.app import create_web_client
+
+        client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    lines, error = link_people(session_factory, client, emails)
+    for line in lines:
+        print(line)
+    if error:
+        print(f"psbot: {error}", file=sys.stderr)
+
+
+def _schema_is_current(engine) -> bool:
+    return migrate.current_revision(engine) == migrate.head_revision()
+
+
 def _run(settings: Settings, *, migrate_first: bool) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
@@ -103,7 +171,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     _require_database(engine, settings)
     if migrate_first:
         migrate.upgrade(engine)
-    elif migrate.current_revision(engine) != migrate.head_revision():
+    elif not _schema_is_current(engine):
         raise CliError("the database schema is not up to date; run `psbot migrate` first")
     ctx = AppContext(settings=settings, session_factory=make_session_factory(engine))
     try:

@@ -1,0 +1,99 @@
+"""Reading a CSV export: bytes → text → header check → numbered rows of stripped cells."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import UserError
+from bot.importing.formats import BadRow, Problem, written_sow
+
+EXCEL_HINT = "in Excel use Save As → CSV UTF-8"
+
+
+class ImportFileError(UserError):
+    """The file as a whole cannot be imported (unreadable, not UTF-8, wrong header)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A file's rows as (physical line, column → cell), and rows too malformed to parse."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    malformed: list[BadRow]
+
+
+def read_text(path: Path) -> str:
+    """The file's text; UTF-8 with or without a BOM (Excel writes one)."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a folder, not a CSV file") from None
+    except OSError as error:
+        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"{path.name} is not UTF-8 text; {EXCEL_HINT} (first bad byte on line {line})"
+        ) from None
+
+
+def parse_table(text: str, name: str, columns: Sequence[str]) -> Table:
+    """Split CSV text into rows of the wanted `columns`; other columns are ignored.
+
+    Line numbers are physical lines (a quoted cell may span several), header = line 1.
+    Blank rows are skipped; a row with a different number of cells than the header is
+    malformed.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
+        positions = _positions(header, columns, name)
+        rows: list[tuple[int, dict[str, str]]] = []
+        malformed: list[BadRow] = []
+        last_line = reader.line_num
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            values = {col: cells[i].strip() for col, i in positions.items() if i < len(cells)}
+            if len(cells) < len(header) or any(c.strip() for c in cells[len(header) :]):
+                reason = f"has {len(cells)} cells but the header has {len(header)}"
+                malformed.append(BadRow(line, (Problem(None, reason),), written_sow(values)))
+                continue
+            rows.append((line, values))
+    except csv.Error as error:
+        raise ImportFileError(f"{name}: line {reader.line_num}: {error}") from None
+    return Table(rows, malformed)
+
+
+def _positions(header: list[str], columns: Sequence[str], name: str) -> dict[str, int]:
+    """Where each wanted column is in the header, matched case-insensitively."""
+    seen: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = title.strip().lower()
+        if key in columns and key in seen:
+            raise ImportFileError(
+                f"{name}: column {key!r} appears twice (columns {seen[key] + 1} and {index + 1})"
+            )
+        seen.setdefault(key, index)
+    missing = [c for c in columns if c not in seen]
+    if missing:
+        others = [t for t in seen if t and t not in columns]
+        described = ", ".join(_described(c, others) for c in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise ImportFileError(f"{name}: missing column{plural} {described}")
+    return {c: seen[c] for c in columns}
+
+
+def _described(column: str, others: list[str]) -> str:
+    close = difflib.get_close_matches(column, others, n=1, cutoff=0.75)
+    return f"{column!r} (found {close[0]!r} — a typo?)" if close else repr(column)

@@ -1,0 +1,174 @@
+"""Field parsers: properties over many inputs, plus the messages users read."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from bot.importing.fields import (
+    FieldError,
+    choice,
+    parse_bill_rate,
+    parse_date,
+    parse_email,
+    parse_hours,
+    parse_positive_int,
+    parse_sow,
+    parse_url,
+    parse_week_start,
+    parse_yes_no,
+)
+
+PARSERS = [
+    parse_date,
+    parse_week_start,
+    parse_hours,
+    parse_bill_rate,
+    parse_yes_no,
+    parse_email,
+    parse_sow,
+    parse_url,
+    parse_positive_int,
+]
+dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31))
+cents = st.decimals(min_value=0, max_value=168, places=2)
+
+
+@pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.__name__)
+@given(text=st.text(max_size=60))
+@example(text="1" + "0" * 30)  # beyond Decimal's default precision
+def test_any_text_parses_or_fails_with_a_field_error(parser, text):
+    try:
+        parser(text)
+    except FieldError as error:
+        assert str(error) and "\n" not in str(error)
+
+
+@given(dates)
+def test_iso_dates_round_trip(day):
+    assert parse_date(day.isoformat()) == day
+
+
+@given(dates)
+def test_other_date_spellings_are_refused(day):
+    for text in (f"{day:%m/%d/%Y}", f"{day:%Y%m%d}", f"{day:%Y-W%W-1}", f"{day.isoformat()}T00:00"):
+        with pytest.raises(FieldError, match="not a date in YYYY-MM-DD form"):
+            parse_date(text)
+
+
+def test_impossible_dates_are_refused():
+    with pytest.raises(FieldError, match="2026-02-30 is not a valid date"):
+        parse_date("2026-02-30")
+
+
+def test_non_ascii_digits_are_not_dates():
+    with pytest.raises(FieldError):
+        parse_date("٢٠٢٦-١١-٣٠")
+
+
+@given(dates)
+def test_week_start_accepts_exactly_the_mondays(day):
+    if day.weekday() == 0:
+        assert parse_week_start(day.isoformat()) == day
+    else:
+        with pytest.raises(FieldError, match=f"is a {day:%A}; week_start must be a Monday"):
+            parse_week_start(day.isoformat())
+
+
+def test_week_start_message_names_the_day():
+    with pytest.raises(FieldError) as error:
+        parse_week_start("2026-12-02")
+    assert str(error.value) == "2026-12-02 is a Wednesday; week_start must be a Monday"
+
+
+@given(cents)
+def test_hours_round_trip_to_the_cent(hours):
+    assert parse_hours(str(hours)) == hours
+
+
+@given(st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("-0.01"), places=2))
+def test_negative_hours_are_refused(hours):
+    with pytest.raises(FieldError, match="is negative"):
+        parse_hours(str(hours))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is empty"),
+        ("eight", "'eight' is not a number"),
+        ("8h", "is not a number"),
+        ("NaN", "is not a number"),
+        ("1e2", "is not a number"),
+        ("168.01", "more than the 168 hours in a week"),
+    ],
+)
+def test_bad_hours(text, message):
+    with pytest.raises(FieldError, match=message):
+        parse_hours(text)
+
+
+def test_hours_keep_cents_and_minus_zero_is_zero():
+    assert parse_hours("7.335") == Decimal("7.34")
+    assert str(parse_hours("-0")) == "0.00"
+    assert parse_bill_rate("1250.5") == Decimal("1250.50")
+
+
+@given(st.sampled_from(["yes", "no", "y", "n", "true", "false"]), st.data())
+def test_yes_no_in_any_letter_case(word, data):
+    text = "".join(data.draw(st.sampled_from([c.lower(), c.upper()])) for c in word)
+    assert parse_yes_no(text) is (word in ("yes", "y", "true"))
+
+
+def test_yes_no_empty_is_no_and_others_are_refused():
+    assert parse_yes_no("") is False
+    with pytest.raises(FieldError, match="'maybe' is not yes or no"):
+        parse_yes_no("maybe")
+
+
+@given(st.from_regex(r"[a-z0-9.]{1,10}@[a-z0-9]{1,10}\.[a-z]{2,4}", fullmatch=True))
+def test_emails_are_lower_cased(email):
+    assert parse_email(email.upper()) == email
+
+
+@pytest.mark.parametrize("text", ["jane", "jane@example", "@example.com", "a b@example.com"])
+def test_bad_emails(text):
+    with pytest.raises(FieldError, match="is not an email address"):
+        parse_email(text)
+
+
+def test_sow_is_upper_cased():
+    assert parse_sow("sow-1234") == "SOW-1234"
+    with pytest.raises(FieldError):
+        parse_sow("SOW 1234")
+
+
+@pytest.mark.parametrize(
+    "text", ["javascript:alert(1)", "ftp://x.example/a", "https://", "www.example.com", "http://["]
+)
+def test_only_http_urls(text):
+    with pytest.raises(FieldError, match="is not an http\\(s\\) URL"):
+        parse_url(text)
+
+
+def test_http_urls_are_kept_as_written():
+    assert (
+        parse_url("HTTPS://jira.example.com/browse/PS-1") == "HTTPS://jira.example.com/browse/PS-1"
+    )
+
+
+def test_positive_whole_numbers():
+    assert parse_positive_int("10") == 10
+    for text in ("0", "-3", "2.5", "ten"):
+        with pytest.raises(FieldError):
+            parse_positive_int(text)
+
+
+def test_choice_normalises_letter_case_and_aliases():
+    parse = choice(("T&M", "FF"), aliases={"Fixed Fee": "FF"})
+    assert parse("t&m") == "T&M"
+    assert parse("FIXED FEE") == "FF"
+    with pytest.raises(FieldError, match="'Retainer' is not one of T&M, FF"):
+        parse("Retainer")
