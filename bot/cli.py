@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot import migrate
@@ -16,6 +18,7 @@ from bot.context import AppContext
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
 from bot.importing.formats import FORMATS
+from bot.models import JobRun
 from bot.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("psbot")
@@ -51,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import the good rows and report the bad ones as skipped",
     )
+    jobs = verbs.add_parser("jobs", help="list the scheduled jobs, or run one now")
+    job_verbs = jobs.add_subparsers(dest="jobs_verb", required=True, metavar="ACTION")
+    job_verbs.add_parser("list", help="jobs, schedules, next run, last run")
+    run_job = job_verbs.add_parser("run", help="run one job now, as if at a given time")
+    run_job.add_argument("job", metavar="JOB")
+    run_job.add_argument("--at", help="ISO-8601 date-time, e.g. 2026-11-30T08:00 (local time)")
+    run_job.add_argument(
+        "--force", action="store_true", help="post even if this period's run already happened"
+    )
     return parser
 
 
@@ -81,6 +93,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _migrate(settings)
     if args.verb == "run":
         return _run(settings, migrate_first=settings.auto_migrate and not args.no_migrate)
+    if args.verb == "jobs" and args.jobs_verb == "list":
+        return _jobs_list(settings)
+    if args.verb == "jobs":
+        return _jobs_run(settings, args.job, args.at, force=args.force)
     if args.verb == "import":
         return _import(settings, args.kind, args.file, skip_bad_rows=args.skip_bad_rows)
     raise CliError(f"unknown command {args.verb}")
@@ -111,11 +127,8 @@ def _import(settings: Settings, kind: str, path: Path, *, skip_bad_rows: bool) -
     from bot.importing.progress import TerminalProgress
     from bot.importing.run import BadRowsError, bad_row_lines, import_file
 
-    engine = make_engine(settings.database_url)
+    engine = _ready_engine(settings)
     try:
-        _require_database(engine, settings)
-        if not _schema_is_current(engine):
-            raise CliError("the database schema is not up to date; run `psbot migrate` first")
         session_factory = make_session_factory(engine)
         try:
             with TerminalProgress(sys.stderr, path.name) as progress:
@@ -158,15 +171,96 @@ def _schema_is_current(engine) -> bool:
     return migrate.current_revision(engine) == migrate.head_revision()
 
 
+def _jobs_list(settings: Settings) -> int:
+    from bot.schedule import next_run
+    from jobs.registry import calendar_of, configured_jobs
+
+    jobs = configured_jobs(settings)
+    engine = _ready_engine(settings)
+    tz = settings.timezone
+    now = dt.datetime.now(tz)
+    with make_session_factory(engine)() as session:
+        last = {
+            run.job: run for run in session.scalars(sa.select(JobRun).order_by(JobRun.claimed_at))
+        }
+    engine.dispose()
+    print(f"Times are {tz.key}.")
+    for job in jobs:
+        upcoming = next_run(job.schedule, now, calendar_of(settings), tz)[1]
+        state = f"next {upcoming:%a %Y-%m-%d %H:%M}" if job.enabled else "off"
+        previous = last.get(job.name)
+        history = "never run"
+        if previous is not None:
+            when = previous.finished_at or previous.claimed_at
+            history = (
+                f"last {previous.period} {previous.status} {when.astimezone(tz):%a %m-%d %H:%M}"
+            )
+            if previous.error:
+                history += f" ({previous.error})"
+        print(f"{job.name:<20} {job.describe():<52} {state:<26} {history}")
+    return 0
+
+
+def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
+    from bot.app import create_web_client
+    from bot.job_runner import JobRunner
+    from jobs.registry import JOB_NAMES, calendar_of, configured_jobs
+
+    jobs = {job.name: job for job in configured_jobs(settings)}
+    if name not in jobs:
+        raise CliError(f"unknown job {name!r}; jobs are: {', '.join(JOB_NAMES)}")
+    when = _parse_at(at, settings) if at else dt.datetime.now(settings.timezone)
+    if not settings.slack_bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set; a job posts to Slack (see README.md)")
+    engine = _ready_engine(settings)
+    ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
+    client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    runner = JobRunner(ctx, client, list(jobs.values()), calendar_of(settings))
+    job = jobs[name]
+    period = job.schedule.period_of(when.astimezone(settings.timezone).date())
+    if force:
+        period += f" forced {dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%S}"
+    outcome = runner.run(job, period, when, when)
+    engine.dispose()
+    if outcome.status == "already claimed":
+        print(f"{name} {period} already ran; --force posts it again")
+        return 0
+    print(outcome)
+    return 0 if outcome.status == "sent" else 1
+
+
+def _parse_at(value: str, settings: Settings) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            f"--at must be an ISO-8601 date-time like 2026-11-30T08:00, got {value!r}"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=settings.timezone)
+
+
+def _ready_engine(settings: Settings):
+    """An engine on a reachable database whose schema is current."""
+    engine = make_engine(settings.database_url)
+    _require_database(engine, settings)
+    if not _schema_is_current(engine):
+        raise CliError("the database schema is not up to date; run `psbot migrate` first")
+    return engine
+
+
 def _run(settings: Settings, *, migrate_first: bool) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
     from waitress import create_server
 
     from bot.app import create_app
+    from bot.job_runner import JobRunner
+    from bot.scheduler import start_scheduler
     from bot.web import make_wsgi_app
+    from jobs.registry import calendar_of, configured_jobs
 
     settings.require_run_tokens()
+    jobs = configured_jobs(settings)
     engine = make_engine(settings.database_url)
     _require_database(engine, settings)
     if migrate_first:
@@ -179,6 +273,10 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     except BoltError as error:  # auth.test rejected the token
         raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {_first_line(error)}") from None
 
+    scheduler = None
+    if settings.scheduler_enabled:
+        runner = JobRunner(ctx, app.client, jobs, calendar_of(settings))
+        scheduler = start_scheduler(runner)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if settings.socket_mode:
@@ -191,6 +289,8 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
     finally:
         logger.info("psbot shutting down")
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         engine.dispose()
     return 0
 

@@ -220,6 +220,41 @@ class NoteRevision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+JOB_RUN_STATUSES = ("sending", "retrying", "sent", "failed", "skipped")
+
+
+class JobRun(Base):
+    """One scheduled job's run for one period, claimed once across processes and restarts.
+
+    `posts` is the run's outbox: what the job decided to post, delivered in order;
+    `sent` counts the posts already delivered, so a retry resumes where it stopped.
+    """
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(sa.String(64))
+    period: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    posts: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    sent: Mapped[int] = mapped_column(default=0)
+    thread_channel: Mapped[str | None] = mapped_column(sa.String(64))
+    thread_ts: Mapped[str | None] = mapped_column(sa.String(32))
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    __table_args__ = (
+        sa.UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
+        sa.CheckConstraint(_in("status", JOB_RUN_STATUSES), name="status"),
+        sa.Index("ix_job_runs_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+
 class AuditEntry(Base):
     """Who did what, when: every write a user or the CLI makes is recorded here."""
 

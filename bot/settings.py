@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -39,6 +40,11 @@ class Settings:
     admins: frozenset[str] = frozenset()
     scheduler_enabled: bool = True
     auto_migrate: bool = True
+    # "US" (federal), "US-NY" (with a subdivision) or None for weekends only.
+    holidays: tuple[str, str | None] | None = ("US", None)
+    job_grace_minutes: int = 120
+    # Raw PSBOT_JOB_* values; jobs.registry parses them and names the variable on error.
+    job_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def socket_mode(self) -> bool:
@@ -94,6 +100,15 @@ def load_settings(
         admins=_admins(get("PSBOT_ADMINS")),
         scheduler_enabled=_on_off("PSBOT_SCHEDULER", get("PSBOT_SCHEDULER", "on")),
         auto_migrate=_on_off("PSBOT_AUTO_MIGRATE", get("PSBOT_AUTO_MIGRATE", "on")),
+        holidays=_holidays(get("PSBOT_HOLIDAYS", "US")),
+        job_grace_minutes=_minutes(
+            "PSBOT_JOB_GRACE_MINUTES", get("PSBOT_JOB_GRACE_MINUTES", "120")
+        ),
+        job_overrides={
+            name: value.strip()
+            for name, value in values.items()
+            if name.startswith("PSBOT_JOB_") and name != "PSBOT_JOB_GRACE_MINUTES"
+        },
     )
 
 
@@ -151,6 +166,25 @@ def _admins(value: str) -> frozenset[str]:
             f"PSBOT_ADMINS must be comma-separated Slack user IDs like U012ABCDEF, got {bad[0]!r}"
         )
     return frozenset(ids)
+
+
+def _holidays(value: str) -> tuple[str, str | None] | None:
+    if value.lower() in ("off", "none", ""):
+        return None
+    country, _, subdivision = value.upper().partition("-")
+    try:
+        holidays.country_holidays(country, subdiv=subdivision or None)
+    except NotImplementedError:
+        raise SettingsError(
+            f"PSBOT_HOLIDAYS must be a country code like US or US-NY, or off; got {value!r}"
+        ) from None
+    return country, subdivision or None
+
+
+def _minutes(name: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number of minutes, got {value!r}")
+    return int(value)
 
 
 def _on_off(name: str, value: str) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from messages.escape import escape_mrkdwn
 
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -42,3 +44,15 @@ def sections(lines: Iterable[str], limit: int = SECTION_TEXT_LIMIT) -> list[Sect
 
 def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def continued_messages(
+    title: str, summary: str, pages: Sequence[list[Block]]
+) -> list[tuple[str, list[Block]]]:
+    """Pages as messages: the first with `summary` as fallback text, the rest marked
+    "(continued, 2/3)" so each reads on its own in a thread."""
+    messages = [(escape_mrkdwn(summary), list(pages[0]))]
+    for number, page in enumerate(pages[1:], start=2):
+        text = escape_mrkdwn(f"{title} (continued, {number}/{len(pages)})")
+        messages.append((text, [context(text), *page]))
+    return messages

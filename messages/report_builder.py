@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.notes import NoteFields, ReportRow, Temperature, Trend
 from bot.slack_ids import is_user_id
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
-from messages.format import SECTION_TEXT_LIMIT, context, sections
+from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sections
 
 # Slack allows 50 blocks per message; staying under leaves room for a footer later.
 MAX_BLOCKS_PER_MESSAGE = 45
@@ -99,12 +99,7 @@ def build_top_customer_report(
         units.extend(_group(sections(_forecast_items(noted))))
     units.extend(_group(sections(_missing_items(missing))))
 
-    pages = _paginate(head, units)
-    messages = [(escape_mrkdwn(summary), pages[0])]
-    for number, page in enumerate(pages[1:], start=2):
-        text = escape_mrkdwn(f"{title} (continued, {number}/{len(pages)})")
-        messages.append((text, [context(text), *page]))
-    return messages
+    return continued_messages(title, summary, _paginate(head, units))
 
 
 def build_note_confirmation(

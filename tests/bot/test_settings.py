@@ -20,6 +20,8 @@ def test_defaults_match_the_spec():
     assert settings.admins == frozenset()
     assert settings.scheduler_enabled is True
     assert settings.socket_mode is False
+    assert settings.holidays == ("US", None)
+    assert settings.job_grace_minutes == 120
 
 
 def test_values_are_read_and_normalised():
@@ -59,6 +61,10 @@ def test_values_are_read_and_normalised():
         ("PSBOT_PMO_CHANNEL", "ps pmo"),
         ("PSBOT_INTERNAL_CHANNEL", "#"),
         ("SLACK_API_URL", "slack.com/api"),
+        ("PSBOT_HOLIDAYS", "Narnia"),
+        ("PSBOT_HOLIDAYS", "US-ZZ"),
+        ("PSBOT_JOB_GRACE_MINUTES", "0"),
+        ("PSBOT_JOB_GRACE_MINUTES", "2h"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(name, value):

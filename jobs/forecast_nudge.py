@@ -1,0 +1,39 @@
+"""Monday 10:30: DM each PM whose projects still break a bookings rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from bot.bookings_rules import Finding, check_portfolio
+from bot.context import AppContext
+from bot.dates import local_today
+from bot.outbox import Post
+from bot.portfolio_loading import load_portfolio
+from bot.slack_ids import is_user_id
+from jobs.forecast_prep import FORECAST_DUE
+from messages.reminders_builder import build_forecast_nudge, direct_post
+
+
+def run_forecast_nudge(ctx: AppContext, now: dt.datetime) -> list[Post]:
+    """One DM per PM with a Slack id and at least one project finding; [] if none."""
+    tz = ctx.settings.timezone
+    today = local_today(now, tz)
+    due = dt.datetime.combine(today, FORECAST_DUE, tzinfo=tz)
+    with ctx.session_factory() as session:
+        portfolio = load_portfolio(session, today)
+        pm_of = {project.id: project.pm_id for project in portfolio.projects}
+        # Under-allocation is the team's to solve (Monday's post), not one PM's to fix.
+        by_pm: dict[int, list[Finding]] = defaultdict(list)
+        for finding in check_portfolio(portfolio):
+            pm_id = pm_of.get(finding.project_id) if finding.project_id is not None else None
+            if pm_id is not None:
+                by_pm[pm_id].append(finding)
+        people = sorted(
+            (portfolio.people[pm_id] for pm_id in by_pm), key=lambda p: (p.label.casefold(), p.id)
+        )
+        return [
+            direct_post(person.slack_user_id, build_forecast_nudge(due, by_pm[person.id]))
+            for person in people
+            if person.slack_user_id and is_user_id(person.slack_user_id)
+        ]

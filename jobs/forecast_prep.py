@@ -1,0 +1,65 @@
+"""Monday 08:00: the forecast call prep checklist, the deadlines, and the bookings findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from bot.bookings_rules import Finding, Portfolio, check_portfolio
+from bot.context import AppContext
+from bot.dates import local_today
+from bot.outbox import Post
+from bot.portfolio_loading import load_portfolio
+from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, channel_posts
+
+# Fixed by the handbook, not by the schedule: prep is "to be complete by 10am est
+# Mondays" and the forecast & upside "updated by Monday, 11am EST".
+PREP_DUE = dt.time(10, 0)
+FORECAST_DUE = dt.time(11, 0)
+
+
+def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
+    """The prep reminder for #ps_pmo; it always posts, with a ✅ when nothing is wrong."""
+    tz = ctx.settings.timezone
+    today = local_today(now, tz)
+    with ctx.session_factory() as session:
+        portfolio = load_portfolio(session, today)
+        findings = check_portfolio(portfolio)
+        by_pm = [
+            PmFindings(_owner(portfolio, pm_id), group)
+            for pm_id, group in _project_findings_by_pm(portfolio, findings)
+        ]
+        under_allocated = [f for f in findings if f.project_id is None]
+        messages = build_forecast_prep(
+            today,
+            dt.datetime.combine(today, PREP_DUE, tzinfo=tz),
+            dt.datetime.combine(today, FORECAST_DUE, tzinfo=tz),
+            by_pm,
+            under_allocated,
+        )
+    return channel_posts(messages)
+
+
+def _project_findings_by_pm(
+    portfolio: Portfolio, findings: list[Finding]
+) -> list[tuple[int | None, list[Finding]]]:
+    """Project findings per PM id (None: no PM), PMs by name and "no PM" last."""
+    pm_of = {project.id: project.pm_id for project in portfolio.projects}
+    groups: dict[int | None, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.project_id is not None:
+            groups[pm_of.get(finding.project_id)].append(finding)
+
+    def order(pm_id: int | None) -> tuple[bool, str, int]:
+        if pm_id is None:
+            return (True, "", 0)
+        return (False, portfolio.people[pm_id].label.casefold(), pm_id)
+
+    return [(pm_id, groups[pm_id]) for pm_id in sorted(groups, key=order)]
+
+
+def _owner(portfolio: Portfolio, pm_id: int | None) -> Owner | None:
+    if pm_id is None:
+        return None
+    person = portfolio.people[pm_id]
+    return Owner(person.slack_user_id, person.label)

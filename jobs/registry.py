@@ -1,0 +1,132 @@
+"""Every scheduled job: its name, schedule, grace window, channel and on/off switch.
+
+Defaults follow SPEC §1 (times in PSBOT_TIMEZONE). Each can be changed in the
+environment, read once by settings:
+
+- `PSBOT_JOB_<NAME>=off` (or `on`) switches a job;
+- `PSBOT_JOB_<NAME>=tue 16:00` moves a weekly job; `PSBOT_JOB_BILLING_PERIOD=3 09:00`
+  sets the business days before month end and the time;
+- `PSBOT_JOB_<NAME>_CHANNEL=C0123` posts it somewhere other than PSBOT_PMO_CHANNEL;
+- `PSBOT_JOB_GRACE_MINUTES=120`: how late a missed run may still be posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+
+from bot.business_days import BusinessCalendar
+from bot.context import AppContext
+from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, run_time
+from bot.settings import Settings, SettingsError
+from jobs.billing_period import run_billing_period
+from jobs.forecast_nudge import run_forecast_nudge
+from jobs.forecast_prep import run_forecast_prep
+from jobs.top_customer_nudge import run_top_customer_nudge
+from jobs.top_customer_open import run_top_customer_open
+from jobs.top_customer_report import run_top_customer_report
+
+
+def _t(text: str) -> dt.time:
+    return dt.time.fromisoformat(text)
+
+
+DEFAULT_JOBS: tuple[JobSpec, ...] = (
+    JobSpec(
+        "forecast_prep",
+        "Forecast call prep checklist and bookings findings",
+        Weekly(0, _t("08:00")),
+        run_forecast_prep,
+    ),
+    JobSpec(
+        "forecast_nudge",
+        "DM PMs whose projects still break a bookings rule",
+        Weekly(0, _t("10:30")),
+        run_forecast_nudge,
+    ),
+    JobSpec(
+        "top_customer_open",
+        "Top Customer report is out: PMs and their projects",
+        Weekly(1, _t("12:00")),
+        run_top_customer_open,
+    ),
+    JobSpec(
+        "top_customer_nudge",
+        "DM PMs with notes still missing",
+        Weekly(1, _t("15:00")),
+        run_top_customer_nudge,
+    ),
+    JobSpec(
+        "top_customer_report",
+        "The compiled Top Customer report and who is missing",
+        Weekly(1, _t("16:00")),
+        run_top_customer_report,
+    ),
+    JobSpec(
+        "billing_period",
+        "FF milestones without sign-off; T&M timesheets to approve",
+        BeforeMonthEnd(3, _t("09:00")),
+        run_billing_period,
+    ),
+)
+JOB_NAMES = tuple(job.name for job in DEFAULT_JOBS)
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKLY = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+(\d{1,2}:\d{2})", re.IGNORECASE)
+_MONTH_END = re.compile(r"(?:(\d{1,2})\s+)?(\d{1,2}:\d{2})")
+
+
+def configured_jobs(settings: Settings) -> list[JobSpec]:
+    """The jobs with this deployment's overrides applied; bad values raise SettingsError."""
+    known = {f"PSBOT_JOB_{job.name.upper()}" for job in DEFAULT_JOBS}
+    known |= {f"{name}_CHANNEL" for name in known}
+    unknown = sorted(set(settings.job_overrides) - known)
+    if unknown:
+        raise SettingsError(f"{unknown[0]} is not a job setting; jobs are: {', '.join(JOB_NAMES)}")
+    grace = dt.timedelta(minutes=settings.job_grace_minutes)
+    return [_configure(job, settings, grace) for job in DEFAULT_JOBS]
+
+
+def _configure(job: JobSpec, settings: Settings, grace: dt.timedelta) -> JobSpec:
+    variable = f"PSBOT_JOB_{job.name.upper()}"
+    value = settings.job_overrides.get(variable, "").strip()
+    channel = settings.job_overrides.get(f"{variable}_CHANNEL", "").strip().removeprefix("#")
+    job = replace(job, grace=grace, channel=channel or settings.pmo_channel)
+    if not value or value.lower() == "on":
+        return job
+    if value.lower() == "off":
+        return replace(job, enabled=False)
+    return replace(job, schedule=_parse_schedule(variable, value, job.schedule))
+
+
+def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
+    example = "tue 16:00" if isinstance(default, Weekly) else "3 09:00"
+    try:
+        if isinstance(default, Weekly):
+            match = _WEEKLY.fullmatch(value)
+            if match:
+                weekday = _WEEKDAYS.index(match.group(1).lower())
+                return Weekly(weekday, dt.time.fromisoformat(match.group(2).zfill(5)))
+        else:
+            match = _MONTH_END.fullmatch(value)
+            if match:
+                days = int(match.group(1)) if match.group(1) else default.business_days
+                return BeforeMonthEnd(days, dt.time.fromisoformat(match.group(2).zfill(5)))
+    except ValueError:
+        pass  # e.g. 25:00: fall through to the message below
+    raise SettingsError(f"{variable} must be off, on or a time like '{example}', got {value!r}")
+
+
+def calendar_of(settings: Settings) -> BusinessCalendar:
+    if settings.holidays is None:
+        return BusinessCalendar(None)
+    return BusinessCalendar(*settings.holidays)
+
+
+def job_time(ctx: AppContext, name: str, now: dt.datetime) -> dt.datetime:
+    """When job `name` runs in the period that contains `now` (e.g. the notes deadline)."""
+    job = next(job for job in configured_jobs(ctx.settings) if job.name == name)
+    tz = ctx.settings.timezone
+    period = job.schedule.period_of(now.astimezone(tz).date())
+    return run_time(job.schedule, period, calendar_of(ctx.settings), tz)

@@ -1,0 +1,40 @@
+"""Tuesday 15:00: DM each PM whose Top Customer projects still lack this week's note."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from bot.context import AppContext
+from bot.dates import local_today, week_key
+from bot.notes import ReportRow
+from bot.outbox import Post
+from bot.report import report_rows
+from bot.slack_ids import is_user_id
+from messages.reminders_builder import build_top_customer_nudge, direct_post
+
+
+def run_top_customer_nudge(ctx: AppContext, now: dt.datetime) -> list[Post]:
+    """One DM per PM with a Slack id and missing notes, a button per project; [] if none."""
+    # Imported here: the registry imports every job module, this one included.
+    from jobs.registry import job_time
+
+    week = week_key(local_today(now, ctx.settings.timezone))
+    deadline = job_time(ctx, "top_customer_report", now)
+    with ctx.session_factory() as session:
+        missing: dict[str, list[ReportRow]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for row in report_rows(session, week, all_projects=False):
+            if row.note is None and row.pm_slack_id and is_user_id(row.pm_slack_id):
+                missing[row.pm_slack_id].append(row)
+                names[row.pm_slack_id] = row.pm_name
+        posts = []
+        for slack_id in sorted(missing, key=lambda i: (names[i].casefold(), i)):
+            rows = sorted(missing[slack_id], key=_by_name)
+            posts.append(direct_post(slack_id, build_top_customer_nudge(week, deadline, rows)))
+        return posts
+
+
+def _by_name(row: ReportRow) -> tuple[str, str, str]:
+    project = row.project
+    return (project.customer.casefold(), project.name.casefold(), project.sow)

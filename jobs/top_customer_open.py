@@ -1,0 +1,49 @@
+"""Tuesday 12:00: the Top Customer report is out; each PM with the projects to update."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from bot.context import AppContext
+from bot.dates import local_today, week_key
+from bot.notes import ReportRow
+from bot.outbox import Post
+from bot.report import report_rows
+from messages.reminders_builder import Owner, PmRows, build_top_customer_open, channel_posts
+
+
+def run_top_customer_open(ctx: AppContext, now: dt.datetime) -> list[Post]:
+    """Every Top Customer project (active or closing) under its PM, ✅ when noted."""
+    # Imported here: the registry imports every job module, this one included.
+    from jobs.registry import job_time
+
+    week = week_key(local_today(now, ctx.settings.timezone))
+    deadline = job_time(ctx, "top_customer_report", now)
+    with ctx.session_factory() as session:
+        rows = report_rows(session, week, all_projects=False)
+        if not rows:
+            return []
+        messages = build_top_customer_open(week, deadline, _by_pm(rows))
+    return channel_posts(messages)
+
+
+def _by_pm(rows: list[ReportRow]) -> list[PmRows]:
+    """Rows per PM (by name; projects without a PM last), projects by customer and name."""
+    groups: dict[int | None, list[ReportRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.project.pm_id].append(row)
+
+    def pm_order(pm_id: int | None) -> tuple[bool, str, int]:
+        return (pm_id is None, groups[pm_id][0].pm_name.casefold(), pm_id or 0)
+
+    def project_order(row: ReportRow) -> tuple[str, str, str]:
+        project = row.project
+        return (project.customer.casefold(), project.name.casefold(), project.sow)
+
+    result = []
+    for pm_id in sorted(groups, key=pm_order):
+        first = groups[pm_id][0]
+        owner = None if pm_id is None else Owner(first.pm_slack_id, first.pm_name)
+        result.append(PmRows(owner, sorted(groups[pm_id], key=project_order)))
+    return result

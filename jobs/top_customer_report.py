@@ -1,0 +1,20 @@
+"""Tuesday 16:00, when notes are due: the compiled Top Customer report and who is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.context import AppContext
+from bot.dates import local_today, week_key
+from bot.outbox import Post
+from bot.report import report_rows
+from messages.reminders_builder import channel_posts
+from messages.report_builder import build_top_customer_report
+
+
+def run_top_customer_report(ctx: AppContext, now: dt.datetime) -> list[Post]:
+    """This week's report; it always posts, even when no notes came in."""
+    week = week_key(local_today(now, ctx.settings.timezone))
+    with ctx.session_factory() as session:
+        messages = build_top_customer_report(week, report_rows(session, week, all_projects=False))
+    return channel_posts(messages)

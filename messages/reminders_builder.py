@@ -1,0 +1,509 @@
+"""The scheduled reminders: forecast call prep, nudges, Top Customer, billing period.
+
+Pure builders: data in, Block Kit out, as a list of (fallback text, blocks) messages.
+Database and user text is escaped here (`escape_mrkdwn`); people are @-mentioned only
+through `mention()` from a known Slack id. Channel reminders that outgrow one message
+continue over further messages (the jobs post them in the first one's thread); a DM is
+always one message, capped, with a pointer to the command that lists everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.bookings_rules import Finding
+from bot.models import Project
+from bot.notes import ReportRow
+from bot.outbox import Post
+from bot.slack_ids import is_user_id
+from messages import ids
+from messages.bookings_builder import finding_lines
+from messages.escape import Mrkdwn, escape_mrkdwn, mention
+from messages.format import (
+    MESSAGE_BLOCK_LIMIT,
+    SECTION_TEXT_LIMIT,
+    context,
+    continued_messages,
+    sections,
+)
+from messages.templating import render
+
+Message = tuple[str, list[Block]]
+
+# Per channel message: enough to scan, few enough to act on; the rest go in the thread.
+MAX_FINDINGS_PER_MESSAGE = 20
+MAX_PROJECTS_PER_MESSAGE = 40
+MAX_LINES_PER_MESSAGE = 40
+# Per DM: the nudge names what to do now and points to the command for the full list.
+MAX_DM_FINDINGS = 10
+MAX_DM_PROJECTS = 40
+# Names from Kantata are short; a pathological one is shortened so a line always fits.
+NAME_ROOM = 200
+MAX_SOWS_PER_PM = 12
+UPDATE_NOTES = "Update notes"
+
+# Slack users read "ET", not "EST"/"EDT"; other zones fall back to their abbreviation.
+ZONE_LABELS = {
+    "America/New_York": "ET",
+    "America/Chicago": "CT",
+    "America/Denver": "MT",
+    "America/Los_Angeles": "PT",
+}
+
+
+# --- shared pieces ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A PM: @-mentioned when their Slack id is known, else named."""
+
+    slack_user_id: str | None
+    name: str
+
+    @property
+    def mrkdwn(self) -> Mrkdwn:
+        if self.slack_user_id and is_user_id(self.slack_user_id):
+            return mention(self.slack_user_id)
+        return _clip(self.name) if self.name.strip() else Mrkdwn("_unnamed PM_")
+
+    @property
+    def sort_key(self) -> str:
+        return self.name.casefold()
+
+
+def clock(moment: dt.datetime) -> str:
+    """`10:00 ET`: a time of day in the reporting time zone."""
+    return f"{moment:%H:%M} {zone_label(moment)}"
+
+
+def day_clock(moment: dt.datetime) -> str:
+    """`Tue 16:00 ET`."""
+    return f"{moment:%a %H:%M} {zone_label(moment)}"
+
+
+def zone_label(moment: dt.datetime) -> str:
+    key = getattr(moment.tzinfo, "key", None)
+    return ZONE_LABELS.get(key or "", moment.tzname() or "")
+
+
+def day_label(day: dt.date) -> str:
+    """`Mon Nov 30`."""
+    return f"{day:%a %b %-d}"
+
+
+def channel_posts(messages: Sequence[Message]) -> list[Post]:
+    """The first message to the job's channel, the rest as replies in its thread."""
+    return [
+        Post(channel="", text=text, blocks=_dicts(blocks), in_thread=number > 0)
+        for number, (text, blocks) in enumerate(messages)
+    ]
+
+
+def direct_post(slack_user_id: str, message: Message) -> Post:
+    text, blocks = message
+    return Post(channel=slack_user_id, text=text, blocks=_dicts(blocks))
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict]:
+    return [block.to_dict() for block in blocks]
+
+
+def _clip(value: object, room: int = NAME_ROOM) -> Mrkdwn:
+    """Escape `value`, shortened with "…" so that the escaped text fits in `room`."""
+    escaped = escape_mrkdwn(value)
+    if len(escaped) <= room:
+        return escaped
+    used, cut, text = 1, 0, str(value)
+    for char in text:
+        used += len(escape_mrkdwn(char))
+        if used > room:
+            break
+        cut += 1
+    return Mrkdwn(escape_mrkdwn(text[:cut].rstrip()) + "…")
+
+
+def project_label(project: Project) -> str:
+    """`*Acme — Rollout* (SOW-1)`, escaped."""
+    return f"*{_clip(project.customer)} — {_clip(project.name)}* ({_clip(project.sow, 40)})"
+
+
+def _section(text: str, accessory: ButtonElement | None = None) -> SectionBlock:
+    if len(text) > SECTION_TEXT_LIMIT:
+        text = text[: SECTION_TEXT_LIMIT - 1] + "…"
+    return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
+
+
+def _notes_button(project_id: int, missing: bool) -> ButtonElement:
+    return ButtonElement(
+        text=UPDATE_NOTES,
+        action_id=ids.NOTES_OPEN,
+        value=str(project_id),
+        style="primary" if missing else None,
+    )
+
+
+# --- splitting long lists over messages ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a list (already safe mrkdwn), with an "Update notes" button or not."""
+
+    text: str
+    project_id: int | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """Items under a heading (a PM, "No PM", "Help find them work"...)."""
+
+    heading: str
+    items: Sequence[Item]
+
+
+@dataclass(frozen=True)
+class _Slice:
+    group: int
+    heading: str
+    items: tuple[Item, ...]
+    continued: bool
+
+    def blocks(self) -> list[Block]:
+        heading = self.heading + (" _(continued)_" if self.continued else "")
+        if any(item.project_id is not None for item in self.items):
+            return [
+                _section(heading),
+                *(
+                    _section(item.text, _notes_button(item.project_id, item.missing))
+                    if item.project_id is not None
+                    else _section(item.text)
+                    for item in self.items
+                ),
+            ]
+        return list(sections([heading, *(item.text for item in self.items)]))
+
+
+def _paginate(
+    groups: Sequence[Group], *, first_room: int, room: int, max_items: int
+) -> list[list[Block]]:
+    """Lay the groups out over messages of at most `room` blocks and `max_items` items.
+
+    The first message has `first_room` blocks to spare. A group cut by a message break
+    repeats its heading, marked continued, so every message reads on its own.
+    """
+    pages: list[list[_Slice]] = [[]]
+    for index, group in enumerate(groups):
+        for placed, item in enumerate(group.items):
+            page = pages[-1]
+            if page and page[-1].group == index:
+                last = page[-1]
+                grown = _Slice(index, last.heading, (*last.items, item), last.continued)
+                trial = [*page[:-1], grown]
+            else:
+                trial = [*page, _Slice(index, group.heading, (item,), placed > 0)]
+            limit = first_room if len(pages) == 1 else room
+            items = sum(len(s.items) for s in trial)
+            size = sum(len(s.blocks()) for s in trial)
+            if page and (items > max_items or size > limit):
+                pages.append([_Slice(index, group.heading, (item,), placed > 0)])
+            else:
+                pages[-1] = trial
+    return [[block for piece in page for block in piece.blocks()] for page in pages]
+
+
+def _messages(
+    title: str,
+    summary: str,
+    head: Sequence[Block],
+    groups: Sequence[Group],
+    footer: Sequence[Block],
+    max_items: int,
+) -> list[Message]:
+    """Head, the groups and the footer in the first message; what does not fit follows."""
+    # One block is kept for the "continued" context line on either side of a break.
+    first_room = MESSAGE_BLOCK_LIMIT - len(head) - len(footer) - 1
+    pages = _paginate(
+        groups, first_room=first_room, room=MESSAGE_BLOCK_LIMIT - 1, max_items=max_items
+    )
+    first = [*head, *pages[0], *footer]
+    if len(pages) > 1:
+        first.append(context(f":thread: Continued in the thread ({len(pages) - 1} more)."))
+    return continued_messages(title, summary, [first, *pages[1:]])
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word if count == 1 else word + 's'}"
+
+
+# --- Monday: forecast call prep and the nudge ------------------------------------------
+
+COMMANDS_HINT = "`/ps forecast` for forecast and upside · `/ps bookings PROJECT` for a project"
+
+
+@dataclass(frozen=True)
+class PmFindings:
+    """A PM's findings; `pm` None gathers the projects nobody owns."""
+
+    pm: Owner | None
+    findings: Sequence[Finding]
+
+
+def _finding_item(finding: Finding) -> Item:
+    return Item("\n".join(finding_lines([finding], limit=1)))
+
+
+def build_forecast_prep(
+    day: dt.date,
+    prep_due: dt.datetime,
+    forecast_due: dt.datetime,
+    by_pm: Sequence[PmFindings],
+    under_allocated: Sequence[Finding],
+) -> list[Message]:
+    """Monday's checklist, the forecast deadline, and the bookings findings by PM."""
+    title = f"Forecast call prep — {day_label(day)}"
+    count = sum(len(group.findings) for group in by_pm) + len(under_allocated)
+    head: list[Block] = [
+        HeaderBlock(text=title),
+        *sections([render("reminder_forecast_prep.md.j2", prep_due=clock(prep_due))]),
+        _section(
+            f":alarm_clock: *Forecast &amp; upside due {clock(forecast_due)}*: "
+            "update Kantata so PS Ops can prepare the weekly reports."
+        ),
+        DividerBlock(),
+    ]
+    if count:
+        found = _plural(count, "finding")
+        head.append(_section(f"*Bookings check* · {found} by PM, most at stake first"))
+    else:
+        head.append(
+            _section(
+                ":white_check_mark: *Bookings check*: every active project follows the "
+                "bookings rules and nobody is under-allocated."
+            )
+        )
+    groups = [
+        Group(
+            _pm_heading(group.pm, len(group.findings)),
+            [_finding_item(f) for f in group.findings],
+        )
+        for group in by_pm
+        if group.findings
+    ]
+    if under_allocated:
+        heading = f":mag: *Help find them work* · {len(under_allocated)} under-allocated"
+        groups.append(Group(heading, [_finding_item(f) for f in under_allocated]))
+    summary = (
+        f"{title}: prep due {clock(prep_due)}, forecast & upside due {clock(forecast_due)}; "
+        + (f"{_plural(count, 'bookings finding')}." if count else "no bookings findings.")
+    )
+    return _messages(
+        title, summary, head, groups, [context(COMMANDS_HINT)], MAX_FINDINGS_PER_MESSAGE
+    )
+
+
+def _pm_heading(pm: Owner | None, count: int) -> str:
+    if pm is None:
+        return f"*No PM* · {count} · PS Ops, please assign a PM"
+    return f"{pm.mrkdwn} · {count} to fix"
+
+
+def build_forecast_nudge(forecast_due: dt.datetime, findings: Sequence[Finding]) -> Message:
+    """A PM's DM: what still breaks a bookings rule on their projects, and the deadline."""
+    due = clock(forecast_due)
+    lines = finding_lines(findings, limit=MAX_DM_FINDINGS)
+    if len(findings) > MAX_DM_FINDINGS:
+        lines[-1] = f"…and {len(findings) - MAX_DM_FINDINGS} more: `/ps bookings` lists them all."
+    blocks: list[Block] = [
+        _section(
+            f":wave: Your projects still break {_plural(len(findings), 'bookings rule')}. "
+            f"*Forecast &amp; upside are due {due}.*"
+        ),
+        *sections(lines),
+        context(COMMANDS_HINT),
+    ]
+    text = (
+        f"Forecast & upside are due {due}: "
+        f"{_plural(len(findings), 'bookings issue')} on your projects"
+    )
+    return escape_mrkdwn(text), blocks
+
+
+# --- Tuesday: Top Customer notes ------------------------------------------------------
+
+NOTES_HINT = "`/ps notes` picks any project · `/ps report` shows the report so far"
+
+
+@dataclass(frozen=True)
+class PmRows:
+    """A PM's Top Customer projects with this week's note (or None); `pm` None = no PM."""
+
+    pm: Owner | None
+    rows: Sequence[ReportRow]
+
+
+def _project_item(row: ReportRow) -> Item:
+    project = row.project
+    done = row.note is not None
+    mark = ":white_check_mark:" if done else ":hourglass_flowing_sand:"
+    closing = " · closing" if project.status == "closing" else ""
+    return Item(f"{mark} {project_label(project)}{closing}", project.id, missing=not done)
+
+
+def build_top_customer_open(
+    week: str, deadline: dt.datetime, by_pm: Sequence[PmRows]
+) -> list[Message]:
+    """Tuesday noon: the report is out; each PM and their projects, a button each."""
+    rows = [row for group in by_pm for row in group.rows]
+    done = sum(1 for row in rows if row.note is not None)
+    due = day_clock(deadline)
+    title = f"Top Customer notes — {week}"
+    head: list[Block] = [
+        HeaderBlock(text=title),
+        _section(
+            f":memo: *The Top Customer report is out — notes due {due}.*\n"
+            "Update this week's R-Y-G note for each of your projects below "
+            "(:white_check_mark: = done)."
+        ),
+        context(f"{done} of {_plural(len(rows), 'project')} updated · {escape_mrkdwn(week)}"),
+    ]
+    groups = []
+    for group in by_pm:
+        if not group.rows:
+            continue
+        missing = sum(1 for row in group.rows if row.note is None)
+        status = "all done :tada:" if not missing else f"{missing} to update"
+        owner = group.pm.mrkdwn if group.pm else "*No PM* (PS Ops, please assign)"
+        groups.append(Group(f"{owner} · {status}", [_project_item(r) for r in group.rows]))
+    summary = (
+        f"The Top Customer report is out — notes due {due}: "
+        f"{done} of {_plural(len(rows), 'project')} updated"
+    )
+    return _messages(title, summary, head, groups, [context(NOTES_HINT)], MAX_PROJECTS_PER_MESSAGE)
+
+
+def build_top_customer_nudge(
+    week: str, deadline: dt.datetime, rows: Sequence[ReportRow]
+) -> Message:
+    """A PM's DM: their Top Customer projects still without this week's note."""
+    due = day_clock(deadline)
+    shown = rows[:MAX_DM_PROJECTS]
+    blocks: list[Block] = [
+        _section(
+            f":hourglass_flowing_sand: *Top Customer notes are due {due}.* "
+            f"{_plural(len(rows), 'project')} still "
+            f"{'needs' if len(rows) == 1 else 'need'} this week's note "
+            f"({escape_mrkdwn(week)}):"
+        ),
+        *(_section(_project_item(row).text, _notes_button(row.project.id, True)) for row in shown),
+    ]
+    more = len(rows) - len(shown)
+    hint = f"…and {more} more: `/ps notes` lists them." if more else NOTES_HINT
+    blocks.append(context(hint))
+    text = (
+        f"Top Customer notes are due {due}: {_plural(len(rows), 'project')} "
+        f"still {'needs' if len(rows) == 1 else 'need'} this week's note"
+    )
+    return escape_mrkdwn(text), blocks
+
+
+# --- Month end: billing period ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingMilestone:
+    """A Fixed Fee milestone due this period (or overdue) without sign-off received."""
+
+    project: Project
+    name: str
+    due_date: dt.date
+    signoff_sent: dt.date | None
+    pm: Owner | None
+
+
+@dataclass(frozen=True)
+class PmTimesheets:
+    """A PM and their T&M-billed projects; `pm` None = projects without a PM."""
+
+    pm: Owner | None
+    projects: Sequence[Project]
+
+
+def _milestone_item(milestone: PendingMilestone, today: dt.date) -> Item:
+    due = f"due {milestone.due_date:%b %-d}"
+    if milestone.due_date < today:
+        due += " :warning: overdue"
+    sent = (
+        f"sign-off sent {milestone.signoff_sent:%b %-d}"
+        if milestone.signoff_sent
+        else "*sign-off not sent*"
+    )
+    pm = f"PM {milestone.pm.mrkdwn}" if milestone.pm else "_no PM_"
+    return Item(
+        f"• {project_label(milestone.project)} · {_clip(milestone.name)} · {due} · {sent} · {pm}"
+    )
+
+
+def _timesheet_item(group: PmTimesheets) -> Item:
+    shown = group.projects[:MAX_SOWS_PER_PM]
+    sows = ", ".join(
+        f"{_clip(p.customer, 60)} — {_clip(p.name, 60)} ({_clip(p.sow, 40)})" for p in shown
+    )
+    more = len(group.projects) - len(shown)
+    if more:
+        sows += f" and {more} more"
+    owner = group.pm.mrkdwn if group.pm else "*No PM*"
+    return Item(f"• {owner}: {sows}")
+
+
+def build_billing_period(
+    today: dt.date,
+    closes: dt.date,
+    milestones: Sequence[PendingMilestone],
+    timesheets: Sequence[PmTimesheets],
+) -> list[Message]:
+    """Month end: FF milestones still without sign-off, and T&M timesheets to approve."""
+    title = f"Billing period closes {day_label(closes)}"
+    head: list[Block] = [
+        HeaderBlock(text=title),
+        _section(
+            "Fixed Fee bills on milestones: get customer sign-off before the period ends and "
+            "record it on the milestone in Kantata. T&amp;M bills approved timesheets."
+        ),
+    ]
+    groups = []
+    if milestones:
+        heading = f":page_facing_up: *Fixed Fee milestones without sign-off* · {len(milestones)}"
+        groups.append(Group(heading, [_milestone_item(m, today) for m in milestones]))
+    else:
+        head.append(
+            _section(":white_check_mark: No Fixed Fee milestones are waiting for sign-off.")
+        )
+    if timesheets:
+        heading = (
+            f":spiral_calendar_pad: *T&amp;M: approve all timesheets in Kantata before month "
+            f"end* ({day_label(closes)})"
+        )
+        groups.append(Group(heading, [_timesheet_item(group) for group in timesheets]))
+    pending = (
+        f"{_plural(len(milestones), 'Fixed Fee milestone')} without sign-off"
+        if milestones
+        else "no Fixed Fee milestones waiting for sign-off"
+    )
+    summary = f"{title}: {pending}" + (
+        "; approve T&M timesheets before month end" if timesheets else ""
+    )
+    footer = [context("`/ps projects --mine` shows your projects' next milestones")]
+    return _messages(title, summary, head, groups, footer, MAX_LINES_PER_MESSAGE)

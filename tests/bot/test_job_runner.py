@@ -1,0 +1,225 @@
+"""Exactly-once scheduled runs: claims, restarts, replicas, rate limits and outages.
+
+Time never passes for real: every call says what `now` is.
+"""
+
+import datetime as dt
+import logging
+import threading
+
+import pytest
+import sqlalchemy as sa
+from slack_sdk import WebClient
+
+from bot.app import create_web_client
+from bot.business_days import BusinessCalendar
+from bot.context import AppContext
+from bot.db import make_engine, make_session_factory
+from bot.job_runner import JobRunner
+from bot.models import JobRun
+from bot.outbox import Post
+from bot.schedule import JobSpec, Weekly
+
+# Monday 30 November 2026, 08:00 in New York.
+MONDAY_8 = dt.datetime(2026, 11, 30, 13, 0, tzinfo=dt.UTC)
+PERIOD = "2026-W49"
+GRACE = dt.timedelta(hours=2)
+
+
+def posts_of(*texts, thread_from=1):
+    return [Post("", text, in_thread=index >= thread_from) for index, text in enumerate(texts)]
+
+
+def spec(run=None, **overrides):
+    return JobSpec(
+        name="forecast_prep",
+        summary="test job",
+        schedule=Weekly(0, dt.time(8, 0)),
+        run=run or (lambda ctx, now: posts_of("hello")),
+        channel="C0PMO",
+        grace=GRACE,
+        **overrides,
+    )
+
+
+def runner_for(ctx, fake_slack, job=None, client=None):
+    # No retry handlers by default, so failures are immediate; one test uses psbot's client.
+    client = client or WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    return JobRunner(ctx, client, [job or spec()], BusinessCalendar("US"))
+
+
+def runs(ctx):
+    with ctx.session_factory() as session:
+        return list(session.scalars(sa.select(JobRun).order_by(JobRun.id)))
+
+
+def posted(fake_slack):
+    return [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
+
+
+def test_a_due_run_is_posted_once(ctx, fake_slack):
+    runner = runner_for(ctx, fake_slack)
+    first = runner.run_due("forecast_prep", MONDAY_8)
+    second = runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1))
+    assert first.status == "sent" and second is None
+    job = runner.jobs["forecast_prep"]
+    assert runner.run(job, PERIOD, MONDAY_8, MONDAY_8).status == "already claimed"
+    assert posted(fake_slack) == ["hello"]
+    (run,) = runs(ctx)
+    assert (run.job, run.period, run.status, run.sent) == ("forecast_prep", PERIOD, "sent", 1)
+    assert fake_slack.calls_to("chat.postMessage")[0].params["channel"] == "C0PMO"
+
+
+def test_before_its_time_the_previous_period_is_not_rerun(ctx, fake_slack):
+    runner = runner_for(ctx, fake_slack)
+    # Sunday: the last run was a week ago, long past its grace window.
+    outcome = runner.run_due("forecast_prep", MONDAY_8 - dt.timedelta(days=1))
+    assert outcome.status == "skipped" and outcome.period == "2026-W48"
+    assert posted(fake_slack) == []
+
+
+def test_restart_in_the_window_posts_the_missed_run_late_and_once(ctx, fake_slack):
+    late = MONDAY_8 + dt.timedelta(minutes=90)
+    assert runner_for(ctx, fake_slack).tick(late)[0].status == "sent"
+    # Another restart a minute later: already done.
+    assert runner_for(ctx, fake_slack).tick(late + dt.timedelta(minutes=1)) == []
+    assert posted(fake_slack) == ["hello"]
+
+
+def test_a_run_missed_beyond_its_grace_is_skipped_and_logged(ctx, fake_slack, caplog):
+    too_late = MONDAY_8 + GRACE + dt.timedelta(minutes=1)
+    with caplog.at_level(logging.WARNING):
+        (outcome,) = runner_for(ctx, fake_slack).tick(too_late)
+    assert outcome.status == "skipped"
+    assert "past its 2:00:00 grace window: skipped" in caplog.text
+    assert posted(fake_slack) == []
+    assert runner_for(ctx, fake_slack).tick(too_late + dt.timedelta(hours=1)) == []
+    assert [r.status for r in runs(ctx)] == ["skipped"]
+
+
+def test_disabled_jobs_do_not_run(ctx, fake_slack):
+    runner = runner_for(ctx, fake_slack, spec(enabled=False))
+    assert runner.tick(MONDAY_8) == []
+    assert runs(ctx) == []
+
+
+def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fake_slack):
+    """Two processes' worth of runners, each with its own engine, racing for the run."""
+    engines = [make_engine(database_url) for _ in range(4)]
+    runners = [
+        runner_for(AppContext(ctx.settings, make_session_factory(engine)), fake_slack)
+        for engine in engines
+    ]
+    barrier = threading.Barrier(len(runners))
+    outcomes = []
+
+    def race(runner):
+        barrier.wait()
+        outcome = runner.run_due("forecast_prep", MONDAY_8)
+        outcomes.append(outcome.status if outcome else "saw it claimed")
+
+    threads = [threading.Thread(target=race, args=(runner,)) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+    assert outcomes.count("sent") == 1
+    assert set(outcomes) - {"sent"} <= {"already claimed", "saw it claimed"}
+    assert posted(fake_slack) == ["hello"]
+
+
+def test_rate_limited_then_accepted_is_posted_once(ctx, fake_slack):
+    fake_slack.fail("chat.postMessage", 429, retry_after=1)
+    client = create_web_client("xoxb-test", fake_slack.api_url)
+    outcome = runner_for(ctx, fake_slack, client=client).run_due("forecast_prep", MONDAY_8)
+    assert outcome.status == "sent"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2  # the 429, then the post
+    assert runs(ctx)[0].sent == 1
+
+
+def test_slack_down_for_the_whole_grace_window_fails_and_never_posts_later(ctx, fake_slack, caplog):
+    fake_slack.fail("chat.postMessage", 503, times=10_000)
+    runner = runner_for(ctx, fake_slack)
+    assert runner.run_due("forecast_prep", MONDAY_8).status == "retrying"
+    now, statuses = MONDAY_8, []
+    with caplog.at_level(logging.ERROR):
+        while now < MONDAY_8 + GRACE + dt.timedelta(hours=1):
+            now += dt.timedelta(minutes=1)
+            statuses.extend(outcome.status for outcome in runner.tick(now))
+    (run,) = runs(ctx)
+    assert run.status == "failed" and "503" in run.error
+    assert statuses[-1] == "failed" and set(statuses[:-1]) == {"retrying"}
+    assert "failed for good" in caplog.text
+    attempts = len(fake_slack.calls_to("chat.postMessage"))
+    # Backoff 1, 2, 4, 8, then every 15 minutes: 30 minutes for five tries, six more after.
+    assert 10 <= attempts <= 13
+    fake_slack.reset()
+    assert runner.tick(now + dt.timedelta(days=1)) == []  # next week's run is not due yet
+    assert posted(fake_slack) == []
+
+
+def test_a_retry_resumes_after_the_last_delivered_post_in_its_thread(ctx, fake_slack):
+    job = spec(run=lambda ctx, now: posts_of("part 1", "part 2", "part 3"))
+    runner = runner_for(ctx, fake_slack, job)
+    calls = []
+    original = fake_slack.handle
+
+    def fail_second(path, params, headers):
+        calls.append(params.get("text"))
+        if params.get("text") == "part 2" and calls.count("part 2") == 1:
+            return 500, {"ok": False, "error": "internal_error"}, {}
+        return original(path, params, headers)
+
+    fake_slack.handle = fail_second
+    try:
+        assert runner.run_due("forecast_prep", MONDAY_8).status == "retrying"
+        assert runner.tick(MONDAY_8 + dt.timedelta(minutes=1))[0].status == "sent"
+    finally:
+        fake_slack.handle = original
+    assert calls == ["part 1", "part 2", "part 2", "part 3"]
+    first_ts = runs(ctx)[0].thread_ts
+    assert first_ts
+    replies = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("thread_ts")]
+    assert [c.params["text"] for c in replies] == ["part 2", "part 3"]
+    assert {c.params["thread_ts"] for c in replies} == {first_ts}
+
+
+def test_a_run_abandoned_mid_delivery_is_taken_over_after_its_lease(ctx, fake_slack):
+    with ctx.session_factory.begin() as session:
+        session.add(
+            JobRun(
+                job="forecast_prep",
+                period=PERIOD,
+                status="sending",
+                scheduled_at=MONDAY_8,
+                claimed_at=MONDAY_8,
+                lease_until=MONDAY_8 + dt.timedelta(minutes=5),
+                attempts=1,
+                posts=[Post("C0PMO", "left behind").as_dict()],
+            )
+        )
+    runner = runner_for(ctx, fake_slack)
+    assert runner.tick(MONDAY_8 + dt.timedelta(minutes=2)) == []  # its owner may be alive
+    (outcome,) = runner.tick(MONDAY_8 + dt.timedelta(minutes=6))
+    assert outcome.status == "sent"
+    assert posted(fake_slack) == ["left behind"]
+
+
+def test_a_job_that_crashes_is_marked_failed_and_posts_nothing(ctx, fake_slack):
+    def broken(ctx, now):
+        raise RuntimeError("bookings table on fire")
+
+    outcome = runner_for(ctx, fake_slack, spec(run=broken)).run_due("forecast_prep", MONDAY_8)
+    assert outcome.status == "failed"
+    assert "bookings table on fire" in runs(ctx)[0].error
+    assert posted(fake_slack) == []
+
+
+@pytest.mark.parametrize("channel", ["", "C0OTHER"])
+def test_posts_go_to_the_jobs_channel_unless_addressed(ctx, fake_slack, channel):
+    job = spec(run=lambda ctx, now: [Post(channel, "x"), Post("U0PM", "dm")])
+    runner_for(ctx, fake_slack, job).run_due("forecast_prep", MONDAY_8)
+    channels = [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert channels == [channel or "C0PMO", "U0PM"]

@@ -1,0 +1,73 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.business_days import BusinessCalendar
+from bot.schedule import BeforeMonthEnd, Weekly, last_run, next_run, run_time
+from bot.scheduler import ScheduleTrigger
+
+NY = ZoneInfo("America/New_York")
+US = BusinessCalendar("US")
+MONDAY_8 = Weekly(0, dt.time(8, 0))
+TUESDAY_16 = Weekly(1, dt.time(16, 0))
+BILLING = BeforeMonthEnd(3, dt.time(9, 0))
+
+
+def utc(*args):
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("period", "expected_utc"),
+    [
+        ("2026-W10", utc(2026, 3, 2, 13, 0)),  # before DST starts (Mar 8): EST, UTC-5
+        ("2026-W11", utc(2026, 3, 9, 12, 0)),  # after: EDT, UTC-4, still 08:00 local
+        ("2026-W44", utc(2026, 10, 26, 12, 0)),  # before DST ends (Nov 1)
+        ("2026-W45", utc(2026, 11, 2, 13, 0)),  # after
+    ],
+)
+def test_monday_reminder_keeps_its_wall_clock_time_across_dst(period, expected_utc):
+    when = run_time(MONDAY_8, period, US, NY)
+    assert when == expected_utc
+    assert when.astimezone(NY).hour == 8
+
+
+def test_a_monday_holiday_moves_the_reminder_to_tuesday():
+    when = run_time(MONDAY_8, "2027-W03", US, NY)
+    assert when.astimezone(NY) == dt.datetime(2027, 1, 19, 8, 0, tzinfo=NY)
+
+
+def test_thanksgiving_week_tuesday_is_unaffected_and_billing_moves_before_it():
+    assert run_time(TUESDAY_16, "2026-W48", US, NY).astimezone(NY).date() == dt.date(2026, 11, 24)
+    assert run_time(BILLING, "2026-11", US, NY).astimezone(NY) == dt.datetime(
+        2026, 11, 24, 9, 0, tzinfo=NY
+    )
+
+
+def test_next_and_last_run():
+    just_after = utc(2026, 11, 24, 21, 0, 1)  # Tue 16:00:01 New York
+    assert next_run(TUESDAY_16, just_after, US, NY) == ("2026-W49", utc(2026, 12, 1, 21, 0))
+    assert last_run(TUESDAY_16, just_after, US, NY) == ("2026-W48", utc(2026, 11, 24, 21, 0))
+    assert last_run(TUESDAY_16, utc(2026, 11, 24, 20, 59), US, NY)[0] == "2026-W47"
+
+
+def test_next_monthly_run_crosses_the_year():
+    after_december = utc(2026, 12, 28, 15, 0)  # Dec 28 10:00 New York, after its 09:00 run
+    period, when = next_run(BILLING, after_december, US, NY)
+    assert period == "2027-01"
+    assert when.astimezone(NY) == dt.datetime(2027, 1, 27, 9, 0, tzinfo=NY)
+
+
+def test_apscheduler_trigger_fires_at_the_schedule_times():
+    trigger = ScheduleTrigger(MONDAY_8, US, NY)
+    now = dt.datetime(2027, 1, 11, 9, 0, tzinfo=NY)
+    first = trigger.get_next_fire_time(None, now)
+    second = trigger.get_next_fire_time(first, first)
+    assert first == dt.datetime(2027, 1, 19, 8, 0, tzinfo=NY)  # MLK Monday → Tuesday
+    assert second == dt.datetime(2027, 1, 25, 8, 0, tzinfo=NY)
+
+
+def test_describe_in_words():
+    assert MONDAY_8.describe() == "Mondays 08:00, next business day if a holiday"
+    assert BILLING.describe() == "3 business days before month end, 09:00"

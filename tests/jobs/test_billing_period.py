@@ -1,0 +1,140 @@
+"""Three business days before month end: FF sign-offs and T&M timesheets."""
+
+import datetime as dt
+
+from jobs.billing_period import run_billing_period
+from jobs.registry import job_time
+from tests.factories import Portfolio
+from tests.jobs.sample import (
+    BILLING,
+    HOSTILE,
+    HOSTILE_ESCAPED,
+    add_milestone,
+    assert_safe,
+    assert_threaded,
+    assert_valid,
+    everything,
+    many_projects,
+    post_lines,
+)
+
+
+def test_november_run_is_tuesday_the_24th(ctx):
+    # Nov 30 is a Monday and Thanksgiving (Nov 26) is not a business day.
+    assert job_time(ctx, "billing_period", dt.datetime(2026, 11, 2, tzinfo=dt.UTC)) == BILLING
+
+
+def test_billing_lists_ff_milestones_without_signoff_and_tm_pms(ctx, week):
+    posts = run_billing_period(ctx, BILLING)
+
+    assert len(posts) == 1
+    assert_threaded(posts)
+    assert_valid(posts)
+    assert_safe(posts, mentions={"U0PAM", "U0QUINN"})
+    lines = post_lines(posts[0])
+    assert lines[0] == "Billing period closes Mon Nov 30"
+    text = everything(posts)
+    overdue = text.index(
+        "• *Globex — Platform* (SOW-201) · Phase 1 acceptance · due Nov 20 :warning: overdue"
+        " · sign-off sent Nov 18 · PM <@U0QUINN>"
+    )
+    not_sent = text.index(
+        "• *Globex — Platform* (SOW-201) · Design sign-off · due Nov 27 · *sign-off not sent*"
+        " · PM <@U0QUINN>"
+    )
+    timesheets = text.index(
+        "*T&amp;M: approve all timesheets in Kantata before month end* (Mon Nov 30)"
+    )
+    assert text.index(":page_facing_up: *Fixed Fee milestones without sign-off* · 2") < overdue
+    assert overdue < not_sent < timesheets
+    assert "Kickoff workshop" not in text  # signed off
+    assert "Phase 2 acceptance" not in text  # due in December
+    tm = text[timesheets:]
+    assert "• Noah Nolink: Initech — Upgrade (SOW-301)" in tm
+    assert "• <@U0PAM>: Acme — Migration (SOW-102), Acme — Rollout (SOW-101)" in tm
+    # Consulting Blocks bill on timesheets too; closing projects still log hours.
+    assert "• <@U0QUINN>: Stark — Advisory (SOW-601), Umbrella — Wind-down (SOW-202)" in tm
+    assert "Hooli" not in text  # Fixed Fee, and no milestones
+    assert "Soylent" not in text  # completed
+    assert posts[0].text == (
+        "Billing period closes Mon Nov 30: 2 Fixed Fee milestones without sign-off; "
+        "approve T&amp;M timesheets before month end"
+    )
+
+
+def test_billing_says_so_when_no_ff_milestone_waits(ctx):
+    data = Portfolio(ctx.session_factory)
+    data.project("SOW-1", "Acme", pm=data.person("Pam Manager", "U0PAM"))
+    ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
+    add_milestone(ctx.session_factory, ff, "Accepted", dt.date(2026, 11, 10),
+                  sent=dt.date(2026, 11, 3), received=dt.date(2026, 11, 9))  # fmt: skip
+    add_milestone(ctx.session_factory, ff, "Next month", dt.date(2026, 12, 1))
+
+    posts = run_billing_period(ctx, BILLING)
+
+    assert_valid(posts)
+    text = everything(posts)
+    assert ":white_check_mark: No Fixed Fee milestones are waiting for sign-off." in text
+    assert "• <@U0PAM>: Acme — Rollout (SOW-1)" in text
+    assert "U0QUINN" not in text
+    assert "no Fixed Fee milestones waiting for sign-off" in posts[0].text
+
+
+def test_billing_keeps_old_overdue_milestones_but_not_completed_projects(ctx):
+    data = Portfolio(ctx.session_factory)
+    pam = data.person("Pam Manager", "U0PAM")
+    live = data.project("SOW-1", "Acme", type="FF", pm=pam)
+    done = data.project("SOW-2", "Globex", type="FF", pm=pam, status="completed")
+    add_milestone(ctx.session_factory, live, "September deliverable", dt.date(2026, 9, 30))
+    add_milestone(ctx.session_factory, done, "Final acceptance", dt.date(2026, 11, 12))
+    add_milestone(ctx.session_factory, live, "No date yet", None)
+
+    text = everything(run_billing_period(ctx, BILLING))
+
+    assert "September deliverable · due Sep 30 :warning: overdue · *sign-off not sent*" in text
+    assert "Final acceptance" not in text
+    assert "No date yet" not in text
+    assert "T&amp;M: approve" not in text  # no T&M projects
+
+
+def test_billing_is_silent_with_nothing_to_bill(ctx):
+    assert run_billing_period(ctx, BILLING) == []
+
+
+def test_billing_escapes_hostile_names(ctx):
+    data = Portfolio(ctx.session_factory)
+    mallory = data.person(HOSTILE)
+    ff = data.project("SOW-666", HOSTILE, HOSTILE, type="FF", pm=mallory)
+    data.project("SOW-667", HOSTILE, "Support", pm=mallory)
+    add_milestone(ctx.session_factory, ff, HOSTILE, dt.date(2026, 11, 27))
+
+    posts = run_billing_period(ctx, BILLING)
+
+    assert_valid(posts)
+    assert_safe(posts)
+    text = everything(posts)
+    assert (
+        f"• *{HOSTILE_ESCAPED} — {HOSTILE_ESCAPED}* (SOW-666) · {HOSTILE_ESCAPED} · due Nov 27"
+        f" · *sign-off not sent* · PM {HOSTILE_ESCAPED}"
+    ) in text
+    # Long names are shortened on the timesheets line, never cut inside an escape.
+    assert f"• {HOSTILE_ESCAPED}: &lt;!channel&gt; &lt;@U0EVIL&gt;" in text
+    assert "… — Support (SOW-667)" in text
+
+
+def test_billing_with_200_milestones_continues_in_the_thread(ctx):
+    ff = many_projects(ctx.session_factory, 100, type="FF")
+    for n, project in enumerate(ff):
+        add_milestone(ctx.session_factory, project, "Phase A", dt.date(2026, 11, 1 + n % 28))
+        add_milestone(ctx.session_factory, project, "Phase B", dt.date(2026, 10, 1 + n % 28))
+
+    posts = run_billing_period(ctx, BILLING)
+
+    assert len(posts) > 1
+    assert_threaded(posts)
+    assert_valid(posts)
+    text = everything(posts)
+    assert text.count("Phase A · due") == 100
+    assert text.count("Phase B · due") == 100
+    assert "_(continued)_" in text
+    assert posts[1].text.startswith("Billing period closes Mon Nov 30 (continued, 2/")

@@ -1,0 +1,62 @@
+"""Job configuration: defaults from SPEC §1 and overrides from the environment."""
+
+import datetime as dt
+
+import pytest
+
+from bot.schedule import BeforeMonthEnd, Weekly
+from bot.settings import SettingsError, load_settings
+from jobs.registry import JOB_NAMES, configured_jobs
+
+
+def jobs(**env):
+    return {job.name: job for job in configured_jobs(load_settings(env, dotenv_path=None))}
+
+
+def test_defaults_follow_the_spec():
+    by_name = jobs()
+    assert list(by_name) == list(JOB_NAMES)
+    assert by_name["forecast_prep"].schedule == Weekly(0, dt.time(8, 0))
+    assert by_name["forecast_nudge"].schedule == Weekly(0, dt.time(10, 30))
+    assert by_name["top_customer_open"].schedule == Weekly(1, dt.time(12, 0))
+    assert by_name["top_customer_nudge"].schedule == Weekly(1, dt.time(15, 0))
+    assert by_name["top_customer_report"].schedule == Weekly(1, dt.time(16, 0))
+    assert by_name["billing_period"].schedule == BeforeMonthEnd(3, dt.time(9, 0))
+    assert all(job.enabled and job.channel == "ps_pmo" for job in by_name.values())
+    assert all(job.grace == dt.timedelta(hours=2) for job in by_name.values())
+
+
+def test_overrides():
+    by_name = jobs(
+        PSBOT_JOB_TOP_CUSTOMER_REPORT="wed 08:00",  # the older handbook's deadline
+        PSBOT_JOB_FORECAST_NUDGE="off",
+        PSBOT_JOB_BILLING_PERIOD="5 10:15",
+        PSBOT_JOB_FORECAST_PREP_CHANNEL="#forecast",
+        PSBOT_JOB_GRACE_MINUTES="30",
+        PSBOT_PMO_CHANNEL="C0PMO",
+    )
+    assert by_name["top_customer_report"].schedule == Weekly(2, dt.time(8, 0))
+    assert by_name["forecast_nudge"].enabled is False
+    assert by_name["billing_period"].schedule == BeforeMonthEnd(5, dt.time(10, 15))
+    assert by_name["forecast_prep"].channel == "forecast"
+    assert by_name["top_customer_open"].channel == "C0PMO"
+    assert by_name["forecast_prep"].grace == dt.timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "PSBOT_JOB_FORECAST_PREP",
+            "sometimes",
+            "PSBOT_JOB_FORECAST_PREP must be off, on or a time",
+        ),
+        ("PSBOT_JOB_FORECAST_PREP", "mon 25:00", "like 'tue 16:00'"),
+        ("PSBOT_JOB_BILLING_PERIOD", "tue 09:00", "like '3 09:00'"),
+        ("PSBOT_JOB_FORCAST_PREP", "off", "PSBOT_JOB_FORCAST_PREP is not a job setting"),
+        ("PSBOT_JOB_GRACE_MINUTES", "soon", "PSBOT_JOB_GRACE_MINUTES must be a whole number"),
+    ],
+)
+def test_bad_overrides_name_the_variable(variable, value, message):
+    with pytest.raises(SettingsError, match=message):
+        jobs(**{variable: value})

@@ -1,0 +1,70 @@
+"""Tuesday 16:00: the compiled Top Customer report, and who is missing."""
+
+from jobs.top_customer_report import run_top_customer_report
+from tests.jobs.sample import (
+    HOSTILE,
+    HOSTILE_ESCAPED,
+    TUE_REPORT,
+    WEEK,
+    R,
+    Y,
+    assert_safe,
+    assert_threaded,
+    assert_valid,
+    everything,
+    many_projects,
+    write_note,
+)
+
+
+def test_report_posts_this_weeks_notes_red_first_and_who_is_missing(ctx, week):
+    posts = run_top_customer_report(ctx, TUE_REPORT)
+
+    assert len(posts) == 1
+    assert_threaded(posts)
+    assert_valid(posts)
+    assert_safe(posts, mentions={"U0PAM", "U0QUINN"})
+    assert posts[0].text == f"Top Customer report — {WEEK}: 1 red, 0 yellow, 1 green, 4 missing"
+    text = everything(posts)
+    red = text.index("*Umbrella — Wind-down* (SOW-202) :red_circle: internal")
+    green = text.index("*Acme — Rollout* (SOW-101): UAT passed; go-live Dec 8")
+    missing = text.index(":hourglass: *Missing notes* · 4")
+    assert red < green < missing
+    assert "↘" in text  # Umbrella was green last week
+    assert "• *Acme — Migration* (SOW-102) · PM <@U0PAM>" in text
+    assert "• *Globex — Platform* (SOW-201) · PM <@U0QUINN>" in text
+    assert "• *Initech — Upgrade* (SOW-301) · PM Noah Nolink" in text
+    assert "Soylent" not in text and "Stark" not in text
+
+
+def test_report_posts_even_with_no_projects(ctx):
+    posts = run_top_customer_report(ctx, TUE_REPORT)
+
+    assert len(posts) == 1
+    assert_valid(posts)
+    assert f"No notes yet for {WEEK}." in everything(posts)
+
+
+def test_report_escapes_note_text(ctx, week):
+    write_note(ctx.session_factory, week.migration, WEEK, R, Y, HOSTILE, issue=HOSTILE)
+
+    posts = run_top_customer_report(ctx, TUE_REPORT)
+
+    assert_safe(posts, mentions={"U0PAM", "U0QUINN"})
+    assert HOSTILE_ESCAPED in everything(posts)
+
+
+def test_report_with_200_projects_continues_in_the_thread(ctx):
+    projects = many_projects(ctx.session_factory, 200)
+    for project in projects[:150]:
+        write_note(ctx.session_factory, project, WEEK, R, Y, f"Slipping {project.sow}")
+
+    posts = run_top_customer_report(ctx, TUE_REPORT)
+
+    assert len(posts) > 1
+    assert_threaded(posts)
+    assert_valid(posts)
+    text = everything(posts)
+    for project in projects[:150]:
+        assert f"Slipping {project.sow}" in text
+    assert ":hourglass: *Missing notes* · 50" in text
