@@ -223,3 +223,17 @@ def test_posts_go_to_the_jobs_channel_unless_addressed(ctx, fake_slack, channel)
     runner_for(ctx, fake_slack, job).run_due("forecast_prep", MONDAY_8)
     channels = [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")]
     assert channels == [channel or "C0PMO", "U0PM"]
+
+
+def test_the_scheduler_catches_up_as_soon_as_it_starts(ctx, fake_slack):
+    from bot.scheduler import start_scheduler
+
+    ctx.clock.set(MONDAY_8 + dt.timedelta(minutes=30))  # started late in the window
+    scheduler = start_scheduler(runner_for(ctx, fake_slack))
+    try:
+        fake_slack.wait_for("chat.postMessage")
+        assert {job.id for job in scheduler.get_jobs()} == {"forecast_prep", "catch_up_and_retry"}
+    finally:
+        scheduler.shutdown(wait=True)
+    assert posted(fake_slack) == ["hello"]
+    assert runs(ctx)[0].status == "sent"
