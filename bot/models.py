@@ -220,6 +220,97 @@ class NoteRevision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+POST_STATUSES = ("pending", "retrying", "posted", "failed")
+
+
+class Win(Base):
+    """A ProjectWin: stored first, then shouted out in the internal channel and pinned."""
+
+    __tablename__ = "wins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    member_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    source_permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
+    request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    post_status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    post_attempts: Mapped[int] = mapped_column(default=0)
+    post_error: Mapped[str] = mapped_column(sa.Text, default="")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str | None] = mapped_column(sa.String(64))
+    ts: Mapped[str | None] = mapped_column(sa.String(32))
+    permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
+    pinned: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(_in("post_status", POST_STATUSES), name="post_status"),)
+
+
+class Thanks(Base):
+    """One person thanking others, optionally for a project; kept for the retrospective."""
+
+    __tablename__ = "thanks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    giver_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    receiver_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(16), default="command")
+    source_permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
+    request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    post_status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    post_attempts: Mapped[int] = mapped_column(default=0)
+    post_error: Mapped[str] = mapped_column(sa.Text, default="")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str | None] = mapped_column(sa.String(64))
+    ts: Mapped[str | None] = mapped_column(sa.String(32))
+    permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    project: Mapped[Project | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("source", ("command", "message")), name="source"),
+        sa.CheckConstraint(_in("post_status", POST_STATUSES), name="post_status"),
+    )
+
+
+CLOSURE_STATUSES = ("open", "done", "na")
+
+
+class ClosureItem(Base):
+    """One Deploy & Close checklist item of a project: its state and who changed it last.
+
+    `version` grows with every change, so a stale button can be told from a fresh one.
+    """
+
+    __tablename__ = "closure_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(8), default="open")
+    item_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by: Mapped[str | None] = mapped_column(sa.String(32))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "item", name="uq_closure_items_project_item"),
+        sa.CheckConstraint(_in("status", CLOSURE_STATUSES), name="status"),
+    )
+
+
 JOB_RUN_STATUSES = ("sending", "retrying", "sent", "failed", "skipped")
 
 
