@@ -257,6 +257,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.job_runner import JobRunner
     from bot.scheduler import start_scheduler
     from bot.web import make_wsgi_app
+    from commands.wins import shoutouts_for
     from jobs.registry import calendar_of, configured_jobs
 
     settings.require_run_tokens()
@@ -276,7 +277,8 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     scheduler = None
     if settings.scheduler_enabled:
         runner = JobRunner(ctx, app.client, jobs, calendar_of(settings))
-        scheduler = start_scheduler(runner)
+        shoutouts = shoutouts_for(ctx, app.client)
+        scheduler = start_scheduler(runner, also_every_minute=[shoutouts.retry_due])
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if settings.socket_mode:

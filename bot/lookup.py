@@ -24,18 +24,22 @@ def normalise_sow(text: str) -> str:
     return f"SOW-{match.group(1)}" if match else text.strip().upper()
 
 
-def find_project(session: Session, query: str) -> Project:
-    """The one project `query` names: a SOW number, or a unique start of customer/name."""
+def match_projects(session: Session, query: str) -> list[Project]:
+    """Projects `query` could mean: its SOW, else exact names, else names it starts."""
     text = query.strip()
     if looks_like_sow(text):
         project = session.scalar(sa.select(Project).where(Project.sow == normalise_sow(text)))
-        if project is None:
-            raise UserError(f"No project has SOW number {normalise_sow(text)}.")
-        return project
+        return [project] if project else []
     wanted = text.casefold()
     projects = list(session.scalars(sa.select(Project).order_by(Project.customer, Project.name)))
     exact = [p for p in projects if wanted in _names(p)]
-    matches = exact or [p for p in projects if any(n.startswith(wanted) for n in _names(p))]
+    return exact or [p for p in projects if any(n.startswith(wanted) for n in _names(p))]
+
+
+def find_project(session: Session, query: str) -> Project:
+    """The one project `query` names: a SOW number, or a unique start of customer/name."""
+    text = query.strip()
+    matches = match_projects(session, text)
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -45,6 +49,9 @@ def find_project(session: Session, query: str) -> Project:
             f"'{text}' matches {len(matches)} projects: {listed}{more}. "
             "Use the SOW number or more of the name."
         )
+    if looks_like_sow(text):
+        raise UserError(f"No project has SOW number {normalise_sow(text)}.")
+    projects = list(session.scalars(sa.select(Project)))
     raise UserError(_no_match_message(text, projects))
 
 
@@ -81,3 +88,17 @@ def projects_of(session: Session, person: Person) -> list[Project]:
         .order_by(Project.status, Project.customer, Project.name)
     )
     return list(session.scalars(query))
+
+
+def open_projects_for(
+    session: Session, caller: Person | None, *, top_customer_only: bool
+) -> tuple[list[Project], list[Project]]:
+    """Projects not yet completed: the caller's, then the others (Top Customer ones only,
+    or all), for the modals' project pickers."""
+    own = [p for p in projects_of(session, caller) if p.status != "completed"] if caller else []
+    own_ids = {p.id for p in own}
+    query = sa.select(Project).where(Project.status != "completed")
+    if top_customer_only:
+        query = query.where(Project.top_customer.is_(True))
+    others = session.scalars(query.order_by(Project.customer, Project.name))
+    return own, [p for p in others if p.id not in own_ids]

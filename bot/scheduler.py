@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,8 +37,13 @@ class ScheduleTrigger(BaseTrigger):
         return next_run(self.schedule, after, self.calendar, self.tz)[1]
 
 
-def start_scheduler(runner: JobRunner) -> BackgroundScheduler:
-    """Start the jobs and the catch-up tick; catch up once right away."""
+def start_scheduler(
+    runner: JobRunner, also_every_minute: Sequence[Callable[[dt.datetime], object]] = ()
+) -> BackgroundScheduler:
+    """Start the jobs and the catch-up tick; catch up once right away.
+
+    `also_every_minute` are further retry loops (e.g. shout-outs) run with the tick.
+    """
     tz = runner.ctx.settings.timezone
     scheduler = BackgroundScheduler(timezone=tz)
     for job in runner.jobs.values():
@@ -57,7 +63,7 @@ def start_scheduler(runner: JobRunner) -> BackgroundScheduler:
         _tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[runner],
+        args=[runner, tuple(also_every_minute)],
         id="catch_up_and_retry",
         coalesce=True,
         max_instances=1,
@@ -76,6 +82,12 @@ def _fire(runner: JobRunner, name: str) -> None:
         logger.info("%s", outcome)
 
 
-def _tick(runner: JobRunner) -> None:
-    for outcome in runner.tick(runner.ctx.now()):
+def _tick(runner: JobRunner, others: Sequence[Callable[[dt.datetime], object]]) -> None:
+    now = runner.ctx.now()
+    for outcome in runner.tick(now):
         logger.info("%s", outcome)
+    for retry in others:
+        try:
+            retry(now)
+        except Exception:
+            logger.exception("retry loop %s failed", retry)

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
+from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
 from messages import ids
 
 
@@ -14,3 +15,7 @@ def register(app: App) -> None:
     app.view(ids.NOTES_VIEW)(submit_notes)
     app.action(ids.NOTES_PICK_PROJECT)(pick_project)
     app.action(ids.NOTES_OPEN)(open_from_button)
+    app.view(ids.WIN_VIEW)(submit_win)
+    app.view(ids.THANKS_VIEW)(submit_thanks)
+    app.shortcut(ids.WIN_SHORTCUT)(win_shortcut)
+    app.shortcut(ids.THANKS_SHORTCUT)(thanks_shortcut)

@@ -6,7 +6,6 @@ import json
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.dates import local_today, week_key
 from bot.errors import UserError
-from bot.lookup import find_project, person_by_slack_id, projects_of
+from bot.lookup import find_project, open_projects_for, person_by_slack_id
 from bot.models import AuditEntry, Person, Project
 from bot.notes import (
     ReportRow,
@@ -29,7 +28,8 @@ from bot.notes import (
 from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn
-from messages.notes_modal_builder import PickerProject, build_notes_modal, read_notes_form
+from messages.notes_modal_builder import build_notes_modal, read_notes_form
+from messages.pickers import PickerProject, picker_entries, picker_entry
 from messages.report_builder import build_note_confirmation
 
 logger = logging.getLogger(__name__)
@@ -146,19 +146,7 @@ def submit_notes(
 def _picker_projects(
     session: Session, caller: Person | None
 ) -> tuple[list[PickerProject], list[PickerProject]]:
-    own = [p for p in projects_of(session, caller) if p.status != "completed"] if caller else []
-    own_ids = {p.id for p in own}
-    top = session.scalars(
-        sa.select(Project)
-        .where(Project.top_customer.is_(True), Project.status != "completed")
-        .order_by(Project.customer, Project.name)
-    )
-    others = [p for p in top if p.id not in own_ids]
-    return [_entry(p) for p in own], [_entry(p) for p in others]
-
-
-def _entry(project: Project) -> PickerProject:
-    return PickerProject(project.id, project.title, project.top_customer)
+    return picker_entries(*open_projects_for(session, caller, top_customer_only=True))
 
 
 def _modal(
@@ -188,7 +176,7 @@ def _modal(
         prefill=fields_of(latest) if latest else None,
         mine=mine,
         others=others,
-        selected=_entry(project) if (mine or others) else None,
+        selected=picker_entry(project) if (mine or others) else None,
     )
 
 

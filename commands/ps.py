@@ -31,13 +31,13 @@ def handle_ps(
 ) -> None:
     """Ack first (Slack's 3-second window), then do the work and respond."""
     ack()
-    replies = answer(context["psbot"], command, client)
+    replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
     for reply in [replies] if isinstance(replies, Reply) else replies or []:
         respond(**reply.as_kwargs())
 
 
 def answer(
-    ctx: AppContext, command: dict[str, Any], client: WebClient
+    ctx: AppContext, command: dict[str, Any], client: WebClient, bot_user_id: str = ""
 ) -> Reply | list[Reply] | None:
     """Turn one `/ps ...` invocation into replies (None: it opened a modal); never raises."""
     tokens = tokenize(command.get("text", ""))
@@ -57,6 +57,7 @@ def answer(
         trigger_id=command.get("trigger_id", ""),
         client=client,
         available=frozenset(ROUTES),
+        bot_user_id=bot_user_id,
     )
     try:
         return handler(request)

@@ -40,6 +40,7 @@ class PsRequest:
     trigger_id: str
     client: WebClient
     available: frozenset[str]
+    bot_user_id: str = ""
 
 
 Handler = Callable[[PsRequest], Reply | list[Reply] | None]

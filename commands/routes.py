@@ -9,6 +9,7 @@ from commands.notes import open_notes
 from commands.projects import show_projects
 from commands.report import show_report
 from commands.request import Handler
+from commands.wins import thanks_command, win_command, wins_command
 
 ROUTES: dict[str, Handler] = {
     "help": show_help,
@@ -17,4 +18,7 @@ ROUTES: dict[str, Handler] = {
     "projects": show_projects,
     "notes": open_notes,
     "report": show_report,
+    "win": win_command,
+    "thanks": thanks_command,
+    "wins": wins_command,
 }

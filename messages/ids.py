@@ -3,3 +3,16 @@
 NOTES_VIEW = "notes_submit"
 NOTES_PICK_PROJECT = "notes_pick_project"
 NOTES_OPEN = "notes_open"  # button value: the project id
+
+WIN_VIEW = "win_submit"
+THANKS_VIEW = "thanks_submit"
+WIN_SHORTCUT = "record_win"  # message shortcut callback ids (manifest.json)
+THANKS_SHORTCUT = "record_thanks"
+
+# The closure checklist: buttons carry `project:item:version`, date pickers carry it as
+# their block id; CLOSURE_OPEN's value is the project id.
+CLOSURE_DONE = "closure_done"
+CLOSURE_REOPEN = "closure_reopen"
+CLOSURE_NA = "closure_na"
+CLOSURE_DATE = "closure_date"
+CLOSURE_OPEN = "closure_open"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -12,7 +11,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
@@ -25,6 +23,7 @@ from slack_sdk.models.views import View
 from bot.notes import LONG_TEXT_MAX, PROGRESS_MAX, SHORT_TEXT_MAX, URL_MAX, NoteFields, Temperature
 from messages import ids
 from messages.escape import escape_mrkdwn
+from messages.pickers import PickerProject, option_groups, project_option
 
 VALUE = "value"
 TEMPERATURE_LABELS = {
@@ -32,15 +31,6 @@ TEMPERATURE_LABELS = {
     Temperature.YELLOW: ":large_yellow_circle: Yellow",
     Temperature.GREEN: ":large_green_circle: Green",
 }
-MAX_PICKER_OPTIONS = 100
-OPTION_TEXT_MAX = 75
-
-
-@dataclass(frozen=True)
-class PickerProject:
-    project_id: int
-    label: str
-    top_customer: bool
 
 
 def build_notes_modal(
@@ -87,26 +77,14 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def _option(project: PickerProject) -> Option:
-    star = "⭐ " if project.top_customer else ""
-    return Option(value=str(project.project_id), text=(star + project.label)[:OPTION_TEXT_MAX])
-
-
 def _picker(
     mine: Sequence[PickerProject], others: Sequence[PickerProject], selected: PickerProject | None
 ) -> SectionBlock:
-    room = MAX_PICKER_OPTIONS
-    groups = []
-    for label, projects in (("Your projects", mine), ("Top Customer projects", others)):
-        options = [_option(p) for p in projects[:room]]
-        room -= len(options)
-        if options:
-            groups.append(OptionGroup(label=label, options=options))
     select = StaticSelectElement(
         action_id=ids.NOTES_PICK_PROJECT,
         placeholder="Choose a project",
-        option_groups=groups,
-        initial_option=_option(selected) if selected else None,
+        option_groups=option_groups(mine, others),
+        initial_option=project_option(selected) if selected else None,
     )
     return SectionBlock(block_id="project", text="*Project*", accessory=select)
 

@@ -123,7 +123,7 @@ class FakeSlack:
                     },
                     extra,
                 )
-        if method.startswith("/response/"):
+        if method.startswith(("/response/", "/upload/")):
             return 200, "ok", {}
         if method in self.answers:
             return 200, self.answers[method](params), {}
@@ -163,6 +163,13 @@ class FakeSlack:
             ts = str(params.get("message_ts")).replace(".", "")
             permalink = f"https://ps.slack.com/archives/{params.get('channel')}/p{ts}"
             return {"ok": True, "permalink": permalink}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "conversations.open":
             return {
                 "ok": True,
@@ -177,7 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode()
-        if "json" in (self.headers.get("Content-Type") or ""):
+        if self.path.startswith("/upload/"):
+            params = {"content": raw}
+        elif "json" in (self.headers.get("Content-Type") or ""):
             params = json.loads(raw or "{}")
         else:
             params = dict(parse_qsl(raw, keep_blank_values=True))

@@ -1,0 +1,217 @@
+"""ProjectWins and thanks: recording (idempotent), listing and exporting for retrospectives."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.models import Project, Thanks, Win
+
+TEXT_MAX = 2000
+# How long the recorder holds a fresh record before the retry loop may post it.
+POSTING_LEASE = dt.timedelta(minutes=2)
+
+
+def clean_text(text: str, what: str = "what happened") -> str:
+    """The win or thanks text, or a UserError saying what is wrong."""
+    value = (text or "").strip()
+    if not value:
+        raise UserError(f"Say {what}: the text can't be empty.")
+    if len(value) > TEXT_MAX:
+        raise UserError(f"Keep it to {TEXT_MAX} characters (yours has {len(value)}).")
+    return value
+
+
+def record_win(
+    session: Session,
+    *,
+    project_id: int,
+    text: str,
+    author_id: str,
+    member_ids: Sequence[str],
+    now: dt.datetime,
+    source_permalink: str = "",
+    request_key: str | None = None,
+) -> tuple[Win, bool]:
+    """Store a win (before anything is posted); (win, created) — a replay returns the first."""
+    if request_key is not None:
+        existing = session.scalar(sa.select(Win).where(Win.request_key == request_key))
+        if existing is not None:
+            return existing, False
+    win = Win(
+        project_id=project_id,
+        text=clean_text(text),
+        author_id=author_id,
+        member_ids=list(dict.fromkeys(member_ids)),
+        source_permalink=source_permalink,
+        request_key=request_key,
+        post_status="pending",
+        next_attempt_at=now + POSTING_LEASE,
+        created_at=now,
+    )
+    session.add(win)
+    session.flush()
+    return win, True
+
+
+def validate_receivers(giver_id: str, receiver_ids: Sequence[str], bot_user_id: str) -> list[str]:
+    """Who is thanked, or a friendly UserError (nobody, yourself, the bot)."""
+    receivers = list(dict.fromkeys(receiver_ids))
+    if not receivers:
+        raise UserError("Who are you thanking? Mention them with @ and pick them from the list.")
+    if giver_id in receivers:
+        raise UserError(
+            "You can't thank yourself, though it was surely deserved. :slightly_smiling_face:"
+        )
+    if bot_user_id and bot_user_id in receivers:
+        raise UserError("psbot appreciates it, but thanks are for teammates. :robot_face:")
+    return receivers
+
+
+def record_thanks(
+    session: Session,
+    *,
+    giver_id: str,
+    receiver_ids: Sequence[str],
+    project_id: int | None,
+    text: str,
+    now: dt.datetime,
+    bot_user_id: str = "",
+    source_permalink: str = "",
+    request_key: str | None = None,
+) -> tuple[Thanks, bool]:
+    """Store a thanks (before anything is posted); (thanks, created)."""
+    if request_key is not None:
+        existing = session.scalar(sa.select(Thanks).where(Thanks.request_key == request_key))
+        if existing is not None:
+            return existing, False
+    thanks = Thanks(
+        giver_id=giver_id,
+        receiver_ids=validate_receivers(giver_id, receiver_ids, bot_user_id),
+        project_id=project_id,
+        text=clean_text(text, "what you are thanking them for"),
+        source="message" if source_permalink else "command",
+        source_permalink=source_permalink,
+        request_key=request_key,
+        post_status="pending",
+        next_attempt_at=now + POSTING_LEASE,
+        created_at=now,
+    )
+    session.add(thanks)
+    session.flush()
+    return thanks, True
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """A win or a thanks, as listed and exported."""
+
+    kind: str  # "win" or "thanks"
+    created_at: dt.datetime
+    project: Project | None
+    author_id: str
+    people: tuple[str, ...]
+    text: str
+    permalink: str
+
+
+def recognitions(
+    session: Session,
+    *,
+    project_id: int | None = None,
+    person_id: str | None = None,
+    since: dt.datetime | None = None,
+) -> list[Recognition]:
+    """Wins and thanks, newest first, for a project, a person (given or received), or all."""
+    wins_query = sa.select(Win)
+    thanks_query = sa.select(Thanks)
+    if project_id is not None:
+        wins_query = wins_query.where(Win.project_id == project_id)
+        thanks_query = thanks_query.where(Thanks.project_id == project_id)
+    if since is not None:
+        wins_query = wins_query.where(Win.created_at >= since)
+        thanks_query = thanks_query.where(Thanks.created_at >= since)
+    wins = list(session.scalars(wins_query))
+    thanks = list(session.scalars(thanks_query))
+    ids = {w.project_id for w in wins} | {t.project_id for t in thanks if t.project_id}
+    projects = {p.id: p for p in session.scalars(sa.select(Project).where(Project.id.in_(ids)))}
+    rows = [
+        Recognition(
+            "win",
+            w.created_at,
+            projects.get(w.project_id),
+            w.author_id,
+            tuple(w.member_ids),
+            w.text,
+            w.permalink,
+        )
+        for w in wins
+    ] + [
+        Recognition(
+            "thanks",
+            t.created_at,
+            projects.get(t.project_id) if t.project_id else None,
+            t.giver_id,
+            tuple(t.receiver_ids),
+            t.text,
+            t.permalink,
+        )
+        for t in thanks
+    ]
+    if person_id is not None:
+        rows = [r for r in rows if r.author_id == person_id or person_id in r.people]
+    return sorted(rows, key=lambda r: r.created_at, reverse=True)
+
+
+EXPORT_COLUMNS = ("date", "kind", "sow", "project", "from", "people", "text", "link")
+
+
+def export_rows(rows: Sequence[Recognition], names: dict[str, str]) -> list[dict[str, str]]:
+    """Plain rows for an export; `names` maps Slack ids to display names."""
+
+    def name(slack_id: str) -> str:
+        return names.get(slack_id, slack_id)
+
+    return [
+        {
+            "date": f"{r.created_at:%Y-%m-%d}",
+            "kind": "ProjectWin" if r.kind == "win" else "Thanks",
+            "sow": r.project.sow if r.project else "",
+            "project": f"{r.project.customer} — {r.project.name}" if r.project else "",
+            "from": name(r.author_id),
+            "people": ", ".join(name(p) for p in r.people),
+            "text": r.text,
+            "link": r.permalink,
+        }
+        for r in rows
+    ]
+
+
+def to_csv(rows: Sequence[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        # A leading = + - @ would run as a formula when the file is opened in a spreadsheet.
+        writer.writerow({k: ("'" + v if v[:1] in "=+-@" else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def to_markdown(title: str, rows: Sequence[dict[str, str]]) -> str:
+    lines = [f"# {title}", ""]
+    for row in rows:
+        project = f" — {row['project']} ({row['sow']})" if row["sow"] else ""
+        people = f" · {row['people']}" if row["people"] else ""
+        link = f" ([Slack]({row['link']}))" if row["link"] else ""
+        text = " ".join(row["text"].split())
+        lines.append(
+            f"- **{row['kind']}** {row['date']}{project}: {text} — from {row['from']}{people}{link}"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,210 @@
+"""`/ps closure [PROJECT]`: the Deploy & Close checklist, its buttons and date pickers.
+
+The checklist is an ephemeral message. A click changes one item (when the rules and the
+item's version allow it) and then redraws the message in place through the action's
+`response_url`; a refused or stale click redraws it with a short note saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from sqlalchemy.exc import IntegrityError
+
+from bot.closure import (
+    Change,
+    Checklist,
+    ClosureRefused,
+    StaleItem,
+    Status,
+    change_item,
+    closing_projects,
+    load_checklist,
+    may_tick,
+    project_info,
+)
+from bot.context import AppContext
+from bot.dates import local_today
+from bot.lookup import find_project, person_by_slack_id, projects_of
+from bot.models import Project
+from commands.request import PsRequest, Reply
+from jobs.registry import calendar_of
+from messages import ids
+from messages.closure_builder import (
+    ItemRef,
+    build_closure_checklist,
+    build_closure_list,
+    read_item_ref,
+)
+
+logger = logging.getLogger(__name__)
+
+READ_ONLY = (
+    ":lock: Only the project's PM and PMO admins can change its checklist; nothing was changed."
+)
+STALE = (
+    ":arrows_counterclockwise: Someone changed this item after your checklist was shown, "
+    "so nothing was changed. This is the checklist as it is now."
+)
+PROJECT_GONE = "That project is no longer in psbot; nothing was changed."
+BAD_CLICK = "That button is from an older checklist; run `/ps closure PROJECT` again."
+
+
+def show_closure(request: PsRequest) -> Reply:
+    """`/ps closure PROJECT`: the checklist; without PROJECT, the caller's projects to close."""
+    ctx = request.ctx
+    query = " ".join(request.args).strip()
+    today = _today(ctx)
+    calendar = calendar_of(ctx.settings)
+    with ctx.session_factory() as session:
+        if not query:
+            caller = person_by_slack_id(session, request.user_id)
+            projects = closing_projects(projects_of(session, caller), today) if caller else []
+            checklists = [load_checklist(session, p, today, calendar) for p in projects]
+            return Reply(*build_closure_list(checklists, today))
+        checklist = load_checklist(session, find_project(session, query), today, calendar)
+    return Reply(*_render(ctx, checklist, request.user_id))
+
+
+def mark_done(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+    ack()
+    _apply(context["psbot"], body, respond, _button_ref(body), Change(Status.DONE))
+
+
+def mark_open(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+    ack()
+    _apply(context["psbot"], body, respond, _button_ref(body), Change(Status.OPEN))
+
+
+def mark_not_applicable(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+    ack()
+    _apply(context["psbot"], body, respond, _button_ref(body), Change(Status.NA))
+
+
+def pick_date(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+    """A date picker: the item is done on that date (meeting date, date sent, received)."""
+    ack()
+    action = body["actions"][0]
+    try:
+        picked = dt.date.fromisoformat(action.get("selected_date") or "")
+    except ValueError:
+        _say(respond, "Pick a date from the calendar.")
+        return
+    ref = read_item_ref(action.get("block_id"))
+    _apply(context["psbot"], body, respond, ref, Change(Status.DONE, picked))
+
+
+def open_checklist(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+    """ "Open checklist" in the list of projects to close: the project's checklist."""
+    ack()
+    ctx: AppContext = context["psbot"]
+    try:
+        project_id = int(body["actions"][0].get("value") or "")
+    except ValueError:
+        _say(respond, BAD_CLICK)
+        return
+    checklist = _load(ctx, project_id)
+    if checklist is None:
+        _say(respond, PROJECT_GONE)
+        return
+    text, blocks = _render(ctx, checklist, body["user"]["id"])
+    _send(respond, text, blocks, replace_original=False)
+
+
+def register(app: App) -> None:
+    app.action(ids.CLOSURE_DONE)(mark_done)
+    app.action(ids.CLOSURE_REOPEN)(mark_open)
+    app.action(ids.CLOSURE_NA)(mark_not_applicable)
+    app.action(ids.CLOSURE_DATE)(pick_date)
+    app.action(ids.CLOSURE_OPEN)(open_checklist)
+
+
+def _button_ref(body: dict[str, Any]) -> ItemRef | None:
+    return read_item_ref(body["actions"][0].get("value"))
+
+
+def _apply(
+    ctx: AppContext, body: dict[str, Any], respond: Respond, ref: ItemRef | None, change: Change
+) -> None:
+    """Change the item if allowed, then redraw the checklist in place with any note."""
+    user_id = body["user"]["id"]
+    if ref is None:
+        _say(respond, BAD_CLICK)
+        return
+    notice = None
+    try:
+        with ctx.session_factory.begin() as session:
+            # Locking the project serialises changes to one checklist (PostgreSQL), so the
+            # rules that look at other items (revenue sign-off) see a settled state.
+            project = session.get(Project, ref.project_id, with_for_update=True)
+            if project is None:
+                _say(respond, PROJECT_GONE)
+                return
+            if not may_tick(user_id, project_info(session, project).pm_slack_id, _admins(ctx)):
+                notice = READ_ONLY
+            else:
+                change_item(
+                    session,
+                    project,
+                    ref.key,
+                    change,
+                    expected_version=ref.version,
+                    actor=user_id,
+                    today=_today(ctx),
+                    now=ctx.now(),
+                    calendar=calendar_of(ctx.settings),
+                )
+    except ClosureRefused as refused:
+        notice = f":no_entry: {refused.message} Nothing was changed."
+    except (StaleItem, IntegrityError):
+        # IntegrityError: another click created this item's row first.
+        notice = STALE
+    checklist = _load(ctx, ref.project_id)
+    if checklist is None:
+        _say(respond, PROJECT_GONE)
+        return
+    text, blocks = _render(ctx, checklist, user_id, notice)
+    _send(respond, text, blocks, replace_original=True)
+
+
+def _load(ctx: AppContext, project_id: int) -> Checklist | None:
+    with ctx.session_factory() as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            return None
+        return load_checklist(session, project, _today(ctx), calendar_of(ctx.settings))
+
+
+def _render(ctx: AppContext, checklist: Checklist, user_id: str, notice: str | None = None):
+    return build_closure_checklist(
+        checklist,
+        editable=may_tick(user_id, checklist.project.pm_slack_id, _admins(ctx)),
+        tz=ctx.settings.timezone,
+        internal_channel=ctx.settings.internal_channel,
+        notice=notice,
+    )
+
+
+def _send(respond: Respond, text: str, blocks: list, *, replace_original: bool) -> None:
+    kwargs: dict[str, Any] = {"replace_original": replace_original}
+    if not replace_original:
+        kwargs["response_type"] = "ephemeral"
+    response = respond(text=text, blocks=[block.to_dict() for block in blocks], **kwargs)
+    if response.status_code != 200:
+        logger.warning("closure checklist not delivered: %s", response.status_code)
+
+
+def _say(respond: Respond, text: str) -> None:
+    """A short ephemeral answer next to the checklist, which stays as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _today(ctx: AppContext) -> dt.date:
+    return local_today(ctx.now(), ctx.settings.timezone)
+
+
+def _admins(ctx: AppContext) -> frozenset[str]:
+    return frozenset(ctx.settings.admins)

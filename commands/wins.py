@@ -1,0 +1,392 @@
+"""`/ps win`, `/ps thanks`, `/ps wins`, the capture modals and the message shortcuts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.context import AppContext
+from bot.errors import UserError
+from bot.lookup import (
+    find_project,
+    looks_like_sow,
+    match_projects,
+    open_projects_for,
+    person_by_slack_id,
+)
+from bot.models import Person, Project, Thanks, Win
+from bot.shoutouts import Delivery, Shoutouts
+from bot.wins import (
+    TEXT_MAX,
+    clean_text,
+    export_rows,
+    recognitions,
+    record_thanks,
+    record_win,
+    to_csv,
+    to_markdown,
+    validate_receivers,
+)
+from commands.arguments import (
+    channel_id_of,
+    is_unresolved_mention,
+    parse_options,
+    unresolved_mention_error,
+    user_id_of,
+)
+from commands.request import PsRequest, Reply
+from messages.escape import Mrkdwn, mention
+from messages.pickers import picker_entries, picker_entry
+from messages.wins_builder import (
+    build_recognitions,
+    build_recorded,
+    build_thanks_dms,
+    build_thanks_modal,
+    build_thanks_post,
+    build_win_modal,
+    build_win_post,
+    read_capture_form,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def shoutouts_for(ctx: AppContext, client: WebClient) -> Shoutouts:
+    return Shoutouts(
+        ctx, client, {Win: build_win_post, Thanks: build_thanks_post}, build_thanks_dms
+    )
+
+
+# --- /ps win -----------------------------------------------------------------------------
+
+
+def win_command(request: PsRequest) -> Reply | None:
+    """With a project and text, record at once; otherwise open the modal to finish it."""
+    ctx = request.ctx
+    with ctx.session_factory() as session:
+        project, words = _leading_project(session, request.args)
+        text = " ".join(words)
+        if project is not None and text:
+            with ctx.session_factory.begin() as writing:
+                win, _ = record_win(
+                    writing,
+                    project_id=project.id,
+                    text=text,
+                    author_id=request.user_id,
+                    member_ids=[],
+                    now=ctx.now(),
+                )
+                win_id = win.id
+            delivery = shoutouts_for(ctx, request.client).deliver(Win, win_id, ctx.now())
+            return Reply(_recorded("ProjectWin", delivery))
+        mine, others = picker_entries(
+            *open_projects_for(
+                session, person_by_slack_id(session, request.user_id), top_customer_only=False
+            )
+        )
+        view = build_win_modal(
+            mine=mine,
+            others=others,
+            selected=picker_entry(project) if project else None,
+            text=text[:TEXT_MAX],
+            members=[],
+            metadata="{}",
+        )
+    request.client.views_open(trigger_id=request.trigger_id, view=view)
+    return None
+
+
+def _leading_project(session: Session, words: list[str]) -> tuple[Project | None, list[str]]:
+    """The project named by the first word, if it names exactly one; an ambiguous or
+    unknown SOW is an error, any other word starts the text."""
+    if not words:
+        return None, []
+    if looks_like_sow(words[0]):
+        return find_project(session, words[0]), words[1:]
+    matches = match_projects(session, words[0])
+    if len(matches) > 1:
+        find_project(session, words[0])  # raises, listing the candidates
+    return (matches[0], words[1:]) if matches else (None, words)
+
+
+# --- /ps thanks ------------------------------------------------------------------------
+
+
+def thanks_command(request: PsRequest) -> Reply:
+    usage = request.subcommand.usage
+    receivers, rest = [], list(request.args)
+    while rest:
+        token = rest[0]
+        if channel_id_of(token):
+            raise UserError("That's a channel: thank people, picked with @ from the list.", usage)
+        if is_unresolved_mention(token):
+            raise unresolved_mention_error(token, usage)
+        user_id = user_id_of(token)
+        if user_id is None:
+            break
+        receivers.append(user_id)
+        rest.pop(0)
+    validate_receivers(request.user_id, receivers, request.bot_user_id)
+    _check_people(request.client, receivers, usage)
+    ctx = request.ctx
+    with ctx.session_factory() as session:
+        project = None
+        if len(rest) > 1 and looks_like_sow(rest[0]):
+            project, rest = find_project(session, rest[0]), rest[1:]
+        elif len(rest) > 1 and len(matches := match_projects(session, rest[0])) == 1:
+            project, rest = matches[0], rest[1:]
+    text = clean_text(" ".join(rest), "what you are thanking them for")
+    with ctx.session_factory.begin() as session:
+        thanks, _ = record_thanks(
+            session,
+            giver_id=request.user_id,
+            receiver_ids=receivers,
+            project_id=project.id if project else None,
+            text=text,
+            now=ctx.now(),
+            bot_user_id=request.bot_user_id,
+        )
+        thanks_id = thanks.id
+    delivery = shoutouts_for(ctx, request.client).deliver(Thanks, thanks_id, ctx.now())
+    return Reply(_recorded("thanks", delivery))
+
+
+def _check_people(client: WebClient, user_ids: list[str], usage: str) -> None:
+    """Everyone thanked is a person in this workspace (not a bot, not an outsider)."""
+    home_team = None
+    for user_id in user_ids:
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            raise UserError(
+                Mrkdwn(f"I can't find {mention(user_id)} in this workspace."), usage
+            ) from None
+        if user.get("is_bot"):
+            raise UserError("Bots don't need thanks; thank the people behind them.", usage)
+        if user.get("deleted"):
+            raise UserError(Mrkdwn(f"{mention(user_id)} has left the workspace."), usage)
+        home_team = home_team or _team_of(client)
+        if home_team and user.get("team_id") and user["team_id"] != home_team:
+            raise UserError(
+                Mrkdwn(f"{mention(user_id)} isn't in this workspace; thank teammates here."), usage
+            )
+
+
+def _team_of(client: WebClient) -> str | None:
+    try:
+        return client.auth_test()["team_id"]
+    except SlackApiError:
+        return None
+
+
+def _recorded(kind: str, delivery: Delivery) -> str:
+    return build_recorded(kind, delivery.permalink, delivery.problem, delivery.pin_problem)
+
+
+# --- /ps wins ----------------------------------------------------------------------------
+
+
+def wins_command(request: PsRequest) -> Reply:
+    usage = request.subcommand.usage
+    parsed = parse_options(request.args, valued={"since", "format"}, switches=set(), usage=usage)
+    since = _since(parsed.options.get("since"), request.ctx, usage)
+    file_format = str(parsed.options.get("format") or "")
+    if file_format and file_format not in ("md", "csv"):
+        raise UserError(f"--format is md or csv, not '{file_format}'.", usage)
+    target = " ".join(parsed.words)
+    with request.ctx.session_factory() as session:
+        project_id, person_id, title = None, None, "everyone"
+        if target and is_unresolved_mention(target):
+            raise unresolved_mention_error(target, usage)
+        if target and user_id_of(parsed.words[0]):
+            person_id = user_id_of(parsed.words[0])
+            title = _name(session, person_id)
+        elif target:
+            project = find_project(session, target)
+            project_id, title = project.id, project.title
+        rows = recognitions(session, project_id=project_id, person_id=person_id, since=since)
+        names = _names(session, rows)
+    if since:
+        title += f" since {since:%Y-%m-%d}"
+    if not file_format:
+        return Reply(*build_recognitions(title, rows))
+    if not rows:
+        return Reply(f"No wins or thanks for {title} yet; nothing to export.")
+    table = export_rows(rows, names)
+    content = (
+        to_csv(table) if file_format == "csv" else to_markdown(f"Wins and thanks: {title}", table)
+    )
+    filename = f"wins-{_slug(title)}.{file_format}"
+    channel = request.client.conversations_open(users=request.user_id)["channel"]["id"]
+    request.client.files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=filename,
+        title=filename,
+        initial_comment=f"{len(rows)} wins and thanks, ready for the retrospective.",
+    )
+    return Reply(f":page_facing_up: Sent you `{filename}` ({len(rows)} entries) in a DM.")
+
+
+def _since(value: object, ctx: AppContext, usage: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UserError(f"--since takes a date like 2026-11-01, not '{value}'.", usage) from None
+    return dt.datetime.combine(day, dt.time(), tzinfo=ctx.settings.timezone)
+
+
+def _name(session: Session, slack_id: str) -> str:
+    person = person_by_slack_id(session, slack_id)
+    return person.label if person else slack_id
+
+
+def _names(session: Session, rows) -> dict[str, str]:
+    ids_ = {r.author_id for r in rows} | {p for r in rows for p in r.people}
+    people = session.scalars(sa.select(Person).where(Person.slack_user_id.in_(ids_)))
+    return {p.slack_user_id: p.label for p in people if p.slack_user_id}
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())[:60]
+
+
+# --- shortcuts and modal submissions -----------------------------------------------------
+
+
+def win_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict) -> None:
+    """ "Record as ProjectWin" on a message: the modal, pre-filled with it."""
+    ack()
+    ctx: AppContext = context["psbot"]
+    message, permalink = shortcut.get("message", {}), _permalink(client, shortcut)
+    with ctx.session_factory() as session:
+        caller = person_by_slack_id(session, shortcut["user"]["id"])
+        mine, others = picker_entries(*open_projects_for(session, caller, top_customer_only=False))
+    author = message.get("user")
+    view = build_win_modal(
+        mine=mine,
+        others=others,
+        selected=None,
+        text=(message.get("text") or "")[:TEXT_MAX],
+        members=[author] if author else [],
+        metadata=json.dumps({"permalink": permalink}),
+    )
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+def thanks_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict) -> None:
+    """ "Record as thanks" on a message: who wrote it is who is thanked, by default."""
+    ack()
+    ctx: AppContext = context["psbot"]
+    message, permalink = shortcut.get("message", {}), _permalink(client, shortcut)
+    with ctx.session_factory() as session:
+        caller = person_by_slack_id(session, shortcut["user"]["id"])
+        mine, others = picker_entries(*open_projects_for(session, caller, top_customer_only=False))
+    author = message.get("user")
+    view = build_thanks_modal(
+        mine=mine,
+        others=others,
+        text=(message.get("text") or "")[:TEXT_MAX],
+        receivers=[author] if author and author != shortcut["user"]["id"] else [],
+        metadata=json.dumps({"permalink": permalink}),
+    )
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+def _permalink(client: WebClient, shortcut: dict[str, Any]) -> str:
+    try:
+        return client.chat_getPermalink(
+            channel=shortcut["channel"]["id"], message_ts=shortcut["message"]["ts"]
+        )["permalink"]
+    except (SlackApiError, KeyError):
+        return ""
+
+
+def submit_win(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict
+) -> None:
+    ctx: AppContext = context["psbot"]
+    form = read_capture_form(view["state"]["values"])
+    user_id = body["user"]["id"]
+    permalink = json.loads(view.get("private_metadata") or "{}").get("permalink", "")
+    try:
+        text = clean_text(form["text"])
+        with ctx.session_factory.begin() as session:
+            if form["project_id"] is None or session.get(Project, form["project_id"]) is None:
+                ack(
+                    response_action="errors",
+                    errors={"project": "Pick the project this win is for."},
+                )
+                return
+            win, created = record_win(
+                session,
+                project_id=form["project_id"],
+                text=text,
+                author_id=user_id,
+                member_ids=form["people"],
+                now=ctx.now(),
+                source_permalink=permalink,
+                request_key=_request_key(view),
+            )
+            win_id = win.id
+    except UserError as error:
+        ack(response_action="errors", errors={"text": error.message})
+        return
+    ack()
+    if created:  # a replayed submission was delivered by its first copy
+        _deliver_and_tell(ctx, client, Win, win_id, user_id, "ProjectWin")
+
+
+def submit_thanks(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict
+) -> None:
+    ctx: AppContext = context["psbot"]
+    form = read_capture_form(view["state"]["values"])
+    user_id = body["user"]["id"]
+    permalink = json.loads(view.get("private_metadata") or "{}").get("permalink", "")
+    try:
+        receivers = validate_receivers(user_id, form["people"], context.get("bot_user_id") or "")
+    except UserError as error:
+        ack(response_action="errors", errors={"people": error.message})
+        return
+    try:
+        with ctx.session_factory.begin() as session:
+            thanks, created = record_thanks(
+                session,
+                giver_id=user_id,
+                receiver_ids=receivers,
+                project_id=form["project_id"],
+                text=form["text"],
+                now=ctx.now(),
+                source_permalink=permalink,
+                request_key=_request_key(view),
+            )
+            thanks_id = thanks.id
+    except UserError as error:
+        ack(response_action="errors", errors={"text": error.message})
+        return
+    ack()
+    if created:
+        _deliver_and_tell(ctx, client, Thanks, thanks_id, user_id, "thanks")
+
+
+def _request_key(view: dict[str, Any]) -> str:
+    return f"{view.get('id')}:{view.get('hash')}"
+
+
+def _deliver_and_tell(ctx, client, model, record_id: int, user_id: str, kind: str) -> None:
+    delivery = shoutouts_for(ctx, client).deliver(model, record_id, ctx.now())
+    try:
+        client.chat_postMessage(channel=user_id, text=_recorded(kind, delivery))
+    except SlackApiError as error:
+        logger.warning("%s recorded; telling %s failed: %s", kind, user_id, error)

@@ -1,0 +1,231 @@
+"""ProjectWin and thanks: shout-outs, DMs, the capture modals and the `/ps wins` list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    HeaderBlock,
+    InputBlock,
+    PlainTextInputElement,
+    StaticSelectElement,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.models import Project, Thanks, Win
+from bot.slack_ids import is_user_id
+from bot.wins import TEXT_MAX, Recognition
+from messages import ids
+from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
+from messages.format import context, sections
+from messages.pickers import PickerProject, option_groups, project_option
+
+VALUE = "value"
+
+
+def _people(slack_ids: Sequence[str]) -> str:
+    return ", ".join(mention(i) if is_user_id(i) else escape_mrkdwn(i) for i in slack_ids)
+
+
+def _quote(text: str) -> str:
+    """User text as a mrkdwn quote: escaped, each line prefixed by the bot."""
+    return "\n".join("&gt; " + escape_mrkdwn(line) for line in text.splitlines() or [""])
+
+
+def _project(project: Project | None) -> Mrkdwn:
+    if project is None:
+        return Mrkdwn("")
+    return Mrkdwn(
+        f"*{escape_mrkdwn(project.customer)} — {escape_mrkdwn(project.name)}* "
+        f"({escape_mrkdwn(project.sow)})"
+    )
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def build_win_post(win: Win, project: Project | None) -> tuple[str, list[dict[str, Any]]]:
+    """The #ps-internal shout-out for a ProjectWin (pinned by psbot)."""
+    lines = [f":trophy: *ProjectWin* · {_project(project)}", _quote(win.text)]
+    if win.member_ids:
+        lines.append(f":raised_hands: Made happen by {_people(win.member_ids)}")
+    footer = f"Shared by {mention(win.author_id)}"
+    if win.source_permalink:
+        footer += f" · {link(win.source_permalink, 'original message')}"
+    blocks = [*sections(["\n".join(lines)]), context(footer)]
+    title = project.title if project else "a project"
+    return escape_mrkdwn(f"ProjectWin for {title}: {win.text[:200]}"), _dicts(blocks)
+
+
+def build_thanks_post(thanks: Thanks, project: Project | None) -> tuple[str, list[dict[str, Any]]]:
+    """The #ps-internal post for a thanks."""
+    about = f" for their work on {_project(project)}" if project else ""
+    lines = [
+        f":pray: {mention(thanks.giver_id)} thanks {_people(thanks.receiver_ids)}{about}",
+        _quote(thanks.text),
+    ]
+    blocks = list(sections(["\n".join(lines)]))
+    if thanks.source_permalink:
+        blocks.append(context(f"Noticed in {link(thanks.source_permalink, 'this message')}"))
+    return escape_mrkdwn(f"Thanks: {thanks.text[:200]}"), _dicts(blocks)
+
+
+def build_thanks_dms(
+    thanks: Thanks, project: Project | None, permalink: str
+) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """One DM per person thanked, with the message and a link to the post."""
+    about = f" for {_project(project)}" if project else ""
+    see = f"\n{link(permalink, 'See it in the channel')}" if permalink else ""
+    text = f":pray: {mention(thanks.giver_id)} thanked you{about}:\n{_quote(thanks.text)}{see}"
+    blocks = _dicts(sections([text]))
+    return [
+        (r, escape_mrkdwn(f"You were thanked: {thanks.text[:200]}"), blocks)
+        for r in thanks.receiver_ids
+        if is_user_id(r)
+    ]
+
+
+def build_recorded(kind: str, permalink: str, problem: str, pin_problem: str = "") -> str:
+    """What the author hears back: the link, or plainly what went wrong."""
+    if problem:
+        return f":floppy_disk: Your {kind} is recorded, but I couldn't post it: {problem}"
+    where = link(permalink, "See the post") if permalink else "It's posted."
+    note = f"\n:pushpin: I couldn't pin it: {pin_problem}." if pin_problem else ""
+    return f":tada: Your {kind} is recorded and shared. {where}{note}"
+
+
+def build_win_modal(
+    *,
+    mine: Sequence[PickerProject],
+    others: Sequence[PickerProject],
+    selected: PickerProject | None,
+    text: str,
+    members: Sequence[str],
+    metadata: str,
+) -> View:
+    """What happened, for which project, and who made it happen."""
+    return View(
+        type="modal",
+        callback_id=ids.WIN_VIEW,
+        title="ProjectWin",
+        submit="Share win",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            _project_input(mine, others, selected, optional=False),
+            _text_input("What happened?", text),
+            InputBlock(
+                block_id="people",
+                label="Who made it happen",
+                optional=True,
+                element=UserMultiSelectElement(
+                    action_id=VALUE, initial_users=list(members) or None
+                ),
+            ),
+        ],
+    )
+
+
+def build_thanks_modal(
+    *,
+    mine: Sequence[PickerProject],
+    others: Sequence[PickerProject],
+    text: str,
+    receivers: Sequence[str],
+    metadata: str,
+) -> View:
+    return View(
+        type="modal",
+        callback_id=ids.THANKS_VIEW,
+        title="Thanks",
+        submit="Send thanks",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            InputBlock(
+                block_id="people",
+                label="Who are you thanking?",
+                element=UserMultiSelectElement(
+                    action_id=VALUE, initial_users=list(receivers) or None
+                ),
+            ),
+            _text_input("What for?", text),
+            _project_input(mine, others, None, optional=True),
+        ],
+    )
+
+
+def _project_input(
+    mine: Sequence[PickerProject],
+    others: Sequence[PickerProject],
+    selected: PickerProject | None,
+    *,
+    optional: bool,
+) -> InputBlock:
+    return InputBlock(
+        block_id="project",
+        label="Project",
+        optional=optional,
+        element=StaticSelectElement(
+            action_id=VALUE,
+            placeholder="Choose a project",
+            option_groups=option_groups(mine, others, "Other projects"),
+            initial_option=project_option(selected) if selected else None,
+        ),
+    )
+
+
+def _text_input(label: str, text: str) -> InputBlock:
+    return InputBlock(
+        block_id="text",
+        label=label,
+        element=PlainTextInputElement(
+            action_id=VALUE, multiline=True, max_length=TEXT_MAX, initial_value=text or None
+        ),
+    )
+
+
+def read_capture_form(values: dict[str, Any]) -> dict[str, Any]:
+    """The win/thanks modal's state: project id (or None), text and people."""
+    project = (values.get("project", {}).get(VALUE, {}) or {}).get("selected_option") or {}
+    return {
+        "project_id": int(project["value"]) if project.get("value") else None,
+        "text": (values.get("text", {}).get(VALUE, {}) or {}).get("value") or "",
+        "people": (values.get("people", {}).get(VALUE, {}) or {}).get("selected_users") or [],
+    }
+
+
+MAX_LISTED = 40
+
+
+def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, list[Block]]:
+    """Wins and thanks, newest first; beyond one message, point to the export."""
+    if not rows:
+        return f"No wins or thanks for {title} yet.", [
+            *sections(
+                [
+                    f"No wins or thanks for {escape_mrkdwn(title)} yet. "
+                    "Record one with `/ps win` or `/ps thanks`."
+                ]
+            )
+        ]
+    lines = []
+    for row in rows[:MAX_LISTED]:
+        icon = ":trophy:" if row.kind == "win" else ":pray:"
+        who = mention(row.author_id) if is_user_id(row.author_id) else escape_mrkdwn(row.author_id)
+        people = f" → {_people(row.people)}" if row.people else ""
+        where = f" · {_project(row.project)}" if row.project else ""
+        text = escape_mrkdwn(" ".join(row.text.split())[:300])
+        see = f" · {link(row.permalink, 'post')}" if row.permalink else ""
+        lines.append(f"{icon} {row.created_at:%b %-d} {who}{people}{where}: {text}{see}")
+    blocks: list[Block] = [HeaderBlock(text=f"Wins and thanks: {title}"[:150]), *sections(lines)]
+    wins = sum(1 for r in rows if r.kind == "win")
+    footer = f"{wins} wins, {len(rows) - wins} thanks."
+    if len(rows) > MAX_LISTED:
+        footer += f" Showing the newest {MAX_LISTED}; add `--format md` or `--format csv` for all."
+    blocks.append(context(footer))
+    return escape_mrkdwn(f"Wins and thanks: {title} ({len(rows)})"), blocks
