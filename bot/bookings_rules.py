@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any, NamedTuple
 
 from bot.dates import Month, monday_of, split_week_by_month
@@ -52,6 +53,14 @@ class Amounts:
         return self
 
 
+@cache
+def _decimal_shares(week_start: dt.date) -> tuple[tuple[Month, Decimal], ...]:
+    return tuple(
+        (month, Decimal(share.numerator) / Decimal(share.denominator))
+        for month, share in split_week_by_month(week_start)
+    )
+
+
 def by_project(booking: Booking) -> Hashable:
     return booking.project_id
 
@@ -65,10 +74,8 @@ def monthly_amounts(
     """
     totals: dict[tuple[Any, Month], Amounts] = defaultdict(Amounts)
     for booking in bookings:
-        for month, share in split_week_by_month(booking.week_start):
-            totals[key(booking), month].add(
-                booking, Decimal(share.numerator) / Decimal(share.denominator)
-            )
+        for month, share in _decimal_shares(booking.week_start):
+            totals[key(booking), month].add(booking, share)
     return totals
 
 

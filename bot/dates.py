@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from fractions import Fraction
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -72,16 +73,18 @@ def previous_week(week: str) -> str:
     return week_key(dt.date.fromisocalendar(year, number, 1) - dt.timedelta(weeks=1))
 
 
-def split_week_by_month(week_start: dt.date) -> list[tuple[Month, Fraction]]:
+@cache
+def split_week_by_month(week_start: dt.date) -> tuple[tuple[Month, Fraction], ...]:
     """Share of a Monday-to-Friday week falling in each month, by working days.
 
     The week of Monday 30 November 2026 gives 1/5 to November and 4/5 to December.
+    Cached: a portfolio has thousands of bookings but only a few dozen distinct weeks.
     """
     shares: dict[Month, int] = {}
     for offset in range(WORKING_DAYS_PER_WEEK):
         month = Month.of(week_start + dt.timedelta(days=offset))
         shares[month] = shares.get(month, 0) + 1
-    return [(month, Fraction(days, WORKING_DAYS_PER_WEEK)) for month, days in shares.items()]
+    return tuple((month, Fraction(days, WORKING_DAYS_PER_WEEK)) for month, days in shares.items())
 
 
 _QUARTER = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)

@@ -54,7 +54,8 @@ def _write(
     session: Session, model: type, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
 ) -> None:
     if inserts:
-        session.execute(sa.insert(model), inserts)
+        # render_nulls keeps rows with empty optional cells in one executemany batch.
+        session.execute(sa.insert(model).execution_options(render_nulls=True), inserts)
     if updates:  # ORM bulk UPDATE by primary key: one executemany
         session.execute(sa.update(model), updates)
 

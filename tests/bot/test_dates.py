@@ -28,7 +28,7 @@ M, F = Month, Fraction
     ],
 )
 def test_split_week_by_working_days(week_start, expected):
-    assert split_week_by_month(week_start) == expected
+    assert list(split_week_by_month(week_start)) == expected
 
 
 @given(st.dates(min_value=dt.date(2000, 1, 3), max_value=dt.date(2100, 1, 1)))
