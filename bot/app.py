@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -32,10 +33,13 @@ def create_web_client(token: str, base_url: str) -> WebClient:
     )
 
 
-def create_app(ctx: AppContext, *, verify_token: bool = False) -> App:
+def create_app(
+    ctx: AppContext, *, verify_token: bool = False, listener_executor: Executor | None = None
+) -> App:
     """Build the Bolt app with every psbot listener registered.
 
-    `verify_token` calls auth.test at start-up so a bad token fails fast (`psbot run`).
+    `verify_token` calls auth.test at start-up so a bad token fails fast (`psbot run`);
+    `listener_executor` runs the work listeners do after their ack (tests wait on it).
     """
     settings = ctx.settings
     client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
@@ -46,6 +50,7 @@ def create_app(ctx: AppContext, *, verify_token: bool = False) -> App:
         request_verification_enabled=False,
         before_authorize=StrictRequestVerification(settings.slack_signing_secret),
         logger=logging.getLogger("psbot.bolt"),
+        listener_executor=listener_executor,
     )
 
     @app.middleware

@@ -8,3 +8,9 @@ class UserError(Exception):
         super().__init__(message)
         self.message = message
         self.usage = usage
+
+
+DATABASE_DOWN = (
+    ":hourglass: psbot's database is temporarily unavailable; nothing was lost. "
+    "Try again in a minute."
+)

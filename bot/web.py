@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from bot.db import database_reachable
 
 EVENTS_PATH = "/slack/events"
+# Slack's largest payloads (a modal submission with long fields) are well under this.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def make_wsgi_app(app: App, engine: Engine) -> Callable[..., Iterable[bytes]]:
@@ -21,6 +23,9 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable[..., Iterable[bytes]]:
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == EVENTS_PATH:
+            length = environ.get("CONTENT_LENGTH") or "0"
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                return _json(start_response, "413 Payload Too Large", {"error": "too large"})
             return slack_handler(environ, start_response)
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = database_reachable(engine)

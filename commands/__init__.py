@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from commands import closure as closure_listeners
+from commands.home import app_home_opened
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
 from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
@@ -12,6 +14,7 @@ from messages import ids
 
 def register(app: App) -> None:
     app.command("/ps")(handle_ps)
+    app.event("app_home_opened")(app_home_opened)
     app.view(ids.NOTES_VIEW)(submit_notes)
     app.action(ids.NOTES_PICK_PROJECT)(pick_project)
     app.action(ids.NOTES_OPEN)(open_from_button)
@@ -19,3 +22,4 @@ def register(app: App) -> None:
     app.view(ids.THANKS_VIEW)(submit_thanks)
     app.shortcut(ids.WIN_SHORTCUT)(win_shortcut)
     app.shortcut(ids.THANKS_SHORTCUT)(thanks_shortcut)
+    closure_listeners.register(app)

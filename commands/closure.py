@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.closure import (
@@ -30,6 +31,7 @@ from bot.context import AppContext
 from bot.dates import local_today
 from bot.lookup import find_project, person_by_slack_id, projects_of
 from bot.models import Project
+from commands.home import publish_home
 from commands.request import PsRequest, Reply
 from jobs.registry import calendar_of
 from messages import ids
@@ -69,22 +71,30 @@ def show_closure(request: PsRequest) -> Reply:
     return Reply(*_render(ctx, checklist, request.user_id))
 
 
-def mark_done(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+def mark_done(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: dict
+) -> None:
     ack()
-    _apply(context["psbot"], body, respond, _button_ref(body), Change(Status.DONE))
+    _apply(context["psbot"], body, respond, client, _button_ref(body), Change(Status.DONE))
 
 
-def mark_open(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+def mark_open(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: dict
+) -> None:
     ack()
-    _apply(context["psbot"], body, respond, _button_ref(body), Change(Status.OPEN))
+    _apply(context["psbot"], body, respond, client, _button_ref(body), Change(Status.OPEN))
 
 
-def mark_not_applicable(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+def mark_not_applicable(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: dict
+) -> None:
     ack()
-    _apply(context["psbot"], body, respond, _button_ref(body), Change(Status.NA))
+    _apply(context["psbot"], body, respond, client, _button_ref(body), Change(Status.NA))
 
 
-def pick_date(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
+def pick_date(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: dict
+) -> None:
     """A date picker: the item is done on that date (meeting date, date sent, received)."""
     ack()
     action = body["actions"][0]
@@ -94,7 +104,7 @@ def pick_date(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -
         _say(respond, "Pick a date from the calendar.")
         return
     ref = read_item_ref(action.get("block_id"))
-    _apply(context["psbot"], body, respond, ref, Change(Status.DONE, picked))
+    _apply(context["psbot"], body, respond, client, ref, Change(Status.DONE, picked))
 
 
 def open_checklist(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
@@ -127,7 +137,12 @@ def _button_ref(body: dict[str, Any]) -> ItemRef | None:
 
 
 def _apply(
-    ctx: AppContext, body: dict[str, Any], respond: Respond, ref: ItemRef | None, change: Change
+    ctx: AppContext,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    ref: ItemRef | None,
+    change: Change,
 ) -> None:
     """Change the item if allowed, then redraw the checklist in place with any note."""
     user_id = body["user"]["id"]
@@ -168,6 +183,8 @@ def _apply(
         return
     text, blocks = _render(ctx, checklist, user_id, notice)
     _send(respond, text, blocks, replace_original=True)
+    if notice is None:
+        publish_home(ctx, client, user_id)
 
 
 def _load(ctx: AppContext, project_id: int) -> Checklist | None:

@@ -9,6 +9,6 @@ from messages.help_builder import HelpLine, build_help
 
 def show_help(request: PsRequest) -> Reply:
     settings = request.ctx.settings
-    lines = [HelpLine(s.usage, s.summary, s.name in request.available) for s in SUBCOMMANDS]
+    lines = [HelpLine(s.usage, s.summary) for s in SUBCOMMANDS]
     text, blocks = build_help(lines, settings.pmo_channel, settings.internal_channel)
     return Reply(text, blocks)

@@ -9,15 +9,16 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.dates import local_today, week_key
-from bot.errors import UserError
+from bot.errors import DATABASE_DOWN, UserError
 from bot.lookup import find_project, open_projects_for, person_by_slack_id
 from bot.models import AuditEntry, Person, Project
 from bot.notes import (
+    NoteFields,
     ReportRow,
     fields_of,
     latest_note,
@@ -25,6 +26,7 @@ from bot.notes import (
     save_note,
     validate_note,
 )
+from commands.home import publish_home
 from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn
@@ -108,16 +110,43 @@ def submit_notes(
         return
     week = week_key(local_today(ctx.now(), ctx.settings.timezone))
     key = f"{view.get('id')}:{view.get('hash')}"
+    try:
+        row = _store(ctx, ack, project_id, user_id, week, result, key)
+    except OperationalError:
+        logger.exception("saving a note for project %s: database unavailable", project_id)
+        ack(response_action="errors", errors={"progress": DATABASE_DOWN})
+        return
+    if row is None:
+        return  # refused, with the reason shown in the modal
+    ack()
+    text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project_id))
+    try:
+        client.chat_postMessage(channel=user_id, text=text, blocks=[b.to_dict() for b in blocks])
+    except SlackApiError as error:
+        logger.warning("note saved but confirmation to %s failed: %s", user_id, error)
+    publish_home(ctx, client, user_id)
+
+
+def _store(
+    ctx: AppContext,
+    ack: Ack,
+    project_id: int | None,
+    user_id: str,
+    week: str,
+    result: NoteFields,
+    key: str,
+) -> ReportRow | None:
+    """Save the note and its revision; None (with the modal told why) when refused."""
     for attempt in range(2):
         try:
             with ctx.session_factory.begin() as session:
                 project = session.get(Project, project_id) if project_id else None
                 if project is None:
                     ack(response_action="errors", errors={"progress": PROJECT_GONE})
-                    return
+                    return None
                 if not _may_write(ctx, session, project, user_id):
                     ack(response_action="errors", errors={"progress": NOT_ALLOWED})
-                    return
+                    return None
                 note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
                 session.add(
                     AuditEntry(
@@ -130,17 +159,12 @@ def submit_notes(
                 row = ReportRow(
                     project, _pm_slack_id(session, project), _pm_name(session, project), result
                 )
-            break
+            return row
         except IntegrityError:
             # Two people saved the same project's first note at once: the retry updates it.
             if attempt:
                 raise
-    ack()
-    text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project_id))
-    try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=[b.to_dict() for b in blocks])
-    except SlackApiError as error:
-        logger.warning("note saved but confirmation to %s failed: %s", user_id, error)
+    return None
 
 
 def _picker_projects(

@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
+from sqlalchemy.exc import OperationalError
 
 from bot.context import AppContext
-from bot.errors import UserError
+from bot.errors import DATABASE_DOWN, UserError
 from commands.arguments import tokenize
 from commands.catalog import BY_NAME, SUBCOMMANDS
 from commands.request import PsRequest, Reply
@@ -45,9 +46,7 @@ def answer(
     subcommand = BY_NAME.get(name)
     if subcommand is None:
         return _unknown_subcommand(name)
-    handler = ROUTES.get(name)
-    if handler is None:
-        return Reply(f":construction: `{subcommand.usage}` is coming soon.")
+    handler = ROUTES[name]
     request = PsRequest(
         ctx=ctx,
         subcommand=subcommand,
@@ -56,13 +55,15 @@ def answer(
         channel_id=command.get("channel_id", ""),
         trigger_id=command.get("trigger_id", ""),
         client=client,
-        available=frozenset(ROUTES),
         bot_user_id=bot_user_id,
     )
     try:
         return handler(request)
     except UserError as error:
         return Reply(*build_usage_error(error.message, error.usage or subcommand.usage))
+    except OperationalError:
+        logger.exception("/ps %s: database unavailable", name)
+        return Reply(DATABASE_DOWN)
     except Exception:
         logger.exception("/ps %s failed for %s", name, request.user_id)
         return Reply(INTERNAL_ERROR)

@@ -39,7 +39,6 @@ class PsRequest:
     channel_id: str
     trigger_id: str
     client: WebClient
-    available: frozenset[str]
     bot_user_id: str = ""
 
 

@@ -1,8 +1,9 @@
-"""Which handler answers each `/ps` subcommand. A subcommand absent here is 'coming soon'."""
+"""Which handler answers each `/ps` subcommand (every one in commands.catalog)."""
 
 from __future__ import annotations
 
 from commands.bookings import show_bookings
+from commands.closure import show_closure
 from commands.forecast import show_forecast
 from commands.help import show_help
 from commands.notes import open_notes
@@ -21,4 +22,5 @@ ROUTES: dict[str, Handler] = {
     "win": win_command,
     "thanks": thanks_command,
     "wins": wins_command,
+    "closure": show_closure,
 }

@@ -42,6 +42,7 @@ from commands.arguments import (
     unresolved_mention_error,
     user_id_of,
 )
+from commands.home import publish_home
 from commands.request import PsRequest, Reply
 from messages.escape import Mrkdwn, mention
 from messages.pickers import picker_entries, picker_entry
@@ -86,6 +87,7 @@ def win_command(request: PsRequest) -> Reply | None:
                 )
                 win_id = win.id
             delivery = shoutouts_for(ctx, request.client).deliver(Win, win_id, ctx.now())
+            publish_home(ctx, request.client, request.user_id)
             return Reply(_recorded("ProjectWin", delivery))
         mine, others = picker_entries(
             *open_projects_for(
@@ -390,3 +392,4 @@ def _deliver_and_tell(ctx, client, model, record_id: int, user_id: str, kind: st
         client.chat_postMessage(channel=user_id, text=_recorded(kind, delivery))
     except SlackApiError as error:
         logger.warning("%s recorded; telling %s failed: %s", kind, user_id, error)
+    publish_home(ctx, client, user_id)

@@ -39,7 +39,7 @@ from bot.closure import (
 from bot.slack_ids import is_user_id
 from messages import ids
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
-from messages.format import context
+from messages.format import SECTION_TEXT_LIMIT, context
 
 STATUS_EMOJI = {
     Status.DONE: ":white_check_mark:",
@@ -63,6 +63,9 @@ MAX_WINS_SHOWN = 5
 MAX_LISTED_PROJECTS = 20
 WIN_LABEL_LENGTH = 60
 NAME_LENGTH = 120
+NOTE_LENGTH = 500
+# Slack permalinks are short; anything longer is not shown as a link, so a section fits.
+MAX_LINK_LENGTH = 300
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
 
 
@@ -109,7 +112,8 @@ def build_closure_checklist(
         SectionBlock(text=MarkdownTextObject(text=_summary(checklist, internal_channel))),
     ]
     if notice:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=escape_mrkdwn(notice))))
+        notice_text = escape_mrkdwn(_clip(notice, NOTE_LENGTH))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=notice_text)))
     warnings = _warnings(checklist)
     if warnings:
         blocks.append(context("\n".join(warnings)))
@@ -235,19 +239,20 @@ def _item_blocks(
         if state.changed_at:
             when = f" on {format_day(state.changed_at.astimezone(tz).date(), checklist.today)}"
         lines.append(f"_by {_person(state.changed_by, state.changed_by)}{when}_")
-    elif not state.resolved:
+    elif not state.resolved and not locked:
         lines.append(f"_{escape_mrkdwn(spec.hint)}_")
     if locked:
         lines.append(
             ":lock: Waits for revenue sign-off: " + escape_mrkdwn(checklist.revenue.reason)
         )
     if state.note:
-        lines.append(f"Note: {escape_mrkdwn(state.note)}")
+        lines.append(f"Note: {escape_mrkdwn(_clip(state.note, NOTE_LENGTH))}")
     if spec.key == "signoff_received":
         lines.extend(_milestone_lines(checklist))
     if spec.key == "shoutout":
         lines.extend(_win_lines(checklist.wins, checklist.project.sow))
-    section = SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
+    text = _clip("\n".join(lines), SECTION_TEXT_LIMIT)
+    section = SectionBlock(text=MarkdownTextObject(text=text))
     if not editable:
         return [section]
     if state.resolved:
@@ -312,7 +317,8 @@ def _win_lines(wins: Sequence[WinLink], sow: str) -> list[str]:
     shown = []
     for win in wins[:MAX_WINS_SHOWN]:
         label = _clip(" ".join(win.text.split()), WIN_LABEL_LENGTH)
-        shown.append(link(win.permalink, label) if win.permalink else escape_mrkdwn(label))
+        linkable = win.permalink and len(win.permalink) <= MAX_LINK_LENGTH
+        shown.append(link(win.permalink, label) if linkable else escape_mrkdwn(label))
     more = f" and {len(wins) - MAX_WINS_SHOWN} more" if len(wins) > MAX_WINS_SHOWN else ""
     return [f"{plural(len(wins), 'ProjectWin')}: " + " · ".join(shown) + more]
 

@@ -22,7 +22,6 @@ from messages.templating import render
 class HelpLine:
     usage: str
     summary: str
-    available: bool
 
 
 def build_help(

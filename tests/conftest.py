@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -131,7 +132,10 @@ def ctx(settings: Settings, engine: Engine, clock: Clock) -> AppContext:
 
 @pytest.fixture
 def app(ctx: AppContext):
-    return create_app(ctx)
+    # Work done after an ack (respond, posts, App Home) finishes before the test ends.
+    executor = ThreadPoolExecutor(max_workers=8)
+    yield create_app(ctx, listener_executor=executor)
+    executor.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -74,6 +74,25 @@ class SlackDriver:
         assert response.status == 200, response.body
         return self.fake.wait_for(f"/response/{name}")[-1].params
 
+    def event(self, event: dict[str, Any], retry: int | None = None) -> BoltResponse:
+        """An Events API callback, as Slack delivers it (a retry carries X-Slack-Retry-Num)."""
+        n = next(self._ids)
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": TEAM_ID,
+                "api_app_id": "A0APP",
+                "type": "event_callback",
+                "event_id": f"Ev{n:08d}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = {**signed_headers(body), "content-type": "application/json"}
+        if retry is not None:
+            headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
+        return self.dispatch(body, headers)
+
     def interactive(self, payload: dict[str, Any]) -> BoltResponse:
         payload = {"team": {"id": TEAM_ID}, "api_app_id": "A0APP", **payload}
         body = urlencode({"payload": json.dumps(payload)})

@@ -373,3 +373,4 @@ def test_slack_failing_after_the_save_keeps_the_note(slack, fake_slack, portfoli
     assert errors_of(response) == {}
     assert len(notes(ctx)) == 1
     fake_slack.wait_for("chat.postMessage", count=3)  # tried, retried twice, given up
+    fake_slack.wait_for("views.publish")  # and App Home is still refreshed

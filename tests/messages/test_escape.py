@@ -57,7 +57,7 @@ def test_link_label_and_url_cannot_break_out(url, label):
 
 
 def test_templates_escape_every_value_by_default():
-    lines = [type("L", (), {"usage": "<!here>", "summary": "a & b", "available": True})()]
+    lines = [type("L", (), {"usage": "<!here>", "summary": "a & b"})()]
     text = render("help.md.j2", lines=lines)
     assert isinstance(text, Mrkdwn)
     assert "&lt;!here&gt;" in text and "a &amp; b" in text

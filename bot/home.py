@@ -1,0 +1,133 @@
+"""What App Home shows one person: their week, gathered with a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.bookings_rules import Finding, check_portfolio
+from bot.business_days import BusinessCalendar
+from bot.closure import closing_projects, load_checklist
+from bot.dates import week_key
+from bot.lookup import person_by_slack_id, projects_of
+from bot.models import JobRun, Note, Project, Thanks, Win
+from bot.notes import NoteFields, fields_of, notes_for_week
+from bot.portfolio_loading import load_portfolio
+
+MAX_CLOSING = 8
+RECENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ProjectWeek:
+    project: Project
+    note: NoteFields | None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    name: str
+    next_run: dt.datetime
+    last_period: str | None
+    last_status: str | None
+    last_error: str
+
+
+@dataclass
+class Home:
+    """Everything App Home needs for one viewer."""
+
+    user_id: str
+    known: bool
+    manages_projects: bool = False
+    week: str = ""
+    notes_due: dt.datetime | None = None
+    projects: list[ProjectWeek] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    closing: list[Project] = field(default_factory=list)
+    wins: list[Win] = field(default_factory=list)
+    thanks: list[Thanks] = field(default_factory=list)
+    is_admin: bool = False
+    temperatures: Counter[str] = field(default_factory=Counter)
+    missing_notes: int = 0
+    rule_breaks: int = 0
+    jobs: list[JobStatus] = field(default_factory=list)
+    closure_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def gather_home(
+    session: Session,
+    user_id: str,
+    today: dt.date,
+    now: dt.datetime,
+    notes_due: dt.datetime,
+    calendar: BusinessCalendar,
+    *,
+    is_admin: bool,
+) -> Home:
+    """The viewer's projects, this week's notes, booking issues, closing projects, recent
+    wins and thanks; for admins, portfolio counts too (jobs are added by the caller)."""
+    week = week_key(today)
+    home = Home(user_id, known=False, week=week, notes_due=notes_due, is_admin=is_admin)
+    person = person_by_slack_id(session, user_id)
+    if person is not None:
+        home.known = True
+        projects = [p for p in projects_of(session, person) if p.status != "completed"]
+        notes = notes_for_week(session, week, [p.id for p in projects])
+        home.projects = [
+            ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None) for p in projects
+        ]
+        own = {p.id for p in projects if p.pm_id == person.id}
+        home.manages_projects = bool(own)
+        if own:
+            portfolio = load_portfolio(session, today, project_ids=sorted(own))
+            home.findings = [f for f in check_portfolio(portfolio) if f.project_id in own]
+        home.closing = closing_projects([p for p in projects if p.pm_id == person.id], today)
+        for project in home.closing[:MAX_CLOSING]:
+            checklist = load_checklist(session, project, today, calendar)
+            home.closure_progress[project.id] = (checklist.resolved, checklist.total)
+    since = now - dt.timedelta(days=RECENT_DAYS)
+    home.wins = [
+        w
+        for w in session.scalars(
+            sa.select(Win).where(Win.created_at >= since).order_by(Win.created_at.desc())
+        )
+        if w.author_id == user_id or user_id in (w.member_ids or [])
+    ][:5]
+    home.thanks = [
+        t
+        for t in session.scalars(
+            sa.select(Thanks).where(Thanks.created_at >= since).order_by(Thanks.created_at.desc())
+        )
+        if user_id in (t.receiver_ids or [])
+    ][:5]
+    if is_admin:
+        _portfolio_counts(session, home, today)
+    return home
+
+
+def _portfolio_counts(session: Session, home: Home, today: dt.date) -> None:
+    top = list(
+        session.scalars(
+            sa.select(Project.id).where(
+                Project.top_customer.is_(True), Project.status.in_(("active", "closing"))
+            )
+        )
+    )
+    notes = session.scalars(sa.select(Note).where(Note.week == home.week, Note.project_id.in_(top)))
+    for note in notes:
+        home.temperatures[note.internal_temp] += 1
+    home.missing_notes = len(top) - sum(home.temperatures.values())
+    home.rule_breaks = len(check_portfolio(load_portfolio(session, today)))
+
+
+def last_runs(session: Session) -> dict[str, JobRun]:
+    """Each job's most recent run."""
+    latest: dict[str, JobRun] = {}
+    for run in session.scalars(sa.select(JobRun).order_by(JobRun.claimed_at)):
+        latest[run.job] = run
+    return latest

@@ -1,0 +1,202 @@
+"""App Home: one person's PMO week at a glance, within Slack's 100-block limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.home import MAX_CLOSING, Home, JobStatus, ProjectWeek
+from bot.models import Project
+from bot.notes import Temperature
+from messages import ids
+from messages.bookings_builder import finding_lines
+from messages.escape import escape_mrkdwn, link, mention
+from messages.format import context, sections
+
+HOME_BLOCK_LIMIT = 100
+MAX_PROJECT_ROWS = 15
+MAX_FINDINGS = 8
+EMOJI = {
+    Temperature.RED: ":red_circle:",
+    Temperature.YELLOW: ":large_yellow_circle:",
+    Temperature.GREEN: ":large_green_circle:",
+}
+
+
+def zone_abbreviation(moment: dt.datetime) -> str:
+    name = moment.tzname() or ""
+    # US zones read better as ET/CT/MT/PT than EST/EDT.
+    return {
+        "EST": "ET",
+        "EDT": "ET",
+        "CST": "CT",
+        "CDT": "CT",
+        "MST": "MT",
+        "MDT": "MT",
+        "PST": "PT",
+        "PDT": "PT",
+    }.get(name, name)
+
+
+def due_text(due: dt.datetime, viewer_tz: ZoneInfo | None) -> str:
+    """ "Tue 16:00 ET", plus the viewer's own time when their zone differs."""
+    text = f"{due:%a %H:%M} {zone_abbreviation(due)}"
+    if viewer_tz is not None:
+        local = due.astimezone(viewer_tz)
+        if local.utcoffset() != due.utcoffset():
+            text += f" · {local:%a %H:%M} your time"
+    return text
+
+
+def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
+    """The App Home view for the person in `home`."""
+    if not home.known and not home.wins and not home.thanks and not home.is_admin:
+        return View(type="home", blocks=_first_run())
+    due = due_text(home.notes_due, viewer_tz)
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Your PMO week — {home.week}"),
+        context(f"Top Customer notes are due {escape_mrkdwn(due)}."),
+    ]
+    blocks += _notes(home.projects, due)
+    blocks += _findings(home)
+    blocks += _closing(home.closing, home.closure_progress)
+    blocks += _recognition(home)
+    if home.is_admin:
+        blocks += _admin(home)
+    blocks.append(context("`/ps help` lists every command."))
+    return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])
+
+
+def _first_run() -> list[Block]:
+    return [
+        HeaderBlock(text="Welcome to psbot"),
+        *sections(
+            [
+                "psbot runs the PMO week in Slack: forecast and Top Customer reminders, weekly "
+                "R-Y-G notes, ProjectWins and thanks, bookings answers and the closure checklist.",
+                "You have no projects in psbot yet. PS Ops imports them from Kantata, matched by "
+                "your Slack email; once they do, this page shows your week.",
+                "Meanwhile, try `/ps help`, or thank a teammate with `/ps thanks @name …`.",
+            ]
+        ),
+    ]
+
+
+def _title(project: Project) -> str:
+    return (
+        f"*{escape_mrkdwn(project.customer)} — {escape_mrkdwn(project.name)}* "
+        f"({escape_mrkdwn(project.sow)})"
+    )
+
+
+def _button(text: str, action_id: str, value: str) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action_id, value=value)
+
+
+def _notes(projects: Sequence[ProjectWeek], due: str) -> list[Block]:
+    if not projects:
+        return []
+    blocks: list[Block] = [DividerBlock(), *sections(["*This week's notes*"])]
+    ordered = sorted(projects, key=lambda pw: (pw.note is not None, not pw.project.top_customer))
+    for week in ordered[:MAX_PROJECT_ROWS]:
+        star = " :star:" if week.project.top_customer else ""
+        if week.note is None:
+            state = f":hourglass_flowing_sand: missing — due {escape_mrkdwn(due)}"
+        else:
+            note = week.note
+            state = f"{EMOJI[note.internal]}{EMOJI[note.customer]} {escape_mrkdwn(note.progress)}"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"{_title(week.project)}{star}\n{state}"),
+                accessory=_button("Update notes", ids.NOTES_OPEN, str(week.project.id)),
+            )
+        )
+    if len(ordered) > MAX_PROJECT_ROWS:
+        blocks.append(
+            context(f"…and {len(ordered) - MAX_PROJECT_ROWS} more: `/ps notes` picks any.")
+        )
+    return blocks
+
+
+def _findings(home: Home) -> list[Block]:
+    if not home.manages_projects:
+        return []
+    if not home.findings:
+        return [
+            DividerBlock(),
+            *sections(["*Bookings* :white_check_mark: no rule breaks on your projects."]),
+        ]
+    lines = ["*Bookings to fix*", *finding_lines(home.findings, limit=MAX_FINDINGS)]
+    return [DividerBlock(), *sections(lines), context("`/ps bookings PROJECT` for details.")]
+
+
+def _closing(projects: Sequence[Project], progress: dict[int, tuple[int, int]]) -> list[Block]:
+    if not projects:
+        return []
+    blocks: list[Block] = [DividerBlock(), *sections(["*Closing soon*"])]
+    for project in projects[:MAX_CLOSING]:
+        done, total = progress.get(project.id, (0, 0))
+        ends = f" · ends {project.end_date:%b %-d}" if project.end_date else ""
+        state = f"closure {done}/{total}" if total else "closure checklist not started"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{_title(project)}\n{project.status}{ends} · {state}"
+                ),
+                accessory=_button("Open checklist", ids.CLOSURE_OPEN, str(project.id)),
+            )
+        )
+    return blocks
+
+
+def _recognition(home: Home) -> list[Block]:
+    lines = []
+    for win in home.wins:
+        see = f" · {link(win.permalink, 'post')}" if win.permalink else ""
+        lines.append(f":trophy: {escape_mrkdwn(' '.join(win.text.split())[:200])}{see}")
+    for thanks in home.thanks:
+        lines.append(
+            f":pray: from {mention(thanks.giver_id)}: "
+            f"{escape_mrkdwn(' '.join(thanks.text.split())[:200])}"
+        )
+    if not lines:
+        return []
+    return [DividerBlock(), *sections(["*Your recent wins and thanks*", *lines])]
+
+
+def _admin(home: Home) -> list[Block]:
+    temps = home.temperatures
+    counts = (
+        f":red_circle: {temps['red']} · :large_yellow_circle: {temps['yellow']} · "
+        f":large_green_circle: {temps['green']} internal · {home.missing_notes} notes missing · "
+        f"{home.rule_breaks} bookings rule breaks"
+    )
+    jobs = [_job_line(job) for job in home.jobs]
+    return [
+        DividerBlock(),
+        *sections([f"*Portfolio this week* (admin)\n{counts}"]),
+        *sections(["*Scheduled jobs*", *jobs] if jobs else ["*Scheduled jobs*: none enabled."]),
+    ]
+
+
+def _job_line(job: JobStatus) -> str:
+    last = "never run"
+    if job.last_status:
+        mark = {"sent": ":white_check_mark:", "failed": ":x:", "skipped": ":fast_forward:"}.get(
+            job.last_status, ":hourglass_flowing_sand:"
+        )
+        last = f"{mark} {job.last_status} ({escape_mrkdwn(job.last_period or '')})"
+        if job.last_error:
+            last += f": {escape_mrkdwn(job.last_error[:150])}"
+    return f"`{job.name}` next {job.next_run:%a %b %-d %H:%M} · last {last}"

@@ -1,0 +1,424 @@
+"""`/ps closure`: the checklist through signed slash commands and block_actions requests.
+
+The clock is Tuesday 24 November 2026 (see conftest). Pam (U0PM) is the PM of Acme
+Rollout (SOW-1, T&M) and of Initech Portal (SOW-4, Fixed Fee, closing) added here; Pat
+(U0PAT) is only booked on Rollout.
+"""
+
+import dataclasses
+import datetime as dt
+import itertools
+import json
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from bot.models import AuditEntry, ClosureItem, Milestone, Project, Win
+from messages import ids
+from tests.conftest import ADMIN_ID
+
+D = dt.date
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def data(portfolio, ctx):
+    portfolio.portal = portfolio.project(
+        "SOW-4", "Initech", "Portal", pm=portfolio.pam, type="FF", status="closing"
+    )
+    return portfolio
+
+
+def blocks_of(params):
+    blocks = params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def everything(params) -> str:
+    return params.get("text", "") + json.dumps(blocks_of(params), ensure_ascii=False)
+
+
+def controls(params) -> list[dict]:
+    """Buttons and date pickers, each with the block id it sits in."""
+    found = []
+    for block in blocks_of(params):
+        if block.get("accessory"):
+            found.append({**block["accessory"], "block_id": block.get("block_id")})
+        if block["type"] == "actions":
+            found.extend({**e, "block_id": block.get("block_id")} for e in block["elements"])
+    return found
+
+
+def control(params, action_id, key) -> dict:
+    """The button or picker `action_id` of item `key` in a rendered checklist."""
+    for element in controls(params):
+        ref = element.get("value") if element["type"] == "button" else element["block_id"]
+        if element["action_id"] == action_id and ref and ref.split(":")[1] == key:
+            return element
+    raise AssertionError(f"no {action_id} for {key}")
+
+
+def click(slack, fake_slack, element, user_id="U0PM", selected_date=None):
+    """Send the block_actions Slack sends for a click on `element`; return the response."""
+    name = f"click{next(_names)}"
+    action = {
+        "action_id": element["action_id"],
+        "block_id": element.get("block_id") or "section",
+        "type": element.get("type", "button"),
+        "action_ts": "1700000000.1",
+    }
+    if action["type"] == "datepicker":
+        action["selected_date"] = selected_date
+    else:
+        action["value"] = element.get("value")
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.click",
+        "container": {"type": "message", "is_ephemeral": True},
+        "channel": {"id": "C0PMO"},
+        "response_url": fake_slack.response_url(name),
+        "actions": [action],
+    }
+    assert slack.interactive(payload).status == 200
+    return fake_slack.wait_for(f"/response/{name}")[-1].params
+
+
+def button(action_id, project_id, key, version):
+    return {"action_id": action_id, "type": "button", "value": f"{project_id}:{key}:{version}"}
+
+
+def picker(project_id, key, version):
+    return {
+        "action_id": ids.CLOSURE_DATE,
+        "type": "datepicker",
+        "block_id": f"{project_id}:{key}:{version}",
+    }
+
+
+def items(ctx, project):
+    with ctx.session_factory() as session:
+        rows = session.scalars(sa.select(ClosureItem).where(ClosureItem.project_id == project.id))
+        return {row.item: row for row in rows}
+
+
+def audit(ctx):
+    with ctx.session_factory() as session:
+        return list(session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def summary(params) -> str:
+    return next(b["text"]["text"] for b in blocks_of(params) if b["type"] == "section")
+
+
+def notice(params) -> str:
+    return [b["text"]["text"] for b in blocks_of(params) if b["type"] == "section"][1]
+
+
+# --- /ps closure PROJECT -----------------------------------------------------------------
+
+
+def test_the_pm_gets_the_checklist_with_buttons(slack, data):
+    reply = slack.ask("closure sow-1")
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == "Closure checklist for SOW-1: 0/7 done"
+    assert "*Acme — Rollout* (SOW-1) · T&amp;M · active · PM <@U0PM>" in summary(reply)
+    assert "*0/7 done* · Next: *Project closure meeting scheduled*" in summary(reply)
+    done = control(reply, ids.CLOSURE_DONE, "hours_approved")
+    assert done["value"] == f"{data.rollout.id}:hours_approved:0"
+    assert control(reply, ids.CLOSURE_DATE, "closure_meeting")["block_id"] == (
+        f"{data.rollout.id}:closure_meeting:0"
+    )
+
+
+def test_a_project_by_name_works_too(slack, data):
+    assert slack.ask("closure initech")["text"] == "Closure checklist for SOW-4: 0/9 done"
+
+
+def test_unknown_project(slack, data):
+    reply = slack.ask("closure SOW-999")
+    assert "No project has SOW number SOW-999." in reply["text"]
+    assert "/ps closure [PROJECT]" in reply["text"]
+
+
+def test_someone_else_sees_it_read_only(slack, data):
+    reply = slack.ask("closure sow-1", user_id="U0PAT")
+    assert controls(reply) == []
+    assert ":lock: Read-only: only the project's PM (<@U0PM>) and PMO admins" in everything(reply)
+
+
+def test_an_admin_gets_the_buttons(slack, data):
+    assert controls(slack.ask("closure sow-1", user_id=ADMIN_ID))
+
+
+def test_fixed_fee_shows_the_passive_acceptance_date(slack, ctx, data):
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Milestone(
+                project_id=data.portal.id,
+                name="Final delivery",
+                due_date=D(2026, 11, 30),
+                signoff_sent=D(2026, 11, 23),
+                passive_days=5,
+            )
+        )
+    reply = slack.ask("closure sow-4")
+    text = everything(reply)
+    assert (
+        "• Final delivery: sent Mon Nov 23, 5-business-day term → passive acceptance reached "
+        "on Mon Nov 30, *3 business days left*"
+    ) in text
+    assert "Waits for revenue sign-off" in text
+
+
+def test_the_holiday_calendar_is_the_configured_one(slack, ctx, data):
+    ctx.settings = dataclasses.replace(ctx.settings, holidays=None)  # PSBOT_HOLIDAYS=off
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Milestone(
+                project_id=data.portal.id,
+                name="Final delivery",
+                signoff_sent=D(2026, 11, 23),
+                passive_days=5,
+            )
+        )
+    # Without holidays Thanksgiving counts: Day 5 is Friday Nov 27.
+    assert "reached on Fri Nov 27, *3 business days left*" in everything(slack.ask("closure sow-4"))
+
+
+def test_wins_are_linked_from_the_shout_out_item(slack, ctx, data):
+    assert "No ProjectWins yet: `/ps win SOW-1`" in everything(slack.ask("closure sow-1"))
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Win(
+                project_id=data.rollout.id,
+                text="Cut-over in one night <!channel>",
+                author_id="U0PM",
+                post_status="posted",
+                permalink="https://ps.slack.com/archives/C0INTERNAL/p1700000001000100",
+            )
+        )
+    text = everything(slack.ask("closure sow-1"))
+    assert (
+        "1 ProjectWin: <https://ps.slack.com/archives/C0INTERNAL/p1700000001000100|"
+        "Cut-over in one night &lt;!channel&gt;>"
+    ) in text
+    assert "<!channel>" not in text
+
+
+def test_hostile_project_names_are_escaped(slack, ctx, data):
+    with ctx.session_factory.begin() as session:
+        session.get(Project, data.rollout.id).customer = "<!here> Acme"
+    text = everything(slack.ask("closure sow-1"))
+    assert "<!here>" not in text and "&lt;!here&gt; Acme" in text
+
+
+# --- /ps closure without a project ----------------------------------------------------------
+
+
+def test_without_project_lists_the_callers_projects_to_close(slack, data, ctx):
+    with ctx.session_factory.begin() as session:
+        session.get(Project, data.migration.id).end_date = D(2026, 12, 10)  # 16 days out
+        session.get(Project, data.rollout.id).end_date = D(2027, 3, 31)  # not soon
+    reply = slack.ask("closure")
+    assert reply["text"] == "2 projects to close"
+    texts = [b["text"]["text"] for b in blocks_of(reply) if b["type"] == "section"]
+    assert texts == [
+        "*Initech — Portal* (SOW-4) · closing\n▱▱▱▱▱▱▱▱▱ *0/9* · "
+        "Next: Project closure meeting scheduled",
+        "*Acme — Migration* (SOW-2) · ends Thu Dec 10\n▱▱▱▱▱▱▱ *0/7* · "
+        "Next: Project closure meeting scheduled",
+    ]
+
+
+def test_someone_without_projects_to_close_is_told_so(slack, data):
+    reply = slack.ask("closure", user_id="U0PAT")
+    assert reply["text"] == "No projects to close"
+
+
+def test_open_checklist_from_the_list(slack, fake_slack, data):
+    listed = slack.ask("closure")
+    opened = click(slack, fake_slack, control_open(listed, data.portal.id))
+    assert opened["replace_original"] is False and opened["response_type"] == "ephemeral"
+    assert opened["text"] == "Closure checklist for SOW-4: 0/9 done"
+
+
+def control_open(params, project_id):
+    return next(
+        e
+        for e in controls(params)
+        if e["action_id"] == ids.CLOSURE_OPEN and e["value"] == str(project_id)
+    )
+
+
+# --- ticking -----------------------------------------------------------------------------------
+
+
+def test_done_persists_audits_and_redraws_in_place(slack, fake_slack, ctx, data):
+    reply = slack.ask("closure sow-1")
+    after = click(slack, fake_slack, control(reply, ids.CLOSURE_DONE, "internal_retro"))
+    row = items(ctx, data.rollout)["internal_retro"]
+    assert (row.status, row.changed_by, row.version) == ("done", "U0PM", 1)
+    assert row.changed_at == ctx.now()
+    (entry,) = audit(ctx)
+    assert (entry.actor, entry.action, entry.subject) == (
+        "U0PM",
+        "closure.internal_retro.done",
+        "SOW-1",
+    )
+    assert after["replace_original"] is True
+    assert after["text"] == "Closure checklist for SOW-1: 1/7 done"
+    reopen = control(after, ids.CLOSURE_REOPEN, "internal_retro")
+    assert reopen["value"] == f"{data.rollout.id}:internal_retro:1"
+
+
+def test_reopen_and_not_applicable(slack, fake_slack, ctx, data):
+    reply = slack.ask("closure sow-1")
+    after = click(slack, fake_slack, control(reply, ids.CLOSURE_NA, "closeout_report"))
+    assert items(ctx, data.rollout)["closeout_report"].status == "na"
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_REOPEN, "closeout_report"))
+    assert items(ctx, data.rollout)["closeout_report"].status == "open"
+    assert [e.action for e in audit(ctx)] == [
+        "closure.closeout_report.na",
+        "closure.closeout_report.open",
+    ]
+    assert after["text"].endswith("0/7 done")
+
+
+def test_picking_a_date_ticks_the_item_with_that_date(slack, fake_slack, ctx, data):
+    reply = slack.ask("closure sow-1")
+    meeting = control(reply, ids.CLOSURE_DATE, "closure_meeting")
+    after = click(slack, fake_slack, meeting, selected_date="2026-12-03")
+    row = items(ctx, data.rollout)["closure_meeting"]
+    assert (row.status, row.item_date) == ("done", D(2026, 12, 3))
+    assert audit(ctx)[0].detail["date"] == "2026-12-03"
+    assert "*Project closure meeting scheduled* — on Thu Dec 3" in everything(after)
+    assert "Next: *CSAT survey sent*, before the meeting on Thu Dec 3" in summary(after)
+
+
+def test_an_admin_may_tick(slack, fake_slack, ctx, data):
+    click(slack, fake_slack, button(ids.CLOSURE_DONE, data.rollout.id, "shoutout", 0), ADMIN_ID)
+    assert items(ctx, data.rollout)["shoutout"].changed_by == ADMIN_ID
+
+
+def test_someone_else_ticking_changes_nothing_and_sees_it_read_only(slack, fake_slack, ctx, data):
+    after = click(
+        slack, fake_slack, button(ids.CLOSURE_DONE, data.rollout.id, "shoutout", 0), "U0PAT"
+    )
+    assert items(ctx, data.rollout) == {} and audit(ctx) == []
+    assert after["replace_original"] is True
+    assert notice(after).startswith(":lock: Only the project's PM and PMO admins")
+    assert controls(after) == []
+
+
+def test_a_stale_click_changes_nothing_and_refreshes(slack, fake_slack, ctx, data):
+    first = slack.ask("closure sow-1")
+    second = slack.ask("closure sow-1", user_id=ADMIN_ID)  # the same checklist, elsewhere
+    meeting = control(first, ids.CLOSURE_DATE, "closure_meeting")
+    click(slack, fake_slack, meeting, selected_date="2026-12-03")
+    # The admin's view still shows the item open at version 0.
+    stale = control(second, ids.CLOSURE_NA, "closure_meeting")
+    after = click(slack, fake_slack, stale, ADMIN_ID)
+    row = items(ctx, data.rollout)["closure_meeting"]
+    assert (row.status, row.item_date, row.version) == ("done", D(2026, 12, 3), 1)
+    assert len(audit(ctx)) == 1
+    assert notice(after).startswith(":arrows_counterclockwise: Someone changed this item")
+    assert control(after, ids.CLOSURE_REOPEN, "closure_meeting")["value"].endswith(":1")
+
+
+def test_two_clicks_at_once_change_the_item_once(slack, fake_slack, ctx, data):
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send(user_id):
+        barrier.wait()
+        element = button(ids.CLOSURE_DONE, data.rollout.id, "internal_retro", 0)
+        results.append(click(slack, fake_slack, element, user_id))
+
+    threads = [threading.Thread(target=send, args=(u,)) for u in ("U0PM", ADMIN_ID)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert items(ctx, data.rollout)["internal_retro"].version == 1
+    assert len(audit(ctx)) == 1
+    stale = [r for r in results if "Someone changed this item" in everything(r)]
+    assert len(results) == 2 and len(stale) == 1
+
+
+def test_kantata_completed_is_refused_until_hours_are_approved(slack, fake_slack, ctx, data):
+    reply = slack.ask("closure sow-1")
+    after = click(slack, fake_slack, control(reply, ids.CLOSURE_DONE, "kantata_completed"))
+    assert notice(after) == (
+        ":no_entry: Kantata can be set to Completed only after revenue sign-off: all hours "
+        "must be logged and approved first. Nothing was changed."
+    )
+    assert items(ctx, data.rollout) == {}
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "hours_approved"))
+    click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
+    assert items(ctx, data.rollout)["kantata_completed"].status == "done"
+
+
+def test_sign_off_received_before_it_was_sent_is_refused(slack, fake_slack, ctx, data):
+    reply = slack.ask("closure sow-4")
+    sent = control(reply, ids.CLOSURE_DATE, "signoff_sent")
+    after = click(slack, fake_slack, sent, selected_date="2026-11-23")
+    received = control(after, ids.CLOSURE_DATE, "signoff_received")
+    after = click(slack, fake_slack, received, selected_date="2026-11-20")
+    assert notice(after) == (
+        ":no_entry: Sign-off can't be received (Fri Nov 20) before it was sent (Mon Nov 23). "
+        "Nothing was changed."
+    )
+    assert "signoff_received" not in items(ctx, data.portal)
+    after = click(slack, fake_slack, received, selected_date="2026-11-24")
+    assert items(ctx, data.portal)["signoff_received"].item_date == D(2026, 11, 24)
+    assert "Kantata status set to Completed" in everything(after)
+    assert "Waits for revenue sign-off" not in everything(after)
+
+
+def test_a_date_in_the_future_for_something_done_is_refused(slack, fake_slack, ctx, data):
+    after = click(
+        slack, fake_slack, picker(data.rollout.id, "csat_sent", 0), selected_date="2026-11-30"
+    )
+    assert "Mon Nov 30 is in the future" in notice(after)
+    assert items(ctx, data.rollout) == {}
+
+
+def test_an_item_that_does_not_apply_to_the_type_is_refused(slack, fake_slack, ctx, data):
+    # A button from before the project became Fixed Fee, say.
+    after = click(slack, fake_slack, button(ids.CLOSURE_DONE, data.portal.id, "hours_approved", 0))
+    assert notice(after) == (
+        ":no_entry: “All hours logged and approved” doesn't apply to Fixed Fee projects. "
+        "Nothing was changed."
+    )
+    assert items(ctx, data.portal) == {} and audit(ctx) == []
+
+
+def test_a_malformed_button_gets_a_short_answer(slack, fake_slack, ctx, data):
+    answer = click(
+        slack, fake_slack, {"action_id": ids.CLOSURE_DONE, "type": "button", "value": "nonsense"}
+    )
+    assert answer["replace_original"] is False
+    assert "older checklist" in answer["text"]
+    assert audit(ctx) == []
+
+
+def test_a_removed_project(slack, fake_slack, ctx, data):
+    with ctx.session_factory.begin() as session:
+        session.delete(session.get(Project, data.rollout.id))
+    answer = click(slack, fake_slack, button(ids.CLOSURE_DONE, data.rollout.id, "shoutout", 0))
+    assert answer["text"] == "That project is no longer in psbot; nothing was changed."
+    assert audit(ctx) == []
+
+
+def test_the_csat_warning_appears_once_the_meeting_has_passed(slack, fake_slack, ctx, data):
+    after = click(
+        slack,
+        fake_slack,
+        picker(data.rollout.id, "closure_meeting", 0),
+        selected_date="2026-11-23",
+    )
+    assert ":warning: The closure meeting was on Mon Nov 23, but the CSAT survey" in everything(
+        after
+    )

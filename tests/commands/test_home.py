@@ -1,0 +1,131 @@
+"""App Home through signed `app_home_opened` events."""
+
+import json
+
+import pytest
+from slack_sdk.models.views import View
+
+from bot.notes import NoteFields, Temperature, save_note
+from messages import ids
+from tests.conftest import ADMIN_ID
+from tests.factories import Portfolio
+
+
+def open_home(slack, fake_slack, user_id="U0PM", tab="home"):
+    fake_slack.reset()
+    response = slack.event(
+        {"type": "app_home_opened", "user": user_id, "channel": "D1", "tab": tab}
+    )
+    assert response.status == 200
+    call = fake_slack.wait_for("views.publish")[-1]
+    assert call.params["user_id"] == user_id
+    view = call.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    View(**view).validate_json()  # slack_sdk's own limits
+    assert len(view["blocks"]) <= 100
+    return view
+
+
+def text(view) -> str:
+    return json.dumps(view, ensure_ascii=False)
+
+
+def buttons(view, action_id):
+    return [
+        b["accessory"]["value"]
+        for b in view["blocks"]
+        if b.get("accessory", {}).get("action_id") == action_id
+    ]
+
+
+def test_a_pm_sees_notes_due_bookings_and_buttons(slack, fake_slack, portfolio):
+    view = open_home(slack, fake_slack)
+    assert view["type"] == "home"
+    body = text(view)
+    assert "Your PMO week — 2026-W48" in body
+    assert "Top Customer notes are due Tue 16:00 ET." in body
+    assert "missing — due Tue 16:00 ET" in body
+    assert buttons(view, ids.NOTES_OPEN) == [str(portfolio.rollout.id), str(portfolio.migration.id)]
+    assert "Bookings to fix" in body and "has 10 h soft-booked in Nov 2026" in body
+    assert "Portfolio this week" not in body  # not an admin
+
+
+def test_notes_written_show_their_temperatures(slack, fake_slack, portfolio, ctx):
+    with ctx.session_factory.begin() as session:
+        fields = NoteFields(
+            "UAT passed",
+            Temperature.YELLOW,
+            Temperature.GREEN,
+            raid_url="https://x.example/r",
+            epic_url="https://x.example/e",
+        )
+        save_note(session, portfolio.rollout.id, "2026-W48", fields, "U0PM", ctx.now())
+    body = text(open_home(slack, fake_slack))
+    assert ":large_yellow_circle::large_green_circle: UAT passed" in body
+
+
+def test_times_are_also_shown_in_the_viewers_zone(slack, fake_slack, portfolio):
+    fake_slack.add_user("U0PM", "pam@example.com", "Pam", tz="Europe/Berlin")
+    body = text(open_home(slack, fake_slack))
+    assert "due Tue 16:00 ET · Tue 22:00 your time" in body
+
+
+def test_a_pse_sees_their_projects_but_no_pm_sections(slack, fake_slack, portfolio):
+    body = text(open_home(slack, fake_slack, "U0PAT"))
+    assert "Acme — Rollout" in body
+    assert "Bookings to fix" not in body and "no rule breaks" not in body
+
+
+def test_an_admin_sees_portfolio_counts_and_jobs(slack, fake_slack, portfolio):
+    body = text(open_home(slack, fake_slack, ADMIN_ID))
+    assert "Portfolio this week" in body
+    assert "1 notes missing" in body  # Acme Rollout is the only Top Customer project
+    assert "`top_customer_report` next Tue Nov 24 16:00 · last never run" in body
+
+
+def test_a_new_user_gets_a_friendly_first_run_view(slack, fake_slack, portfolio):
+    body = text(open_home(slack, fake_slack, "U0NEWBIE"))
+    assert "Welcome to psbot" in body and "/ps help" in body
+
+
+def test_sixty_projects_stay_within_the_limits(slack, fake_slack, ctx):
+    data = Portfolio(ctx.session_factory)
+    pm = data.person("Busy PM", "U0BUSY")
+    for n in range(60):
+        data.project(f"SOW-{500 + n}", f"Customer {n:02d}", pm=pm, top_customer=n % 2 == 0)
+    view = open_home(slack, fake_slack, "U0BUSY")
+    assert len(buttons(view, ids.NOTES_OPEN)) == 15
+    assert "…and 45 more" in text(view)
+
+
+def test_other_tabs_publish_nothing(slack, fake_slack, portfolio):
+    fake_slack.reset()
+    slack.event({"type": "app_home_opened", "user": "U0PM", "channel": "D1", "tab": "messages"})
+    assert fake_slack.calls_to("views.publish") == []
+
+
+def test_home_is_refreshed_after_a_note_is_saved(slack, fake_slack, portfolio):
+    from tests.commands.test_notes import submit
+
+    fake_slack.reset()
+    submit(slack, portfolio.rollout.id)
+    call = fake_slack.wait_for("views.publish")[-1]
+    assert call.params["user_id"] == "U0PM"
+
+
+@pytest.mark.parametrize("status", [500, 429])
+def test_a_failing_publish_never_breaks_the_users_action(slack, fake_slack, portfolio, ctx, status):
+    from tests.commands.test_notes import errors_of, notes, submit
+
+    fake_slack.fail("views.publish", status, retry_after=0 if status == 429 else None, times=10)
+    assert errors_of(submit(slack, portfolio.rollout.id)) == {}
+    assert len(notes(ctx)) == 1
+    fake_slack.wait_for("views.publish", count=4 if status == 429 else 3)  # retried, then given up
+
+
+def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, ctx):
+    data = Portfolio(ctx.session_factory)
+    closing = data.project("SOW-77", "Umbrella", "Wind-down", pm=portfolio.pam, status="closing")
+    view = open_home(slack, fake_slack)
+    assert buttons(view, ids.CLOSURE_OPEN) == [str(closing.id)]
+    assert "Umbrella — Wind-down" in text(view) and "closing · closure 0/" in text(view)
