@@ -52,7 +52,13 @@ def build_help(
     return "psbot help: " + ", ".join(line.usage.split()[1] for line in lines), blocks
 
 
+PROBLEM_MAX = 500
+
+
 def build_usage_error(problem: str, usage: str) -> tuple[str, list[Block]]:
     """A short ephemeral error: what is wrong, then the usage line."""
+    # Problems may quote what the user typed, which can be any length.
+    if len(problem) > PROBLEM_MAX:
+        problem = problem[: PROBLEM_MAX - 1] + "…"
     text = f":warning: {escape_mrkdwn(problem)}\nUsage: `{escape_mrkdwn(usage)}`"
     return text, [SectionBlock(text=MarkdownTextObject(text=text))]

@@ -23,6 +23,7 @@ from bot.context import AppContext
 from bot.db import make_engine, make_session_factory
 from bot.models import Base
 from bot.settings import Settings, load_settings
+from tests.factories import Portfolio
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.signing import SIGNING_SECRET, SlackDriver
 
@@ -141,3 +142,21 @@ def app(ctx: AppContext):
 @pytest.fixture
 def slack(app, fake_slack: FakeSlack) -> SlackDriver:
     return SlackDriver(app, fake_slack)
+
+
+# The sample portfolio many tests share. The clock is Tuesday 24 November 2026. Pat is
+# hard-booked 40 h/week on Acme Rollout from the week of Nov 23 for ten weeks at $200/h;
+# Tia has 10 soft hours in the week of Nov 16 on the same project, which breaks the "no
+# soft bookings this month" rule.
+@pytest.fixture
+def portfolio(ctx):
+    data = Portfolio(ctx.session_factory)
+    data.pam = data.person("Pam Manager", "U0PM")
+    data.pat = data.person("Pat Engineer", "U0PAT")
+    data.tia = data.person("Tia Architect")
+    data.rollout = data.project("SOW-1", "Acme", "Rollout", pm=data.pam, top_customer=True)
+    data.migration = data.project("SOW-2", "Acme", "Migration", pm=data.pam)
+    data.globex = data.project("SOW-3", "Globex", "Platform", type="FF", kickoff=None)
+    data.book(data.rollout, data.pat, dt.date(2026, 11, 23), 10)
+    data.book(data.rollout, data.tia, dt.date(2026, 11, 16), hours=10, kind="soft", role="TA")
+    return data

@@ -1,0 +1,123 @@
+"""Cross-cutting failure modes: database outages, oversized bodies, secrets in logs, fuzz."""
+
+import io
+import json
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from slack_sdk import WebClient
+
+from bot.app import create_app
+from bot.context import AppContext
+from bot.db import make_engine, make_session_factory
+from bot.errors import DATABASE_DOWN
+from bot.web import MAX_BODY_BYTES, make_wsgi_app
+from commands.catalog import SUBCOMMANDS
+from commands.ps import answer
+from tests.commands.test_notes import errors_of, submit
+from tests.signing import SIGNING_SECRET, SlackDriver
+
+
+@pytest.fixture
+def outage(ctx, fake_slack, tmp_path):
+    """Swap the app's database for one that cannot be opened, and back."""
+    good = ctx.session_factory
+    dead = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+
+    def down():
+        ctx.session_factory = make_session_factory(dead)
+
+    def up():
+        ctx.session_factory = good
+
+    yield down, up
+    up()
+    dead.dispose()
+
+
+def test_commands_answer_plainly_while_the_database_is_down_and_recover(slack, portfolio, outage):
+    down, up = outage
+    down()
+    for command in ("bookings sow-1", "forecast", "report", "projects"):
+        assert slack.ask(command)["text"] == DATABASE_DOWN
+    up()
+    assert "Bookings: Acme — Rollout" in json.dumps(slack.ask("bookings sow-1"), ensure_ascii=False)
+
+
+def test_a_note_submitted_during_an_outage_keeps_the_modal_open(slack, portfolio, outage):
+    down, _ = outage
+    down()
+    assert errors_of(submit(slack, portfolio.rollout.id)) == {"progress": DATABASE_DOWN}
+
+
+def test_oversized_request_bodies_are_refused(app, engine):
+    wsgi = make_wsgi_app(app, engine)
+    statuses = []
+    environ = {
+        "PATH_INFO": "/slack/events",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
+        "wsgi.input": io.BytesIO(b""),
+    }
+    wsgi(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["413 Payload Too Large"]
+
+
+def test_tokens_and_the_signing_secret_never_reach_the_logs(ctx, fake_slack, portfolio, caplog):
+    secret_token = "xoxb-never-log-this-0123456789"
+    secret_ctx = AppContext(
+        ctx.settings.__class__(**{**ctx.settings.__dict__, "slack_bot_token": secret_token}),
+        ctx.session_factory,
+        ctx.clock,
+    )
+    app = create_app(secret_ctx)
+    driver = SlackDriver(app, fake_slack)
+    with caplog.at_level(logging.DEBUG):
+        driver.ask("bookings sow-1")
+        body, _ = driver.command_body("help", "U0PM", "C0PMO")
+        driver.dispatch(body, {"x-slack-request-timestamp": "1", "x-slack-signature": "v0=bad"})
+        WebClient(token=secret_token, base_url=fake_slack.api_url).chat_postMessage(
+            channel="C1", text="x"
+        )
+    assert caplog.text  # the debug logs were captured
+    assert secret_token not in caplog.text
+    assert SIGNING_SECRET not in caplog.text
+
+
+NAMES = [sub.name for sub in SUBCOMMANDS]
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=st.sampled_from(NAMES),
+    text=st.text(
+        alphabet=st.characters(blacklist_categories=["Cs"]),  # no lone surrogates
+        max_size=300,
+    )
+    | st.sampled_from(
+        [
+            "<!channel>",
+            "<@U0PM|pam> <@U0PAT|pat>",
+            "\u202e\u200d🙂",
+            "--week",
+            "--since",
+            "x" * 40_000,
+        ]
+    ),
+)
+def test_any_text_after_any_subcommand_gets_a_useful_reply(ctx, app, portfolio, name, text):
+    result = answer(
+        ctx, {"text": f"{name} {text}", "user_id": "U0PM", "trigger_id": "t"}, app.client
+    )
+    replies = result if isinstance(result, list) else [result] if result else []
+    for reply in replies:
+        assert reply.text.strip()
+        assert "Something went wrong on psbot's side" not in reply.text
+        for block in reply.blocks:
+            block.validate_json()
