@@ -35,15 +35,13 @@ class Amounts:
     forecast: Decimal = ZERO
     upside: Decimal = ZERO
 
-    def add(self, booking: Booking, share: Decimal = Decimal(1)) -> None:
-        hours = booking.hours * share
-        money = hours * (booking.bill_rate or ZERO)
-        if booking.kind == "hard":
-            self.hard_hours += hours
-            self.forecast += money
-        else:
-            self.soft_hours += hours
-            self.upside += money
+    def scaled(self, share: Decimal) -> Amounts:
+        return Amounts(
+            self.hard_hours * share,
+            self.soft_hours * share,
+            self.forecast * share,
+            self.upside * share,
+        )
 
     def __iadd__(self, other: Amounts) -> Amounts:
         self.hard_hours += other.hard_hours
@@ -70,12 +68,23 @@ def monthly_amounts(
 ) -> dict[tuple[Any, Month], Amounts]:
     """Per (key, month) — by default per project — hours and money.
 
-    Weeks that span two months are split by working days.
+    Weeks that span two months are split by working days. Bookings are first summed per
+    (key, week), so the split runs once per week rather than once per booking.
     """
-    totals: dict[tuple[Any, Month], Amounts] = defaultdict(Amounts)
+    weekly: dict[tuple[Any, dt.date], Amounts] = defaultdict(Amounts)
     for booking in bookings:
-        for month, share in _decimal_shares(booking.week_start):
-            totals[key(booking), month].add(booking, share)
+        slot = weekly[key(booking), booking.week_start]
+        money = booking.hours * (booking.bill_rate or ZERO)
+        if booking.kind == "hard":
+            slot.hard_hours += booking.hours
+            slot.forecast += money
+        else:
+            slot.soft_hours += booking.hours
+            slot.upside += money
+    totals: dict[tuple[Any, Month], Amounts] = defaultdict(Amounts)
+    for (group, week_start), week in weekly.items():
+        for month, share in _decimal_shares(week_start):
+            totals[group, month] += week.scaled(share)
     return totals
 
 
@@ -133,7 +142,7 @@ class Portfolio:
     _by_project: dict[int, list[Booking]] = field(init=False, repr=False)
     _by_person: dict[int, list[Booking]] = field(init=False, repr=False)
     _milestones: dict[int, list[Milestone]] = field(init=False, repr=False)
-    _amounts: dict[tuple[int, Month], Amounts] = field(init=False, repr=False)
+    _amounts: dict[tuple[int, Month], Amounts] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_project = defaultdict(list)
@@ -144,7 +153,7 @@ class Portfolio:
             self._by_person[booking.person_id].append(booking)
         for milestone in self.milestones:
             self._milestones[milestone.project_id].append(milestone)
-        self._amounts = monthly_amounts(self.bookings)
+        self._amounts = None  # computed on first use: many portfolios never need money
 
     @property
     def this_month(self) -> Month:
@@ -163,6 +172,8 @@ class Portfolio:
         return self._milestones.get(project_id, [])
 
     def amounts(self, project_id: int, month: Month) -> Amounts:
+        if self._amounts is None:
+            self._amounts = monthly_amounts(self.bookings)
         return self._amounts.get((project_id, month), Amounts())
 
 
