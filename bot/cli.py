@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     run_job.add_argument(
         "--force", action="store_true", help="post even if this period's run already happened"
     )
+    shell = verbs.add_parser("shell", help="try the bot in a terminal, no Slack workspace needed")
+    shell.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a demo portfolio in ./psbot-demo.db (seeded on first use), not DATABASE_URL",
+    )
+    shell.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="EMAIL-or-USER",
+        help="start as this person: an email, @name or Slack user id",
+    )
     return parser
 
 
@@ -99,6 +111,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _jobs_run(settings, args.job, args.at, force=args.force)
     if args.verb == "import":
         return _import(settings, args.kind, args.file, skip_bad_rows=args.skip_bad_rows)
+    if args.verb == "shell":
+        return _shell(settings, demo=args.demo, as_user=args.as_user)
     raise CliError(f"unknown command {args.verb}")
 
 
@@ -295,6 +309,12 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
             scheduler.shutdown(wait=False)
         engine.dispose()
     return 0
+
+
+def _shell(settings: Settings, *, demo: bool, as_user: str | None) -> int:
+    from bot.shell import run_shell
+
+    return run_shell(settings, demo_mode=demo, as_user=as_user)
 
 
 def _raise_keyboard_interrupt(signum, frame) -> None:
