@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -14,10 +14,24 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 import commands
+from bot.authorization import Action, allowed
 from bot.context import AppContext
 from bot.verification import StrictRequestVerification
 
 logger = logging.getLogger(__name__)
+
+
+OUTSIDER = "psbot only answers people in the workspace it is installed in."
+
+
+def user_team(body: dict) -> str | None:
+    """The workspace of whoever sent a command, an interaction or an event."""
+    if "command" in body:
+        return body.get("team_id")
+    if isinstance(body.get("user"), dict):
+        return body["user"].get("team_id")
+    event = body.get("event") or {}
+    return event.get("user_team")
 
 
 def create_web_client(token: str, base_url: str) -> WebClient:
@@ -57,6 +71,18 @@ def create_app(
     def attach_psbot_context(context: BoltContext, next) -> None:
         context["psbot"] = ctx
         next()
+
+    @app.middleware
+    def only_this_workspace(context: BoltContext, body: dict, next) -> BoltResponse | None:
+        """People from another workspace (Slack Connect) may not use psbot at all."""
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        team = user_team(body)
+        outsider = bool(installed and team and team != installed)
+        if allowed(Action.READ, context.user_id or "", admins=(), outsider=outsider):
+            next()
+            return None
+        logger.warning("refused a request from %s of workspace %s", context.user_id, team)
+        return BoltResponse(status=200, body=OUTSIDER if "command" in body else "")
 
     commands.register(app)
     return app

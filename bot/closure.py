@@ -420,11 +420,6 @@ def _state(spec: ItemSpec, row: ClosureItem | None) -> ItemState:
     )
 
 
-def may_tick(user_id: str, pm_slack_id: str | None, admins: frozenset[str]) -> bool:
-    """Only the project's PM and PMO admins change its checklist."""
-    return user_id in admins or (pm_slack_id is not None and user_id == pm_slack_id)
-
-
 def closing_projects(projects: Iterable[Project], today: dt.date) -> list[Project]:
     """Of `projects`, those closing or active and ending within 30 days (or overdue):
     closing first, then by end date."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.authorization import Action, allowed
 from bot.settings import Settings
 
 
@@ -26,4 +27,4 @@ class AppContext:
         return self.clock()
 
     def is_admin(self, slack_user_id: str) -> bool:
-        return slack_user_id in self.settings.admins
+        return allowed(Action.SEE_PORTFOLIO, slack_user_id, admins=self.settings.admins)

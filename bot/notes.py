@@ -138,13 +138,6 @@ def _clean(value: object) -> str:
     return str(value or "").strip()
 
 
-def may_write_note(
-    user_id: str, pm_slack_id: str | None, dri_ids: Sequence[str], admins: frozenset[str]
-) -> bool:
-    """The project's PM, its listed DRI and contributors, and admins may write its note."""
-    return user_id in admins or user_id == pm_slack_id or user_id in dri_ids
-
-
 def fields_of(note: Note) -> NoteFields:
     return NoteFields(
         progress=note.progress,

@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
+from bot.authorization import Action, allowed
 from bot.closure import (
     Change,
     Checklist,
@@ -24,7 +25,6 @@ from bot.closure import (
     change_item,
     closing_projects,
     load_checklist,
-    may_tick,
     project_info,
 )
 from bot.context import AppContext
@@ -158,7 +158,7 @@ def _apply(
             if project is None:
                 _say(respond, PROJECT_GONE)
                 return
-            if not may_tick(user_id, project_info(session, project).pm_slack_id, _admins(ctx)):
+            if not _may_tick(ctx, user_id, project_info(session, project).pm_slack_id):
                 notice = READ_ONLY
             else:
                 change_item(
@@ -198,7 +198,7 @@ def _load(ctx: AppContext, project_id: int) -> Checklist | None:
 def _render(ctx: AppContext, checklist: Checklist, user_id: str, notice: str | None = None):
     return build_closure_checklist(
         checklist,
-        editable=may_tick(user_id, checklist.project.pm_slack_id, _admins(ctx)),
+        editable=_may_tick(ctx, user_id, checklist.project.pm_slack_id),
         tz=ctx.settings.timezone,
         internal_channel=ctx.settings.internal_channel,
         notice=notice,
@@ -223,5 +223,7 @@ def _today(ctx: AppContext) -> dt.date:
     return local_today(ctx.now(), ctx.settings.timezone)
 
 
-def _admins(ctx: AppContext) -> frozenset[str]:
-    return frozenset(ctx.settings.admins)
+def _may_tick(ctx: AppContext, user_id: str, pm_slack_id: str | None) -> bool:
+    return allowed(
+        Action.TICK_CLOSURE, user_id, admins=ctx.settings.admins, pm_slack_id=pm_slack_id
+    )

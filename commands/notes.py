@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.authorization import Action, allowed
 from bot.context import AppContext
 from bot.dates import local_today, week_key
 from bot.errors import DATABASE_DOWN, UserError
@@ -22,7 +23,6 @@ from bot.notes import (
     ReportRow,
     fields_of,
     latest_note,
-    may_write_note,
     save_note,
     validate_note,
 )
@@ -206,11 +206,12 @@ def _modal(
 
 def _may_write(ctx: AppContext, session: Session, project: Project, user_id: str) -> bool:
     latest = latest_note(session, project.id)
-    return may_write_note(
+    return allowed(
+        Action.WRITE_NOTE,
         user_id,
-        _pm_slack_id(session, project),
-        latest.dri_ids if latest else (),
-        ctx.settings.admins,
+        admins=ctx.settings.admins,
+        pm_slack_id=_pm_slack_id(session, project),
+        dri_ids=latest.dri_ids if latest else (),
     )
 
 

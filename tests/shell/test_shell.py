@@ -13,6 +13,7 @@ import pytest
 
 from bot.settings import load_settings
 from bot.shell.start import run_shell
+from bot.shell.workspace import TEAM_ID as SHELL_TEAM
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -306,6 +307,10 @@ def test_requests_are_signed_with_the_sessions_secret(ctx, fake_slack, secret_ma
     from bot.shell.slack_requests import SlackRequests
     from bot.shell.workspace import User
 
+    # The shell speaks for its own workspace; the app learns its team from auth.test.
+    fake_slack.answer(
+        "auth.test", lambda params: {"ok": True, "team_id": SHELL_TEAM, "user_id": "U0BOT"}
+    )
     app = create_app(ctx)
     secret = ctx.settings.slack_signing_secret if secret_matches else "some-other-secret"
     response = SlackRequests(app, secret).slash_command(
