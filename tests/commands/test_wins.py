@@ -342,3 +342,11 @@ def test_no_wins_yet(slack, team):
     assert "No wins or thanks for Acme — Migration (SOW-2) yet." in blocks_text(
         slack.ask("wins sow-2")
     )
+
+
+def test_a_replayed_shortcut_records_nothing_twice(slack, fake_slack, ctx, team):
+    payload = shortcut(ids.WIN_SHORTCUT)
+    assert slack.interactive(payload).status == 200
+    assert slack.interactive(payload).status == 200  # Slack retried it
+    assert len(fake_slack.wait_for("views.open", count=2)) == 2
+    assert stored(ctx, Win) == [] and posts_to(fake_slack, INTERNAL) == []
