@@ -17,7 +17,9 @@ from bot import migrate
 from bot.context import AppContext
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
+from bot.gitlab_sync import cli as gitlab_cli
 from bot.importing.formats import FORMATS
+from bot.kantata import cli as kantata_cli
 from bot.models import JobRun
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="EMAIL-or-USER",
         help="start as this person: an email, @name or Slack user id",
     )
+    kantata_cli.add_parser(verbs)
+    gitlab_cli.add_parser(verbs)
     return parser
 
 
@@ -109,6 +113,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _jobs_list(settings)
     if args.verb == "jobs":
         return _jobs_run(settings, args.job, args.at, force=args.force)
+    if args.verb == "sync":
+        return kantata_cli.run(args, settings)
+    if args.verb == "gitlab":
+        return gitlab_cli.run(args, settings)
     if args.verb == "import":
         return _import(settings, args.kind, args.file, skip_bad_rows=args.skip_bad_rows)
     if args.verb == "shell":
@@ -268,6 +276,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from waitress import create_server
 
     from bot.app import create_app
+    from bot.gitlab_sync import GitLabSync
     from bot.job_runner import JobRunner
     from bot.scheduler import start_scheduler
     from bot.web import make_wsgi_app
@@ -292,7 +301,11 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     if settings.scheduler_enabled:
         runner = JobRunner(ctx, app.client, jobs, calendar_of(settings))
         shoutouts = shoutouts_for(ctx, app.client)
-        scheduler = start_scheduler(runner, also_every_minute=[shoutouts.retry_due])
+        gitlab = GitLabSync(ctx, app.client)
+        # Shout-outs first: a win's GitLab note links the Slack post once it exists.
+        scheduler = start_scheduler(
+            runner, also_every_minute=[shoutouts.retry_due, gitlab.retry_due]
+        )
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if settings.socket_mode:

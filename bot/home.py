@@ -13,6 +13,7 @@ from bot.bookings_rules import Finding, check_portfolio
 from bot.business_days import BusinessCalendar
 from bot.closure import closing_projects, load_checklist
 from bot.dates import week_key
+from bot.gitlab_sync import GitLabFailures, gitlab_failures
 from bot.lookup import person_by_slack_id, projects_of
 from bot.models import JobRun, Note, Project, Thanks, Win
 from bot.notes import NoteFields, fields_of, notes_for_week
@@ -57,6 +58,9 @@ class Home:
     rule_breaks: int = 0
     jobs: list[JobStatus] = field(default_factory=list)
     closure_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Deliveries psbot could not make (admins only): shout-outs and GitLab notes.
+    undelivered_shoutouts: Counter[str] = field(default_factory=Counter)
+    gitlab: GitLabFailures | None = None
 
 
 def gather_home(
@@ -123,6 +127,14 @@ def _portfolio_counts(session: Session, home: Home, today: dt.date) -> None:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())
     home.rule_breaks = len(check_portfolio(load_portfolio(session, today)))
+    for model in (Win, Thanks):
+        for status, count in session.execute(
+            sa.select(model.post_status, sa.func.count())
+            .where(model.post_status.in_(("retrying", "failed")))
+            .group_by(model.post_status)
+        ):
+            home.undelivered_shoutouts[status] += count
+    home.gitlab = gitlab_failures(session)
 
 
 def last_runs(session: Session) -> dict[str, JobRun]:

@@ -97,6 +97,9 @@ class Project(Base):
     top_customer: Mapped[bool] = mapped_column(default=False)
     raid_url: Mapped[str | None] = mapped_column(sa.String(2000))
     epic_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    # The GitLab issue that collects the project's wins and thanks (its journal /
+    # internal retrospective); psbot notes each ProjectWin and thanks there.
+    journal_issue_url: Mapped[str | None] = mapped_column(sa.String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -343,6 +346,58 @@ class JobRun(Base):
         sa.UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
         sa.CheckConstraint(_in("status", JOB_RUN_STATUSES), name="status"),
         sa.Index("ix_job_runs_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+
+GITLAB_POST_KINDS = ("win", "thanks", "raid_note", "back_to_green")
+GITLAB_POST_STATUSES = ("pending", "retrying", "sent", "failed")
+
+
+class GitLabPost(Base):
+    """The GitLab outbox: one note psbot owes a GitLab issue, stored with what caused it.
+
+    Written in the same transaction as the win, thanks or weekly note; then sent, retried
+    with backoff, and marked sent or failed. `dedupe_key` makes a replay add nothing;
+    `marker` (hidden in the note) lets a retry whose earlier POST may have landed find
+    that note instead of adding it twice; `gitlab_note_id` records the note once known.
+    """
+
+    __tablename__ = "gitlab_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    marker: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    # The Win, Thanks or Note this is about (by kind).
+    subject_id: Mapped[int] = mapped_column()
+    target_url: Mapped[str] = mapped_column(sa.String(2000))
+    label: Mapped[str] = mapped_column(sa.String(64), default="")
+    # What the note is built from when it is first sent (e.g. the weekly note's fields
+    # as submitted), and the body then built, which every retry sends unchanged.
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    # What a weekly note says, hashed: an edit that says the same adds no second note.
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A POST was sent whose outcome is unknown: look for `marker` before posting again.
+    note_posting: Mapped[bool] = mapped_column(default=False)
+    gitlab_note_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    pm_told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", GITLAB_POST_KINDS), name="kind"),
+        sa.CheckConstraint(_in("status", GITLAB_POST_STATUSES), name="status"),
+        sa.Index("ix_gitlab_posts_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
 

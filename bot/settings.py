@@ -8,9 +8,10 @@ it and exit without a traceback.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -18,12 +19,60 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.models import ROLES
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_GITLAB_URL = "https://gitlab.com"
+DEFAULT_KANTATA_API_URL = "https://api.mavenlink.com/api/v1/"
 README_HINT = "see README.md, 'Connect to Slack'"
 
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class KantataFields:
+    """Names of the Kantata custom fields the sync reads, matched case-insensitively.
+
+    Project fields are read from workspaces, the bill rate from workspace resources and
+    the sign-off fields from milestones (stories). A field left empty in Kantata reads as
+    an empty CSV cell would.
+    """
+
+    sow: str = "SOW Number"
+    project_type: str = "Project Type"
+    top_customer: str = "Top Customer"
+    kickoff_date: str = "Kickoff Date"
+    raid_url: str = "RAID Log"
+    epic_url: str = "Jira Epic"
+    bill_rate: str = "Bill Rate"
+    signoff_sent: str = "Sign-off Sent"
+    signoff_received: str = "Sign-off Received"
+    passive_days: str = "Passive Acceptance Days"
+
+
+# KantataFields attribute → its variable; grouped by the Kantata object the field is on,
+# because two settings naming the same field of the same object would read one value twice.
+KANTATA_FIELD_VARIABLES: dict[str, dict[str, str]] = {
+    "workspace": {
+        "sow": "KANTATA_FIELD_SOW",
+        "project_type": "KANTATA_FIELD_PROJECT_TYPE",
+        "top_customer": "KANTATA_FIELD_TOP_CUSTOMER",
+        "kickoff_date": "KANTATA_FIELD_KICKOFF_DATE",
+        "raid_url": "KANTATA_FIELD_RAID_URL",
+        "epic_url": "KANTATA_FIELD_EPIC_URL",
+    },
+    "workspace resource": {"bill_rate": "KANTATA_FIELD_BILL_RATE"},
+    "milestone": {
+        "signoff_sent": "KANTATA_FIELD_SIGNOFF_SENT",
+        "signoff_received": "KANTATA_FIELD_SIGNOFF_RECEIVED",
+        "passive_days": "KANTATA_FIELD_PASSIVE_DAYS",
+    },
+}
+DEFAULT_KANTATA_ROLES = (
+    "Project Manager=PM, Professional Services Engineer=PSE, Technical Architect=TA"
+)
 
 
 @dataclass(frozen=True)
@@ -45,10 +94,24 @@ class Settings:
     job_grace_minutes: int = 120
     # Raw PSBOT_JOB_* values; jobs.registry parses them and names the variable on error.
     job_overrides: Mapping[str, str] = field(default_factory=dict)
+    # GitLab sync of wins, thanks and Y/R notes: off while GITLAB_TOKEN is empty.
+    gitlab_url: str = DEFAULT_GITLAB_URL
+    gitlab_token: str = field(default="", repr=False)
+    kantata_api_token: str = field(default="", repr=False)
+    kantata_api_url: str = DEFAULT_KANTATA_API_URL
+    kantata_fields: KantataFields = field(default_factory=KantataFields)
+    # Kantata role name (case-folded) → PM, PSE or TA; psbot's own codes always map too.
+    kantata_roles: Mapping[str, str] = field(
+        default_factory=lambda: _kantata_roles(DEFAULT_KANTATA_ROLES)
+    )
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def gitlab_enabled(self) -> bool:
+        return bool(self.gitlab_token)
 
     def require_run_tokens(self) -> None:
         """Raise when `psbot run` lacks the tokens its mode needs."""
@@ -109,6 +172,14 @@ def load_settings(
             for name, value in values.items()
             if name.startswith("PSBOT_JOB_") and name != "PSBOT_JOB_GRACE_MINUTES"
         },
+        gitlab_url=_gitlab_url(get("GITLAB_URL", DEFAULT_GITLAB_URL)),
+        gitlab_token=_gitlab_token(get("GITLAB_TOKEN")),
+        kantata_api_token=_kantata_token(get("KANTATA_API_TOKEN")),
+        kantata_api_url=_http_url(
+            "KANTATA_API_URL", get("KANTATA_API_URL", DEFAULT_KANTATA_API_URL)
+        ),
+        kantata_fields=_kantata_fields(get),
+        kantata_roles=_kantata_roles(get("KANTATA_ROLES", DEFAULT_KANTATA_ROLES)),
     )
 
 
@@ -194,3 +265,80 @@ def _on_off(name: str, value: str) -> bool:
     if lowered in ("off", "false", "0", "no"):
         return False
     raise SettingsError(f"{name} must be 'on' or 'off', got {value!r}")
+
+
+def _http_url(name: str, value: str) -> str:
+    if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _kantata_token(value: str) -> str:
+    if value.lower().startswith("bearer "):
+        raise SettingsError("KANTATA_API_TOKEN must be the token alone, without 'Bearer '")
+    if any(c.isspace() for c in value):
+        raise SettingsError("KANTATA_API_TOKEN must be a single token without spaces")
+    return value
+
+
+def _kantata_fields(get: Callable[[str, str], str]) -> KantataFields:
+    defaults = KantataFields()
+    names: dict[str, str] = {}
+    for variables in KANTATA_FIELD_VARIABLES.values():
+        claimed: dict[str, str] = {}  # case-folded field name → the variable naming it
+        for attribute, variable in variables.items():
+            value = get(variable, getattr(defaults, attribute))
+            if not value or len(value) > 200:
+                raise SettingsError(
+                    f"{variable} must name a Kantata custom field (1 to 200 characters), "
+                    f"got {value!r}"
+                )
+            other = claimed.setdefault(value.casefold(), variable)
+            if other != variable:
+                raise SettingsError(
+                    f"{variable} names the same custom field as {other} ({value!r}); "
+                    "each needs a field of its own"
+                )
+            names[attribute] = value
+    return KantataFields(**names)
+
+
+def _kantata_roles(value: str) -> dict[str, str]:
+    codes = {code.casefold(): code for code in ROLES}
+    roles = dict(codes)
+    for pair in (part.strip() for part in value.split(",")):
+        if not pair:
+            continue
+        name, equals, code = (piece.strip() for piece in pair.rpartition("="))
+        if not equals or not name or code.casefold() not in codes:
+            raise SettingsError(
+                "KANTATA_ROLES must be comma-separated 'Kantata role=PM' pairs "
+                f"(PM, PSE or TA), got {pair!r}"
+            )
+        if roles.setdefault(name.casefold(), codes[code.casefold()]) != codes[code.casefold()]:
+            raise SettingsError(f"KANTATA_ROLES maps {name!r} to two roles")
+    return roles
+
+
+def _gitlab_url(value: str) -> str:
+    """GitLab's address (python-gitlab adds /api/v4); a trailing slash is dropped."""
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SettingsError(
+            f"GITLAB_URL must be an http(s) URL like {DEFAULT_GITLAB_URL}, got {value!r}"
+        )
+    if parsed.query or parsed.fragment or "/api/" in parsed.path + "/":
+        raise SettingsError(
+            f"GITLAB_URL is GitLab's address like {DEFAULT_GITLAB_URL}, without /api/v4 "
+            f"or a query, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _gitlab_token(value: str) -> str:
+    if any(not c.isprintable() or c.isspace() for c in value):
+        raise SettingsError(
+            "GITLAB_TOKEN must be one token without spaces (a personal, group or project "
+            "access token with the api scope)"
+        )
+    return value

@@ -16,6 +16,7 @@ from bot.authorization import Action, allowed
 from bot.context import AppContext
 from bot.dates import local_today, week_key
 from bot.errors import DATABASE_DOWN, UserError
+from bot.gitlab_sync import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
 from bot.lookup import find_project, open_projects_for, person_by_slack_id
 from bot.models import AuditEntry, Person, Project
 from bot.notes import (
@@ -125,6 +126,7 @@ def submit_notes(
     except SlackApiError as error:
         logger.warning("note saved but confirmation to %s failed: %s", user_id, error)
     publish_home(ctx, client, user_id)
+    deliver_gitlab_now(ctx, client, project_id)  # GitLab sync (issue 13)
 
 
 def _store(
@@ -148,6 +150,7 @@ def _store(
                     ack(response_action="errors", errors={"progress": NOT_ALLOWED})
                     return None
                 note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
+                enqueue_for_note(ctx, session, note)  # GitLab sync (issue 13)
                 session.add(
                     AuditEntry(
                         actor=user_id,

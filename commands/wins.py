@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.errors import UserError
+from bot.gitlab_sync import (  # GitLab sync (issue 13)
+    deliver_gitlab_now,
+    enqueue_for_thanks,
+    enqueue_for_win,
+)
 from bot.lookup import (
     find_project,
     looks_like_sow,
@@ -86,8 +91,10 @@ def win_command(request: PsRequest) -> Reply | None:
                     now=ctx.now(),
                 )
                 win_id = win.id
+                enqueue_for_win(ctx, writing, win)  # GitLab sync (issue 13)
             delivery = shoutouts_for(ctx, request.client).deliver(Win, win_id, ctx.now())
             publish_home(ctx, request.client, request.user_id)
+            deliver_gitlab_now(ctx, request.client, project.id)  # GitLab sync (issue 13)
             return Reply(_recorded("ProjectWin", delivery))
         mine, others = picker_entries(
             *open_projects_for(
@@ -157,7 +164,9 @@ def thanks_command(request: PsRequest) -> Reply:
             bot_user_id=request.bot_user_id,
         )
         thanks_id = thanks.id
+        enqueue_for_thanks(ctx, session, thanks)  # GitLab sync (issue 13)
     delivery = shoutouts_for(ctx, request.client).deliver(Thanks, thanks_id, ctx.now())
+    deliver_gitlab_now(ctx, request.client, project.id if project else None)  # issue 13
     return Reply(_recorded("thanks", delivery))
 
 
@@ -341,12 +350,14 @@ def submit_win(
                 request_key=_request_key(view),
             )
             win_id = win.id
+            enqueue_for_win(ctx, session, win)  # GitLab sync (issue 13)
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
     ack()
     if created:  # a replayed submission was delivered by its first copy
         _deliver_and_tell(ctx, client, Win, win_id, user_id, "ProjectWin")
+        deliver_gitlab_now(ctx, client, form["project_id"])  # GitLab sync (issue 13)
 
 
 def submit_thanks(
@@ -374,12 +385,14 @@ def submit_thanks(
                 request_key=_request_key(view),
             )
             thanks_id = thanks.id
+            enqueue_for_thanks(ctx, session, thanks)  # GitLab sync (issue 13)
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
     ack()
     if created:
         _deliver_and_tell(ctx, client, Thanks, thanks_id, user_id, "thanks")
+        deliver_gitlab_now(ctx, client, form["project_id"])  # GitLab sync (issue 13)
 
 
 def _request_key(view: dict[str, Any]) -> str:

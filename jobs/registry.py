@@ -23,6 +23,7 @@ from bot.settings import Settings, SettingsError
 from jobs.billing_period import run_billing_period
 from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import run_forecast_prep
+from jobs.kantata_sync import run_kantata_sync
 from jobs.top_customer_nudge import run_top_customer_nudge
 from jobs.top_customer_open import run_top_customer_open
 from jobs.top_customer_report import run_top_customer_report
@@ -33,6 +34,12 @@ def _t(text: str) -> dt.time:
 
 
 DEFAULT_JOBS: tuple[JobSpec, ...] = (
+    JobSpec(
+        "kantata_sync",
+        "Pull projects, people, bookings and milestones from Kantata (posts nothing)",
+        Weekly(0, _t("07:00")),
+        run_kantata_sync,
+    ),
     JobSpec(
         "forecast_prep",
         "Forecast call prep checklist and bookings findings",

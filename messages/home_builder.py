@@ -187,7 +187,28 @@ def _admin(home: Home) -> list[Block]:
         DividerBlock(),
         *sections([f"*Portfolio this week* (admin)\n{counts}"]),
         *sections(["*Scheduled jobs*", *jobs] if jobs else ["*Scheduled jobs*: none enabled."]),
+        *sections(_delivery_lines(home)),
     ]
+
+
+def _delivery_lines(home: Home) -> list[str]:
+    """Posts psbot could not make: shout-outs to Slack and notes to GitLab."""
+    lines = []
+    shoutouts = home.undelivered_shoutouts
+    if shoutouts:
+        lines.append(
+            f":warning: Shout-outs not posted: {shoutouts['failed']} failed, "
+            f"{shoutouts['retrying']} retrying."
+        )
+    gitlab = home.gitlab
+    if gitlab is not None and (gitlab.failed or gitlab.retrying):
+        lines.append(f":warning: GitLab notes: {gitlab.failed} failed, {gitlab.retrying} retrying.")
+        lines.extend(
+            f"• {escape_mrkdwn(post.what)} for {escape_mrkdwn(post.project)}: "
+            f"{escape_mrkdwn(post.error[:150])}"
+            for post in gitlab.recent
+        )
+    return lines or [":white_check_mark: Every shout-out and GitLab note was delivered."]
 
 
 def _job_line(job: JobStatus) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,27 +98,64 @@ def store_bookings(
     """
     if not records:
         return Counts()
+    span = (min(r.week_start for r in records), max(r.week_start for r in records))
+    covered = {project_ids[r.sow] for r in records}
+    return _replace_bookings(session, records, project_ids, covered, span, keep_sows)
+
+
+def replace_project_bookings(
+    session: Session,
+    records: Sequence[BookingRecord],
+    project_ids: Mapping[str, int],
+    covered_sows: Collection[str],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make all the bookings of the `covered_sows` projects exactly `records`, in every week.
+
+    For a source that holds every booking of the projects it covers, like a Kantata sync.
+    Unlike `store_bookings`, a covered project without records loses all its bookings, and
+    the weeks are not limited to the span of the records. Projects in `keep_sows` (some of
+    their bookings could not be read) keep the bookings the records lack. Every record
+    must belong to a covered project; projects not covered are not touched.
+    """
+    covered = {project_ids[sow] for sow in covered_sows if sow in project_ids}
+    if not covered:
+        return Counts()
+    stray = next((r.sow for r in records if project_ids[r.sow] not in covered), None)
+    if stray is not None:
+        raise ValueError(f"booking of {stray}, a project not covered")
+    return _replace_bookings(session, records, project_ids, covered, None, keep_sows)
+
+
+def _replace_bookings(
+    session: Session,
+    records: Sequence[BookingRecord],
+    project_ids: Mapping[str, int],
+    covered: set[int],
+    span: tuple[dt.date, dt.date] | None,
+    keep_sows: Collection[str],
+) -> Counts:
+    """The covered projects' bookings (within `span`, or all of them) become `records`."""
     person_ids = ensure_people(session, {r.person_email for r in records})
-    first_week = min(r.week_start for r in records)
-    last_week = max(r.week_start for r in records)
     existing: dict[tuple[Any, ...], sa.Row[Any]] = {}
-    for chunk in chunks(sorted({project_ids[r.sow] for r in records})):
-        rows = session.execute(
-            sa.select(
-                Booking.id,
-                Booking.project_id,
-                Booking.person_id,
-                Booking.role,
-                Booking.week_start,
-                Booking.kind,
-                Booking.hours,
-                Booking.bill_rate,
-            ).where(
-                Booking.project_id.in_(chunk), Booking.week_start.between(first_week, last_week)
-            )
-        )
+    for chunk in chunks(sorted(covered)):
+        query = sa.select(
+            Booking.id,
+            Booking.project_id,
+            Booking.person_id,
+            Booking.role,
+            Booking.week_start,
+            Booking.kind,
+            Booking.hours,
+            Booking.bill_rate,
+        ).where(Booking.project_id.in_(chunk))
+        if span is not None:
+            query = query.where(Booking.week_start.between(*span))
         existing.update(
-            {(r.project_id, r.person_id, r.role, r.week_start, r.kind): r for r in rows}
+            {
+                (r.project_id, r.person_id, r.role, r.week_start, r.kind): r
+                for r in session.execute(query)
+            }
         )
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []

@@ -175,6 +175,6 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
-    assert "scheduler started: forecast_prep, forecast_nudge" in output
+    assert "scheduler started: kantata_sync, forecast_prep, forecast_nudge" in output
     assert "shutting down" in output
     assert "Traceback" not in output

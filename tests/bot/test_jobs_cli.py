@@ -56,7 +56,10 @@ def test_a_failed_delivery_exits_non_zero(migrated, capsys, fake_slack):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["jobs", "run", "nosuch"], "unknown job 'nosuch'; jobs are: forecast_prep, "),
+        (
+            ["jobs", "run", "nosuch"],
+            "unknown job 'nosuch'; jobs are: kantata_sync, forecast_prep, ",
+        ),
         (["jobs", "run", "forecast_prep", "--at", "monday"], "--at must be an ISO-8601"),
     ],
 )

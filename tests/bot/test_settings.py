@@ -2,7 +2,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import KantataFields, SettingsError, load_settings
 
 
 def load(**env):
@@ -65,6 +65,18 @@ def test_values_are_read_and_normalised():
         ("PSBOT_HOLIDAYS", "US-ZZ"),
         ("PSBOT_JOB_GRACE_MINUTES", "0"),
         ("PSBOT_JOB_GRACE_MINUTES", "2h"),
+        ("KANTATA_API_URL", "api.mavenlink.com/api/v1"),
+        ("KANTATA_API_URL", "https://api.mavenlink.com/api v1/"),
+        ("KANTATA_API_TOKEN", "Bearer abc123"),
+        ("KANTATA_API_TOKEN", "abc 123"),
+        ("KANTATA_FIELD_SOW", ""),
+        ("KANTATA_FIELD_BILL_RATE", "x" * 201),
+        ("KANTATA_FIELD_PROJECT_TYPE", "sow number"),  # the SOW field's default name
+        ("KANTATA_FIELD_SIGNOFF_RECEIVED", "Sign-off Sent"),
+        ("KANTATA_ROLES", "Engineer"),
+        ("KANTATA_ROLES", "Engineer=EM"),
+        ("KANTATA_ROLES", "=PM"),
+        ("KANTATA_ROLES", "Lead=PM, lead=TA"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(name, value):
@@ -73,6 +85,39 @@ def test_bad_values_name_the_variable_in_one_line(name, value):
     message = str(error.value)
     assert name in message
     assert "\n" not in message
+
+
+def test_kantata_defaults():
+    settings = load()
+    assert settings.kantata_api_token == ""
+    assert settings.kantata_api_url == "https://api.mavenlink.com/api/v1/"
+    assert settings.kantata_fields == KantataFields()
+    assert settings.kantata_fields.sow == "SOW Number"
+    assert settings.kantata_roles == {
+        "pm": "PM",
+        "pse": "PSE",
+        "ta": "TA",
+        "project manager": "PM",
+        "professional services engineer": "PSE",
+        "technical architect": "TA",
+    }
+
+
+def test_kantata_values_are_read_and_normalised():
+    settings = load(
+        KANTATA_API_TOKEN=" abc123 ",
+        KANTATA_API_URL="http://127.0.0.1:9/api/v1",
+        KANTATA_FIELD_SOW="Contract #",
+        KANTATA_FIELD_SIGNOFF_SENT="Top Customer",  # a story field may share a project's name
+        KANTATA_ROLES="Engagement Manager=pm, Solutions Engineer = PSE,",
+    )
+    assert settings.kantata_api_token == "abc123"
+    assert settings.kantata_api_url == "http://127.0.0.1:9/api/v1/"
+    assert settings.kantata_fields.sow == "Contract #"
+    assert settings.kantata_fields.signoff_sent == "Top Customer"
+    assert settings.kantata_roles["engagement manager"] == "PM"
+    assert settings.kantata_roles["solutions engineer"] == "PSE"
+    assert "project manager" not in settings.kantata_roles  # the list replaces the default
 
 
 def test_dotenv_file_is_read_and_environment_wins(tmp_path):
@@ -100,3 +145,35 @@ def test_run_requires_tokens_for_its_mode(env, variable):
 
 def test_socket_mode_needs_no_signing_secret():
     load(SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1").require_run_tokens()
+
+
+def test_gitlab_sync_is_off_without_a_token():
+    settings = load()
+    assert settings.gitlab_url == "https://gitlab.com"
+    assert settings.gitlab_token == "" and settings.gitlab_enabled is False
+
+
+def test_gitlab_settings_are_read_and_the_token_stays_out_of_repr():
+    settings = load(GITLAB_URL="https://git.example.com/gitlab/", GITLAB_TOKEN=" glpat-abc ")
+    assert settings.gitlab_url == "https://git.example.com/gitlab"
+    assert settings.gitlab_token == "glpat-abc" and settings.gitlab_enabled
+    assert "glpat-abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GITLAB_URL", "gitlab.com"),
+        ("GITLAB_URL", "ftp://gitlab.com"),
+        ("GITLAB_URL", "https://gitlab.com/api/v4"),
+        ("GITLAB_URL", "https://gitlab.com/?private_token=x"),
+        ("GITLAB_TOKEN", "glpat-abc def"),
+        ("GITLAB_TOKEN", "glpat-abc\x00"),
+    ],
+)
+def test_bad_gitlab_values_name_the_variable_in_one_line(name, value):
+    with pytest.raises(SettingsError) as error:
+        load(**{name: value})
+    message = str(error.value)
+    assert name in message and "\n" not in message
+    assert "abc" not in message  # a token is never echoed

@@ -129,3 +129,24 @@ def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, 
     view = open_home(slack, fake_slack)
     assert buttons(view, ids.CLOSURE_OPEN) == [str(closing.id)]
     assert "Umbrella — Wind-down" in text(view) and "closing · closure 0/" in text(view)
+
+
+def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio, ctx):
+    import datetime as dt
+
+    from bot.models import Win
+
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Win(
+                project_id=portfolio.rollout.id,
+                text="x",
+                author_id="U0PM",
+                member_ids=[],
+                post_status="failed",
+                created_at=ctx.now() - dt.timedelta(days=2),
+            )
+        )
+    body = text(open_home(slack, fake_slack, ADMIN_ID))
+    assert "Shout-outs not posted: 1 failed, 0 retrying." in body
+    assert "Every shout-out and GitLab note was delivered" not in body

@@ -16,6 +16,7 @@ def jobs(**env):
 def test_defaults_follow_the_spec():
     by_name = jobs()
     assert list(by_name) == list(JOB_NAMES)
+    assert by_name["kantata_sync"].schedule == Weekly(0, dt.time(7, 0))  # before the prep
     assert by_name["forecast_prep"].schedule == Weekly(0, dt.time(8, 0))
     assert by_name["forecast_nudge"].schedule == Weekly(0, dt.time(10, 30))
     assert by_name["top_customer_open"].schedule == Weekly(1, dt.time(12, 0))

@@ -103,7 +103,7 @@ def test_a_job_can_run_again_in_the_same_session(shell):
     out = shell(lines(":run forecast_prep", ":run forecast_prep", ":run nope", ":quit"))
     assert out.count("forecast_prep ran as if at") == 2
     assert "already" not in out
-    assert "There is no job 'nope'; jobs are: forecast_prep" in out
+    assert "There is no job 'nope'; jobs are: kantata_sync, forecast_prep" in out
 
 
 def test_bookings_show_the_planted_rule_breaks(shell):

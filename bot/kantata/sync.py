@@ -1,0 +1,130 @@
+"""One Kantata sync: fetch everything, map it, then write it in one transaction.
+
+Nothing is written until every page of every endpoint has been fetched and checked, so a
+sync that fails half-way (Kantata down, a bad token, an unexpected payload) leaves the
+database as it was. Projects and milestones are upserted like the CSV import does; the
+bookings of every synced project become exactly Kantata's allocations, in every week, so
+an allocation deleted in Kantata disappears even when it was the project's last one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.importing import store
+from bot.kantata.client import KantataClient
+from bot.kantata.mapping import Snapshot, SyncPlan, plan_sync
+from bot.models import AuditEntry
+from bot.settings import Settings
+
+KINDS = ("projects", "bookings", "milestones")
+
+# What each endpoint is asked to include: the objects the mapping follows from it.
+WORKSPACES_INCLUDE = ("primary_maven", "workspace_groups", "custom_field_values")
+RESOURCES_INCLUDE = ("user", "role", "custom_field_values")
+ALLOCATIONS_INCLUDE = ("workspace", "workspace_resource")
+MILESTONES_INCLUDE = ("custom_field_values",)
+
+
+@dataclass
+class SyncResult:
+    """What a sync wrote (or, in a dry run, would write) and what it skipped."""
+
+    counts: dict[str, store.Counts] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    emails: set[str] = field(default_factory=set)
+    dry_run: bool = False
+
+    def summary(self) -> list[str]:
+        """One line per kind, worded like the CSV import's summary."""
+        lines = []
+        for kind in KINDS:
+            c = self.counts.get(kind, store.Counts())
+            line = f"{kind}: {c.inserted} inserted, {c.updated} updated, {c.removed} removed"
+            if self.skipped.get(kind):
+                line += f", {len(self.skipped[kind])} skipped"
+            lines.append(line + (" (dry run: nothing written)" if self.dry_run else ""))
+        return lines
+
+    def skipped_lines(self) -> list[str]:
+        """One line per skipped workspace, resource, booking week or milestone."""
+        return [f"{kind}: skipped {line}" for kind in KINDS for line in self.skipped.get(kind, [])]
+
+    @property
+    def changed(self) -> bool:
+        return any(c != store.Counts() for c in self.counts.values())
+
+
+def client_for(settings: Settings) -> KantataClient:
+    """The Kantata client this deployment's settings describe."""
+    return KantataClient(settings.kantata_api_url, settings.kantata_api_token)
+
+
+def fetch_snapshot(client: KantataClient) -> Snapshot:
+    """Every workspace, workspace resource, allocation and milestone, with their includes."""
+    listings = [
+        client.list("workspaces", include=WORKSPACES_INCLUDE),
+        client.list("workspace_resources", include=RESOURCES_INCLUDE),
+        client.list("workspace_allocations", include=ALLOCATIONS_INCLUDE),
+        client.list("stories", include=MILESTONES_INCLUDE, params={"story_type": "milestone"}),
+    ]
+    objects: dict[str, dict[str, dict]] = {}
+    for listing in listings:
+        for kind, by_id in listing.objects.items():
+            known = objects.setdefault(kind, {})
+            for object_id, data in by_id.items():
+                known[object_id] = {**known.get(object_id, {}), **data}
+    workspaces, resources, allocations, stories = (listing.ids for listing in listings)
+    return Snapshot(workspaces, resources, allocations, stories, objects)
+
+
+def sync_kantata(
+    session_factory: sessionmaker[Session],
+    client: KantataClient,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    actor: str = "cli",
+) -> SyncResult:
+    """Fetch Kantata and store it in one transaction (rolled back when `dry_run`).
+
+    Raises KantataError (a UserError) when Kantata cannot be read or sends something
+    unexpected; the database is then untouched.
+    """
+    snapshot = fetch_snapshot(client)
+    plan = plan_sync(snapshot, settings.kantata_fields, settings.kantata_roles)
+    result = SyncResult(skipped=plan.skipped, emails=plan.emails, dry_run=dry_run)
+    with session_factory() as session:
+        try:
+            result.counts = _store(session, plan)
+            if dry_run:
+                session.rollback()
+                return result
+            session.add(
+                AuditEntry(
+                    actor=actor,
+                    action="sync.kantata",
+                    subject=client.base_url[:200],
+                    detail={
+                        **{kind: vars(count) for kind, count in result.counts.items()},
+                        "skipped": {kind: len(lines) for kind, lines in plan.skipped.items()},
+                    },
+                )
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return result
+
+
+def _store(session: Session, plan: SyncPlan) -> dict[str, store.Counts]:
+    counts = {"projects": store.store_projects(session, plan.projects)}
+    known = store.project_ids(session, plan.covered_sows | plan.keep_sows)
+    counts["bookings"] = store.replace_project_bookings(
+        session, plan.bookings, known, plan.covered_sows, plan.keep_sows
+    )
+    counts["milestones"] = store.store_milestones(session, plan.milestones, known)
+    return counts

@@ -1,0 +1,56 @@
+"""Monday 07:00, before forecast_prep: bring projects, people and bookings up from Kantata.
+
+It posts nothing. A failure raises with a one-line reason, which the job runner records
+on the run (the admins' App Home shows it) and logs; the database is then unchanged.
+Without KANTATA_API_TOKEN the job does nothing, so deployments on CSV imports are unaffected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.context import AppContext
+from bot.importing.run import link_people
+from bot.kantata.sync import client_for, sync_kantata
+from bot.outbox import Post
+
+logger = logging.getLogger(__name__)
+
+
+class KantataSyncFailed(RuntimeError):
+    """The sync did not happen; the message is one line."""
+
+
+def run_kantata_sync(ctx: AppContext, now: dt.datetime) -> list[Post]:
+    """Sync Kantata into the database; always returns no posts."""
+    settings = ctx.settings
+    if not settings.kantata_api_token:
+        logger.info("kantata_sync: KANTATA_API_TOKEN is not set; nothing to do")
+        return []
+    try:
+        result = sync_kantata(
+            ctx.session_factory, client_for(settings), settings, actor="job:kantata_sync"
+        )
+    except SQLAlchemyError as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise KantataSyncFailed(f"Kantata sync: database error: {first}") from error
+    except Exception as error:
+        raise KantataSyncFailed(f"Kantata sync: {error}") from error
+    for line in result.skipped_lines():
+        logger.warning("kantata_sync: %s", line)
+    for line in result.summary():
+        logger.info("kantata_sync: %s", line)
+    if result.emails and settings.slack_bot_token:
+        # People new to psbot get their Slack user now, so today's DMs can reach them.
+        from bot.app import create_web_client
+
+        client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+        lines, error = link_people(ctx.session_factory, client, result.emails)
+        for line in lines:
+            logger.info("kantata_sync: %s", line)
+        if error:
+            logger.warning("kantata_sync: %s", error)
+    return []

@@ -1,0 +1,91 @@
+"""`psbot gitlab check`: the token, then one line per issue link problem."""
+
+import argparse
+import io
+
+import pytest
+
+from bot.errors import UserError
+from bot.gitlab_sync import cli
+from bot.settings import load_settings
+from tests.gitlab_sync.conftest import gitlab_env, set_links
+from tests.gitlab_sync.fake_gitlab import TOKEN, USERNAME
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser(prog="psbot")
+    cli.add_parser(parser.add_subparsers(dest="verb", required=True))
+    return parser.parse_args(list(argv))
+
+
+def check(settings):
+    out = io.StringIO()
+    status = cli.run(parse("gitlab", "check"), settings, out)
+    return status, out.getvalue().splitlines()
+
+
+def test_all_links_fine(ctx, team, fake_gitlab):
+    status, lines = check(ctx.settings)
+    assert status == 0
+    assert lines == [
+        f"GitLab {fake_gitlab.url}: GITLAB_TOKEN works, as @{USERNAME}",
+        "2 issue links on 1 projects checked: 0 problems",
+    ]
+    assert fake_gitlab.routes() == ["user", "project", "issue", "project", "issue"]
+
+
+def test_one_line_per_problem(ctx, team, fake_gitlab, portfolio):
+    base = fake_gitlab.url
+    set_links(ctx, "SOW-1", journal=f"{base}/acme/ps/rollout/-/issues/99", raid=team.raid_url)
+    set_links(
+        ctx,
+        "SOW-2",
+        journal=f"{base}/acme/ps/rollout/-/merge_requests/4",
+        raid=f"{base}/nobody/here/-/issues/1",
+    )
+    set_links(ctx, "SOW-3", journal="https://gitlab.example.com/g/p/-/issues/1", raid=team.raid_url)
+    status, lines = check(ctx.settings)
+    assert status == 1
+    assert lines[1:] == [
+        f"SOW-1 journal issue {base}/acme/ps/rollout/-/issues/99: "
+        "issue #99 not found in acme/ps/rollout",
+        f"SOW-2 journal issue {base}/acme/ps/rollout/-/merge_requests/4: is not a GitLab issue "
+        "link; use one like https://gitlab.com/group/project/-/issues/123",
+        f"SOW-2 RAID issue {base}/nobody/here/-/issues/1: "
+        f"project nobody/here not found, or @{USERNAME} can't see it",
+        "SOW-3 journal issue https://gitlab.example.com/g/p/-/issues/1: "
+        f"is not on {base} (GITLAB_URL); use an issue link on that GitLab",
+        "6 issue links on 3 projects checked: 4 problems",
+    ]
+    assert fake_gitlab.routes().count("issue") == 2  # the RAID issue is checked once
+
+
+def test_a_rejected_token_is_one_line(ctx, team, fake_slack, fake_gitlab, database_url):
+    env = gitlab_env(fake_slack, database_url, GITLAB_URL=fake_gitlab.url, GITLAB_TOKEN="bad")
+    status, lines = check(load_settings(env, dotenv_path=None))
+    assert status == 1
+    assert lines == [
+        f"GITLAB_TOKEN was rejected by {fake_gitlab.url} (401): create an access token with "
+        "the api scope and set GITLAB_TOKEN to it"
+    ]
+
+
+def test_an_unreachable_gitlab_is_one_line(ctx, team, fake_slack, database_url):
+    env = gitlab_env(fake_slack, database_url, GITLAB_URL="http://127.0.0.1:9", GITLAB_TOKEN=TOKEN)
+    status, lines = check(load_settings(env, dotenv_path=None))
+    assert status == 1
+    assert lines == [
+        "cannot use GitLab at http://127.0.0.1:9 (GITLAB_URL): GitLab unreachable (ConnectionError)"
+    ]
+
+
+def test_without_a_token_it_says_sync_is_off(ctx, fake_slack, database_url):
+    settings = load_settings(gitlab_env(fake_slack, database_url), dotenv_path=None)
+    with pytest.raises(UserError, match="GITLAB_TOKEN is not set, so GitLab sync is off"):
+        check(settings)
+
+
+def test_no_links_yet(ctx, fake_gitlab):
+    status, lines = check(ctx.settings)
+    assert status == 0
+    assert lines[-1] == "No active project has a journal or RAID issue link yet."

@@ -1,0 +1,214 @@
+"""A local HTTP server speaking Kantata OX's documented list format.
+
+`GET /api/v1/<endpoint>?page=&per_page=&include=` answers with `results` (ordered
+`{key, id}`), the objects under one top-level key per type indexed by id, the included
+associations under theirs, and `meta` (`count`, `page_count`, `page_number`,
+`page_size`). `per_page` is capped at `page_size` so that small data spans several pages.
+Tests inject failures (a 429 with Retry-After on page 2, 5xx, slow answers, bodies that
+are not JSON) and read what was asked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+TOKEN = "kantata-test-token"
+
+# (endpoint, include) → (related type, the field holding its id or ids); custom field values
+# are found by subject instead, as Kantata does.
+INCLUDES: dict[tuple[str, str], tuple[str, str]] = {
+    ("workspaces", "primary_maven"): ("users", "primary_maven_id"),
+    ("workspaces", "workspace_groups"): ("workspace_groups", "workspace_group_ids"),
+    ("workspace_resources", "user"): ("users", "user_id"),
+    ("workspace_resources", "role"): ("roles", "role_id"),
+    ("workspace_allocations", "workspace"): ("workspaces", "workspace_id"),
+    ("workspace_allocations", "workspace_resource"): (
+        "workspace_resources",
+        "workspace_resource_id",
+    ),
+}
+SUBJECT_TYPES = {
+    "workspaces": "Workspace",
+    "workspace_resources": "WorkspaceResource",
+    "stories": "Story",
+}
+FILTERS = {"stories": ("story_type",)}
+
+
+@dataclass
+class Call:
+    endpoint: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class Failure:
+    endpoint: str
+    status: int
+    page: int | None
+    retry_after: str | None
+    times: int
+    body: str | None = None  # sent with status 200 when status is 200 (a broken payload)
+    delay: float = 0.0  # seconds to wait before answering (timeouts)
+
+
+@dataclass
+class FakeKantata:
+    objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    page_size: int = 2
+    token: str = TOKEN
+    calls: list[Call] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    url: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/v1/"
+
+    def reset(self, objects: dict[str, dict[str, dict[str, Any]]]) -> None:
+        with self._lock:
+            self.objects = copy.deepcopy(objects)
+            self.calls.clear()
+            self.failures.clear()
+            self.page_size = 2
+
+    def fail(
+        self,
+        endpoint: str,
+        status: int,
+        *,
+        page: int | None = None,
+        retry_after: str | None = None,
+        times: int = 1,
+        body: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        self.failures.append(Failure(endpoint, status, page, retry_after, times, body, delay))
+
+    def calls_to(self, endpoint: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.endpoint == endpoint]
+
+    # --- serving -----------------------------------------------------------------------
+
+    def answer(self, path: str, query: dict[str, str], headers: dict[str, str]):
+        endpoint = path.removeprefix("/api/v1/").removesuffix(".json")
+        page = int(query.get("page", "1"))
+        with self._lock:
+            self.calls.append(Call(endpoint, query, headers))
+            failure = next(
+                (
+                    f
+                    for f in self.failures
+                    if f.endpoint == endpoint and f.times > 0 and f.page in (None, page)
+                ),
+                None,
+            )
+            if failure:
+                failure.times -= 1
+        if failure:
+            time.sleep(failure.delay)
+            if failure.body is not None:
+                return failure.status, failure.body, {}
+            extra = {"Retry-After": failure.retry_after} if failure.retry_after else {}
+            return failure.status, _errors("the fake was told to fail"), extra
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, _errors("Must be logged in."), {}
+        if endpoint not in self.objects:
+            return 404, _errors("not found"), {}
+        return 200, json.dumps(self._page(endpoint, query, page)), {}
+
+    def _page(self, endpoint: str, query: dict[str, str], page: int) -> dict[str, Any]:
+        with self._lock:
+            objects = copy.deepcopy(self.objects)
+        listed = [
+            obj
+            for _, obj in sorted(objects[endpoint].items(), key=lambda item: int(item[0]))
+            if all(
+                name not in query or str(obj.get(name)) == query[name]
+                for name in FILTERS.get(endpoint, ())
+            )
+        ]
+        per_page = min(int(query.get("per_page", "20")), 200, self.page_size)
+        shown = listed[(page - 1) * per_page : page * per_page]
+        body: dict[str, Any] = {
+            "count": len(listed),
+            "results": [{"key": endpoint, "id": obj["id"]} for obj in shown],
+            endpoint: {obj["id"]: obj for obj in shown},
+            "meta": {
+                "count": len(listed),
+                "page_count": math.ceil(len(listed) / per_page),
+                "page_number": page,
+                "page_size": per_page,
+            },
+        }
+        includes = [name for name in query.get("include", "").split(",") if name]
+        for name in includes:
+            for obj in shown:
+                self._include(body, objects, endpoint, name, obj)
+        return body
+
+    def _include(self, body, objects, endpoint: str, name: str, obj: dict[str, Any]) -> None:
+        if name == "custom_field_values":
+            subject = SUBJECT_TYPES[endpoint]
+            values = [
+                value
+                for value in objects.get("custom_field_values", {}).values()
+                if value["subject_type"] == subject and str(value["subject_id"]) == obj["id"]
+            ]
+            obj["custom_field_value_ids"] = [value["id"] for value in values]
+            body.setdefault("custom_field_values", {}).update({v["id"]: v for v in values})
+            return
+        kind, key = INCLUDES[(endpoint, name)]
+        ids = obj.get(key)
+        for related_id in ids if isinstance(ids, list) else [ids]:
+            if related_id is not None and str(related_id) in objects.get(kind, {}):
+                body.setdefault(kind, {})[str(related_id)] = objects[kind][str(related_id)]
+
+
+def _errors(message: str) -> str:
+    return json.dumps({"errors": [{"type": "system", "message": message}]})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeKantata
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        status, body, extra = self.fake.answer(
+            parts.path, dict(parse_qsl(parts.query)), dict(self.headers)
+        )
+        payload = body.encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out and left
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def start_fake_kantata() -> tuple[FakeKantata, ThreadingHTTPServer]:
+    fake = FakeKantata()
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake, server
