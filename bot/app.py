@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -21,6 +21,7 @@ from bot.verification import StrictRequestVerification
 logger = logging.getLogger(__name__)
 
 
+LISTENER_THREADS = 32
 OUTSIDER = "psbot only answers people in the workspace it is installed in."
 
 
@@ -64,7 +65,10 @@ def create_app(
         request_verification_enabled=False,
         before_authorize=StrictRequestVerification(settings.slack_signing_secret),
         logger=logging.getLogger("psbot.bolt"),
-        listener_executor=listener_executor,
+        # Bolt's default pool has 5 threads and runs acks on it too: five forecasts at once
+        # would hold back the next command's ack past Slack's 3 seconds.
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot"),
     )
 
     @app.middleware

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import logging
+import threading
+from contextlib import nullcontext
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -20,6 +22,9 @@ from messages.help_builder import build_usage_error
 
 logger = logging.getLogger(__name__)
 
+PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings"})
+PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
+
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
 INTERNAL_ERROR = (
     ":boom: Something went wrong on psbot's side; nothing you typed was lost. "
@@ -32,7 +37,10 @@ def handle_ps(
 ) -> None:
     """Ack first (Slack's 3-second window), then do the work and respond."""
     ack()
-    replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
+    name = (tokenize(command.get("text", "")) or ["help"])[0].lower()
+    # Portfolio-wide answers are CPU-heavy; two at a time keep the rest of psbot responsive.
+    with PORTFOLIO_WIDE if name in PORTFOLIO_WIDE_COMMANDS else nullcontext():
+        replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
     for reply in [replies] if isinstance(replies, Reply) else replies or []:
         respond(**reply.as_kwargs())
 

@@ -121,3 +121,33 @@ def test_any_text_after_any_subcommand_gets_a_useful_reply(ctx, app, portfolio, 
         assert "Something went wrong on psbot's side" not in reply.text
         for block in reply.blocks:
             block.validate_json()
+
+
+def test_acks_are_not_held_back_by_slow_answers(ctx, fake_slack, portfolio, monkeypatch):
+    """Bolt's default pool has 5 threads: six slow answers would starve the next ack."""
+    import threading
+    import time
+
+    import commands.ps
+
+    release = threading.Event()
+    real_answer = commands.ps.answer
+
+    def slow_answer(*args, **kwargs):
+        release.wait(10)
+        return real_answer(*args, **kwargs)
+
+    monkeypatch.setattr(commands.ps, "answer", slow_answer)
+    driver = SlackDriver(create_app(ctx), fake_slack)  # psbot's own listener pool
+    try:
+        for _ in range(8):
+            assert driver.command("help").status == 200
+        started = time.monotonic()
+        assert driver.command("help").status == 200
+        assert time.monotonic() - started < 1
+    finally:
+        release.set()
+    deadline = time.monotonic() + 10
+    while sum(c.method.startswith("/response/") for c in fake_slack.calls) < 9:
+        assert time.monotonic() < deadline, "the held-back answers never arrived"
+        time.sleep(0.05)
