@@ -1,4 +1,7 @@
-"""`python -m bench [--profile N]`; PSBOT_BENCH_DATABASE_URL adds a PostgreSQL run."""
+"""`python -m bench [--memory] [--load] [--all] [--only SECTIONS] [--profile N]`.
+
+PSBOT_BENCH_DATABASE_URL adds a PostgreSQL run; `python -m bench --help` says more.
+"""
 
 import os
 import sys

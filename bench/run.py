@@ -1,4 +1,11 @@
-"""`python -m bench`: generate the portfolio, run every benchmark, print the figures."""
+"""`python -m bench`: generate the portfolio, run the benchmarks, print the figures.
+
+The default run is `core` (import, commands, acks, forecast, SQL counts), `bulk` (the import
+against the database's own bulk loader) and `report` (the Tuesday report and three jobs on a
+portfolio with notes). `--memory` adds the peak RSS of a real `psbot run` process against a
+bare Bolt app's, `--load` the load test of issue 10, and `--all` both; `--only` picks
+sections by name.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import logging
 import os
 import platform
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,12 +24,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bench import stats
 from bench.breakdown import STEPS, median_steps, profile_forecast
+from bench.bulk import BulkFigures, bulk_load
 from bench.database import BenchDatabase, postgres_database, sqlite_database
 from bench.imports import ImportFigures, import_portfolio
 from bench.portfolio import SEED, PortfolioFiles, Size, generate
 from bench.raw_sql import time_raw_fetch
+from bench.report_build import (
+    JobFigures,
+    NotesFigures,
+    ReportFigures,
+    seed_notes,
+    time_job,
+    time_report,
+)
+from bench.serving import (
+    ACK_WINDOW,
+    BURST_FORECASTS,
+    BURST_HELPS,
+    CONCURRENCY,
+    LOAD_COMMANDS,
+    MEMORY_COMMANDS,
+    Burst,
+    MemoryFigures,
+    Run,
+    measure_http_memory,
+    mixed_commands,
+    run_load,
+)
 from bench.slash import (
     NOW,
     Bench,
@@ -33,6 +66,10 @@ from bench.slash import (
     psbot_context,
     replies,
 )
+from bot.models import Project
+from jobs.billing_period import run_billing_period
+from jobs.forecast_prep import run_forecast_prep
+from jobs.top_customer_report import run_top_customer_report
 from tests.fake_slack import FakeSlack, start_fake_slack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,10 +108,19 @@ class ScaleFigures:
     commands: dict[str, list[Sample]]
 
 
+SECTIONS = ("core", "bulk", "report", "memory", "load")
+DEFAULT_SECTIONS = ("core", "bulk", "report")
+GOAL_ACK_RATIO = 1.5
+GOAL_FORECAST_RATIO = 5.0
+GOAL_BULK_RATIO = 3.0
+GOAL_REPORT_SECONDS = 1.0  # "well under" Slack's 3-second window
+GOAL_MEMORY_RATIO = 1.5
+MEMORY_SEED = 11
+LOAD_SEED = 10
+
+
 @dataclass
-class BackendFigures:
-    backend: str
-    scales: dict[int, ScaleFigures]
+class CoreFigures:
     acks: list[Sample]
     bare_acks: list[float]
     busy_acks: list[float]
@@ -83,6 +129,25 @@ class BackendFigures:
     steps: list[float]
     steps_no_gc: list[float]
     profile: str
+
+
+@dataclass
+class ReportSection:
+    notes: NotesFigures
+    reports: list[ReportFigures]
+    jobs: list[JobFigures]
+
+
+@dataclass
+class BackendFigures:
+    backend: str
+    scales: dict[int, ScaleFigures]
+    core: CoreFigures | None = None
+    bulk: BulkFigures | None = None
+    report: ReportSection | None = None
+    memory: MemoryFigures | None = None
+    load: Run | None = None
+    burst: Burst | None = None
 
 
 def progress(message: str) -> None:
@@ -103,11 +168,54 @@ def _commands(bench: Bench, files: PortfolioFiles, imports: ImportFigures, small
     return results
 
 
+def _core(bench: Bench, db: BenchDatabase, ctx, fake: FakeSlack, caller: str, args):
+    progress(f"  ack latency: {HELP} × {ACK_RUNS}, psbot and bare Bolt interleaved")
+    acks, bare_acks = interleaved_acks(bench, Bench(bare_app(fake), fake, None), caller, ACK_RUNS)
+    progress("  acks while a forecast is computing")
+    busy = acks_while_busy(bench, caller, BUSY_ROUNDS)
+    progress("  raw SQL baseline and forecast steps")
+    raw, raw_rows = time_raw_fetch(db, TODAY, RAW_RUNS)
+    steps = median_steps(db.session_factory, TODAY, STEP_RUNS)
+    steps_no_gc = median_steps(db.session_factory, TODAY, STEP_RUNS, collect=False)
+    profile = profile_forecast(ctx, caller, args.profile) if args.profile else ""
+    return CoreFigures(acks, bare_acks, busy, raw, raw_rows, steps, steps_no_gc, profile)
+
+
+def _report(db: BenchDatabase, ctx) -> ReportSection:
+    progress("  notes: one per project for this week and last week (save_note)")
+    notes = seed_notes(db.session_factory, TODAY, NOW)
+    progress("  Tuesday report: report_rows + build + validate, Top Customer and all")
+    reports = [
+        time_report(db.session_factory, TODAY, all_projects=False),
+        time_report(db.session_factory, TODAY, all_projects=True),
+    ]
+    progress("  jobs: billing_period, forecast_prep, top_customer_report")
+    jobs = [
+        time_job("billing_period", run_billing_period, ctx),
+        time_job("forecast_prep", run_forecast_prep, ctx),
+        time_job("top_customer_report", run_top_customer_report, ctx),
+    ]
+    return ReportSection(notes, reports, jobs)
+
+
+def _mixed(db: BenchDatabase, files: PortfolioFiles, imports: ImportFigures, count, seed):
+    with db.session_factory() as session:
+        sows = sorted(session.scalars(sa.select(Project.sow).where(Project.status == "active")))
+    pm_ids = [imports.slack_ids[email] for email in files.pm_emails]
+    user_ids = [imports.slack_ids[email] for email in files.emails]
+    return mixed_commands(count, sows, pm_ids, user_ids, seed)
+
+
 def run_backend(
-    backend: str, folder: Path, fake: FakeSlack, portfolios: dict[int, PortfolioFiles], args
+    backend: str,
+    folder: Path,
+    fake: FakeSlack,
+    portfolios: dict[int, PortfolioFiles],
+    args,
 ) -> BackendFigures:
-    scales: dict[int, ScaleFigures] = {}
-    for projects in SCALES:
+    figures = BackendFigures(backend, {})
+    sections = args.sections
+    for projects in sorted(portfolios):
         files = portfolios[projects]
         db: BenchDatabase = (
             sqlite_database(folder, f"bench-{projects}.db")
@@ -119,28 +227,37 @@ def run_backend(
             imports = import_portfolio(db, files, fake)
             ctx = psbot_context(db, fake)
             bench = Bench(psbot_app(ctx), fake, db)
-            commands = _commands(bench, files, imports, small=projects != max(SCALES))
-            scales[projects] = ScaleFigures(files, imports, commands)
-            if projects != max(SCALES):
+            small = projects != max(SCALES)
+            commands = _commands(bench, files, imports, small) if "core" in sections else {}
+            figures.scales[projects] = ScaleFigures(files, imports, commands)
+            if small:
                 continue
             caller = imports.slack_ids[files.pm_emails[0]]
-            progress(f"  ack latency: {HELP} × {ACK_RUNS}, psbot and bare Bolt interleaved")
-            acks, bare_acks = interleaved_acks(
-                bench, Bench(bare_app(fake), fake, None), caller, ACK_RUNS
-            )
-            scales[projects].commands[HELP] = acks
-            progress("  acks while a forecast is computing")
-            busy = acks_while_busy(bench, caller, BUSY_ROUNDS)
-            progress("  raw SQL baseline and forecast steps")
-            raw, raw_rows = time_raw_fetch(db, TODAY, RAW_RUNS)
-            steps = median_steps(db.session_factory, TODAY, STEP_RUNS)
-            steps_no_gc = median_steps(db.session_factory, TODAY, STEP_RUNS, collect=False)
-            profile = profile_forecast(ctx, caller, args.profile) if args.profile else ""
+            if "core" in sections:
+                figures.core = _core(bench, db, ctx, fake, caller, args)
+                commands[HELP] = figures.core.acks
+            if "bulk" in sections:
+                progress("  bookings.csv through the database's own bulk path")
+                figures.bulk = bulk_load(db, folder, files.bookings)
+            if "report" in sections:
+                figures.report = _report(db, ctx)
+            if "memory" in sections:
+                progress(
+                    f"  memory: psbot run, then bare Bolt, {MEMORY_COMMANDS:,} signed "
+                    f"commands each over HTTP at concurrency {CONCURRENCY}"
+                )
+                mixed = _mixed(db, files, imports, MEMORY_COMMANDS, MEMORY_SEED)
+                figures.memory = measure_http_memory(db.url, fake, folder, mixed)
+            if "load" in sections and backend == args.load_backend:
+                progress(
+                    f"  load: {LOAD_COMMANDS:,} signed commands at concurrency {CONCURRENCY} "
+                    "against psbot run"
+                )
+                mixed = _mixed(db, files, imports, LOAD_COMMANDS, LOAD_SEED)
+                figures.load, figures.burst = run_load(db.url, fake, folder, mixed, caller)
         finally:
             db.close()
-    return BackendFigures(
-        backend, scales, acks, bare_acks, busy, raw, raw_rows, steps, steps_no_gc, profile
-    )
+    return figures
 
 
 def measure_memory(files: PortfolioFiles) -> dict[str, int]:
@@ -159,27 +276,49 @@ def measure_memory(files: PortfolioFiles) -> dict[str, int]:
 
 
 def _p(samples: Sequence[float], pct: float) -> str:
-    return stats.ms(stats.percentile(samples, pct))
+    return stats.ms(stats.percentile(samples, pct)) if samples else "–"
 
 
-def report_header(portfolios: dict[int, PortfolioFiles], backends: Sequence[str]) -> str:
+def _max(samples: Sequence[float]) -> str:
+    return stats.ms(max(samples)) if samples else "–"
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def _goal(figure: str, met: bool, goal: str) -> str:
+    """A figure, its goal and whether it is met, on one line."""
+    return f"{figure}  ·  goal {goal}: {_verdict(met)}"
+
+
+def report_header(
+    portfolios: dict[int, PortfolioFiles], backends: Sequence[str], sections: Sequence[str]
+) -> str:
     big = portfolios[max(SCALES)]
-    small = portfolios[min(SCALES)]
     size = big.size
+    portfolio = (
+        f"portfolio: {size.projects:,} projects, {size.people:,} people, "
+        f"{size.bookings:,} bookings, {big.milestone_count:,} milestones "
+        f"({big.csv_bytes / 1e6:.1f} MB of CSV)"
+    )
+    if min(portfolios) != max(portfolios):
+        small = portfolios[min(portfolios)].size
+        portfolio += (
+            f"; small: {small.projects:,} projects, {small.people:,} people, "
+            f"{small.bookings:,} bookings"
+        )
     return "\n".join(
         [
             f"psbot benchmarks · seed {SEED} · clock {NOW:%Y-%m-%d %H:%M} UTC · "
             f"Python {platform.python_version()} · SQLite {sqlite3.sqlite_version} · "
-            f"{os.cpu_count()} CPUs · {', '.join(backends)}",
-            f"portfolio: {size.projects:,} projects, {size.people:,} people, "
-            f"{size.bookings:,} bookings, {big.milestone_count:,} milestones "
-            f"({big.csv_bytes / 1e6:.1f} MB of CSV); small: {small.size.projects:,} projects, "
-            f"{small.size.people:,} people, {small.size.bookings:,} bookings",
+            f"{os.cpu_count()} CPUs · {', '.join(backends)} · sections: {', '.join(sections)}",
+            portfolio,
         ]
     )
 
 
-def report_imports(results: Sequence[BackendFigures], memory: dict[str, int]) -> str:
+def report_imports(results: Sequence[BackendFigures], memory: dict[str, int] | None) -> str:
     size = max(SCALES)
     headers = ["1 · import (import_file, as `psbot import`)", *(r.backend for r in results)]
     figures = [r.scales[size].imports for r in results]
@@ -207,17 +346,18 @@ def report_imports(results: Sequence[BackendFigures], memory: dict[str, int]) ->
             *(f"{f.milestones.seconds:.2f} s" for f in figures),
         ],
     ]
-    growth = memory["rss_after"] - memory["rss_before"]
-    lines = [
-        stats.table(headers, rows),
-        f"  peak memory of the bookings import (SQLite, fresh interpreter): "
-        f"RSS +{stats.mib(growth)} (to {stats.mib(memory['rss_after'])}); "
-        f"tracemalloc peak {stats.mib(memory['traced_peak'])}",
-    ]
+    lines = [stats.table(headers, rows)]
+    if memory:
+        growth = memory["rss_after"] - memory["rss_before"]
+        lines.append(
+            f"  peak memory of the bookings import (SQLite, fresh interpreter): "
+            f"RSS +{stats.mib(growth)} (to {stats.mib(memory['rss_after'])}); "
+            f"tracemalloc peak {stats.mib(memory['traced_peak'])}"
+        )
     return "\n".join(lines)
 
 
-def report_commands(result: BackendFigures) -> str:
+def report_commands(result: BackendFigures, core: CoreFigures) -> str:
     scale = result.scales[max(SCALES)]
     rows = []
     for label in [HELP, *(c.label for c in COMMANDS)]:
@@ -238,23 +378,23 @@ def report_commands(result: BackendFigures) -> str:
         "p95 ms",
         "reply text",
     ]
-    acks = [s.ack for s in result.acks]
+    acks = [s.ack for s in core.acks]
     ack_rows = [
         [f"psbot, {HELP}", str(len(acks)), _p(acks, 50), _p(acks, 99)],
         [
             "bare Bolt App, one acking /ps listener",
-            str(len(result.bare_acks)),
-            _p(result.bare_acks, 50),
-            _p(result.bare_acks, 99),
+            str(len(core.bare_acks)),
+            _p(core.bare_acks, 50),
+            _p(core.bare_acks, 99),
         ],
         [
             f"psbot, {HELP} while a /ps forecast is computing",
-            str(len(result.busy_acks)),
-            _p(result.busy_acks, 50),
-            _p(result.busy_acks, 99),
+            str(len(core.busy_acks)),
+            _p(core.busy_acks, 50),
+            _p(core.busy_acks, 99),
         ],
     ]
-    ratio = stats.percentile(acks, 99) / stats.percentile(result.bare_acks, 99)
+    ratio = stats.percentile(acks, 99) / stats.percentile(core.bare_acks, 99)
     return "\n".join(
         [
             stats.table(headers, rows, left=(0, 4)),
@@ -262,31 +402,39 @@ def report_commands(result: BackendFigures) -> str:
             stats.table(
                 ["ack latency (App.dispatch returns)", "runs", "p50 ms", "p99 ms"], ack_rows
             ),
-            f"  psbot p99 ÷ bare p99: {ratio:.2f}",
+            _goal(
+                f"  psbot p99 ÷ bare p99: {ratio:.2f}",
+                ratio <= GOAL_ACK_RATIO,
+                f"≤ {GOAL_ACK_RATIO}",
+            ),
             "  App.dispatch polls for ack() every 10 ms (slack_bolt's ThreadListenerRunner), so",
             "  nothing is answered faster: replies near 10 ms really took less than that.",
         ]
     )
 
 
-def report_forecast(result: BackendFigures) -> str:
+def report_forecast(result: BackendFigures, core: CoreFigures) -> str:
     scale = result.scales[max(SCALES)]
     forecast = stats.percentile(replies(scale.commands["/ps forecast"]), 50)
-    raw = stats.percentile(result.raw, 50)
+    raw = stats.percentile(core.raw, 50)
     driver = "sqlite3" if result.backend == "sqlite" else "psycopg"
-    total = sum(result.steps)
+    total = sum(core.steps)
     rows = [
         [name, stats.ms(seconds), f"{seconds / total:.0%}", stats.ms(without_gc)]
-        for name, seconds, without_gc in zip(STEPS, result.steps, result.steps_no_gc, strict=True)
+        for name, seconds, without_gc in zip(STEPS, core.steps, core.steps_no_gc, strict=True)
     ]
-    rows.append(["sum of the steps", stats.ms(total), "100%", stats.ms(sum(result.steps_no_gc))])
+    rows.append(["sum of the steps", stats.ms(total), "100%", stats.ms(sum(core.steps_no_gc))])
     return "\n".join(
         [
             f"3 · /ps forecast vs the raw SQL for the same rows ({result.backend})",
-            f"  raw SQL with {driver} (2 windows, {result.raw_rows:,} rows), "
-            f"p50 of {len(result.raw)}: {stats.ms(raw)} ms",
-            f"  /ps forecast dispatch → reply, p50: {stats.ms(forecast)} ms"
-            f"  →  forecast ÷ raw SQL = {stats.ratio(forecast / raw)}",
+            f"  raw SQL with {driver} (2 windows, {core.raw_rows:,} rows), "
+            f"p50 of {len(core.raw)}: {stats.ms(raw)} ms",
+            _goal(
+                f"  /ps forecast dispatch → reply, p50: {stats.ms(forecast)} ms"
+                f"  →  forecast ÷ raw SQL = {stats.ratio(forecast / raw)}",
+                forecast / raw <= GOAL_FORECAST_RATIO,
+                f"≤ {GOAL_FORECAST_RATIO:g}×",
+            ),
             "",
             stats.table(
                 [f"forecast steps, median of {STEP_RUNS}", "ms", "share", "ms, gc off"], rows
@@ -330,11 +478,226 @@ def report_statements(result: BackendFigures) -> str:
         f"ms @{n1}",
         f"ms @{n2}",
     ]
-    return stats.table(headers, rows)
+    varying = [row[0] for row in rows[3:] if row[1] != row[2]]
+    constant = _goal(
+        "  SQL statements per command: "
+        + (f"differ for {', '.join(varying)}" if varying else "the same at both sizes"),
+        not varying,
+        "constant",
+    )
+    return "\n".join([stats.table(headers, rows), constant])
+
+
+def report_bulk(result: BackendFigures, bulk: BulkFigures) -> str:
+    imports = result.scales[max(SCALES)].imports.bookings
+    ratio = imports.seconds / bulk.median
+    lines = [
+        f"5 · import vs the database's own bulk path ({result.backend})",
+        f"  psbot import (import_file), bookings.csv, {imports.result.rows:,} rows, "
+        f"first import: {imports.seconds:.2f} s",
+        f"  {bulk.method} into a plain table, {bulk.rows:,} rows, median of "
+        f"{len(bulk.seconds)}: {stats.ms(bulk.median)} ms",
+    ]
+    if bulk.executemany_seconds:
+        many = statistics.median(bulk.executemany_seconds)
+        lines.append(
+            f"  (for reference: Python sqlite3 executemany into the same table, csv module "
+            f"parsing included: {stats.ms(many)} ms, psbot ÷ executemany = "
+            f"{stats.ratio(imports.seconds / many)})"
+        )
+    lines.append(
+        _goal(
+            f"  psbot import ÷ bulk = {stats.ratio(ratio)}",
+            ratio <= GOAL_BULK_RATIO,
+            f"≤ {GOAL_BULK_RATIO:g}×",
+        )
+    )
+    return "\n".join(lines)
+
+
+def report_report(result: BackendFigures, section: ReportSection) -> str:
+    notes = section.notes
+    mix = ", ".join(f"{notes.temperatures.get(t, 0):,} {t}" for t in ("green", "yellow", "red"))
+    goal = f"≤ {GOAL_REPORT_SECONDS:g} s (well under the 3 s window)"
+    rows = [
+        [
+            f"{r.scope}: {r.projects:,} projects, {r.noted:,} with notes",
+            f"{r.messages} / {r.blocks}",
+            _p(r.rows, 50),
+            _p(r.build, 50),
+            _p(r.validate, 50),
+            _p(r.total, 50),
+            stats.ms(r.first),
+            _verdict(r.median <= GOAL_REPORT_SECONDS),
+        ]
+        for r in section.reports
+    ]
+    jobs = [
+        [
+            f"run_{j.name}(ctx, now)",
+            f"{j.posts} / {j.blocks}",
+            "",
+            "",
+            "",
+            _p(j.seconds, 50),
+            "",
+            _verdict(j.median <= GOAL_REPORT_SECONDS),
+        ]
+        for j in section.jobs
+    ]
+    headers = [
+        "report or job, median of runs",
+        "msgs / blocks",
+        "rows ms",
+        "build ms",
+        "validate ms",
+        "total ms",
+        "1st run ms",
+        "goal",
+    ]
+    return "\n".join(
+        [
+            f"6 · Tuesday report and jobs, {max(SCALES):,} projects ({result.backend})",
+            f"  notes for {TODAY:%G-W%V} and the week before: {notes.notes:,} written with "
+            f"save_note in {notes.seconds:.1f} s; this week's worst temperatures: {mix}",
+            stats.table(headers, rows + jobs),
+            f"  goal for each: {goal}. rows = bot.report.report_rows; build = "
+            "build_top_customer_report; validate = Block.parse(b).validate_json() of every "
+            "block (jobs: their posts' blocks, validated after timing).",
+        ]
+    )
+
+
+def _mib_row(label: str, run: Run) -> list[str]:
+    return [
+        label,
+        str(len(run.fired.shots)),
+        str(run.error_count),
+        stats.mib(run.rss_before),
+        stats.mib(run.rss_after),
+        stats.mib(run.peak_rss),
+        _p(run.acks, 50),
+        _p(run.acks, 99),
+    ]
+
+
+def report_memory(result: BackendFigures, memory: MemoryFigures) -> str:
+    headers = [
+        f"7 · memory of the server process ({result.backend})",
+        "requests",
+        "errors",
+        "RSS idle",
+        "RSS after",
+        "peak RSS",
+        "ack p50 ms",
+        "ack p99 ms",
+    ]
+    rows = [
+        _mib_row("psbot run (python -m bot.cli run, waitress)", memory.psbot),
+        _mib_row("bare Bolt app (bench/bare_bolt.py, waitress)", memory.bare),
+    ]
+    growth = memory.psbot.peak_rss - memory.psbot.rss_before
+    return "\n".join(
+        [
+            stats.table(headers, rows),
+            f"  {MEMORY_COMMANDS:,} mixed signed /ps commands each over HTTP at concurrency "
+            f"{CONCURRENCY}; peak RSS = VmHWM from /proc, start-up included. psbot's peak "
+            f"is {stats.mib(growth)} above its idle RSS. CPU used while serving: psbot "
+            f"{memory.psbot.cpu_seconds:.1f} s, bare Bolt {memory.bare.cpu_seconds:.1f} s.",
+            _goal(
+                f"  psbot peak RSS ÷ bare Bolt peak RSS = {memory.ratio:.2f}",
+                memory.ratio <= GOAL_MEMORY_RATIO,
+                f"≤ {GOAL_MEMORY_RATIO}",
+            ),
+        ]
+    )
+
+
+def report_burst(burst: Burst) -> list[str]:
+    def acks(shots) -> str:
+        return ", ".join(
+            f"{stats.ms(shot.ack)} ms" + (f" ({shot.error})" if shot.error else "")
+            for shot in shots
+        )
+
+    slow = [shot for shot in burst.shots if shot.ack >= ACK_WINDOW or shot.error]
+    return [
+        f"  then a burst: {BURST_FORECASTS} /ps forecast at once, and /ps help × {BURST_HELPS} "
+        "right after, one by one",
+        f"    forecast acks: {acks(burst.forecasts)}",
+        f"    help acks: {acks(burst.helps)}",
+        _goal(
+            f"    acks of 3 s or more, or not 200, in the burst: {len(slow)}; replies "
+            f"missing {len(burst.replies.missing)}, error replies {len(burst.replies.errors())}",
+            not slow and not burst.replies.missing and not burst.replies.errors(),
+            f"every ack under {ACK_WINDOW:g} s",
+        ),
+    ]
+
+
+def report_load(result: BackendFigures, run: Run, burst: Burst | None, postgres: bool) -> str:
+    shots = run.fired.shots
+    by_label: dict[str, list[float]] = {}
+    for shot in shots:
+        by_label.setdefault(shot.command.label, []).append(shot.ack)
+    replies_ = run.replies
+    texts = replies_.texts if replies_ else {}
+    sample = {shot.command.label: texts.get(shot.name, "") for shot in reversed(shots)}
+    rows = [
+        [label, str(len(acks)), _p(acks, 50), _p(acks, 99), _max(acks), sample[label][:50]]
+        for label, acks in sorted(by_label.items(), key=lambda item: -len(item[1]))
+    ]
+    acks = run.acks
+    rows.append(["all", str(len(shots)), _p(acks, 50), _p(acks, 99), _max(acks), ""])
+    answered = len(replies_.texts) if replies_ else 0
+    errors = [
+        f"{run.fired.unsent} not sent in time",
+        f"{len(run.failed)} without HTTP 200",
+        f"{len(replies_.missing) if replies_ else 0} replies missing",
+        f"{len(replies_.errors()) if replies_ else 0} error replies",
+        f"{len(run.log_problems)} ERROR lines in psbot's log",
+    ]
+    where = (
+        "PostgreSQL (PSBOT_BENCH_DATABASE_URL)"
+        if postgres
+        else "SQLite — PSBOT_BENCH_DATABASE_URL is not set, so not PostgreSQL"
+    )
+    lines = [
+        f"8 · load: {len(shots):,} signed /ps commands at concurrency {CONCURRENCY} against "
+        f"psbot run (HTTP, waitress) on {where}",
+        stats.table(
+            ["command", "sent", "ack p50 ms", "ack p99 ms", "ack max ms", "a reply"],
+            rows,
+            left=(0, 5),
+        ),
+        f"  sent in {run.fired.seconds:.1f} s ({len(shots) / run.fired.seconds:,.0f} acks/s); "
+        f"{answered:,} replies on their response_urls, the last "
+        f"{replies_.seconds if replies_ else 0:.1f} s after the last ack; psbot used "
+        f"{run.cpu_seconds:.1f} s of CPU ({run.cpu_seconds / max(len(shots), 1) * 1000:.1f} ms "
+        "per command)",
+        _goal(f"  errors: {run.error_count} ({'; '.join(errors)})", run.error_count == 0, "0"),
+        _goal(
+            f"  acks of 3 s or more: {len(run.slow)} (slowest {_max(acks)} ms)",
+            not run.slow and len(acks) == len(shots),
+            f"every ack under {ACK_WINDOW:g} s",
+        ),
+        f"  psbot run RSS before the first command {stats.mib(run.rss_before)}, after the "
+        f"last reply {stats.mib(run.rss_after)} "
+        f"(+{stats.mib(run.rss_after - run.rss_before)}); peak {stats.mib(run.peak_rss)}",
+    ]
+    for problem in run.log_problems[:5]:
+        lines.append(f"    log: {problem[:150]}")
+    if burst is not None:
+        lines += report_burst(burst)
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--profile",
         type=int,
@@ -342,33 +705,86 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also print the N functions where one /ps forecast spends most time (cProfile)",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help=f"add: peak RSS of `psbot run` vs a bare Bolt app after {MEMORY_COMMANDS:,} "
+        "commands over HTTP",
+    )
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help=f"add: {LOAD_COMMANDS:,} signed commands at concurrency {CONCURRENCY} against "
+        "`psbot run` (on PostgreSQL when PSBOT_BENCH_DATABASE_URL is set)",
+    )
+    parser.add_argument("--all", action="store_true", help="every section: adds --memory --load")
+    parser.add_argument(
+        "--only",
+        metavar="SECTIONS",
+        help=f"run only these, comma-separated, of: {', '.join(SECTIONS)}",
+    )
     return parser
 
 
+def _sections(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[str, ...]:
+    if args.only:
+        chosen = {name.strip() for name in args.only.split(",") if name.strip()}
+        unknown = chosen - set(SECTIONS)
+        if unknown or not chosen:
+            parser.error(f"--only takes some of {', '.join(SECTIONS)}; got {args.only!r}")
+    else:
+        chosen = set(DEFAULT_SECTIONS)
+        if args.memory or args.all:
+            chosen.add("memory")
+        if args.load or args.all:
+            chosen.add("load")
+    return tuple(name for name in SECTIONS if name in chosen)
+
+
 def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.sections = _sections(args, parser)
     args.postgres_url = postgres_url
+    args.load_backend = "postgresql" if postgres_url else "sqlite"
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     started = time.perf_counter()
     backends = ["sqlite", *(["postgresql"] if postgres_url else [])]
+    sizes = SCALES if "core" in args.sections else (max(SCALES),)
     fake, server = start_fake_slack()
     try:
         with tempfile.TemporaryDirectory(prefix="psbot-bench-") as tmp:
             folder = Path(tmp)
-            progress("generating the portfolios")
-            portfolios = {n: generate(folder / f"csv-{n}", Size.of(n)) for n in SCALES}
+            progress(f"generating the portfolios; sections: {', '.join(args.sections)}")
+            portfolios = {n: generate(folder / f"csv-{n}", Size.of(n)) for n in sizes}
             results = [run_backend(b, folder, fake, portfolios, args) for b in backends]
-            memory = measure_memory(portfolios[max(SCALES)])
+            memory = measure_memory(portfolios[max(SCALES)]) if "core" in args.sections else None
     finally:
         server.shutdown()
-    sections = [report_header(portfolios, backends), report_imports(results, memory)]
+    out = [
+        report_header(portfolios, backends, args.sections),
+        report_imports(results, memory),
+    ]
     for result in results:
-        sections += [report_commands(result), report_forecast(result), report_statements(result)]
-        if result.profile:
-            sections.append(
-                f"cProfile of one /ps forecast, commands.ps.answer() in this thread "
-                f"({result.backend}):\n{result.profile.rstrip()}"
-            )
-    sections.append(f"total time {time.perf_counter() - started:.0f} s")
-    print("\n\n".join(sections))
+        if result.core:
+            out += [
+                report_commands(result, result.core),
+                report_forecast(result, result.core),
+                report_statements(result),
+            ]
+            if result.core.profile:
+                out.append(
+                    f"cProfile of one /ps forecast, commands.ps.answer() in this thread "
+                    f"({result.backend}):\n{result.core.profile.rstrip()}"
+                )
+        if result.bulk:
+            out.append(report_bulk(result, result.bulk))
+        if result.report:
+            out.append(report_report(result, result.report))
+        if result.memory:
+            out.append(report_memory(result, result.memory))
+        if result.load:
+            out.append(report_load(result, result.load, result.burst, postgres=bool(postgres_url)))
+    out.append(f"total time {time.perf_counter() - started:.0f} s")
+    print("\n\n".join(out))
     return 0

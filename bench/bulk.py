@@ -1,0 +1,142 @@
+"""Section 5: the bookings CSV loaded with the database's own bulk path, no psbot.
+
+The baseline `psbot import` is compared with: on SQLite the `sqlite3` command-line
+shell's `.import --csv` into a plain table (a new process, so its start-up is included),
+or, where the shell is not installed, Python's sqlite3 `executemany` into the same plain
+table; on PostgreSQL `COPY … FROM STDIN (FORMAT csv)` through psycopg's `cursor.copy`.
+The plain table has the CSV's columns with their types, and no keys, indexes or checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.database import BenchDatabase
+
+TABLE = "bookings_bulk"
+COLUMNS = (
+    ("sow", "TEXT"),
+    ("person_email", "TEXT"),
+    ("role", "TEXT"),
+    ("week_start", "DATE"),
+    ("hours", "NUMERIC(7, 2)"),
+    ("kind", "TEXT"),
+    ("bill_rate", "NUMERIC(10, 2)"),
+)
+RUNS = 3
+COPY_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class BulkFigures:
+    method: str  # what loaded the file, as printed
+    seconds: list[float]  # one per run, each into a new table
+    rows: int
+    executemany_seconds: list[float]  # Python sqlite3 executemany, on SQLite only
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def _create_sql(name: str) -> str:
+    return f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in COLUMNS)})"
+
+
+def _sqlite_cli(cli: str, database: Path, csv_path: Path, name: str) -> float:
+    script = f"{_create_sql(name)};\n.import --csv --skip 1 '{csv_path}' {name}\n"
+    started = time.perf_counter()
+    subprocess.run(
+        [cli, "-batch", "-bail", str(database)],
+        input=script,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def _sqlite_executemany(database: Path, csv_path: Path, name: str) -> float:
+    started = time.perf_counter()
+    connection = sqlite3.connect(database)
+    try:
+        connection.execute(_create_sql(name))
+        with csv_path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            marks = ", ".join("?" * len(COLUMNS))
+            connection.executemany(f"INSERT INTO {name} VALUES ({marks})", reader)
+        connection.commit()
+    finally:
+        connection.close()
+    return time.perf_counter() - started
+
+
+def _sqlite_count(database: Path, name: str) -> int:
+    connection = sqlite3.connect(database)
+    try:
+        return connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def sqlite_bulk(folder: Path, csv_path: Path, runs: int = RUNS) -> BulkFigures:
+    """`sqlite3 .import` (or executemany without the shell) into a new SQLite file."""
+    database = folder / "bulk-import.db"
+    cli = shutil.which("sqlite3")
+    seconds: list[float] = []
+    many: list[float] = []
+    rows = 0
+    for run in range(runs):
+        many.append(_sqlite_executemany(database, csv_path, f"{TABLE}_many_{run}"))
+        rows = _sqlite_count(database, f"{TABLE}_many_{run}")
+        if cli:
+            seconds.append(_sqlite_cli(cli, database, csv_path, f"{TABLE}_cli_{run}"))
+            rows = _sqlite_count(database, f"{TABLE}_cli_{run}")
+    database.unlink(missing_ok=True)
+    if cli:
+        method = "sqlite3 CLI .import --csv (a new process each run)"
+        return BulkFigures(method, seconds, rows, many)
+    method = "Python sqlite3 executemany (no sqlite3 CLI on PATH)"
+    return BulkFigures(method, many, rows, [])
+
+
+def postgres_copy(db: BenchDatabase, csv_path: Path, runs: int = RUNS) -> BulkFigures:
+    """COPY … FROM STDIN (FORMAT csv, HEADER) with psycopg, into a table of the bench schema."""
+    connection = db.raw_connection()
+    seconds: list[float] = []
+    rows = 0
+    try:
+        for run in range(runs):
+            name = f"{TABLE}_{run}"
+            connection.execute(_create_sql(name))
+            connection.commit()
+            started = time.perf_counter()
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY {name} FROM STDIN (FORMAT csv, HEADER true)") as copy,
+                csv_path.open("rb") as handle,
+            ):
+                while chunk := handle.read(COPY_CHUNK):
+                    copy.write(chunk)
+            connection.commit()
+            seconds.append(time.perf_counter() - started)
+            rows = connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            connection.execute(f"DROP TABLE {name}")
+            connection.commit()
+    finally:
+        connection.close()
+    return BulkFigures("COPY FROM STDIN (FORMAT csv), psycopg cursor.copy", seconds, rows, [])
+
+
+def bulk_load(db: BenchDatabase, folder: Path, csv_path: Path) -> BulkFigures:
+    if db.backend == "sqlite":
+        return sqlite_bulk(folder, csv_path)
+    return postgres_copy(db, csv_path)
