@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,7 +51,7 @@ from commands.arguments import (
 from commands.home import publish_home
 from commands.request import PsRequest, Reply
 from messages.escape import Mrkdwn, mention
-from messages.pickers import picker_entries, picker_entry
+from messages.pickers import PickerProject, picker_entries, picker_entry
 from messages.wins_builder import (
     build_recognitions,
     build_recorded,
@@ -278,19 +279,14 @@ def _slug(text: str) -> str:
 def win_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict) -> None:
     """ "Record as ProjectWin" on a message: the modal, pre-filled with it."""
     ack()
-    ctx: AppContext = context["psbot"]
-    message, permalink = shortcut.get("message", {}), _permalink(client, shortcut)
-    with ctx.session_factory() as session:
-        caller = person_by_slack_id(session, shortcut["user"]["id"])
-        mine, others = picker_entries(*open_projects_for(session, caller, top_customer_only=False))
-    author = message.get("user")
+    captured = _capture(context["psbot"], client, shortcut)
     view = build_win_modal(
-        mine=mine,
-        others=others,
+        mine=captured.mine,
+        others=captured.others,
         selected=None,
-        text=(message.get("text") or "")[:TEXT_MAX],
-        members=[author] if author else [],
-        metadata=json.dumps({"permalink": permalink}),
+        text=captured.text,
+        members=[captured.author] if captured.author else [],
+        metadata=captured.metadata,
     )
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
@@ -298,20 +294,41 @@ def win_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context:
 def thanks_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict) -> None:
     """ "Record as thanks" on a message: who wrote it is who is thanked, by default."""
     ack()
-    ctx: AppContext = context["psbot"]
-    message, permalink = shortcut.get("message", {}), _permalink(client, shortcut)
+    captured = _capture(context["psbot"], client, shortcut)
+    author = captured.author
+    view = build_thanks_modal(
+        mine=captured.mine,
+        others=captured.others,
+        text=captured.text,
+        receivers=[author] if author and author != shortcut["user"]["id"] else [],
+        metadata=captured.metadata,
+    )
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+@dataclass(frozen=True)
+class _Captured:
+    """What a message shortcut brings to its modal."""
+
+    text: str
+    author: str | None
+    metadata: str
+    mine: list[PickerProject]
+    others: list[PickerProject]
+
+
+def _capture(ctx: AppContext, client: WebClient, shortcut: dict[str, Any]) -> _Captured:
+    message = shortcut.get("message", {})
     with ctx.session_factory() as session:
         caller = person_by_slack_id(session, shortcut["user"]["id"])
         mine, others = picker_entries(*open_projects_for(session, caller, top_customer_only=False))
-    author = message.get("user")
-    view = build_thanks_modal(
+    return _Captured(
+        text=(message.get("text") or "")[:TEXT_MAX],
+        author=message.get("user"),
+        metadata=json.dumps({"permalink": _permalink(client, shortcut)}),
         mine=mine,
         others=others,
-        text=(message.get("text") or "")[:TEXT_MAX],
-        receivers=[author] if author and author != shortcut["user"]["id"] else [],
-        metadata=json.dumps({"permalink": permalink}),
     )
-    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
 def _permalink(client: WebClient, shortcut: dict[str, Any]) -> str:
