@@ -16,7 +16,8 @@ from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
 from bot.gitlab_sync.client import Connection, classify, connect
 from bot.gitlab_sync.urls import IssueRef, IssueUrlError, parse_issue_url
-from bot.models import Project
+from bot.lookup import find_project
+from bot.models import AuditEntry, Project
 from bot.settings import Settings
 
 # What `psbot gitlab check` found: 0 all good, 1 problems listed.
@@ -30,12 +31,19 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     actions.add_parser(
         "check", help="verify GITLAB_TOKEN and every project's journal and RAID issue links"
     )
+    link = actions.add_parser(
+        "link", help="set the GitLab issue a project's wins and thanks are noted on"
+    )
+    link.add_argument("sow", metavar="SOW", help="the project's SOW number, e.g. SOW-1234")
+    link.add_argument("url", metavar="ISSUE_URL", help="its journal or retrospective issue")
 
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     """Run a `gitlab` verb; a user error raises UserError (one line, exit 2)."""
     if args.gitlab_verb == "check":
         return check(settings, out or sys.stdout)
+    if args.gitlab_verb == "link":
+        return link_journal(settings, args.sow, args.url, out or sys.stdout)
     raise UserError(f"unknown gitlab action {args.gitlab_verb}")
 
 
@@ -77,16 +85,46 @@ def check(settings: Settings, out: TextIO) -> int:
     return EXIT_PROBLEMS if problems else 0
 
 
-def _configured_links(settings: Settings) -> list[Link]:
-    engine = make_engine(settings.database_url)
+def link_journal(settings: Settings, sow: str, url: str, out: TextIO) -> int:
+    """Record `url` as the project's journal issue; the URL must be an issue on GITLAB_URL."""
     try:
-        if not database_reachable(engine):
-            raise UserError(
-                "cannot reach the database at "
-                f"{engine.url.render_as_string(hide_password=True)} (check DATABASE_URL)"
+        parse_issue_url(url, settings.gitlab_url)
+    except IssueUrlError as error:
+        raise UserError(f"{url} is not a GitLab issue link: {error}") from None
+    engine = _ready_engine(settings)
+    try:
+        with make_session_factory(engine).begin() as session:
+            project = find_project(session, sow)
+            project.journal_issue_url = url
+            session.add(
+                AuditEntry(
+                    actor="cli", action="gitlab.link", subject=project.sow, detail={"url": url}
+                )
             )
-        if migrate.current_revision(engine) != migrate.head_revision():
-            raise UserError("the database schema is not up to date; run `psbot migrate` first")
+            title = project.title
+    finally:
+        engine.dispose()
+    print(f"{title}: wins and thanks will be noted on {url}", file=out)
+    return 0
+
+
+def _ready_engine(settings: Settings):
+    engine = make_engine(settings.database_url)
+    if not database_reachable(engine):
+        engine.dispose()
+        raise UserError(
+            "cannot reach the database at "
+            f"{engine.url.render_as_string(hide_password=True)} (check DATABASE_URL)"
+        )
+    if migrate.current_revision(engine) != migrate.head_revision():
+        engine.dispose()
+        raise UserError("the database schema is not up to date; run `psbot migrate` first")
+    return engine
+
+
+def _configured_links(settings: Settings) -> list[Link]:
+    engine = _ready_engine(settings)
+    try:
         with make_session_factory(engine)() as session:
             projects = session.scalars(
                 sa.select(Project).where(Project.status != "completed").order_by(Project.sow)

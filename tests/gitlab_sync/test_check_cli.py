@@ -89,3 +89,31 @@ def test_no_links_yet(ctx, fake_gitlab):
     status, lines = check(ctx.settings)
     assert status == 0
     assert lines[-1] == "No active project has a journal or RAID issue link yet."
+
+
+def link(settings, *argv):
+    out = io.StringIO()
+    status = cli.run(parse("gitlab", "link", *argv), settings, out)
+    return status, out.getvalue().strip()
+
+
+def test_link_sets_the_projects_journal_issue(ctx, team, fake_gitlab):
+    url = f"{fake_gitlab.url}/acme/ps/rollout/-/issues/42"
+    status, said = link(ctx.settings, "sow-1", url)
+    assert status == 0 and said.endswith(f"wins and thanks will be noted on {url}")
+    with ctx.session_factory() as session:
+        from bot.models import Project
+
+        assert session.query(Project).filter_by(sow="SOW-1").one().journal_issue_url == url
+
+
+@pytest.mark.parametrize(
+    ("sow", "url", "message"),
+    [
+        ("SOW-1", "https://example.com/not/an/issue", "is not a GitLab issue link"),
+        ("SOW-404", "{base}/acme/ps/rollout/-/issues/1", "No project has SOW number SOW-404."),
+    ],
+)
+def test_link_refuses_bad_input_in_one_line(ctx, team, fake_gitlab, sow, url, message):
+    with pytest.raises(UserError, match=message):
+        link(ctx.settings, sow, url.format(base=fake_gitlab.url))
