@@ -93,9 +93,7 @@ def win_command(request: PsRequest) -> Reply | None:
                 )
                 win_id = win.id
                 enqueue_for_win(ctx, writing, win)  # GitLab sync (issue 13)
-            delivery = shoutouts_for(ctx, request.client).deliver(Win, win_id, ctx.now())
-            publish_home(ctx, request.client, request.user_id)
-            deliver_gitlab_now(ctx, request.client, project.id)  # GitLab sync (issue 13)
+            delivery = _share(ctx, request.client, Win, win_id, request.user_id, project.id)
             return Reply(_recorded("ProjectWin", delivery))
         mine, others = picker_entries(
             *open_projects_for(
@@ -166,8 +164,8 @@ def thanks_command(request: PsRequest) -> Reply:
         )
         thanks_id = thanks.id
         enqueue_for_thanks(ctx, session, thanks)  # GitLab sync (issue 13)
-    delivery = shoutouts_for(ctx, request.client).deliver(Thanks, thanks_id, ctx.now())
-    deliver_gitlab_now(ctx, request.client, project.id if project else None)  # issue 13
+    project_id = project.id if project else None
+    delivery = _share(ctx, request.client, Thanks, thanks_id, request.user_id, project_id)
     return Reply(_recorded("thanks", delivery))
 
 
@@ -373,8 +371,7 @@ def submit_win(
         return
     ack()
     if created:  # a replayed submission was delivered by its first copy
-        _deliver_and_tell(ctx, client, Win, win_id, user_id, "ProjectWin")
-        deliver_gitlab_now(ctx, client, form["project_id"])  # GitLab sync (issue 13)
+        _share(ctx, client, Win, win_id, user_id, form["project_id"], tell="ProjectWin")
 
 
 def submit_thanks(
@@ -408,18 +405,31 @@ def submit_thanks(
         return
     ack()
     if created:
-        _deliver_and_tell(ctx, client, Thanks, thanks_id, user_id, "thanks")
-        deliver_gitlab_now(ctx, client, form["project_id"])  # GitLab sync (issue 13)
+        _share(ctx, client, Thanks, thanks_id, user_id, form["project_id"], tell="thanks")
 
 
 def _request_key(view: dict[str, Any]) -> str:
     return f"{view.get('id')}:{view.get('hash')}"
 
 
-def _deliver_and_tell(ctx, client, model, record_id: int, user_id: str, kind: str) -> None:
+def _share(
+    ctx: AppContext,
+    client: WebClient,
+    model: type[Win | Thanks],
+    record_id: int,
+    user_id: str,
+    project_id: int | None,
+    tell: str | None = None,
+) -> Delivery:
+    """After a win or thanks is stored: post it, DM the author the outcome when they came
+    from a modal (`tell` names what it was), refresh their App Home, then copy it to GitLab
+    — each step best effort, never raised into the user's action."""
     delivery = shoutouts_for(ctx, client).deliver(model, record_id, ctx.now())
-    try:
-        client.chat_postMessage(channel=user_id, text=_recorded(kind, delivery))
-    except SlackApiError as error:
-        logger.warning("%s recorded; telling %s failed: %s", kind, user_id, error)
+    if tell:
+        try:
+            client.chat_postMessage(channel=user_id, text=_recorded(tell, delivery))
+        except SlackApiError as error:
+            logger.warning("%s recorded; telling %s failed: %s", tell, user_id, error)
     publish_home(ctx, client, user_id)
+    deliver_gitlab_now(ctx, client, project_id)
+    return delivery
