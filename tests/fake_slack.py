@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.local_server import serve
+
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 
@@ -211,9 +213,4 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
     fake = FakeSlack()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return fake, server
+    return fake, serve(fake, _Handler)

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.local_server import serve
+
 TOKEN = "kantata-test-token"
 
 # (endpoint, include) → (related type, the field holding its id or ids); custom field values
@@ -206,9 +208,4 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_fake_kantata() -> tuple[FakeKantata, ThreadingHTTPServer]:
     fake = FakeKantata()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return fake, server
+    return fake, serve(fake, _Handler)
