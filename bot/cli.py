@@ -213,12 +213,10 @@ def _jobs_list(settings: Settings) -> int:
         previous = last.get(job.name)
         history = "never run"
         if previous is not None:
-            when = previous.finished_at or previous.claimed_at
-            history = (
-                f"last {previous.period} {previous.status} {when.astimezone(tz):%a %m-%d %H:%M}"
-            )
-            if previous.error:
-                history += f" ({previous.error})"
+            when = previous.done_at.astimezone(tz)
+            history = f"last {previous.period} {previous.outcome} {when:%a %m-%d %H:%M}"
+            if previous.problem:
+                history += f" ({previous.problem})"
         print(f"{job.name:<20} {job.describe():<52} {state:<26} {history}")
     return 0
 
@@ -226,6 +224,7 @@ def _jobs_list(settings: Settings) -> int:
 def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
     from bot.app import create_web_client
     from bot.job_runner import JobRunner
+    from bot.shoutouts import slack_outbox
     from jobs.registry import JOB_NAMES, calendar_of, configured_jobs
 
     jobs = {job.name: job for job in configured_jobs(settings)}
@@ -237,7 +236,7 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
     engine = _ready_engine(settings)
     ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
     client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
-    runner = JobRunner(ctx, client, list(jobs.values()), calendar_of(settings))
+    runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar_of(settings))
     job = jobs[name]
     period = job.schedule.period_of(when.astimezone(settings.timezone).date())
     if force:
@@ -279,8 +278,8 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.gitlab_sync import GitLabSync
     from bot.job_runner import JobRunner
     from bot.scheduler import start_scheduler
+    from bot.shoutouts import slack_outbox
     from bot.web import make_wsgi_app
-    from commands.wins import shoutouts_for
     from jobs.registry import calendar_of, configured_jobs
 
     settings.require_run_tokens()
@@ -299,13 +298,11 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
 
     scheduler = None
     if settings.scheduler_enabled:
-        runner = JobRunner(ctx, app.client, jobs, calendar_of(settings))
-        shoutouts = shoutouts_for(ctx, app.client)
+        # The runner's tick also retries the Slack outbox; it runs before GitLab's retries,
+        # so a win's GitLab note can link its Slack post once that exists.
+        runner = JobRunner(ctx, slack_outbox(ctx, app.client), jobs, calendar_of(settings))
         gitlab = GitLabSync(ctx, app.client)
-        # Shout-outs first: a win's GitLab note links the Slack post once it exists.
-        scheduler = start_scheduler(
-            runner, also_every_minute=[shoutouts.retry_due, gitlab.retry_due]
-        )
+        scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if settings.socket_mode:

@@ -15,7 +15,7 @@ from bot.closure import closing_projects, load_checklist
 from bot.dates import week_key
 from bot.gitlab_sync import GitLabFailures, gitlab_failures
 from bot.lookup import person_by_slack_id, projects_of
-from bot.models import JobRun, Note, Project, Thanks, Win
+from bot.models import JobRun, Note, OutboxEntry, Project, Thanks, Win
 from bot.notes import NoteFields, fields_of, notes_for_week
 from bot.portfolio_loading import load_portfolio
 
@@ -58,8 +58,8 @@ class Home:
     rule_breaks: int = 0
     jobs: list[JobStatus] = field(default_factory=list)
     closure_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
-    # Deliveries psbot could not make (admins only): shout-outs and GitLab notes.
-    undelivered_shoutouts: Counter[str] = field(default_factory=Counter)
+    # Deliveries psbot could not make (admins only): Slack posts and GitLab notes.
+    undelivered: Undelivered | None = None
     gitlab: GitLabFailures | None = None
 
 
@@ -127,14 +127,36 @@ def _portfolio_counts(session: Session, home: Home, today: dt.date) -> None:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())
     home.rule_breaks = len(check_portfolio(load_portfolio(session, today)))
-    for model in (Win, Thanks):
-        for status, count in session.execute(
-            sa.select(model.post_status, sa.func.count())
-            .where(model.post_status.in_(("retrying", "failed")))
-            .group_by(model.post_status)
-        ):
-            home.undelivered_shoutouts[status] += count
+    home.undelivered = undelivered_posts(session)
     home.gitlab = gitlab_failures(session)
+
+
+@dataclass
+class Undelivered:
+    """Slack posts still owed after a failure, and the latest ones given up on."""
+
+    retrying: int = 0
+    failed: int = 0
+    recent: list[OutboxEntry] = field(default_factory=list)
+
+
+def undelivered_posts(session: Session, shown: int = 3) -> Undelivered:
+    found = Undelivered()
+    for status, count in session.execute(
+        sa.select(OutboxEntry.status, sa.func.count())
+        .where(OutboxEntry.status.in_(("retrying", "failed")))
+        .group_by(OutboxEntry.status)
+    ):
+        setattr(found, status, count)
+    found.recent = list(
+        session.scalars(
+            sa.select(OutboxEntry)
+            .where(OutboxEntry.status == "failed")
+            .order_by(OutboxEntry.finished_at.desc())
+            .limit(shown)
+        )
+    )
+    return found
 
 
 def last_runs(session: Session) -> dict[str, JobRun]:

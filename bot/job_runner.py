@@ -1,11 +1,11 @@
-"""Run scheduled jobs exactly once per period, and deliver their posts reliably.
+"""Run scheduled jobs exactly once per period; their posts go through the outbox.
 
-A run is claimed by inserting its (job, period) row: the unique key makes a second
-claimant — a restarted process, another replica, a manual `psbot jobs run` — do nothing.
-The job's posts are stored with the claim (an outbox) and delivered in order; a delivery
-that fails is retried with backoff until the job's grace window closes, then the run is
-marked failed and logged. A run missed while psbot was down is posted late if its grace
-window is still open, otherwise recorded as skipped.
+A run is claimed by inserting its (job, period) row, in the same transaction as the
+outbox entry holding the posts it built: the unique key makes a second claimant — a
+restarted process, another replica, a manual `psbot jobs run` — add nothing. The outbox
+delivers the posts in order, retries until the job's grace window closes, and resumes
+after a restart. A run missed while psbot was down is posted late if its grace window is
+still open, otherwise recorded as skipped.
 """
 
 from __future__ import annotations
@@ -16,22 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import IntegrityError
 
+from bot import outbox
 from bot.business_days import BusinessCalendar
 from bot.context import AppContext
 from bot.models import JobRun
-from bot.outbox import Post
+from bot.outbox import Attempt, Outbox, Post
 from bot.schedule import JobSpec, last_run
 
 logger = logging.getLogger(__name__)
-
-# How long a process may hold a run it is delivering before another may take it over.
-LEASE = dt.timedelta(minutes=5)
-FIRST_RETRY = dt.timedelta(minutes=1)
-MAX_RETRY = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -48,17 +42,17 @@ class Outcome:
 
 
 class JobRunner:
-    """Claims, builds and delivers job runs for one process."""
+    """Claims and builds job runs for one process; `outbox` delivers them."""
 
     def __init__(
         self,
         ctx: AppContext,
-        client: WebClient,
+        outbox: Outbox,
         jobs: Sequence[JobSpec],
         calendar: BusinessCalendar,
     ) -> None:
         self.ctx = ctx
-        self.client = client
+        self.outbox = outbox
         self.jobs = {job.name: job for job in jobs}
         self.calendar = calendar
 
@@ -80,45 +74,29 @@ class JobRunner:
         return self.run(job, period, scheduled_at, now)
 
     def tick(self, now: dt.datetime) -> list[Outcome]:
-        """Catch up on due runs and retry failed deliveries (every minute, and at start)."""
+        """Catch up on due runs and retry what the outbox owes (every minute, and at start)."""
         outcomes = [self.run_due(name, now) for name in self.jobs]
-        outcomes.extend(self.retry_due(now))
+        outcomes.extend(_job_outcome(attempt) for attempt in self.outbox.retry_due(now))
         return [outcome for outcome in outcomes if outcome is not None]
 
     def run(
         self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime
     ) -> Outcome:
-        """Claim (job, period); if ours, build the posts and deliver them."""
-        run_id = self._claim(job, period, scheduled_at, now, status="sending")
-        if run_id is None:
-            return Outcome(job.name, period, "already claimed")
+        """Build the posts, claim (job, period) with them, and deliver them if ours."""
         try:
-            posts = job.run(self.ctx, now)
+            posts = [self._addressed(job, post) for post in job.run(self.ctx, now)]
         except Exception as error:
             logger.exception("job %s %s failed to build its posts", job.name, period)
-            self._finish(run_id, "failed", now, f"building the posts failed: {error}")
+            reason = f"building the posts failed: {error}"
+            if not self._claim(job, period, scheduled_at, now, status="failed", error=reason):
+                return Outcome(job.name, period, "already claimed")
             return Outcome(job.name, period, "failed", str(error))
-        with self.ctx.session_factory.begin() as session:
-            run = session.get_one(JobRun, run_id)
-            run.posts = [self._addressed(job, post).as_dict() for post in posts]
-        return self._deliver(run_id, now)
-
-    def retry_due(self, now: dt.datetime) -> list[Outcome]:
-        """Resume runs whose delivery failed or whose owner stopped mid-delivery."""
-        with self.ctx.session_factory() as session:
-            candidates = session.scalars(
-                sa.select(JobRun.id).where(
-                    sa.or_(
-                        sa.and_(JobRun.status == "retrying", JobRun.next_attempt_at <= now),
-                        sa.and_(JobRun.status == "sending", JobRun.lease_until < now),
-                    )
-                )
-            ).all()
-        outcomes = []
-        for run_id in candidates:
-            if self._take_over(run_id, now):
-                outcomes.append(self._deliver(run_id, now))
-        return outcomes
+        entry_id = self._claim(job, period, scheduled_at, now, status="queued", posts=posts)
+        if entry_id is None:
+            return Outcome(job.name, period, "already claimed")
+        return _job_outcome(self.outbox.deliver(entry_id, now)) or Outcome(
+            job.name, period, "already claimed"
+        )
 
     # --- claiming -------------------------------------------------------------------
 
@@ -129,8 +107,17 @@ class JobRunner:
             return session.scalar(query) is not None
 
     def _claim(
-        self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime, status: str
+        self,
+        job: JobSpec,
+        period: str,
+        scheduled_at: dt.datetime,
+        now: dt.datetime,
+        *,
+        status: str,
+        posts: list[Post] | None = None,
+        error: str = "",
     ) -> int | None:
+        """The claimed run's outbox entry id (or its row id when it posts nothing)."""
         try:
             with self.ctx.session_factory.begin() as session:
                 run = JobRun(
@@ -139,13 +126,21 @@ class JobRunner:
                     status=status,
                     scheduled_at=scheduled_at,
                     claimed_at=now,
-                    lease_until=now + LEASE if status == "sending" else None,
-                    attempts=1 if status == "sending" else 0,
-                    finished_at=now if status == "skipped" else None,
+                    finished_at=None if posts is not None else now,
+                    error=error,
                 )
+                if posts is not None:
+                    run.outbox_id = outbox.add(
+                        session,
+                        key=f"job:{job.name}:{period}",
+                        kind="job",
+                        posts=posts,
+                        now=now,
+                        deadline=scheduled_at + job.grace,
+                    )
                 session.add(run)
                 session.flush()
-                return run.id
+                return run.outbox_id if posts is not None else run.id
         except IntegrityError:
             return None
 
@@ -164,92 +159,17 @@ class JobRunner:
         )
         return Outcome(job.name, period, "skipped", f"missed by {late}")
 
-    def _take_over(self, run_id: int, now: dt.datetime) -> bool:
-        """Atomically make this process the run's deliverer (compare-and-set)."""
-        with self.ctx.session_factory.begin() as session:
-            taken = session.execute(
-                sa.update(JobRun)
-                .where(
-                    JobRun.id == run_id,
-                    sa.or_(
-                        sa.and_(JobRun.status == "retrying", JobRun.next_attempt_at <= now),
-                        sa.and_(JobRun.status == "sending", JobRun.lease_until < now),
-                    ),
-                )
-                .values(status="sending", lease_until=now + LEASE, attempts=JobRun.attempts + 1)
-            )
-            return taken.rowcount == 1
-
-    # --- delivering -----------------------------------------------------------------
-
     def _addressed(self, job: JobSpec, post: Post) -> Post:
         if post.channel:
             return post
         return Post(job.channel, post.text, post.blocks, post.in_thread)
 
-    def _deliver(self, run_id: int, now: dt.datetime) -> Outcome:
-        with self.ctx.session_factory() as session:
-            run = session.get_one(JobRun, run_id)
-            job = self.jobs.get(run.job)
-            grace = job.grace if job else dt.timedelta(0)
-            if now - run.scheduled_at > grace:
-                return self._give_up(run_id, run, now, run.error or "grace window closed")
-            posts = [Post.from_dict(data) for data in run.posts]
-            sent, thread = run.sent, (run.thread_channel, run.thread_ts)
-            period, name = run.period, run.job
-        for index in range(sent, len(posts)):
-            post = posts[index]
-            try:
-                response = self._post(post, thread)
-            except (SlackApiError, SlackClientError, OSError) as error:
-                return self._retry_later(run_id, now, error)
-            if index == 0:  # later posts marked in_thread reply to the first one
-                thread = (response.get("channel"), response.get("ts"))
-            with self.ctx.session_factory.begin() as session:
-                run = session.get_one(JobRun, run_id)
-                run.sent = index + 1
-                run.thread_channel, run.thread_ts = thread
-        self._finish(run_id, "sent", now)
-        return Outcome(name, period, "sent", f"{len(posts)} posts")
 
-    def _post(self, post: Post, thread: tuple[str | None, str | None]):
-        kwargs = {"channel": post.channel, "text": post.text, "unfurl_links": False}
-        if post.blocks:
-            kwargs["blocks"] = post.blocks
-        if post.in_thread and thread[1]:
-            kwargs.update(channel=thread[0], thread_ts=thread[1])
-        return self.client.chat_postMessage(**kwargs)
-
-    def _retry_later(self, run_id: int, now: dt.datetime, error: Exception) -> Outcome:
-        reason = _describe(error)
-        with self.ctx.session_factory.begin() as session:
-            run = session.get_one(JobRun, run_id)
-            wait = min(FIRST_RETRY * 2 ** max(run.attempts - 1, 0), MAX_RETRY)
-            job = self.jobs.get(run.job)
-            deadline = run.scheduled_at + (job.grace if job else dt.timedelta(0))
-            if now + wait > deadline:
-                run.status, run.finished_at, run.error = "failed", now, reason
-                logger.error("job %s %s failed for good: %s", run.job, run.period, reason)
-                return Outcome(run.job, run.period, "failed", reason)
-            run.status, run.next_attempt_at, run.error = "retrying", now + wait, reason
-            run.lease_until = None
-            logger.warning("job %s %s: %s; retrying at %s", run.job, run.period, reason, now + wait)
-            return Outcome(run.job, run.period, "retrying", reason)
-
-    def _give_up(self, run_id: int, run: JobRun, now: dt.datetime, reason: str) -> Outcome:
-        self._finish(run_id, "failed", now, reason)
-        logger.error("job %s %s failed for good: %s", run.job, run.period, reason)
-        return Outcome(run.job, run.period, "failed", reason)
-
-    def _finish(self, run_id: int, status: str, now: dt.datetime, error: str = "") -> None:
-        with self.ctx.session_factory.begin() as session:
-            run = session.get_one(JobRun, run_id)
-            run.status, run.finished_at, run.lease_until = status, now, None
-            if error:
-                run.error = error
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return f"Slack answered {error.response.status_code}: {error.response.get('error')}"
-    return f"{type(error).__name__}: {error}"
+def _job_outcome(attempt: Attempt) -> Outcome | None:
+    """A delivery attempt of a job run's posts as the run's outcome (None: not a job's)."""
+    kind, _, rest = attempt.key.partition(":")
+    if kind != "job":
+        return None
+    name, _, period = rest.partition(":")
+    detail = f"{attempt.posts} posts" if attempt.status == "sent" else attempt.detail
+    return Outcome(name, period, attempt.status, detail)

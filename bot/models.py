@@ -223,11 +223,8 @@ class NoteRevision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-POST_STATUSES = ("pending", "retrying", "posted", "failed")
-
-
 class Win(Base):
-    """A ProjectWin: stored first, then shouted out in the internal channel and pinned."""
+    """A ProjectWin: stored first, then shouted out (through the outbox) and pinned."""
 
     __tablename__ = "wins"
 
@@ -240,10 +237,7 @@ class Win(Base):
     member_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     source_permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
     request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
-    post_status: Mapped[str] = mapped_column(sa.String(16), default="pending")
-    post_attempts: Mapped[int] = mapped_column(default=0)
-    post_error: Mapped[str] = mapped_column(sa.Text, default="")
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Where the shout-out landed, once the outbox has posted it.
     channel: Mapped[str | None] = mapped_column(sa.String(64))
     ts: Mapped[str | None] = mapped_column(sa.String(32))
     permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
@@ -251,8 +245,6 @@ class Win(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     project: Mapped[Project] = relationship()
-
-    __table_args__ = (sa.CheckConstraint(_in("post_status", POST_STATUSES), name="post_status"),)
 
 
 class Thanks(Base):
@@ -270,10 +262,7 @@ class Thanks(Base):
     source: Mapped[str] = mapped_column(sa.String(16), default="command")
     source_permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
     request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
-    post_status: Mapped[str] = mapped_column(sa.String(16), default="pending")
-    post_attempts: Mapped[int] = mapped_column(default=0)
-    post_error: Mapped[str] = mapped_column(sa.Text, default="")
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Where the shout-out landed, once the outbox has posted it.
     channel: Mapped[str | None] = mapped_column(sa.String(64))
     ts: Mapped[str | None] = mapped_column(sa.String(32))
     permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
@@ -281,10 +270,7 @@ class Thanks(Base):
 
     project: Mapped[Project | None] = relationship()
 
-    __table_args__ = (
-        sa.CheckConstraint(_in("source", ("command", "message")), name="source"),
-        sa.CheckConstraint(_in("post_status", POST_STATUSES), name="post_status"),
-    )
+    __table_args__ = (sa.CheckConstraint(_in("source", ("command", "message")), name="source"),)
 
 
 CLOSURE_STATUSES = ("open", "done", "na")
@@ -314,14 +300,54 @@ class ClosureItem(Base):
     )
 
 
-JOB_RUN_STATUSES = ("sending", "retrying", "sent", "failed", "skipped")
+OUTBOX_KINDS = ("job", "win", "thanks", "dm")
+OUTBOX_STATUSES = ("pending", "sending", "retrying", "sent", "failed")
+
+
+class OutboxEntry(Base):
+    """Slack posts psbot owes: a job's run, a shout-out or a DM, stored with its cause.
+
+    `posts` are delivered in order; `sent` counts those already delivered, so a retry
+    resumes after the last one. `first_channel`/`first_ts` locate the first post (later
+    posts may reply in its thread). `key` makes a replay add nothing.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    # The Win or Thanks a shout-out is for; the user a DM tells (by kind).
+    subject_id: Mapped[int | None] = mapped_column()
+    posts: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    sent: Mapped[int] = mapped_column(default=0)
+    first_channel: Mapped[str | None] = mapped_column(sa.String(64))
+    first_ts: Mapped[str | None] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
+        sa.CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_kind_subject_id", "kind", "subject_id"),
+    )
+
+
+JOB_RUN_STATUSES = ("queued", "failed", "skipped")
 
 
 class JobRun(Base):
     """One scheduled job's run for one period, claimed once across processes and restarts.
 
-    `posts` is the run's outbox: what the job decided to post, delivered in order;
-    `sent` counts the posts already delivered, so a retry resumes where it stopped.
+    A run that built its posts is `queued`: they are in the outbox entry `outbox`, whose
+    status is the run's delivery status. `failed` here means building the posts failed.
     """
 
     __tablename__ = "job_runs"
@@ -333,20 +359,29 @@ class JobRun(Base):
     scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(default=0)
-    posts: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
-    sent: Mapped[int] = mapped_column(default=0)
-    thread_channel: Mapped[str | None] = mapped_column(sa.String(64))
-    thread_ts: Mapped[str | None] = mapped_column(sa.String(32))
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"))
+
+    outbox: Mapped[OutboxEntry | None] = relationship(lazy="joined")
 
     __table_args__ = (
         sa.UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
         sa.CheckConstraint(_in("status", JOB_RUN_STATUSES), name="status"),
-        sa.Index("ix_job_runs_status_next_attempt_at", "status", "next_attempt_at"),
     )
+
+    @property
+    def outcome(self) -> str:
+        """What happened to the run: skipped, failed, or its posts' delivery status."""
+        return self.outbox.status if self.outbox is not None else self.status
+
+    @property
+    def problem(self) -> str:
+        return self.error or (self.outbox.error if self.outbox is not None else "")
+
+    @property
+    def done_at(self) -> dt.datetime:
+        finished = self.outbox.finished_at if self.outbox is not None else self.finished_at
+        return finished or self.claimed_at
 
 
 GITLAB_POST_KINDS = ("win", "thanks", "raid_note", "back_to_green")

@@ -1,19 +1,57 @@
-"""What a scheduled job wants posted; the runner delivers it exactly once."""
+"""Every Slack post that matters goes through here: stored intent → send → mark sent.
+
+An entry is one or more posts (a job's run, a shout-out, a DM), added in the same
+transaction as whatever causes it, under a unique key so a replay adds nothing. Whoever
+claims an entry (a compare-and-set on its status, retry time and lease) sends its posts in
+order and records each one, so a retry resumes after the last post sent. A failure — 429
+(after the client's own Retry-After waits), 5xx, a timeout, or a Slack error such as
+not_in_channel — is retried with backoff until the entry's deadline; then the entry is
+marked failed, logged, and shown in the admins' App Home. A process that dies holding an
+entry leaves a lease that runs out, and the minute tick takes the entry over.
+
+The creator of an entry usually delivers it at once; the tick leaves a fresh entry to its
+creator for `HOLD`, so the two don't race for it on every recording.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot.context import AppContext
+from bot.models import OutboxEntry
+
+logger = logging.getLogger(__name__)
+
+HOLD = dt.timedelta(minutes=1)
+LEASE = dt.timedelta(minutes=5)
+FIRST_RETRY = dt.timedelta(minutes=1)
+MAX_RETRY = dt.timedelta(minutes=15)
+# What is worth delivering late, by kind, when the caller doesn't say.
+DEADLINES = {"win": dt.timedelta(hours=24), "thanks": dt.timedelta(hours=24)}
+DEFAULT_DEADLINE = dt.timedelta(hours=2)
 
 
 @dataclass(frozen=True)
 class Post:
-    """One chat.postMessage: a channel (ID or name) or a user ID for a DM."""
+    """One chat.postMessage: a channel (ID or name) or a user ID for a DM.
+
+    An empty channel is the internal channel as configured when the post is sent, so a
+    shout-out retried after an admin fixes PSBOT_INTERNAL_CHANNEL goes to the new one.
+    """
 
     channel: str
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
-    # Continue in the thread of this run's first post (long reports).
+    # Continue in the thread of the entry's first post (long reports).
     in_thread: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -27,3 +65,240 @@ class Post:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Post:
         return cls(data["channel"], data["text"], data.get("blocks") or [], data["in_thread"])
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """An entry whose posts are all out: what after-sent hooks get."""
+
+    entry_id: int
+    kind: str
+    subject_id: int | None
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one attempt to deliver an entry."""
+
+    key: str
+    status: str  # sent, retrying, failed, busy (another process holds it)
+    posts: int = 0
+    code: str = ""  # Slack's error code, or the exception's name
+    detail: str = ""
+    channel: str = ""
+    ts: str = ""
+
+
+# Run when an entry of a kind is sent: may call Slack first (pin, permalink), then writes
+# in `session`, the transaction that marks the entry sent; returns entries to deliver next.
+AfterSent = Callable[[Session, Delivered, dt.datetime], list[int]]
+# Run when an entry of a kind is given up, in the transaction that marks it failed.
+AfterFailed = Callable[[Session, OutboxEntry, dt.datetime], list[int]]
+
+
+def add(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    posts: list[Post],
+    now: dt.datetime,
+    deadline: dt.datetime | None = None,
+    subject_id: int | None = None,
+) -> int | None:
+    """Owe Slack `posts`, in the caller's transaction; None when `key` is already owed."""
+    if session.scalar(sa.select(OutboxEntry.id).where(OutboxEntry.key == key)) is not None:
+        return None
+    entry = OutboxEntry(
+        key=key,
+        kind=kind,
+        subject_id=subject_id,
+        posts=[post.as_dict() for post in posts],
+        status="pending",
+        attempts=0,
+        sent=0,
+        next_attempt_at=now + HOLD,
+        deadline=deadline or now + DEADLINES.get(kind, DEFAULT_DEADLINE),
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry.id
+
+
+def add_dm(
+    session: Session, key: str, user_id: str, text: str, now: dt.datetime, **post
+) -> int | None:
+    """Owe `user_id` a direct message."""
+    return add(session, key=key, kind="dm", posts=[Post(user_id, text, **post)], now=now)
+
+
+class Outbox:
+    """Delivers outbox entries through one Web API client."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client: WebClient,
+        after_sent: Mapping[str, AfterSent] | None = None,
+        after_failed: Mapping[str, AfterFailed] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.after_sent = dict(after_sent or {})
+        self.after_failed = dict(after_failed or {})
+
+    def deliver(self, entry_id: int, now: dt.datetime) -> Attempt:
+        """Claim the entry and send what is left of it, unless another process holds it."""
+        if not self._claim(entry_id, now):
+            return Attempt("", "busy")
+        return self._send(entry_id, now)
+
+    def retry_due(self, now: dt.datetime) -> list[Attempt]:
+        """Deliver entries left by their creator, due a retry, or held past their lease."""
+        with self.ctx.session_factory() as session:
+            due = session.scalars(
+                sa.select(OutboxEntry.id)
+                .where(_claimable(now, fresh=False))
+                .order_by(OutboxEntry.id)
+            ).all()
+        return [self.deliver(entry_id, now) for entry_id in due]
+
+    # --- claiming -------------------------------------------------------------------
+
+    def _claim(self, entry_id: int, now: dt.datetime) -> bool:
+        with self.ctx.session_factory.begin() as session:
+            claimed = session.execute(
+                sa.update(OutboxEntry)
+                .where(OutboxEntry.id == entry_id, _claimable(now, fresh=True))
+                .values(
+                    status="sending",
+                    lease_until=now + LEASE,
+                    attempts=OutboxEntry.attempts + 1,
+                )
+            )
+            return claimed.rowcount == 1
+
+    # --- sending --------------------------------------------------------------------
+
+    def _send(self, entry_id: int, now: dt.datetime) -> Attempt:
+        with self.ctx.session_factory() as session:
+            entry = session.get_one(OutboxEntry, entry_id)
+            if now > entry.deadline:
+                session.close()
+                return self._give_up(entry_id, now, entry.error or "its deadline passed")
+            posts = [Post.from_dict(data) for data in entry.posts]
+            sent, first = entry.sent, (entry.first_channel, entry.first_ts)
+        for index in range(sent, len(posts)):
+            try:
+                response = self._post(posts[index], first)
+            except (SlackApiError, SlackClientError, OSError) as error:
+                return self._retry_later(entry_id, now, error)
+            if index == 0:  # later posts marked in_thread reply to the first one
+                first = (response.get("channel"), response.get("ts"))
+            with self.ctx.session_factory.begin() as session:
+                entry = session.get_one(OutboxEntry, entry_id)
+                entry.sent = index + 1
+                entry.first_channel, entry.first_ts = first
+        return self._finish(entry_id, now, len(posts))
+
+    def _post(self, post: Post, first: tuple[str | None, str | None]):
+        channel = post.channel or self.ctx.settings.internal_channel
+        kwargs: dict[str, Any] = {"channel": channel, "text": post.text, "unfurl_links": False}
+        if post.blocks:
+            kwargs["blocks"] = post.blocks
+        if post.in_thread and first[1]:
+            kwargs.update(channel=first[0], thread_ts=first[1])
+        return self.client.chat_postMessage(**kwargs)
+
+    def _finish(self, entry_id: int, now: dt.datetime, count: int) -> Attempt:
+        with self.ctx.session_factory.begin() as session:
+            entry = session.get_one(OutboxEntry, entry_id)
+            delivered = Delivered(
+                entry_id,
+                entry.kind,
+                entry.subject_id,
+                entry.first_channel or "",
+                entry.first_ts or "",
+            )
+            hook = self.after_sent.get(entry.kind)
+            follow = hook(session, delivered, now) if hook else []
+            entry.status, entry.finished_at, entry.lease_until = "sent", now, None
+            entry.next_attempt_at, entry.error = None, ""
+        self._deliver_all(follow, now)
+        return Attempt(entry.key, "sent", count, channel=delivered.channel, ts=delivered.ts)
+
+    def _retry_later(self, entry_id: int, now: dt.datetime, error: Exception) -> Attempt:
+        code, reason = describe(error)
+        with self.ctx.session_factory.begin() as session:
+            entry = session.get_one(OutboxEntry, entry_id)
+            wait = max(backoff(entry.attempts), _retry_after(error))
+            entry.error = reason
+            if now + wait <= entry.deadline:
+                entry.status, entry.next_attempt_at, entry.lease_until = (
+                    "retrying",
+                    now + wait,
+                    None,
+                )
+                logger.warning(
+                    "outbox %s: %s; retrying at %s", entry.key, reason, (now + wait).isoformat()
+                )
+                return Attempt(entry.key, "retrying", entry.sent, code, reason)
+        return self._give_up(entry_id, now, reason, code)
+
+    def _give_up(self, entry_id: int, now: dt.datetime, reason: str, code: str = "") -> Attempt:
+        with self.ctx.session_factory.begin() as session:
+            entry = session.get_one(OutboxEntry, entry_id)
+            entry.status, entry.finished_at, entry.error = "failed", now, reason
+            entry.lease_until = entry.next_attempt_at = None
+            logger.error("outbox %s failed for good: %s", entry.key, reason)
+            hook = self.after_failed.get(entry.kind)
+            follow = hook(session, entry, now) if hook else []
+            key, sent = entry.key, entry.sent
+        self._deliver_all(follow, now)
+        return Attempt(key, "failed", sent, code, reason)
+
+    def _deliver_all(self, entry_ids: list[int], now: dt.datetime) -> None:
+        for entry_id in entry_ids:
+            self.deliver(entry_id, now)
+
+
+def _claimable(now: dt.datetime, *, fresh: bool) -> sa.ColumnElement[bool]:
+    """Entries one may take: due ones, ones whose holder's lease ran out, and — for their
+    creator (`fresh`) — pending ones before their hold ends."""
+    due = sa.and_(
+        OutboxEntry.status.in_(("pending", "retrying")), OutboxEntry.next_attempt_at <= now
+    )
+    abandoned = sa.and_(OutboxEntry.status == "sending", OutboxEntry.lease_until < now)
+    if fresh:
+        return sa.or_(due, abandoned, OutboxEntry.status == "pending")
+    return sa.or_(due, abandoned)
+
+
+def describe(error: Exception) -> tuple[str, str]:
+    """(code, reason): Slack's error code, or the exception's name, and a sentence."""
+    if isinstance(error, SlackApiError):
+        code = str(error.response.get("error") or "")
+        return code, f"Slack answered {error.response.status_code}: {code}"
+    return type(error).__name__, f"{type(error).__name__}: {error}"
+
+
+def backoff(attempts: int, ceiling: dt.timedelta = MAX_RETRY) -> dt.timedelta:
+    """The wait after the `attempts`-th failure: 1, 2, 4, 8... minutes, up to `ceiling`."""
+    doublings = min(max(attempts - 1, 0), 16)  # 2**16 minutes is past any ceiling
+    return min(FIRST_RETRY * 2**doublings, ceiling)
+
+
+def _retry_after(error: Exception) -> dt.timedelta:
+    if not isinstance(error, SlackApiError) or error.response.status_code != 429:
+        return dt.timedelta(0)
+    headers = {name.lower(): value for name, value in (error.response.headers or {}).items()}
+    value = headers.get("retry-after", 0)
+    if isinstance(value, list):  # slack_sdk keeps some headers as lists
+        value = value[0] if value else 0
+    try:
+        return dt.timedelta(seconds=int(value))
+    except (TypeError, ValueError):
+        return dt.timedelta(0)

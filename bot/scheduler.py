@@ -42,7 +42,7 @@ def start_scheduler(
 ) -> BackgroundScheduler:
     """Start the jobs and the catch-up tick; catch up once right away.
 
-    `also_every_minute` are further retry loops (e.g. shout-outs) run with the tick.
+    `also_every_minute` are further retry loops (e.g. GitLab notes) run with the tick.
     """
     tz = runner.ctx.settings.timezone
     scheduler = BackgroundScheduler(timezone=tz)

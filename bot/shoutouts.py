@@ -1,32 +1,30 @@
-"""Posting wins and thanks to the internal channel: after they are stored, retried, once.
+"""Wins and thanks in the internal channel: what the outbox posts for them, and after.
 
-The recorder posts at once; if Slack fails (bot not in the channel, 429, 5xx) the record
-stays, its author is told why, and the minute tick retries it with backoff. A record is
-posted by whoever holds it: the recorder by creation, the retry loop by a compare-and-set
-on `next_attempt_at`, so two processes never post the same record.
+A win or thanks is stored with its shout-out owed in the outbox (same transaction). Once
+it is posted, a win is pinned and its link kept; a thanks gets its link kept and a DM to
+each person thanked (owed in the outbox too). If Slack refuses (bot not in the channel,
+429, 5xx) the author is told why in words they can act on, and the outbox retries for a
+day before giving up and telling them so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.context import AppContext
-from bot.models import Project, Thanks, Win
+from bot.models import OutboxEntry, Project, Thanks, Win
+from bot.outbox import Delivered, Outbox, Post
+from messages.wins_builder import build_thanks_dms, build_thanks_post, build_win_post
 
 logger = logging.getLogger(__name__)
-
-LEASE = dt.timedelta(minutes=2)
-FIRST_RETRY = dt.timedelta(minutes=1)
-MAX_RETRY = dt.timedelta(hours=1)
-GIVE_UP_AFTER = dt.timedelta(hours=24)
 
 # Slack errors that an admin must fix: say so in words the author can act on.
 ADVICE = {
@@ -37,10 +35,7 @@ ADVICE = {
 }
 
 Record = Win | Thanks
-# Builds (fallback text, blocks as dicts) for a record's channel post.
-PostBuilder = Callable[[Record, Project | None], tuple[str, list[dict[str, Any]]]]
-# Builds the DMs sent once a thanks is posted: [(user id, text, blocks)].
-DmBuilder = Callable[[Thanks, Project | None, str], list[tuple[str, str, list[dict[str, Any]]]]]
+KINDS: dict[type, str] = {Win: "win", Thanks: "thanks"}
 
 
 @dataclass(frozen=True)
@@ -51,132 +46,134 @@ class Delivery:
     pin_problem: str = ""
 
 
-class Shoutouts:
-    """Delivers stored wins and thanks to the internal channel."""
+def owe_shoutout(ctx: AppContext, session: Session, record: Record) -> int | None:
+    """Owe the internal channel `record`'s post; call in the transaction that stores it."""
+    project = session.get(Project, record.project_id) if record.project_id else None
+    build = build_win_post if isinstance(record, Win) else build_thanks_post
+    text, blocks = build(record, project)
+    kind = KINDS[type(record)]
+    return outbox.add(
+        session,
+        key=f"{kind}:{record.id}",
+        kind=kind,
+        subject_id=record.id,
+        posts=[Post("", text, blocks)],  # the internal channel, as configured when sent
+        now=ctx.now(),
+    )
 
-    def __init__(
-        self,
-        ctx: AppContext,
-        client: WebClient,
-        build_post: dict[type, PostBuilder],
-        build_dms: DmBuilder,
-    ) -> None:
+
+def slack_outbox(ctx: AppContext, client: WebClient) -> Outbox:
+    """The outbox every Slack post goes through, with what follows a shout-out."""
+    return Shoutouts(ctx, client).outbox
+
+
+class Shoutouts:
+    """Delivers stored wins and thanks, and does what follows each post."""
+
+    def __init__(self, ctx: AppContext, client: WebClient) -> None:
         self.ctx = ctx
         self.client = client
-        self.build_post = build_post
-        self.build_dms = build_dms
+        self.outbox = Outbox(
+            ctx,
+            client,
+            after_sent={"win": self._after_win, "thanks": self._after_thanks},
+            after_failed={"win": self._tell_author_gave_up, "thanks": self._tell_author_gave_up},
+        )
+        self._pin_problems: dict[int, str] = {}
 
     @property
     def channel(self) -> str:
         return self.ctx.settings.internal_channel
 
     def deliver(self, model: type[Record], record_id: int, now: dt.datetime) -> Delivery:
-        """Post a record this process holds (just recorded, or claimed by `retry_due`)."""
+        """Post a just-stored record now, and say how it went."""
         with self.ctx.session_factory() as session:
-            record = session.get_one(model, record_id)
-            if record.post_status == "posted":
-                return Delivery(True, record.permalink)
-            project = session.get(Project, record.project_id) if record.project_id else None
-            text, blocks = self.build_post[model](record, project)
-        try:
-            response = self.client.chat_postMessage(
-                channel=self.channel, text=text, blocks=blocks, unfurl_links=False
-            )
-        except (SlackApiError, SlackClientError, OSError) as error:
-            return self._failed(model, record_id, now, error)
-        channel, ts = response["channel"], response["ts"]
-        permalink = self._permalink(channel, ts)
-        pin_problem = self._pin(channel, ts) if model is Win else ""
-        with self.ctx.session_factory.begin() as session:
-            record = session.get_one(model, record_id)
-            record.post_status, record.channel, record.ts = "posted", channel, ts
-            record.permalink, record.next_attempt_at, record.post_error = permalink, None, ""
-            if model is Win:
-                record.pinned = not pin_problem
-            project = session.get(Project, record.project_id) if record.project_id else None
-            dms = self.build_dms(record, project, permalink) if model is Thanks else []
-        for user_id, dm_text, dm_blocks in dms:
-            self._quietly(
-                self.client.chat_postMessage, channel=user_id, text=dm_text, blocks=dm_blocks
-            )
-        return Delivery(True, permalink, pin_problem=pin_problem)
-
-    def retry_due(self, now: dt.datetime) -> int:
-        """Post stored records whose earlier attempt failed; returns how many were posted."""
-        posted = 0
-        for model in (Win, Thanks):
+            entry_id = session.scalar(_entry_of(KINDS[model], record_id))
+        if entry_id is None:  # stored before the outbox existed: the tick will post it
+            return Delivery(False, problem="it's queued and will be posted shortly")
+        attempt = self.outbox.deliver(entry_id, now)
+        if attempt.status == "sent":
             with self.ctx.session_factory() as session:
-                due = session.scalars(
-                    sa.select(model.id).where(
-                        model.post_status.in_(("pending", "retrying")),
-                        model.next_attempt_at <= now,
-                    )
-                ).all()
-            for record_id in due:
-                if self._claim(model, record_id, now):
-                    posted += self.deliver(model, record_id, now).posted
-        return posted
-
-    def _claim(self, model: type[Record], record_id: int, now: dt.datetime) -> bool:
-        with self.ctx.session_factory.begin() as session:
-            result = session.execute(
-                sa.update(model)
-                .where(
-                    model.id == record_id,
-                    model.post_status.in_(("pending", "retrying")),
-                    model.next_attempt_at <= now,
-                )
-                .values(next_attempt_at=now + LEASE)
-            )
-            return result.rowcount == 1
-
-    def _failed(self, model: type[Record], record_id: int, now: dt.datetime, error: Exception):
-        code = error.response.get("error", "") if isinstance(error, SlackApiError) else ""
-        problem = ADVICE.get(code, "Slack didn't accept the post just now").format(
-            channel=self.channel
+                permalink = session.get_one(model, record_id).permalink
+            return Delivery(True, permalink, pin_problem=self._pin_problems.pop(entry_id, ""))
+        if attempt.status == "busy":
+            return Delivery(False, problem="it's being posted right now")
+        problem = ADVICE.get(attempt.code, "Slack didn't accept the post just now")
+        return Delivery(
+            False,
+            problem=problem.format(channel=self.channel)
+            + ". It's saved, and I'll post it as soon as I can.",
         )
-        with self.ctx.session_factory.begin() as session:
-            record = session.get_one(model, record_id)
-            record.post_attempts += 1
-            record.post_error = f"{code or type(error).__name__}: {problem}"
-            wait = min(FIRST_RETRY * 2 ** (record.post_attempts - 1), MAX_RETRY)
-            if now - record.created_at > GIVE_UP_AFTER:
-                record.post_status, record.next_attempt_at = "failed", None
-                logger.error("%s %s not posted, giving up: %s", model.__name__, record_id, problem)
-                author = record.author_id if model is Win else record.giver_id
-                self._quietly(
-                    self.client.chat_postMessage,
-                    channel=author,
-                    text=f"I couldn't post your {model.__name__.lower()} to #{self.channel} "
-                    f"after a day of trying ({problem}). It is still recorded.",
-                )
-            else:
-                record.post_status, record.next_attempt_at = "retrying", now + wait
-                logger.warning("%s %s not posted (%s); retrying", model.__name__, record_id, code)
-        return Delivery(False, problem=f"{problem}. It's saved, and I'll post it as soon as I can.")
 
-    def _permalink(self, channel: str, ts: str) -> str:
-        response = self._quietly(self.client.chat_getPermalink, channel=channel, message_ts=ts)
-        return response["permalink"] if response else ""
+    # --- after the post ---------------------------------------------------------------
 
-    def _pin(self, channel: str, ts: str) -> str:
+    def _after_win(self, session: Session, done: Delivered, now: dt.datetime) -> list[int]:
+        permalink = self._permalink(done)
+        pin_problem = self._pin(done)
+        if pin_problem:
+            self._pin_problems[done.entry_id] = pin_problem
+        win = session.get_one(Win, done.subject_id)
+        win.channel, win.ts, win.permalink, win.pinned = (
+            done.channel,
+            done.ts,
+            permalink,
+            not pin_problem,
+        )
+        return []
+
+    def _after_thanks(self, session: Session, done: Delivered, now: dt.datetime) -> list[int]:
+        permalink = self._permalink(done)
+        thanks = session.get_one(Thanks, done.subject_id)
+        thanks.channel, thanks.ts, thanks.permalink = done.channel, done.ts, permalink
+        project = session.get(Project, thanks.project_id) if thanks.project_id else None
+        dms = [
+            Post(user, text, blocks)
+            for user, text, blocks in build_thanks_dms(thanks, project, permalink)
+        ]
+        if not dms:
+            return []
+        entry_id = outbox.add(session, key=f"thanks:{thanks.id}:dms", kind="dm", posts=dms, now=now)
+        return [entry_id] if entry_id else []
+
+    def _tell_author_gave_up(
+        self, session: Session, entry: OutboxEntry, now: dt.datetime
+    ) -> list[int]:
+        record = session.get_one(Win if entry.kind == "win" else Thanks, entry.subject_id)
+        author = record.author_id if isinstance(record, Win) else record.giver_id
+        text = (
+            f"I couldn't post your {entry.kind} to #{self.channel} after a day of trying "
+            f"({entry.error}). It is still recorded."
+        )
+        entry_id = outbox.add_dm(session, f"{entry.key}:gave-up", author, text, now)
+        return [entry_id] if entry_id else []
+
+    # --- best-effort Slack calls ----------------------------------------------------------
+
+    def _permalink(self, done: Delivered) -> str:
         try:
-            self.client.pins_add(channel=channel, timestamp=ts)
+            return self.client.chat_getPermalink(channel=done.channel, message_ts=done.ts)[
+                "permalink"
+            ]
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("chat.getPermalink failed for %s %s: %s", done.channel, done.ts, error)
+            return ""
+
+    def _pin(self, done: Delivered) -> str:
+        """Pin the post; '' when pinned (or already), else what went wrong."""
+        try:
+            self.client.pins_add(channel=done.channel, timestamp=done.ts)
         except SlackApiError as error:
             code = error.response.get("error", "")
             if code == "already_pinned":
                 return ""
-            logger.warning("pinning %s %s failed: %s", channel, ts, code)
+            logger.warning("pinning %s %s failed: %s", done.channel, done.ts, code)
             return ADVICE.get(code, f"pinning failed ({code})").format(channel=self.channel)
         except (SlackClientError, OSError) as error:
             return f"pinning failed ({type(error).__name__})"
         return ""
 
-    @staticmethod
-    def _quietly(call: Callable[..., Any], **kwargs: Any) -> Any:
-        """A best-effort call: failures are logged, never raised into the user's action."""
-        try:
-            return call(**kwargs)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("%s failed: %s", getattr(call, "__name__", "call"), error)
-            return None
+
+def _entry_of(kind: str, record_id: int) -> sa.Select[tuple[int]]:
+    return sa.select(OutboxEntry.id).where(
+        OutboxEntry.kind == kind, OutboxEntry.subject_id == record_id
+    )

@@ -15,8 +15,6 @@ from bot.errors import UserError
 from bot.models import Project, Thanks, Win
 
 TEXT_MAX = 2000
-# How long the recorder holds a fresh record before the retry loop may post it.
-POSTING_LEASE = dt.timedelta(minutes=2)
 
 
 def clean_text(text: str, what: str = "what happened") -> str:
@@ -52,8 +50,6 @@ def record_win(
         member_ids=list(dict.fromkeys(member_ids)),
         source_permalink=source_permalink,
         request_key=request_key,
-        post_status="pending",
-        next_attempt_at=now + POSTING_LEASE,
         created_at=now,
     )
     session.add(win)
@@ -100,8 +96,6 @@ def record_thanks(
         source="message" if source_permalink else "command",
         source_permalink=source_permalink,
         request_key=request_key,
-        post_status="pending",
-        next_attempt_at=now + POSTING_LEASE,
         created_at=now,
     )
     session.add(thanks)

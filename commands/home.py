@@ -64,8 +64,8 @@ def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[J
                 job.name,
                 next_run(job.schedule, now, calendar, tz)[1],
                 run.period if run else None,
-                run.status if run else None,
-                run.error if run else "",
+                run.outcome if run else None,
+                run.problem if run else "",
             )
         )
     return statuses

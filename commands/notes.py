@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from bot.notes import (
     save_note,
     validate_note,
 )
+from bot.outbox import Outbox, add_dm
 from commands.home import publish_home
 from commands.request import PsRequest
 from messages import ids
@@ -112,19 +112,16 @@ def submit_notes(
     week = week_key(local_today(ctx.now(), ctx.settings.timezone))
     key = f"{view.get('id')}:{view.get('hash')}"
     try:
-        row = _store(ctx, ack, project_id, user_id, week, result, key)
+        confirmation = _store(ctx, ack, project_id, user_id, week, result, key)
     except OperationalError:
         logger.exception("saving a note for project %s: database unavailable", project_id)
         ack(response_action="errors", errors={"progress": DATABASE_DOWN})
         return
-    if row is None:
+    if confirmation is None:
         return  # refused, with the reason shown in the modal
     ack()
-    text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project_id))
-    try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=[b.to_dict() for b in blocks])
-    except SlackApiError as error:
-        logger.warning("note saved but confirmation to %s failed: %s", user_id, error)
+    for entry_id in confirmation:
+        Outbox(ctx, client).deliver(entry_id, ctx.now())
     publish_home(ctx, client, user_id)
     deliver_gitlab_now(ctx, client, project_id)  # GitLab sync (issue 13)
 
@@ -137,8 +134,9 @@ def _store(
     week: str,
     result: NoteFields,
     key: str,
-) -> ReportRow | None:
-    """Save the note and its revision; None (with the modal told why) when refused."""
+) -> list[int] | None:
+    """Save the note, its revision and the DM confirming it (none for a replay); None,
+    with the modal told why, when refused."""
     for attempt in range(2):
         try:
             with ctx.session_factory.begin() as session:
@@ -162,7 +160,10 @@ def _store(
                 row = ReportRow(
                     project, _pm_slack_id(session, project), _pm_name(session, project), result
                 )
-            return row
+                text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project.id))
+                dicts = [block.to_dict() for block in blocks]
+                dm = add_dm(session, f"note:{key}", user_id, text, ctx.now(), blocks=dicts)
+            return [dm] if dm is not None else []
         except IntegrityError:
             # Two people saved the same project's first note at once: the retry updates it.
             if attempt:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,8 @@ from bot.lookup import (
     person_by_slack_id,
 )
 from bot.models import Person, Project, Thanks, Win
-from bot.shoutouts import Delivery, Shoutouts
+from bot.outbox import add_dm
+from bot.shoutouts import Delivery, Shoutouts, owe_shoutout
 from bot.wins import (
     TEXT_MAX,
     clean_text,
@@ -55,21 +55,19 @@ from messages.pickers import PickerProject, picker_entries, picker_entry
 from messages.wins_builder import (
     build_recognitions,
     build_recorded,
-    build_thanks_dms,
     build_thanks_modal,
-    build_thanks_post,
     build_win_modal,
-    build_win_post,
     read_capture_form,
 )
 
-logger = logging.getLogger(__name__)
 
-
-def shoutouts_for(ctx: AppContext, client: WebClient) -> Shoutouts:
-    return Shoutouts(
-        ctx, client, {Win: build_win_post, Thanks: build_thanks_post}, build_thanks_dms
-    )
+def _owe(ctx: AppContext, session: Session, record: Win | Thanks) -> None:
+    """What a new win or thanks owes, stored with it: its shout-out and its GitLab note."""
+    owe_shoutout(ctx, session, record)
+    if isinstance(record, Win):
+        enqueue_for_win(ctx, session, record)
+    else:
+        enqueue_for_thanks(ctx, session, record)
 
 
 # --- /ps win -----------------------------------------------------------------------------
@@ -92,7 +90,7 @@ def win_command(request: PsRequest) -> Reply | None:
                     now=ctx.now(),
                 )
                 win_id = win.id
-                enqueue_for_win(ctx, writing, win)  # GitLab sync (issue 13)
+                _owe(ctx, writing, win)
             delivery = _share(ctx, request.client, Win, win_id, request.user_id, project.id)
             return Reply(_recorded("ProjectWin", delivery))
         mine, others = picker_entries(
@@ -163,7 +161,7 @@ def thanks_command(request: PsRequest) -> Reply:
             bot_user_id=request.bot_user_id,
         )
         thanks_id = thanks.id
-        enqueue_for_thanks(ctx, session, thanks)  # GitLab sync (issue 13)
+        _owe(ctx, session, thanks)
     project_id = project.id if project else None
     delivery = _share(ctx, request.client, Thanks, thanks_id, request.user_id, project_id)
     return Reply(_recorded("thanks", delivery))
@@ -365,7 +363,7 @@ def submit_win(
                 request_key=_request_key(view),
             )
             win_id = win.id
-            enqueue_for_win(ctx, session, win)  # GitLab sync (issue 13)
+            _owe(ctx, session, win)
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
@@ -399,7 +397,7 @@ def submit_thanks(
                 request_key=_request_key(view),
             )
             thanks_id = thanks.id
-            enqueue_for_thanks(ctx, session, thanks)  # GitLab sync (issue 13)
+            _owe(ctx, session, thanks)
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
@@ -424,12 +422,14 @@ def _share(
     """After a win or thanks is stored: post it, DM the author the outcome when they came
     from a modal (`tell` names what it was), refresh their App Home, then copy it to GitLab
     — each step best effort, never raised into the user's action."""
-    delivery = shoutouts_for(ctx, client).deliver(model, record_id, ctx.now())
+    shoutouts = Shoutouts(ctx, client)
+    delivery = shoutouts.deliver(model, record_id, ctx.now())
     if tell:
-        try:
-            client.chat_postMessage(channel=user_id, text=_recorded(tell, delivery))
-        except SlackApiError as error:
-            logger.warning("%s recorded; telling %s failed: %s", tell, user_id, error)
+        with ctx.session_factory.begin() as session:
+            key = f"{tell}:{record_id}:recorded"
+            told = add_dm(session, key, user_id, _recorded(tell, delivery), ctx.now())
+        if told:
+            shoutouts.outbox.deliver(told, ctx.now())
     publish_home(ctx, client, user_id)
     deliver_gitlab_now(ctx, client, project_id)
     return delivery

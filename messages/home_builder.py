@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.home import MAX_CLOSING, Home, JobStatus, ProjectWeek
-from bot.models import Project
+from bot.models import OutboxEntry, Project
 from bot.notes import Temperature
 from messages import ids
 from messages.bookings_builder import finding_lines
@@ -192,13 +192,16 @@ def _admin(home: Home) -> list[Block]:
 
 
 def _delivery_lines(home: Home) -> list[str]:
-    """Posts psbot could not make: shout-outs to Slack and notes to GitLab."""
+    """Posts psbot could not make: to Slack (jobs, shout-outs, DMs) and notes to GitLab."""
     lines = []
-    shoutouts = home.undelivered_shoutouts
-    if shoutouts:
+    slack = home.undelivered
+    if slack is not None and (slack.failed or slack.retrying):
         lines.append(
-            f":warning: Shout-outs not posted: {shoutouts['failed']} failed, "
-            f"{shoutouts['retrying']} retrying."
+            f":warning: Slack posts not delivered: {slack.failed} failed, "
+            f"{slack.retrying} retrying."
+        )
+        lines.extend(
+            f"• {_what(entry)}: {escape_mrkdwn(entry.error[:150])}" for entry in slack.recent
         )
     gitlab = home.gitlab
     if gitlab is not None and (gitlab.failed or gitlab.retrying):
@@ -208,7 +211,16 @@ def _delivery_lines(home: Home) -> list[str]:
             f"{escape_mrkdwn(post.error[:150])}"
             for post in gitlab.recent
         )
-    return lines or [":white_check_mark: Every shout-out and GitLab note was delivered."]
+    return lines or [":white_check_mark: Every Slack post and GitLab note was delivered."]
+
+
+def _what(entry: OutboxEntry) -> str:
+    """An outbox entry as an admin would name it."""
+    if entry.kind == "job":
+        return f"job `{escape_mrkdwn(entry.key.removeprefix('job:'))}`"
+    return {"win": "ProjectWin shout-out", "thanks": "thanks shout-out"}.get(
+        entry.kind, "direct message"
+    )
 
 
 def _job_line(job: JobStatus) -> str:

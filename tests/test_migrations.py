@@ -1,5 +1,7 @@
 """The schema comes from migrations, on SQLite and PostgreSQL alike."""
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -35,3 +37,84 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
         assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
+
+
+def test_0007_moves_deliveries_in_flight_into_the_one_outbox_and_back(engine):
+    migrate.downgrade(engine, "0006")
+    at = "2026-11-30 13:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO projects (id, sow, customer, name, type, status, top_customer, "
+                "created_at, updated_at) VALUES (1, 'SOW-1', 'Acme', 'Rollout', 'T&M', 'active', "
+                f"false, '{at}', '{at}')"
+            )
+        )
+        post = {"channel": "C0PMO", "blocks": [], "in_thread": False}
+        one, two = [{**post, "text": "a"}], [{**post, "text": "b"}, {**post, "text": "c"}]
+        runs = [  # job, period, status, posts, sent
+            ("forecast_prep", "2026-W49", "sent", json.dumps(one), 1),
+            ("top_customer_open", "2026-W49", "retrying", json.dumps(two), 1),
+            ("billing_period", "2026-11", "failed", "[]", 0),
+            ("forecast_nudge", "2026-W49", "skipped", "[]", 0),
+        ]
+        for job, period, status, posts, sent in runs:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO job_runs (job, period, status, scheduled_at, claimed_at, "
+                    "attempts, posts, sent, thread_channel, thread_ts, next_attempt_at, error) "
+                    "VALUES (:job, :period, :status, :at, :at, 1, :posts, :sent, 'C0PMO', "
+                    ":ts, :at, :error)"
+                ),
+                {
+                    "job": job,
+                    "period": period,
+                    "status": status,
+                    "at": at,
+                    "posts": posts,
+                    "sent": sent,
+                    "ts": "1.1" if sent else None,
+                    "error": "building the posts failed: x" if status == "failed" else "",
+                },
+            )
+        for text, status in (("<waiting>", "retrying"), ("posted", "posted")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO wins (project_id, text, author_id, member_ids, "
+                    "source_permalink, post_status, post_attempts, post_error, channel, ts, "
+                    "permalink, pinned, created_at) VALUES (1, :text, 'U0PM', '[]', '', "
+                    ":status, 2, '', NULL, :ts, '', false, :at)"
+                ),
+                {
+                    "text": text,
+                    "status": status,
+                    "at": at,
+                    "ts": "2.2" if status == "posted" else None,
+                },
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        entries = {
+            row.key: row
+            for row in conn.execute(
+                sa.text("SELECT key, kind, status, sent, first_ts, posts FROM outbox")
+            )
+        }
+        runs = dict(conn.execute(sa.text("SELECT job, status FROM job_runs")).all())
+    assert set(entries) == {"job:forecast_prep:2026-W49", "job:top_customer_open:2026-W49", "win:1"}
+    resumed = entries["job:top_customer_open:2026-W49"]
+    assert (resumed.status, resumed.sent, resumed.first_ts) == ("retrying", 1, "1.1")
+    assert "&lt;waiting&gt;" in str(entries["win:1"].posts)
+    assert runs == {
+        "forecast_prep": "queued",
+        "top_customer_open": "queued",
+        "billing_period": "failed",
+        "forecast_nudge": "skipped",
+    }
+    migrate.downgrade(engine, "0006")
+    with engine.connect() as conn:
+        runs = dict(conn.execute(sa.text("SELECT job, status FROM job_runs")).all())
+        wins = dict(conn.execute(sa.text("SELECT text, post_status FROM wins")).all())
+    assert runs["top_customer_open"] == "retrying" and runs["forecast_prep"] == "sent"
+    assert wins == {"<waiting>": "retrying", "posted": "posted"}
+    migrate.upgrade(engine)

@@ -38,6 +38,7 @@ from bot.gitlab_sync.markdown import (
 from bot.gitlab_sync.outbox import KIND_LABELS, fields_from_snapshot
 from bot.gitlab_sync.urls import EXAMPLE, IssueUrlError, parse_issue_url
 from bot.models import GitLabPost, Person, Project, Thanks, Win
+from bot.outbox import Outbox, add_dm, backoff
 from messages.escape import escape_mrkdwn, link
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class GitLabSync:
             record = session.get(Win if post.kind == "win" else Thanks, post.subject_id)
             if record is None:
                 raise _Gone(f"the {post.kind} was removed from psbot before it reached GitLab")
-            if record.post_status in WAITING and now - record.created_at < WAIT_FOR_SLACK_POST:
+            if record.ts is None and now - record.created_at < WAIT_FOR_SLACK_POST:
                 return None
             if isinstance(record, Win):
                 people = [record.author_id, *record.member_ids, *mentioned_ids(record.text)]
@@ -252,7 +253,7 @@ class GitLabSync:
     # --- failing ----------------------------------------------------------------------
 
     def _failed(self, post_id: int, now: dt.datetime, failure: Failure, stage: str) -> str:
-        tell: tuple[str, str] | None = None
+        told: int | None = None
         with self.ctx.session_factory.begin() as session:
             post = session.get_one(GitLabPost, post_id)
             project = session.get_one(Project, post.project_id)
@@ -265,20 +266,19 @@ class GitLabSync:
                     logger.warning("GitLab %s failed (%s): %s", what, post.target_url, post.error)
                     if not _already_told(session, post):
                         post.pm_told_at = now
-                        tell = (_who_to_tell(session, post, project), _advice(post, project))
+                        if who := _who_to_tell(session, post, project):
+                            advice = _advice(post, project)
+                            told = add_dm(session, f"gitlab:{post.id}:told", who, advice, now)
                 else:
                     logger.error("GitLab %s failed for good: %s", what, post.error)
             else:
-                wait = min(FIRST_RETRY * 2 ** max(post.attempts - 1, 0), MAX_RETRY)
+                wait = backoff(post.attempts, MAX_RETRY)
                 if failure.kind == "rate_limited" and failure.retry_after is not None:
                     wait = min(failure.retry_after, MAX_RETRY)
                 post.status, post.next_attempt_at = "retrying", now + wait
                 logger.warning("GitLab %s: %s; retrying at %s", what, post.error, now + wait)
-        if tell is not None and tell[0] and self.slack is not None:  # best effort
-            try:
-                self.slack.chat_postMessage(channel=tell[0], text=tell[1], unfurl_links=False)
-            except (SlackApiError, SlackClientError, OSError) as error:
-                logger.warning("telling %s about a GitLab link failed: %s", tell[0], error)
+        if told is not None and self.slack is not None:
+            Outbox(self.ctx, self.slack).deliver(told, now)
         return failure.kind
 
 

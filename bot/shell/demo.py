@@ -464,7 +464,7 @@ def _recognitions(session: Session, projects: dict[str, Project], now: dt.dateti
         ),
     ]
     for key, author, members, days_ago, text in wins:
-        win, _ = record_win(
+        record_win(
             session,
             project_id=projects[key].id,
             text=text,
@@ -472,7 +472,6 @@ def _recognitions(session: Session, projects: dict[str, Project], now: dt.dateti
             member_ids=[_slack_id(m) for m in members],
             now=now - dt.timedelta(days=days_ago),
         )
-        _mark_posted(win)
     thanks = [
         (
             "marcus",
@@ -497,7 +496,7 @@ def _recognitions(session: Session, projects: dict[str, Project], now: dt.dateti
         ),
     ]
     for giver, receivers, key, days_ago, text in thanks:
-        record, _ = record_thanks(
+        record_thanks(
             session,
             giver_id=_slack_id(giver),
             receiver_ids=[_slack_id(r) for r in receivers],
@@ -505,12 +504,6 @@ def _recognitions(session: Session, projects: dict[str, Project], now: dt.dateti
             text=text,
             now=now - dt.timedelta(days=days_ago),
         )
-        _mark_posted(record)
-
-
-def _mark_posted(record) -> None:
-    # Seeded as already shouted out: the shell has no retry loop to post them.
-    record.post_status, record.next_attempt_at = "posted", None
 
 
 def _slack_id(key: str) -> str:

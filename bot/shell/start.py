@@ -29,6 +29,7 @@ from bot.shell.shell import COMMANDS, Shell, ShellClock, format_when
 from bot.shell.standin import StandInSlack
 from bot.shell.terminal import Terminal
 from bot.shell.workspace import User, Workspace
+from bot.shoutouts import slack_outbox
 from commands.catalog import SUBCOMMANDS
 from jobs.registry import JOB_NAMES, calendar_of, configured_jobs
 
@@ -193,7 +194,8 @@ def _run_job(ctx: AppContext, app, name: str, now: dt.datetime) -> tuple[str, st
     period = job.schedule.period_of(now.astimezone(ctx.settings.timezone).date())
     # Like `psbot jobs run --force`: a period of its own, so the shell can run it again.
     period = f"{period} shell {secrets.token_hex(3)}"
-    runner = JobRunner(ctx, app.client, list(jobs.values()), calendar_of(ctx.settings))
+    outbox = slack_outbox(ctx, app.client)
+    runner = JobRunner(ctx, outbox, list(jobs.values()), calendar_of(ctx.settings))
     outcome = runner.run(job, period, now, now)
     return outcome.status, f" ({outcome.detail})" if outcome.detail else ""
 

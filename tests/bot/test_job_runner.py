@@ -16,8 +16,8 @@ from bot.business_days import BusinessCalendar
 from bot.context import AppContext
 from bot.db import make_engine, make_session_factory
 from bot.job_runner import JobRunner
-from bot.models import JobRun
-from bot.outbox import Post
+from bot.models import JobRun, OutboxEntry
+from bot.outbox import Outbox, Post
 from bot.schedule import JobSpec, Weekly
 
 # Monday 30 November 2026, 08:00 in New York.
@@ -45,7 +45,7 @@ def spec(run=None, **overrides):
 def runner_for(ctx, fake_slack, job=None, client=None):
     # No retry handlers by default, so failures are immediate; one test uses psbot's client.
     client = client or WebClient(token="xoxb-test", base_url=fake_slack.api_url)
-    return JobRunner(ctx, client, [job or spec()], BusinessCalendar("US"))
+    return JobRunner(ctx, Outbox(ctx, client), [job or spec()], BusinessCalendar("US"))
 
 
 def runs(ctx):
@@ -66,7 +66,12 @@ def test_a_due_run_is_posted_once(ctx, fake_slack):
     assert runner.run(job, PERIOD, MONDAY_8, MONDAY_8).status == "already claimed"
     assert posted(fake_slack) == ["hello"]
     (run,) = runs(ctx)
-    assert (run.job, run.period, run.status, run.sent) == ("forecast_prep", PERIOD, "sent", 1)
+    assert (run.job, run.period, run.outcome, run.outbox.sent) == (
+        "forecast_prep",
+        PERIOD,
+        "sent",
+        1,
+    )
     assert fake_slack.calls_to("chat.postMessage")[0].params["channel"] == "C0PMO"
 
 
@@ -94,7 +99,7 @@ def test_a_run_missed_beyond_its_grace_is_skipped_and_logged(ctx, fake_slack, ca
     assert "past its 2:00:00 grace window: skipped" in caplog.text
     assert posted(fake_slack) == []
     assert runner_for(ctx, fake_slack).tick(too_late + dt.timedelta(hours=1)) == []
-    assert [r.status for r in runs(ctx)] == ["skipped"]
+    assert [r.outcome for r in runs(ctx)] == ["skipped"]
 
 
 def test_disabled_jobs_do_not_run(ctx, fake_slack):
@@ -136,7 +141,7 @@ def test_rate_limited_then_accepted_is_posted_once(ctx, fake_slack):
     outcome = runner_for(ctx, fake_slack, client=client).run_due("forecast_prep", MONDAY_8)
     assert outcome.status == "sent"
     assert len(fake_slack.calls_to("chat.postMessage")) == 2  # the 429, then the post
-    assert runs(ctx)[0].sent == 1
+    assert runs(ctx)[0].outbox.sent == 1
 
 
 def test_slack_down_for_the_whole_grace_window_fails_and_never_posts_later(ctx, fake_slack, caplog):
@@ -149,7 +154,7 @@ def test_slack_down_for_the_whole_grace_window_fails_and_never_posts_later(ctx, 
             now += dt.timedelta(minutes=1)
             statuses.extend(outcome.status for outcome in runner.tick(now))
     (run,) = runs(ctx)
-    assert run.status == "failed" and "503" in run.error
+    assert run.outcome == "failed" and "503" in run.problem
     assert statuses[-1] == "failed" and set(statuses[:-1]) == {"retrying"}
     assert "failed for good" in caplog.text
     attempts = len(fake_slack.calls_to("chat.postMessage"))
@@ -179,7 +184,7 @@ def test_a_retry_resumes_after_the_last_delivered_post_in_its_thread(ctx, fake_s
     finally:
         fake_slack.handle = original
     assert calls == ["part 1", "part 2", "part 2", "part 3"]
-    first_ts = runs(ctx)[0].thread_ts
+    first_ts = runs(ctx)[0].outbox.first_ts
     assert first_ts
     replies = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("thread_ts")]
     assert [c.params["text"] for c in replies] == ["part 2", "part 3"]
@@ -188,16 +193,27 @@ def test_a_retry_resumes_after_the_last_delivered_post_in_its_thread(ctx, fake_s
 
 def test_a_run_abandoned_mid_delivery_is_taken_over_after_its_lease(ctx, fake_slack):
     with ctx.session_factory.begin() as session:
+        entry = OutboxEntry(
+            key=f"job:forecast_prep:{PERIOD}",
+            kind="job",
+            status="sending",
+            lease_until=MONDAY_8 + dt.timedelta(minutes=5),
+            attempts=1,
+            sent=0,
+            posts=[Post("C0PMO", "left behind").as_dict()],
+            deadline=MONDAY_8 + GRACE,
+            created_at=MONDAY_8,
+        )
+        session.add(entry)
+        session.flush()
         session.add(
             JobRun(
                 job="forecast_prep",
                 period=PERIOD,
-                status="sending",
+                status="queued",
                 scheduled_at=MONDAY_8,
                 claimed_at=MONDAY_8,
-                lease_until=MONDAY_8 + dt.timedelta(minutes=5),
-                attempts=1,
-                posts=[Post("C0PMO", "left behind").as_dict()],
+                outbox_id=entry.id,
             )
         )
     runner = runner_for(ctx, fake_slack)
@@ -236,4 +252,4 @@ def test_the_scheduler_catches_up_as_soon_as_it_starts(ctx, fake_slack):
     finally:
         scheduler.shutdown(wait=True)
     assert posted(fake_slack) == ["hello"]
-    assert runs(ctx)[0].status == "sent"
+    assert runs(ctx)[0].outcome == "sent"

@@ -195,7 +195,7 @@ def test_wins_are_linked_from_the_shout_out_item(slack, ctx, data):
                 project_id=data.rollout.id,
                 text="Cut-over in one night <!channel>",
                 author_id="U0PM",
-                post_status="posted",
+                ts="1700000001.000100",
                 permalink="https://ps.slack.com/archives/C0INTERNAL/p1700000001000100",
             )
         )

@@ -134,19 +134,26 @@ def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, 
 def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio, ctx):
     import datetime as dt
 
-    from bot.models import Win
+    from bot.models import OutboxEntry
 
     with ctx.session_factory.begin() as session:
-        session.add(
-            Win(
-                project_id=portfolio.rollout.id,
-                text="x",
-                author_id="U0PM",
-                member_ids=[],
-                post_status="failed",
-                created_at=ctx.now() - dt.timedelta(days=2),
+        for key, kind, status in (
+            ("win:1", "win", "failed"),
+            ("job:x:2026-W48", "job", "retrying"),
+        ):
+            session.add(
+                OutboxEntry(
+                    key=key,
+                    kind=kind,
+                    posts=[],
+                    status=status,
+                    error="Slack answered 200: not_in_channel",
+                    deadline=ctx.now(),
+                    created_at=ctx.now() - dt.timedelta(days=2),
+                    finished_at=ctx.now() if status == "failed" else None,
+                )
             )
-        )
     body = text(open_home(slack, fake_slack, ADMIN_ID))
-    assert "Shout-outs not posted: 1 failed, 0 retrying." in body
-    assert "Every shout-out and GitLab note was delivered" not in body
+    assert "Slack posts not delivered: 1 failed, 1 retrying." in body
+    assert "• ProjectWin shout-out: Slack answered 200: not_in_channel" in body
+    assert "Every Slack post and GitLab note was delivered" not in body

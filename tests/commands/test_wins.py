@@ -8,8 +8,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from bot.models import Thanks, Win
-from commands.wins import shoutouts_for
+from bot.models import OutboxEntry, Thanks, Win
+from bot.shoutouts import slack_outbox
 from messages import ids
 from tests.fake_slack import BOT_USER_ID
 
@@ -38,6 +38,14 @@ def posts_to(fake_slack, channel):
     ]
 
 
+def shoutout_of(ctx, record) -> OutboxEntry:
+    kind = "win" if isinstance(record, Win) else "thanks"
+    with ctx.session_factory() as session:
+        return session.scalars(
+            sa.select(OutboxEntry).where(OutboxEntry.key == f"{kind}:{record.id}")
+        ).one()
+
+
 def blocks_text(params) -> str:
     blocks = params.get("blocks") or []
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
@@ -60,7 +68,7 @@ def test_win_with_project_and_text_is_recorded_posted_and_pinned(slack, fake_sla
     (pin,) = fake_slack.calls_to("pins.add")
     assert pin.params["channel"] == INTERNAL and pin.params["timestamp"]
     (win,) = stored(ctx, Win)
-    assert (win.post_status, win.pinned, win.author_id) == ("posted", True, "U0PM")
+    assert (win.channel, win.pinned, win.author_id) == (INTERNAL, True, "U0PM")
     assert win.permalink.startswith("https://ps.slack.com/archives/")
     assert reply["response_type"] == "ephemeral"
     assert f"<{win.permalink}|See the post>" in reply["text"]
@@ -112,13 +120,15 @@ def test_bot_not_in_the_channel_keeps_the_win_and_retries_once(slack, fake_slack
     reply = slack.ask("win sow-1 Go-live")
     assert "recorded, but I couldn't post it: invite psbot to #C0INTERNAL" in reply["text"]
     (win,) = stored(ctx, Win)
-    assert win.post_status == "retrying"
+    entry = shoutout_of(ctx, win)
+    assert (entry.status, entry.sent, win.ts) == ("retrying", 0, None)
+    assert "not_in_channel" in entry.error
     del fake_slack.answers["chat.postMessage"]
-    shoutouts = shoutouts_for(ctx, slack.app.client)
-    later = win.next_attempt_at + dt.timedelta(seconds=1)
-    assert shoutouts.retry_due(later) == 1
-    assert shoutouts.retry_due(later + dt.timedelta(hours=1)) == 0
-    assert stored(ctx, Win)[0].post_status == "posted"
+    outbox = slack_outbox(ctx, slack.app.client)
+    later = entry.next_attempt_at + dt.timedelta(seconds=1)
+    assert [attempt.status for attempt in outbox.retry_due(later)] == ["sent"]
+    assert outbox.retry_due(later + dt.timedelta(hours=1)) == []
+    assert stored(ctx, Win)[0].permalink and stored(ctx, Win)[0].pinned
     assert len(posts_to(fake_slack, INTERNAL)) == 2  # the refused attempt and the post
 
 
@@ -126,7 +136,7 @@ def test_rate_limit_then_success_posts_once(slack, fake_slack, ctx, team):
     fake_slack.fail("chat.postMessage", 429, retry_after=1)
     slack.ask("win sow-1 Go-live")
     assert len(posts_to(fake_slack, INTERNAL)) == 2
-    assert stored(ctx, Win)[0].post_status == "posted"
+    assert shoutout_of(ctx, stored(ctx, Win)[0]).status == "sent"
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,7 @@ def test_a_rejected_token_is_retried_and_never_blamed_on_the_pm(
                 member_ids=[],
                 now=ctx.now() - dt.timedelta(hours=2),
             )
-            win.post_status = "posted"
+            win.channel, win.ts = "C0INTERNAL", "1700000000.000100"  # shouted out
             enqueue_for_win(ctx, session, win)
     assert GitLabSync(ctx, None).retry_due(ctx.now()) == 0
     first, second = posts(ctx)

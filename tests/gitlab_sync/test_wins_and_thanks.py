@@ -4,7 +4,7 @@ import datetime as dt
 
 from bot.gitlab_sync import GitLabSync
 from bot.models import Win
-from commands.wins import shoutouts_for
+from bot.shoutouts import slack_outbox
 from messages import ids
 from tests.commands.test_wins import stored, submission
 from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, posts, set_links
@@ -89,8 +89,8 @@ def test_the_note_waits_for_the_slack_shout_out_to_link_it(
     (post,) = posts(ctx)
     assert (post.status, post.attempts, post.body) == ("pending", 0, "")
     del fake_slack.answers["chat.postMessage"]
-    later = stored(ctx, Win)[0].next_attempt_at + dt.timedelta(seconds=1)
-    assert shoutouts_for(ctx, slack.app.client).retry_due(later) == 1
+    later = ctx.now() + dt.timedelta(minutes=1, seconds=1)  # the shout-out's first retry
+    assert [a.status for a in slack_outbox(ctx, slack.app.client).retry_due(later)] == ["sent"]
     assert GitLabSync(ctx, slack.app.client).retry_due(later) == 1
     (note,) = journal(fake_gitlab).notes
     assert f"[Slack shout-out]({stored(ctx, Win)[0].permalink})" in note["body"]

@@ -11,6 +11,7 @@ from bot.business_days import BusinessCalendar
 from bot.context import AppContext
 from bot.job_runner import JobRunner
 from bot.models import JobRun
+from bot.outbox import Outbox
 from bot.schedule import JobSpec, Weekly
 from jobs.kantata_sync import KantataSyncFailed, run_kantata_sync
 from tests.kantata.conftest import database_state
@@ -21,7 +22,7 @@ JOB = JobSpec("kantata_sync", "Sync Kantata", Weekly(0, dt.time(7, 0)), run_kant
 
 def runner_for(ctx: AppContext, fake_slack) -> JobRunner:
     client = create_web_client("xoxb-test", fake_slack.api_url)
-    return JobRunner(ctx, client, [JOB], BusinessCalendar("US"))
+    return JobRunner(ctx, Outbox(ctx, client), [JOB], BusinessCalendar("US"))
 
 
 def test_it_syncs_and_posts_nothing(ctx, session_factory, fake_slack):

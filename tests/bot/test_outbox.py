@@ -1,0 +1,202 @@
+"""The one outbox every Slack post goes through: stored intent → send → mark sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from slack_sdk import WebClient
+
+from bot import outbox
+from bot.models import OutboxEntry, Thanks, Win
+from bot.outbox import HOLD, Outbox, Post
+from bot.shoutouts import owe_shoutout, slack_outbox
+from bot.wins import record_thanks, record_win
+
+
+def client_for(fake_slack, timeout: int = 30) -> WebClient:
+    # No retry handlers: each failure reaches the outbox at once.
+    return WebClient(token="xoxb-test", base_url=fake_slack.api_url, timeout=timeout)
+
+
+def owe(ctx, key="dm:test", posts=None, deadline=None) -> int:
+    with ctx.session_factory.begin() as session:
+        return outbox.add(
+            session,
+            key=key,
+            kind="dm",
+            posts=posts or [Post("U0PM", "hello")],
+            now=ctx.now(),
+            deadline=deadline,
+        )
+
+
+def entry(ctx, entry_id) -> OutboxEntry:
+    with ctx.session_factory() as session:
+        return session.get_one(OutboxEntry, entry_id)
+
+
+def texts(fake_slack) -> list[str]:
+    return [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
+
+
+def test_a_replayed_intent_is_owed_once(ctx, fake_slack):
+    first = owe(ctx, "dm:replayed")
+    with ctx.session_factory.begin() as session:
+        assert outbox.add(session, key="dm:replayed", kind="dm", posts=[], now=ctx.now()) is None
+    assert Outbox(ctx, client_for(fake_slack)).deliver(first, ctx.now()).status == "sent"
+    assert Outbox(ctx, client_for(fake_slack)).deliver(first, ctx.now()).status == "busy"
+    assert texts(fake_slack) == ["hello"]
+
+
+def test_a_fresh_entry_is_left_to_its_creator_until_the_hold_ends(ctx, fake_slack):
+    entry_id = owe(ctx)
+    box = Outbox(ctx, client_for(fake_slack))
+    assert box.retry_due(ctx.now()) == []
+    assert [a.status for a in box.retry_due(ctx.now() + HOLD)] == ["sent"]
+    assert entry(ctx, entry_id).status == "sent" and texts(fake_slack) == ["hello"]
+
+
+def test_rate_limited_waits_at_least_retry_after(ctx, fake_slack):
+    fake_slack.fail("chat.postMessage", 429, retry_after=300)
+    entry_id = owe(ctx)
+    box = Outbox(ctx, client_for(fake_slack))
+    attempt = box.deliver(entry_id, ctx.now())
+    assert (attempt.status, attempt.code) == ("retrying", "ratelimited")
+    retry_at = entry(ctx, entry_id).next_attempt_at
+    assert retry_at == ctx.now() + dt.timedelta(seconds=300)  # not the 1-minute backoff
+    assert box.retry_due(retry_at - dt.timedelta(seconds=1)) == []
+    assert [a.status for a in box.retry_due(retry_at)] == ["sent"]
+    assert len(texts(fake_slack)) == 2  # the refused attempt, then the post
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "channel_not_found", "not_in_channel"])
+def test_slack_errors_are_retried_until_the_deadline_then_failed_and_logged(
+    ctx, fake_slack, caplog, error
+):
+    fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": error})
+    deadline = ctx.now() + dt.timedelta(hours=1)
+    entry_id = owe(ctx, deadline=deadline)
+    box = Outbox(ctx, client_for(fake_slack))
+    assert box.deliver(entry_id, ctx.now()).code == error
+    now, outcomes = ctx.now(), []
+    with caplog.at_level(logging.WARNING):
+        while now < deadline + dt.timedelta(hours=1):
+            now += dt.timedelta(minutes=1)
+            outcomes.extend(a.status for a in box.retry_due(now))
+    assert outcomes[-1] == "failed" and set(outcomes[:-1]) <= {"retrying"}
+    failed = entry(ctx, entry_id)
+    assert failed.status == "failed" and error in failed.error
+    assert f"outbox dm:test failed for good: Slack answered 200: {error}" in caplog.text
+    tries = len(texts(fake_slack))
+    assert box.retry_due(now + dt.timedelta(days=1)) == [] and len(texts(fake_slack)) == tries
+
+
+def test_a_web_api_that_times_out_is_retried(ctx, fake_slack):
+    def slow(params):
+        time.sleep(2)
+        return {"ok": True, "channel": params["channel"], "ts": "1.1"}
+
+    fake_slack.answer("chat.postMessage", slow)
+    entry_id = owe(ctx)
+    attempt = Outbox(ctx, client_for(fake_slack, timeout=1)).deliver(entry_id, ctx.now())
+    assert attempt.status == "retrying" and "timed out" in attempt.detail.lower()
+    del fake_slack.answers["chat.postMessage"]
+    retry_at = entry(ctx, entry_id).next_attempt_at
+    assert Outbox(ctx, client_for(fake_slack)).deliver(entry_id, retry_at).status == "sent"
+
+
+def test_two_processes_racing_for_an_entry_post_it_once(ctx, fake_slack):
+    entry_id = owe(ctx)
+    later = ctx.now() + HOLD
+    barrier = threading.Barrier(4)
+    results = []
+
+    def contend():
+        box = Outbox(ctx, client_for(fake_slack))
+        barrier.wait()
+        results.append(box.deliver(entry_id, later).status)
+
+    threads = [threading.Thread(target=contend) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["busy", "busy", "busy", "sent"]
+    assert texts(fake_slack) == ["hello"]
+
+
+def test_a_thanks_dm_that_fails_is_retried_without_posting_the_shout_out_again(
+    ctx, fake_slack, portfolio
+):
+    with ctx.session_factory.begin() as session:
+        thanks, _ = record_thanks(
+            session,
+            giver_id="U0PM",
+            receiver_ids=["U0PAT"],
+            project_id=None,
+            text="Thanks for the weekend cut-over",
+            now=ctx.now(),
+        )
+        shout_out = owe_shoutout(ctx, session, thanks)
+    fake_slack.fail("chat.postMessage", 503, times=0)
+    box = slack_outbox(ctx, client_for(fake_slack))
+
+    def refuse_dms(params):
+        if params["channel"] == "U0PAT":
+            return {"ok": False, "error": "fatal_error"}
+        return {"ok": True, "channel": params["channel"], "ts": "1700000000.000100"}
+
+    fake_slack.answer("chat.postMessage", refuse_dms)
+    assert box.deliver(shout_out, ctx.now()).status == "sent"
+    with ctx.session_factory() as session:
+        dm = session.scalars(sa.select(OutboxEntry).where(OutboxEntry.kind == "dm")).one()
+        assert session.get_one(Thanks, thanks.id).ts == "1700000000.000100"
+    assert (dm.key, dm.status) == (f"thanks:{thanks.id}:dms", "retrying")
+    del fake_slack.answers["chat.postMessage"]
+    assert [a.status for a in box.retry_due(dm.next_attempt_at)] == ["sent"]
+    channels = [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert channels == ["C0INTERNAL", "U0PAT", "U0PAT"]
+
+
+def test_a_win_never_posted_in_a_day_tells_its_author_once(ctx, fake_slack, portfolio):
+    with ctx.session_factory.begin() as session:
+        win, _ = record_win(
+            session,
+            project_id=portfolio.rollout.id,
+            text="Go-live",
+            author_id="U0PM",
+            member_ids=[],
+            now=ctx.now(),
+        )
+        shout_out = owe_shoutout(ctx, session, win)
+    fake_slack.answer(
+        "chat.postMessage",
+        lambda params: (
+            {"ok": False, "error": "is_archived"}
+            if params["channel"] == "C0INTERNAL"
+            else {"ok": True, "channel": params["channel"], "ts": "1.2"}
+        ),
+    )
+    box = slack_outbox(ctx, client_for(fake_slack))
+    box.deliver(shout_out, ctx.now())
+    now = ctx.now()
+    while now < ctx.now() + dt.timedelta(hours=26):
+        now += dt.timedelta(minutes=15)
+        box.retry_due(now)
+    assert entry(ctx, shout_out).status == "failed"
+    told = [
+        c.params["text"]
+        for c in fake_slack.calls_to("chat.postMessage")
+        if c.params["channel"] == "U0PM"
+    ]
+    assert len(told) == 1
+    assert "couldn't post your win to #C0INTERNAL after a day of trying" in told[0]
+    assert "is_archived" in told[0]
+    with ctx.session_factory() as session:
+        assert session.get_one(Win, win.id).ts is None  # still recorded, never posted
+
