@@ -70,6 +70,9 @@ def _owe(ctx: AppContext, session: Session, record: Win | Thanks) -> None:
         enqueue_for_thanks(ctx, session, record)
 
 
+PROJECT_GONE = "That project is no longer in psbot: pick another one."
+
+
 # --- /ps win -----------------------------------------------------------------------------
 
 
@@ -346,11 +349,14 @@ def submit_win(
     try:
         text = clean_text(form["text"])
         with ctx.session_factory.begin() as session:
-            if form["project_id"] is None or session.get(Project, form["project_id"]) is None:
+            if form["project_id"] is None:
                 ack(
                     response_action="errors",
                     errors={"project": "Pick the project this win is for."},
                 )
+                return
+            if session.get(Project, form["project_id"]) is None:
+                ack(response_action="errors", errors={"project": PROJECT_GONE})
                 return
             win, created = record_win(
                 session,
@@ -386,6 +392,9 @@ def submit_thanks(
         return
     try:
         with ctx.session_factory.begin() as session:
+            if form["project_id"] is not None and session.get(Project, form["project_id"]) is None:
+                ack(response_action="errors", errors={"project": PROJECT_GONE})
+                return
             thanks, created = record_thanks(
                 session,
                 giver_id=user_id,

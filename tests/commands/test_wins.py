@@ -268,6 +268,20 @@ def test_win_modal_needs_a_project_and_text(slack, ctx, team):
     assert stored(ctx, Win) == []
 
 
+@pytest.mark.parametrize(("callback", "model"), [(ids.WIN_VIEW, Win), (ids.THANKS_VIEW, Thanks)])
+def test_a_project_deleted_while_the_modal_was_open_is_named_not_a_500(
+    slack, ctx, team, callback, model
+):
+    # Found by tests/test_modal_fuzz.py: a thanks for a vanished project hit the foreign key.
+    payload = submission(callback, "{}", project_id=999_999, people=["U0PAT"])
+    response = slack.interactive(payload)
+    assert response.status == 200
+    assert json.loads(response.body)["errors"] == {
+        "project": "That project is no longer in psbot: pick another one."
+    }
+    assert stored(ctx, model) == []
+
+
 def test_thanks_shortcut_thanks_the_author(slack, fake_slack, ctx, team):
     slack.interactive(shortcut(ids.THANKS_SHORTCUT))
     view = view_of(fake_slack.wait_for("views.open")[-1])
