@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from commands import closure as closure_listeners
+from commands.failures import answers_failures
 from commands.home import app_home_opened
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
@@ -16,10 +17,10 @@ def register(app: App) -> None:
     app.command("/ps")(handle_ps)
     app.event("app_home_opened")(app_home_opened)
     app.view(ids.NOTES_VIEW)(submit_notes)
-    app.action(ids.NOTES_PICK_PROJECT)(pick_project)
-    app.action(ids.NOTES_OPEN)(open_from_button)
+    app.action(ids.NOTES_PICK_PROJECT)(answers_failures(pick_project))
+    app.action(ids.NOTES_OPEN)(answers_failures(open_from_button))
     app.view(ids.WIN_VIEW)(submit_win)
     app.view(ids.THANKS_VIEW)(submit_thanks)
-    app.shortcut(ids.WIN_SHORTCUT)(win_shortcut)
-    app.shortcut(ids.THANKS_SHORTCUT)(thanks_shortcut)
+    app.shortcut(ids.WIN_SHORTCUT)(answers_failures(win_shortcut))
+    app.shortcut(ids.THANKS_SHORTCUT)(answers_failures(thanks_shortcut))
     closure_listeners.register(app)

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.authorization import Action, allowed
 from bot.closure import (
@@ -29,6 +29,7 @@ from bot.closure import (
 )
 from bot.context import AppContext
 from bot.dates import local_today
+from bot.errors import DATABASE_DOWN
 from bot.lookup import find_project, person_by_slack_id, projects_of
 from bot.models import Project
 from commands.home import publish_home
@@ -116,7 +117,12 @@ def open_checklist(ack: Ack, body: dict[str, Any], respond: Respond, context: di
     except ValueError:
         _say(respond, BAD_CLICK)
         return
-    checklist = _load(ctx, project_id)
+    try:
+        checklist = _load(ctx, project_id)
+    except OperationalError:
+        logger.exception("closure checklist %s: database unavailable", project_id)
+        _say(respond, DATABASE_DOWN)
+        return
     if checklist is None:
         _say(respond, PROJECT_GONE)
         return
@@ -177,6 +183,11 @@ def _apply(
     except (StaleItem, IntegrityError):
         # IntegrityError: another click created this item's row first.
         notice = STALE
+    except OperationalError:
+        # Answer instead of raising: an exception after ack() can make Bolt answer Slack 404.
+        logger.exception("closure click on project %s: database unavailable", ref.project_id)
+        _say(respond, DATABASE_DOWN)
+        return
     checklist = _load(ctx, ref.project_id)
     if checklist is None:
         _say(respond, PROJECT_GONE)

@@ -10,12 +10,12 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from sqlalchemy.exc import OperationalError
 
 from bot.context import AppContext
-from bot.errors import DATABASE_DOWN, UserError
+from bot.errors import UserError
 from commands.arguments import tokenize
 from commands.catalog import BY_NAME, SUBCOMMANDS
+from commands.failures import explain
 from commands.request import PsRequest, Reply
 from commands.routes import ROUTES
 from messages.help_builder import build_usage_error
@@ -26,10 +26,6 @@ PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings"})
 PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
-INTERNAL_ERROR = (
-    ":boom: Something went wrong on psbot's side; nothing you typed was lost. "
-    "Please try again in a minute, or tell a PMO admin if it keeps happening."
-)
 
 
 def handle_ps(
@@ -69,12 +65,8 @@ def answer(
         return handler(request)
     except UserError as error:
         return Reply(*build_usage_error(error.message, error.usage or subcommand.usage))
-    except OperationalError:
-        logger.exception("/ps %s: database unavailable", name)
-        return Reply(DATABASE_DOWN)
-    except Exception:
-        logger.exception("/ps %s failed for %s", name, request.user_id)
-        return Reply(INTERNAL_ERROR)
+    except Exception as error:
+        return Reply(explain(error, f"/ps {name} for {request.user_id}"))
 
 
 def _unknown_subcommand(name: str) -> Reply:

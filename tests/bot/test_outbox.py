@@ -199,4 +199,3 @@ def test_a_win_never_posted_in_a_day_tells_its_author_once(ctx, fake_slack, port
     assert "is_archived" in told[0]
     with ctx.session_factory() as session:
         assert session.get_one(Win, win.id).ts is None  # still recorded, never posted
-

@@ -1,0 +1,79 @@
+"""What a user is told when their action fails after Slack's ack: one place decides.
+
+A listener that raises after `ack()` leaves the user with nothing (and slack_bolt may
+answer Slack 404), so slash commands and interactive listeners turn failures into a
+short message instead: the database is down, Slack refused a call, or psbot broke.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import OperationalError
+
+from bot.errors import DATABASE_DOWN
+
+logger = logging.getLogger(__name__)
+
+# Slack refusing the second of a double click: the first one did the work.
+ALREADY_DONE = frozenset({"exchanged_trigger_id", "hash_conflict"})
+INTERNAL_ERROR = (
+    ":boom: Something went wrong on psbot's side; nothing you typed was lost. "
+    "Please try again in a minute, or tell a PMO admin if it keeps happening."
+)
+
+
+def explain(error: Exception, doing: str) -> str:
+    """Log `error` (what psbot was `doing`) and say what the user should know."""
+    if isinstance(error, OperationalError):
+        logger.exception("%s: database unavailable", doing)
+        return DATABASE_DOWN
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error", "")
+        logger.warning("%s: Slack refused (%s)", doing, code)
+        return (
+            f":warning: Slack refused that just now (`{code}`); nothing was lost. "
+            "Try again in a minute, or tell a PMO admin if it keeps happening."
+        )
+    if isinstance(error, SlackClientError | OSError):
+        logger.warning("%s: Slack didn't answer (%s)", doing, error)
+        return ":warning: Slack didn't answer in time; nothing was lost. Try again in a minute."
+    logger.exception("%s failed", doing)
+    return INTERNAL_ERROR
+
+
+def answers_failures(listener: Callable[..., None]) -> Callable[..., None]:
+    """Wrap an interactive listener (after its ack) so a failure is told to the user:
+    ephemerally where they clicked, or by DM from a modal or the App Home."""
+
+    @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+    def guarded(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception as error:
+            if isinstance(error, SlackApiError) and error.response.get("error") in ALREADY_DONE:
+                logger.info("%s: a repeated click, already done", listener.__name__)
+                return
+            body = kwargs.get("body") or kwargs.get("shortcut") or {}
+            _tell(kwargs.get("client"), body, explain(error, listener.__name__))
+
+    return guarded
+
+
+def _tell(client: WebClient | None, body: dict[str, Any], text: str) -> None:
+    user_id = (body.get("user") or {}).get("id")
+    if client is None or not user_id:
+        return
+    channel = (body.get("channel") or {}).get("id")
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+        else:
+            client.chat_postMessage(channel=user_id, text=text)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        logger.warning("telling %s about a failure failed too: %s", user_id, error)
