@@ -35,11 +35,16 @@ def user_team(body: dict) -> str | None:
     return event.get("user_team")
 
 
+# A trigger expires after 3 s and a user is waiting: don't sit on slack_sdk's 30 s default.
+SLACK_TIMEOUT_SECONDS = 10
+
+
 def create_web_client(token: str, base_url: str) -> WebClient:
     """A Web API client that honours SLACK_API_URL and retries 429s, 5xx and lost connections."""
     return WebClient(
         token=token,
         base_url=base_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),

@@ -279,7 +279,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.job_runner import JobRunner
     from bot.scheduler import start_scheduler
     from bot.shoutouts import slack_outbox
-    from bot.web import make_wsgi_app
+    from bot.web import MAX_BODY_BYTES, make_wsgi_app
     from jobs.registry import calendar_of, configured_jobs
 
     settings.require_run_tokens()
@@ -287,7 +287,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     engine = make_engine(settings.database_url)
     _require_database(engine, settings)
     if migrate_first:
-        migrate.upgrade(engine)
+        migrate.upgrade_if_behind(engine)  # Alembic is loaded only if there is work for it
     elif not _schema_is_current(engine):
         raise CliError("the database schema is not up to date; run `psbot migrate` first")
     ctx = AppContext(settings=settings, session_factory=make_session_factory(engine))
@@ -310,7 +310,13 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
             logger.info("psbot listening on port %s at /slack/events", settings.port)
-            create_server(make_wsgi_app(app, engine), host="0.0.0.0", port=settings.port).run()
+            create_server(
+                make_wsgi_app(app, engine),
+                host="0.0.0.0",
+                port=settings.port,
+                # waitress refuses bigger bodies before buffering them (the app checks too).
+                max_request_body_size=MAX_BODY_BYTES + 1,
+            ).run()
     except KeyboardInterrupt:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
     finally:

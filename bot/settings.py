@@ -77,11 +77,12 @@ DEFAULT_KANTATA_ROLES = (
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
+    # Secrets stay out of repr(), so a logged Settings never leaks them.
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
-    database_url: str = "sqlite:///psbot.db"
+    database_url: str = field(default="sqlite:///psbot.db", repr=False)  # may hold a password
     port: int = 3000
     pmo_channel: str = "ps_pmo"
     internal_channel: str = "ps-internal"

@@ -171,6 +171,13 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(forged, timeout=5)
         assert refused.value.code == 401
+
+        # A 20 MiB body is refused from its Content-Length, before waitress buffers it.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            raw.sendall(
+                b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 20971520\r\n\r\n"
+            )
+            assert raw.recv(64).startswith(b"HTTP/1.1 413")
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=15)

@@ -160,6 +160,20 @@ def test_gitlab_settings_are_read_and_the_token_stays_out_of_repr():
     assert "glpat-abc" not in repr(settings)
 
 
+def test_no_secret_reaches_repr():
+    settings = load(
+        SLACK_BOT_TOKEN="xoxb-secret-bot",
+        SLACK_SIGNING_SECRET="signing-secret",
+        SLACK_APP_TOKEN="xapp-secret-app",
+        DATABASE_URL="postgresql+psycopg://psbot:db-password@db/psbot",
+        KANTATA_API_TOKEN="kantata-secret",
+        GITLAB_TOKEN="glpat-secret",
+    )
+    shown = repr(settings)
+    for secret in ("secret", "db-password"):
+        assert secret not in shown
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
