@@ -20,9 +20,9 @@ def money(amount: Decimal) -> str:
 
 
 def hours(amount: Decimal) -> str:
-    """`32 h`, `7.5 h`."""
+    """`32 h`, `7.5 h`, `1,469.6 h`."""
     rounded = amount.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-    return f"{rounded:f} h"
+    return f"{rounded:,f} h"
 
 
 def sections(lines: Iterable[str], limit: int = SECTION_TEXT_LIMIT) -> list[SectionBlock]:
