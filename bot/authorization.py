@@ -26,6 +26,7 @@ class Action(StrEnum):
     THANK = "thank teammates"
     READ = "ask psbot (reports, bookings, forecast, exports)"
     SEE_PORTFOLIO = "see the portfolio and jobs in App Home"
+    RETRY_POSTS = "post again what Slack refused"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -35,6 +36,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.THANK: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.MEMBER}),
     Action.READ: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.MEMBER}),
     Action.SEE_PORTFOLIO: frozenset({Role.ADMIN}),
+    Action.RETRY_POSTS: frozenset({Role.ADMIN}),
 }
 
 

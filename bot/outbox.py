@@ -135,6 +135,25 @@ def add_dm(
     return add(session, key=key, kind="dm", posts=[Post(user_id, text, **post)], now=now)
 
 
+def requeue(session: Session, entry_id: int, now: dt.datetime) -> bool:
+    """Give a failed shout-out or DM a fresh deadline (an admin fixed the cause).
+
+    Job runs are not requeued: a reminder is only worth posting in its grace window
+    (`psbot jobs run JOB --force` posts a fresh run on purpose).
+    """
+    entry = session.get(OutboxEntry, entry_id)
+    if entry is None or entry.status != "failed" or not retryable(entry):
+        return False
+    entry.status, entry.attempts, entry.next_attempt_at = "retrying", 0, now
+    entry.deadline = now + DEADLINES.get(entry.kind, DEFAULT_DEADLINE)
+    entry.finished_at = None
+    return True
+
+
+def retryable(entry: OutboxEntry) -> bool:
+    return entry.kind != "job"
+
+
 class Outbox:
     """Delivers outbox entries through one Web API client."""
 

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from commands import closure as closure_listeners
 from commands.failures import answers_failures
-from commands.home import app_home_opened
+from commands.home import app_home_opened, retry_post
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
 from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
@@ -16,6 +16,7 @@ from messages import ids
 def register(app: App) -> None:
     app.command("/ps")(handle_ps)
     app.event("app_home_opened")(app_home_opened)
+    app.action(ids.OUTBOX_RETRY)(answers_failures(retry_post))
     app.view(ids.NOTES_VIEW)(submit_notes)
     app.action(ids.NOTES_PICK_PROJECT)(answers_failures(pick_project))
     app.action(ids.NOTES_OPEN)(answers_failures(open_from_button))

@@ -7,15 +7,19 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.authorization import Action, allowed
 from bot.context import AppContext
 from bot.dates import local_today
 from bot.home import JobStatus, gather_home, last_runs
 from bot.lookup import person_by_slack_id
+from bot.outbox import requeue
 from bot.schedule import next_run
+from bot.shoutouts import slack_outbox
 from jobs.registry import calendar_of, configured_jobs, job_time
 from messages.home_builder import build_home
 
@@ -25,6 +29,25 @@ logger = logging.getLogger(__name__)
 def app_home_opened(event: dict[str, Any], client: WebClient, context: dict) -> None:
     if event.get("tab", "home") == "home":
         publish_home(context["psbot"], client, event["user"])
+
+
+def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, context: dict) -> None:
+    """An admin's "Post again" on a failed shout-out or DM in App Home."""
+    ack()
+    ctx: AppContext = context["psbot"]
+    user_id = body["user"]["id"]
+    if not allowed(Action.RETRY_POSTS, user_id, admins=ctx.settings.admins):
+        client.chat_postMessage(
+            channel=user_id, text="Only PMO admins can post failed posts again."
+        )
+        return
+    entry_id = int(body["actions"][0]["value"])
+    with ctx.session_factory.begin() as session:
+        requeued = requeue(session, entry_id, ctx.now())
+    if requeued:
+        attempt = slack_outbox(ctx, client).deliver(entry_id, ctx.now())
+        logger.info("%s posted outbox entry %s again: %s", user_id, entry_id, attempt.status)
+    publish_home(ctx, client, user_id)  # shows the outcome, or that it was already done
 
 
 def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:

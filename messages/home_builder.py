@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 from bot.home import MAX_CLOSING, Home, JobStatus, ProjectWeek
 from bot.models import OutboxEntry, Project
 from bot.notes import Temperature
+from bot.outbox import retryable
 from messages import ids
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention
@@ -188,6 +189,7 @@ def _admin(home: Home) -> list[Block]:
         *sections([f"*Portfolio this week* (admin)\n{counts}"]),
         *sections(["*Scheduled jobs*", *jobs] if jobs else ["*Scheduled jobs*: none enabled."]),
         *sections(_delivery_lines(home)),
+        *_failed_posts(home),
     ]
 
 
@@ -200,9 +202,6 @@ def _delivery_lines(home: Home) -> list[str]:
             f":warning: Slack posts not delivered: {slack.failed} failed, "
             f"{slack.retrying} retrying."
         )
-        lines.extend(
-            f"• {_what(entry)}: {escape_mrkdwn(entry.error[:150])}" for entry in slack.recent
-        )
     gitlab = home.gitlab
     if gitlab is not None and (gitlab.failed or gitlab.retrying):
         lines.append(f":warning: GitLab notes: {gitlab.failed} failed, {gitlab.retrying} retrying.")
@@ -212,6 +211,21 @@ def _delivery_lines(home: Home) -> list[str]:
             for post in gitlab.recent
         )
     return lines or [":white_check_mark: Every Slack post and GitLab note was delivered."]
+
+
+def _failed_posts(home: Home) -> list[Block]:
+    """The latest posts given up on, each with why, and a button to post it again once
+    the cause is fixed (shout-outs and DMs; a late job reminder isn't worth posting)."""
+    if home.undelivered is None:
+        return []
+    blocks: list[Block] = []
+    for entry in home.undelivered.recent:
+        text = f"• {_what(entry)}: {escape_mrkdwn(entry.error[:150])}"
+        button = (
+            _button("Post again", ids.OUTBOX_RETRY, str(entry.id)) if retryable(entry) else None
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=button))
+    return blocks
 
 
 def _what(entry: OutboxEntry) -> str:

@@ -16,3 +16,4 @@ CLOSURE_REOPEN = "closure_reopen"
 CLOSURE_NA = "closure_na"
 CLOSURE_DATE = "closure_date"
 CLOSURE_OPEN = "closure_open"
+OUTBOX_RETRY = "outbox_retry"  # App Home (admins): post a failed entry again; value: its id

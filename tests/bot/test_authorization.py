@@ -26,6 +26,7 @@ MATRIX = {
     Action.THANK:         (YES, YES, YES, YES, NO),
     Action.READ:          (YES, YES, YES, YES, NO),
     Action.SEE_PORTFOLIO: (YES, NO,  NO,  NO,  NO),
+    Action.RETRY_POSTS:   (YES, NO,  NO,  NO,  NO),
 }  # fmt: skip
 
 

@@ -1,11 +1,15 @@
 """App Home through signed `app_home_opened` events."""
 
+import datetime as dt
 import json
 
 import pytest
 from slack_sdk.models.views import View
 
+from bot.models import OutboxEntry, Win
 from bot.notes import NoteFields, Temperature, save_note
+from bot.shoutouts import owe_shoutout
+from bot.wins import record_win
 from messages import ids
 from tests.conftest import ADMIN_ID
 from tests.factories import Portfolio
@@ -132,10 +136,6 @@ def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, 
 
 
 def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio, ctx):
-    import datetime as dt
-
-    from bot.models import OutboxEntry
-
     with ctx.session_factory.begin() as session:
         for key, kind, status in (
             ("win:1", "win", "failed"),
@@ -157,3 +157,84 @@ def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio
     assert "Slack posts not delivered: 1 failed, 1 retrying." in body
     assert "• ProjectWin shout-out: Slack answered 200: not_in_channel" in body
     assert "Every Slack post and GitLab note was delivered" not in body
+
+
+def _failed_win_shout_out(ctx, portfolio):
+    with ctx.session_factory.begin() as session:
+        win, _ = record_win(
+            session,
+            project_id=portfolio.rollout.id,
+            text="Go-live",
+            author_id="U0PM",
+            member_ids=[],
+            now=ctx.now() - dt.timedelta(days=2),
+        )
+        entry = session.get_one(OutboxEntry, owe_shoutout(ctx, session, win))
+        entry.status, entry.error = "failed", "Slack answered 200: not_in_channel"
+        entry.finished_at = ctx.now() - dt.timedelta(days=1)
+        job = OutboxEntry(
+            key="job:top_customer_open:2026-W47",
+            kind="job",
+            posts=[],
+            status="failed",
+            error="Slack answered 503: fatal_error",
+            deadline=ctx.now() - dt.timedelta(days=7),
+            created_at=ctx.now() - dt.timedelta(days=7),
+            finished_at=ctx.now() - dt.timedelta(days=7),
+        )
+        session.add(job)
+        session.flush()
+        return win.id, entry.id, job.id
+
+
+def _post_again(slack, user_id, entry_id):
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.home",
+        "view": {"id": "VHOME", "type": "home", "hash": "h1"},
+        "actions": [{"action_id": ids.OUTBOX_RETRY, "type": "button", "value": str(entry_id)}],
+    }
+    assert slack.interactive(payload).status == 200
+
+
+def test_an_admin_posts_a_failed_shout_out_again_once_the_cause_is_fixed(
+    slack, fake_slack, portfolio, ctx
+):
+    win_id, entry_id, job_id = _failed_win_shout_out(ctx, portfolio)
+    view = open_home(slack, fake_slack, ADMIN_ID)
+    assert buttons(view, ids.OUTBOX_RETRY) == [str(entry_id)]  # not the stale job reminder
+    assert "ProjectWin shout-out: Slack answered 200: not_in_channel" in text(view)
+    assert "job `top_customer_open:2026-W47`: Slack answered 503" in text(view)
+
+    fake_slack.reset()
+    _post_again(slack, ADMIN_ID, entry_id)
+    (post,) = fake_slack.wait_for("chat.postMessage")
+    assert post.params["channel"] == "C0INTERNAL" and "Go-live" in post.params["text"]
+    republished = fake_slack.wait_for("views.publish")[-1]
+    assert "Post again" not in json.dumps(republished.params["view"])
+    with ctx.session_factory() as session:
+        assert session.get_one(OutboxEntry, entry_id).status == "sent"
+        assert session.get_one(OutboxEntry, job_id).status == "failed"
+        assert session.get_one(Win, win_id).pinned
+
+    _post_again(slack, ADMIN_ID, entry_id)  # a double click posts nothing more
+    fake_slack.wait_for("views.publish", count=2)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("who", ["U0PM", "U0PAT"])  # a PM, a member
+def test_only_admins_may_post_again(slack, fake_slack, portfolio, ctx, who):
+    _, entry_id, job_id = _failed_win_shout_out(ctx, portfolio)
+    fake_slack.reset()
+    _post_again(slack, who, entry_id)
+    _post_again(slack, ADMIN_ID, job_id)  # and never a job's stale reminder
+    fake_slack.wait_for("views.publish")
+    (told,) = fake_slack.wait_for("chat.postMessage")
+    assert (told.params["channel"], told.params["text"]) == (
+        who,
+        "Only PMO admins can post failed posts again.",
+    )
+    with ctx.session_factory() as session:
+        assert session.get_one(OutboxEntry, entry_id).status == "failed"
+        assert session.get_one(OutboxEntry, job_id).status == "failed"
