@@ -9,7 +9,7 @@ from bench.database import BenchDatabase
 from bench.portfolio import PortfolioFiles
 from bot.app import create_web_client
 from bot.importing.csvfile import parse_table, read_text
-from bot.importing.formats import BOOKINGS, validate_rows
+from bot.importing.formats import BOOKINGS, validate_columns
 from bot.importing.run import ImportResult, import_file, link_people
 from tests.fake_slack import FakeSlack
 
@@ -62,7 +62,7 @@ def import_portfolio(db: BenchDatabase, files: PortfolioFiles, fake: FakeSlack) 
 
     started = time.perf_counter()
     table = parse_table(read_text(files.bookings), files.bookings.name, BOOKINGS.columns)
-    validate_rows(BOOKINGS, table.rows)
+    validate_columns(BOOKINGS, table.lines, table.columns)
     validate_seconds = time.perf_counter() - started
 
     # As `psbot import` does with SLACK_BOT_TOKEN set: users.lookupByEmail on the fake.

@@ -1,4 +1,4 @@
-"""Reading a CSV export: bytes → text → header check → numbered rows of stripped cells."""
+"""Reading a CSV export: bytes → text → header check → columns of stripped cells, by line."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import difflib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from bot.errors import UserError
+from bot.importing.fields import map_distinct
 from bot.importing.formats import BadRow, Problem, written_sow
 
 EXCEL_HINT = "in Excel use Save As → CSV UTF-8"
@@ -21,10 +23,24 @@ class ImportFileError(UserError):
 
 @dataclass(frozen=True)
 class Table:
-    """A file's rows as (physical line, column → cell), and rows too malformed to parse."""
+    """A file's rows column by column, and the rows too malformed to parse.
 
-    rows: list[tuple[int, dict[str, str]]]
+    `columns` maps each wanted column to its cells, stripped, one per row; row i is on
+    physical line `lines[i]` (header = line 1).
+    """
+
+    lines: list[int]
+    columns: dict[str, list[str]]
     malformed: list[BadRow]
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, str]]]:
+        """The same rows one by one: (line, column → cell)."""
+        names = list(self.columns)
+        return [
+            (line, dict(zip(names, cells, strict=True)))
+            for line, *cells in zip(self.lines, *self.columns.values(), strict=True)
+        ]
 
 
 def read_text(path: Path) -> str:
@@ -51,13 +67,55 @@ def parse_table(text: str, name: str, columns: Sequence[str]) -> Table:
     Blank rows are skipped; a row with a different number of cells than the header is
     malformed.
     """
+    return _parse_plain(text, name, columns) or _parse_csv(text, name, columns)
+
+
+def _parse_plain(text: str, name: str, columns: Sequence[str]) -> Table | None:
+    """The usual export, split without the csv module: None when `text` is anything else.
+
+    "Usual" is no quotes, no blank lines and the header's number of cells on every line;
+    the csv module then reads exactly what `str.split` does, line for line, and for any
+    other file `_parse_csv` gives its errors and line numbers.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if any(special in text for special in ('"', "\r", "\0")):
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    header = lines[0].split(",")
+    commas = set(map(str.count, lines, repeat(",")))
+    if commas != {len(header) - 1} or max(map(len, lines)) > csv.field_size_limit():
+        return None
+    if not any(title.strip() for title in header):
+        return None
+    positions = _positions(header, columns, name)
+    cells = ",".join(lines[1:]).split(",") if len(lines) > 1 else []
+    table = {column: cells[i :: len(header)] for column, i in positions.items()}
+    if _padded(text):
+        table = {column: map_distinct(str.strip, values) for column, values in table.items()}
+    if "" in table[columns[0]]:  # a blank row, or a row the validation will refuse anyway
+        return None
+    return Table(list(range(2, len(lines) + 1)), table, [])
+
+
+def _padded(text: str) -> bool:
+    """Whether some cell may start or end with whitespace (a line break ends a cell)."""
+    return not text.isascii() or any(space in text for space in " \t\v\f\x1c\x1d\x1e\x1f")
+
+
+def _parse_csv(text: str, name: str, columns: Sequence[str]) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next((row for row in reader if any(cell.strip() for cell in row)), None)
         if header is None:
             raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
         positions = _positions(header, columns, name)
-        rows: list[tuple[int, dict[str, str]]] = []
+        lines: list[int] = []
+        table: dict[str, list[str]] = {column: [] for column in positions}
         malformed: list[BadRow] = []
         last_line = reader.line_num
         for cells in reader:
@@ -69,10 +127,12 @@ def parse_table(text: str, name: str, columns: Sequence[str]) -> Table:
                 reason = f"has {len(cells)} cells but the header has {len(header)}"
                 malformed.append(BadRow(line, (Problem(None, reason),), written_sow(values)))
                 continue
-            rows.append((line, values))
+            lines.append(line)
+            for column, value in values.items():
+                table[column].append(value)
     except csv.Error as error:
         raise ImportFileError(f"{name}: line {reader.line_num}: {error}") from None
-    return Table(rows, malformed)
+    return Table(lines, table, malformed)
 
 
 def _positions(header: list[str], columns: Sequence[str], name: str) -> dict[str, int]:

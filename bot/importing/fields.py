@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 T = TypeVar("T")
+R = TypeVar("R")
+H = TypeVar("H", bound=Hashable)
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Loose on purpose: something@something.tld; Slack and Kantata are the real judges.
@@ -31,6 +33,12 @@ NO = frozenset({"no", "n", "false", ""})
 
 class FieldError(ValueError):
     """A cell's value is not acceptable; the message tells the user why."""
+
+
+def map_distinct(function: Callable[[H], R], values: Sequence[H]) -> list[R]:
+    """`[function(value) for value in values]`, calling `function` once per distinct value."""
+    results = {value: function(value) for value in set(values)}
+    return list(map(results.__getitem__, values))
 
 
 def shown(text: str) -> str:

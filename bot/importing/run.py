@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.errors import UserError
 from bot.importing import store
 from bot.importing.csvfile import parse_table, read_text
-from bot.importing.formats import FORMATS, BadRow, split_unknown_sows, validate_rows
+from bot.importing.formats import FORMATS, BadRow, split_unknown_sows, validate_columns
 from bot.models import AuditEntry
 from bot.people import link_to_slack, unlinked_people
 
@@ -77,29 +77,29 @@ def import_file(
     """
     file_format = FORMATS[kind]
     table = parse_table(read_text(path), path.name, file_format.columns)
-    good, bad = validate_rows(file_format, table.rows, progress)
+    good, bad = validate_columns(file_format, table.lines, table.columns, progress)
     bad.extend(table.malformed)
-    result = ImportResult(path.name, rows=len(table.rows) + len(table.malformed))
+    result = ImportResult(path.name, rows=len(table.lines) + len(table.malformed))
     if not result.rows:
         return result
     with session_factory.begin() as session:
-        known = {} if kind == "projects" else store.project_ids(session, {r.sow for _, r in good})
+        known = {} if kind == "projects" else store.project_ids(session, set(good.columns["sow"]))
         if kind != "projects":
             good, unknown = split_unknown_sows(good, known)
             bad.extend(unknown)
         bad.sort(key=lambda row: row.line)
         if bad and not skip_bad_rows:
             raise BadRowsError(path.name, bad)
-        records = [record for _, record in good]
         if kind == "projects":
+            records = good.records()
             result.counts = store.store_projects(session, records)
             result.emails = {r.pm_email for r in records if r.pm_email}
         elif kind == "bookings":
             keep_sows = {row.sow for row in bad}
-            result.counts = store.store_bookings(session, records, known, keep_sows)
-            result.emails = {r.person_email for r in records}
+            result.counts = store.store_bookings(session, good, known, keep_sows)
+            result.emails = set(good.columns["person_email"])
         else:
-            result.counts = store.store_milestones(session, records, known)
+            result.counts = store.store_milestones(session, good.records(), known)
         result.skipped = bad
         session.add(
             AuditEntry(

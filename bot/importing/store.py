@@ -1,4 +1,4 @@
-"""Writing validated records: bulk loads and executemany writes, never a query per row."""
+"""Writing validated records: bulk loads and set-based SQL, never a query per row."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.importing.formats import BookingRecord, MilestoneRecord, ProjectRecord
+from bot.importing.fields import map_distinct
+from bot.importing.formats import BOOKINGS, BookingRecord, MilestoneRecord, ProjectRecord, Rows
 from bot.models import Booking, Milestone, Project
 from bot.people import chunks, ensure_people
 
@@ -27,6 +28,21 @@ PROJECT_FIELDS = (
     "epic_url",
 )
 MILESTONE_FIELDS = ("due_date", "signoff_sent", "signoff_received", "passive_days")
+BOOKINGS_TABLE = Booking.__table__
+SLOT_COLUMNS = ("project_id", "person_id", "role", "week_start", "kind")  # uq_bookings_slot
+# A file's bookings, their sow and person_email turned into ids, in a temporary table with
+# no key and no index. One Table object serves every import, so that SQLAlchemy compiles
+# the merge statements once.
+STAGED = sa.Table(
+    "bookings_staged",
+    sa.MetaData(),
+    *(
+        sa.Column(name, BOOKINGS_TABLE.c[name].type)
+        for name in ("project_id", "person_id", "role", "week_start", "hours", "kind", "bill_rate")
+    ),
+    prefixes=["TEMPORARY"],
+)
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,7 @@ def store_projects(session: Session, records: Sequence[ProjectRecord]) -> Counts
 
 def store_bookings(
     session: Session,
-    records: Sequence[BookingRecord],
+    rows: Rows[BookingRecord],
     project_ids: Mapping[str, int],
     keep_sows: Collection[str] = (),
 ) -> Counts:
@@ -96,11 +112,13 @@ def store_bookings(
     except for projects in `keep_sows` (some of their rows were skipped as bad, so their
     absence proves nothing). Projects not in the file are not touched.
     """
-    if not records:
+    if not rows:
         return Counts()
-    span = (min(r.week_start for r in records), max(r.week_start for r in records))
-    covered = {project_ids[r.sow] for r in records}
-    return _replace_bookings(session, records, project_ids, covered, span, keep_sows)
+    weeks = rows.columns["week_start"]
+    covered = {project_ids[sow] for sow in set(rows.columns["sow"])}
+    return _replace_bookings(
+        session, rows.columns, project_ids, covered, (min(weeks), max(weeks)), keep_sows
+    )
 
 
 def replace_project_bookings(
@@ -124,63 +142,119 @@ def replace_project_bookings(
     stray = next((r.sow for r in records if project_ids[r.sow] not in covered), None)
     if stray is not None:
         raise ValueError(f"booking of {stray}, a project not covered")
-    return _replace_bookings(session, records, project_ids, covered, None, keep_sows)
+    columns = {name: [getattr(r, name) for r in records] for name in BOOKINGS.columns}
+    return _replace_bookings(session, columns, project_ids, covered, None, keep_sows)
 
 
 def _replace_bookings(
     session: Session,
-    records: Sequence[BookingRecord],
+    columns: Mapping[str, Sequence[Any]],
     project_ids: Mapping[str, int],
     covered: set[int],
     span: tuple[dt.date, dt.date] | None,
     keep_sows: Collection[str],
 ) -> Counts:
-    """The covered projects' bookings (within `span`, or all of them) become `records`."""
-    person_ids = ensure_people(session, {r.person_email for r in records})
-    existing: dict[tuple[Any, ...], sa.Row[Any]] = {}
-    for chunk in chunks(sorted(covered)):
-        query = sa.select(
-            Booking.id,
-            Booking.project_id,
-            Booking.person_id,
-            Booking.role,
-            Booking.week_start,
-            Booking.kind,
-            Booking.hours,
-            Booking.bill_rate,
-        ).where(Booking.project_id.in_(chunk))
-        if span is not None:
-            query = query.where(Booking.week_start.between(*span))
-        existing.update(
-            {
-                (r.project_id, r.person_id, r.role, r.week_start, r.kind): r
-                for r in session.execute(query)
-            }
-        )
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for record in records:
-        slot = {
-            "project_id": project_ids[record.sow],
-            "person_id": person_ids[record.person_email],
-            "role": record.role,
-            "week_start": record.week_start,
-            "kind": record.kind,
-        }
-        old = existing.pop(tuple(slot.values()), None)
-        if old is None:
-            inserts.append({**slot, "hours": record.hours, "bill_rate": record.bill_rate})
-        elif (old.hours, old.bill_rate) != (record.hours, record.bill_rate):
-            updates.append({"id": old.id, "hours": record.hours, "bill_rate": record.bill_rate})
+    """The covered projects' bookings (within `span`, or all of them) become the rows given
+    column by column, as in BOOKINGS.columns.
+
+    The rows are bulk-loaded into a temporary table on the session's connection, then
+    merged with three statements (remove, update, insert), however many rows there are.
+    """
+    person_ids = ensure_people(session, set(columns["person_email"]))
+    connection = session.connection()
+    STAGED.create(connection)
+    project_column = list(map(project_ids.__getitem__, columns["sow"]))
+    person_column = list(map(person_ids.__getitem__, columns["person_email"]))
+    others = [columns[name] for name in BOOKINGS.columns[2:]]
+    _bulk_load(connection, STAGED, [project_column, person_column, *others])
     kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
-    removed = [old.id for old in existing.values() if old.project_id not in kept]
-    for chunk in chunks(removed):
-        session.execute(
-            sa.delete(Booking).where(Booking.id.in_(chunk)),
-            execution_options={"synchronize_session": False},
-        )
-    _write(session, Booking, inserts, updates)
-    return Counts(inserted=len(inserts), updated=len(updates), removed=len(removed))
+    pruned = sorted(covered - kept)
+    removed = connection.execute(_delete_missing(pruned, span)).rowcount if pruned else 0
+    updated = connection.execute(_update_changed()).rowcount
+    inserted = connection.execute(_insert_new()).rowcount
+    STAGED.drop(connection)
+    return Counts(inserted=inserted, updated=updated, removed=removed)
+
+
+def _same_slot(bookings: sa.FromClause) -> sa.ColumnElement[bool]:
+    return sa.and_(*(bookings.c[name] == STAGED.c[name] for name in SLOT_COLUMNS))
+
+
+def _delete_missing(project_ids: Sequence[int], span: tuple[dt.date, dt.date] | None) -> sa.Delete:
+    """Remove these projects' bookings (in `span`) that have no staged row.
+
+    Written as "in scope EXCEPT matched" rather than NOT EXISTS, which SQLite runs as a scan
+    of the unindexed staged table per booking; this probes the slot index once per staged
+    row, on both databases. The ids are written into the SQL: there is no parameter limit.
+    """
+    ids = sa.bindparam("project_ids", project_ids, expanding=True, literal_execute=True)
+    existing = BOOKINGS_TABLE.alias("existing")
+    in_scope = sa.select(existing.c.id).where(existing.c.project_id.in_(ids))
+    if span is not None:
+        in_scope = in_scope.where(existing.c.week_start.between(*span))
+    matched = sa.select(existing.c.id).join_from(STAGED, existing, _same_slot(existing))
+    return sa.delete(BOOKINGS_TABLE).where(BOOKINGS_TABLE.c.id.in_(in_scope.except_(matched)))
+
+
+def _update_changed() -> sa.Update:
+    """Give the bookings in a staged slot the staged hours and bill rate, where they differ."""
+    bookings = BOOKINGS_TABLE
+    changed = sa.or_(
+        bookings.c.hours != STAGED.c.hours,
+        bookings.c.bill_rate.is_distinct_from(STAGED.c.bill_rate),
+    )
+    return (
+        sa.update(bookings)
+        .values(hours=STAGED.c.hours, bill_rate=STAGED.c.bill_rate)
+        .where(_same_slot(bookings), changed)
+    )
+
+
+def _insert_new() -> sa.Insert:
+    """Add the staged rows whose slot has no booking yet."""
+    new = sa.select(*STAGED.c).where(~sa.exists().where(_same_slot(BOOKINGS_TABLE)))
+    insert = sa.insert(BOOKINGS_TABLE).from_select(STAGED.c.keys(), new)
+    # SQLAlchemy keeps an INSERT's row count only when asked to.
+    return insert.execution_options(preserve_rowcount=True)
+
+
+def _bulk_load(connection: sa.Connection, table: sa.Table, columns: list[Sequence[Any]]) -> None:
+    """Append rows, given column by column, to `table` with the database's bulk path.
+
+    PostgreSQL: COPY FROM STDIN. SQLite: one executemany, whose rows are bound by the C
+    driver. Both use the session's DB-API connection, so the rows are in its transaction.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(column.name for column in table.columns)
+            texts = [map_distinct(_copy_text, values) for values in columns]
+            lines = list(map("\t".join, zip(*texts, strict=True)))
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                if lines:
+                    copy.write("\n".join(lines) + "\n")
+        else:
+            dialect = connection.dialect
+            bound = [
+                _bound(column, dialect, values)
+                for column, values in zip(table.columns, columns, strict=True)
+            ]
+            insert = str(table.insert().compile(dialect=connection.dialect))
+            cursor.executemany(insert, zip(*bound, strict=True))
+    finally:
+        cursor.close()
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: \\N for NULL, special characters escaped."""
+    return "\\N" if value is None else str(value).translate(COPY_ESCAPES)
+
+
+def _bound(column: sa.Column[Any], dialect: sa.Dialect, values: Sequence[Any]) -> Any:
+    """A column's values as an ORM write binds them (on SQLite, dates as ISO text and
+    decimals as floats), so that bookings written either way compare equal in SQL."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return values if process is None else map_distinct(process, values)
 
 
 def store_milestones(

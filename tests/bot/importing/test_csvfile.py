@@ -1,8 +1,12 @@
 """Reading files: encodings, headers and physical line numbers, without a database."""
 
-import pytest
+import re
 
-from bot.importing.csvfile import ImportFileError, parse_table, read_text
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.importing.csvfile import ImportFileError, _parse_csv, parse_table, read_text
 from bot.importing.formats import BOOKINGS
 
 COLUMNS = BOOKINGS.columns
@@ -86,6 +90,11 @@ def test_line_numbers_are_physical_lines():
     assert [line for line, _ in table.rows] == [2, 4, 5, 7]
 
 
+def test_rows_of_blank_cells_are_skipped_but_counted():
+    text = f"{HEADER}\n,,,,,,\n , ,\t, , , , \nSOW-1,a@x.io,PM,2026-11-30,1,hard,\n"
+    assert [line for line, _ in parse_table(text, "b.csv", COLUMNS).rows] == [4]
+
+
 def test_rows_with_the_wrong_number_of_cells_are_malformed():
     text = f"{HEADER},\nsow-1,broken\nSOW-2,a@x.io,PM,2026-11-30,1,hard,,,\nSOW-3,a,b,c,d,e,f,,x\n"
     table = parse_table(text, "b.csv", COLUMNS)
@@ -100,3 +109,41 @@ def test_csv_errors_are_one_line():
     huge = "x" * 200_000  # over the csv module's field size limit
     with pytest.raises(ImportFileError, match=r"b\.csv: line 2: field larger than field limit"):
         parse_table(f"{HEADER}\nSOW-1,{huge}\n", "b.csv", COLUMNS)
+
+
+def test_a_plain_export_is_read_without_the_csv_module_with_the_same_result():
+    text = f"{HEADER.upper()}\r\n" + "SOW-1,Zoë@Exämple.com , PM,2026-11-30,8,hard,\r\n" * 3
+    table = parse_table(text, "b.csv", COLUMNS)
+    assert table == _parse_csv(text, "b.csv", COLUMNS)
+    assert table.lines == [2, 3, 4]
+    assert table.columns["person_email"] == ["Zoë@Exämple.com"] * 3
+    assert table.columns["role"] == ["PM"] * 3
+
+
+# Cells that the quick split and the csv module might read differently, among plain ones.
+PLAIN_CELLS = ["SOW-1", "sow-2", "a@x.io", "PM", "2026-11-30", "8", "", " hard ", "Zoë"]
+ODD_CELLS = ['"', '"q,"', " ", "\t", "\r", "\n", "\0", "a\r\nb"]
+cells = st.sampled_from(PLAIN_CELLS * 4 + ODD_CELLS)
+
+
+@settings(max_examples=400)
+@given(st.sampled_from([7, 8]), st.sampled_from(["\n", "\r\n"]), st.booleans(), st.data())
+def test_every_text_is_read_as_the_csv_module_reads_it(width, newline, last_newline, data):
+    full = st.lists(cells, min_size=width, max_size=width)
+    rows = data.draw(st.lists(st.one_of(full, full, st.lists(cells, max_size=width + 2))))
+    header = HEADER + (",notes" if width == 8 else "")
+    text = newline.join([header, *(",".join(row) for row in rows)])
+    text += newline if last_newline else ""
+    try:
+        expected = _parse_csv(text, "b.csv", COLUMNS)
+    except ImportFileError as error:
+        with pytest.raises(ImportFileError, match=re.escape(str(error))):
+            parse_table(text, "b.csv", COLUMNS)
+    else:
+        assert parse_table(text, "b.csv", COLUMNS) == expected
+
+
+def test_a_cell_over_the_csv_field_limit_is_refused_in_a_plain_export_too():
+    huge = "x" * 200_000
+    with pytest.raises(ImportFileError, match=r"b\.csv: line 2: field larger than field limit"):
+        parse_table(f"{HEADER}\nSOW-1,{huge},PM,2026-11-30,1,hard,\n", "b.csv", COLUMNS)

@@ -3,12 +3,18 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.importing.formats import (
     BOOKINGS,
     MILESTONES,
     PROJECTS,
+    BadRow,
     BookingRecord,
     MilestoneRecord,
+    Problem,
     ProjectRecord,
     parse_booking,
     parse_milestone,
@@ -145,3 +151,51 @@ def test_unknown_sows_are_bad_rows():
     kept, bad = split_unknown_sows(good, {"SOW-7": 1})
     assert [line for line, _ in kept] == [2]
     assert [str(b) for b in bad] == ["line 3, sow: unknown SOW 'SOW-9' — import projects first"]
+
+
+# A few texts per column, the first two good; case variants make duplicates.
+CELLS = {
+    BOOKINGS: {
+        "sow": ["SOW-7", "sow-7", "SOW-8", "", "SOW 9"],
+        "person_email": ["jane@example.com", "Jane@Example.com", "raj@example.com", "raj@"],
+        "role": ["PM", "pse", "EM"],
+        "week_start": ["2026-11-30", "2026-12-07", "2026-12-02", "11/30/2026"],
+        "hours": ["40", "8.5", "08.50", "-1", "x", "168.001"],
+        "kind": ["hard", "Soft", "firm"],
+        "bill_rate": ["", "175.5", "-3"],
+    },
+    MILESTONES: {
+        "sow": ["SOW-7", "sow-7", ""],
+        "milestone": ["Design", "Go-live", ""],
+        "due_date": ["", "2026-12-15", "2026-13-01"],
+        "signoff_sent": ["", "2026-12-16", "2026-12-14"],
+        "signoff_received": ["", "2026-12-15", "someday"],
+        "passive_days": ["", "5", "0"],
+    },
+}
+
+
+@pytest.mark.parametrize("file_format", list(CELLS), ids=lambda f: f.kind)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_file_is_validated_as_its_rows_are_one_by_one(file_format, data):
+    """Parsing column by column, each distinct text once, in chunks, changes nothing."""
+    texts = CELLS[file_format]
+    if data.draw(st.booleans(), label="good texts only"):
+        texts = {column: values[:2] for column, values in texts.items()}
+    row = st.fixed_dictionaries({c: st.sampled_from(v) for c, v in texts.items()})
+    numbered = list(enumerate(data.draw(st.lists(row, max_size=400)), start=2))
+    expected_good, expected_bad, first = [], [], {}
+    for line, values in numbered:
+        parsed = file_format.parse_row(values)
+        if isinstance(parsed, list):
+            expected_bad.append(BadRow(line, tuple(parsed), values["sow"].upper()))
+        elif file_format.key(parsed) in first:
+            duplicate = f"duplicate of line {first[file_format.key(parsed)]}"
+            expected_bad.append(BadRow(line, (Problem(None, duplicate),)))
+        else:
+            first[file_format.key(parsed)] = line
+            expected_good.append((line, parsed))
+    good, bad = validate_rows(file_format, numbered)
+    assert list(good) == expected_good
+    assert bad == expected_bad

@@ -1,14 +1,17 @@
 """`psbot import bookings`: the file replaces its projects' bookings in the weeks it covers."""
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.importing import store
+from bot.importing.run import import_file
 from bot.models import Booking, Person, Project
-from tests.bot.importing.conftest import BOOKINGS_HEADER, rows, write_csv
+from tests.bot.importing.conftest import BOOKINGS_HEADER, PROJECTS_HEADER, rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("with_projects")
 
@@ -205,3 +208,147 @@ def test_writes_are_bulk_not_a_query_per_row(psbot, tmp_path):
     assert second.out.startswith("b.csv: 0 inserted, 2000 updated, 0 removed")
     # An executemany counts once; a query per row would make thousands.
     assert 10 < len(statements) < 100, statements
+
+
+def export_text(bookings: dict[tuple, tuple]) -> str:
+    """A bookings.csv of {(sow, email, role, week, kind): (hours, bill_rate)}."""
+    lines = [BOOKINGS_HEADER]
+    for (sow, email, role, week, kind), (hours, rate) in bookings.items():
+        lines.append(f"{sow},{email},{role},{week},{hours},{kind},{'' if rate is None else rate}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_newer_export_of_many_projects_is_merged_as_documented(psbot, tmp_path, session_factory):
+    """Hundreds of projects, every kind of change: the database ends as the rules say."""
+    rng = random.Random(11)
+    sows = [f"SOW-{n}" for n in range(100, 700)]
+    projects = [PROJECTS_HEADER] + [f"{sow},Acme,P,T&M,,active,,,,no,," for sow in sows]
+    projects_csv = write_csv(tmp_path, "projects.csv", "\n".join(projects) + "\n")
+    assert psbot("import", "projects", projects_csv).code == 0
+    weeks = [dt.date(2026, 11, 2) + dt.timedelta(weeks=n) for n in range(8)]
+
+    def slot(week: dt.date) -> tuple:
+        role = rng.choice(["PM", "PSE", "TA"])
+        email, kind = f"p{rng.randrange(40)}@example.com", rng.choice(["soft", "hard"])
+        return (rng.choice(sows), email, role, week, kind)
+
+    older = {
+        slot(rng.choice(weeks[:6])): (Decimal(rng.randrange(1, 41)), None) for _ in range(3000)
+    }
+    older.update({slot(weeks[3]): (Decimal("7.25"), Decimal(175)) for _ in range(200)})
+    newer = {}
+    for key, (hours, rate) in older.items():
+        if key[3] >= weeks[2] and rng.random() < 0.7:  # kept, possibly changed; others removed
+            change = rng.choice(["none", "hours", "rate", "rate"])
+            hours = hours + 1 if change == "hours" else hours
+            rate = (Decimal(99) if rate is None else None) if change == "rate" else rate
+            newer[key] = (hours, rate)
+    newer.update({slot(rng.choice(weeks[2:])): (Decimal("0.5"), Decimal(120)) for _ in range(500)})
+    newer_sows = {key[0] for key in newer}
+
+    assert psbot("import", "bookings", write_csv(tmp_path, "old.csv", export_text(older))).code == 0
+    result = psbot("import", "bookings", write_csv(tmp_path, "new.csv", export_text(newer)))
+
+    span = (min(key[3] for key in newer), max(key[3] for key in newer))
+    replaced = {k for k in older if k[0] in newer_sows and span[0] <= k[3] <= span[1]}
+    expected = {k: v for k, v in older.items() if k not in replaced} | newer
+    inserted = len(newer.keys() - older.keys())
+    updated = sum(1 for k in newer.keys() & older.keys() if newer[k] != older[k])
+    removed = len(replaced - newer.keys())
+    assert min(inserted, updated, removed) > 50  # the export exercises every kind of change
+    assert result.out.splitlines()[0] == (
+        f"new.csv: {inserted} inserted, {updated} updated, {removed} removed"
+    )
+    assert bookings(session_factory) == {
+        (sow, email, role, week, kind, hours, rate)
+        for (sow, email, role, week, kind), (hours, rate) in expected.items()
+    }
+
+
+def test_a_failed_write_changes_nothing_and_the_next_import_works(
+    tmp_path, session_factory, monkeypatch
+):
+    path = write_csv(tmp_path, "bookings.csv", EXPORT)
+    import_file("bookings", path, session_factory)
+    before = bookings(session_factory), rows(session_factory, sa.select(Person.email))
+    newer = write_csv(
+        tmp_path,
+        "new.csv",
+        f"""\
+        {BOOKINGS_HEADER}
+        SOW-1,jane.doe@example.com,PM,2026-11-30,12,hard,200
+        SOW-1,new@example.com,TA,2026-12-07,20,hard,150
+        """,
+    )
+
+    def fail():
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "_insert_new", fail)  # after the delete and the update
+        with pytest.raises(RuntimeError):
+            import_file("bookings", newer, session_factory)
+    assert (bookings(session_factory), rows(session_factory, sa.select(Person.email))) == before
+    counts = import_file("bookings", newer, session_factory).counts  # no staged table is left
+    assert (counts.inserted, counts.updated, counts.removed) == (1, 1, 2)
+
+
+def test_people_are_found_by_email_whatever_its_case(psbot, tmp_path, session_factory):
+    with session_factory.begin() as session:
+        session.add(Person(email="Jane.Doe@Example.com", name="Jane", slack_user_id="U0JANE"))
+    assert psbot("import", "bookings", write_csv(tmp_path, "b.csv", EXPORT)).code == 0
+    people = rows(session_factory, sa.select(Person.email, Person.slack_user_id))
+    assert sorted(people) == [
+        ("Jane.Doe@Example.com", "U0JANE"),
+        ("pm@example.com", None),  # the projects' PM
+        ("pse@example.com", None),
+        ("ta@example.com", None),
+    ]
+    statement = sa.select(Person.slack_user_id).join(Booking.person).where(Booking.role == "PM")
+    assert rows(session_factory, statement) == [("U0JANE",)]
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_unicode_padding_crlf_and_a_bom_are_read_alike_with_or_without_quotes(
+    psbot, tmp_path, session_factory, quoted
+):
+    sow = '"SOW-1"' if quoted else "SOW-1"
+    text = (
+        BOOKINGS_HEADER.upper()
+        + "\r\n"
+        + f"{sow} ,\u00a0ZOË@Exämple.com ,pse,2026-11-30, 8.5 ,Hard,\t175\r\n"
+        + f"{sow},rené@example.com,TA,2026-12-07,4,soft,\r\n"
+    )
+    path = tmp_path / "bookings.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    result = psbot("import", "bookings", path)
+    assert result.code == 0, result.err
+    assert bookings(session_factory) == {
+        ("SOW-1", "zoë@exämple.com", "PSE", dt.date(2026, 11, 30), "hard", Decimal("8.5"), 175),
+        ("SOW-1", "rené@example.com", "TA", dt.date(2026, 12, 7), "soft", 4, None),
+    }
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_bad_rows_deep_in_a_large_file_are_all_named_and_nothing_is_written(
+    psbot, tmp_path, session_factory, quoted
+):
+    lines = [BOOKINGS_HEADER]
+    for i in range(3_000):
+        week = dt.date(2026, 11, 30) + dt.timedelta(weeks=i // 100)
+        lines.append(f"SOW-{1 + i % 2},p{i % 100}@example.com,PSE,{week},40,hard,")
+    lines[1500] = "SOW-1,p1@example.com,PSE,2026-12-01,forty,firm,"
+    lines[2500] = lines[2].upper()
+    if quoted:
+        lines[1] = '"' + lines[1].replace(",", '","') + '"'
+    result = psbot("import", "bookings", write_csv(tmp_path, "bookings.csv", "\n".join(lines)))
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "bookings.csv: line 1501, week_start: 2026-12-01 is a Tuesday; week_start must be a "
+        "Monday; hours: 'forty' is not a number; kind: 'firm' is not one of soft, hard",
+        "bookings.csv: line 2501: duplicate of line 3",
+        "psbot: bookings.csv has 2 bad rows; nothing was imported "
+        "(fix them, or pass --skip-bad-rows to import the good rows)",
+    ]
+    assert rows(session_factory, sa.select(Booking.id)) == []
+    assert rows(session_factory, sa.select(Person.id).where(Person.email != "pm@example.com")) == []
