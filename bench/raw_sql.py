@@ -1,9 +1,9 @@
 """Benchmark 3: the rows `/ps forecast` needs, fetched with the plain driver (no ORM, no rules).
 
-`show_forecast` loads the portfolio twice: the quarter's bookings for the totals, and the
-rules window's bookings for the rule checks; each load reads the projects, the bookings in
-its window, every milestone and the people involved. This does the same reads, with the
-same filters, through sqlite3 or psycopg, and only turns them into lists of tuples.
+`show_forecast` loads the portfolio once, over one window that covers both this quarter's
+weeks (the totals) and the rules window (the rule checks); the load reads the projects, the
+bookings in that window, every milestone and the people involved. This does the same reads,
+with the same filters, through sqlite3 or psycopg, and only turns them into lists of tuples.
 """
 
 from __future__ import annotations
@@ -13,17 +13,8 @@ import time
 from typing import Any
 
 from bench.database import BenchDatabase
-from bot.dates import Quarter, monday_of
-from bot.portfolio_loading import rules_window
-
-
-def forecast_windows(today: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """The two booking windows `/ps forecast` reads: this quarter's, then the rules'."""
-    quarter = Quarter.of(today)
-    return [
-        (monday_of(quarter.months[0].first_day), quarter.months[-1].last_day),
-        rules_window(today),
-    ]
+from bot.dates import Quarter
+from bot.portfolio_loading import forecast_window
 
 
 def _fetch(cursor: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -39,31 +30,29 @@ def _column(cursor: Any, name: str) -> int:
 def fetch_forecast_rows(connection: Any, backend: str, today: dt.date) -> int:
     """Read everything the forecast reads; the number of rows."""
     mark = "?" if backend == "sqlite" else "%s"
-    rows = 0
     cursor = connection.cursor()
-    for first, last in forecast_windows(today):
-        window: tuple[Any, ...] = (
-            (first.isoformat(), last.isoformat()) if backend == "sqlite" else (first, last)
+    first, last = forecast_window(today, Quarter.of(today))
+    window: tuple[Any, ...] = (
+        (first.isoformat(), last.isoformat()) if backend == "sqlite" else (first, last)
+    )
+    projects = _fetch(cursor, "SELECT * FROM projects ORDER BY sow")
+    pm_id = _column(cursor, "pm_id")
+    bookings = _fetch(
+        cursor, f"SELECT * FROM bookings WHERE week_start BETWEEN {mark} AND {mark}", window
+    )
+    person_id = _column(cursor, "person_id")
+    milestones = _fetch(cursor, "SELECT * FROM milestones")
+    ids = sorted({b[person_id] for b in bookings} | {p[pm_id] for p in projects if p[pm_id]})
+    if backend == "sqlite":
+        people = _fetch(
+            cursor,
+            f"SELECT * FROM people WHERE id IN ({', '.join('?' * len(ids))})",
+            tuple(ids),
         )
-        projects = _fetch(cursor, "SELECT * FROM projects ORDER BY sow")
-        pm_id = _column(cursor, "pm_id")
-        bookings = _fetch(
-            cursor, f"SELECT * FROM bookings WHERE week_start BETWEEN {mark} AND {mark}", window
-        )
-        person_id = _column(cursor, "person_id")
-        milestones = _fetch(cursor, "SELECT * FROM milestones")
-        ids = sorted({b[person_id] for b in bookings} | {p[pm_id] for p in projects if p[pm_id]})
-        if backend == "sqlite":
-            people = _fetch(
-                cursor,
-                f"SELECT * FROM people WHERE id IN ({', '.join('?' * len(ids))})",
-                tuple(ids),
-            )
-        else:
-            people = _fetch(cursor, "SELECT * FROM people WHERE id = ANY(%s)", (ids,))
-        rows += len(projects) + len(bookings) + len(milestones) + len(people)
+    else:
+        people = _fetch(cursor, "SELECT * FROM people WHERE id = ANY(%s)", (ids,))
     connection.rollback()
-    return rows
+    return len(projects) + len(bookings) + len(milestones) + len(people)
 
 
 def time_raw_fetch(db: BenchDatabase, today: dt.date, runs: int) -> tuple[list[float], int]:

@@ -427,7 +427,7 @@ def report_forecast(result: BackendFigures, core: CoreFigures) -> str:
     return "\n".join(
         [
             f"3 · /ps forecast vs the raw SQL for the same rows ({result.backend})",
-            f"  raw SQL with {driver} (2 windows, {core.raw_rows:,} rows), "
+            f"  raw SQL with {driver} (the same 4 reads, {core.raw_rows:,} rows), "
             f"p50 of {len(core.raw)}: {stats.ms(raw)} ms",
             _goal(
                 f"  /ps forecast dispatch → reply, p50: {stats.ms(forecast)} ms"

@@ -2,6 +2,16 @@
 
 Inputs are model instances (or anything with the same attributes); nothing here touches
 the database or Slack. `today` is always a parameter.
+
+Hours and bill rates have two decimals (the columns are Numeric(…, 2)), so the rules sum
+them as whole hundredths in plain integers: exact, and far cheaper than Decimal over tens
+of thousands of bookings. A month's share of a week is counted in working days (fifths of
+the week) rather than divided out, so monthly sums stay exact integers too. Decimal
+appears only at the edge: `Amounts`, `WeekLoad` and `Finding.at_stake`.
+
+A portfolio keeps its bookings as plain tuples and its sums in dicts of integers: CPython's
+garbage collector stops tracking those, while named tuples, rows and lists stay tracked,
+and tens of thousands of them made each `/ps forecast` pay for full collections.
 """
 
 from __future__ import annotations
@@ -9,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
-from typing import Any, NamedTuple
+from functools import cache, cached_property
+from typing import Any, NamedTuple, TypeVar
 
-from bot.dates import Month, monday_of, split_week_by_month
+from bot.dates import WORKING_DAYS_PER_WEEK, Month, monday_of, split_week_by_month
 from bot.models import Booking, Milestone, Person, Project
 
 HARD_ACCURACY = "90–95%"
@@ -24,6 +34,73 @@ MONTHS_AHEAD = 2
 KICKOFF_GRACE_DAYS = 14
 UNDER_ALLOCATION_WEEKS = 4
 ZERO = Decimal(0)
+
+HUNDREDTHS = 100  # hours and bill rates are summed in hundredths (cents for rates)
+# Units of the integer sums: a week's hours in hundredths and its money in hundredths ×
+# cents; a month's are the same × working days, i.e. in fifths of those.
+WEEK_HOURS = HUNDREDTHS
+WEEK_MONEY = HUNDREDTHS * HUNDREDTHS
+MONTH_HOURS = WEEK_HOURS * WORKING_DAYS_PER_WEEK
+MONTH_MONEY = WEEK_MONEY * WORKING_DAYS_PER_WEEK
+# The four sums, in this order: hard hours, soft hours, forecast money, upside money.
+HARD, SOFT, FORECAST, UPSIDE = range(4)
+# A group's (a project's, a person's) sums week by week: one dict week → int per sum.
+WeeklySums = tuple[dict[dt.date, int], ...]
+MonthSums = tuple[int, ...]  # the four sums of one month
+K = TypeVar("K", bound=Hashable)
+
+
+class BookingRow(NamedTuple):
+    """A booking as the rules read it: hours and bill rate in whole hundredths.
+
+    A booking without a bill rate has rate 0, which is what it earns.
+    """
+
+    project_id: int
+    person_id: int
+    role: str
+    week_start: dt.date
+    kind: str
+    centihours: int
+    rate_cents: int
+
+
+WEEK_START = BookingRow._fields.index("week_start")
+
+
+class MilestoneDate(NamedTuple):
+    """What the rules read of a `Milestone` (the loader fetches only this)."""
+
+    project_id: int
+    due_date: dt.date | None
+
+
+def _hundredths(value: Decimal | None) -> int:
+    return round((value or 0) * HUNDREDTHS)
+
+
+def as_row(booking: Booking | tuple) -> BookingRow:
+    """A `Booking`, or a tuple in `BookingRow`'s order, as a `BookingRow`."""
+    if isinstance(booking, Booking):
+        return BookingRow(
+            booking.project_id,
+            booking.person_id,
+            booking.role,
+            booking.week_start,
+            booking.kind,
+            _hundredths(booking.hours),
+            _hundredths(booking.bill_rate),
+        )
+    return booking if isinstance(booking, BookingRow) else BookingRow._make(booking)
+
+
+def plain_row(booking: Booking | tuple) -> tuple:
+    """A booking as a plain tuple in `BookingRow`'s order (an exact tuple stays itself)."""
+    return tuple(as_row(booking)) if isinstance(booking, Booking) else tuple(booking)
+
+
+def _decimal(units: int, per_unit: int) -> Decimal:
+    return Decimal(units) / per_unit  # exact: per_unit's only prime factors are 2 and 5
 
 
 @dataclass
@@ -35,12 +112,16 @@ class Amounts:
     forecast: Decimal = ZERO
     upside: Decimal = ZERO
 
-    def scaled(self, share: Decimal) -> Amounts:
-        return Amounts(
-            self.hard_hours * share,
-            self.soft_hours * share,
-            self.forecast * share,
-            self.upside * share,
+    @classmethod
+    def of_month(cls, sums: Sequence[int] | None) -> Amounts:
+        """The Decimal amounts of integer monthly sums (see the module doc)."""
+        if sums is None:
+            return cls()
+        return cls(
+            _decimal(sums[HARD], MONTH_HOURS),
+            _decimal(sums[SOFT], MONTH_HOURS),
+            _decimal(sums[FORECAST], MONTH_MONEY),
+            _decimal(sums[UPSIDE], MONTH_MONEY),
         )
 
     def __iadd__(self, other: Amounts) -> Amounts:
@@ -52,40 +133,69 @@ class Amounts:
 
 
 @cache
-def _decimal_shares(week_start: dt.date) -> tuple[tuple[Month, Decimal], ...]:
+def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
+    """Each month the week's working days fall in, with how many of them (1–5)."""
     return tuple(
-        (month, Decimal(share.numerator) / Decimal(share.denominator))
+        (month, int(share * WORKING_DAYS_PER_WEEK))
         for month, share in split_week_by_month(week_start)
     )
 
 
-def by_project(booking: Booking) -> Hashable:
+@cache
+def _role_months(role: str, week_start: dt.date) -> tuple[tuple[str, Month], ...]:
+    """(role, month) for each month the week touches; cached, so shared, not reallocated."""
+    return tuple((role, month) for month, _days in working_days_by_month(week_start))
+
+
+def _add(sums: dict[dt.date, int], week_start: dt.date, value: int) -> None:
+    sums[week_start] = sums.get(week_start, 0) + value
+
+
+def _weekly_sums(rows: Iterable[BookingRow], key: Callable[[BookingRow], K]) -> dict[K, WeeklySums]:
+    """Per key, week by week: the four sums."""
+    weekly: dict[K, WeeklySums] = {}
+    for row in rows:
+        sums = weekly.setdefault(key(row), ({}, {}, {}, {}))
+        hard = row.kind == "hard"
+        _add(sums[HARD if hard else SOFT], row.week_start, row.centihours)
+        _add(sums[FORECAST if hard else UPSIDE], row.week_start, row.centihours * row.rate_cents)
+    return weekly
+
+
+def _monthly_sums(weekly: dict[K, WeeklySums]) -> dict[K, dict[Month, MonthSums]]:
+    """Weekly sums spread over months by working days (in fifths, see the module doc)."""
+    monthly: dict[K, dict[Month, MonthSums]] = {}
+    for group, by_week in weekly.items():
+        months: dict[Month, list[int]] = {}
+        for position, values in enumerate(by_week):
+            for week_start, value in values.items():
+                for month, days in working_days_by_month(week_start):
+                    sums = months.get(month)
+                    if sums is None:
+                        sums = months[month] = [0, 0, 0, 0]
+                    sums[position] += value * days
+        monthly[group] = {month: tuple(sums) for month, sums in months.items()}
+    return monthly
+
+
+def by_project(booking: BookingRow) -> int:
     return booking.project_id
 
 
 def monthly_amounts(
-    bookings: Iterable[Booking], key: Callable[[Booking], Hashable] = by_project
+    bookings: Iterable[Booking | tuple], key: Callable[[BookingRow], Hashable] = by_project
 ) -> dict[tuple[Any, Month], Amounts]:
     """Per (key, month) — by default per project — hours and money.
 
     Weeks that span two months are split by working days. Bookings are first summed per
     (key, week), so the split runs once per week rather than once per booking.
     """
-    weekly: dict[tuple[Any, dt.date], Amounts] = defaultdict(Amounts)
-    for booking in bookings:
-        slot = weekly[key(booking), booking.week_start]
-        money = booking.hours * (booking.bill_rate or ZERO)
-        if booking.kind == "hard":
-            slot.hard_hours += booking.hours
-            slot.forecast += money
-        else:
-            slot.soft_hours += booking.hours
-            slot.upside += money
-    totals: dict[tuple[Any, Month], Amounts] = defaultdict(Amounts)
-    for (group, week_start), week in weekly.items():
-        for month, share in _decimal_shares(week_start):
-            totals[group, month] += week.scaled(share)
-    return totals
+    monthly = _monthly_sums(_weekly_sums(map(as_row, bookings), key))
+    return {
+        (group, month): Amounts.of_month(sums)
+        for group, months in monthly.items()
+        for month, sums in months.items()
+    }
 
 
 ROLE_ORDER = ("PM", "PSE", "TA")
@@ -98,11 +208,11 @@ class StaffKey(NamedTuple):
     role: str
 
     @classmethod
-    def of(cls, booking: Booking) -> StaffKey:
+    def of(cls, booking: BookingRow) -> StaffKey:
         return cls(booking.person_id, booking.role)
 
 
-def staff_amounts(bookings: Iterable[Booking]) -> dict[StaffKey, dict[Month, Amounts]]:
+def staff_amounts(bookings: Iterable[Booking | tuple]) -> dict[StaffKey, dict[Month, Amounts]]:
     """A project's people, role by role, with their hours and money per month."""
     table: dict[StaffKey, dict[Month, Amounts]] = defaultdict(dict)
     for (key, month), amounts in monthly_amounts(bookings, key=StaffKey.of).items():
@@ -131,50 +241,136 @@ class Finding:
 
 
 @dataclass
+class Ledger:
+    """The integer sums the rules read, from one pass over a portfolio's bookings."""
+
+    project_weeks: dict[int, WeeklySums]  # the four sums per project, week by week
+    person_weeks: dict[int, WeeklySums]  # hard and soft hours per person, week by week
+    roles: dict[int, set[str]]  # the roles booked on each project
+    hard_role_months: dict[int, set[tuple[str, Month]]]  # (role, month)s with hard hours
+    top_rates: dict[int, int]  # each person's highest bill rate, in cents (0: none)
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple]) -> Ledger:
+        ledger = cls({}, {}, {}, {}, {})
+        project_weeks, person_weeks = ledger.project_weeks, ledger.person_weeks
+        roles, hard_role_months, top_rates = ledger.roles, ledger.hard_role_months, ledger.top_rates
+        # One loop, written out: it runs once per booking, tens of thousands of times.
+        for project_id, person_id, role, week_start, kind, hours, rate in rows:
+            sums = project_weeks.get(project_id)
+            if sums is None:
+                sums = project_weeks[project_id] = ({}, {}, {}, {})
+                roles[project_id] = set()
+                hard_role_months[project_id] = set()
+            loads = person_weeks.get(person_id)
+            if loads is None:
+                loads = person_weeks[person_id] = ({}, {})
+            roles[project_id].add(role)
+            hours_at, money_at = (HARD, FORECAST) if kind == "hard" else (SOFT, UPSIDE)
+            week_hours, week_money, person_hours = sums[hours_at], sums[money_at], loads[hours_at]
+            week_hours[week_start] = week_hours.get(week_start, 0) + hours
+            week_money[week_start] = week_money.get(week_start, 0) + hours * rate
+            person_hours[week_start] = person_hours.get(week_start, 0) + hours
+            if hours_at == HARD and hours > 0:
+                hard_role_months[project_id].update(_role_months(role, week_start))
+            if rate > top_rates.get(person_id, 0):
+                top_rates[person_id] = rate
+        return ledger
+
+
 class Portfolio:
-    """What the rules look at, loaded once (see `bot.portfolio_loading`)."""
+    """What the rules look at, loaded once (see `bot.portfolio_loading`).
 
-    today: dt.date
-    projects: Sequence[Project]
-    people: dict[int, Person]
-    bookings: Sequence[Booking]
-    milestones: Sequence[Milestone]
-    _by_project: dict[int, list[Booking]] = field(init=False, repr=False)
-    _by_person: dict[int, list[Booking]] = field(init=False, repr=False)
-    _milestones: dict[int, list[Milestone]] = field(init=False, repr=False)
-    _amounts: dict[tuple[int, Month], Amounts] | None = field(init=False, repr=False)
+    `bookings` are `Booking`s, or tuples in `BookingRow`'s order (`BookingRow`s, or the
+    plain tuples the loader passes); they are kept as plain tuples (see the module doc)
+    and summed on first use. `window`, where known, is the weeks they were loaded for.
+    A portfolio made by `of_sums` keeps only the sums (the loader's `keep_bookings=False`).
+    """
 
-    def __post_init__(self) -> None:
-        self._by_project = defaultdict(list)
-        self._by_person = defaultdict(list)
-        self._milestones = defaultdict(list)
-        for booking in self.bookings:
-            self._by_project[booking.project_id].append(booking)
-            self._by_person[booking.person_id].append(booking)
-        for milestone in self.milestones:
+    def __init__(
+        self,
+        today: dt.date,
+        projects: Sequence[Project],
+        people: dict[int, Person],
+        bookings: Iterable[Booking | tuple],
+        milestones: Sequence[Milestone | MilestoneDate],
+        *,
+        window: tuple[dt.date, dt.date] | None = None,
+    ) -> None:
+        self.today = today
+        self.projects = projects
+        self.people = people
+        self.rows: list[tuple] | None = [plain_row(booking) for booking in bookings]
+        self.milestones = milestones
+        self.window = window
+        self._milestones: dict[int, list[Milestone | MilestoneDate]] = defaultdict(list)
+        for milestone in milestones:
             self._milestones[milestone.project_id].append(milestone)
-        self._amounts = None  # computed on first use: many portfolios never need money
+
+    @classmethod
+    def of_sums(
+        cls,
+        today: dt.date,
+        projects: Sequence[Project],
+        people: dict[int, Person],
+        ledger: Ledger,
+        milestones: Sequence[Milestone | MilestoneDate],
+        *,
+        window: tuple[dt.date, dt.date],
+    ) -> Portfolio:
+        """A portfolio of the bookings in `window` that keeps only their sums."""
+        portfolio = cls(today, projects, people, (), milestones, window=window)
+        portfolio.rows = None
+        portfolio.ledger = ledger
+        return portfolio
+
+    def _kept_rows(self) -> list[tuple]:
+        if self.rows is None:
+            raise ValueError("this portfolio kept only the sums of its bookings")
+        return self.rows
+
+    @cached_property
+    def bookings(self) -> list[BookingRow]:
+        return [BookingRow._make(row) for row in self._kept_rows()]
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger.of(self._kept_rows())
+
+    @cached_property
+    def _project_months(self) -> dict[int, dict[Month, MonthSums]]:
+        return _monthly_sums(self.ledger.project_weeks)
 
     @property
     def this_month(self) -> Month:
         return Month.of(self.today)
 
-    def bookings_of(self, project_id: int) -> list[Booking]:
-        return self._by_project.get(project_id, [])
+    def within(self, first: dt.date, last: dt.date) -> Portfolio:
+        """The bookings whose week starts in first…last; this portfolio if it has no others."""
+        if self.window is not None and first <= self.window[0] and self.window[1] <= last:
+            return self
+        rows = [row for row in self._kept_rows() if first <= row[WEEK_START] <= last]
+        if len(rows) == len(self._kept_rows()):
+            return self
+        if self.window is not None:
+            first, last = max(first, self.window[0]), min(last, self.window[1])
+        window = (first, last)
+        return Portfolio(
+            self.today, self.projects, self.people, rows, self.milestones, window=window
+        )
 
-    def bookings_for(self, person_id: int) -> list[Booking]:
-        return self._by_person.get(person_id, [])
-
-    def booked_person_ids(self) -> list[int]:
-        return sorted(self._by_person)
-
-    def milestones_of(self, project_id: int) -> list[Milestone]:
+    def milestones_of(self, project_id: int) -> list[Milestone | MilestoneDate]:
         return self._milestones.get(project_id, [])
 
     def amounts(self, project_id: int, month: Month) -> Amounts:
-        if self._amounts is None:
-            self._amounts = monthly_amounts(self.bookings)
-        return self._amounts.get((project_id, month), Amounts())
+        return Amounts.of_month(self.month_sums(project_id, month))
+
+    def month_sums(self, project_id: int, month: Month) -> MonthSums | None:
+        """The project's integer sums for the month (see the module doc); None: no bookings."""
+        return self._project_months.get(project_id, {}).get(month)
+
+    def booked_person_ids(self) -> list[int]:
+        return sorted(self.ledger.person_weeks)
 
 
 def check_portfolio(portfolio: Portfolio) -> list[Finding]:
@@ -212,45 +408,51 @@ def _runs_in(project: Project, month: Month) -> bool:
     return starts_in_time and still_running
 
 
+def _month_money(
+    portfolio: Portfolio, project_id: int, months: Iterable[Month], kind: int
+) -> Decimal:
+    """The project's forecast or upside money (`kind`) over `months`."""
+    units = 0
+    for month in months:
+        sums = portfolio.month_sums(project_id, month)
+        if sums is not None:
+            units += sums[kind]
+    return _decimal(units, MONTH_MONEY)
+
+
 def _no_hard_after_kickoff(portfolio: Portfolio, project: Project) -> Finding | None:
     kickoff = project.kickoff_date
     if kickoff is None or kickoff > portfolio.today:
         return None
     since = monday_of(kickoff)
-    later = [b for b in portfolio.bookings_of(project.id) if b.week_start >= since]
-    if any(b.kind == "hard" and b.hours > 0 for b in later):
+    by_week = portfolio.ledger.project_weeks.get(project.id, ({}, {}, {}, {}))
+    if any(hours > 0 for week, hours in by_week[HARD].items() if week >= since):
         return None
-    upside = sum((b.hours * (b.bill_rate or ZERO) for b in later), ZERO)
+    money = (by_week[FORECAST], by_week[UPSIDE])
+    upside = sum(value for sums in money for week, value in sums.items() if week >= since)
     return Finding(
         Rule.NO_HARD_AFTER_KICKOFF,
         f"{project.title} kicked off {kickoff:%b %-d} but has no hard bookings since.",
         "Hard-book the team in Kantata (ask your PC to approve the allocations).",
-        upside,
+        _decimal(upside, WEEK_MONEY),
         project_id=project.id,
     )
 
 
 def _not_hard_booked_ahead(portfolio: Portfolio, project: Project) -> list[Finding]:
-    bookings = portfolio.bookings_of(project.id)
-    staffed_roles = sorted({b.role for b in bookings}, key=ROLE_ORDER.index)
-    hard_by_role_month: set[tuple[str, Month]] = set()
-    for booking in bookings:
-        if booking.kind == "hard" and booking.hours > 0:
-            for month, _share in split_week_by_month(booking.week_start):
-                hard_by_role_month.add((booking.role, month))
+    staffed_roles = sorted(portfolio.ledger.roles.get(project.id, ()), key=ROLE_ORDER.index)
+    hard_role_months = portfolio.ledger.hard_role_months.get(project.id, set())
     gaps = [
         (role, month)
         for month in horizon(portfolio.today)
         if _runs_in(project, month)
         for role in staffed_roles
-        if (role, month) not in hard_by_role_month
+        if (role, month) not in hard_role_months
     ]
     if not gaps:
         return []
     missing = ", ".join(f"{role} in {month.label}" for role, month in gaps)
-    at_stake = sum(
-        (portfolio.amounts(project.id, month).upside for month in {m for _, m in gaps}), ZERO
-    )
+    at_stake = _month_money(portfolio, project.id, {m for _, m in gaps}, UPSIDE)
     return [
         Finding(
             Rule.NOT_HARD_BOOKED_AHEAD,
@@ -269,9 +471,10 @@ def _just_kicked_off(project: Project, today: dt.date) -> bool:
 
 
 def _soft_this_month(portfolio: Portfolio, project: Project) -> list[Finding]:
-    amounts = portfolio.amounts(project.id, portfolio.this_month)
-    if amounts.soft_hours <= 0 or _just_kicked_off(project, portfolio.today):
+    sums = portfolio.month_sums(project.id, portfolio.this_month)
+    if sums is None or sums[SOFT] <= 0 or _just_kicked_off(project, portfolio.today):
         return []
+    amounts = Amounts.of_month(sums)
     return [
         Finding(
             Rule.SOFT_THIS_MONTH,
@@ -296,7 +499,6 @@ def _ff_without_milestone(portfolio: Portfolio, project: Project) -> list[Findin
     )
     if has_dates:
         return []
-    at_stake = sum((portfolio.amounts(project.id, m).forecast for m in months), ZERO)
     return [
         Finding(
             Rule.FF_NO_MILESTONE,
@@ -304,7 +506,7 @@ def _ff_without_milestone(portfolio: Portfolio, project: Project) -> list[Findin
             f"{months[0].label}–{months[-1].label}.",
             "Update the milestone dates in Kantata (Task Tracker → milestones) so the "
             "forecast reflects them.",
-            at_stake,
+            _month_money(portfolio, project.id, months, FORECAST),
             project_id=project.id,
         )
     ]
@@ -330,12 +532,17 @@ def person_weeks(
     portfolio: Portfolio, person: Person, first_week: dt.date, weeks: int
 ) -> list[WeekLoad]:
     """A person's hard and soft hours per week against their capacity."""
-    hard: dict[dt.date, Decimal] = defaultdict(Decimal)
-    soft: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for booking in portfolio.bookings_for(person.id):
-        (hard if booking.kind == "hard" else soft)[booking.week_start] += booking.hours
+    hard, soft = portfolio.ledger.person_weeks.get(person.id, ({}, {}))
     starts = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
-    return [WeekLoad(w, hard[w], soft[w], person.weekly_capacity_hours) for w in starts]
+    return [
+        WeekLoad(
+            week,
+            _decimal(hard.get(week, 0), WEEK_HOURS),
+            _decimal(soft.get(week, 0), WEEK_HOURS),
+            person.weekly_capacity_hours,
+        )
+        for week in starts
+    ]
 
 
 def under_allocated(portfolio: Portfolio) -> list[Finding]:
@@ -355,7 +562,7 @@ def under_allocated(portfolio: Portfolio) -> list[Finding]:
             f"{load.booked:.0f}/{load.capacity:.0f} h week of {load.week_start:%b %-d}"
             for load in short
         )
-        rate = _typical_rate(portfolio, person_id)
+        rate = _decimal(portfolio.ledger.top_rates.get(person_id, 0), HUNDREDTHS)
         at_stake = sum((load.capacity - load.booked for load in short), ZERO) * rate
         findings.append(
             Finding(
@@ -367,8 +574,3 @@ def under_allocated(portfolio: Portfolio) -> list[Finding]:
             )
         )
     return findings
-
-
-def _typical_rate(portfolio: Portfolio, person_id: int) -> Decimal:
-    rates = [b.bill_rate for b in portfolio.bookings_for(person_id) if b.bill_rate]
-    return max(rates) if rates else ZERO

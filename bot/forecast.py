@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.bookings_rules import Amounts, Portfolio
+from bot.bookings_rules import FORECAST, HARD, SOFT, UPSIDE, Amounts, Portfolio
 from bot.dates import Month
 from bot.models import Person
 
@@ -25,19 +25,27 @@ class ForecastSummary:
 
 
 def summarise(portfolio: Portfolio, months: Sequence[Month]) -> ForecastSummary:
-    """Hard forecast and upside per month, and per PM over all the months (largest first)."""
-    summary = ForecastSummary(months, {m: Amounts() for m in months})
-    per_pm: dict[int | None, Amounts] = {}
+    """Hard forecast and upside per month, and per PM over all the months (largest first).
+
+    Sums stay integers (see `bot.bookings_rules`) until the totals become `Amounts`.
+    """
+    by_month: dict[Month, list[int]] = {month: [0, 0, 0, 0] for month in months}
+    per_pm: dict[int | None, list[int]] = {}
     for project in portfolio.projects:
+        pm_sums = per_pm.setdefault(project.pm_id, [0, 0, 0, 0])
         for month in months:
-            amounts = portfolio.amounts(project.id, month)
-            summary.by_month[month] += amounts
-            per_pm.setdefault(project.pm_id, Amounts())
-            per_pm[project.pm_id] += amounts
-    ranked = sorted(per_pm.items(), key=lambda item: -(item[1].forecast + item[1].upside))
-    summary.by_pm = [
-        (portfolio.people.get(pm_id) if pm_id else None, amounts)
-        for pm_id, amounts in ranked
-        if amounts.hard_hours or amounts.soft_hours
-    ]
-    return summary
+            sums = portfolio.month_sums(project.id, month)
+            if sums is not None:
+                for i, value in enumerate(sums):
+                    by_month[month][i] += value
+                    pm_sums[i] += value
+    ranked = sorted(per_pm.items(), key=lambda item: -(item[1][FORECAST] + item[1][UPSIDE]))
+    return ForecastSummary(
+        months,
+        {month: Amounts.of_month(sums) for month, sums in by_month.items()},
+        [
+            (portfolio.people.get(pm_id) if pm_id else None, Amounts.of_month(sums))
+            for pm_id, sums in ranked
+            if sums[HARD] or sums[SOFT]
+        ],
+    )

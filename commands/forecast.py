@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.bookings_rules import check_portfolio
-from bot.dates import Quarter, local_today, monday_of
+from bot.dates import Quarter, local_today
 from bot.errors import UserError
 from bot.forecast import summarise
-from bot.portfolio_loading import load_portfolio, restrict, rules_window
+from bot.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.forecast_builder import build_forecast
@@ -20,12 +20,11 @@ def show_forecast(request: PsRequest) -> Reply:
     today = local_today(request.ctx.now(), request.ctx.settings.timezone)
     option = parsed.options.get("quarter")
     quarter = Quarter.parse(str(option)) if option else Quarter.of(today)
-    window = (monday_of(quarter.months[0].first_day), quarter.months[-1].last_day)
-    rules = rules_window(today)
-    # One load covers both the quarter's money and the rules, whichever is wider.
-    both = (min(window[0], rules[0]), max(window[1], rules[1]))
+    window, rules = forecast_window(today, quarter), rules_window(today)
+    # The current quarter lies inside the rules window, so one load's sums serve both; a
+    # quarter reaching past it keeps its bookings, for the rules to pick out their own.
     with request.ctx.session_factory() as session:
-        everything = load_portfolio(session, today, window=both)
-    in_quarter = restrict(everything, window)
+        everything = load_portfolio(session, today, window=window, keep_bookings=window != rules)
+    summary = summarise(everything, quarter.months)
     findings = check_portfolio(restrict(everything, rules))
-    return Reply(*build_forecast(quarter, summarise(in_quarter, quarter.months), findings))
+    return Reply(*build_forecast(quarter, summary, findings))

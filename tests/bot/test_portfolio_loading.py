@@ -1,0 +1,94 @@
+"""`load_portfolio` on SQLite and PostgreSQL: the database's sums are the rules' sums.
+
+Data: conftest's `portfolio` (Tuesday 24 November 2026), plus bookings with cents and
+quarter hours across the November/December boundary.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from bot.bookings_rules import Portfolio, check_portfolio
+from bot.dates import Month, Quarter
+from bot.forecast import summarise
+from bot.models import Booking, Milestone, Person, Project
+from bot.portfolio_loading import (
+    forecast_window,
+    load_portfolio,
+    quarter_window,
+    restrict,
+    rules_window,
+)
+
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture
+def data(portfolio):
+    quarter_hours, cents = Decimal("7.25"), Decimal("187.55")
+    tia, pat = portfolio.tia, portfolio.pat
+    nov_30, dec_28 = dt.date(2026, 11, 30), dt.date(2026, 12, 28)
+    portfolio.book(
+        portfolio.migration, tia, nov_30, 3, hours=quarter_hours, rate=cents, kind="soft"
+    )
+    portfolio.book(portfolio.globex, pat, dec_28, 2, hours=Decimal("0.5"), rate=None)
+    portfolio.milestone(portfolio.globex, "M1", dt.date(2027, 3, 1))
+    return portfolio
+
+
+def from_models(session, window) -> Portfolio:
+    """The same portfolio built from ORM objects, as the rules' unit tests build theirs."""
+    first, last = window
+    bookings = session.scalars(sa.select(Booking).where(Booking.week_start.between(first, last)))
+    return Portfolio(
+        TODAY,
+        list(session.scalars(sa.select(Project).order_by(Project.sow))),
+        {p.id: p for p in session.scalars(sa.select(Person))},
+        list(bookings),
+        list(session.scalars(sa.select(Milestone))),
+    )
+
+
+@pytest.mark.parametrize("keep_bookings", [True, False])
+def test_loaded_sums_are_the_sums_of_the_models(ctx, data, keep_bookings):
+    months = [Month(2026, 11), Month(2026, 12), Month(2027, 1)]
+    with ctx.session_factory() as session:
+        loaded = load_portfolio(session, TODAY, keep_bookings=keep_bookings)
+        models = from_models(session, rules_window(TODAY))
+        assert check_portfolio(loaded) == check_portfolio(models)
+        assert summarise(loaded, months) == summarise(models, months)
+    december = loaded.amounts(data.migration.id, Month(2026, 12))
+    assert december.soft_hours == Decimal("7.25") * 4 / 5 + Decimal("7.25") * 2
+    assert december.upside == december.soft_hours * Decimal("187.55")
+
+
+def test_a_portfolio_of_sums_keeps_no_bookings(ctx, data):
+    with ctx.session_factory() as session:
+        sums = load_portfolio(session, TODAY, keep_bookings=False)
+    first, last = rules_window(TODAY)
+    assert restrict(sums, (first - dt.timedelta(days=7), last)) is sums
+    with pytest.raises(ValueError, match="kept only the sums"):
+        restrict(sums, (first, last - dt.timedelta(days=7)))
+    with pytest.raises(ValueError, match="kept only the sums"):
+        sums.bookings  # noqa: B018
+
+
+def test_a_wider_load_gives_the_quarter_the_same_totals(ctx, data):
+    quarter = Quarter(2027, 1)  # reaches past the rules window
+    wide = forecast_window(TODAY, quarter)
+    assert wide == (rules_window(TODAY)[0], quarter_window(quarter)[1])
+    with ctx.session_factory() as session:
+        everything = load_portfolio(session, TODAY, window=wide)
+        in_quarter = load_portfolio(session, TODAY, window=quarter_window(quarter))
+        rules_only = load_portfolio(session, TODAY)
+    assert summarise(everything, quarter.months) == summarise(in_quarter, quarter.months)
+    assert check_portfolio(restrict(everything, rules_window(TODAY))) == check_portfolio(rules_only)
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_the_current_quarter_lies_inside_the_rules_window(month):
+    for day in (1, 15, 28):
+        today = dt.date(2026, month, day)
+        assert forecast_window(today, Quarter.of(today)) == rules_window(today)
