@@ -88,7 +88,7 @@ def gather_home(
         own = {p.id for p in projects if p.pm_id == person.id}
         home.manages_projects = bool(own)
         if own:
-            portfolio = load_portfolio(session, today, project_ids=sorted(own))
+            portfolio = load_portfolio(session, today, project_ids=sorted(own), keep_bookings=False)
             home.findings = [f for f in check_portfolio(portfolio) if f.project_id in own]
         home.closing = closing_projects([p for p in projects if p.pm_id == person.id], today)
         for project in home.closing[:MAX_CLOSING]:
@@ -126,7 +126,7 @@ def _portfolio_counts(session: Session, home: Home, today: dt.date) -> None:
     for note in notes:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())
-    home.rule_breaks = len(check_portfolio(load_portfolio(session, today)))
+    home.rule_breaks = len(check_portfolio(load_portfolio(session, today, keep_bookings=False)))
     home.undelivered = undelivered_posts(session)
     home.gitlab = gitlab_failures(session)
 

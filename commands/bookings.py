@@ -45,7 +45,7 @@ def _explainer(request: PsRequest, session, today) -> Reply:
     caller = person_by_slack_id(session, request.user_id)
     findings = []
     if caller is not None:
-        portfolio = load_portfolio(session, today)
+        portfolio = load_portfolio(session, today, keep_bookings=False)
         own = {p.id for p in portfolio.projects if p.pm_id == caller.id}
         findings = [
             f for f in check_portfolio(portfolio) if f.project_id in own or f.person_id == caller.id

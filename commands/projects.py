@@ -27,7 +27,9 @@ def show_projects(request: PsRequest) -> Reply:
     with request.ctx.session_factory() as session:
         caller = person_by_slack_id(session, request.user_id)
         mine_ids = [p.id for p in projects_of(session, caller)] if caller else []
-        portfolio = load_portfolio(session, today, project_ids=mine_ids if only_mine else None)
+        portfolio = load_portfolio(
+            session, today, project_ids=mine_ids if only_mine else None, keep_bookings=False
+        )
         issues = Counter(f.project_id for f in check_portfolio(portfolio) if f.project_id)
         upcoming = session.scalars(
             sa.select(Milestone)

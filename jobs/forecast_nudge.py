@@ -21,7 +21,7 @@ def run_forecast_nudge(ctx: AppContext, now: dt.datetime) -> list[Post]:
     today = local_today(now, tz)
     due = dt.datetime.combine(today, FORECAST_DUE, tzinfo=tz)
     with ctx.session_factory() as session:
-        portfolio = load_portfolio(session, today)
+        portfolio = load_portfolio(session, today, keep_bookings=False)
         pm_of = {project.id: project.pm_id for project in portfolio.projects}
         # Under-allocation is the team's to solve (Monday's post), not one PM's to fix.
         by_pm: dict[int, list[Finding]] = defaultdict(list)

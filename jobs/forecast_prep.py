@@ -23,7 +23,7 @@ def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
     tz = ctx.settings.timezone
     today = local_today(now, tz)
     with ctx.session_factory() as session:
-        portfolio = load_portfolio(session, today)
+        portfolio = load_portfolio(session, today, keep_bookings=False)
         findings = check_portfolio(portfolio)
         by_pm = [
             PmFindings(_owner(portfolio, pm_id), group)
