@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.slash import CHANNEL
+from bench.slash import CHANNEL, FAILURE_MARKS
 from bot.bookings_rules import check_portfolio
 from bot.context import AppContext
 from bot.dates import Quarter
@@ -86,7 +86,7 @@ def profile_forecast(ctx: AppContext, user_id: str, top: int) -> str:
 
     def forecast() -> None:
         reply = answer(ctx, command, client)
-        if not isinstance(reply, Reply) or reply.text.startswith(":boom:"):
+        if not isinstance(reply, Reply) or reply.text.startswith(FAILURE_MARKS):
             raise RuntimeError(f"/ps forecast failed: {reply}")
         reply.as_kwargs()
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.slash import CHANNEL
+from bench.slash import CHANNEL, FAILURE_MARKS
 from tests.fake_slack import TEAM_ID, Call, FakeSlack
 from tests.signing import SIGNING_SECRET, signed_headers
 
@@ -37,7 +37,6 @@ START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 30.0
 ACK_WINDOW = 3.0  # Slack gives up on an ack after 3 seconds
-ERROR_PREFIXES = (":boom:", ":hourglass:")  # psbot's internal-error and database-down replies
 
 # The mix of commands, per 100: mostly quick lookups, a few portfolio-wide forecasts.
 MIX = (
@@ -302,7 +301,7 @@ class Replies:
     missing: list[str] = field(default_factory=list)
 
     def errors(self) -> list[str]:
-        return [name for name, text in self.texts.items() if text.startswith(ERROR_PREFIXES)]
+        return [name for name, text in self.texts.items() if text.startswith(FAILURE_MARKS)]
 
 
 def collect_replies(fake: FakeSlack, names: Sequence[str], timeout: float) -> Replies:
