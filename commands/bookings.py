@@ -57,10 +57,14 @@ def _project(session, project, today) -> Reply:
     months = [Month.of(today).plus(n) for n in range(PROJECT_MONTHS)]
     portfolio = load_portfolio(session, today, project_ids=[project.id])
     shown = [b for b in portfolio.bookings if b.week_start >= monday_of(months[0].first_day)]
-    staff = [
-        StaffRow(portfolio.people[key.person_id], key.role, by_month)
-        for key, by_month in staff_amounts(shown).items()
-    ]
+    staff = sorted(
+        (
+            StaffRow(portfolio.people[key.person_id], key.role, by_month)
+            for key, by_month in staff_amounts(shown).items()
+        ),
+        # Role by role, then by name: the same order on every database.
+        key=lambda row: (rules.ROLE_ORDER.index(row.role), row.person.name.casefold()),
+    )
     totals = {m: portfolio.amounts(project.id, m) for m in months}
     findings = check_project(portfolio, project) if project.status == "active" else []
     return Reply(*build_project_bookings(project, months, staff, totals, findings))

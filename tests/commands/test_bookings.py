@@ -1,5 +1,6 @@
 """`/ps bookings` and `/ps forecast` through signed slash commands (data: conftest.py)."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -33,6 +34,16 @@ def test_bookings_for_a_project_shows_people_by_month_and_money(slack, portfolio
     assert "Nov 2026: $9,600 forecast, $2,000 upside" in text
     assert "Acme — Rollout (SOW-1) has 10 h soft-booked in Nov 2026." in text
     assert "Convert them to hard bookings" in text
+
+
+def test_people_in_one_role_are_listed_by_name(slack, portfolio):
+    for name in ("Zoe Zimmer", "Abe Adams", "Mia Moss"):  # stored in this order
+        person = portfolio.person(name)
+        portfolio.book(portfolio.rollout, person, dt.date(2026, 11, 30), hours=8)
+    text = text_of(slack.ask("bookings sow-1"))
+    names = ["Abe Adams", "Mia Moss", "Pat Engineer", "Zoe Zimmer", "Tia Architect"]
+    positions = [text.index(f"*{name}*") for name in names]
+    assert positions == sorted(positions)  # PSEs by name, then the TA
 
 
 @pytest.mark.parametrize("query", ["Acme R", "acme rollout", "ROLLOUT", "SOW-1", "sow1"])
