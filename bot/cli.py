@@ -247,7 +247,7 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
         print(f"{name} {period} already ran; --force posts it again")
         return 0
     print(outcome)
-    return 0 if outcome.status == "sent" else 1
+    return 0 if outcome.status in ("sent", "sending") else 1
 
 
 def _parse_at(value: str, settings: Settings) -> dt.datetime:

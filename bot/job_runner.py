@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 class Outcome:
     job: str
     period: str
-    status: str  # sent, retrying, failed, skipped, already claimed
+    status: str  # sent, retrying, failed, skipped, already claimed, sending
     detail: str = ""
 
     def __str__(self) -> str:
@@ -94,9 +94,10 @@ class JobRunner:
         entry_id = self._claim(job, period, scheduled_at, now, status="queued", posts=posts)
         if entry_id is None:
             return Outcome(job.name, period, "already claimed")
-        return _job_outcome(self.outbox.deliver(entry_id, now)) or Outcome(
-            job.name, period, "already claimed"
-        )
+        attempt = self.outbox.deliver(entry_id, now)
+        if attempt.status == "busy":  # the minute tick got to it first
+            return Outcome(job.name, period, "sending", "another psbot process is posting it")
+        return _job_outcome(attempt) or Outcome(job.name, period, attempt.status)
 
     # --- claiming -------------------------------------------------------------------
 

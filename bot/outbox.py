@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 HOLD = dt.timedelta(minutes=1)
 LEASE = dt.timedelta(minutes=5)
+# The minute tick may come a little after an entry's last retry, set for its deadline.
+TICK_SLACK = dt.timedelta(minutes=2)
 FIRST_RETRY = dt.timedelta(minutes=1)
 MAX_RETRY = dt.timedelta(minutes=15)
 # What is worth delivering late, by kind, when the caller doesn't say.
@@ -171,57 +173,80 @@ class Outbox:
 
     def deliver(self, entry_id: int, now: dt.datetime) -> Attempt:
         """Claim the entry and send what is left of it, unless another process holds it."""
-        if not self._claim(entry_id, now):
+        hold = self._claim(entry_id, now)
+        if hold is None:
             return Attempt("", "busy")
-        return self._send(entry_id, now)
+        return self._send(hold, now)
 
     def retry_due(self, now: dt.datetime) -> list[Attempt]:
-        """Deliver entries left by their creator, due a retry, or held past their lease."""
+        """Deliver entries left by their creator, due a retry, or held past their lease.
+
+        One entry failing in an unexpected way is logged and doesn't stop the others.
+        """
         with self.ctx.session_factory() as session:
             due = session.scalars(
                 sa.select(OutboxEntry.id)
                 .where(_claimable(now, fresh=False))
                 .order_by(OutboxEntry.id)
             ).all()
-        return [self.deliver(entry_id, now) for entry_id in due]
+        attempts = []
+        for entry_id in due:
+            try:
+                attempts.append(self.deliver(entry_id, now))
+            except Exception:
+                logger.exception("outbox entry %s: delivery failed unexpectedly", entry_id)
+        return attempts
 
-    # --- claiming -------------------------------------------------------------------
+    # --- holding --------------------------------------------------------------------
 
-    def _claim(self, entry_id: int, now: dt.datetime) -> bool:
+    def _claim(self, entry_id: int, now: dt.datetime) -> _Hold | None:
         with self.ctx.session_factory.begin() as session:
-            claimed = session.execute(
+            attempt = session.execute(
                 sa.update(OutboxEntry)
                 .where(OutboxEntry.id == entry_id, _claimable(now, fresh=True))
                 .values(
                     status="sending",
-                    lease_until=now + LEASE,
+                    lease_until=self._lease_end(now),
                     attempts=OutboxEntry.attempts + 1,
                 )
-            )
-            return claimed.rowcount == 1
+                .returning(OutboxEntry.attempts)
+            ).scalar_one_or_none()
+        return _Hold(entry_id, attempt) if attempt is not None else None
+
+    def _lease_end(self, now: dt.datetime) -> dt.datetime:
+        # The later of the caller's time and the clock: `jobs run --at` an earlier time
+        # must not hand the server's tick a lease that has already run out.
+        return max(now, self.ctx.now()) + LEASE
+
+    def _update(self, hold: _Hold, **values: Any) -> bool:
+        """Write to the entry only while this process still holds it (a fenced write)."""
+        with self.ctx.session_factory.begin() as session:
+            return _fenced_update(session, hold, values)
 
     # --- sending --------------------------------------------------------------------
 
-    def _send(self, entry_id: int, now: dt.datetime) -> Attempt:
+    def _send(self, hold: _Hold, now: dt.datetime) -> Attempt:
         with self.ctx.session_factory() as session:
-            entry = session.get_one(OutboxEntry, entry_id)
-            if now > entry.deadline:
-                session.close()
-                return self._give_up(entry_id, now, entry.error or "its deadline passed")
-            posts = [Post.from_dict(data) for data in entry.posts]
+            entry = session.get_one(OutboxEntry, hold.entry_id)
+            key, posts = entry.key, [Post.from_dict(data) for data in entry.posts]
             sent, first = entry.sent, (entry.first_channel, entry.first_ts)
+            late = now > entry.deadline + TICK_SLACK
+        if sent >= len(posts):  # all out already (its holder stopped before finishing)
+            return self._finish(hold, key, now, len(posts))
+        if late:
+            return self._give_up(hold, now, "its deadline passed before it could be sent")
         for index in range(sent, len(posts)):
+            if not self._update(hold, lease_until=self._lease_end(now)):
+                return Attempt(key, "busy")  # taken over: its new holder sends the rest
             try:
                 response = self._post(posts[index], first)
             except (SlackApiError, SlackClientError, OSError) as error:
-                return self._retry_later(entry_id, now, error)
+                return self._retry_later(hold, now, error)
             if index == 0:  # later posts marked in_thread reply to the first one
                 first = (response.get("channel"), response.get("ts"))
-            with self.ctx.session_factory.begin() as session:
-                entry = session.get_one(OutboxEntry, entry_id)
-                entry.sent = index + 1
-                entry.first_channel, entry.first_ts = first
-        return self._finish(entry_id, now, len(posts))
+            if not self._update(hold, sent=index + 1, first_channel=first[0], first_ts=first[1]):
+                return Attempt(key, "busy")
+        return self._finish(hold, key, now, len(posts))
 
     def _post(self, post: Post, first: tuple[str | None, str | None]):
         channel = post.channel or self.ctx.settings.internal_channel
@@ -232,56 +257,91 @@ class Outbox:
             kwargs.update(channel=first[0], thread_ts=first[1])
         return self.client.chat_postMessage(**kwargs)
 
-    def _finish(self, entry_id: int, now: dt.datetime, count: int) -> Attempt:
-        with self.ctx.session_factory.begin() as session:
-            entry = session.get_one(OutboxEntry, entry_id)
-            delivered = Delivered(
-                entry_id,
+    def _finish(self, hold: _Hold, key: str, now: dt.datetime, count: int) -> Attempt:
+        """After-sent work first (idempotent: run again if we stop before the next step),
+        then the entry is marked sent."""
+        with self.ctx.session_factory() as session:
+            entry = session.get_one(OutboxEntry, hold.entry_id)
+            done = Delivered(
+                hold.entry_id,
                 entry.kind,
                 entry.subject_id,
                 entry.first_channel or "",
                 entry.first_ts or "",
             )
-            hook = self.after_sent.get(entry.kind)
-            follow = hook(session, delivered, now) if hook else []
-            entry.status, entry.finished_at, entry.lease_until = "sent", now, None
-            entry.next_attempt_at, entry.error = None, ""
+        follow = self._run_hook(self.after_sent.get(done.kind), key, done, now)
+        values = {"status": "sent", "finished_at": now, "lease_until": None}
+        if not self._update(hold, **values, next_attempt_at=None, error=""):
+            return Attempt(key, "busy")
         self._deliver_all(follow, now)
-        return Attempt(entry.key, "sent", count, channel=delivered.channel, ts=delivered.ts)
+        return Attempt(key, "sent", count, channel=done.channel, ts=done.ts)
 
-    def _retry_later(self, entry_id: int, now: dt.datetime, error: Exception) -> Attempt:
+    def _retry_later(self, hold: _Hold, now: dt.datetime, error: Exception) -> Attempt:
         code, reason = describe(error)
-        with self.ctx.session_factory.begin() as session:
-            entry = session.get_one(OutboxEntry, entry_id)
+        with self.ctx.session_factory() as session:
+            entry = session.get_one(OutboxEntry, hold.entry_id)
+            key, sent, deadline = entry.key, entry.sent, entry.deadline
             wait = max(backoff(entry.attempts), _retry_after(error))
-            entry.error = reason
-            if now + wait <= entry.deadline:
-                entry.status, entry.next_attempt_at, entry.lease_until = (
-                    "retrying",
-                    now + wait,
-                    None,
-                )
-                logger.warning(
-                    "outbox %s: %s; retrying at %s", entry.key, reason, (now + wait).isoformat()
-                )
-                return Attempt(entry.key, "retrying", entry.sent, code, reason)
-        return self._give_up(entry_id, now, reason, code)
+        if now >= deadline:
+            return self._give_up(hold, now, reason, code)
+        retry_at = min(now + wait, deadline)  # one last try at the deadline
+        values = {"status": "retrying", "next_attempt_at": retry_at, "lease_until": None}
+        if not self._update(hold, **values, error=reason):
+            return Attempt(key, "busy")
+        logger.warning("outbox %s: %s; retrying at %s", key, reason, retry_at.isoformat())
+        return Attempt(key, "retrying", sent, code, reason)
 
-    def _give_up(self, entry_id: int, now: dt.datetime, reason: str, code: str = "") -> Attempt:
-        with self.ctx.session_factory.begin() as session:
-            entry = session.get_one(OutboxEntry, entry_id)
-            entry.status, entry.finished_at, entry.error = "failed", now, reason
-            entry.lease_until = entry.next_attempt_at = None
-            logger.error("outbox %s failed for good: %s", entry.key, reason)
-            hook = self.after_failed.get(entry.kind)
-            follow = hook(session, entry, now) if hook else []
-            key, sent = entry.key, entry.sent
+    def _give_up(self, hold: _Hold, now: dt.datetime, reason: str, code: str = "") -> Attempt:
+        with self.ctx.session_factory() as session:
+            entry = session.get_one(OutboxEntry, hold.entry_id)
+        key, sent = entry.key, entry.sent
+        entry.error = reason  # detached: what the after-failed hook tells, not a write
+        follow = self._run_hook(self.after_failed.get(entry.kind), key, entry, now)
+        values = {"status": "failed", "finished_at": now, "lease_until": None}
+        if not self._update(hold, **values, next_attempt_at=None, error=reason):
+            return Attempt(key, "busy")
+        logger.error("outbox %s failed for good: %s", key, reason)
         self._deliver_all(follow, now)
         return Attempt(key, "failed", sent, code, reason)
+
+    def _run_hook(
+        self, hook: Callable[..., list[int]] | None, key: str, subject: Any, now
+    ) -> list[int]:
+        """A hook in its own transaction; its failure is logged, never the entry's."""
+        if hook is None:
+            return []
+        try:
+            with self.ctx.session_factory.begin() as session:
+                return hook(session, subject, now)
+        except Exception:
+            logger.exception("outbox %s: what follows its delivery failed", key)
+            return []
 
     def _deliver_all(self, entry_ids: list[int], now: dt.datetime) -> None:
         for entry_id in entry_ids:
             self.deliver(entry_id, now)
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """A process's claim on an entry: its writes count only while `attempt` is the
+    entry's latest (a takeover counts another attempt)."""
+
+    entry_id: int
+    attempt: int
+
+
+def _fenced_update(session: Session, hold: _Hold, values: dict[str, Any]) -> bool:
+    result = session.execute(
+        sa.update(OutboxEntry)
+        .where(
+            OutboxEntry.id == hold.entry_id,
+            OutboxEntry.status == "sending",
+            OutboxEntry.attempts == hold.attempt,
+        )
+        .values(**values)
+    )
+    return result.rowcount == 1
 
 
 def _claimable(now: dt.datetime, *, fresh: bool) -> sa.ColumnElement[bool]:

@@ -84,8 +84,11 @@ def _fire(runner: JobRunner, name: str) -> None:
 
 def _tick(runner: JobRunner, others: Sequence[Callable[[dt.datetime], object]]) -> None:
     now = runner.ctx.now()
-    for outcome in runner.tick(now):
-        logger.info("%s", outcome)
+    try:
+        for outcome in runner.tick(now):
+            logger.info("%s", outcome)
+    except Exception:  # the database may be down: try again next minute, and go on
+        logger.exception("catching up on jobs and the outbox failed")
     for retry in others:
         try:
             retry(now)

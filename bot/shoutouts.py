@@ -79,7 +79,9 @@ class Shoutouts:
             after_sent={"win": self._after_win, "thanks": self._after_thanks},
             after_failed={"win": self._tell_author_gave_up, "thanks": self._tell_author_gave_up},
         )
+        # Pin problems of posts made by `deliver`, for the author (nobody asks the tick).
         self._pin_problems: dict[int, str] = {}
+        self._reporting = False
 
     @property
     def channel(self) -> str:
@@ -91,7 +93,11 @@ class Shoutouts:
             entry_id = session.scalar(_entry_of(KINDS[model], record_id))
         if entry_id is None:  # stored before the outbox existed: the tick will post it
             return Delivery(False, problem="it's queued and will be posted shortly")
-        attempt = self.outbox.deliver(entry_id, now)
+        self._reporting = True
+        try:
+            attempt = self.outbox.deliver(entry_id, now)
+        finally:
+            self._reporting = False
         if attempt.status == "sent":
             with self.ctx.session_factory() as session:
                 permalink = session.get_one(model, record_id).permalink
@@ -110,7 +116,7 @@ class Shoutouts:
     def _after_win(self, session: Session, done: Delivered, now: dt.datetime) -> list[int]:
         permalink = self._permalink(done)
         pin_problem = self._pin(done)
-        if pin_problem:
+        if pin_problem and self._reporting:
             self._pin_problems[done.entry_id] = pin_problem
         win = session.get_one(Win, done.subject_id)
         win.channel, win.ts, win.permalink, win.pinned = (

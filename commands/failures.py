@@ -72,8 +72,11 @@ def _tell(client: WebClient | None, body: dict[str, Any], text: str) -> None:
     channel = (body.get("channel") or {}).get("id")
     try:
         if channel:
-            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-        else:
-            client.chat_postMessage(channel=user_id, text=text)
+            try:
+                client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+                return
+            except SlackApiError:  # e.g. a channel psbot isn't in: a DM instead
+                pass
+        client.chat_postMessage(channel=user_id, text=text)
     except (SlackApiError, SlackClientError, OSError) as error:
         logger.warning("telling %s about a failure failed too: %s", user_id, error)

@@ -87,3 +87,21 @@ class Portfolio:
         with self.session_factory.begin() as session:
             session.add(row)
         return row
+
+
+def owed_win(ctx, project: Project, when=None, text: str = "Go-live") -> tuple[int, int]:
+    """A win by U0PM stored with its shout-out owed, as /ps win leaves it: (win id, outbox
+    entry id)."""
+    from bot.shoutouts import owe_shoutout
+    from bot.wins import record_win
+
+    with ctx.session_factory.begin() as session:
+        win, _ = record_win(
+            session,
+            project_id=project.id,
+            text=text,
+            author_id="U0PM",
+            member_ids=[],
+            now=when or ctx.now(),
+        )
+        return win.id, owe_shoutout(ctx, session, win)

@@ -77,7 +77,11 @@ def test_0007_moves_deliveries_in_flight_into_the_one_outbox_and_back(engine):
                     "error": "building the posts failed: x" if status == "failed" else "",
                 },
             )
-        for text, status in (("<waiting>", "retrying"), ("posted", "posted")):
+        for text, status in (
+            ("<waiting>", "retrying"),
+            ("posted", "posted"),
+            ("gave up", "failed"),
+        ):
             conn.execute(
                 sa.text(
                     "INSERT INTO wins (project_id, text, author_id, member_ids, "
@@ -101,7 +105,13 @@ def test_0007_moves_deliveries_in_flight_into_the_one_outbox_and_back(engine):
             )
         }
         runs = dict(conn.execute(sa.text("SELECT job, status FROM job_runs")).all())
-    assert set(entries) == {"job:forecast_prep:2026-W49", "job:top_customer_open:2026-W49", "win:1"}
+    assert set(entries) == {
+        "job:forecast_prep:2026-W49",
+        "job:top_customer_open:2026-W49",
+        "win:1",
+        "win:3",
+    }
+    assert (entries["win:1"].status, entries["win:3"].status) == ("retrying", "failed")
     resumed = entries["job:top_customer_open:2026-W49"]
     assert (resumed.status, resumed.sent, resumed.first_ts) == ("retrying", 1, "1.1")
     assert "&lt;waiting&gt;" in str(entries["win:1"].posts)
@@ -116,5 +126,13 @@ def test_0007_moves_deliveries_in_flight_into_the_one_outbox_and_back(engine):
         runs = dict(conn.execute(sa.text("SELECT job, status FROM job_runs")).all())
         wins = dict(conn.execute(sa.text("SELECT text, post_status FROM wins")).all())
     assert runs["top_customer_open"] == "retrying" and runs["forecast_prep"] == "sent"
-    assert wins == {"<waiting>": "retrying", "posted": "posted"}
+    assert wins == {"<waiting>": "retrying", "posted": "posted", "gave up": "failed"}
+    with engine.connect() as conn:
+        unscheduled = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM wins "
+                "WHERE post_status = 'retrying' AND next_attempt_at IS NULL"
+            )
+        ).scalar()
+    assert unscheduled == 0  # the old retry loop picks them up
     migrate.upgrade(engine)

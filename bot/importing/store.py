@@ -162,6 +162,9 @@ def _replace_bookings(
     """
     person_ids = ensure_people(session, set(columns["person_email"]))
     connection = session.connection()
+    # SQLite may run this DDL outside the transaction, so a failed import can leave the
+    # table behind on its pooled connection: start from none.
+    STAGED.drop(connection, checkfirst=True)
     STAGED.create(connection)
     project_column = list(map(project_ids.__getitem__, columns["sow"]))
     person_column = list(map(person_ids.__getitem__, columns["person_email"]))

@@ -3,7 +3,8 @@
 Job runs and wins/thanks each tracked their own delivery; both now go through `outbox`.
 Runs with posts move theirs (and how far delivery got) into an outbox entry. A win or
 thanks still waiting to be posted at upgrade time is owed a plain-text shout-out (its
-rich blocks are built by the app, which a migration must not import).
+rich blocks are built by the app, which a migration must not import); one given up on
+becomes a failed entry, so admins still see it and can post it again.
 
 Revision ID: 0007
 Revises: 0006
@@ -137,17 +138,24 @@ def _owe_waiting_shoutouts(table: str, kind: str) -> None:
     )
     label = 'ProjectWin' if kind == 'win' else 'Thanks'
     waiting = bind.execute(sa.select(records).where(
-        records.c.post_status.in_(('pending', 'retrying'))
+        records.c.post_status.in_(('pending', 'retrying', 'failed'))
     )).mappings().all()
     for record in waiting:
         text = f":tada: *{label}*: {_escape(record['text'])}"
         bind.execute(sa.insert(outbox).values(
             key=f"{kind}:{record['id']}", kind=kind, subject_id=record['id'],
             posts=[{'channel': '', 'text': text, 'blocks': [], 'in_thread': False}],
-            sent=0, status='retrying', attempts=record['post_attempts'] or 0,
-            next_attempt_at=record['next_attempt_at'] or record['created_at'],
+            sent=0, attempts=record['post_attempts'] or 0,
             deadline=record['created_at'] + SHOUTOUT_GRACE, error=record['post_error'] or '',
             created_at=record['created_at'],
+            **(
+                {'status': 'failed', 'finished_at': record['created_at'] + SHOUTOUT_GRACE}
+                if record['post_status'] == 'failed'
+                else {
+                    'status': 'retrying',
+                    'next_attempt_at': record['next_attempt_at'] or record['created_at'],
+                }
+            ),
         ))
 
 
@@ -158,7 +166,15 @@ def downgrade() -> None:
             batch_op.add_column(sa.Column('post_attempts', sa.Integer(), nullable=False, server_default='0'))
             batch_op.add_column(sa.Column('post_error', sa.Text(), nullable=False, server_default=''))
             batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True))
-        op.execute(f"UPDATE {table} SET post_status = 'retrying' WHERE ts IS NULL")
+        op.execute(
+            f"UPDATE {table} SET post_status = 'retrying', next_attempt_at = created_at "
+            "WHERE ts IS NULL"
+        )
+        kind = 'win' if table == 'wins' else 'thanks'
+        op.execute(
+            f"UPDATE {table} SET post_status = 'failed', next_attempt_at = NULL WHERE id IN "
+            f"(SELECT subject_id FROM outbox WHERE kind = '{kind}' AND status = 'failed')"
+        )
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_check_constraint(op.f(f'ck_{table}_post_status'), "post_status IN ('pending', 'retrying', 'posted', 'failed')")
 

@@ -15,7 +15,8 @@ from bot import outbox
 from bot.models import OutboxEntry, Thanks, Win
 from bot.outbox import HOLD, Outbox, Post
 from bot.shoutouts import owe_shoutout, slack_outbox
-from bot.wins import record_thanks, record_win
+from bot.wins import record_thanks
+from tests.factories import owed_win
 
 
 def client_for(fake_slack, timeout: int = 30) -> WebClient:
@@ -164,16 +165,7 @@ def test_a_thanks_dm_that_fails_is_retried_without_posting_the_shout_out_again(
 
 
 def test_a_win_never_posted_in_a_day_tells_its_author_once(ctx, fake_slack, portfolio):
-    with ctx.session_factory.begin() as session:
-        win, _ = record_win(
-            session,
-            project_id=portfolio.rollout.id,
-            text="Go-live",
-            author_id="U0PM",
-            member_ids=[],
-            now=ctx.now(),
-        )
-        shout_out = owe_shoutout(ctx, session, win)
+    win_id, shout_out = owed_win(ctx, portfolio.rollout)
     fake_slack.answer(
         "chat.postMessage",
         lambda params: (
@@ -198,4 +190,82 @@ def test_a_win_never_posted_in_a_day_tells_its_author_once(ctx, fake_slack, port
     assert "couldn't post your win to #C0INTERNAL after a day of trying" in told[0]
     assert "is_archived" in told[0]
     with ctx.session_factory() as session:
-        assert session.get_one(Win, win.id).ts is None  # still recorded, never posted
+        assert session.get_one(Win, win_id).ts is None  # still recorded, never posted
+
+
+def test_a_holder_that_lost_its_entry_stops_after_the_post_in_flight(ctx, fake_slack):
+    """Process A is stuck sending post 1 past its lease; B's tick takes the entry over.
+    A's post in flight can't be called back, but A then stops: no second copy of post 2."""
+    entry_id = owe(ctx, posts=[Post("C0PMO", "one"), Post("C0PMO", "two")])
+    stuck, release = threading.Event(), threading.Event()
+
+    def first_post_hangs(params):
+        if not stuck.is_set():
+            stuck.set()
+            release.wait(10)
+        return {"ok": True, "channel": params["channel"], "ts": f"1.{time.monotonic_ns()}"}
+
+    fake_slack.answer("chat.postMessage", first_post_hangs)
+    outcomes = {}
+    holder = threading.Thread(
+        target=lambda: outcomes.update(
+            a=Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now())
+        )
+    )
+    holder.start()
+    assert stuck.wait(5)
+    later = ctx.now() + outbox.LEASE + dt.timedelta(seconds=1)
+    (taken,) = Outbox(ctx, client_for(fake_slack)).retry_due(later)
+    release.set()
+    holder.join(10)
+    assert (taken.status, outcomes["a"].status) == ("sent", "busy")
+    assert texts(fake_slack) == ["one", "one", "two"]
+    assert entry(ctx, entry_id).status == "sent"
+
+
+def test_an_entry_whose_posts_all_went_out_is_finished_even_past_its_deadline(
+    ctx, fake_slack, portfolio
+):
+    """Stopped after the post and before 'sent' was recorded, then retaken late: it is
+    finished (pinned, linked), never reported failed to its author."""
+    win_id, entry_id = owed_win(ctx, portfolio.rollout)
+    with ctx.session_factory.begin() as session:
+        stopped = session.get_one(OutboxEntry, entry_id)
+        stopped.status, stopped.sent, stopped.attempts = "sending", 1, 1
+        stopped.first_channel, stopped.first_ts = "C0INTERNAL", "1700000000.000100"
+        stopped.lease_until = ctx.now() + outbox.LEASE
+    days_later = ctx.now() + dt.timedelta(days=3)
+    (attempt,) = slack_outbox(ctx, client_for(fake_slack)).retry_due(days_later)
+    assert attempt.status == "sent"
+    assert fake_slack.calls_to("chat.postMessage") == []  # nothing re-sent, nobody told
+    with ctx.session_factory() as session:
+        assert session.get_one(Win, win_id).ts == "1700000000.000100"
+        assert session.get_one(Win, win_id).pinned
+
+
+def test_a_failing_after_sent_hook_neither_unsends_the_post_nor_stops_the_tick(
+    ctx, fake_slack, caplog
+):
+    def broken(session, done, now):
+        raise RuntimeError("pin store on fire")
+
+    first, second = owe(ctx, "dm:one"), owe(ctx, "dm:two")
+    box = Outbox(ctx, client_for(fake_slack), after_sent={"dm": broken})
+    with caplog.at_level(logging.ERROR):
+        attempts = box.retry_due(ctx.now() + HOLD)
+    assert [a.status for a in attempts] == ["sent", "sent"]
+    assert entry(ctx, first).status == entry(ctx, second).status == "sent"
+    assert "outbox dm:one: what follows its delivery failed" in caplog.text
+    assert texts(fake_slack) == ["hello", "hello"]
+
+
+def test_the_last_retry_is_made_at_the_deadline_not_skipped(ctx, fake_slack):
+    fake_slack.fail("chat.postMessage", 503, times=1)
+    deadline = ctx.now() + dt.timedelta(seconds=30)  # shorter than the first backoff
+    entry_id = owe(ctx, deadline=deadline)
+    box = Outbox(ctx, client_for(fake_slack))
+    assert box.deliver(entry_id, ctx.now()).status == "retrying"
+    assert entry(ctx, entry_id).next_attempt_at == deadline
+    # The minute tick comes a little after the deadline: the last try still happens.
+    (attempt,) = box.retry_due(deadline + dt.timedelta(seconds=40))
+    assert attempt.status == "sent"

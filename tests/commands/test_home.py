@@ -8,11 +8,9 @@ from slack_sdk.models.views import View
 
 from bot.models import OutboxEntry, Win
 from bot.notes import NoteFields, Temperature, save_note
-from bot.shoutouts import owe_shoutout
-from bot.wins import record_win
 from messages import ids
 from tests.conftest import ADMIN_ID
-from tests.factories import Portfolio
+from tests.factories import Portfolio, owed_win
 
 
 def open_home(slack, fake_slack, user_id="U0PM", tab="home"):
@@ -160,16 +158,9 @@ def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio
 
 
 def _failed_win_shout_out(ctx, portfolio):
+    win_id, entry_id = owed_win(ctx, portfolio.rollout, ctx.now() - dt.timedelta(days=2))
     with ctx.session_factory.begin() as session:
-        win, _ = record_win(
-            session,
-            project_id=portfolio.rollout.id,
-            text="Go-live",
-            author_id="U0PM",
-            member_ids=[],
-            now=ctx.now() - dt.timedelta(days=2),
-        )
-        entry = session.get_one(OutboxEntry, owe_shoutout(ctx, session, win))
+        entry = session.get_one(OutboxEntry, entry_id)
         entry.status, entry.error = "failed", "Slack answered 200: not_in_channel"
         entry.finished_at = ctx.now() - dt.timedelta(days=1)
         job = OutboxEntry(
@@ -184,7 +175,7 @@ def _failed_win_shout_out(ctx, portfolio):
         )
         session.add(job)
         session.flush()
-        return win.id, entry.id, job.id
+        return win_id, entry.id, job.id
 
 
 def _post_again(slack, user_id, entry_id):

@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from bot.importing.store import _bulk_load
@@ -25,3 +26,32 @@ def test_bulk_load_keeps_every_value_as_written(engine):
         _bulk_load(connection, table, [texts, days, amounts])
         loaded = connection.execute(sa.select(table)).all()
     assert loaded == list(zip(texts, days, amounts, strict=True))
+
+
+def test_a_merge_that_fails_midway_leaves_no_staged_table_for_the_next_import(
+    ctx, portfolio, monkeypatch
+):
+    # On SQLite the temporary table's DDL can run outside the transaction (nothing was
+    # inserted before it), so a rollback didn't remove it and every later import failed.
+    from bot.importing import store
+    from bot.importing.formats import BookingRecord
+    from bot.people import ensure_people
+
+    booking = BookingRecord(
+        "SOW-1", "pat.engineer@example.com", "PSE", dt.date(2026, 11, 30), Decimal(8), "hard", None
+    )
+    with ctx.session_factory.begin() as session:
+        ids = store.project_ids(session, ["SOW-1"])
+        ensure_people(session, {booking.person_email})  # so the import inserts no one
+    real_insert = store._insert_new
+
+    def locked():
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "_insert_new", locked)
+    with pytest.raises(sa.exc.OperationalError), ctx.session_factory.begin() as session:
+        store.replace_project_bookings(session, [booking], ids, {"SOW-1"})
+    monkeypatch.setattr(store, "_insert_new", real_insert)
+    with ctx.session_factory.begin() as session:
+        counts = store.replace_project_bookings(session, [booking], ids, {"SOW-1"})
+    assert counts.updated == 1  # the 8 h replace the 40 h booked that week
