@@ -110,11 +110,11 @@ def gather_home(
         if user_id in (t.receiver_ids or [])
     ][:5]
     if is_admin:
-        _portfolio_counts(session, home, today)
+        _portfolio_counts(session, home, today, now)
     return home
 
 
-def _portfolio_counts(session: Session, home: Home, today: dt.date) -> None:
+def _portfolio_counts(session: Session, home: Home, today: dt.date, now: dt.datetime) -> None:
     top = list(
         session.scalars(
             sa.select(Project.id).where(
@@ -127,8 +127,11 @@ def _portfolio_counts(session: Session, home: Home, today: dt.date) -> None:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())
     home.rule_breaks = len(check_portfolio(load_portfolio(session, today, keep_bookings=False)))
-    home.undelivered = undelivered_posts(session)
+    home.undelivered = undelivered_posts(session, now)
     home.gitlab = gitlab_failures(session)
+
+
+FAILURES_SHOWN_FOR = dt.timedelta(days=7)
 
 
 @dataclass
@@ -140,18 +143,23 @@ class Undelivered:
     recent: list[OutboxEntry] = field(default_factory=list)
 
 
-def undelivered_posts(session: Session, shown: int = 3) -> Undelivered:
+def undelivered_posts(session: Session, now: dt.datetime, shown: int = 3) -> Undelivered:
+    """Posts being retried, and those given up on in the last week (older ones drop off:
+    a job's reminder is never posted late, so its failure can't be cleared otherwise)."""
     found = Undelivered()
+    recent_failure = sa.and_(
+        OutboxEntry.status == "failed", OutboxEntry.finished_at >= now - FAILURES_SHOWN_FOR
+    )
     for status, count in session.execute(
         sa.select(OutboxEntry.status, sa.func.count())
-        .where(OutboxEntry.status.in_(("retrying", "failed")))
+        .where(sa.or_(OutboxEntry.status == "retrying", recent_failure))
         .group_by(OutboxEntry.status)
     ):
         setattr(found, status, count)
     found.recent = list(
         session.scalars(
             sa.select(OutboxEntry)
-            .where(OutboxEntry.status == "failed")
+            .where(recent_failure)
             .order_by(OutboxEntry.finished_at.desc())
             .limit(shown)
         )

@@ -125,7 +125,7 @@ class Shoutouts:
             permalink,
             not pin_problem,
         )
-        return []
+        return self._tell_author_if_told_it_failed(session, done, win.author_id, permalink, now)
 
     def _after_thanks(self, session: Session, done: Delivered, now: dt.datetime) -> list[int]:
         permalink = self._permalink(done)
@@ -136,9 +136,23 @@ class Shoutouts:
             Post(user, text, blocks)
             for user, text, blocks in build_thanks_dms(thanks, project, permalink)
         ]
+        told = self._tell_author_if_told_it_failed(session, done, thanks.giver_id, permalink, now)
         if not dms:
-            return []
+            return told
         entry_id = outbox.add(session, key=f"thanks:{thanks.id}:dms", kind="dm", posts=dms, now=now)
+        return [entry_id, *told] if entry_id else told
+
+    def _tell_author_if_told_it_failed(
+        self, session: Session, done: Delivered, author: str, permalink: str, now: dt.datetime
+    ) -> list[int]:
+        """An author who heard their post failed (an admin posted it again) hears it's out."""
+        key = f"{done.kind}:{done.subject_id}"
+        gave_up = sa.select(OutboxEntry.id).where(OutboxEntry.key == f"{key}:gave-up")
+        if session.scalar(gave_up) is None:
+            return []
+        where = f": {permalink}" if permalink else f" in #{self.channel}"
+        text = f":tada: Your {done.kind} is posted after all{where}"
+        entry_id = outbox.add_dm(session, f"{key}:posted-late", author, text, now)
         return [entry_id] if entry_id else []
 
     def _tell_author_gave_up(

@@ -192,6 +192,14 @@ def test_a_win_never_posted_in_a_day_tells_its_author_once(ctx, fake_slack, port
     with ctx.session_factory() as session:
         assert session.get_one(Win, win_id).ts is None  # still recorded, never posted
 
+    # An admin fixes the channel and posts it again: the author hears it's out after all.
+    del fake_slack.answers["chat.postMessage"]
+    with ctx.session_factory.begin() as session:
+        assert outbox.requeue(session, shout_out, now)
+    assert box.deliver(shout_out, now).status == "sent"
+    told = [c.params["text"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert told[-1].startswith(":tada: Your win is posted after all: https://")
+
 
 def test_a_holder_that_lost_its_entry_stops_after_the_post_in_flight(ctx, fake_slack):
     """Process A is stuck sending post 1 past its lease; B's tick takes the entry over.

@@ -135,9 +135,10 @@ def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, 
 
 def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio, ctx):
     with ctx.session_factory.begin() as session:
-        for key, kind, status in (
-            ("win:1", "win", "failed"),
-            ("job:x:2026-W48", "job", "retrying"),
+        for key, kind, status, days_ago in (
+            ("win:1", "win", "failed", 2),
+            ("job:x:2026-W48", "job", "retrying", 2),
+            ("job:x:2026-W46", "job", "failed", 8),  # more than a week ago: dropped off
         ):
             session.add(
                 OutboxEntry(
@@ -147,12 +148,15 @@ def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio
                     status=status,
                     error="Slack answered 200: not_in_channel",
                     deadline=ctx.now(),
-                    created_at=ctx.now() - dt.timedelta(days=2),
-                    finished_at=ctx.now() if status == "failed" else None,
+                    created_at=ctx.now() - dt.timedelta(days=days_ago),
+                    finished_at=ctx.now() - dt.timedelta(days=days_ago)
+                    if status == "failed"
+                    else None,
                 )
             )
     body = text(open_home(slack, fake_slack, ADMIN_ID))
     assert "Slack posts not delivered: 1 failed, 1 retrying." in body
+    assert "2026-W46" not in body
     assert "• ProjectWin shout-out: Slack answered 200: not_in_channel" in body
     assert "Every Slack post and GitLab note was delivered" not in body
 
