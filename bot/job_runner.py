@@ -172,5 +172,6 @@ def _job_outcome(attempt: Attempt) -> Outcome | None:
     if kind != "job":
         return None
     name, _, period = rest.partition(":")
-    detail = f"{attempt.posts} posts" if attempt.status == "sent" else attempt.detail
+    count = f"{attempt.posts} post" + ("" if attempt.posts == 1 else "s")
+    detail = count if attempt.status == "sent" else attempt.detail
     return Outcome(name, period, attempt.status, detail)

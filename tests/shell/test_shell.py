@@ -96,7 +96,7 @@ def test_run_top_customer_report_posts_the_compiled_report(shell):
     assert "Wayne Enterprises — Compliance Pipeline (SOW-1008) 🔴 internal · 🟡 customer" in report
     assert "Missing notes · 4" in report
     assert "top_customer_report ran as if at Tue 2026-11-24 10:00 EST" in out
-    assert ": sent (1 posts)" in out
+    assert ": sent (1 post)" in out
 
 
 def test_a_job_can_run_again_in_the_same_session(shell):
