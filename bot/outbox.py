@@ -7,7 +7,9 @@ order and records each one, so a retry resumes after the last post sent. A failu
 (after the client's own Retry-After waits), 5xx, a timeout, or a Slack error such as
 not_in_channel — is retried with backoff until the entry's deadline; then the entry is
 marked failed, logged, and shown in the admins' App Home. A process that dies holding an
-entry leaves a lease that runs out, and the minute tick takes the entry over.
+entry leaves a lease (renewed before each post) that runs out, and the minute tick takes
+the entry over. Each claim counts an attempt, and a holder writes only while its attempt
+is the entry's latest, so one that lost its entry stops at its next step.
 
 The creator of an entry usually delivers it at once; the tick leaves a fresh entry to its
 creator for `HOLD`, so the two don't race for it on every recording.
@@ -93,10 +95,12 @@ class Attempt:
     ts: str = ""
 
 
-# Run when an entry of a kind is sent: may call Slack first (pin, permalink), then writes
-# in `session`, the transaction that marks the entry sent; returns entries to deliver next.
+# Run when an entry of a kind is out, before it is marked sent, in a transaction of its
+# own: may call Slack (pin, permalink), then write in `session`; returns entries to
+# deliver next. It must be idempotent: if psbot stops before the entry is marked, it runs
+# again. A hook that raises is logged and the entry is marked all the same.
 AfterSent = Callable[[Session, Delivered, dt.datetime], list[int]]
-# Run when an entry of a kind is given up, in the transaction that marks it failed.
+# The same, when an entry of a kind is given up, before it is marked failed.
 AfterFailed = Callable[[Session, OutboxEntry, dt.datetime], list[int]]
 
 
@@ -146,7 +150,8 @@ def requeue(session: Session, entry_id: int, now: dt.datetime) -> bool:
     entry = session.get(OutboxEntry, entry_id)
     if entry is None or entry.status != "failed" or not retryable(entry):
         return False
-    entry.status, entry.attempts, entry.next_attempt_at = "retrying", 0, now
+    # attempts keeps counting: it fences out anyone who held the entry before.
+    entry.status, entry.next_attempt_at = "retrying", now
     entry.deadline = now + DEADLINES.get(entry.kind, DEFAULT_DEADLINE)
     entry.finished_at = None
     return True
