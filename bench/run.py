@@ -505,6 +505,13 @@ def report_bulk(result: BackendFigures, bulk: BulkFigures) -> str:
             f"parsing included: {stats.ms(many)} ms, psbot ÷ executemany = "
             f"{stats.ratio(imports.seconds / many)})"
         )
+    if bulk.floor_seconds:
+        floor = statistics.median(bulk.floor_seconds)
+        lines.append(
+            f"  (the floor: the same load, then one INSERT … SELECT resolving SOWs and emails "
+            f"into a table shaped like bookings — its indexes, checks and foreign keys: "
+            f"{stats.ms(floor)} ms, psbot ÷ floor = {stats.ratio(imports.seconds / floor)})"
+        )
     lines.append(
         _goal(
             f"  psbot import ÷ bulk = {stats.ratio(ratio)}",
