@@ -72,16 +72,32 @@ def _sqlite_cli(cli: str, database: Path, csv_path: Path, name: str) -> float:
     return time.perf_counter() - started
 
 
+def _executemany_csv(connection: sqlite3.Connection, csv_path: Path, name: str) -> None:
+    """The CSV's rows into table `name` with one sqlite3 executemany (csv module parsing)."""
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        marks = ", ".join("?" * len(COLUMNS))
+        connection.executemany(f"INSERT INTO {name} VALUES ({marks})", reader)
+
+
+def _copy_csv(connection, csv_path: Path, name: str) -> None:
+    """The CSV file into table `name` with COPY FROM STDIN, as it is on disk."""
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {name} FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        csv_path.open("rb") as handle,
+    ):
+        while chunk := handle.read(COPY_CHUNK):
+            copy.write(chunk)
+
+
 def _sqlite_executemany(database: Path, csv_path: Path, name: str) -> float:
     started = time.perf_counter()
     connection = sqlite3.connect(database)
     try:
         connection.execute(_create_sql(name))
-        with csv_path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            next(reader)
-            marks = ", ".join("?" * len(COLUMNS))
-            connection.executemany(f"INSERT INTO {name} VALUES ({marks})", reader)
+        _executemany_csv(connection, csv_path, name)
         connection.commit()
     finally:
         connection.close()
@@ -128,13 +144,7 @@ def postgres_copy(db: BenchDatabase, csv_path: Path, runs: int = RUNS) -> BulkFi
             connection.execute(_create_sql(name))
             connection.commit()
             started = time.perf_counter()
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(f"COPY {name} FROM STDIN (FORMAT csv, HEADER true)") as copy,
-                csv_path.open("rb") as handle,
-            ):
-                while chunk := handle.read(COPY_CHUNK):
-                    copy.write(chunk)
+            _copy_csv(connection, csv_path, name)
             connection.commit()
             seconds.append(time.perf_counter() - started)
             rows = connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
@@ -227,20 +237,8 @@ def _floor_raw(db: BenchDatabase, csv_path: Path) -> float:
     started = time.perf_counter()
     try:
         connection.execute(_create_sql(SOURCE))
-        if db.backend == "sqlite":
-            with csv_path.open(encoding="utf-8", newline="") as handle:
-                reader = csv.reader(handle)
-                next(reader)
-                marks = ", ".join("?" * len(COLUMNS))
-                connection.executemany(f"INSERT INTO {SOURCE} VALUES ({marks})", reader)
-        else:
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(f"COPY {SOURCE} FROM STDIN (FORMAT csv, HEADER true)") as copy,
-                csv_path.open("rb") as handle,
-            ):
-                while chunk := handle.read(COPY_CHUNK):
-                    copy.write(chunk)
+        load = _executemany_csv if db.backend == "sqlite" else _copy_csv
+        load(connection, csv_path, SOURCE)
         connection.execute(INSERT_RESOLVED)
         connection.execute(f"DROP TABLE {SOURCE}")
         connection.commit()

@@ -91,8 +91,6 @@ class Attempt:
     posts: int = 0
     code: str = ""  # Slack's error code, or the exception's name
     detail: str = ""
-    channel: str = ""
-    ts: str = ""
 
 
 # Run when an entry of a kind is out, before it is marked sent, in a transaction of its
@@ -279,7 +277,7 @@ class Outbox:
         if not self._update(hold, **values, next_attempt_at=None, error=""):
             return Attempt(key, "busy")
         self._deliver_all(follow, now)
-        return Attempt(key, "sent", count, channel=done.channel, ts=done.ts)
+        return Attempt(key, "sent", count)
 
     def _retry_later(self, hold: _Hold, now: dt.datetime, error: Exception) -> Attempt:
         code, reason = describe(error)

@@ -125,7 +125,7 @@ class Shoutouts:
             permalink,
             not pin_problem,
         )
-        return self._tell_author_if_told_it_failed(session, done, win.author_id, permalink, now)
+        return self._tell_author_if_told_it_failed(session, done, _author(win), permalink, now)
 
     def _after_thanks(self, session: Session, done: Delivered, now: dt.datetime) -> list[int]:
         permalink = self._permalink(done)
@@ -136,7 +136,7 @@ class Shoutouts:
             Post(user, text, blocks)
             for user, text, blocks in build_thanks_dms(thanks, project, permalink)
         ]
-        told = self._tell_author_if_told_it_failed(session, done, thanks.giver_id, permalink, now)
+        told = self._tell_author_if_told_it_failed(session, done, _author(thanks), permalink, now)
         if not dms:
             return told
         entry_id = outbox.add(session, key=f"thanks:{thanks.id}:dms", kind="dm", posts=dms, now=now)
@@ -159,7 +159,7 @@ class Shoutouts:
         self, session: Session, entry: OutboxEntry, now: dt.datetime
     ) -> list[int]:
         record = session.get_one(Win if entry.kind == "win" else Thanks, entry.subject_id)
-        author = record.author_id if isinstance(record, Win) else record.giver_id
+        author = _author(record)
         text = (
             f"I couldn't post your {entry.kind} to #{self.channel} after a day of trying "
             f"({entry.error}). It is still recorded."
@@ -197,3 +197,8 @@ def _entry_of(kind: str, record_id: int) -> sa.Select[tuple[int]]:
     return sa.select(OutboxEntry.id).where(
         OutboxEntry.kind == kind, OutboxEntry.subject_id == record_id
     )
+
+
+def _author(record: Record) -> str:
+    """Who shared a win, or gave a thanks: the one told how its post went."""
+    return record.author_id if isinstance(record, Win) else record.giver_id
