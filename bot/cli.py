@@ -270,7 +270,6 @@ def _ready_engine(settings: Settings):
 
 
 def _run(settings: Settings, *, migrate_first: bool) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
     from waitress import create_server
 
@@ -306,6 +305,8 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler  # 3 MiB, only here
+
             logger.info("psbot starting in Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:

@@ -5,20 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import requests
 import sqlalchemy as sa
-from gitlab.exceptions import GitlabError
 
 from bot import migrate
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
-from bot.gitlab_sync.client import Connection, classify, connect
 from bot.gitlab_sync.urls import IssueRef, IssueUrlError, parse_issue_url
 from bot.lookup import find_project
 from bot.models import AuditEntry, Project
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.gitlab_sync.client import Connection
 
 # What `psbot gitlab check` found: 0 all good, 1 problems listed.
 EXIT_PROBLEMS = 1
@@ -61,6 +61,8 @@ def check(settings: Settings, out: TextIO) -> int:
             "GITLAB_TOKEN is not set, so GitLab sync is off "
             "(set it to an access token with the api scope)"
         )
+    from bot.gitlab_sync.client import connect  # python-gitlab loads only when it is used
+
     links = _configured_links(settings)
     connection = connect(settings)
     try:
@@ -147,8 +149,8 @@ class _Fatal(Exception):
 def _authenticate(connection: Connection, settings: Settings) -> str:
     try:
         user = connection.gl.http_get("/user", **connection.read)
-    except (GitlabError, requests.RequestException) as error:
-        failure = classify(error, connection.retry_after.take())
+    except connection.errors as error:
+        failure = connection.failure(error)
         if failure.kind == "token":
             raise _Fatal(
                 f"GITLAB_TOKEN was rejected by {settings.gitlab_url} (401): create an access "
@@ -168,15 +170,15 @@ def _problem_with(connection: Connection, settings: Settings, url: str, user: st
         return str(error).removeprefix(f"{url} ")
     try:
         project = connection.gl.projects.get(ref.project_path, **connection.read)
-    except (GitlabError, requests.RequestException) as error:
-        failure = classify(error, connection.retry_after.take())
+    except connection.errors as error:
+        failure = connection.failure(error)
         if failure.kind == "inaccessible":
             return f"project {ref.project_path} not found, or @{user} can't see it"
         return failure.detail
     try:
         project.issues.get(ref.iid, **connection.read)
-    except (GitlabError, requests.RequestException) as error:
-        failure = classify(error, connection.retry_after.take())
+    except connection.errors as error:
+        failure = connection.failure(error)
         if failure.kind == "inaccessible":
             return f"issue #{ref.iid} not found in {ref.project_path}"
         return failure.detail

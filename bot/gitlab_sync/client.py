@@ -17,12 +17,15 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabError
 
+from bot.gitlab_sync.failure import Failure
 from bot.settings import Settings
 
 TIMEOUT_SECONDS = 10.0
 # Retries within one call for 5xx and lost connections (python-gitlab waits 0.1 s, 0.2 s).
 CALL_RETRIES = 2
 USER_AGENT = "psbot (GitLab sync of ProjectWins, thanks and R-Y-G notes)"
+# What a call raises when GitLab answers with an error or can't be reached.
+CALL_ERRORS = (GitlabError, requests.RequestException)
 
 
 class RetryAfterHook:
@@ -67,6 +70,16 @@ class Connection:
     def once(self) -> dict[str, Any]:
         return {"obey_rate_limit": False, "retry_transient_errors": False}
 
+    # Callers catch `connection.errors` and ask `connection.failure(error)`, so that only
+    # this module imports python-gitlab and requests: they load when GitLab is used.
+    @property
+    def errors(self) -> tuple[type[Exception], ...]:
+        return CALL_ERRORS
+
+    def failure(self, error: Exception) -> Failure:
+        """`error` sorted by `classify`, with the Retry-After of a 429 if GitLab sent one."""
+        return classify(error, self.retry_after.take())
+
 
 def connect(
     settings: Settings, *, timeout: float = TIMEOUT_SECONDS, call_retries: int | None = None
@@ -84,15 +97,6 @@ def connect(
         session=session,
     )
     return Connection(client, hook, CALL_RETRIES if call_retries is None else call_retries)
-
-
-@dataclass(frozen=True)
-class Failure:
-    """What went wrong with a GitLab call, sorted by what psbot should do about it."""
-
-    kind: str  # "inaccessible", "token", "rate_limited", "transient", "refused"
-    detail: str
-    retry_after: dt.timedelta | None = None
 
 
 TRANSIENT_CODES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})

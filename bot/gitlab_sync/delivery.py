@@ -16,16 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import requests
 import sqlalchemy as sa
-from gitlab.exceptions import GitlabError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.gitlab_sync.client import Connection, Failure, classify, connect
+from bot.gitlab_sync.failure import Failure
 from bot.gitlab_sync.markdown import (
     build_green_note,
     build_raid_note,
@@ -40,6 +39,9 @@ from bot.gitlab_sync.urls import EXAMPLE, IssueUrlError, parse_issue_url
 from bot.models import GitLabPost, Person, Project, Thanks, Win
 from bot.outbox import Outbox, add_dm, backoff
 from messages.escape import escape_mrkdwn, link
+
+if TYPE_CHECKING:
+    from bot.gitlab_sync.client import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +109,8 @@ class GitLabSync:
             return result.rowcount == 1
 
     def _send(self, post_ids: Sequence[int], now: dt.datetime, immediate: bool = False) -> int:
+        from bot.gitlab_sync.client import connect  # python-gitlab loads only when it is used
+
         sent = 0
         connection: Connection | None = None
         for post_id in post_ids:
@@ -165,9 +169,8 @@ class GitLabSync:
                 # `add_labels` alone, not a rewritten `labels` list (which issue.save()
                 # would send): labels someone sets meanwhile survive.
                 project.issues.update(ref.iid, {"add_labels": label}, **connection.read)
-        except (GitlabError, requests.RequestException) as error:
-            failure = classify(error, connection.retry_after.take())
-            return self._failed(post_id, now, failure, stage)
+        except connection.errors as error:
+            return self._failed(post_id, now, connection.failure(error), stage)
         with self.ctx.session_factory.begin() as session:
             post = session.get_one(GitLabPost, post_id)
             post.status, post.finished_at, post.next_attempt_at = "sent", now, None

@@ -1,5 +1,6 @@
 """`psbot` exit codes and one-line messages, in process and through the real script."""
 
+import json
 import os
 import signal
 import socket
@@ -185,3 +186,39 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
     assert "scheduler started: kantata_sync, forecast_prep, forecast_nudge" in output
     assert "shutting down" in output
     assert "Traceback" not in output
+
+
+# `psbot run` up to the point it would serve, then the modules it loaded.
+LOADED_AT_START = """
+import json, sys, waitress
+def create_server(*args, **kwargs):
+    print(json.dumps(sorted(sys.modules)))
+    raise KeyboardInterrupt  # what SIGTERM raises: psbot shuts down cleanly
+waitress.create_server = create_server
+from bot.cli import main
+sys.exit(main(["run"]))
+"""
+
+
+def test_run_loads_gitlab_and_socket_mode_only_when_they_are_used(tmp_path, fake_slack):
+    """Without GITLAB_TOKEN and in HTTP mode, python-gitlab with requests (about 6 MiB)
+    and Socket Mode (3 MiB) are never imported."""
+    process_env = {
+        **CLEAN_ENV,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_AT_START],
+        env={**process_env, "PYTHONPATH": os.getcwd()},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert {"bot.app", "bot.scheduler", "sqlalchemy.orm"} <= loaded  # it did start
+    assert not {"gitlab", "requests", "slack_sdk.socket_mode"} & loaded
