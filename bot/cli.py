@@ -276,12 +276,14 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.app import create_app
     from bot.gitlab_sync import GitLabSync
     from bot.job_runner import JobRunner
+    from bot.malloc_arenas import cap_malloc_arenas
     from bot.scheduler import start_scheduler
     from bot.shoutouts import slack_outbox
     from bot.web import MAX_BODY_BYTES, make_wsgi_app
     from jobs.registry import calendar_of, configured_jobs
 
     settings.require_run_tokens()
+    cap_malloc_arenas()  # before the scheduler's, waitress's and Bolt's threads start
     jobs = configured_jobs(settings)
     engine = make_engine(settings.database_url)
     _require_database(engine, settings)
