@@ -271,7 +271,6 @@ def _ready_engine(settings: Settings):
 
 def _run(settings: Settings, *, migrate_first: bool) -> int:
     from slack_bolt.error import BoltError
-    from waitress import create_server
 
     from bot.app import create_app
     from bot.gitlab_sync import GitLabSync
@@ -279,7 +278,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.malloc_arenas import cap_malloc_arenas
     from bot.scheduler import start_scheduler
     from bot.shoutouts import slack_outbox
-    from bot.web import MAX_BODY_BYTES, make_wsgi_app
+    from bot.web import make_wsgi_app
     from jobs.registry import calendar_of, configured_jobs
 
     settings.require_run_tokens()
@@ -296,6 +295,13 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
         app = create_app(ctx, verify_token=True)
     except BoltError as error:  # auth.test rejected the token
         raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {_first_line(error)}") from None
+    except OSError as error:  # auth.test never got an answer (URLError, timeouts)
+        reason = getattr(error, "reason", None) or error
+        raise CliError(
+            f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
+        ) from None
+    # Bind before the scheduler starts, so a taken port stops psbot before any job runs.
+    server = None if settings.socket_mode else _listen(make_wsgi_app(app, engine), settings.port)
 
     scheduler = None
     if settings.scheduler_enabled:
@@ -306,20 +312,14 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
         scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        if settings.socket_mode:
+        if server is None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler  # 3 MiB, only here
 
             logger.info("psbot starting in Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
             logger.info("psbot listening on port %s at /slack/events", settings.port)
-            create_server(
-                make_wsgi_app(app, engine),
-                host="0.0.0.0",
-                port=settings.port,
-                # waitress refuses bigger bodies before buffering them (the app checks too).
-                max_request_body_size=MAX_BODY_BYTES + 1,
-            ).run()
+            server.run()
     except KeyboardInterrupt:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
     finally:
@@ -328,6 +328,24 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
             scheduler.shutdown(wait=False)
         engine.dispose()
     return 0
+
+
+def _listen(wsgi_app, port: int):
+    """waitress bound to PORT on every interface; a one-line error if the port is taken."""
+    from waitress import create_server
+
+    from bot.web import MAX_BODY_BYTES
+
+    try:
+        # waitress refuses bigger bodies before buffering them (the app checks too).
+        return create_server(
+            wsgi_app, host="0.0.0.0", port=port, max_request_body_size=MAX_BODY_BYTES + 1
+        )
+    except OSError as error:
+        raise CliError(
+            f"cannot listen on port {port} (PORT): {error.strerror or error}; "
+            "stop what uses it or set PORT to a free one"
+        ) from None
 
 
 def _shell(settings: Settings, *, demo: bool, as_user: str | None) -> int:

@@ -191,10 +191,11 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
 # `psbot run` up to the point it would serve, then the modules it loaded.
 LOADED_AT_START = """
 import json, sys, waitress
-def create_server(*args, **kwargs):
-    print(json.dumps(sorted(sys.modules)))
-    raise KeyboardInterrupt  # what SIGTERM raises: psbot shuts down cleanly
-waitress.create_server = create_server
+class Server:
+    def run(self):
+        print(json.dumps(sorted(sys.modules)))
+        raise KeyboardInterrupt  # what SIGTERM raises: psbot shuts down cleanly
+waitress.create_server = lambda *args, **kwargs: Server()
 from bot.cli import main
 sys.exit(main(["run"]))
 """
@@ -222,3 +223,32 @@ def test_run_loads_gitlab_and_socket_mode_only_when_they_are_used(tmp_path, fake
     loaded = set(json.loads(done.stdout.splitlines()[-1]))
     assert {"bot.app", "bot.scheduler", "sqlalchemy.orm"} <= loaded  # it did start
     assert not {"gitlab", "requests", "slack_sdk.socket_mode"} & loaded
+
+
+def test_run_with_slack_unreachable_exits_2_naming_slack_api_url(env, capsys, tmp_path):
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    env.setenv("SLACK_SIGNING_SECRET", "s")
+    env.setenv("SLACK_API_URL", f"http://127.0.0.1:{_free_port()}/api/")  # nothing listens
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("psbot: cannot reach Slack at http://127.0.0.1:")
+    assert "(SLACK_API_URL)" in err and "Connection refused" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_run_on_a_taken_port_exits_2_before_any_job_runs(env, capsys, caplog, fake_slack, tmp_path):
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    env.setenv("SLACK_SIGNING_SECRET", "s")
+    env.setenv("SLACK_API_URL", fake_slack.api_url)
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env.setenv("PORT", str(port))
+        assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on port {port} (PORT)" in err
+    assert "set PORT to a free one" in err and len(err.strip().splitlines()) == 1
+    assert "scheduler started" not in caplog.text
