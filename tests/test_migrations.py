@@ -29,13 +29,14 @@ def test_models_and_migrations_agree(engine):
     assert diff == []
 
 
-def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
+def test_sqlite_runs_with_foreign_keys_wal_and_a_small_cache(tmp_path):
     from bot.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA cache_size")).scalar() == -512  # KiB
     engine.dispose()
 
 
