@@ -602,6 +602,7 @@ def report_memory(result: BackendFigures, memory: MemoryFigures) -> str:
     rows = [
         _mib_row("psbot run (python -m bot.cli run, waitress)", memory.psbot),
         _mib_row("bare Bolt app (bench/bare_bolt.py, waitress)", memory.bare),
+        _mib_row("floor: bare Bolt + psbot's libraries + a connection", memory.floor),
     ]
     growth = memory.psbot.peak_rss - memory.psbot.rss_before
     return "\n".join(
@@ -611,6 +612,10 @@ def report_memory(result: BackendFigures, memory: MemoryFigures) -> str:
             f"{CONCURRENCY}; peak RSS = VmHWM from /proc, start-up included. psbot's peak "
             f"is {stats.mib(growth)} above its idle RSS. CPU used while serving: psbot "
             f"{memory.psbot.cpu_seconds:.1f} s, bare Bolt {memory.bare.cpu_seconds:.1f} s.",
+            f"  (the floor: the bare Bolt app after importing the {memory.floor_modules:,} "
+            "third-party modules psbot run has loaded when it starts serving, with one open "
+            "database connection; still acking only. psbot peak ÷ floor peak = "
+            f"{memory.floor_ratio:.2f}: what psbot's own code and work add)",
             _goal(
                 f"  psbot peak RSS ÷ bare Bolt peak RSS = {memory.ratio:.2f}",
                 memory.ratio <= GOAL_MEMORY_RATIO,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import itertools
+import json
 import os
 import random
 import signal
@@ -163,22 +164,65 @@ def _start(label: str, module: str, env: dict[str, str], port: int, folder: Path
     raise RuntimeError(f"{label} did not listen on port {port} in {START_TIMEOUT:.0f} s")
 
 
-def start_psbot(database_url: str, fake: FakeSlack, folder: Path) -> Server:
+def _psbot_environment(database_url: str, fake: FakeSlack, port: int) -> dict[str, str]:
     """`psbot run` in HTTP mode: scheduler off, database already migrated."""
-    port = free_port()
-    env = _environment(
-        fake,
-        port,
-        DATABASE_URL=database_url,
-        PSBOT_SCHEDULER="off",
-        PSBOT_PMO_CHANNEL=CHANNEL,
+    return _environment(
+        fake, port, DATABASE_URL=database_url, PSBOT_SCHEDULER="off", PSBOT_PMO_CHANNEL=CHANNEL
     )
+
+
+def start_psbot(database_url: str, fake: FakeSlack, folder: Path) -> Server:
+    port = free_port()
+    env = _psbot_environment(database_url, fake, port)
     return _start("psbot run", "bot.cli run", env, port, folder)
 
 
 def start_bare(fake: FakeSlack, folder: Path) -> Server:
     port = free_port()
     return _start("bare Bolt", "bench.bare_bolt", _environment(fake, port), port, folder)
+
+
+# `psbot run` up to the point it would serve; then the modules it has loaded, in order.
+MODULES_WHEN_SERVING = """
+import json, sys, waitress
+class Server:
+    def run(self):
+        print(json.dumps(list(sys.modules)))
+        raise KeyboardInterrupt
+waitress.create_server = lambda *args, **kwargs: Server()
+from bot.cli import main
+sys.exit(main(["run"]))
+"""
+PSBOT_PACKAGES = frozenset({"bot", "commands", "jobs", "messages"})
+
+
+def modules_psbot_loads(database_url: str, fake: FakeSlack, folder: Path) -> list[str]:
+    """The third-party modules `psbot run` has imported when it starts serving."""
+    env = _psbot_environment(database_url, fake, free_port())
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES_WHEN_SERVING],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=True,
+    )
+    names = json.loads(done.stdout.strip().splitlines()[-1])
+    return [
+        name
+        for name in names
+        if not name.startswith("_")
+        and (top := name.partition(".")[0]) not in sys.stdlib_module_names
+        and top not in PSBOT_PACKAGES
+    ]
+
+
+def start_floor(database_url: str, fake: FakeSlack, folder: Path, modules: list[str]) -> Server:
+    """The bare Bolt app with psbot's third-party modules and a database connection."""
+    port = free_port()
+    env = _environment(fake, port, DATABASE_URL=database_url, BARE_BOLT_MODULES=",".join(modules))
+    return _start("floor", "bench.bare_bolt", env, port, folder)
 
 
 def mixed_commands(
@@ -418,19 +462,28 @@ def drive(
 class MemoryFigures:
     psbot: Run
     bare: Run
+    floor: Run
+    floor_modules: int  # how many third-party modules the floor imported
 
     @property
     def ratio(self) -> float:
         return self.psbot.peak_rss / self.bare.peak_rss
 
+    @property
+    def floor_ratio(self) -> float:
+        return self.psbot.peak_rss / self.floor.peak_rss
+
 
 def measure_http_memory(
     database_url: str, fake: FakeSlack, folder: Path, commands: Sequence[Command]
 ) -> MemoryFigures:
-    """Peak RSS of `psbot run` and of the bare Bolt app after the same requests."""
+    """Peak RSS of `psbot run`, the bare Bolt app and the floor after the same requests."""
+    modules = modules_psbot_loads(database_url, fake, folder)
     psbot = drive(start_psbot(database_url, fake, folder), fake, commands, "mem", replies=True)
     bare = drive(start_bare(fake, folder), fake, commands, "bare", replies=False)
-    return MemoryFigures(psbot, bare)
+    floor_server = start_floor(database_url, fake, folder, modules)
+    floor = drive(floor_server, fake, commands, "floor", replies=False)
+    return MemoryFigures(psbot, bare, floor, len(modules))
 
 
 BURST_FORECASTS = 6
