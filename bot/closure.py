@@ -354,14 +354,7 @@ def load_checklist(
     items = tuple(_state(spec, rows.get(spec.key)) for spec in items_for(project.type))
     milestones: tuple[MilestoneAcceptance, ...] = ()
     if project.type in FIXED_FEE:
-        sent_item = next(s for s in items if s.spec.key == "signoff_sent")
-        fallback = sent_item.date if sent_item.status is Status.DONE else None
-        ordered = session.scalars(
-            sa.select(Milestone)
-            .where(Milestone.project_id == project.id)
-            .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.name)
-        )
-        milestones = tuple(milestone_acceptance(m, fallback, calendar, today) for m in ordered)
+        milestones = tuple(milestone_acceptances(session, [project], today, calendar)[project.id])
     wins = session.scalars(
         sa.select(Win).where(Win.project_id == project.id).order_by(Win.created_at, Win.id)
     )
@@ -372,6 +365,33 @@ def load_checklist(
         wins=tuple(WinLink(w.text, w.permalink) for w in wins),
         today=today,
     )
+
+
+def milestone_acceptances(
+    session: Session, projects: Sequence[Project], today: dt.date, calendar: BusinessCalendar
+) -> dict[int, list[MilestoneAcceptance]]:
+    """Each project's milestones (by due date) and their acceptance, in two queries."""
+    ids = [project.id for project in projects]
+    ticked = session.execute(
+        sa.select(ClosureItem.project_id, ClosureItem.item_date).where(
+            ClosureItem.project_id.in_(ids),
+            ClosureItem.item == "signoff_sent",
+            ClosureItem.status == Status.DONE,
+        )
+    )
+    ticked_sent = {project_id: day for project_id, day in ticked}
+    ordered = session.scalars(
+        sa.select(Milestone)
+        .where(Milestone.project_id.in_(ids))
+        .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.name)
+    )
+    acceptances: dict[int, list[MilestoneAcceptance]] = {project_id: [] for project_id in ids}
+    for milestone in ordered:
+        sent = ticked_sent.get(milestone.project_id)
+        acceptances[milestone.project_id].append(
+            milestone_acceptance(milestone, sent, calendar, today)
+        )
+    return acceptances
 
 
 def milestone_acceptance(

@@ -8,9 +8,10 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.closure import milestone_acceptances
 from bot.context import AppContext
 from bot.dates import Month, local_today
-from bot.models import Milestone, Person, Project
+from bot.models import Person, Project
 from bot.outbox import Post
 from messages.reminders_builder import (
     Owner,
@@ -20,58 +21,57 @@ from messages.reminders_builder import (
     channel_posts,
 )
 
-# Billed on approved timesheets rather than on milestones.
-TIMESHEET_TYPES = ("T&M", "Consulting Block", "Dedicated Engineer")
 # Completed projects are billed out: Kantata marks them Completed only after that.
 OPEN_STATUSES = ("active", "closing")
 
 
 def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
-    """The month-end reminder for #ps_pmo; [] when there is no FF or T&M work at all."""
+    """The month-end reminder for #ps_pmo; [] when there is no FF or T&M work at all.
+
+    A Fixed Fee milestone is ready to bill once it is accepted (sign-off received or
+    passive acceptance reached), as `/ps closure` decides it. Timesheets are listed for
+    T&M projects only: SPEC §1 asks for "T&M timesheets to approve", and the handbook
+    invoices T&M on the time submitted.
+    """
+    # Imported here: the registry imports every job module, this one included.
+    from jobs.registry import calendar_of
+
     today = local_today(now, ctx.settings.timezone)
     closes = Month.of(today).last_day
+    calendar = calendar_of(ctx.settings)
     with ctx.session_factory() as session:
-        pending = list(
-            session.execute(
-                sa.select(Milestone, Project)
-                .join(Project, Milestone.project_id == Project.id)
-                .where(
-                    Project.type == "FF",
-                    Project.status.in_(OPEN_STATUSES),
-                    Milestone.signoff_received.is_(None),
-                    # Due this month, or earlier and still not signed off.
-                    Milestone.due_date <= closes,
-                )
-            )
-        )
-        timesheet_projects = list(
-            session.scalars(
-                sa.select(Project).where(
-                    Project.type.in_(TIMESHEET_TYPES), Project.status.in_(OPEN_STATUSES)
-                )
-            )
-        )
-        if not pending and not timesheet_projects:
-            return []
-        owners = _owners(session, [p for _, p in pending] + timesheet_projects)
+        ff_projects = list(session.scalars(_open_projects("FF")))
+        timesheet_projects = list(session.scalars(_open_projects("T&M")))
+        owners = _owners(session, ff_projects + timesheet_projects)
+        acceptances = milestone_acceptances(session, ff_projects, today, calendar)
         milestones = sorted(
             (
                 PendingMilestone(
                     project,
                     milestone.name,
                     milestone.due_date,
-                    milestone.signoff_sent,
+                    milestone.sent,
                     owners.get(project.pm_id) if project.pm_id else None,
                 )
-                for milestone, project in pending
+                for project in ff_projects
+                for milestone in acceptances[project.id]
+                # Due this month, or earlier and still not accepted.
                 if milestone.due_date is not None
+                and milestone.due_date <= closes
+                and not milestone.accepted
             ),
             key=lambda m: (m.due_date, _by_name(m.project), m.name),
         )
+        if not milestones and not timesheet_projects:
+            return []
         messages = build_billing_period(
             today, closes, milestones, _timesheets(timesheet_projects, owners)
         )
     return channel_posts(messages)
+
+
+def _open_projects(project_type: str) -> sa.Select[tuple[Project]]:
+    return sa.select(Project).where(Project.type == project_type, Project.status.in_(OPEN_STATUSES))
 
 
 def _owners(session: Session, projects: list[Project]) -> dict[int, Owner]:

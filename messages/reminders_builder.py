@@ -424,7 +424,8 @@ def build_top_customer_nudge(
 
 @dataclass(frozen=True)
 class PendingMilestone:
-    """A Fixed Fee milestone due this period (or overdue) without sign-off received."""
+    """A Fixed Fee milestone due this period (or overdue) and not yet accepted: no sign-off
+    received and passive acceptance not reached."""
 
     project: Project
     name: str

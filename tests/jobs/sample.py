@@ -8,7 +8,7 @@ the 30th, Thanksgiving not counting).
   (Tia's 10 soft hours in November and no hard bookings since kick-off; note missing).
 - Quinn (U0QUINN) runs Globex Platform (FF, healthy bookings; two November milestones
   without sign-off; note missing), Umbrella Wind-down (closing, a red note in) and
-  Stark Advisory (a Consulting Block, not Top Customer).
+  Stark Advisory (a Consulting Block, not Top Customer, not billed on timesheets).
 - Noah has no Slack id; his Initech Upgrade has no hard bookings since kick-off.
 - Hooli Audit (FF, no milestones) has no PM. Soylent Archive is completed.
 - Tia is under-allocated; Pat is fully booked.
@@ -113,13 +113,16 @@ def build_week(session_factory: sessionmaker[Session]) -> SimpleNamespace:
     return week
 
 
-def add_milestone(session_factory, project, name, due, *, sent=None, received=None):
+def add_milestone(
+    session_factory, project, name, due, *, sent=None, received=None, passive_days=None
+):
     milestone = Milestone(
         project_id=project.id,
         name=name,
         due_date=due,
         signoff_sent=sent,
         signoff_received=received,
+        passive_days=passive_days,
     )
     with session_factory.begin() as session:
         session.add(milestone)

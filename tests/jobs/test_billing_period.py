@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from bot.models import ClosureItem
 from jobs.billing_period import run_billing_period
 from jobs.registry import job_time
 from tests.factories import Portfolio
@@ -52,8 +53,9 @@ def test_billing_lists_ff_milestones_without_signoff_and_tm_pms(ctx, week):
     tm = text[timesheets:]
     assert "• Noah Nolink: Initech — Upgrade (SOW-301)" in tm
     assert "• <@U0PAM>: Acme — Migration (SOW-102), Acme — Rollout (SOW-101)" in tm
-    # Consulting Blocks bill on timesheets too; closing projects still log hours.
-    assert "• <@U0QUINN>: Stark — Advisory (SOW-601), Umbrella — Wind-down (SOW-202)" in tm
+    # Closing projects still log hours.
+    assert "• <@U0QUINN>: Umbrella — Wind-down (SOW-202)" in tm
+    assert "Stark" not in text  # a Consulting Block: SPEC §1 names T&M timesheets only
     assert "Hooli" not in text  # Fixed Fee, and no milestones
     assert "Soylent" not in text  # completed
     assert posts[0].text == (
@@ -95,6 +97,60 @@ def test_billing_keeps_old_overdue_milestones_but_not_completed_projects(ctx):
     assert "Final acceptance" not in text
     assert "No date yet" not in text
     assert "T&amp;M: approve" not in text  # no T&M projects
+
+
+def test_billing_leaves_out_milestones_accepted_passively(ctx):
+    # SPEC §5: ready to bill once sign-off is received or passive acceptance is reached.
+    # Sent Mon Nov 9 (Day 1); Veterans Day, Wed Nov 11, is not a business day.
+    data = Portfolio(ctx.session_factory)
+    ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
+    sent, due = dt.date(2026, 11, 9), dt.date(2026, 11, 13)
+    for name, term in [("Day 10 is Nov 23", 10), ("Day 11 is today", 11), ("Day 12", 12)]:
+        add_milestone(ctx.session_factory, ff, name, due, sent=sent, passive_days=term)
+    add_milestone(ctx.session_factory, ff, "No term", due, sent=sent)
+
+    text = everything(run_billing_period(ctx, BILLING))
+
+    assert ":page_facing_up: *Fixed Fee milestones without sign-off* · 2" in text
+    assert "Day 10 is Nov 23" not in text
+    assert "Day 11 is today" not in text
+    # Wed Nov 25, not today: the holiday doesn't count.
+    assert "Day 12 · due Nov 13 :warning: overdue · sign-off sent Nov 9" in text
+    assert "No term · due Nov 13 :warning: overdue · sign-off sent Nov 9" in text
+
+
+def test_billing_counts_passive_acceptance_from_the_date_ticked_in_slack(ctx):
+    # No sent date from Kantata yet: the checklist's "Sign-off request sent", as in
+    # `/ps closure`.
+    data = Portfolio(ctx.session_factory)
+    ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
+    add_milestone(ctx.session_factory, ff, "Accepted", dt.date(2026, 11, 20), passive_days=5)
+    add_milestone(ctx.session_factory, ff, "Running", dt.date(2026, 11, 20), passive_days=20)
+    with ctx.session_factory.begin() as session:
+        sent = dt.date(2026, 11, 9)
+        session.add(
+            ClosureItem(
+                project_id=ff.id, item="signoff_sent", status="done", item_date=sent, version=1
+            )
+        )
+
+    text = everything(run_billing_period(ctx, BILLING))
+
+    assert "Accepted" not in text  # Day 5 is Mon Nov 16
+    assert "Running · due Nov 20 :warning: overdue · sign-off sent Nov 9" in text
+
+
+def test_only_tm_projects_bill_on_timesheets(ctx):
+    data = Portfolio(ctx.session_factory)
+    pam = data.person("Pam Manager", "U0PAM")
+    data.project("SOW-1", "Acme", "Support", pm=pam)
+    data.project("SOW-2", "Globex", "Block", pm=pam, type="Consulting Block")
+    data.project("SOW-3", "Initech", "Engineer", pm=pam, type="Dedicated Engineer")
+
+    text = everything(run_billing_period(ctx, BILLING))
+
+    assert "• <@U0PAM>: Acme — Support (SOW-1)" in text
+    assert "Globex" not in text and "Initech" not in text
 
 
 def test_billing_is_silent_with_nothing_to_bill(ctx):
