@@ -156,8 +156,8 @@ def load_settings(
         slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         database_url=_database_url(get("DATABASE_URL", "sqlite:///psbot.db")),
         port=_port(get("PORT", "3000")),
-        pmo_channel=_channel("PSBOT_PMO_CHANNEL", get("PSBOT_PMO_CHANNEL", "ps_pmo")),
-        internal_channel=_channel(
+        pmo_channel=parse_channel("PSBOT_PMO_CHANNEL", get("PSBOT_PMO_CHANNEL", "ps_pmo")),
+        internal_channel=parse_channel(
             "PSBOT_INTERNAL_CHANNEL", get("PSBOT_INTERNAL_CHANNEL", "ps-internal")
         ),
         timezone=_timezone(get("PSBOT_TIMEZONE", "America/New_York")),
@@ -214,11 +214,15 @@ def _port(value: str) -> int:
     return int(value)
 
 
-def _channel(name: str, value: str) -> str:
-    value = value.removeprefix("#")
-    if not value or any(c.isspace() for c in value):
-        raise SettingsError(f"{name} must be a channel ID or name without spaces, got {value!r}")
-    return value
+def parse_channel(name: str, value: str) -> str:
+    """A channel setting's value, `#` dropped; variable `name` is named when it is bad."""
+    channel = value.removeprefix("#")
+    if not channel or any(c.isspace() for c in channel):
+        raise SettingsError(
+            f"{name} must be one channel, by ID or by name without spaces "
+            f"(e.g. C0123ABCDEF or ps_pmo); got {value!r}"
+        )
+    return channel
 
 
 def _timezone(value: str) -> ZoneInfo:

@@ -6,7 +6,8 @@ environment, read once by settings:
 - `PSBOT_JOB_<NAME>=off` (or `on`) switches a job;
 - `PSBOT_JOB_<NAME>=tue 16:00` moves a weekly job; `PSBOT_JOB_BILLING_PERIOD=3 09:00`
   sets the business days before month end and the time;
-- `PSBOT_JOB_<NAME>_CHANNEL=C0123` posts it somewhere other than PSBOT_PMO_CHANNEL;
+- `PSBOT_JOB_<NAME>_CHANNEL=C0123` posts it somewhere other than PSBOT_PMO_CHANNEL
+  (a channel ID or name, checked as PSBOT_PMO_CHANNEL is);
 - `PSBOT_JOB_GRACE_MINUTES=120`: how late a missed run may still be posted.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import replace
 from bot.business_days import BusinessCalendar
 from bot.context import AppContext
 from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, run_time
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, parse_channel
 from jobs.billing_period import run_billing_period
 from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import run_forecast_prep
@@ -98,7 +99,9 @@ def configured_jobs(settings: Settings) -> list[JobSpec]:
 def _configure(job: JobSpec, settings: Settings, grace: dt.timedelta) -> JobSpec:
     variable = f"PSBOT_JOB_{job.name.upper()}"
     value = settings.job_overrides.get(variable, "").strip()
-    channel = settings.job_overrides.get(f"{variable}_CHANNEL", "").strip().removeprefix("#")
+    channel = settings.job_overrides.get(f"{variable}_CHANNEL", "").strip()
+    if channel:
+        channel = parse_channel(f"{variable}_CHANNEL", channel)
     job = replace(job, grace=grace, channel=channel or settings.pmo_channel)
     if not value or value.lower() == "on":
         return job

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
@@ -60,17 +60,24 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def parse_table(text: str, name: str, columns: Sequence[str]) -> Table:
+def parse_table(
+    text: str, name: str, columns: Sequence[str], optional: Collection[str] = ()
+) -> Table:
     """Split CSV text into rows of the wanted `columns`; other columns are ignored.
 
-    Line numbers are physical lines (a quoted cell may span several), header = line 1.
-    Blank rows are skipped; a row with a different number of cells than the header is
-    malformed.
+    The header needs every column but the `optional` ones; those it lacks read as empty
+    cells. Line numbers are physical lines (a quoted cell may span several), header =
+    line 1. Blank rows are skipped; a row with a different number of cells than the
+    header is malformed.
     """
-    return _parse_plain(text, name, columns) or _parse_csv(text, name, columns)
+    table = _parse_plain(text, name, columns, optional) or _parse_csv(text, name, columns, optional)
+    empty = [""] * len(table.lines)
+    return replace(table, columns={c: table.columns.get(c, empty) for c in columns})
 
 
-def _parse_plain(text: str, name: str, columns: Sequence[str]) -> Table | None:
+def _parse_plain(
+    text: str, name: str, columns: Sequence[str], optional: Collection[str]
+) -> Table | None:
     """The usual export, split without the csv module: None when `text` is anything else.
 
     "Usual" is no quotes, no blank lines and the header's number of cells on every line;
@@ -92,7 +99,7 @@ def _parse_plain(text: str, name: str, columns: Sequence[str]) -> Table | None:
         return None
     if not any(title.strip() for title in header):
         return None
-    positions = _positions(header, columns, name)
+    positions = _positions(header, columns, name, optional)
     cells = ",".join(lines[1:]).split(",") if len(lines) > 1 else []
     table = {column: cells[i :: len(header)] for column, i in positions.items()}
     if _padded(text):
@@ -107,13 +114,15 @@ def _padded(text: str) -> bool:
     return not text.isascii() or any(space in text for space in " \t\v\f\x1c\x1d\x1e\x1f")
 
 
-def _parse_csv(text: str, name: str, columns: Sequence[str]) -> Table:
+def _parse_csv(
+    text: str, name: str, columns: Sequence[str], optional: Collection[str] = ()
+) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next((row for row in reader if any(cell.strip() for cell in row)), None)
         if header is None:
             raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
-        positions = _positions(header, columns, name)
+        positions = _positions(header, columns, name, optional)
         lines: list[int] = []
         table: dict[str, list[str]] = {column: [] for column in positions}
         malformed: list[BadRow] = []
@@ -135,8 +144,12 @@ def _parse_csv(text: str, name: str, columns: Sequence[str]) -> Table:
     return Table(lines, table, malformed)
 
 
-def _positions(header: list[str], columns: Sequence[str], name: str) -> dict[str, int]:
-    """Where each wanted column is in the header, matched case-insensitively."""
+def _positions(
+    header: list[str], columns: Sequence[str], name: str, optional: Collection[str]
+) -> dict[str, int]:
+    """Where each wanted column is in the header, matched case-insensitively. An
+    `optional` column the header lacks has no position, unless a title looks like a typo
+    of it: then it is missing, as a required one would be, rather than silently empty."""
     seen: dict[str, int] = {}
     for index, title in enumerate(header):
         key = title.strip().lower()
@@ -145,15 +158,21 @@ def _positions(header: list[str], columns: Sequence[str], name: str) -> dict[str
                 f"{name}: column {key!r} appears twice (columns {seen[key] + 1} and {index + 1})"
             )
         seen.setdefault(key, index)
-    missing = [c for c in columns if c not in seen]
+    others = [t for t in seen if t and t not in columns]
+    missing = [c for c in columns if c not in seen and (c not in optional or _typo(c, others))]
     if missing:
-        others = [t for t in seen if t and t not in columns]
         described = ", ".join(_described(c, others) for c in missing)
         plural = "s" if len(missing) > 1 else ""
         raise ImportFileError(f"{name}: missing column{plural} {described}")
-    return {c: seen[c] for c in columns}
+    return {c: seen[c] for c in columns if c in seen}
+
+
+def _typo(column: str, others: list[str]) -> str | None:
+    """The header title that looks like a typo of `column`, if one does."""
+    close = difflib.get_close_matches(column, others, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _described(column: str, others: list[str]) -> str:
-    close = difflib.get_close_matches(column, others, n=1, cutoff=0.75)
-    return f"{column!r} (found {close[0]!r} — a typo?)" if close else repr(column)
+    typo = _typo(column, others)
+    return f"{column!r} (found {typo!r} — a typo?)" if typo else repr(column)

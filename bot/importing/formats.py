@@ -111,10 +111,12 @@ class MilestoneRecord:
 
 @dataclass(frozen=True)
 class FileFormat(Generic[R]):
-    """One importable file: its columns (all required), each with its parser, and its record.
+    """One importable file: its columns, each with its parser, and its record.
 
-    `fields` follow the record's field order. Rows sharing the values of `key_columns` are
-    duplicates; each (earlier, later) pair of `order` must not be out of order.
+    `fields` follow the record's field order. Every column is required in the header but
+    those in `optional_columns`, whose cells all read as empty when it has none. Rows
+    sharing the values of `key_columns` are duplicates; each (earlier, later) pair of
+    `order` must not be out of order.
     """
 
     kind: str
@@ -122,6 +124,7 @@ class FileFormat(Generic[R]):
     record: Callable[..., R]
     key_columns: tuple[str, ...]
     order: tuple[tuple[str, str], ...] = ()
+    optional_columns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -203,6 +206,7 @@ BOOKINGS = FileFormat[BookingRecord](
     ),
     record=BookingRecord,
     key_columns=("sow", "person_email", "role", "week_start", "kind"),
+    optional_columns=("bill_rate",),  # SPEC §6: an export may have no rates at all
 )
 MILESTONES = FileFormat[MilestoneRecord](
     kind="milestones",

@@ -76,7 +76,9 @@ def import_file(
     is false; either way the database is unchanged.
     """
     file_format = FORMATS[kind]
-    table = parse_table(read_text(path), path.name, file_format.columns)
+    table = parse_table(
+        read_text(path), path.name, file_format.columns, file_format.optional_columns
+    )
     good, bad = validate_columns(file_format, table.lines, table.columns, progress)
     bad.extend(table.malformed)
     result = ImportResult(path.name, rows=len(table.lines) + len(table.malformed))

@@ -61,3 +61,21 @@ def test_overrides():
 def test_bad_overrides_name_the_variable(variable, value, message):
     with pytest.raises(SettingsError, match=message):
         jobs(**{variable: value})
+
+
+@pytest.mark.parametrize("value", ["#foo bar", "foo bar", "#", "ps\tpmo"])
+def test_a_bad_job_channel_is_refused_as_a_bad_pmo_channel_is(value):
+    with pytest.raises(SettingsError) as job_error:
+        jobs(PSBOT_JOB_FORECAST_PREP_CHANNEL=value)
+    with pytest.raises(SettingsError) as pmo_error:
+        jobs(PSBOT_PMO_CHANNEL=value)
+    message = str(job_error.value)
+    assert message.startswith("PSBOT_JOB_FORECAST_PREP_CHANNEL must be one channel, by ID or by")
+    assert "\n" not in message
+    assert message == str(pmo_error.value).replace(
+        "PSBOT_PMO_CHANNEL", "PSBOT_JOB_FORECAST_PREP_CHANNEL"
+    )
+
+
+def test_an_empty_job_channel_means_the_pmo_channel():
+    assert jobs(PSBOT_JOB_FORECAST_PREP_CHANNEL="")["forecast_prep"].channel == "ps_pmo"

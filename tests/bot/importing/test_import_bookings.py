@@ -81,6 +81,28 @@ def test_a_newer_export_replaces_the_weeks_it_covers(psbot, tmp_path, session_fa
     }
 
 
+@pytest.mark.parametrize("quote", ["", '"'], ids=["plain", "quoted"])
+def test_a_file_without_a_bill_rate_column_imports_empty_rates(
+    psbot, tmp_path, session_factory, quote
+):
+    # SPEC §6: bill_rate is optional. A quoted cell takes the csv module's reader.
+    text = f"""\
+    SOW,Person_Email,Role,Week_Start,Hours,Kind
+    SOW-1,pse@example.com,PSE,2026-11-30,{quote}40{quote},hard
+    SOW-2,ta@example.com,TA,2026-12-14,10.5,soft
+    """
+    path = write_csv(tmp_path, "b3.csv", text)
+    result = psbot("import", "bookings", path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.splitlines()[0] == "b3.csv: 2 inserted, 0 updated, 0 removed"
+    assert bookings(session_factory) == {
+        ("SOW-1", "pse@example.com", "PSE", dt.date(2026, 11, 30), "hard", 40, None),
+        ("SOW-2", "ta@example.com", "TA", dt.date(2026, 12, 14), "soft", Decimal("10.5"), None),
+    }
+    again = psbot("import", "bookings", path)
+    assert again.out.splitlines()[0] == "b3.csv: 0 inserted, 0 updated, 0 removed"
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

@@ -20,6 +20,8 @@ def test_file_problems_are_one_line_and_exit_2(psbot, tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     (tmp_path / "folder.csv").mkdir()
     write_csv(tmp_path, "typo.csv", "sow,person_email,role,weekstart,hours,kind,bill_rate,notes\n")
+    # bill_rate may be left out, but not misspelt: the rates would silently be empty.
+    write_csv(tmp_path, "rate.csv", "sow,person_email,role,week_start,hours,kind,Bill Rate\n")
     for name, message in [
         (
             "missing.csv",
@@ -29,6 +31,7 @@ def test_file_problems_are_one_line_and_exit_2(psbot, tmp_path):
         ("empty.csv", "psbot: empty.csv is empty; expected a header line: sow, person_email,"),
         ("latin1.csv", "psbot: latin1.csv is not UTF-8 text; in Excel use Save As → CSV UTF-8"),
         ("typo.csv", "psbot: typo.csv: missing column 'week_start' (found 'weekstart' — a typo?)"),
+        ("rate.csv", "psbot: rate.csv: missing column 'bill_rate' (found 'bill rate' — a typo?)"),
     ]:
         result = psbot("import", "bookings", tmp_path / name)
         assert (result.code, result.out) == (2, ""), name
