@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,16 +44,46 @@ def find_project(session: Session, query: str) -> Project:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        listed = "; ".join(p.title for p in matches[:MAX_CANDIDATES])
-        more = f" and {len(matches) - MAX_CANDIDATES} more" if len(matches) > MAX_CANDIDATES else ""
-        raise UserError(
-            f"'{text}' matches {len(matches)} projects: {listed}{more}. "
-            "Use the SOW number or more of the name."
-        )
+        raise _ambiguous(text, matches)
     if looks_like_sow(text):
         raise UserError(f"No project has SOW number {normalise_sow(text)}.")
     projects = list(session.scalars(sa.select(Project)))
     raise UserError(_no_match_message(text, projects))
+
+
+def leading_project(session: Session, words: Sequence[str]) -> tuple[Project | None, list[str]]:
+    """The project free text (a win, a thanks) starts with, and the words after it.
+
+    Text often starts with a word that also starts a project's name ("So proud…" and
+    Soylent, "I owe you one" and Initech), so only a clear reference counts: a SOW number,
+    or leading words that spell out a customer, a project name, or both, in full and in any
+    case ("Initech", "Data Migration", "Acme Corp Data Migration", or quoted: "Acme Corp").
+    An unknown SOW, or a name several projects share, is a UserError.
+    """
+    if words and looks_like_sow(words[0]):
+        return find_project(session, words[0]), list(words[1:])
+    by_name: dict[str, list[Project]] = {}
+    for project in session.scalars(sa.select(Project).order_by(Project.customer, Project.name)):
+        for name in {" ".join(n.split()) for n in _names(project)}:
+            by_name.setdefault(name, []).append(project)
+    longest = max((len(name.split()) for name in by_name), default=0)
+    for count in range(min(len(words), longest), 0, -1):  # "Acme Corp" before "Acme"
+        phrase = " ".join(" ".join(words[:count]).split())
+        matches = by_name.get(phrase.casefold(), [])
+        if len(matches) > 1:
+            raise _ambiguous(phrase, matches)
+        if matches:
+            return matches[0], list(words[count:])
+    return None, list(words)
+
+
+def _ambiguous(text: str, matches: list[Project]) -> UserError:
+    listed = "; ".join(p.title for p in matches[:MAX_CANDIDATES])
+    more = f" and {len(matches) - MAX_CANDIDATES} more" if len(matches) > MAX_CANDIDATES else ""
+    return UserError(
+        f"'{text}' matches {len(matches)} projects: {listed}{more}. "
+        "Use the SOW number or more of the name."
+    )
 
 
 def _names(project: Project) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,8 +14,51 @@ from sqlalchemy.orm import Session
 
 from bot.errors import UserError
 from bot.models import Project, Thanks, Win
+from bot.slack_ids import USER_ID
 
 TEXT_MAX = 2000
+
+# Stored text names people as Slack mentions, `<@U123>` (older rows may carry a `|label`).
+_MENTION = re.compile(r"<@(" + USER_ID.pattern + r")(?:\|[^<>]*)?>")
+_SLACK_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def plain_text(slack_text: str) -> str:
+    """Text as Slack sends it (`/ps` arguments with `should_escape`, a message's text) as
+    psbot stores it: readable words, with the people it mentions kept as `<@U123>`.
+
+    Channels become `#name`, broadcasts and groups `@here` or `@team`, links `label (url)`,
+    and `&amp;`, `&lt;`, `&gt;` are decoded once. Posting escapes the text again, people
+    excepted, so nothing stored here can ping a channel or make a link.
+    """
+
+    def readable(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if _MENTION.fullmatch(match.group(0)):
+            return f"<@{target[1:]}>"
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^")[0]).lstrip("@")
+        return f"{label} ({target})" if label and label not in target else label or target
+
+    text = _SLACK_MARKUP.sub(readable, slack_text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def mentioned_ids(text: str) -> list[str]:
+    """The Slack user ids mentioned in stored text, in order, once each."""
+    return list(dict.fromkeys(_MENTION.findall(text)))
+
+
+def with_names(text: str, name: Callable[[str], str | None]) -> str:
+    """Stored text with each mention written `@Name`; a mention `name` doesn't know stays."""
+
+    def named(match: re.Match[str]) -> str:
+        found = name(match.group(1))
+        return f"@{found}" if found else match.group(0)
+
+    return _MENTION.sub(named, text)
 
 
 def clean_text(text: str, what: str = "what happened") -> str:
@@ -115,6 +159,11 @@ class Recognition:
     text: str
     permalink: str
 
+    @property
+    def named_ids(self) -> set[str]:
+        """Everyone the row names: its author, its people and those its text mentions."""
+        return {self.author_id, *self.people, *mentioned_ids(self.text)}
+
 
 def recognitions(
     session: Session,
@@ -181,20 +230,29 @@ def export_rows(rows: Sequence[Recognition], names: dict[str, str]) -> list[dict
             "project": f"{r.project.customer} — {r.project.name}" if r.project else "",
             "from": name(r.author_id),
             "people": ", ".join(name(p) for p in r.people),
-            "text": r.text,
+            "text": with_names(r.text, name),
             "link": r.permalink,
         }
         for r in rows
     ]
 
 
+# A cell starting with one of these runs as a formula when a spreadsheet opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The cell as written to CSV: a would-be formula is quoted with `'` to stay text."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(rows: Sequence[dict[str, str]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    # CRLF line ends (RFC 4180): the writer then quotes a cell holding a lone "\r" too.
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        # A leading = + - @ would run as a formula when the file is opened in a spreadsheet.
-        writer.writerow({k: ("'" + v if v[:1] in "=+-@" else v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
 
 

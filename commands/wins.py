@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +21,7 @@ from bot.gitlab_sync import (  # GitLab sync (issue 13)
     enqueue_for_thanks,
     enqueue_for_win,
 )
-from bot.lookup import (
-    find_project,
-    looks_like_sow,
-    match_projects,
-    open_projects_for,
-    person_by_slack_id,
-)
+from bot.lookup import find_project, leading_project, open_projects_for, person_by_slack_id
 from bot.models import Person, Project, Thanks, Win
 from bot.outbox import add_dm
 from bot.shoutouts import Delivery, Shoutouts, owe_shoutout
@@ -34,12 +29,15 @@ from bot.wins import (
     TEXT_MAX,
     clean_text,
     export_rows,
+    mentioned_ids,
+    plain_text,
     recognitions,
     record_thanks,
     record_win,
     to_csv,
     to_markdown,
     validate_receivers,
+    with_names,
 )
 from commands.arguments import (
     channel_id_of,
@@ -77,11 +75,13 @@ PROJECT_GONE = "That project is no longer in psbot: pick another one."
 
 
 def win_command(request: PsRequest) -> Reply | None:
-    """With a project and text, record at once; otherwise open the modal to finish it."""
+    """With a project and text, record at once; otherwise open the modal to finish it.
+    The people the text mentions are the win's people."""
     ctx = request.ctx
     with ctx.session_factory() as session:
-        project, words = _leading_project(session, request.args)
+        project, words = leading_project(session, [plain_text(w) for w in request.args])
         text = " ".join(words)
+        people = mentioned_ids(text)
         if project is not None and text:
             with ctx.session_factory.begin() as writing:
                 win, _ = record_win(
@@ -89,7 +89,7 @@ def win_command(request: PsRequest) -> Reply | None:
                     project_id=project.id,
                     text=text,
                     author_id=request.user_id,
-                    member_ids=[],
+                    member_ids=people,
                     now=ctx.now(),
                 )
                 win_id = win.id
@@ -105,25 +105,17 @@ def win_command(request: PsRequest) -> Reply | None:
             mine=mine,
             others=others,
             selected=picker_entry(project) if project else None,
-            text=text[:TEXT_MAX],
-            members=[],
+            text=_editable(session, text),
+            members=people,
             metadata="{}",
         )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
     return None
 
 
-def _leading_project(session: Session, words: list[str]) -> tuple[Project | None, list[str]]:
-    """The project named by the first word, if it names exactly one; an ambiguous or
-    unknown SOW is an error, any other word starts the text."""
-    if not words:
-        return None, []
-    if looks_like_sow(words[0]):
-        return find_project(session, words[0]), words[1:]
-    matches = match_projects(session, words[0])
-    if len(matches) > 1:
-        find_project(session, words[0])  # raises, listing the candidates
-    return (matches[0], words[1:]) if matches else (None, words)
+def _editable(session: Session, text: str) -> str:
+    """Stored text as a modal shows it for editing: people psbot knows by their names."""
+    return with_names(text, _names(session, mentioned_ids(text)).get)[:TEXT_MAX]
 
 
 # --- /ps thanks ------------------------------------------------------------------------
@@ -147,12 +139,8 @@ def thanks_command(request: PsRequest) -> Reply:
     _check_people(request.client, receivers, usage)
     ctx = request.ctx
     with ctx.session_factory() as session:
-        project = None
-        if len(rest) > 1 and looks_like_sow(rest[0]):
-            project, rest = find_project(session, rest[0]), rest[1:]
-        elif len(rest) > 1 and len(matches := match_projects(session, rest[0])) == 1:
-            project, rest = matches[0], rest[1:]
-    text = clean_text(" ".join(rest), "what you are thanking them for")
+        project, words = leading_project(session, [plain_text(w) for w in rest])
+    text = clean_text(" ".join(words), "what you are thanking them for")
     with ctx.session_factory.begin() as session:
         thanks, _ = record_thanks(
             session,
@@ -209,22 +197,24 @@ def wins_command(request: PsRequest) -> Reply:
     usage = request.subcommand.usage
     parsed = parse_options(request.args, valued={"since", "format"}, switches=set(), usage=usage)
     since = _since(parsed.options.get("since"), request.ctx, usage)
-    file_format = str(parsed.options.get("format") or "")
+    file_format = str(parsed.options.get("format") or "").lower()
     if file_format and file_format not in ("md", "csv"):
         raise UserError(f"--format is md or csv, not '{file_format}'.", usage)
     target = " ".join(parsed.words)
+    if target and channel_id_of(parsed.words[0]):
+        raise UserError("That's a channel: name a project, or pick a person with @.", usage)
+    if target and is_unresolved_mention(target):
+        raise unresolved_mention_error(target, usage)
     with request.ctx.session_factory() as session:
         project_id, person_id, title = None, None, "everyone"
-        if target and is_unresolved_mention(target):
-            raise unresolved_mention_error(target, usage)
         if target and user_id_of(parsed.words[0]):
             person_id = user_id_of(parsed.words[0])
             title = _name(session, person_id)
         elif target:
-            project = find_project(session, target)
+            project = find_project(session, plain_text(target))
             project_id, title = project.id, project.title
         rows = recognitions(session, project_id=project_id, person_id=person_id, since=since)
-        names = _names(session, rows)
+        names = _names(session, {slack_id for row in rows for slack_id in row.named_ids})
     if since:
         title += f" since {since:%Y-%m-%d}"
     if not file_format:
@@ -262,9 +252,9 @@ def _name(session: Session, slack_id: str) -> str:
     return person.label if person else slack_id
 
 
-def _names(session: Session, rows) -> dict[str, str]:
-    ids_ = {r.author_id for r in rows} | {p for r in rows for p in r.people}
-    people = session.scalars(sa.select(Person).where(Person.slack_user_id.in_(ids_)))
+def _names(session: Session, slack_ids: Collection[str]) -> dict[str, str]:
+    """The names psbot knows for these Slack users."""
+    people = session.scalars(sa.select(Person).where(Person.slack_user_id.in_(slack_ids)))
     return {p.slack_user_id: p.label for p in people if p.slack_user_id}
 
 
@@ -284,22 +274,22 @@ def win_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context:
         others=captured.others,
         selected=None,
         text=captured.text,
-        members=[captured.author] if captured.author else [],
+        members=captured.people(),
         metadata=captured.metadata,
     )
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
 def thanks_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict) -> None:
-    """ "Record as thanks" on a message: who wrote it is who is thanked, by default."""
+    """ "Record as thanks" on a message: the people it mentions are thanked, else its
+    author; never the person using the shortcut."""
     ack()
     captured = _capture(context["psbot"], client, shortcut)
-    author = captured.author
     view = build_thanks_modal(
         mine=captured.mine,
         others=captured.others,
         text=captured.text,
-        receivers=[author] if author and author != shortcut["user"]["id"] else [],
+        receivers=captured.people(excluding=shortcut["user"]["id"]),
         metadata=captured.metadata,
     )
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
@@ -310,19 +300,30 @@ class _Captured:
     """What a message shortcut brings to its modal."""
 
     text: str
+    mentioned: list[str]
     author: str | None
     metadata: str
     mine: list[PickerProject]
     others: list[PickerProject]
 
+    def people(self, excluding: str = "") -> list[str]:
+        """Who the message is about: the people it mentions, else its author."""
+        for group in (self.mentioned, [self.author] if self.author else []):
+            if found := [person for person in group if person != excluding]:
+                return found
+        return []
+
 
 def _capture(ctx: AppContext, client: WebClient, shortcut: dict[str, Any]) -> _Captured:
     message = shortcut.get("message", {})
+    text = plain_text(message.get("text") or "")
     with ctx.session_factory() as session:
         caller = person_by_slack_id(session, shortcut["user"]["id"])
         mine, others = picker_entries(*open_projects_for(session, caller, top_customer_only=False))
+        editable = _editable(session, text)
     return _Captured(
-        text=(message.get("text") or "")[:TEXT_MAX],
+        text=editable,
+        mentioned=mentioned_ids(text),
         author=message.get("user"),
         metadata=json.dumps({"permalink": _permalink(client, shortcut)}),
         mine=mine,

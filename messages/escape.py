@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.slack_ids import is_user_id
+import re
+
+from bot.slack_ids import USER_ID, is_user_id
 
 
 class Mrkdwn(str):
@@ -21,6 +23,18 @@ def escape_mrkdwn(text: object) -> Mrkdwn:
         return text
     value = str(text)
     return Mrkdwn(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+_ESCAPED_MENTION = re.compile(r"&lt;@(" + USER_ID.pattern + r")&gt;")
+
+
+def escape_keeping_mentions(text: str) -> Mrkdwn:
+    """Escape user text like `escape_mrkdwn`, but let `<@U123>` mention its person.
+
+    For text that names people the way psbot stores them (wins and thanks): a person may
+    be mentioned, while `<!channel>`, `<!subteam^…>` and links still come out literally.
+    """
+    return Mrkdwn(_ESCAPED_MENTION.sub(r"<@\1>", escape_mrkdwn(text)))
 
 
 def mention(slack_user_id: str) -> Mrkdwn:

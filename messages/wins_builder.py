@@ -19,7 +19,7 @@ from bot.models import Project, Thanks, Win
 from bot.slack_ids import is_user_id
 from bot.wins import TEXT_MAX, Recognition
 from messages import ids
-from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
+from messages.escape import Mrkdwn, escape_keeping_mentions, escape_mrkdwn, link, mention
 from messages.format import context, sections
 from messages.pickers import PickerProject, option_groups, project_option
 
@@ -32,7 +32,7 @@ def _people(slack_ids: Sequence[str]) -> str:
 
 def _quote(text: str) -> str:
     """User text as a mrkdwn quote: escaped, each line prefixed by the bot."""
-    return "\n".join("&gt; " + escape_mrkdwn(line) for line in text.splitlines() or [""])
+    return "\n".join("&gt; " + escape_keeping_mentions(line) for line in text.splitlines() or [""])
 
 
 def _project(project: Project | None) -> Mrkdwn:
@@ -42,6 +42,11 @@ def _project(project: Project | None) -> Mrkdwn:
         f"*{escape_mrkdwn(project.customer)} — {escape_mrkdwn(project.name)}* "
         f"({escape_mrkdwn(project.sow)})"
     )
+
+
+def _notification(lead: str, text: str) -> Mrkdwn:
+    """A post's notification text: `lead` (the bot's words) and the start of the user's."""
+    return Mrkdwn(escape_mrkdwn(lead) + escape_keeping_mentions(text[:200]))
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -58,7 +63,7 @@ def build_win_post(win: Win, project: Project | None) -> tuple[str, list[dict[st
         footer += f" · {link(win.source_permalink, 'original message')}"
     blocks = [*sections(["\n".join(lines)]), context(footer)]
     title = project.title if project else "a project"
-    return escape_mrkdwn(f"ProjectWin for {title}: {win.text[:200]}"), _dicts(blocks)
+    return _notification(f"ProjectWin for {title}: ", win.text), _dicts(blocks)
 
 
 def build_thanks_post(thanks: Thanks, project: Project | None) -> tuple[str, list[dict[str, Any]]]:
@@ -71,7 +76,7 @@ def build_thanks_post(thanks: Thanks, project: Project | None) -> tuple[str, lis
     blocks = list(sections(["\n".join(lines)]))
     if thanks.source_permalink:
         blocks.append(context(f"Noticed in {link(thanks.source_permalink, 'this message')}"))
-    return escape_mrkdwn(f"Thanks: {thanks.text[:200]}"), _dicts(blocks)
+    return _notification("Thanks: ", thanks.text), _dicts(blocks)
 
 
 def build_thanks_dms(
@@ -83,7 +88,7 @@ def build_thanks_dms(
     text = f":pray: {mention(thanks.giver_id)} thanked you{about}:\n{_quote(thanks.text)}{see}"
     blocks = _dicts(sections([text]))
     return [
-        (r, escape_mrkdwn(f"You were thanked: {thanks.text[:200]}"), blocks)
+        (r, _notification("You were thanked: ", thanks.text), blocks)
         for r in thanks.receiver_ids
         if is_user_id(r)
     ]
@@ -219,7 +224,7 @@ def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, li
         who = mention(row.author_id) if is_user_id(row.author_id) else escape_mrkdwn(row.author_id)
         people = f" → {_people(row.people)}" if row.people else ""
         where = f" · {_project(row.project)}" if row.project else ""
-        text = escape_mrkdwn(" ".join(row.text.split())[:300])
+        text = escape_keeping_mentions(" ".join(row.text.split())[:300])
         see = f" · {link(row.permalink, 'post')}" if row.permalink else ""
         lines.append(f"{icon} {row.created_at:%b %-d} {who}{people}{where}: {text}{see}")
     blocks: list[Block] = [HeaderBlock(text=f"Wins and thanks: {title}"[:150]), *sections(lines)]

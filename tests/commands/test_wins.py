@@ -16,13 +16,16 @@ from tests.fake_slack import BOT_USER_ID
 INTERNAL = "C0INTERNAL"
 
 
+SLACK_USERS = [
+    ("U0PM", "pam@example.com", "Pam"),
+    ("U0PAT", "pat@example.com", "Pat"),
+    ("U0TIA", "tia@example.com", "Tia"),
+]
+
+
 @pytest.fixture
 def team(fake_slack, portfolio):
-    for user_id, email, name in [
-        ("U0PM", "pam@example.com", "Pam"),
-        ("U0PAT", "pat@example.com", "Pat"),
-        ("U0TIA", "tia@example.com", "Tia"),
-    ]:
+    for user_id, email, name in SLACK_USERS:
         fake_slack.add_user(user_id, email, name)
     return portfolio
 
@@ -108,11 +111,19 @@ def test_win_bad_input(slack, fake_slack, ctx, team, text, problem):
     assert stored(ctx, Win) == [] and posts_to(fake_slack, INTERNAL) == []
 
 
-def test_win_text_is_escaped(slack, fake_slack, team):
-    slack.ask("win sow-1 <!channel> see <https://evil.example|this>")
+def test_win_text_can_not_ping_or_link(slack, fake_slack, ctx, team):
+    # As Slack sends it: a real @channel and link, then the same markup typed literally.
+    slack.ask(
+        "win sow-1 <!channel> see <https://evil.example|this> "
+        "&lt;!here&gt; &lt;https://evil.example|that&gt;"
+    )
+    (win,) = stored(ctx, Win)
+    assert win.text == (
+        "@channel see this (https://evil.example) <!here> <https://evil.example|that>"
+    )
     text = blocks_text(posts_to(fake_slack, INTERNAL)[0])
-    assert "<!channel>" not in text and "<https://evil.example|this>" not in text
-    assert "&lt;!channel&gt;" in text
+    assert "<!" not in text and "<https://evil" not in text
+    assert "&gt; @channel see this (https://evil.example) &lt;!here&gt; &lt;https://evil" in text
 
 
 def test_bot_not_in_the_channel_keeps_the_win_and_retries_once(slack, fake_slack, ctx, team):
@@ -237,7 +248,7 @@ def submission(callback_id, metadata, view_id="VW1", project_id=None, text="Grea
 def test_win_shortcut_prefills_and_keeps_the_permalink(slack, fake_slack, ctx, team):
     assert slack.interactive(shortcut(ids.WIN_SHORTCUT)).status == 200
     view = view_of(fake_slack.wait_for("views.open")[-1])
-    assert view["blocks"][1]["element"]["initial_value"] == "Pat fixed the runners <!here>"
+    assert view["blocks"][1]["element"]["initial_value"] == "Pat fixed the runners @here"
     assert view["blocks"][2]["element"]["initial_users"] == ["U0PAT"]
     metadata = view["private_metadata"]
     payload = submission(
@@ -350,9 +361,23 @@ def test_export_csv_neutralises_formulas(slack, fake_slack, history):
     assert rows[0]["people"] == "Pat Engineer"
 
 
+def test_export_csv_leaves_empty_cells_empty(slack, fake_slack, history):
+    reply = slack.ask("wins <@U0TIA|tia> --format CSV")
+    assert "Sent you `wins-u0tia.csv` (1 entries)" in reply["text"]
+    (upload,) = [c for c in fake_slack.calls if c.method.startswith("/upload/")]
+    (row,) = csv.DictReader(io.StringIO(upload.params["content"]))
+    assert (row["kind"], row["sow"], row["project"], row["text"]) == (
+        "Thanks",
+        "",
+        "",
+        "for reviewing",
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
+        ("wins <#C0PMO|ps_pmo>", "That's a channel: name a project, or pick a person with @."),
         ("wins --format pdf", "--format is md or csv, not 'pdf'."),
         ("wins --since last-week", "--since takes a date like 2026-11-01"),
         ("wins zzz", "No project matches 'zzz'"),

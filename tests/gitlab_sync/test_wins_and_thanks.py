@@ -25,6 +25,7 @@ def test_a_win_adds_one_note_and_the_projectwin_label(slack, fake_gitlab, ctx, t
         "\n"
         "> Cut-over done a day early with Tia Architect\n"
         "\n"
+        "Made happen by **Tia Architect**\n"
         f"[Slack shout-out]({win.permalink})\n"
         "\n"
         f"<!-- psbot:{post.marker} -->\n"

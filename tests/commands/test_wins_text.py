@@ -1,0 +1,171 @@
+"""The text of `/ps win` and `/ps thanks`: which leading words name a project, and how
+text that Slack escaped is stored, posted and exported."""
+
+import csv
+import io
+
+import pytest
+
+from bot.models import Thanks, Win
+from messages import ids
+from tests.commands.test_wins import (
+    INTERNAL,
+    SLACK_USERS,
+    blocks_text,
+    posts_to,
+    shortcut,
+    stored,
+    view_of,
+)
+
+
+@pytest.fixture
+def team(fake_slack, portfolio):
+    """The sample team, and customers whose names start like ordinary words: So…, I…"""
+    for user_id, email, name in SLACK_USERS:
+        fake_slack.add_user(user_id, email, name)
+    portfolio.soylent = portfolio.project("SOW-10", "Soylent", "Onboarding Accelerator")
+    portfolio.initech = portfolio.project("SOW-11", "Initech", "Dedicated Engineer 2026")
+    return portfolio
+
+
+def project_of(ctx, model):
+    (record,) = stored(ctx, model)
+    return record.project_id, record.text
+
+
+# --- a project at the start of the text ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I owe you one", "So proud of you", "soy sauce for everyone", "Glob of glue saved us"],
+)
+def test_an_ordinary_first_word_is_text_not_a_project(slack, ctx, team, text):
+    slack.ask(f"thanks <@U0PAT|pat> {text}")
+    assert project_of(ctx, Thanks) == (None, text)
+
+
+def test_a_win_without_a_named_project_asks_for_one_and_keeps_every_word(
+    slack, fake_slack, ctx, team
+):
+    slack.command("win So proud of the team")
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert "initial_option" not in view["blocks"][0]["element"]
+    assert view["blocks"][1]["element"]["initial_value"] == "So proud of the team"
+    assert stored(ctx, Win) == [] and posts_to(fake_slack, INTERNAL) == []
+
+
+@pytest.mark.parametrize(
+    ("words", "sow", "text"),
+    [
+        ("sow-10 Pilot signed", "SOW-10", "Pilot signed"),
+        ("SOW10 Pilot signed", "SOW-10", "Pilot signed"),
+        ("initech Engineer onboarded", "SOW-11", "Engineer onboarded"),
+        ("Onboarding Accelerator pilot signed", "SOW-10", "pilot signed"),
+        ("Acme Rollout cut-over done", "SOW-1", "cut-over done"),
+        ('"Globex Platform" is live', "SOW-3", "is live"),
+    ],
+)
+def test_a_sow_or_a_name_written_out_names_the_project(slack, ctx, team, words, sow, text):
+    slack.ask(f"win {words}")
+    slack.ask(f"thanks <@U0PAT|pat> {words}")
+    sow_ids = {p.sow: p.id for p in (team.soylent, team.initech, team.rollout, team.globex)}
+    assert project_of(ctx, Win) == (sow_ids[sow], text)
+    assert project_of(ctx, Thanks) == (sow_ids[sow], text)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("thanks <@U0PAT|pat> Acme for the runbook", "'Acme' matches 2 projects"),
+        ("thanks <@U0PAT|pat> sow-99 for the runbook", "No project has SOW number SOW-99."),
+        ("thanks <@U0PAT|pat> sow-1", "Say what you are thanking them for"),
+    ],
+)
+def test_a_project_that_is_not_clear_is_asked_about(slack, fake_slack, ctx, team, text, problem):
+    assert problem in slack.ask(text)["text"]
+    assert stored(ctx, Thanks) == [] and posts_to(fake_slack, INTERNAL) == []
+
+
+# --- text as Slack sends it ------------------------------------------------------------
+
+ESCAPED = (
+    "R&amp;D help from <@U0TIA|tia> in <#C0PROJ|acme-rollout> see <https://x.example/r|runbook> "
+    "<!here> <!subteam^S0PS|@ps-team> &lt;@U0PM&gt; &amp;lt;"
+)
+STORED = (
+    "R&D help from <@U0TIA> in #acme-rollout see runbook (https://x.example/r) "
+    "@here @ps-team <@U0PM> &lt;"
+)
+
+
+def test_thanks_text_is_stored_readable_and_posted_escaped_once(slack, fake_slack, ctx, team):
+    slack.ask(f"thanks <@U0PAT|pat> {ESCAPED}")
+    (thanks,) = stored(ctx, Thanks)
+    assert thanks.text == STORED
+    post = blocks_text(posts_to(fake_slack, INTERNAL)[0])
+    assert (
+        "&gt; R&amp;D help from <@U0TIA> in #acme-rollout see runbook (https://x.example/r) "
+        "@here @ps-team <@U0PM> &amp;lt;"
+    ) in post
+    assert "&amp;amp;" not in post and "<!" not in post and "<#" not in post
+    assert "<https" not in post
+
+
+def test_people_mentioned_in_a_win_are_its_people(slack, fake_slack, ctx, team):
+    slack.ask("win sow-1 Go-live with <@U0TIA|tia> and <@U0PAT|pat> thanks to <@U0TIA|tia>")
+    (win,) = stored(ctx, Win)
+    assert win.member_ids == ["U0TIA", "U0PAT"]
+    assert win.text == "Go-live with <@U0TIA> and <@U0PAT> thanks to <@U0TIA>"
+    assert "Made happen by <@U0TIA>, <@U0PAT>" in blocks_text(posts_to(fake_slack, INTERNAL)[0])
+
+
+def test_a_win_modal_opened_from_the_command_shows_readable_text_and_people(
+    slack, fake_slack, ctx, team
+):
+    slack.command("win R&amp;D paid off, thanks <@U0PAT|pat> and <@U0TIA|tia>")
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    # Pat is known to psbot by name; Tia only to Slack, so her mention stays one.
+    assert view["blocks"][1]["element"]["initial_value"] == (
+        "R&D paid off, thanks @Pat Engineer and <@U0TIA>"
+    )
+    assert view["blocks"][2]["element"]["initial_users"] == ["U0PAT", "U0TIA"]
+
+
+def test_exports_show_names_and_plain_characters(slack, fake_slack, team):
+    slack.ask("thanks <@U0PAT|pat> sow-1 Go-live done <!here> R&amp;D thanks <@U0TIA|tia>")
+    slack.ask("wins sow-1 --format csv")
+    slack.ask("wins sow-1 --format md")
+    csv_upload, md_upload = [c for c in fake_slack.calls if c.method.startswith("/upload/")]
+    (row,) = csv.DictReader(io.StringIO(csv_upload.params["content"]))
+    assert row["text"] == "Go-live done @here R&D thanks @U0TIA"
+    markdown = md_upload.params["content"]
+    assert ": Go-live done @here R&D thanks @U0TIA — from Pam Manager" in markdown
+
+
+def test_the_shortcut_prefills_readable_text(slack, fake_slack, team):
+    message = "Huge thanks <@U0PAT> for R&amp;D help! &lt;3"
+    slack.interactive(shortcut(ids.THANKS_SHORTCUT, author="U0TIA", text=message))
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert view["blocks"][1]["element"]["initial_value"] == (
+        "Huge thanks @Pat Engineer for R&D help! <3"
+    )
+
+
+@pytest.mark.parametrize(
+    ("author", "text", "thanked"),
+    [
+        ("U0TIA", "Huge thanks <@U0PAT> for the runbook", ["U0PAT"]),
+        ("U0TIA", "<@U0PAT> and <@U0PM> fixed it", ["U0PAT"]),  # never the caller, U0PM
+        ("U0TIA", "<@U0PM> the runbook is ready", ["U0TIA"]),
+        ("U0TIA", "The runbook is ready", ["U0TIA"]),
+        ("U0PM", "The runbook is ready", None),
+    ],
+)
+def test_the_thanks_shortcut_thanks_the_people_mentioned_else_the_author(
+    slack, fake_slack, team, author, text, thanked
+):
+    slack.interactive(shortcut(ids.THANKS_SHORTCUT, author=author, text=text))
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert view["blocks"][0]["element"].get("initial_users") == thanked
