@@ -16,7 +16,7 @@ from bot.dates import week_key
 from bot.gitlab_sync import GitLabFailures, gitlab_failures
 from bot.lookup import person_by_slack_id, projects_of
 from bot.models import JobRun, Note, OutboxEntry, Project, Thanks, Win
-from bot.notes import NoteFields, fields_of, notes_for_week
+from bot.notes import NoteFields, fields_of, note_required, notes_for_week
 from bot.portfolio_loading import load_portfolio
 
 MAX_CLOSING = 8
@@ -47,6 +47,8 @@ class Home:
     manages_projects: bool = False
     week: str = ""
     notes_due: dt.datetime | None = None
+    notes_overdue: bool = False
+    # The viewer's projects that owe this week's note, with it if written.
     projects: list[ProjectWeek] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     closing: list[Project] = field(default_factory=list)
@@ -73,17 +75,31 @@ def gather_home(
     *,
     is_admin: bool,
 ) -> Home:
-    """The viewer's projects, this week's notes, booking issues, closing projects, recent
-    wins and thanks; for admins, portfolio counts too (jobs are added by the caller)."""
+    """The viewer's projects, this week's notes (overdue once `notes_due` has passed),
+    booking issues, closing projects, recent wins and thanks; for admins, portfolio counts
+    too (jobs are added by the caller)."""
     week = week_key(today)
-    home = Home(user_id, known=False, week=week, notes_due=notes_due, is_admin=is_admin)
+    home = Home(
+        user_id,
+        known=False,
+        week=week,
+        notes_due=notes_due,
+        notes_overdue=now >= notes_due,
+        is_admin=is_admin,
+    )
     person = person_by_slack_id(session, user_id)
     if person is not None:
         home.known = True
         projects = [p for p in projects_of(session, person) if p.status != "completed"]
-        notes = notes_for_week(session, week, [p.id for p in projects])
+        ids = [p.id for p in projects]
+        owing = set(
+            session.scalars(sa.select(Project.id).where(note_required(), Project.id.in_(ids)))
+        )
+        notes = notes_for_week(session, week, list(owing))
         home.projects = [
-            ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None) for p in projects
+            ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None)
+            for p in projects
+            if p.id in owing
         ]
         own = {p.id for p in projects if p.pm_id == person.id}
         home.manages_projects = bool(own)
@@ -115,13 +131,7 @@ def gather_home(
 
 
 def _portfolio_counts(session: Session, home: Home, today: dt.date, now: dt.datetime) -> None:
-    top = list(
-        session.scalars(
-            sa.select(Project.id).where(
-                Project.top_customer.is_(True), Project.status.in_(("active", "closing"))
-            )
-        )
-    )
+    top = list(session.scalars(sa.select(Project.id).where(note_required())))
     notes = session.scalars(sa.select(Note).where(Note.week == home.week, Note.project_id.in_(top)))
     for note in notes:
         home.temperatures[note.internal_temp] += 1

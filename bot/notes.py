@@ -1,9 +1,10 @@
-"""Weekly R-Y-G notes: fields, validation, storage with revisions, and who may write."""
+"""Weekly R-Y-G notes: fields, validation, storage with revisions, which projects owe
+one and who may write it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -12,7 +13,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.models import Note, NoteRevision, Project
+from bot.authorization import Action, allowed
+from bot.models import Note, NoteRevision, Person, Project
 from bot.slack_ids import is_user_id
 
 
@@ -151,6 +153,70 @@ def fields_of(note: Note) -> NoteFields:
         forecast_push=note.forecast_push,
         upside=note.upside,
     )
+
+
+def note_required() -> sa.ColumnElement[bool]:
+    """The projects that owe a note every week (SPEC §1–2): open Top Customer projects."""
+    return sa.and_(Project.top_customer.is_(True), Project.status.in_(("active", "closing")))
+
+
+def may_write(session: Session, project: Project, user_id: str, admins: Collection[str]) -> bool:
+    """Whether `user_id` may write `project`'s note: its PM, the DRI and contributors on
+    its latest note, and admins (bot.authorization decides)."""
+    pm = session.get(Person, project.pm_id) if project.pm_id else None
+    latest = latest_note(session, project.id)
+    return allowed(
+        Action.WRITE_NOTE,
+        user_id,
+        admins=admins,
+        pm_slack_id=pm.slack_user_id if pm else None,
+        dri_ids=latest.dri_ids if latest else (),
+    )
+
+
+def writable_projects(
+    session: Session, user_id: str, admins: Collection[str]
+) -> tuple[list[Project], list[Project]]:
+    """Open projects whose note `user_id` may write: their own (as PM, DRI or contributor),
+    then those they may write only as an admin, Top Customer ones first."""
+    projects = list(
+        session.scalars(
+            sa.select(Project)
+            .where(Project.status != "completed")
+            .order_by(Project.customer, Project.name)
+        )
+    )
+    pm_ids = {p.pm_id for p in projects if p.pm_id}
+    pms = dict(
+        session.execute(
+            sa.select(Person.id, Person.slack_user_id).where(Person.id.in_(pm_ids))
+        ).all()
+    )
+    latest_week = (
+        sa.select(Note.project_id, sa.func.max(Note.week).label("week"))
+        .group_by(Note.project_id)
+        .subquery()
+    )
+    dris = dict(
+        session.execute(
+            sa.select(Note.project_id, Note.dri_ids).join(
+                latest_week,
+                sa.and_(
+                    Note.project_id == latest_week.c.project_id, Note.week == latest_week.c.week
+                ),
+            )
+        ).all()
+    )
+    own: list[Project] = []
+    as_admin: list[Project] = []
+    for project in projects:
+        roles = {"pm_slack_id": pms.get(project.pm_id), "dri_ids": dris.get(project.id) or ()}
+        if allowed(Action.WRITE_NOTE, user_id, admins=(), **roles):
+            own.append(project)
+        elif allowed(Action.WRITE_NOTE, user_id, admins=admins, **roles):
+            as_admin.append(project)
+    as_admin.sort(key=lambda p: not p.top_customer)  # stable: names stay in order
+    return own, as_admin
 
 
 def latest_note(session: Session, project_id: int) -> Note | None:

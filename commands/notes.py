@@ -11,20 +11,21 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.authorization import Action, allowed
 from bot.context import AppContext
 from bot.dates import local_today, week_key
 from bot.errors import DATABASE_DOWN, UserError
 from bot.gitlab_sync import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
-from bot.lookup import find_project, open_projects_for, person_by_slack_id
+from bot.lookup import find_project
 from bot.models import AuditEntry, Person, Project
 from bot.notes import (
     NoteFields,
     ReportRow,
     fields_of,
     latest_note,
+    may_write,
     save_note,
     validate_note,
+    writable_projects,
 )
 from bot.outbox import Outbox, add_dm
 from commands.home import publish_home
@@ -48,14 +49,16 @@ PROJECT_GONE = (
 
 
 def open_notes(request: PsRequest) -> None:
-    """Open the modal: for the named project, or with a picker of the caller's projects."""
+    """Open the modal: for the named project, or with a picker of the projects whose
+    note the caller may write."""
     query = " ".join(request.args)
     ctx = request.ctx
     with ctx.session_factory() as session:
-        caller = person_by_slack_id(session, request.user_id)
-        mine, others = _picker_projects(session, caller)
+        mine, others = _picker_projects(ctx, session, request.user_id)
         project = find_project(session, query) if query else None
-        if project is not None and not _may_write(ctx, session, project, request.user_id):
+        if project is not None and not may_write(
+            session, project, request.user_id, ctx.settings.admins
+        ):
             raise UserError(f"You can't write the note for {project.title}. {NOT_ALLOWED}")
         view = _modal(ctx, session, project, mine, others)
     request.client.views_open(trigger_id=request.trigger_id, view=view)
@@ -70,10 +73,10 @@ def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dic
     user_id = body["user"]["id"]
     with ctx.session_factory() as session:
         project = session.get(Project, project_id)
-        mine, others = _picker_projects(session, person_by_slack_id(session, user_id))
+        mine, others = _picker_projects(ctx, session, user_id)
         if project is None:
             view = _modal(ctx, session, None, mine, others, notice="That project is gone.")
-        elif not _may_write(ctx, session, project, user_id):
+        elif not may_write(session, project, user_id, ctx.settings.admins):
             view = _modal(ctx, session, None, mine, others, notice=NOT_ALLOWED)
         else:
             view = _modal(ctx, session, project, mine, others)
@@ -88,7 +91,7 @@ def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context:
     project_id = int(body["actions"][0]["value"])
     with ctx.session_factory() as session:
         project = session.get(Project, project_id)
-        if project is None or not _may_write(ctx, session, project, user_id):
+        if project is None or not may_write(session, project, user_id, ctx.settings.admins):
             problem = "That project is no longer in psbot." if project is None else NOT_ALLOWED
             client.chat_postEphemeral(
                 channel=body.get("channel", {}).get("id") or user_id, user=user_id, text=problem
@@ -144,7 +147,7 @@ def _store(
                 if project is None:
                     ack(response_action="errors", errors={"progress": PROJECT_GONE})
                     return None
-                if not _may_write(ctx, session, project, user_id):
+                if not may_write(session, project, user_id, ctx.settings.admins):
                     ack(response_action="errors", errors={"progress": NOT_ALLOWED})
                     return None
                 note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
@@ -172,9 +175,9 @@ def _store(
 
 
 def _picker_projects(
-    session: Session, caller: Person | None
+    ctx: AppContext, session: Session, user_id: str
 ) -> tuple[list[PickerProject], list[PickerProject]]:
-    return picker_entries(*open_projects_for(session, caller, top_customer_only=True))
+    return picker_entries(*writable_projects(session, user_id, ctx.settings.admins))
 
 
 def _modal(
@@ -205,17 +208,6 @@ def _modal(
         mine=mine,
         others=others,
         selected=picker_entry(project) if (mine or others) else None,
-    )
-
-
-def _may_write(ctx: AppContext, session: Session, project: Project, user_id: str) -> bool:
-    latest = latest_note(session, project.id)
-    return allowed(
-        Action.WRITE_NOTE,
-        user_id,
-        admins=ctx.settings.admins,
-        pm_slack_id=_pm_slack_id(session, project),
-        dri_ids=latest.dri_ids if latest else (),
     )
 
 

@@ -64,12 +64,15 @@ def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     """The App Home view for the person in `home`."""
     if not home.known and not home.wins and not home.thanks and not home.is_admin:
         return View(type="home", blocks=_first_run())
-    due = due_text(home.notes_due, viewer_tz)
-    blocks: list[Block] = [
-        HeaderBlock(text=f"Your PMO week — {home.week}"),
-        context(f"Top Customer notes are due {escape_mrkdwn(due)}."),
-    ]
-    blocks += _notes(home.projects, due)
+    due = escape_mrkdwn(due_text(home.notes_due, viewer_tz))
+    if home.notes_overdue:
+        deadline = f"This week's Top Customer notes were due {due}."
+        missing = f":warning: overdue — was due {due}"
+    else:
+        deadline = f"Top Customer notes are due {due}."
+        missing = f":hourglass_flowing_sand: missing — due {due}"
+    blocks: list[Block] = [HeaderBlock(text=f"Your PMO week — {home.week}"), context(deadline)]
+    blocks += _notes(home.projects, missing)
     blocks += _findings(home)
     blocks += _closing(home.closing, home.closure_progress)
     blocks += _recognition(home)
@@ -105,21 +108,21 @@ def _button(text: str, action_id: str, value: str) -> ButtonElement:
     return ButtonElement(text=text, action_id=action_id, value=value)
 
 
-def _notes(projects: Sequence[ProjectWeek], due: str) -> list[Block]:
+def _notes(projects: Sequence[ProjectWeek], missing: str) -> list[Block]:
+    """The viewer's Top Customer projects, missing notes first."""
     if not projects:
         return []
-    blocks: list[Block] = [DividerBlock(), *sections(["*This week's notes*"])]
-    ordered = sorted(projects, key=lambda pw: (pw.note is not None, not pw.project.top_customer))
+    blocks: list[Block] = [DividerBlock(), *sections(["*This week's Top Customer notes*"])]
+    ordered = sorted(projects, key=lambda pw: pw.note is not None)
     for week in ordered[:MAX_PROJECT_ROWS]:
-        star = " :star:" if week.project.top_customer else ""
         if week.note is None:
-            state = f":hourglass_flowing_sand: missing — due {escape_mrkdwn(due)}"
+            state = missing
         else:
             note = week.note
             state = f"{EMOJI[note.internal]}{EMOJI[note.customer]} {escape_mrkdwn(note.progress)}"
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=f"{_title(week.project)}{star}\n{state}"),
+                text=MarkdownTextObject(text=f"{_title(week.project)}\n{state}"),
                 accessory=_button("Update notes", ids.NOTES_OPEN, str(week.project.id)),
             )
         )

@@ -26,6 +26,12 @@ from messages.escape import escape_mrkdwn
 from messages.pickers import PickerProject, option_groups, project_option
 
 VALUE = "value"
+PICK_PROMPT = "Pick a project to write this week's note."
+NOTHING_TO_WRITE = (
+    "There is no project whose note you can write. A project's note is written by its PM, "
+    "the DRI and contributors on its latest note, or a PMO admin; if a project of yours is "
+    "missing, ask PS Ops."
+)
 TEMPERATURE_LABELS = {
     Temperature.RED: ":red_circle: Red",
     Temperature.YELLOW: ":large_yellow_circle: Yellow",
@@ -44,14 +50,14 @@ def build_notes_modal(
     selected: PickerProject | None = None,
     notice: str | None = None,
 ) -> View:
-    """The notes form for one project; with a picker when the user didn't name one."""
+    """The notes form for one project; with a picker of the projects the user may write
+    when they didn't name one, or why there is nothing to pick."""
     blocks: list[Block] = []
     if mine or others:
         blocks.append(_picker(mine, others, selected))
     if project_title is None:
-        blocks.append(
-            _context(escape_mrkdwn(notice or "Pick a project to write this week's note."))
-        )
+        prompt = PICK_PROMPT if mine or others else NOTHING_TO_WRITE
+        blocks.append(_context(escape_mrkdwn(notice or prompt)))
         return View(
             type="modal",
             callback_id=ids.NOTES_VIEW,
@@ -80,11 +86,15 @@ def _context(text: str) -> ContextBlock:
 def _picker(
     mine: Sequence[PickerProject], others: Sequence[PickerProject], selected: PickerProject | None
 ) -> SectionBlock:
+    groups = option_groups(mine, others, "Other projects (as admin)")
+    offered = {option.value for group in groups for option in group.options}
+    # Slack refuses a view whose initial option isn't among its options.
+    initial = selected if selected and str(selected.project_id) in offered else None
     select = StaticSelectElement(
         action_id=ids.NOTES_PICK_PROJECT,
         placeholder="Choose a project",
-        option_groups=option_groups(mine, others),
-        initial_option=project_option(selected) if selected else None,
+        option_groups=groups,
+        initial_option=project_option(initial) if initial else None,
     )
     return SectionBlock(block_id="project", text="*Project*", accessory=select)
 

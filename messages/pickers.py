@@ -28,7 +28,7 @@ def project_option(project: PickerProject) -> Option:
 def option_groups(
     mine: Sequence[PickerProject],
     others: Sequence[PickerProject],
-    others_label: str = "Top Customer projects",
+    others_label: str,
 ) -> list[OptionGroup]:
     """Your projects, then others, within Slack's 100 options."""
     room = MAX_PICKER_OPTIONS

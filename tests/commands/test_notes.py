@@ -137,19 +137,25 @@ def test_unknown_project(slack, fake_slack, portfolio):
     assert fake_slack.calls_to("views.open") == []
 
 
-def test_without_project_the_modal_starts_with_a_picker(slack, fake_slack, portfolio, ctx):
-    data = portfolio
-    data.project("SOW-9", "Initech", "Upgrade", top_customer=True)
-    slack.command("notes")
-    _, view = opened_view(fake_slack)
-    assert "submit" not in view
+def picker_groups(view):
     picker = block(view, "project")["accessory"]
-    groups = {
+    return {
         g["label"]["text"]: [o["text"]["text"] for o in g["options"]]
         for g in picker["option_groups"]
     }
-    assert groups["Your projects"] == ["Acme — Migration (SOW-2)", "⭐ Acme — Rollout (SOW-1)"]
-    assert groups["Top Customer projects"] == ["⭐ Initech — Upgrade (SOW-9)"]
+
+
+def test_without_project_the_modal_starts_with_a_picker(slack, fake_slack, portfolio, ctx):
+    data = portfolio
+    other_pm = data.person("Olga Other", "U0OLGA")
+    data.project("SOW-9", "Initech", "Upgrade", pm=other_pm, top_customer=True)
+    slack.command("notes")
+    _, view = opened_view(fake_slack)
+    assert "submit" not in view
+    # Only the projects Pam may write: not Olga's Top Customer project.
+    assert picker_groups(view) == {
+        "Your projects": ["Acme — Migration (SOW-2)", "⭐ Acme — Rollout (SOW-1)"]
+    }
 
 
 def test_picking_a_project_updates_the_modal_to_its_form(slack, fake_slack, portfolio):

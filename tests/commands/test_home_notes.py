@@ -1,0 +1,60 @@
+"""App Home's notes: which projects owe one, and the deadline as the app's clock sees it
+(Tuesday 16:00 in PSBOT_TIMEZONE, DST-aware; overdue once it has passed)."""
+
+import datetime as dt
+
+import pytest
+
+from messages import ids
+from tests.commands.test_home import buttons, open_home, text
+
+
+def test_only_open_top_customer_projects_owe_a_note(slack, fake_slack, portfolio):
+    data = portfolio
+    closing = data.project(
+        "SOW-5", "Umbrella", "Cutover", pm=data.pam, top_customer=True, status="closing"
+    )
+    data.project("SOW-6", "Hooli", "Done", pm=data.pam, top_customer=True, status="completed")
+    view = open_home(slack, fake_slack)
+    # Acme Migration (not a Top Customer) and the completed project are not listed.
+    assert buttons(view, ids.NOTES_OPEN) == [str(data.rollout.id), str(closing.id)]
+    assert text(view).count("missing — due Tue 16:00 ET") == 2
+
+
+def test_missing_notes_are_overdue_once_the_deadline_has_passed(
+    slack, fake_slack, portfolio, clock
+):
+    clock.set(dt.datetime(2026, 11, 26, 13, 37, tzinfo=dt.UTC))  # Thursday 08:37 in New York
+    body = text(open_home(slack, fake_slack))
+    assert "This week's Top Customer notes were due Tue 16:00 ET." in body
+    assert "overdue — was due Tue 16:00 ET" in body
+    assert "missing — due" not in body
+
+    # Sunday 23:30 in New York is Monday in UTC: still the same reporting week.
+    clock.set(dt.datetime(2026, 11, 30, 4, 30, tzinfo=dt.UTC))
+    body = text(open_home(slack, fake_slack))
+    assert "2026-W48" in body and "overdue — was due Tue 16:00 ET" in body
+
+    clock.set(dt.datetime(2026, 11, 30, 13, 0, tzinfo=dt.UTC))  # Monday: a new week
+    body = text(open_home(slack, fake_slack))
+    assert "2026-W49" in body and "missing — due Tue 16:00 ET" in body
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    [
+        dt.datetime(2026, 11, 3, 21, 0, tzinfo=dt.UTC),  # EST: DST ended on Sunday 1 Nov
+        dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC),  # EDT: DST began on Sunday 8 Mar
+    ],
+)
+def test_the_deadline_is_tuesday_16_00_local_across_dst(
+    slack, fake_slack, portfolio, clock, deadline
+):
+    clock.set(deadline - dt.timedelta(minutes=1))
+    body = text(open_home(slack, fake_slack))
+    assert "Top Customer notes are due Tue 16:00 ET." in body
+    assert "missing — due Tue 16:00 ET" in body and "overdue" not in body
+
+    clock.set(deadline)
+    body = text(open_home(slack, fake_slack))
+    assert "were due Tue 16:00 ET" in body and "overdue — was due Tue 16:00 ET" in body

@@ -1,0 +1,78 @@
+"""The notes modal's project picker offers exactly the projects whose note the user may
+write (SPEC §2: the PM, the DRI and contributors on the latest note, admins)."""
+
+import json
+
+from bot.notes import NoteFields, Temperature, save_note
+from messages import ids
+from tests.commands.test_notes import block, opened_view, picker_groups
+from tests.conftest import ADMIN_ID
+
+
+def pick(slack, fake_slack, project_id, user_id):
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.pick",
+        "view": {"id": "V9", "hash": "h9", "type": "modal"},
+        "actions": [
+            {
+                "action_id": ids.NOTES_PICK_PROJECT,
+                "block_id": "project",
+                "type": "static_select",
+                "selected_option": {"value": str(project_id)},
+            }
+        ],
+    }
+    assert slack.interactive(payload).status == 200
+    view = fake_slack.wait_for("views.update")[-1].params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_a_dri_is_offered_the_projects_listed_on_their_latest_note(
+    slack, fake_slack, portfolio, ctx
+):
+    data = portfolio
+    other_pm = data.person("Olga Other", "U0OLGA")
+    upgrade = data.project("SOW-9", "Initech", "Upgrade", pm=other_pm, top_customer=True)
+    with ctx.session_factory.begin() as session:
+        fields = NoteFields("On track", Temperature.GREEN, Temperature.GREEN, dri_ids=("U0PAT",))
+        save_note(session, upgrade.id, "2026-W47", fields, "U0OLGA", ctx.now())
+    # Pat is booked on Acme Rollout but not its DRI: he may not write that one.
+    slack.command("notes", user_id="U0PAT")
+    _, view = opened_view(fake_slack)
+    assert picker_groups(view) == {"Your projects": ["⭐ Initech — Upgrade (SOW-9)"]}
+    form = pick(slack, fake_slack, upgrade.id, "U0PAT")
+    assert form["submit"]["text"] == "Save note"
+
+
+def test_someone_with_no_note_to_write_is_told_why(slack, fake_slack, portfolio):
+    slack.command("notes", user_id="U0PAT")  # booked on Acme Rollout, not its DRI
+    _, view = opened_view(fake_slack)
+    assert "submit" not in view
+    assert [b["type"] for b in view["blocks"]] == ["context"]  # no empty picker
+    text = json.dumps(view, ensure_ascii=False)
+    assert "There is no project whose note you can write." in text
+    assert "its PM, the DRI and contributors on its latest note, or a PMO admin" in text
+
+
+def test_an_admin_is_offered_every_open_project_top_customers_first(slack, fake_slack, portfolio):
+    portfolio.project("SOW-8", "Hooli", "Done", pm=portfolio.pam, status="completed")
+    slack.command("notes", user_id=ADMIN_ID)
+    _, view = opened_view(fake_slack)
+    assert picker_groups(view) == {
+        "Other projects (as admin)": [
+            "⭐ Acme — Rollout (SOW-1)",
+            "Acme — Migration (SOW-2)",
+            "Globex — Platform (SOW-3)",
+        ]
+    }
+
+
+def test_a_named_project_outside_the_picker_is_not_preselected(slack, fake_slack, portfolio):
+    done = portfolio.project("SOW-8", "Hooli", "Done", pm=portfolio.pam, status="completed")
+    slack.command("notes sow-8")  # Pam may write it, but completed projects aren't listed
+    _, view = opened_view(fake_slack)
+    picker = block(view, "project")["accessory"]
+    assert "initial_option" not in picker  # Slack refuses one that isn't among the options
+    assert json.loads(view["private_metadata"]) == {"project_id": done.id}
