@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from bot.models import ClosureItem
+import sqlalchemy as sa
+
+from bot.models import ClosureItem, Project
 from jobs.billing_period import run_billing_period
 from jobs.registry import job_time
 from tests.factories import Portfolio
@@ -194,3 +196,35 @@ def test_billing_with_200_milestones_continues_in_the_thread(ctx):
     assert text.count("Phase B · due") == 100
     assert "_(continued)_" in text
     assert posts[1].text.startswith("Billing period closes Mon Nov 30 (continued, 2/")
+
+
+def test_billing_reads_as_many_statements_for_30_projects_as_for_3(ctx):
+    engine = ctx.session_factory.kw["bind"]
+
+    def statements() -> int:
+        sent: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            sent.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            run_billing_period(ctx, BILLING)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        return len(sent)
+
+    def add_ff_projects(first: int, count: int) -> None:
+        with ctx.session_factory.begin() as session:
+            projects = [
+                Project(sow=f"SOW-{n}", customer=f"C{n}", name="P", type="FF", status="active")
+                for n in range(first, first + count)
+            ]
+            session.add_all(projects)
+        for project in projects:
+            add_milestone(ctx.session_factory, project, "Phase A", dt.date(2026, 11, 20))
+
+    add_ff_projects(5000, 3)
+    few = statements()
+    add_ff_projects(6000, 27)
+    assert statements() == few
