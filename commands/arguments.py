@@ -15,12 +15,24 @@ _CHANNEL = re.compile(r"<#(C[A-Z0-9]+)(?:\|[^<>]*)?>")
 
 def tokenize(text: str) -> list[str]:
     """Split on whitespace, keeping Slack escapes (`<@U1|a b>`) and "quoted text" whole."""
+    return [token for token, _ in _tokens(text)]
+
+
+def text_after_tokens(text: str, count: int) -> str:
+    """`text` after its first `count` tokens, exactly as written (quotes, line breaks)."""
+    spans = [end for _, end in _tokens(text)]
+    return text[spans[count - 1] :].strip() if count else text.strip()
+
+
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """Each token of `tokenize` with where it ends in `text` (an empty "" is no token)."""
     tokens = []
-    for token in _TOKEN.findall(text or ""):
+    for match in _TOKEN.finditer(text or ""):
+        token = match.group()
         if len(token) >= 2 and token[0] == token[-1] == '"':
             token = token[1:-1]
         if token:
-            tokens.append(token)
+            tokens.append((token, match.end()))
     return tokens
 
 

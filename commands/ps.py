@@ -45,7 +45,8 @@ def answer(
     ctx: AppContext, command: dict[str, Any], client: WebClient, bot_user_id: str = ""
 ) -> Reply | list[Reply] | None:
     """Turn one `/ps ...` invocation into replies (None: it opened a modal); never raises."""
-    tokens = tokenize(command.get("text", ""))
+    text = command.get("text") or ""
+    tokens = tokenize(text)
     name = tokens[0].lower() if tokens else "help"
     subcommand = BY_NAME.get(name)
     if subcommand is None:
@@ -59,6 +60,7 @@ def answer(
         channel_id=command.get("channel_id", ""),
         trigger_id=command.get("trigger_id", ""),
         client=client,
+        text=text,
         bot_user_id=bot_user_id,
     )
     try:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot.context import AppContext
+from commands.arguments import text_after_tokens
 from commands.catalog import Subcommand
 
 
@@ -34,12 +35,18 @@ class Reply:
 class PsRequest:
     ctx: AppContext
     subcommand: Subcommand
-    args: list[str]
+    args: list[str]  # the command's text after the subcommand, tokenized
     user_id: str
     channel_id: str
     trigger_id: str
     client: WebClient
+    text: str  # the command's text as Slack sent it
     bot_user_id: str = ""
+
+    def text_after(self, consumed: int) -> str:
+        """The text after the subcommand and its first `consumed` arguments, exactly as
+        Slack sent it (quotes, line breaks, punctuation), for free text such as a win's."""
+        return text_after_tokens(self.text, consumed + 1)  # the subcommand is a token too
 
 
 Handler = Callable[[PsRequest], Reply | list[Reply] | None]

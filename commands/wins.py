@@ -79,8 +79,7 @@ def win_command(request: PsRequest) -> Reply | None:
     The people the text mentions are the win's people."""
     ctx = request.ctx
     with ctx.session_factory() as session:
-        project, words = leading_project(session, [plain_text(w) for w in request.args])
-        text = " ".join(words)
+        project, text = _project_and_text(session, request, consumed=0)
         people = mentioned_ids(text)
         if project is not None and text:
             with ctx.session_factory.begin() as writing:
@@ -113,6 +112,15 @@ def win_command(request: PsRequest) -> Reply | None:
     return None
 
 
+def _project_and_text(
+    session: Session, request: PsRequest, consumed: int
+) -> tuple[Project | None, str]:
+    """After the first `consumed` arguments: the project the words start with, if they
+    name one, and the rest as the user typed it (quotes, line breaks kept), made plain."""
+    project, words = leading_project(session, [plain_text(w) for w in request.args[consumed:]])
+    return project, plain_text(request.text_after(len(request.args) - len(words)))
+
+
 def _editable(session: Session, text: str) -> str:
     """Stored text as a modal shows it for editing: people psbot knows by their names."""
     return with_names(text, _names(session, mentioned_ids(text)).get)[:TEXT_MAX]
@@ -123,9 +131,8 @@ def _editable(session: Session, text: str) -> str:
 
 def thanks_command(request: PsRequest) -> Reply:
     usage = request.subcommand.usage
-    receivers, rest = [], list(request.args)
-    while rest:
-        token = rest[0]
+    receivers = []
+    for token in request.args:
         if channel_id_of(token):
             raise UserError("That's a channel: thank people, picked with @ from the list.", usage)
         if is_unresolved_mention(token):
@@ -134,13 +141,12 @@ def thanks_command(request: PsRequest) -> Reply:
         if user_id is None:
             break
         receivers.append(user_id)
-        rest.pop(0)
     validate_receivers(request.user_id, receivers, request.bot_user_id)
     _check_people(request.client, receivers, usage)
     ctx = request.ctx
     with ctx.session_factory() as session:
-        project, words = leading_project(session, [plain_text(w) for w in rest])
-    text = clean_text(" ".join(words), "what you are thanking them for")
+        project, text = _project_and_text(session, request, consumed=len(receivers))
+    text = clean_text(text, "what you are thanking them for")
     with ctx.session_factory.begin() as session:
         thanks, _ = record_thanks(
             session,

@@ -2,8 +2,9 @@
 
 Every button and date picker carries the item it changes as `project:item:version`
 (the button's value, the picker's block id), so a click on an out-of-date checklist can
-be told from a fresh one. Everything users or Kantata wrote (names, milestones, wins,
-notes) goes through `escape_mrkdwn`.
+be told from a fresh one. Everything users or Kantata wrote (names, milestones, notes)
+goes through `escape_mrkdwn`; win text through `escape_keeping_mentions`, so the people a
+win names are mentioned and nothing else in it can ping or link.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from bot.closure import (
 )
 from bot.slack_ids import is_user_id
 from messages import ids
-from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
+from messages.escape import Mrkdwn, escape_keeping_mentions, escape_mrkdwn, link, mention
 from messages.format import SECTION_TEXT_LIMIT, context
 
 STATUS_EMOJI = {
@@ -67,6 +68,7 @@ NOTE_LENGTH = 500
 # Slack permalinks are short; anything longer is not shown as a link, so a section fits.
 MAX_LINK_LENGTH = 300
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
+_CUT_MENTION = re.compile(r"<@[^<>]*…$")
 
 
 @dataclass(frozen=True)
@@ -314,13 +316,23 @@ def _milestone_line(milestone: MilestoneAcceptance, today: dt.date) -> str:
 def _win_lines(wins: Sequence[WinLink], sow: str) -> list[str]:
     if not wins:
         return [f"No ProjectWins yet: `/ps win {escape_mrkdwn(sow)}` records one and posts it."]
-    shown = []
+    lines = [f"{plural(len(wins), 'ProjectWin')}:"]
     for win in wins[:MAX_WINS_SHOWN]:
-        label = _clip(" ".join(win.text.split()), WIN_LABEL_LENGTH)
+        # The link is beside the text, not around it: a link's label can't hold a mention.
         linkable = win.permalink and len(win.permalink) <= MAX_LINK_LENGTH
-        shown.append(link(win.permalink, label) if linkable else escape_mrkdwn(label))
-    more = f" and {len(wins) - MAX_WINS_SHOWN} more" if len(wins) > MAX_WINS_SHOWN else ""
-    return [f"{plural(len(wins), 'ProjectWin')}: " + " · ".join(shown) + more]
+        see = f" · {link(win.permalink, 'post')}" if linkable else ""
+        lines.append(f"• {_win_text(win.text)}{see}")
+    hidden = len(wins) - MAX_WINS_SHOWN
+    if hidden > 0:
+        lines.append(f"…and {plural(hidden, 'more ProjectWin')}")
+    return lines
+
+
+def _win_text(text: str) -> Mrkdwn:
+    """A win on one line, clipped (never through a mention), its people mentioned."""
+    return escape_keeping_mentions(
+        _CUT_MENTION.sub("…", _clip(" ".join(text.split()), WIN_LABEL_LENGTH))
+    )
 
 
 def _footer(project: ProjectInfo, editable: bool) -> str:

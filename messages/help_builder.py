@@ -44,7 +44,9 @@ def build_help(
             elements=[
                 MarkdownTextObject(
                     text="PROJECT is a SOW number (SOW-1234) or a unique start of the "
-                    "customer or project name. Pick people from Slack's @ autocomplete."
+                    "customer or project name. In `/ps win` and `/ps thanks` it is a SOW "
+                    "number or a customer/project name written in full; otherwise the words "
+                    "are the text. Pick people from Slack's @ autocomplete."
                 )
             ]
         ),

@@ -193,7 +193,7 @@ def test_wins_are_linked_from_the_shout_out_item(slack, ctx, data):
         session.add(
             Win(
                 project_id=data.rollout.id,
-                text="Cut-over in one night <!channel>",
+                text="Cut-over in one night, thanks <@U0PAT>! <!channel>",
                 author_id="U0PM",
                 ts="1700000001.000100",
                 permalink="https://ps.slack.com/archives/C0INTERNAL/p1700000001000100",
@@ -201,8 +201,8 @@ def test_wins_are_linked_from_the_shout_out_item(slack, ctx, data):
         )
     text = everything(slack.ask("closure sow-1"))
     assert (
-        "1 ProjectWin: <https://ps.slack.com/archives/C0INTERNAL/p1700000001000100|"
-        "Cut-over in one night &lt;!channel&gt;>"
+        "1 ProjectWin:\\n• Cut-over in one night, thanks <@U0PAT>! &lt;!channel&gt; · "
+        "<https://ps.slack.com/archives/C0INTERNAL/p1700000001000100|post>"
     ) in text
     assert "<!channel>" not in text
 

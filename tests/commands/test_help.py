@@ -26,6 +26,14 @@ def test_help_has_one_line_per_command(slack):
     assert "`/ps forecast [--quarter 2026-Q4]` — hard forecast and upside by month\n" in text
 
 
+def test_help_says_when_win_and_thanks_text_starts_with_a_project(slack):
+    footnote = json.dumps(slack.ask("help")["blocks"][-1])
+    assert (
+        "In `/ps win` and `/ps thanks` it is a SOW number or a customer/project name written "
+        "in full; otherwise the words are the text."
+    ) in footnote
+
+
 def test_unknown_subcommand_suggests_closest_and_shows_usage(slack):
     reply = slack.ask("forcast")
     assert reply["response_type"] == "ephemeral"

@@ -90,6 +90,32 @@ def test_a_project_that_is_not_clear_is_asked_about(slack, fake_slack, ctx, team
 
 # --- text as Slack sends it ------------------------------------------------------------
 
+# Quotes, line breaks, double spaces and punctuation right after a mention, as Slack sends them.
+TYPED = 'Live, thanks <@U0TIA|tia>!\n\n"Zero  downtime": R&amp;D (and <@U0PAT|pat>).'
+TYPED_STORED = 'Live, thanks <@U0TIA>!\n\n"Zero  downtime": R&D (and <@U0PAT>).'
+
+
+def test_the_text_after_the_arguments_is_kept_as_typed(slack, ctx, team):
+    slack.ask(f"win sow-1 {TYPED}")
+    slack.ask(f'thanks <@U0PAT|pat>  "Acme Rollout"\n{TYPED}')
+    rollout = team.rollout.id
+    assert project_of(ctx, Win) == (rollout, TYPED_STORED)
+    assert project_of(ctx, Thanks) == (rollout, TYPED_STORED)
+
+
+def test_a_win_modal_opened_from_the_command_keeps_the_text_as_typed(slack, fake_slack, team):
+    slack.command(f"win {TYPED}")
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert view["blocks"][1]["element"]["initial_value"] == TYPED_STORED.replace(
+        "<@U0PAT>", "@Pat Engineer"
+    )
+
+
+def test_empty_quotes_among_the_arguments_are_not_text(slack, ctx, team):
+    slack.ask('thanks "" <@U0PAT|pat> for the "runbook"')
+    assert project_of(ctx, Thanks) == (None, 'for the "runbook"')
+
+
 ESCAPED = (
     "R&amp;D help from <@U0TIA|tia> in <#C0PROJ|acme-rollout> see <https://x.example/r|runbook> "
     "<!here> <!subteam^S0PS|@ps-team> &lt;@U0PM&gt; &amp;lt;"

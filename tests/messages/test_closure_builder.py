@@ -433,8 +433,9 @@ def test_wins_link_to_their_posts():
     _, blocks = build(Checklist(info(), states(), (), wins, TODAY), channel="C0INTERNAL")
     shoutout = item_section(blocks, "Shout-out posted in <#C0INTERNAL>")["text"]["text"]
     assert (
-        "2 ProjectWins: <https://ps.slack.com/archives/C0INTERNAL/p1|Go-live without a hitch>"
-        " · Still posting"
+        "2 ProjectWins:\n"
+        "• Go-live without a hitch · <https://ps.slack.com/archives/C0INTERNAL/p1|post>\n"
+        "• Still posting"
     ) in shoutout
 
 
@@ -443,7 +444,22 @@ def test_many_wins_are_counted():
     _, blocks = build(Checklist(info(), states(), (), wins, TODAY))
     shoutout = item_section(blocks, "Shout-out posted in #ps-internal")["text"]["text"]
     assert "8 ProjectWins:" in shoutout and "Win 4" in shoutout and "Win 5" not in shoutout
-    assert shoutout.endswith(" and 3 more")
+    assert shoutout.endswith("\n…and 3 more ProjectWins")
+
+
+def test_a_win_mentions_its_people_and_nothing_else():
+    hostile = "<@U0TIA> & <@W0PAT>: <!channel> <#C0ALL> <https://e.co|x>"
+    long = "x" * 55 + " <@U0TIA> did it"
+    wins = (WinLink(hostile, "https://ps.slack.com/p1"), WinLink(long, ""))
+    _, blocks = build(Checklist(info(), states(), (), wins, TODAY))
+    shoutout = item_section(blocks, "Shout-out posted in #ps-internal")["text"]["text"]
+    assert (
+        "• <@U0TIA> &amp; <@W0PAT>: &lt;!channel&gt; &lt;#C0ALL&gt; &lt;https://e.co|x&gt;"
+        " · <https://ps.slack.com/p1|post>\n"
+        # Clipped, the text loses the mention whole rather than show half of it.
+        "• " + "x" * 55 + " …"
+    ) in shoutout
+    assert "<!" not in shoutout and "<#" not in shoutout and "<https://e" not in shoutout
 
 
 # --- escaping and limits ----------------------------------------------------------------------
@@ -456,11 +472,13 @@ def test_everything_user_written_is_escaped():
         else ItemState(spec)
         for spec in items_for("FF")
     )
+    # A win's people are mentioned: test_a_win_mentions_its_people_and_nothing_else.
+    win_text = HOSTILE.replace("<@U0ADMIN> ", "")
     checklist = Checklist(
         info(customer=HOSTILE, name=HOSTILE, sow="SOW-<!here>", pm_slack_id=None, pm_name=HOSTILE),
         items,
         (MilestoneAcceptance(HOSTILE, None, None, None, None),),
-        (WinLink(HOSTILE, "https://ps.slack.com/archives/C1/p1>|<!channel"),),
+        (WinLink(win_text, "https://ps.slack.com/archives/C1/p1>|<!channel"),),
         TODAY,
     )
     text, blocks = build(checklist, notice=HOSTILE)
