@@ -26,12 +26,14 @@ class Table:
     """A file's rows column by column, and the rows too malformed to parse.
 
     `columns` maps each wanted column to its cells, stripped, one per row; row i is on
-    physical line `lines[i]` (header = line 1).
+    physical line `lines[i]` (header = line 1). `absent` are the optional columns the
+    header lacks (their cells read as empty).
     """
 
     lines: list[int]
     columns: dict[str, list[str]]
     malformed: list[BadRow]
+    absent: frozenset[str] = frozenset()
 
     @property
     def rows(self) -> list[tuple[int, dict[str, str]]]:
@@ -72,7 +74,11 @@ def parse_table(
     """
     table = _parse_plain(text, name, columns, optional) or _parse_csv(text, name, columns, optional)
     empty = [""] * len(table.lines)
-    return replace(table, columns={c: table.columns.get(c, empty) for c in columns})
+    return replace(
+        table,
+        columns={c: table.columns.get(c, empty) for c in columns},
+        absent=frozenset(columns) - set(table.columns),
+    )
 
 
 def _parse_plain(

@@ -98,7 +98,9 @@ def import_file(
             result.emails = {r.pm_email for r in records if r.pm_email}
         elif kind == "bookings":
             keep_sows = {row.sow for row in bad}
-            result.counts = store.store_bookings(session, good, known, keep_sows)
+            result.counts = store.store_bookings(
+                session, good, known, keep_sows, rates_given="bill_rate" not in table.absent
+            )
             result.emails = set(good.columns["person_email"])
         else:
             result.counts = store.store_milestones(session, good.records(), known)

@@ -104,8 +104,13 @@ def store_bookings(
     rows: Rows[BookingRecord],
     project_ids: Mapping[str, int],
     keep_sows: Collection[str] = (),
+    *,
+    rates_given: bool = True,
 ) -> Counts:
     """Make the file's projects' bookings in its week span match the file.
+
+    A file without rates (`rates_given` false: no bill_rate column) keeps the rates of the
+    bookings it updates; the bookings it adds have none.
 
     The span is [first week_start, last week_start] of the file. For every project in the
     file, bookings in the span that the file lacks are removed (Kantata deleted them),
@@ -116,8 +121,9 @@ def store_bookings(
         return Counts()
     weeks = rows.columns["week_start"]
     covered = {project_ids[sow] for sow in set(rows.columns["sow"])}
+    span = (min(weeks), max(weeks))
     return _replace_bookings(
-        session, rows.columns, project_ids, covered, (min(weeks), max(weeks)), keep_sows
+        session, rows.columns, project_ids, covered, span, keep_sows, rates_given=rates_given
     )
 
 
@@ -153,6 +159,8 @@ def _replace_bookings(
     covered: set[int],
     span: tuple[dt.date, dt.date] | None,
     keep_sows: Collection[str],
+    *,
+    rates_given: bool = True,
 ) -> Counts:
     """The covered projects' bookings (within `span`, or all of them) become the rows given
     column by column, as in BOOKINGS.columns.
@@ -173,7 +181,7 @@ def _replace_bookings(
     kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
     pruned = sorted(covered - kept)
     removed = connection.execute(_delete_missing(pruned, span)).rowcount if pruned else 0
-    updated = connection.execute(_update_changed()).rowcount
+    updated = connection.execute(_update_changed(rates_given)).rowcount
     inserted = connection.execute(_insert_new()).rowcount
     STAGED.drop(connection)
     return Counts(inserted=inserted, updated=updated, removed=removed)
@@ -199,16 +207,15 @@ def _delete_missing(project_ids: Sequence[int], span: tuple[dt.date, dt.date] | 
     return sa.delete(BOOKINGS_TABLE).where(BOOKINGS_TABLE.c.id.in_(in_scope.except_(matched)))
 
 
-def _update_changed() -> sa.Update:
-    """Give the bookings in a staged slot the staged hours and bill rate, where they differ."""
+def _update_changed(rates_given: bool) -> sa.Update:
+    """Give the bookings in a staged slot the staged hours (and bill rate, when the rows
+    have rates), where they differ."""
     bookings = BOOKINGS_TABLE
-    changed = sa.or_(
-        bookings.c.hours != STAGED.c.hours,
-        bookings.c.bill_rate.is_distinct_from(STAGED.c.bill_rate),
-    )
+    columns = ("hours", "bill_rate") if rates_given else ("hours",)
+    changed = sa.or_(*(bookings.c[name].is_distinct_from(STAGED.c[name]) for name in columns))
     return (
         sa.update(bookings)
-        .values(hours=STAGED.c.hours, bill_rate=STAGED.c.bill_rate)
+        .values({name: STAGED.c[name] for name in columns})
         .where(_same_slot(bookings), changed)
     )
 

@@ -103,6 +103,38 @@ def test_a_file_without_a_bill_rate_column_imports_empty_rates(
     assert again.out.splitlines()[0] == "b3.csv: 0 inserted, 0 updated, 0 removed"
 
 
+def test_a_file_without_rates_keeps_the_rates_it_had(psbot, tmp_path, session_factory):
+    """An export without the bill_rate column says nothing about rates: it must not erase
+    the ones an earlier import stored (the forecast's money comes from them)."""
+    with_rates = write_csv(
+        tmp_path,
+        "rates.csv",
+        """\
+        sow,person_email,role,week_start,hours,kind,bill_rate
+        SOW-1,pse@example.com,PSE,2026-11-30,40,hard,250
+        SOW-1,pse@example.com,PSE,2026-12-07,40,hard,250
+        """,
+    )
+    assert psbot("import", "bookings", with_rates).code == 0
+    without_rates = write_csv(
+        tmp_path,
+        "hours.csv",
+        """\
+        sow,person_email,role,week_start,hours,kind
+        SOW-1,pse@example.com,PSE,2026-11-30,40,hard
+        SOW-1,pse@example.com,PSE,2026-12-07,32,hard
+        SOW-1,ta@example.com,TA,2026-12-07,8,soft
+        """,
+    )
+    result = psbot("import", "bookings", without_rates)
+    assert result.out.splitlines()[0] == "hours.csv: 1 inserted, 1 updated, 0 removed"
+    assert bookings(session_factory) == {
+        ("SOW-1", "pse@example.com", "PSE", dt.date(2026, 11, 30), "hard", 40, 250),
+        ("SOW-1", "pse@example.com", "PSE", dt.date(2026, 12, 7), "hard", 32, 250),
+        ("SOW-1", "ta@example.com", "TA", dt.date(2026, 12, 7), "soft", 8, None),
+    }
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
