@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from bot.dates import week_key
 from bot.gitlab_sync import GitLabFailures, gitlab_failures
 from bot.lookup import person_by_slack_id, projects_of
 from bot.models import JobRun, Note, OutboxEntry, Project, Thanks, Win
-from bot.notes import NoteFields, fields_of, note_required, notes_for_week
+from bot.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.portfolio_loading import load_portfolio
 
 MAX_CLOSING = 8
@@ -27,6 +28,7 @@ RECENT_DAYS = 30
 class ProjectWeek:
     project: Project
     note: NoteFields | None
+    writable: bool  # the viewer may write the note (a PSE only booked on it may not)
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,11 @@ def gather_home(
     calendar: BusinessCalendar,
     *,
     is_admin: bool,
+    admins: Collection[str],
 ) -> Home:
-    """The viewer's projects, this week's notes (overdue once `notes_due` has passed),
-    booking issues, closing projects, recent wins and thanks; for admins, portfolio counts
-    too (jobs are added by the caller)."""
+    """The viewer's projects, this week's notes (overdue once `notes_due` has passed) and
+    whether the viewer may write each, booking issues, closing projects, recent wins and
+    thanks; for admins, portfolio counts too (jobs are added by the caller)."""
     week = week_key(today)
     home = Home(
         user_id,
@@ -92,14 +95,15 @@ def gather_home(
         home.known = True
         projects = [p for p in projects_of(session, person) if p.status != "completed"]
         ids = [p.id for p in projects]
-        owing = set(
+        owing_ids = set(
             session.scalars(sa.select(Project.id).where(note_required(), Project.id.in_(ids)))
         )
-        notes = notes_for_week(session, week, list(owing))
+        owing = [p for p in projects if p.id in owing_ids]
+        notes = notes_for_week(session, week, list(owing_ids))
+        writable = writable_ids(session, owing, user_id, admins)
         home.projects = [
-            ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None)
-            for p in projects
-            if p.id in owing
+            ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None, p.id in writable)
+            for p in owing
         ]
         own = {p.id for p in projects if p.pm_id == person.id}
         home.manages_projects = bool(own)

@@ -155,23 +155,37 @@ def fields_of(note: Note) -> NoteFields:
     )
 
 
+def project_open() -> sa.ColumnElement[bool]:
+    """Projects still running: active or closing (a completed project is history)."""
+    return Project.status.in_(("active", "closing"))
+
+
 def note_required() -> sa.ColumnElement[bool]:
     """The projects that owe a note every week (SPEC §1–2): open Top Customer projects."""
-    return sa.and_(Project.top_customer.is_(True), Project.status.in_(("active", "closing")))
+    return sa.and_(Project.top_customer.is_(True), project_open())
+
+
+def owes_note(session: Session, project_id: int) -> bool:
+    """Whether the project owes a note this week (see `note_required`)."""
+    return bool(
+        session.scalar(sa.select(sa.exists().where(Project.id == project_id, note_required())))
+    )
 
 
 def may_write(session: Session, project: Project, user_id: str, admins: Collection[str]) -> bool:
     """Whether `user_id` may write `project`'s note: its PM, the DRI and contributors on
     its latest note, and admins (bot.authorization decides)."""
-    pm = session.get(Person, project.pm_id) if project.pm_id else None
-    latest = latest_note(session, project.id)
-    return allowed(
-        Action.WRITE_NOTE,
-        user_id,
-        admins=admins,
-        pm_slack_id=pm.slack_user_id if pm else None,
-        dri_ids=latest.dri_ids if latest else (),
-    )
+    return bool(writable_ids(session, [project], user_id, admins))
+
+
+def writable_ids(
+    session: Session, projects: Sequence[Project], user_id: str, admins: Collection[str]
+) -> set[int]:
+    """The ids of those `projects` whose note `user_id` may write, in two queries."""
+    roles = _write_roles(session, projects)
+    return {
+        p.id for p in projects if allowed(Action.WRITE_NOTE, user_id, admins=admins, **roles[p.id])
+    }
 
 
 def writable_projects(
@@ -186,6 +200,20 @@ def writable_projects(
             .order_by(Project.customer, Project.name)
         )
     )
+    roles = _write_roles(session, projects)
+    own: list[Project] = []
+    as_admin: list[Project] = []
+    for project in projects:
+        if allowed(Action.WRITE_NOTE, user_id, admins=(), **roles[project.id]):
+            own.append(project)
+        elif allowed(Action.WRITE_NOTE, user_id, admins=admins, **roles[project.id]):
+            as_admin.append(project)
+    as_admin.sort(key=lambda p: not p.top_customer)  # stable: names stay in order
+    return own, as_admin
+
+
+def _write_roles(session: Session, projects: Sequence[Project]) -> dict[int, dict[str, Any]]:
+    """Each project's PM and the DRIs on its latest note, as bot.authorization takes them."""
     pm_ids = {p.pm_id for p in projects if p.pm_id}
     pms = dict(
         session.execute(
@@ -194,6 +222,7 @@ def writable_projects(
     )
     latest_week = (
         sa.select(Note.project_id, sa.func.max(Note.week).label("week"))
+        .where(Note.project_id.in_([p.id for p in projects]))
         .group_by(Note.project_id)
         .subquery()
     )
@@ -207,16 +236,9 @@ def writable_projects(
             )
         ).all()
     )
-    own: list[Project] = []
-    as_admin: list[Project] = []
-    for project in projects:
-        roles = {"pm_slack_id": pms.get(project.pm_id), "dri_ids": dris.get(project.id) or ()}
-        if allowed(Action.WRITE_NOTE, user_id, admins=(), **roles):
-            own.append(project)
-        elif allowed(Action.WRITE_NOTE, user_id, admins=admins, **roles):
-            as_admin.append(project)
-    as_admin.sort(key=lambda p: not p.top_customer)  # stable: names stay in order
-    return own, as_admin
+    return {
+        p.id: {"pm_slack_id": pms.get(p.pm_id), "dri_ids": dris.get(p.id) or ()} for p in projects
+    }
 
 
 def latest_note(session: Session, project_id: int) -> Note | None:

@@ -7,15 +7,13 @@ from sqlalchemy.orm import Session
 
 from bot.dates import previous_week
 from bot.models import Person, Project
-from bot.notes import ReportRow, fields_of, notes_for_week, trend
+from bot.notes import ReportRow, fields_of, note_required, notes_for_week, project_open, trend
 
 
 def report_rows(session: Session, week: str, *, all_projects: bool) -> list[ReportRow]:
     """Every project in the report's scope with its note for `week` and its trend."""
-    query = sa.select(Project).where(Project.status.in_(("active", "closing")))
-    if not all_projects:
-        query = query.where(Project.top_customer.is_(True))
-    projects = list(session.scalars(query))
+    scope = project_open() if all_projects else note_required()
+    projects = list(session.scalars(sa.select(Project).where(scope)))
     ids = [p.id for p in projects]
     current = notes_for_week(session, week, ids)
     earlier = notes_for_week(session, previous_week(week), ids)

@@ -55,16 +55,16 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
     try:
         now = ctx.now()
         today = local_today(now, ctx.settings.timezone)
-        due = job_time(ctx, "top_customer_report", now)
         with ctx.session_factory.begin() as session:
             home = gather_home(
                 session,
                 user_id,
                 today,
                 now,
-                due,
+                notes_deadline(ctx, now),
                 calendar_of(ctx.settings),
                 is_admin=ctx.is_admin(user_id),
+                admins=ctx.settings.admins,
             )
             if home.is_admin:
                 home.jobs = _job_statuses(ctx, session, now)
@@ -72,6 +72,12 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
         client.views_publish(user_id=user_id, view=build_home(home, viewer_tz))
     except Exception:
         logger.exception("publishing App Home for %s failed", user_id)
+
+
+def notes_deadline(ctx: AppContext, now: dt.datetime) -> dt.datetime:
+    """When the week's Top Customer notes are due: the Tuesday report's run time, as
+    configured, in the configured zone, moved by a holiday like the report itself."""
+    return job_time(ctx, "top_customer_report", now)
 
 
 def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:

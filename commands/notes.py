@@ -23,12 +23,13 @@ from bot.notes import (
     fields_of,
     latest_note,
     may_write,
+    owes_note,
     save_note,
     validate_note,
     writable_projects,
 )
 from bot.outbox import Outbox, add_dm
-from commands.home import publish_home
+from commands.home import notes_deadline, publish_home
 from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn
@@ -188,7 +189,8 @@ def _modal(
     others: list[PickerProject] | tuple[()],
     notice: str | None = None,
 ):
-    week = week_key(local_today(ctx.now(), ctx.settings.timezone))
+    now = ctx.now()
+    week = week_key(local_today(now, ctx.settings.timezone))
     if project is None:
         return build_notes_modal(
             week=week,
@@ -200,6 +202,7 @@ def _modal(
             notice=notice,
         )
     latest = latest_note(session, project.id)
+    due = notes_deadline(ctx, now) if owes_note(session, project.id) else None
     return build_notes_modal(
         week=week,
         metadata=json.dumps({"project_id": project.id}),
@@ -208,6 +211,9 @@ def _modal(
         mine=mine,
         others=others,
         selected=picker_entry(project) if (mine or others) else None,
+        due=due,
+        due_passed=due is not None and now >= due,
+        noted=latest is not None and latest.week == week,
     )
 
 

@@ -60,19 +60,30 @@ def due_text(due: dt.datetime, viewer_tz: ZoneInfo | None) -> str:
     return text
 
 
+def deadline_sentence(due: str, *, passed: bool) -> str:
+    """When this week's Top Customer notes are, or were, due (App Home, notes modal)."""
+    if passed:
+        return f"This week's Top Customer notes were due {due}."
+    return f"Top Customer notes are due {due}."
+
+
+def missing_note(due: str, *, passed: bool) -> str:
+    """A missing note: due, or overdue once the deadline has passed (App Home, notes modal)."""
+    if passed:
+        return f":warning: overdue — was due {due}"
+    return f":hourglass_flowing_sand: missing — due {due}"
+
+
 def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     """The App Home view for the person in `home`."""
     if not home.known and not home.wins and not home.thanks and not home.is_admin:
         return View(type="home", blocks=_first_run())
     due = escape_mrkdwn(due_text(home.notes_due, viewer_tz))
-    if home.notes_overdue:
-        deadline = f"This week's Top Customer notes were due {due}."
-        missing = f":warning: overdue — was due {due}"
-    else:
-        deadline = f"Top Customer notes are due {due}."
-        missing = f":hourglass_flowing_sand: missing — due {due}"
-    blocks: list[Block] = [HeaderBlock(text=f"Your PMO week — {home.week}"), context(deadline)]
-    blocks += _notes(home.projects, missing)
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Your PMO week — {home.week}"),
+        context(deadline_sentence(due, passed=home.notes_overdue)),
+    ]
+    blocks += _notes(home.projects, missing_note(due, passed=home.notes_overdue))
     blocks += _findings(home)
     blocks += _closing(home.closing, home.closure_progress)
     blocks += _recognition(home)
@@ -109,7 +120,8 @@ def _button(text: str, action_id: str, value: str) -> ButtonElement:
 
 
 def _notes(projects: Sequence[ProjectWeek], missing: str) -> list[Block]:
-    """The viewer's Top Customer projects, missing notes first."""
+    """The viewer's Top Customer projects, missing notes first; "Update notes" where the
+    viewer may write the note."""
     if not projects:
         return []
     blocks: list[Block] = [DividerBlock(), *sections(["*This week's Top Customer notes*"])]
@@ -120,10 +132,14 @@ def _notes(projects: Sequence[ProjectWeek], missing: str) -> list[Block]:
         else:
             note = week.note
             state = f"{EMOJI[note.internal]}{EMOJI[note.customer]} {escape_mrkdwn(note.progress)}"
+        # Someone only booked on the project sees its note, and no button that would
+        # only refuse them.
+        update = (
+            _button("Update notes", ids.NOTES_OPEN, str(week.project.id)) if week.writable else None
+        )
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=f"{_title(week.project)}\n{state}"),
-                accessory=_button("Update notes", ids.NOTES_OPEN, str(week.project.id)),
+                text=MarkdownTextObject(text=f"{_title(week.project)}\n{state}"), accessory=update
             )
         )
     if len(ordered) > MAX_PROJECT_ROWS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from slack_sdk.models.views import View
 from bot.notes import LONG_TEXT_MAX, PROGRESS_MAX, SHORT_TEXT_MAX, URL_MAX, NoteFields, Temperature
 from messages import ids
 from messages.escape import escape_mrkdwn
+from messages.home_builder import deadline_sentence, due_text, missing_note
 from messages.pickers import PickerProject, option_groups, project_option
 
 VALUE = "value"
@@ -49,9 +51,15 @@ def build_notes_modal(
     others: Sequence[PickerProject] = (),
     selected: PickerProject | None = None,
     notice: str | None = None,
+    due: dt.datetime | None = None,
+    due_passed: bool = False,
+    noted: bool = False,
 ) -> View:
     """The notes form for one project; with a picker of the projects the user may write
-    when they didn't name one, or why there is nothing to pick."""
+    when they didn't name one, or why there is nothing to pick.
+
+    A project that owes a note has its deadline `due`; the form says it is due, or
+    overdue once `due_passed` and not yet `noted` this week, as App Home does."""
     blocks: list[Block] = []
     if mine or others:
         blocks.append(_picker(mine, others, selected))
@@ -66,7 +74,12 @@ def build_notes_modal(
             blocks=blocks,
             private_metadata=metadata,
         )
-    blocks.append(_context(f"*{project_title}* · week {week} · due Tuesday 16:00 ET"))
+    header = f"*{project_title}* · week {week}"
+    if due is not None:
+        when = escape_mrkdwn(due_text(due, None))
+        state = deadline_sentence if noted else missing_note
+        header += "\n" + state(when, passed=due_passed)
+    blocks.append(_context(header))
     blocks.extend(_fields(prefill))
     return View(
         type="modal",

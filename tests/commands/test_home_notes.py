@@ -5,8 +5,10 @@ import datetime as dt
 
 import pytest
 
+from bot.notes import NoteFields, Temperature, save_note
 from messages import ids
 from tests.commands.test_home import buttons, open_home, text
+from tests.conftest import ADMIN_ID
 
 
 def test_only_open_top_customer_projects_owe_a_note(slack, fake_slack, portfolio):
@@ -58,3 +60,39 @@ def test_the_deadline_is_tuesday_16_00_local_across_dst(
     clock.set(deadline)
     body = text(open_home(slack, fake_slack))
     assert "were due Tue 16:00 ET" in body and "overdue — was due Tue 16:00 ET" in body
+
+
+def press_update_notes(slack, fake_slack, project_id, user_id):
+    fake_slack.reset()
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.home",
+        "actions": [{"action_id": ids.NOTES_OPEN, "type": "button", "value": str(project_id)}],
+    }
+    assert slack.interactive(payload).status == 200
+    return fake_slack.wait_for("views.open")
+
+
+def test_update_notes_is_offered_only_to_those_who_may_write_the_note(
+    slack, fake_slack, portfolio, ctx
+):
+    data = portfolio
+    # Pat is booked on Acme Rollout: he sees it and its missing note, but no button that
+    # would only refuse him.
+    view = open_home(slack, fake_slack, "U0PAT")
+    assert "Acme — Rollout" in text(view) and "missing — due Tue 16:00 ET" in text(view)
+    assert buttons(view, ids.NOTES_OPEN) == []
+
+    # Named DRI on the latest note, he may write it: the button is there, and it opens.
+    with ctx.session_factory.begin() as session:
+        fields = NoteFields("On track", Temperature.GREEN, Temperature.GREEN, dri_ids=("U0PAT",))
+        save_note(session, data.rollout.id, "2026-W47", fields, "U0PM", ctx.now())
+    assert buttons(open_home(slack, fake_slack, "U0PAT"), ids.NOTES_OPEN) == [str(data.rollout.id)]
+    assert press_update_notes(slack, fake_slack, data.rollout.id, "U0PAT")
+
+    # An admin booked on a project may write any note.
+    admin = data.person("Ada Admin", ADMIN_ID)
+    data.book(data.rollout, admin, dt.date(2026, 11, 23))
+    view = open_home(slack, fake_slack, ADMIN_ID)
+    assert buttons(view, ids.NOTES_OPEN) == [str(data.rollout.id)]

@@ -6,6 +6,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.notes import NoteFields, Temperature, links_required, save_note
+from messages import ids
+from tests.commands.test_home import buttons, open_home
 
 RAID = "https://gitlab.example.com/raid/1"
 EPIC = "https://gitlab.example.com/epic/2"
@@ -111,3 +113,16 @@ def test_large_reports_arrive_as_several_valid_messages(slack, fake_slack, ctx, 
             Block.parse(block).validate_json()  # slack_sdk's own Block Kit limits
     for n in range(120):
         assert text.count(f"Customer {n:03d}") == 1
+
+
+def test_the_report_asks_for_exactly_the_notes_app_home_says_are_owed(slack, fake_slack, portfolio):
+    data = portfolio
+    top = {"pm": data.pam, "top_customer": True}
+    cutover = data.project("SOW-5", "Umbrella", "Cutover", status="closing", **top)
+    done = data.project("SOW-6", "Hooli", "Done", status="completed", **top)
+    pilot = data.project("SOW-7", "Initech", "Pilot", pm=data.pam, status="closing")
+    owed = set(buttons(open_home(slack, fake_slack), ids.NOTES_OPEN))  # Pam may write all
+    report = everything([slack.ask("report")])
+    pams = (data.rollout, data.migration, cutover, done, pilot)
+    in_report = {str(p.id) for p in pams if f"({p.sow})" in report}
+    assert in_report == owed == {str(data.rollout.id), str(cutover.id)}
