@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.error import URLError
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -295,7 +296,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
         app = create_app(ctx, verify_token=True)
     except BoltError as error:  # auth.test rejected the token
         raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {_first_line(error)}") from None
-    except OSError as error:  # auth.test never got an answer (URLError, timeouts)
+    except (URLError, TimeoutError, ConnectionError) as error:  # auth.test got no answer
         reason = getattr(error, "reason", None) or error
         raise CliError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
