@@ -122,14 +122,12 @@ def projects_of(session: Session, person: Person) -> list[Project]:
 
 
 def open_projects_for(
-    session: Session, caller: Person | None, *, top_customer_only: bool
+    session: Session, caller: Person | None
 ) -> tuple[list[Project], list[Project]]:
-    """Projects not yet completed: the caller's, then the others (Top Customer ones only,
-    or all), for the modals' project pickers."""
+    """Projects not yet completed: the caller's, then all the others, for the win and
+    thanks modals' project pickers."""
     own = [p for p in projects_of(session, caller) if p.status != "completed"] if caller else []
     own_ids = {p.id for p in own}
     query = sa.select(Project).where(Project.status != "completed")
-    if top_customer_only:
-        query = query.where(Project.top_customer.is_(True))
     others = session.scalars(query.order_by(Project.customer, Project.name))
     return own, [p for p in others if p.id not in own_ids]

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,46 +19,65 @@ from bot.slack_ids import USER_ID
 TEXT_MAX = 2000
 
 # Stored text names people as Slack mentions, `<@U123>` (older rows may carry a `|label`).
-_MENTION = re.compile(r"<@(" + USER_ID.pattern + r")(?:\|[^<>]*)?>")
+MENTION = re.compile(r"<@(" + USER_ID.pattern + r")(?:\|[^<>]*)?>")
 _SLACK_MARKUP = re.compile(r"<([^<>]*)>")
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?", re.IGNORECASE)
+# Invisible, and keeps what stands on either side of it from reading as one token.
+WORD_JOINER = "\u2060"
+_TYPED_MARKUP = re.compile(r"<(?=[@!#])")
+
+
+def typed_text(text: str) -> str:
+    """Characters a person typed, as psbot stores them: a `<` before `@`, `!` or `#` is
+    followed by a word joiner, so typed `<@U123>` can never read as a mention."""
+    return _TYPED_MARKUP.sub("<" + WORD_JOINER, text)
 
 
 def plain_text(slack_text: str) -> str:
     """Text as Slack sends it (`/ps` arguments with `should_escape`, a message's text) as
-    psbot stores it: readable words, with the people it mentions kept as `<@U123>`.
+    psbot stores it: readable words, with the people Slack resolved kept as `<@U123>`.
 
-    Channels become `#name`, broadcasts and groups `@here` or `@team`, links `label (url)`,
-    and `&amp;`, `&lt;`, `&gt;` are decoded once. Posting escapes the text again, people
-    excepted, so nothing stored here can ping a channel or make a link.
+    Channels become `#name`, broadcasts `@here`, groups their handle `@ps-team` (else
+    `@team`), dates their fallback text, links `label (url)` (the URL alone when the
+    label is the URL), and `&amp;`, `&lt;`, `&gt;` are decoded once. Everything but the
+    mentions is then `typed_text`. Posting escapes the text again, people excepted, so
+    nothing stored here can ping a channel or make a link.
     """
+    pieces = MENTION.split(slack_text)  # words, a mentioned id, words, …
+    return "".join(
+        f"<@{piece}>" if i % 2 else typed_text(_readable(piece)) for i, piece in enumerate(pieces)
+    )
 
-    def readable(match: re.Match[str]) -> str:
+
+def _readable(slack_text: str) -> str:
+    """Slack text without mentions as words: its markup written out, then decoded."""
+
+    def words(match: re.Match[str]) -> str:
         target, _, label = match.group(1).partition("|")
-        if _MENTION.fullmatch(match.group(0)):
-            return f"<@{target[1:]}>"
         if target.startswith("#"):
             return "#" + (label or target[1:])
-        if target.startswith("!"):
-            return "@" + (label or target[1:].split("^")[0]).lstrip("@")
-        return f"{label} ({target})" if label and label not in target else label or target
+        if target.startswith("!"):  # as Slack shows it: a group's handle, a date's fallback
+            name = target[1:].split("^")[0]
+            if name in ("here", "channel", "everyone"):
+                return "@" + name
+            return label or ("@team" if name == "subteam" else name)
+        if label and label not in (target, _URL_SCHEME.sub("", target)):
+            return f"{label} ({target})"
+        return label or target
 
-    text = _SLACK_MARKUP.sub(readable, slack_text)
+    text = _SLACK_MARKUP.sub(words, slack_text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def mentioned_ids(text: str) -> list[str]:
     """The Slack user ids mentioned in stored text, in order, once each."""
-    return list(dict.fromkeys(_MENTION.findall(text)))
+    return list(dict.fromkeys(MENTION.findall(text)))
 
 
-def with_names(text: str, name: Callable[[str], str | None]) -> str:
-    """Stored text with each mention written `@Name`; a mention `name` doesn't know stays."""
-
-    def named(match: re.Match[str]) -> str:
-        found = name(match.group(1))
-        return f"@{found}" if found else match.group(0)
-
-    return _MENTION.sub(named, text)
+def with_names(text: str, names: Mapping[str, str], at: str = "@") -> str:
+    """Stored text with each mention written as a name, `@Pat`, or `@U123` for someone
+    `names` doesn't know (`at=""` for places where `@` means something else)."""
+    return MENTION.sub(lambda match: at + names.get(match.group(1), match.group(1)), text)
 
 
 def clean_text(text: str, what: str = "what happened") -> str:
@@ -230,7 +249,7 @@ def export_rows(rows: Sequence[Recognition], names: dict[str, str]) -> list[dict
             "project": f"{r.project.customer} — {r.project.name}" if r.project else "",
             "from": name(r.author_id),
             "people": ", ".join(name(p) for p in r.people),
-            "text": with_names(r.text, name),
+            "text": with_names(r.text, names),
             "link": r.permalink,
         }
         for r in rows

@@ -76,11 +76,12 @@ PROJECT_GONE = "That project is no longer in psbot: pick another one."
 
 def win_command(request: PsRequest) -> Reply | None:
     """With a project and text, record at once; otherwise open the modal to finish it.
-    The people the text mentions are the win's people."""
+    The people the text mentions are the win's people, checked as thanked people are."""
     ctx = request.ctx
     with ctx.session_factory() as session:
         project, text = _project_and_text(session, request, consumed=0)
         people = mentioned_ids(text)
+        _check_people(request.client, people, request.subcommand.usage)
         if project is not None and text:
             with ctx.session_factory.begin() as writing:
                 win, _ = record_win(
@@ -96,15 +97,13 @@ def win_command(request: PsRequest) -> Reply | None:
             delivery = _share(ctx, request.client, Win, win_id, request.user_id, project.id)
             return Reply(_recorded("ProjectWin", delivery))
         mine, others = picker_entries(
-            *open_projects_for(
-                session, person_by_slack_id(session, request.user_id), top_customer_only=False
-            )
+            *open_projects_for(session, person_by_slack_id(session, request.user_id))
         )
         view = build_win_modal(
             mine=mine,
             others=others,
             selected=picker_entry(project) if project else None,
-            text=_editable(session, text),
+            text=_editable(session, request.client, text),
             members=people,
             metadata="{}",
         )
@@ -121,9 +120,21 @@ def _project_and_text(
     return project, plain_text(request.text_after(len(request.args) - len(words)))
 
 
-def _editable(session: Session, text: str) -> str:
-    """Stored text as a modal shows it for editing: people psbot knows by their names."""
-    return with_names(text, _names(session, mentioned_ids(text)).get)[:TEXT_MAX]
+def _editable(session: Session, client: WebClient, text: str) -> str:
+    """Stored text as a modal shows it for editing: each person by name (psbot's, else
+    Slack's), since whatever comes back from a modal is typed text that mentions nobody."""
+    ids = mentioned_ids(text)
+    known = _names(session, ids)
+    names = {i: known.get(i) or _slack_name(client, i) for i in ids}
+    return with_names(text, names)[:TEXT_MAX]
+
+
+def _slack_name(client: WebClient, user_id: str) -> str:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return user_id
+    return user.get("real_name") or user.get("name") or user_id
 
 
 # --- /ps thanks ------------------------------------------------------------------------
@@ -165,7 +176,8 @@ def thanks_command(request: PsRequest) -> Reply:
 
 
 def _check_people(client: WebClient, user_ids: list[str], usage: str) -> None:
-    """Everyone thanked is a person in this workspace (not a bot, not an outsider)."""
+    """Everyone thanked, or named in a win, is a person in this workspace (not a bot, not
+    an outsider)."""
     home_team = None
     for user_id in user_ids:
         try:
@@ -175,13 +187,15 @@ def _check_people(client: WebClient, user_ids: list[str], usage: str) -> None:
                 Mrkdwn(f"I can't find {mention(user_id)} in this workspace."), usage
             ) from None
         if user.get("is_bot"):
-            raise UserError("Bots don't need thanks; thank the people behind them.", usage)
+            raise UserError(
+                Mrkdwn(f"{mention(user_id)} is a bot: name the people behind it."), usage
+            )
         if user.get("deleted"):
             raise UserError(Mrkdwn(f"{mention(user_id)} has left the workspace."), usage)
         home_team = home_team or _team_of(client)
         if home_team and user.get("team_id") and user["team_id"] != home_team:
             raise UserError(
-                Mrkdwn(f"{mention(user_id)} isn't in this workspace; thank teammates here."), usage
+                Mrkdwn(f"{mention(user_id)} isn't in this workspace; name teammates here."), usage
             )
 
 
@@ -325,8 +339,8 @@ def _capture(ctx: AppContext, client: WebClient, shortcut: dict[str, Any]) -> _C
     text = plain_text(message.get("text") or "")
     with ctx.session_factory() as session:
         caller = person_by_slack_id(session, shortcut["user"]["id"])
-        mine, others = picker_entries(*open_projects_for(session, caller, top_customer_only=False))
-        editable = _editable(session, text)
+        mine, others = picker_entries(*open_projects_for(session, caller))
+        editable = _editable(session, client, text)
     return _Captured(
         text=editable,
         mentioned=mentioned_ids(text),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.slack_ids import USER_ID, is_user_id
+from bot.slack_ids import is_user_id
+from bot.wins import MENTION, WORD_JOINER
 
 
 class Mrkdwn(str):
@@ -25,16 +26,21 @@ def escape_mrkdwn(text: object) -> Mrkdwn:
     return Mrkdwn(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-_ESCAPED_MENTION = re.compile(r"&lt;@(" + USER_ID.pattern + r")&gt;")
+# Slack may read these as broadcasts even as plain words in mrkdwn that isn't verbatim.
+_BROADCAST = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
 
 
 def escape_keeping_mentions(text: str) -> Mrkdwn:
     """Escape user text like `escape_mrkdwn`, but let `<@U123>` mention its person.
 
-    For text that names people the way psbot stores them (wins and thanks): a person may
-    be mentioned, while `<!channel>`, `<!subteam^…>` and links still come out literally.
+    For text that names people the way psbot stores them (wins and thanks, see
+    `bot.wins.MENTION`): a person may be mentioned, while `<!channel>`, `<!subteam^…>` and
+    links come out literally, and a word joiner after the `@` of `@here`, `@channel` and
+    `@everyone` keeps them words.
     """
-    return Mrkdwn(_ESCAPED_MENTION.sub(r"<@\1>", escape_mrkdwn(text)))
+    pieces = MENTION.split(text)  # words, a mentioned id, words, …
+    escaped = "".join(mention(p) if i % 2 else escape_mrkdwn(p) for i, p in enumerate(pieces))
+    return Mrkdwn(_BROADCAST.sub("@" + WORD_JOINER, escaped))
 
 
 def mention(slack_user_id: str) -> Mrkdwn:

@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 
 from bot.models import Project, Thanks, Win
 from bot.slack_ids import is_user_id
-from bot.wins import TEXT_MAX, Recognition
+from bot.wins import TEXT_MAX, Recognition, typed_text
 from messages import ids
 from messages.escape import Mrkdwn, escape_keeping_mentions, escape_mrkdwn, link, mention
 from messages.format import context, sections
@@ -195,11 +195,14 @@ def _text_input(label: str, text: str) -> InputBlock:
 
 
 def read_capture_form(values: dict[str, Any]) -> dict[str, Any]:
-    """The win/thanks modal's state: project id (or None), text and people."""
+    """The win/thanks modal's state: project id (or None), text and people.
+
+    The text is typed characters, never Slack markup: it is stored as `typed_text`, so
+    nothing typed there mentions anyone."""
     project = (values.get("project", {}).get(VALUE, {}) or {}).get("selected_option") or {}
     return {
         "project_id": int(project["value"]) if project.get("value") else None,
-        "text": (values.get("text", {}).get(VALUE, {}) or {}).get("value") or "",
+        "text": typed_text((values.get("text", {}).get(VALUE, {}) or {}).get("value") or ""),
         "people": (values.get("people", {}).get(VALUE, {}) or {}).get("selected_users") or [],
     }
 

@@ -31,13 +31,13 @@ from bot.gitlab_sync.markdown import (
     build_thanks_note,
     build_win_note,
     marker_of,
-    mentioned_ids,
     raid_body,
 )
 from bot.gitlab_sync.outbox import KIND_LABELS, fields_from_snapshot
 from bot.gitlab_sync.urls import EXAMPLE, IssueUrlError, parse_issue_url
 from bot.models import GitLabPost, Person, Project, Thanks, Win
 from bot.outbox import Outbox, add_dm, backoff
+from bot.wins import mentioned_ids
 from messages.escape import escape_mrkdwn, link
 
 if TYPE_CHECKING:

@@ -2,61 +2,27 @@
 
 User text is made inert before it reaches GitLab: it can't @-mention (which would notify
 people or whole groups), run a quick action (`/close` on a line of its own), or inject
-HTML such as a fake delivery marker. Slack's own markup in text typed into Slack
-(`<@U123|pat>`, `<https://x|label>`, `&amp;`) is turned back into plain words first.
+HTML such as a fake delivery marker. Win and thanks text is stored plain already
+(`bot.wins.plain_text`); only the people it mentions are written here, by name.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.notes import NoteFields
+from bot.wins import with_names
 
 WIN_LABEL = "ProjectWin"
 ZERO_WIDTH_SPACE = "\u200b"
 
-# Slack's markup only: mentions, channels, specials like <!here>, and links.
-_SLACK_TOKEN = re.compile(
-    r"<((?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|![a-z]+(?:\^[^<>|]*)?|(?:https?|mailto):[^<>|\s]+)"
-    r"(?:\|[^<>]*)?)>"
-)
 _EMOJI = {"red": ":red_circle:", "yellow": ":yellow_circle:", "green": ":green_circle:"}
 
 
 def marker_of(token: str) -> str:
     """The invisible line that lets a retry find a note an earlier attempt already added."""
     return f"<!-- psbot:{token} -->"
-
-
-def mentioned_ids(text: str) -> list[str]:
-    """Slack user ids mentioned in `text` (`<@U123|pat>`), so they can be named."""
-    return [
-        m.group(1)[1:].partition("|")[0]
-        for m in _SLACK_TOKEN.finditer(text or "")
-        if m.group(1).startswith("@")
-    ]
-
-
-def from_slack(text: str, names: Mapping[str, str]) -> str:
-    """Plain text from Slack's markup: mentions become names, links `label (url)`."""
-
-    def replace(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        target, _, label = inner.partition("|")
-        if target.startswith("@"):
-            return names.get(target[1:]) or label or target
-        if target.startswith("#"):
-            return "#" + (label or target[1:])
-        if target.startswith("!"):
-            return "@" + (label or target[1:].split("^")[0])
-        if label and label != target:
-            return f"{label} ({target})"
-        return target
-
-    plain = _SLACK_TOKEN.sub(replace, text)
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def inert(text: str) -> str:
@@ -104,7 +70,7 @@ def build_win_note(
     lines = [
         f":trophy: **{WIN_LABEL}** shared in Slack by {_people([author_id], names)}",
         "",
-        quoted(from_slack(text, names)),
+        quoted(with_names(text, names, at="")),
         "",
     ]
     if member_ids:
@@ -133,7 +99,7 @@ def build_thanks_note(
     lines = [
         f":pray: **Thanks** from {_people([giver_id], names)} to {_people(receiver_ids, names)}",
         "",
-        quoted(from_slack(text, names)),
+        quoted(with_names(text, names, at="")),
         "",
     ]
     links = []

@@ -3,15 +3,17 @@
 import csv
 import io
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.wins import (
     EXPORT_COLUMNS,
     FORMULA_STARTS,
+    WORD_JOINER,
     mentioned_ids,
     plain_text,
     to_csv,
+    typed_text,
     with_names,
 )
 
@@ -34,24 +36,69 @@ def test_empty_cells_stay_empty():
     assert to_csv(rows).splitlines()[1] == ",,,,,,,"
 
 
-@given(st.text())
-def test_text_without_markup_is_decoded_once(text):
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    assert plain_text(escaped) == text
+def escaped(text: str) -> str:
+    """Characters as Slack sends them when typed (`should_escape`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# What people type, often looking like markup: mentions, broadcasts, channels, links.
+typed = st.lists(
+    st.text() | st.sampled_from(["<", ">", "@", "!", "#", "|", "<@U1>", "<@U1|a>", "<!here>"])
+).map("".join)
+# Slack's markup: the people it resolved, and labels that look like a mention.
+markup = st.sampled_from(
+    [
+        "<@U1|a>",
+        "<@W2>",
+        "<!here>",
+        "<!subteam^S1|@U0ADMIN>",
+        "<#C1|@U0ADMIN>",
+        "<mailto:@U0ADMIN|@U0ADMIN>",
+        "<https://a.example|@U0ADMIN>",
+    ]
+)
+
+
+@given(typed)
+def test_typed_text_is_stored_as_typed_and_never_mentions_anyone(text):
+    stored = plain_text(escaped(text))
+    assert stored == typed_text(text)
+    assert stored.replace(WORD_JOINER, "") == text.replace(WORD_JOINER, "")
+    assert mentioned_ids(stored) == []
+
+
+@given(st.lists(markup | st.sampled_from(["&lt;", "&gt;"]) | typed.map(escaped)))
+@example(["&lt;", "<!subteam^S1|@U0ADMIN>", "&gt;"])  # typed `<`, a label, typed `>`
+@example(["&lt;", "<mailto:@U0ADMIN|@U0ADMIN>", "|x&gt;"])
+def test_only_the_people_slack_resolved_are_mentioned(pieces):
+    resolved = [p[2:].partition("|")[0].rstrip(">") for p in pieces if p.startswith("<@")]
+    assert mentioned_ids(plain_text("".join(pieces))) == list(dict.fromkeys(resolved))
 
 
 def test_slack_markup_becomes_readable_words_and_people_stay_mentions():
     slack_text = (
         "<@U1|ben> <@W2> <#C3|general> <#C4> <!here> <!channel|channel> <!subteam^S5|@ps> "
+        "<!subteam^S6> <!date^1392734382^{date_short}|Feb 18> "
         "<https://a.example|docs> <https://b.example> <mailto:x@y.example|x@y.example> &amp;lt;"
     )
     assert plain_text(slack_text) == (
-        "<@U1> <@W2> #general #C4 @here @channel @ps "
+        "<@U1> <@W2> #general #C4 @here @channel @ps @team Feb 18 "
         "docs (https://a.example) https://b.example x@y.example &lt;"
     )
 
 
-def test_people_are_named_when_known():
-    text = "<@U1> thanks <@U2> and <@U1|old label>"
+def test_a_link_keeps_its_url_unless_the_label_is_the_url():
+    assert plain_text("<https://example.com/docs|docs>") == "docs (https://example.com/docs)"
+    assert plain_text("<https://example.com/docs|example.com/docs>") == "example.com/docs"
+    assert plain_text("<https://example.com/docs|https://example.com/docs>") == (
+        "https://example.com/docs"
+    )
+
+
+def test_people_are_named_by_name_else_by_id():
+    text = f"<@U1> thanks <@U2> and <@U1|old label>, not <{WORD_JOINER}@U1>"
     assert mentioned_ids(text) == ["U1", "U2"]
-    assert with_names(text, {"U1": "Ben Carter"}.get) == "@Ben Carter thanks <@U2> and @Ben Carter"
+    assert with_names(text, {"U1": "Ben Carter"}) == (
+        f"@Ben Carter thanks @U2 and @Ben Carter, not <{WORD_JOINER}@U1>"
+    )
+    assert with_names("<@U1> and <@U2>", {"U1": "Ben Carter"}, at="") == "Ben Carter and U2"

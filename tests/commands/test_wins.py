@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bot.models import OutboxEntry, Thanks, Win
 from bot.shoutouts import slack_outbox
+from bot.wins import WORD_JOINER as WJ
 from messages import ids
 from tests.fake_slack import BOT_USER_ID
 
@@ -119,11 +120,13 @@ def test_win_text_can_not_ping_or_link(slack, fake_slack, ctx, team):
     )
     (win,) = stored(ctx, Win)
     assert win.text == (
-        "@channel see this (https://evil.example) <!here> <https://evil.example|that>"
+        f"@channel see this (https://evil.example) <{WJ}!here> <https://evil.example|that>"
     )
     text = blocks_text(posts_to(fake_slack, INTERNAL)[0])
-    assert "<!" not in text and "<https://evil" not in text
-    assert "&gt; @channel see this (https://evil.example) &lt;!here&gt; &lt;https://evil" in text
+    assert "<!" not in text and "<https://evil" not in text and "@channel" not in text
+    assert (
+        f"&gt; @{WJ}channel see this (https://evil.example) &lt;{WJ}!here&gt; &lt;https://evil"
+    ) in text
 
 
 def test_bot_not_in_the_channel_keeps_the_win_and_retries_once(slack, fake_slack, ctx, team):

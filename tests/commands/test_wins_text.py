@@ -3,10 +3,12 @@ text that Slack escaped is stored, posted and exported."""
 
 import csv
 import io
+import re
 
 import pytest
 
 from bot.models import Thanks, Win
+from bot.wins import WORD_JOINER as WJ
 from messages import ids
 from tests.commands.test_wins import (
     INTERNAL,
@@ -15,6 +17,7 @@ from tests.commands.test_wins import (
     posts_to,
     shortcut,
     stored,
+    submission,
     view_of,
 )
 
@@ -108,7 +111,7 @@ def test_a_win_modal_opened_from_the_command_keeps_the_text_as_typed(slack, fake
     view = view_of(fake_slack.wait_for("views.open")[-1])
     assert view["blocks"][1]["element"]["initial_value"] == TYPED_STORED.replace(
         "<@U0PAT>", "@Pat Engineer"
-    )
+    ).replace("<@U0TIA>", "@Tia")
 
 
 def test_empty_quotes_among_the_arguments_are_not_text(slack, ctx, team):
@@ -116,13 +119,14 @@ def test_empty_quotes_among_the_arguments_are_not_text(slack, ctx, team):
     assert project_of(ctx, Thanks) == (None, 'for the "runbook"')
 
 
+# `&lt;@U0ADMIN&gt;` is a mention typed out by hand: Slack resolved nobody there.
 ESCAPED = (
     "R&amp;D help from <@U0TIA|tia> in <#C0PROJ|acme-rollout> see <https://x.example/r|runbook> "
-    "<!here> <!subteam^S0PS|@ps-team> &lt;@U0PM&gt; &amp;lt;"
+    "<!here> <!subteam^S0PS|@ps-team> &lt;@U0ADMIN&gt; &amp;lt;"
 )
 STORED = (
     "R&D help from <@U0TIA> in #acme-rollout see runbook (https://x.example/r) "
-    "@here @ps-team <@U0PM> &lt;"
+    f"@here @ps-team <{WJ}@U0ADMIN> &lt;"
 )
 
 
@@ -133,10 +137,63 @@ def test_thanks_text_is_stored_readable_and_posted_escaped_once(slack, fake_slac
     post = blocks_text(posts_to(fake_slack, INTERNAL)[0])
     assert (
         "&gt; R&amp;D help from <@U0TIA> in #acme-rollout see runbook (https://x.example/r) "
-        "@here @ps-team <@U0PM> &amp;lt;"
+        f"@{WJ}here @ps-team &lt;{WJ}@U0ADMIN&gt; &amp;lt;"
     ) in post
     assert "&amp;amp;" not in post and "<!" not in post and "<#" not in post
-    assert "<https" not in post
+    assert "<https" not in post and "<@U0ADMIN>" not in post
+
+
+# --- only the people Slack resolved are mentioned ----------------------------------------
+
+FORGED = "&lt;@U0ADMIN&gt; and &lt;@U0ADMIN|admin&gt; &lt;<!subteam^S1|@U0ADMIN>&gt;"
+
+
+@pytest.mark.parametrize("command", ["win sow-1", "thanks <@U0PAT|pat>"])
+def test_a_mention_typed_out_in_a_command_mentions_nobody(slack, fake_slack, ctx, team, command):
+    slack.ask(f"{command} Great work {FORGED} and <@U0TIA|tia>")
+    (record,) = stored(ctx, Win if command.startswith("win") else Thanks)
+    assert re.findall(r"<@(\w+)", record.text) == ["U0TIA"]
+    if isinstance(record, Win):
+        assert record.member_ids == ["U0TIA"]
+    post = blocks_text(posts_to(fake_slack, INTERNAL)[0])
+    assert "<@U0ADMIN" not in post and "U0ADMIN" in post
+
+
+@pytest.mark.parametrize(("callback", "model"), [(ids.WIN_VIEW, Win), (ids.THANKS_VIEW, Thanks)])
+def test_markup_typed_in_a_modal_mentions_nobody(slack, fake_slack, ctx, team, callback, model):
+    text = "Great <@U0ADMIN> <@U0TIA|tia> <!here> <!channel> <#C0PROJ|proj> @everyone"
+    payload = submission(callback, "{}", project_id=team.rollout.id, text=text, people=["U0PAT"])
+    assert slack.interactive(payload).body == ""
+    (record,) = stored(ctx, model)
+    assert record.text == (
+        f"Great <{WJ}@U0ADMIN> <{WJ}@U0TIA|tia> <{WJ}!here> <{WJ}!channel> <{WJ}#C0PROJ|proj> "
+        "@everyone"
+    )
+    assert getattr(record, "member_ids", ["U0PAT"]) == ["U0PAT"]
+    post = blocks_text(fake_slack.wait_for("chat.postMessage")[0].params)
+    assert "<@U0ADMIN" not in post and "<@U0TIA" not in post and "<!" not in post
+    assert not re.search(r"(?i)@(here|channel|everyone)\b", post)
+
+
+@pytest.mark.parametrize(
+    ("mentioned", "problem"),
+    [
+        ("<@U0BOTX|ci-bot>", "<@U0BOTX> is a bot: name the people behind it."),
+        ("<@U0OUT|out>", "<@U0OUT> isn't in this workspace"),
+        ("<@U0GHOST|ghost>", "I can't find <@U0GHOST>"),
+    ],
+)
+def test_the_people_a_win_mentions_are_checked_like_the_people_thanked(
+    slack, fake_slack, ctx, team, mentioned, problem
+):
+    fake_slack.add_user("U0BOTX", "ci@example.com", "CI")
+    fake_slack.users["U0BOTX"]["is_bot"] = True
+    fake_slack.add_user("U0OUT", "out@other.example", "Out")
+    fake_slack.users["U0OUT"]["team_id"] = "T0OTHER"
+    assert problem in slack.ask(f"win sow-1 Alerts caught it, thanks {mentioned}")["text"]
+    assert problem in slack.ask(f"win Alerts caught it, thanks {mentioned}")["text"]
+    assert stored(ctx, Win) == [] and fake_slack.calls_to("views.open") == []
+    assert posts_to(fake_slack, INTERNAL) == []
 
 
 def test_people_mentioned_in_a_win_are_its_people(slack, fake_slack, ctx, team):
@@ -152,9 +209,9 @@ def test_a_win_modal_opened_from_the_command_shows_readable_text_and_people(
 ):
     slack.command("win R&amp;D paid off, thanks <@U0PAT|pat> and <@U0TIA|tia>")
     view = view_of(fake_slack.wait_for("views.open")[-1])
-    # Pat is known to psbot by name; Tia only to Slack, so her mention stays one.
+    # Pat is known to psbot by name, Tia only to Slack; a modal's text mentions nobody.
     assert view["blocks"][1]["element"]["initial_value"] == (
-        "R&D paid off, thanks @Pat Engineer and <@U0TIA>"
+        "R&D paid off, thanks @Pat Engineer and @Tia"
     )
     assert view["blocks"][2]["element"]["initial_users"] == ["U0PAT", "U0TIA"]
 

@@ -6,7 +6,6 @@ from bot.gitlab_sync.markdown import (
     build_raid_note,
     build_thanks_note,
     build_win_note,
-    from_slack,
     marker_of,
     quoted,
     raid_body,
@@ -41,7 +40,7 @@ def test_win_note_says_who_what_and_links_the_shout_out():
 
 def test_thanks_note():
     body = build_thanks_note(
-        text="for the <@U0PAT|pat> runbook &amp; more",
+        text="for the <@U0PAT> runbook & more",
         giver_id="U0PM",
         receiver_ids=["U0PAT"],
         names=NAMES,
@@ -71,11 +70,22 @@ def test_user_text_cannot_mention_run_quick_actions_or_fake_a_marker():
     assert body.count("<!--") == 1 and "&lt;!-- psbot:abc --&gt;" in body
 
 
-def test_slack_markup_becomes_plain_words():
-    text = "<@U0PAT|pat> shipped <https://x.example/a|the docs> in <#C1|ps-internal> <!here>"
-    plain = from_slack(text, NAMES)
-    assert plain == "Pat Engineer shipped the docs (https://x.example/a) in #ps-internal @here"
-    assert from_slack("a <b> &lt;c&gt; <https://x.example>", {}) == "a <b> <c> https://x.example"
+def test_stored_text_is_shown_as_stored_with_people_named():
+    # Stored text is plain already: `&lt;c&gt;` was typed so, `<⁠@U0PM>` typed too.
+    text = "<@U0PAT> shipped <b> &lt;c&gt; for <@U0X> and <\u2060@U0PM>"
+    body = build_thanks_note(
+        text=text,
+        giver_id="U0PM",
+        receiver_ids=["U0PAT"],
+        names=NAMES,
+        post_url="",
+        source_url="",
+        marker=MARKER,
+    )
+    assert (
+        "> Pat Engineer shipped &lt;b&gt; &amp;lt;c&amp;gt; for U0X and "
+        f"&lt;\u2060@{ZERO_WIDTH_SPACE}U0PM&gt;\n"
+    ) in body
     assert quoted("a\n\nb") == "> a\n>\n> b"
 
 

@@ -38,6 +38,16 @@ def test_a_win_adds_one_note_and_the_projectwin_label(slack, fake_gitlab, ctx, t
     assert (post.status, post.gitlab_note_id, post.attempts) == ("sent", note["id"], 1)
 
 
+def test_text_is_shown_as_it_was_typed_not_decoded_again(slack, fake_gitlab, ctx, team, settle):
+    slack.ask("win sow-1 Typed &amp;lt;b&amp;gt; &amp;amp; <https://x.example/d|the docs>")
+    payload = submission(ids.WIN_VIEW, "{}", project_id=team.rollout.id, text="R&amp;D <b>")
+    assert slack.interactive(payload).body == ""
+    settle()
+    command, modal = (note["body"] for note in journal(fake_gitlab).notes)
+    assert "> Typed &amp;lt;b&amp;gt; &amp;amp; the docs (https://x.example/d)\n" in command
+    assert "> R&amp;amp;D &lt;b&gt;\n" in modal
+
+
 def test_a_label_already_there_is_not_set_again(slack, fake_gitlab, ctx, team):
     fake_gitlab.issue(JOURNAL_PATH, JOURNAL_IID).labels.append("ProjectWin")
     slack.ask("win sow-1 UAT passed")
