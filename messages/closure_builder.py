@@ -39,7 +39,7 @@ from bot.closure import (
 )
 from bot.slack_ids import is_user_id
 from messages import ids
-from messages.escape import Mrkdwn, escape_keeping_mentions, escape_mrkdwn, link, mention
+from messages.escape import Mrkdwn, escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import SECTION_TEXT_LIMIT, context
 
 STATUS_EMOJI = {
@@ -68,7 +68,6 @@ NOTE_LENGTH = 500
 # Slack permalinks are short; anything longer is not shown as a link, so a section fits.
 MAX_LINK_LENGTH = 300
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
-_CUT_MENTION = re.compile(r"<@[^<>]*…$")
 
 
 @dataclass(frozen=True)
@@ -321,18 +320,11 @@ def _win_lines(wins: Sequence[WinLink], sow: str) -> list[str]:
         # The link is beside the text, not around it: a link's label can't hold a mention.
         linkable = win.permalink and len(win.permalink) <= MAX_LINK_LENGTH
         see = f" · {link(win.permalink, 'post')}" if linkable else ""
-        lines.append(f"• {_win_text(win.text)}{see}")
+        lines.append(f"• {one_line_keeping_mentions(win.text, WIN_LABEL_LENGTH)}{see}")
     hidden = len(wins) - MAX_WINS_SHOWN
     if hidden > 0:
         lines.append(f"…and {plural(hidden, 'more ProjectWin')}")
     return lines
-
-
-def _win_text(text: str) -> Mrkdwn:
-    """A win on one line, clipped (never through a mention), its people mentioned."""
-    return escape_keeping_mentions(
-        _CUT_MENTION.sub("…", _clip(" ".join(text.split()), WIN_LABEL_LENGTH))
-    )
 
 
 def _footer(project: ProjectInfo, editable: bool) -> str:

@@ -43,6 +43,19 @@ def escape_keeping_mentions(text: str) -> Mrkdwn:
     return Mrkdwn(_BROADCAST.sub("@" + WORD_JOINER, escaped))
 
 
+# What is left of a mention that clipping cut through.
+_CUT_MENTION = re.compile(r"<@[^<>]*…$")
+
+
+def one_line_keeping_mentions(text: str, limit: int) -> Mrkdwn:
+    """`escape_keeping_mentions` of `text` on one line, clipped to `limit` characters with
+    "…" (a mention the cut would split is left out whole)."""
+    line = " ".join(text.split())
+    if len(line) > limit:
+        line = _CUT_MENTION.sub("…", line[: limit - 1] + "…")
+    return escape_keeping_mentions(line)
+
+
 def mention(slack_user_id: str) -> Mrkdwn:
     """A real user mention, from an id the bot knows (never from free text)."""
     if not is_user_id(slack_user_id):

@@ -22,12 +22,13 @@ from bot.notes import Temperature
 from bot.outbox import retryable
 from messages import ids
 from messages.bookings_builder import finding_lines
-from messages.escape import escape_mrkdwn, link, mention
+from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import context, sections
 
 HOME_BLOCK_LIMIT = 100
 MAX_PROJECT_ROWS = 15
 MAX_FINDINGS = 8
+TEXT_SHOWN = 200  # characters of a win's or thanks' text
 EMOJI = {
     Temperature.RED: ":red_circle:",
     Temperature.YELLOW: ":large_yellow_circle:",
@@ -184,12 +185,10 @@ def _recognition(home: Home) -> list[Block]:
     lines = []
     for win in home.wins:
         see = f" · {link(win.permalink, 'post')}" if win.permalink else ""
-        lines.append(f":trophy: {escape_mrkdwn(' '.join(win.text.split())[:200])}{see}")
+        lines.append(f":trophy: {one_line_keeping_mentions(win.text, TEXT_SHOWN)}{see}")
     for thanks in home.thanks:
-        lines.append(
-            f":pray: from {mention(thanks.giver_id)}: "
-            f"{escape_mrkdwn(' '.join(thanks.text.split())[:200])}"
-        )
+        text = one_line_keeping_mentions(thanks.text, TEXT_SHOWN)
+        lines.append(f":pray: from {mention(thanks.giver_id)}: {text}")
     if not lines:
         return []
     return [DividerBlock(), *sections(["*Your recent wins and thanks*", *lines])]

@@ -19,7 +19,14 @@ from bot.models import Project, Thanks, Win
 from bot.slack_ids import is_user_id
 from bot.wins import TEXT_MAX, Recognition, typed_text
 from messages import ids
-from messages.escape import Mrkdwn, escape_keeping_mentions, escape_mrkdwn, link, mention
+from messages.escape import (
+    Mrkdwn,
+    escape_keeping_mentions,
+    escape_mrkdwn,
+    link,
+    mention,
+    one_line_keeping_mentions,
+)
 from messages.format import context, sections
 from messages.pickers import PickerProject, option_groups, project_option
 
@@ -46,7 +53,7 @@ def _project(project: Project | None) -> Mrkdwn:
 
 def _notification(lead: str, text: str) -> Mrkdwn:
     """A post's notification text: `lead` (the bot's words) and the start of the user's."""
-    return Mrkdwn(escape_mrkdwn(lead) + escape_keeping_mentions(text[:200]))
+    return Mrkdwn(escape_mrkdwn(lead) + one_line_keeping_mentions(text, 200))
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -227,7 +234,7 @@ def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, li
         who = mention(row.author_id) if is_user_id(row.author_id) else escape_mrkdwn(row.author_id)
         people = f" → {_people(row.people)}" if row.people else ""
         where = f" · {_project(row.project)}" if row.project else ""
-        text = escape_keeping_mentions(" ".join(row.text.split())[:300])
+        text = one_line_keeping_mentions(row.text, 300)
         see = f" · {link(row.permalink, 'post')}" if row.permalink else ""
         lines.append(f"{icon} {row.created_at:%b %-d} {who}{people}{where}: {text}{see}")
     blocks: list[Block] = [HeaderBlock(text=f"Wins and thanks: {title}"[:150]), *sections(lines)]

@@ -233,3 +233,13 @@ def test_only_admins_may_post_again(slack, fake_slack, portfolio, ctx, who):
     with ctx.session_factory() as session:
         assert session.get_one(OutboxEntry, entry_id).status == "failed"
         assert session.get_one(OutboxEntry, job_id).status == "failed"
+
+
+def test_recent_wins_mention_their_people_and_ping_nobody(slack, fake_slack, portfolio, ctx):
+    # Stored as /ps win stores it: a person Slack resolved, and words that look like pings.
+    owed_win(ctx, portfolio.rollout, text="Go-live with <@U0PSE>! @here " + "x" * 190 + " <@U0PM>")
+    view = open_home(slack, fake_slack)
+    body = text(view)
+    assert ":trophy: Go-live with <@U0PSE>! @\u2060here" in body
+    assert "<@U0PM>" not in body.split(":trophy:")[1].split("\\n")[0]  # cut whole, not halved
+    assert "<!" not in body and "&lt;@U0PSE&gt;" not in body
