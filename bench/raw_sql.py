@@ -4,6 +4,7 @@
 weeks (the totals) and the rules window (the rule checks); the load reads the projects, the
 bookings in that window, every milestone and the people involved. This does the same reads,
 with the same filters, through sqlite3 or psycopg, and only turns them into lists of tuples.
+The two are timed in turns, since these machines drift by tens of percent within a minute.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from typing import Any
 
 from bench.database import BenchDatabase
+from bench.slash import Bench
 from bot.dates import Quarter
 from bot.portfolio_loading import forecast_window
 
@@ -55,16 +57,21 @@ def fetch_forecast_rows(connection: Any, backend: str, today: dt.date) -> int:
     return len(projects) + len(bookings) + len(milestones) + len(people)
 
 
-def time_raw_fetch(db: BenchDatabase, today: dt.date, runs: int) -> tuple[list[float], int]:
-    """Seconds per full fetch over `runs` runs (after one warm-up), and the rows per fetch."""
+def time_against_forecast(
+    db: BenchDatabase, bench: Bench, user_id: str, today: dt.date, runs: int
+) -> tuple[list[float], list[float], int]:
+    """Seconds per raw fetch and per `/ps forecast` (dispatch to reply), taken in turns so
+    that the machine's drift hits both alike; and the rows per fetch. One warm-up each."""
     connection = db.raw_connection()
     try:
         rows = fetch_forecast_rows(connection, db.backend, today)
-        seconds = []
+        bench.ask("forecast", user_id)
+        raw, forecast = [], []
         for _ in range(runs):
             started = time.perf_counter()
             fetch_forecast_rows(connection, db.backend, today)
-            seconds.append(time.perf_counter() - started)
-        return seconds, rows
+            raw.append(time.perf_counter() - started)
+            forecast.append(bench.ask("forecast", user_id).reply)
+        return raw, forecast, rows
     finally:
         connection.close()

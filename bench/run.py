@@ -32,7 +32,7 @@ from bench.bulk import BulkFigures, bulk_load
 from bench.database import BenchDatabase, postgres_database, sqlite_database
 from bench.imports import ImportFigures, import_portfolio
 from bench.portfolio import SEED, PortfolioFiles, Size, generate
-from bench.raw_sql import time_raw_fetch
+from bench.raw_sql import time_against_forecast
 from bench.report_build import (
     JobFigures,
     NotesFigures,
@@ -125,6 +125,7 @@ class CoreFigures:
     bare_acks: list[float]
     busy_acks: list[float]
     raw: list[float]
+    forecast: list[float]  # dispatch → reply, each timed right after a raw fetch
     raw_rows: int
     steps: list[float]
     steps_no_gc: list[float]
@@ -173,12 +174,12 @@ def _core(bench: Bench, db: BenchDatabase, ctx, fake: FakeSlack, caller: str, ar
     acks, bare_acks = interleaved_acks(bench, Bench(bare_app(fake), fake, None), caller, ACK_RUNS)
     progress("  acks while a forecast is computing")
     busy = acks_while_busy(bench, caller, BUSY_ROUNDS)
-    progress("  raw SQL baseline and forecast steps")
-    raw, raw_rows = time_raw_fetch(db, TODAY, RAW_RUNS)
+    progress("  raw SQL baseline and /ps forecast in turns, then the forecast's steps")
+    raw, forecast, raw_rows = time_against_forecast(db, bench, caller, TODAY, RAW_RUNS)
     steps = median_steps(db.session_factory, TODAY, STEP_RUNS)
     steps_no_gc = median_steps(db.session_factory, TODAY, STEP_RUNS, collect=False)
     profile = profile_forecast(ctx, caller, args.profile) if args.profile else ""
-    return CoreFigures(acks, bare_acks, busy, raw, raw_rows, steps, steps_no_gc, profile)
+    return CoreFigures(acks, bare_acks, busy, raw, forecast, raw_rows, steps, steps_no_gc, profile)
 
 
 def _report(db: BenchDatabase, ctx) -> ReportSection:
@@ -414,8 +415,7 @@ def report_commands(result: BackendFigures, core: CoreFigures) -> str:
 
 
 def report_forecast(result: BackendFigures, core: CoreFigures) -> str:
-    scale = result.scales[max(SCALES)]
-    forecast = stats.percentile(replies(scale.commands["/ps forecast"]), 50)
+    forecast = stats.percentile(core.forecast, 50)
     raw = stats.percentile(core.raw, 50)
     driver = "sqlite3" if result.backend == "sqlite" else "psycopg"
     total = sum(core.steps)
@@ -430,7 +430,8 @@ def report_forecast(result: BackendFigures, core: CoreFigures) -> str:
             f"  raw SQL with {driver} (the same 4 reads, {core.raw_rows:,} rows), "
             f"p50 of {len(core.raw)}: {stats.ms(raw)} ms",
             _goal(
-                f"  /ps forecast dispatch → reply, p50: {stats.ms(forecast)} ms"
+                f"  /ps forecast dispatch → reply, p50 of {len(core.forecast)} (each right "
+                f"after a raw fetch): {stats.ms(forecast)} ms"
                 f"  →  forecast ÷ raw SQL = {stats.ratio(forecast / raw)}",
                 forecast / raw <= GOAL_FORECAST_RATIO,
                 f"≤ {GOAL_FORECAST_RATIO:g}×",
