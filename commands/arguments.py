@@ -19,8 +19,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def text_after_tokens(text: str, count: int) -> str:
-    """`text` after its first `count` tokens, exactly as written (quotes, line breaks)."""
+    """`text` after its first `count` tokens, exactly as written (quotes, line breaks);
+    "" when no token follows them (only spaces or an empty "")."""
     spans = [end for _, end in _tokens(text)]
+    if count >= len(spans):
+        return ""
     return text[spans[count - 1] :].strip() if count else text.strip()
 
 

@@ -117,15 +117,23 @@ def _project_and_text(
     """After the first `consumed` arguments: the project the words start with, if they
     name one, and the rest as the user typed it (quotes, line breaks kept), made plain."""
     project, words = leading_project(session, [plain_text(w) for w in request.args[consumed:]])
+    if not any(word.strip() for word in words):  # nothing, or quotes with nothing in them
+        return project, ""
     return project, plain_text(request.text_after(len(request.args) - len(words)))
+
+
+# People psbot doesn't know whose names a modal asks Slack for (one users.info each, in
+# turn): the modal must open within the trigger's 3 seconds. Others read `@U123`.
+SLACK_NAME_LOOKUPS = 3
 
 
 def _editable(session: Session, client: WebClient, text: str) -> str:
     """Stored text as a modal shows it for editing: each person by name (psbot's, else
     Slack's), since whatever comes back from a modal is typed text that mentions nobody."""
     ids = mentioned_ids(text)
-    known = _names(session, ids)
-    names = {i: known.get(i) or _slack_name(client, i) for i in ids}
+    names = _names(session, ids)
+    for user_id in [i for i in ids if i not in names][:SLACK_NAME_LOOKUPS]:
+        names[user_id] = _slack_name(client, user_id)
     return with_names(text, names)[:TEXT_MAX]
 
 

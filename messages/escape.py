@@ -27,7 +27,8 @@ def escape_mrkdwn(text: object) -> Mrkdwn:
 
 
 # Slack may read these as broadcasts even as plain words in mrkdwn that isn't verbatim.
-_BROADCAST = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
+# Not inside an address: a@channel.com stays as typed.
+_BROADCAST = re.compile(r"(?<![\w.+-])@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
 
 
 def escape_keeping_mentions(text: str) -> Mrkdwn:
@@ -44,7 +45,7 @@ def escape_keeping_mentions(text: str) -> Mrkdwn:
 
 
 # What is left of a mention that clipping cut through.
-_CUT_MENTION = re.compile(r"<@[^<>]*…$")
+_CUT_MENTION = re.compile(r"<@?[^<>]*…$")
 
 
 def one_line_keeping_mentions(text: str, limit: int) -> Mrkdwn:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
+from messages.escape import Mrkdwn, escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.templating import render
 
 BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
@@ -61,3 +61,10 @@ def test_templates_escape_every_value_by_default():
     text = render("help.md.j2", lines=lines)
     assert isinstance(text, Mrkdwn)
     assert "&lt;!here&gt;" in text and "a &amp; b" in text
+
+
+@pytest.mark.parametrize("limit", [8, 9, 10, 12, 13])
+def test_clipping_never_leaves_part_of_a_mention(limit):
+    # "abcde <@U123> x" clipped anywhere from just after "<" to inside the id.
+    clipped = one_line_keeping_mentions("abcde <@U123> x", limit)
+    assert clipped == "abcde …"

@@ -12,7 +12,7 @@ from messages.wins_builder import build_recognitions
 
 MARKUP = re.compile(r"<[^<>]*>")
 MENTION = re.compile(r"<@[UW][A-Z0-9]{1,30}>")
-BROADCAST = re.compile(r"(?i)@(here|channel|everyone)\b")
+BROADCAST = re.compile(r"(?i)(?<![\w.+-])@(here|channel|everyone)\b")  # as Slack reads words
 
 mentions = st.from_regex(r"<@[UW][A-Z0-9]{1,8}(\|[a-z .]{0,8})?>", fullmatch=True)
 broadcasts = st.sampled_from(["@here", "@channel", "@everyone", "@HERE", "@Channel", "@eVeryone"])
