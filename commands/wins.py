@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,7 @@ def win_command(request: PsRequest) -> Reply | None:
     with ctx.session_factory() as session:
         project, text = _project_and_text(session, request, consumed=0)
         people = mentioned_ids(text)
-        _check_people(request.client, people, request.subcommand.usage)
+        slack_names = _check_people(request.client, people, request.subcommand.usage)
         if project is not None and text:
             with ctx.session_factory.begin() as writing:
                 win, _ = record_win(
@@ -103,7 +104,7 @@ def win_command(request: PsRequest) -> Reply | None:
             mine=mine,
             others=others,
             selected=picker_entry(project) if project else None,
-            text=_editable(session, request.client, text),
+            text=_editable(session, request.client, text, slack_names),
             members=people,
             metadata="{}",
         )
@@ -127,21 +128,21 @@ def _project_and_text(
 SLACK_NAME_LOOKUPS = 3
 
 
-def _editable(session: Session, client: WebClient, text: str) -> str:
+def _editable(
+    session: Session, client: WebClient, text: str, slack_names: Mapping[str, str]
+) -> str:
     """Stored text as a modal shows it for editing: each person by name (psbot's, else
-    Slack's), since whatever comes back from a modal is typed text that mentions nobody."""
+    Slack's: `slack_names` already fetched, else asked for), since whatever comes back from
+    a modal is typed text that mentions nobody."""
     ids = mentioned_ids(text)
-    names = _names(session, ids)
+    names = {**slack_names, **_names(session, ids)}
     for user_id in [i for i in ids if i not in names][:SLACK_NAME_LOOKUPS]:
-        names[user_id] = _slack_name(client, user_id)
+        with contextlib.suppress(SlackApiError):  # else read as @U123
+            names[user_id] = _display_name(user_id, client.users_info(user=user_id)["user"])
     return with_names(text, names)[:TEXT_MAX]
 
 
-def _slack_name(client: WebClient, user_id: str) -> str:
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
-        return user_id
+def _display_name(user_id: str, user: dict[str, Any]) -> str:
     return user.get("real_name") or user.get("name") or user_id
 
 
@@ -183,10 +184,11 @@ def thanks_command(request: PsRequest) -> Reply:
     return Reply(_recorded("thanks", delivery))
 
 
-def _check_people(client: WebClient, user_ids: list[str], usage: str) -> None:
+def _check_people(client: WebClient, user_ids: list[str], usage: str) -> dict[str, str]:
     """Everyone thanked, or named in a win, is a person in this workspace (not a bot, not
-    an outsider)."""
+    an outsider); their names in Slack."""
     home_team = None
+    names = {}
     for user_id in user_ids:
         try:
             user = client.users_info(user=user_id)["user"]
@@ -205,6 +207,8 @@ def _check_people(client: WebClient, user_ids: list[str], usage: str) -> None:
             raise UserError(
                 Mrkdwn(f"{mention(user_id)} isn't in this workspace; name teammates here."), usage
             )
+        names[user_id] = _display_name(user_id, user)
+    return names
 
 
 def _team_of(client: WebClient) -> str | None:
@@ -348,7 +352,7 @@ def _capture(ctx: AppContext, client: WebClient, shortcut: dict[str, Any]) -> _C
     with ctx.session_factory() as session:
         caller = person_by_slack_id(session, shortcut["user"]["id"])
         mine, others = picker_entries(*open_projects_for(session, caller))
-        editable = _editable(session, client, text)
+        editable = _editable(session, client, text, {})
     return _Captured(
         text=editable,
         mentioned=mentioned_ids(text),

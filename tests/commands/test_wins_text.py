@@ -214,6 +214,9 @@ def test_a_win_modal_opened_from_the_command_shows_readable_text_and_people(
         "R&D paid off, thanks @Pat Engineer and @Tia"
     )
     assert view["blocks"][2]["element"]["initial_users"] == ["U0PAT", "U0TIA"]
+    # Each person was looked up once, to check them; their names came with that answer.
+    asked = [c.params["user"] for c in fake_slack.calls if c.method == "users.info"]
+    assert sorted(asked) == ["U0PAT", "U0TIA"]
 
 
 def test_exports_show_names_and_plain_characters(slack, fake_slack, team):
