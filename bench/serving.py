@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import itertools
-import json
 import os
 import random
 import signal
@@ -31,6 +30,7 @@ from urllib.parse import urlencode
 from bench.slash import CHANNEL, FAILURE_MARKS
 from tests.fake_slack import TEAM_ID, Call, FakeSlack
 from tests.signing import SIGNING_SECRET, signed_headers
+from tests.start_up import modules_when_serving
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS_PATH = "/slack/events"
@@ -182,33 +182,13 @@ def start_bare(fake: FakeSlack, folder: Path) -> Server:
     return _start("bare Bolt", "bench.bare_bolt", _environment(fake, port), port, folder)
 
 
-# `psbot run` up to the point it would serve; then the modules it has loaded, in order.
-MODULES_WHEN_SERVING = """
-import json, sys, waitress
-class Server:
-    def run(self):
-        print(json.dumps(list(sys.modules)))
-        raise KeyboardInterrupt
-waitress.create_server = lambda *args, **kwargs: Server()
-from bot.cli import main
-sys.exit(main(["run"]))
-"""
 PSBOT_PACKAGES = frozenset({"bot", "commands", "jobs", "messages"})
 
 
 def modules_psbot_loads(database_url: str, fake: FakeSlack, folder: Path) -> list[str]:
     """The third-party modules `psbot run` has imported when it starts serving."""
     env = _psbot_environment(database_url, fake, free_port())
-    done = subprocess.run(
-        [sys.executable, "-c", MODULES_WHEN_SERVING],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT,
-        check=True,
-    )
-    names = json.loads(done.stdout.strip().splitlines()[-1])
+    names = modules_when_serving(env, folder, START_TIMEOUT)
     return [
         name
         for name in names

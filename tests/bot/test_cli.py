@@ -1,6 +1,5 @@
 """`psbot` exit codes and one-line messages, in process and through the real script."""
 
-import json
 import os
 import signal
 import socket
@@ -13,6 +12,7 @@ import pytest
 
 from bot.cli import main
 from tests.signing import SIGNING_SECRET, signed_headers
+from tests.start_up import modules_when_serving
 
 CLEAN_ENV = {
     k: v
@@ -188,19 +188,6 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
     assert "Traceback" not in output
 
 
-# `psbot run` up to the point it would serve, then the modules it loaded.
-LOADED_AT_START = """
-import json, sys, waitress
-class Server:
-    def run(self):
-        print(json.dumps(sorted(sys.modules)))
-        raise KeyboardInterrupt  # what SIGTERM raises: psbot shuts down cleanly
-waitress.create_server = lambda *args, **kwargs: Server()
-from bot.cli import main
-sys.exit(main(["run"]))
-"""
-
-
 def test_run_loads_gitlab_and_socket_mode_only_when_they_are_used(tmp_path, fake_slack):
     """Without GITLAB_TOKEN and in HTTP mode, python-gitlab with requests (about 6 MiB)
     and Socket Mode (3 MiB) are never imported."""
@@ -211,16 +198,8 @@ def test_run_loads_gitlab_and_socket_mode_only_when_they_are_used(tmp_path, fake
         "SLACK_API_URL": fake_slack.api_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", LOADED_AT_START],
-        env={**process_env, "PYTHONPATH": os.getcwd()},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    env = {**process_env, "PYTHONPATH": os.getcwd()}
+    loaded = set(modules_when_serving(env, tmp_path, timeout=60))
     assert {"bot.app", "bot.scheduler", "sqlalchemy.orm"} <= loaded  # it did start
     assert not {"gitlab", "requests", "slack_sdk.socket_mode"} & loaded
 
