@@ -160,3 +160,20 @@ def portfolio(ctx):
     data.book(data.rollout, data.pat, dt.date(2026, 11, 23), 10)
     data.book(data.rollout, data.tia, dt.date(2026, 11, 16), hours=10, kind="soft", role="TA")
     return data
+
+
+@pytest.fixture
+def outage(ctx, tmp_path):
+    """(down, up): swap the app's database for one that cannot be opened, and back."""
+    good = ctx.session_factory
+    dead = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+
+    def down():
+        ctx.session_factory = make_session_factory(dead)
+
+    def up():
+        ctx.session_factory = good
+
+    yield down, up
+    up()
+    dead.dispose()

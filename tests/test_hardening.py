@@ -4,37 +4,18 @@ import io
 import json
 import logging
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk import WebClient
 
 from bot.app import create_app
 from bot.context import AppContext
-from bot.db import make_engine, make_session_factory
 from bot.errors import DATABASE_DOWN
 from bot.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
 from commands.ps import answer
 from tests.commands.test_notes import errors_of, submit
 from tests.signing import SIGNING_SECRET, SlackDriver
-
-
-@pytest.fixture
-def outage(ctx, fake_slack, tmp_path):
-    """Swap the app's database for one that cannot be opened, and back."""
-    good = ctx.session_factory
-    dead = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
-
-    def down():
-        ctx.session_factory = make_session_factory(dead)
-
-    def up():
-        ctx.session_factory = good
-
-    yield down, up
-    up()
-    dead.dispose()
 
 
 def test_commands_answer_plainly_while_the_database_is_down_and_recover(slack, portfolio, outage):

@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-from bot.db import make_engine, make_session_factory
 from bot.errors import DATABASE_DOWN
 from messages import ids
 from tests.commands.test_closure import button, click
@@ -123,23 +122,6 @@ def test_invalid_auth_on_the_update_notes_button_is_handled(slack, fake_slack, p
 
 
 # --- the database, under a click -----------------------------------------------------------
-
-
-@pytest.fixture
-def outage(ctx, tmp_path):
-    """Swap the app's database for one that cannot be opened, and back (as test_hardening)."""
-    good = ctx.session_factory
-    dead = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
-
-    def down():
-        ctx.session_factory = make_session_factory(dead)
-
-    def up():
-        ctx.session_factory = good
-
-    yield down, up
-    up()
-    dead.dispose()
 
 
 def tick(portfolio):

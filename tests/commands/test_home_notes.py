@@ -10,6 +10,12 @@ from messages import ids
 from tests.commands.test_home import buttons, open_home, text
 from tests.conftest import ADMIN_ID
 
+# Tuesday 16:00 in New York, in UTC, on either side of a DST change.
+DST_DEADLINES = [
+    dt.datetime(2026, 11, 3, 21, 0, tzinfo=dt.UTC),  # EST: DST ended on Sunday 1 Nov
+    dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC),  # EDT: DST began on Sunday 8 Mar
+]
+
 
 def test_only_open_top_customer_projects_owe_a_note(slack, fake_slack, portfolio):
     data = portfolio
@@ -42,13 +48,7 @@ def test_missing_notes_are_overdue_once_the_deadline_has_passed(
     assert "2026-W49" in body and "missing — due Tue 16:00 ET" in body
 
 
-@pytest.mark.parametrize(
-    "deadline",
-    [
-        dt.datetime(2026, 11, 3, 21, 0, tzinfo=dt.UTC),  # EST: DST ended on Sunday 1 Nov
-        dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC),  # EDT: DST began on Sunday 8 Mar
-    ],
-)
+@pytest.mark.parametrize("deadline", DST_DEADLINES)
 def test_the_deadline_is_tuesday_16_00_local_across_dst(
     slack, fake_slack, portfolio, clock, deadline
 ):

@@ -86,6 +86,29 @@ def opened_view(fake_slack):
     return call, json.loads(view) if isinstance(view, str) else view
 
 
+def picked_view(slack, fake_slack, project_id, user_id="U0PM"):
+    """Pick `project_id` in the open modal's picker (view V9): the views.update call, and
+    the view it sent."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.pick",
+        "view": {"id": "V9", "hash": "h9", "type": "modal"},
+        "actions": [
+            {
+                "action_id": ids.NOTES_PICK_PROJECT,
+                "block_id": "project",
+                "type": "static_select",
+                "selected_option": {"value": str(project_id)},
+            }
+        ],
+    }
+    assert slack.interactive(payload).status == 200
+    call = fake_slack.wait_for("views.update")[-1]
+    view = call.params["view"]
+    return call, json.loads(view) if isinstance(view, str) else view
+
+
 def block(view, block_id):
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
@@ -159,25 +182,8 @@ def test_without_project_the_modal_starts_with_a_picker(slack, fake_slack, portf
 
 
 def test_picking_a_project_updates_the_modal_to_its_form(slack, fake_slack, portfolio):
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "U0PM"},
-        "trigger_id": "t.pick",
-        "view": {"id": "V9", "hash": "h9", "type": "modal"},
-        "actions": [
-            {
-                "action_id": ids.NOTES_PICK_PROJECT,
-                "block_id": "project",
-                "type": "static_select",
-                "selected_option": {"value": str(portfolio.rollout.id)},
-            }
-        ],
-    }
-    assert slack.interactive(payload).status == 200
-    call = fake_slack.wait_for("views.update")[-1]
+    call, view = picked_view(slack, fake_slack, portfolio.rollout.id)
     assert call.params["view_id"] == "V9" and call.params["hash"] == "h9"
-    view = call.params["view"]
-    view = json.loads(view) if isinstance(view, str) else view
     assert json.loads(view["private_metadata"]) == {"project_id": portfolio.rollout.id}
     assert view["submit"]["text"] == "Save note"
 

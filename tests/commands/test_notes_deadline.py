@@ -9,6 +9,7 @@ import pytest
 
 from bot.notes import NoteFields, Temperature, save_note
 from tests.commands.test_home import open_home, text
+from tests.commands.test_home_notes import DST_DEADLINES
 from tests.commands.test_notes import opened_view
 
 MISSING = ":hourglass_flowing_sand: missing — due Tue 16:00 ET"
@@ -78,13 +79,7 @@ def test_a_configured_deadline_moved_by_a_holiday_is_the_one_app_home_shows(
     assert modal in text(open_home(slack, fake_slack))
 
 
-@pytest.mark.parametrize(
-    "deadline",
-    [
-        dt.datetime(2026, 11, 3, 21, 0, tzinfo=dt.UTC),  # EST: DST ended on Sunday 1 Nov
-        dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC),  # EDT: DST began on Sunday 8 Mar
-    ],
-)
+@pytest.mark.parametrize("deadline", DST_DEADLINES)
 def test_the_deadline_is_tuesday_16_00_local_across_dst(
     slack, fake_slack, portfolio, clock, deadline
 ):

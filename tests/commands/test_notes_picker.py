@@ -4,29 +4,8 @@ write (SPEC §2: the PM, the DRI and contributors on the latest note, admins).""
 import json
 
 from bot.notes import NoteFields, Temperature, save_note
-from messages import ids
-from tests.commands.test_notes import block, opened_view, picker_groups
+from tests.commands.test_notes import block, opened_view, picked_view, picker_groups
 from tests.conftest import ADMIN_ID
-
-
-def pick(slack, fake_slack, project_id, user_id):
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user_id},
-        "trigger_id": "t.pick",
-        "view": {"id": "V9", "hash": "h9", "type": "modal"},
-        "actions": [
-            {
-                "action_id": ids.NOTES_PICK_PROJECT,
-                "block_id": "project",
-                "type": "static_select",
-                "selected_option": {"value": str(project_id)},
-            }
-        ],
-    }
-    assert slack.interactive(payload).status == 200
-    view = fake_slack.wait_for("views.update")[-1].params["view"]
-    return json.loads(view) if isinstance(view, str) else view
 
 
 def test_a_dri_is_offered_the_projects_listed_on_their_latest_note(
@@ -42,7 +21,7 @@ def test_a_dri_is_offered_the_projects_listed_on_their_latest_note(
     slack.command("notes", user_id="U0PAT")
     _, view = opened_view(fake_slack)
     assert picker_groups(view) == {"Your projects": ["⭐ Initech — Upgrade (SOW-9)"]}
-    form = pick(slack, fake_slack, upgrade.id, "U0PAT")
+    _, form = picked_view(slack, fake_slack, upgrade.id, "U0PAT")
     assert form["submit"]["text"] == "Save note"
 
 
