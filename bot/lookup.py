@@ -121,6 +121,11 @@ def projects_of(session: Session, person: Person) -> list[Project]:
     return list(session.scalars(query))
 
 
+def project_open() -> sa.ColumnElement[bool]:
+    """Projects still running: active or closing (a completed project is history)."""
+    return Project.status.in_(("active", "closing"))
+
+
 def open_projects_for(
     session: Session, caller: Person | None
 ) -> tuple[list[Project], list[Project]]:
@@ -128,6 +133,6 @@ def open_projects_for(
     thanks modals' project pickers."""
     own = [p for p in projects_of(session, caller) if p.status != "completed"] if caller else []
     own_ids = {p.id for p in own}
-    query = sa.select(Project).where(Project.status != "completed")
+    query = sa.select(Project).where(project_open())
     others = session.scalars(query.order_by(Project.customer, Project.name))
     return own, [p for p in others if p.id not in own_ids]

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.authorization import Action, allowed
+from bot.lookup import project_open
 from bot.models import Note, NoteRevision, Person, Project
 from bot.slack_ids import is_user_id
 
@@ -155,11 +156,6 @@ def fields_of(note: Note) -> NoteFields:
     )
 
 
-def project_open() -> sa.ColumnElement[bool]:
-    """Projects still running: active or closing (a completed project is history)."""
-    return Project.status.in_(("active", "closing"))
-
-
 def note_required() -> sa.ColumnElement[bool]:
     """The projects that owe a note every week (SPEC §1–2): open Top Customer projects."""
     return sa.and_(Project.top_customer.is_(True), project_open())
@@ -195,9 +191,7 @@ def writable_projects(
     then those they may write only as an admin, Top Customer ones first."""
     projects = list(
         session.scalars(
-            sa.select(Project)
-            .where(Project.status != "completed")
-            .order_by(Project.customer, Project.name)
+            sa.select(Project).where(project_open()).order_by(Project.customer, Project.name)
         )
     )
     roles = _write_roles(session, projects)

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.dates import previous_week
+from bot.lookup import project_open
 from bot.models import Person, Project
-from bot.notes import ReportRow, fields_of, note_required, notes_for_week, project_open, trend
+from bot.notes import ReportRow, fields_of, note_required, notes_for_week, trend
 
 
 def report_rows(session: Session, week: str, *, all_projects: bool) -> list[ReportRow]:

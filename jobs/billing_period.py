@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.closure import milestone_acceptances
 from bot.context import AppContext
 from bot.dates import Month, local_today
+from bot.lookup import project_open
 from bot.models import Person, Project
 from bot.outbox import Post
 from messages.reminders_builder import (
@@ -20,9 +21,6 @@ from messages.reminders_builder import (
     build_billing_period,
     channel_posts,
 )
-
-# Completed projects are billed out: Kantata marks them Completed only after that.
-OPEN_STATUSES = ("active", "closing")
 
 
 def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
@@ -71,7 +69,8 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
 
 
 def _open_projects(project_type: str) -> sa.Select[tuple[Project]]:
-    return sa.select(Project).where(Project.type == project_type, Project.status.in_(OPEN_STATUSES))
+    # Completed projects are billed out: Kantata marks them Completed only after that.
+    return sa.select(Project).where(Project.type == project_type, project_open())
 
 
 def _owners(session: Session, projects: list[Project]) -> dict[int, Owner]:

@@ -13,7 +13,7 @@ from bot import migrate
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
 from bot.gitlab_sync.urls import IssueRef, IssueUrlError, parse_issue_url
-from bot.lookup import find_project
+from bot.lookup import find_project, project_open
 from bot.models import AuditEntry, Project
 from bot.settings import Settings
 
@@ -129,7 +129,7 @@ def _configured_links(settings: Settings) -> list[Link]:
     try:
         with make_session_factory(engine)() as session:
             projects = session.scalars(
-                sa.select(Project).where(Project.status != "completed").order_by(Project.sow)
+                sa.select(Project).where(project_open()).order_by(Project.sow)
             ).all()
     finally:
         engine.dispose()
