@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import TYPE_CHECKING
 
 import holidays
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @cache
@@ -52,3 +56,10 @@ class BusinessCalendar:
         """The day `business_days` business days before the month's last calendar day."""
         last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
         return self.shift(last, -business_days)
+
+
+def calendar_of(settings: Settings) -> BusinessCalendar:
+    """The business calendar PSBOT_HOLIDAYS configures (weekends only when it is off)."""
+    if settings.holidays is None:
+        return BusinessCalendar(None)
+    return BusinessCalendar(*settings.holidays)

@@ -195,8 +195,9 @@ def _schema_is_current(engine) -> bool:
 
 
 def _jobs_list(settings: Settings) -> int:
+    from bot.business_days import calendar_of
     from bot.schedule import next_run
-    from jobs.registry import calendar_of, configured_jobs
+    from jobs.registry import configured_jobs
 
     jobs = configured_jobs(settings)
     engine = _ready_engine(settings)
@@ -224,9 +225,10 @@ def _jobs_list(settings: Settings) -> int:
 
 def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
     from bot.app import create_web_client
+    from bot.business_days import calendar_of
     from bot.job_runner import JobRunner
     from bot.shoutouts import slack_outbox
-    from jobs.registry import JOB_NAMES, calendar_of, configured_jobs
+    from jobs.registry import JOB_NAMES, configured_jobs
 
     jobs = {job.name: job for job in configured_jobs(settings)}
     if name not in jobs:
@@ -274,13 +276,14 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from slack_bolt.error import BoltError
 
     from bot.app import create_app
+    from bot.business_days import calendar_of
     from bot.gitlab_sync import GitLabSync
     from bot.job_runner import JobRunner
     from bot.malloc_arenas import cap_malloc_arenas
     from bot.scheduler import start_scheduler
     from bot.shoutouts import slack_outbox
     from bot.web import make_wsgi_app
-    from jobs.registry import calendar_of, configured_jobs
+    from jobs.registry import configured_jobs
 
     settings.require_run_tokens()
     cap_malloc_arenas()  # before the scheduler's, waitress's and Bolt's threads start

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.authorization import Action, allowed
+from bot.business_days import calendar_of
 from bot.closure import (
     Change,
     Checklist,
@@ -34,7 +35,6 @@ from bot.lookup import find_project, person_by_slack_id, projects_of
 from bot.models import Project
 from commands.home import publish_home
 from commands.request import PsRequest, Reply
-from jobs.registry import calendar_of
 from messages import ids
 from messages.closure_builder import (
     ItemRef,

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.authorization import Action, allowed
+from bot.business_days import calendar_of
 from bot.context import AppContext
 from bot.dates import local_today
 from bot.home import JobStatus, gather_home, last_runs
@@ -20,7 +21,7 @@ from bot.lookup import person_by_slack_id
 from bot.outbox import requeue
 from bot.schedule import next_run
 from bot.shoutouts import slack_outbox
-from jobs.registry import calendar_of, configured_jobs, job_time
+from jobs.registry import configured_jobs, job_time
 from messages.home_builder import build_home
 
 logger = logging.getLogger(__name__)

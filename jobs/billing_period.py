@@ -8,6 +8,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.business_days import calendar_of
 from bot.closure import milestone_acceptances
 from bot.context import AppContext
 from bot.dates import Month, local_today
@@ -31,9 +32,6 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
     T&M projects only: SPEC §1 asks for "T&M timesheets to approve", and the handbook
     invoices T&M on the time submitted.
     """
-    # Imported here: the registry imports every job module, this one included.
-    from jobs.registry import calendar_of
-
     today = local_today(now, ctx.settings.timezone)
     closes = Month.of(today).last_day
     calendar = calendar_of(ctx.settings)

@@ -17,7 +17,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from bot.business_days import BusinessCalendar
+from bot.business_days import calendar_of
 from bot.context import AppContext
 from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, run_time
 from bot.settings import Settings, SettingsError, parse_channel
@@ -126,12 +126,6 @@ def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
     except ValueError:
         pass  # e.g. 25:00: fall through to the message below
     raise SettingsError(f"{variable} must be off, on or a time like '{example}', got {value!r}")
-
-
-def calendar_of(settings: Settings) -> BusinessCalendar:
-    if settings.holidays is None:
-        return BusinessCalendar(None)
-    return BusinessCalendar(*settings.holidays)
 
 
 def job_time(ctx: AppContext, name: str, now: dt.datetime) -> dt.datetime:

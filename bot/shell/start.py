@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot import migrate
 from bot.app import create_app
+from bot.business_days import calendar_of
 from bot.context import AppContext
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
@@ -31,7 +32,7 @@ from bot.shell.terminal import Terminal
 from bot.shell.workspace import User, Workspace
 from bot.shoutouts import slack_outbox
 from commands.catalog import SUBCOMMANDS
-from jobs.registry import JOB_NAMES, calendar_of, configured_jobs
+from jobs.registry import JOB_NAMES, configured_jobs
 
 DEMO_FILE = "psbot-demo.db"
 SHELL_TOKEN = "xoxb-psbot-shell"  # never leaves this process: the stand-in takes any token
