@@ -121,9 +121,8 @@ class Booking(Base):
     __tablename__ = "bookings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: uq_bookings_slot leads with it.
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(
         sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
