@@ -14,34 +14,33 @@ class Mrkdwn(str):
     __slots__ = ()
 
 
-def escape_mrkdwn(text: object) -> Mrkdwn:
-    """Escape `&`, `<` and `>` as Slack requires, so user text can never ping or link.
-
-    `<!channel>`, `<@U123>` and `<https://x|label>` typed by a user come out literally.
-    Text already marked `Mrkdwn` is returned unchanged.
-    """
-    if isinstance(text, Mrkdwn):
-        return text
-    value = str(text)
-    return Mrkdwn(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
 # Slack may read these as broadcasts even as plain words in mrkdwn that isn't verbatim.
 # Not inside an address: a@channel.com stays as typed.
 _BROADCAST = re.compile(r"(?<![\w.+-])@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
+
+
+def escape_mrkdwn(text: object) -> Mrkdwn:
+    """Escape `&`, `<` and `>` as Slack requires, so user text can never ping or link.
+
+    `<!channel>`, `<@U123>` and `<https://x|label>` typed by a user come out literally,
+    and a word joiner after the `@` of `@here`, `@channel` and `@everyone` keeps them
+    words. Text already marked `Mrkdwn` is returned unchanged.
+    """
+    if isinstance(text, Mrkdwn):
+        return text
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Mrkdwn(_BROADCAST.sub("@" + WORD_JOINER, value))
 
 
 def escape_keeping_mentions(text: str) -> Mrkdwn:
     """Escape user text like `escape_mrkdwn`, but let `<@U123>` mention its person.
 
     For text that names people the way psbot stores them (wins and thanks, see
-    `bot.wins.MENTION`): a person may be mentioned, while `<!channel>`, `<!subteam^…>` and
-    links come out literally, and a word joiner after the `@` of `@here`, `@channel` and
-    `@everyone` keeps them words.
+    `bot.wins.MENTION`): a person may be mentioned, while everything else is escaped as
+    `escape_mrkdwn` escapes it.
     """
     pieces = MENTION.split(text)  # words, a mentioned id, words, …
-    escaped = "".join(mention(p) if i % 2 else escape_mrkdwn(p) for i, p in enumerate(pieces))
-    return Mrkdwn(_BROADCAST.sub("@" + WORD_JOINER, escaped))
+    return Mrkdwn("".join(mention(p) if i % 2 else escape_mrkdwn(p) for i, p in enumerate(pieces)))
 
 
 # What is left of a mention that clipping cut through.

@@ -46,8 +46,10 @@ RAID = "https://gitlab.example.com/raid/7"
 EPIC = "https://gitlab.example.com/epic/7"
 G, Y, R = Temperature.GREEN, Temperature.YELLOW, Temperature.RED
 
-HOSTILE = "<!channel> <@U0EVIL> <https://evil.example|click> & co"
-HOSTILE_ESCAPED = "&lt;!channel&gt; &lt;@U0EVIL&gt; &lt;https://evil.example|click&gt; &amp; co"
+HOSTILE = "<!channel> <@U0EVIL> <https://evil.example|click> & co @here"
+HOSTILE_ESCAPED = (
+    "&lt;!channel&gt; &lt;@U0EVIL&gt; &lt;https://evil.example|click&gt; &amp; co @\u2060here"
+)
 
 
 def write_note(session_factory, project, week, internal=G, customer=G, progress="On track", **kw):
@@ -245,6 +247,7 @@ def assert_threaded(posts: Sequence[Post]) -> None:
 
 
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_BROADCAST_WORD = re.compile(r"(?<![\w.+-])@(?:here|channel|everyone)\b", re.IGNORECASE)
 
 
 def assert_safe(posts: Sequence[Post], *, mentions: Iterable[str] = ()) -> None:
@@ -252,4 +255,5 @@ def assert_safe(posts: Sequence[Post], *, mentions: Iterable[str] = ()) -> None:
     raw = json.dumps([post.as_dict() for post in posts], ensure_ascii=False)
     for forbidden in ("<!channel>", "<!here>", "<!everyone>", "<https://evil", "<@U0EVIL"):
         assert forbidden not in raw
+    assert not _BROADCAST_WORD.search(raw)
     assert set(_MENTION.findall(raw)) <= set(mentions)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.wins import WORD_JOINER
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.templating import render
 
@@ -19,9 +20,24 @@ def test_escaped_text_can_never_ping_or_link(text):
 
 
 @given(st.text())
-def test_escaping_is_reversible(text):
+def test_escaping_loses_nothing_but_adds_word_joiners(text):
     escaped = escape_mrkdwn(text)
-    assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    unescaped = escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped.replace(WORD_JOINER, "") == text.replace(WORD_JOINER, "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("@here look", "@\u2060here look"),
+        ("ping @Channel!", "ping @\u2060Channel!"),
+        ("(@everyone)", "(@\u2060everyone)"),
+        ("ops@channel.com", "ops@channel.com"),
+        ("@heres", "@heres"),
+    ],
+)
+def test_broadcast_words_stay_words(raw, expected):
+    assert escape_mrkdwn(raw) == expected
 
 
 @pytest.mark.parametrize(
