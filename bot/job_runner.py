@@ -3,9 +3,11 @@
 A run is claimed by inserting its (job, period) row, in the same transaction as the
 outbox entry holding the posts it built: the unique key makes a second claimant — a
 restarted process, another replica, a manual `psbot jobs run` — add nothing. The outbox
-delivers the posts in order, retries until the job's grace window closes, and resumes
-after a restart. A run missed while psbot was down is posted late if its grace window is
-still open, otherwise recorded as skipped.
+delivers the posts in order, retries until the run is no longer useful (its grace window
+closes, or the deadline it announces passes), and resumes after a restart. A run missed
+while psbot was down is posted late if still useful, otherwise recorded as skipped; so is
+every earlier run missed since the job's last one. A run whose posts could not be built
+because a connection was lost stays unclaimed, so the next tick builds it again.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot import outbox
 from bot.business_days import BusinessCalendar
 from bot.context import AppContext
 from bot.models import JobRun
 from bot.outbox import Attempt, Outbox, Post
-from bot.schedule import JobSpec, last_run
+from bot.schedule import JobSpec, last_run, runs_between
 
 logger = logging.getLogger(__name__)
+
+# How far back missed runs are recorded one by one: after a longer outage, only this much.
+MISSED_RUNS_LOOKBACK = dt.timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -55,22 +60,27 @@ class JobRunner:
         self.outbox = outbox
         self.jobs = {job.name: job for job in jobs}
         self.calendar = calendar
+        # Job name -> (period, reason) of its last run left unclaimed by a lost connection.
+        self._lost_connection: dict[str, tuple[str, str]] = {}
 
     # --- entry points ---------------------------------------------------------------
 
     def run_due(self, name: str, now: dt.datetime) -> Outcome | None:
-        """Run `name`'s latest scheduled run if it is due, unclaimed and within grace."""
+        """Run `name`'s latest scheduled run if it is due, unclaimed and still useful.
+
+        Earlier runs missed since the job's last claimed run are recorded as skipped.
+        """
         job = self.jobs[name]
         if not job.enabled:
             return None
-        latest = last_run(job.schedule, now, self.calendar, self.ctx.settings.timezone)
-        if latest is None:
+        unclaimed = self._unclaimed_runs(job, now)
+        if not unclaimed:
             return None
-        period, scheduled_at = latest
-        if self._claimed(job.name, period):
-            return None
-        if now - scheduled_at > job.grace:
-            return self._skip_if_unclaimed(job, period, scheduled_at, now)
+        *earlier, (period, scheduled_at) = unclaimed
+        for missed_period, missed_at in earlier:
+            self._close_missed(job, missed_period, missed_at, now)
+        if now > job.useful_until(self.ctx, scheduled_at):
+            return self._close_missed(job, period, scheduled_at, now)
         return self.run(job, period, scheduled_at, now)
 
     def tick(self, now: dt.datetime) -> list[Outcome]:
@@ -86,11 +96,13 @@ class JobRunner:
         try:
             posts = [self._addressed(job, post) for post in job.run(self.ctx, now)]
         except Exception as error:
+            if _connection_lost(error):
+                return self._retry_later(job, period, error)
+            # A bug, not a blip: trying again every minute would fail the same way.
             logger.exception("job %s %s failed to build its posts", job.name, period)
             reason = f"building the posts failed: {error}"
-            if not self._claim(job, period, scheduled_at, now, status="failed", error=reason):
-                return Outcome(job.name, period, "already claimed")
-            return Outcome(job.name, period, "failed", str(error))
+            return self._fail(job, period, scheduled_at, now, reason)
+        self._lost_connection.pop(job.name, None)
         entry_id = self._claim(job, period, scheduled_at, now, status="queued", posts=posts)
         if entry_id is None:
             return Outcome(job.name, period, "already claimed")
@@ -101,11 +113,35 @@ class JobRunner:
 
     # --- claiming -------------------------------------------------------------------
 
-    def _claimed(self, name: str, period: str) -> bool:
-        """A cheap look first; the unique key still settles races between processes."""
+    def _unclaimed_runs(self, job: JobSpec, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """The job's runs up to `now` that nobody claimed, oldest first: the latest one, and
+        those missed since its last claimed run (within MISSED_RUNS_LOOKBACK).
+
+        A cheap look first; the unique key still settles races between processes.
+        """
+        tz = self.ctx.settings.timezone
+        latest = last_run(job.schedule, now, self.calendar, tz)
+        if latest is None:
+            return []
         with self.ctx.session_factory() as session:
-            query = sa.select(JobRun.id).where(JobRun.job == name, JobRun.period == period)
-            return session.scalar(query) is not None
+            last_claimed = session.scalar(
+                sa.select(sa.func.max(JobRun.scheduled_at)).where(
+                    JobRun.job == job.name, JobRun.scheduled_at <= now
+                )
+            )
+            runs = [latest]  # a job that never ran has no missed runs to list
+            if last_claimed is not None:
+                since = max(last_claimed, now - MISSED_RUNS_LOOKBACK)
+                runs = runs_between(job.schedule, since, now, self.calendar, tz) or runs
+            periods = [period for period, _ in runs]
+            claimed = set(
+                session.scalars(
+                    sa.select(JobRun.period).where(
+                        JobRun.job == job.name, JobRun.period.in_(periods)
+                    )
+                )
+            )
+        return [run for run in runs if run[0] not in claimed]
 
     def _claim(
         self,
@@ -137,7 +173,7 @@ class JobRunner:
                         kind="job",
                         posts=posts,
                         now=now,
-                        deadline=scheduled_at + job.grace,
+                        deadline=job.useful_until(self.ctx, scheduled_at),
                     )
                 session.add(run)
                 session.flush()
@@ -145,25 +181,72 @@ class JobRunner:
         except IntegrityError:
             return None
 
-    def _skip_if_unclaimed(
+    def _close_missed(
         self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime
     ) -> Outcome | None:
+        """Record a run too late to post: failed if lost connections kept it from being
+        built, otherwise skipped because psbot was not running."""
+        lost = self._lost_connection.get(job.name)
+        if lost is not None and lost[0] == period:
+            del self._lost_connection[job.name]
+            reason = f"connection lost until it was too late to post: {lost[1]}"
+            outcome = self._fail(job, period, scheduled_at, now, reason)
+            if outcome.status == "failed":
+                logger.error("job %s %s failed for good: %s", job.name, period, reason)
+            return outcome
         if self._claim(job, period, scheduled_at, now, status="skipped") is None:
             return None
         late = now - scheduled_at
+        until = job.useful_until(self.ctx, scheduled_at)
+        window = (
+            f"{job.grace} grace window"
+            if until == scheduled_at + job.grace
+            else f"deadline, {until.astimezone(self.ctx.settings.timezone):%a %H:%M %Z}"
+        )
         logger.warning(
-            "job %s %s was missed by %s, past its %s grace window: skipped",
-            job.name,
-            period,
-            late,
-            job.grace,
+            "job %s %s was missed by %s, past its %s: skipped", job.name, period, late, window
         )
         return Outcome(job.name, period, "skipped", f"missed by {late}")
+
+    def _fail(
+        self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime, reason: str
+    ) -> Outcome:
+        if self._claim(job, period, scheduled_at, now, status="failed", error=reason) is None:
+            return Outcome(job.name, period, "already claimed")
+        return Outcome(job.name, period, "failed", reason)
+
+    def _retry_later(self, job: JobSpec, period: str, error: Exception) -> Outcome:
+        """Leave the run unclaimed, so the next tick builds it again while still useful."""
+        reason = _first_line(error)
+        self._lost_connection[job.name] = (period, reason)
+        logger.warning(
+            "job %s %s lost a connection building its posts (%s); trying again next minute",
+            job.name,
+            period,
+            reason,
+        )
+        return Outcome(job.name, period, "retrying", f"connection lost: {reason}")
 
     def _addressed(self, job: JobSpec, post: Post) -> Post:
         if post.channel:
             return post
         return Post(job.channel, post.text, post.blocks, post.in_thread)
+
+
+def _connection_lost(error: BaseException | None) -> bool:
+    """Whether `error`, or an error that caused it, is a dropped or refused connection
+    (database restart, failover, network): a blip worth another try, not a bug."""
+    while error is not None:
+        if isinstance(error, OperationalError | InterfaceError | OSError):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        error = error.__cause__
+    return False
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _job_outcome(attempt: Attempt) -> Outcome | None:

@@ -27,7 +27,10 @@ class Weekly:
     at: dt.time
 
     def describe(self) -> str:
-        return f"{DAY_NAMES[self.weekday]}s {self.at:%H:%M}, next business day if a holiday"
+        day = f"{DAY_NAMES[self.weekday]}s {self.at:%H:%M}"
+        if self.weekday >= 5:  # never a business day: it always moves
+            return f"{day}, posted the next business day"
+        return f"{day}, next business day if a holiday"
 
     def period_of(self, day: dt.date) -> str:
         return week_key(day)
@@ -78,6 +81,20 @@ def runs_near(
     return sorted(runs, key=lambda run: run[1])
 
 
+def period_at(
+    schedule: Schedule, moment: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo
+) -> str:
+    """The period a run at `moment` is for: the one whose run day it is, else its day's.
+
+    A holiday can move a Friday run into the next week; it still belongs to its own week.
+    """
+    day = moment.astimezone(tz).date()
+    for period in schedule.periods_near(day):
+        if schedule.run_date(period, calendar) == day:
+            return period
+    return schedule.period_of(day)
+
+
 def last_run(schedule: Schedule, now: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo):
     """The latest (period, run time) at or before `now`."""
     past = [run for run in runs_near(schedule, now, calendar, tz) if run[1] <= now]
@@ -95,7 +112,24 @@ def next_run(schedule: Schedule, now: dt.datetime, calendar: BusinessCalendar, t
     raise RuntimeError("no run found in the coming weeks")  # cannot happen for our schedules
 
 
+def runs_between(
+    schedule: Schedule,
+    after: dt.datetime,
+    until: dt.datetime,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+) -> list[tuple[str, dt.datetime]]:
+    """(period, run time) of the runs after `after` up to and including `until`, in order."""
+    runs = []
+    while (run := next_run(schedule, after, calendar, tz))[1] <= until:
+        runs.append(run)
+        after = run[1]
+    return runs
+
+
 JobFunction = Callable[[AppContext, dt.datetime], list[Post]]
+# When what a run announces is due (e.g. the notes deadline), given the run's time.
+Deadline = Callable[[AppContext, dt.datetime], dt.datetime]
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,17 @@ class JobSpec:
     channel: str = ""
     enabled: bool = True
     grace: dt.timedelta = dt.timedelta(hours=2)
+    deadline: Deadline | None = None
 
     def describe(self) -> str:
         return self.schedule.describe()
+
+    def useful_until(self, ctx: AppContext, scheduled_at: dt.datetime) -> dt.datetime:
+        """How late the run at `scheduled_at` may still be posted: its grace window, cut
+        short by the deadline it announces (a nudge for 11:00 is no use at 11:05)."""
+        window_end = scheduled_at + self.grace
+        if self.deadline is None:
+            return window_end
+        due = self.deadline(ctx, scheduled_at)
+        # A deadline at or before the run itself (an odd schedule) must not stop it.
+        return min(window_end, due) if due > scheduled_at else window_end

@@ -11,15 +11,14 @@ from bot.dates import local_today
 from bot.outbox import Post
 from bot.portfolio_loading import load_portfolio
 from bot.slack_ids import is_user_id
-from jobs.forecast_prep import FORECAST_DUE
+from jobs.forecast_prep import forecast_due
 from messages.reminders_builder import build_forecast_nudge, direct_post
 
 
 def run_forecast_nudge(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """One DM per PM with a Slack id and at least one project finding; [] if none."""
-    tz = ctx.settings.timezone
-    today = local_today(now, tz)
-    due = dt.datetime.combine(today, FORECAST_DUE, tzinfo=tz)
+    today = local_today(now, ctx.settings.timezone)
+    due = forecast_due(ctx, now)
     with ctx.session_factory() as session:
         portfolio = load_portfolio(session, today, keep_bookings=False)
         pm_of = {project.id: project.pm_id for project in portfolio.projects}

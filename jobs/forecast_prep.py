@@ -18,6 +18,12 @@ PREP_DUE = dt.time(10, 0)
 FORECAST_DUE = dt.time(11, 0)
 
 
+def forecast_due(ctx: AppContext, now: dt.datetime) -> dt.datetime:
+    """When the forecast & upside are due on the day of `now`: the handbook's 11:00."""
+    tz = ctx.settings.timezone
+    return dt.datetime.combine(local_today(now, tz), FORECAST_DUE, tzinfo=tz)
+
+
 def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """The prep reminder for #ps_pmo; it always posts, with a ✅ when nothing is wrong."""
     tz = ctx.settings.timezone
@@ -33,7 +39,7 @@ def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
         messages = build_forecast_prep(
             today,
             dt.datetime.combine(today, PREP_DUE, tzinfo=tz),
-            dt.datetime.combine(today, FORECAST_DUE, tzinfo=tz),
+            forecast_due(ctx, now),
             by_pm,
             under_allocated,
         )

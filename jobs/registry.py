@@ -5,10 +5,11 @@ environment, read once by settings:
 
 - `PSBOT_JOB_<NAME>=off` (or `on`) switches a job;
 - `PSBOT_JOB_<NAME>=tue 16:00` moves a weekly job; `PSBOT_JOB_BILLING_PERIOD=3 09:00`
-  sets the business days before month end and the time;
+  sets the business days before month end (1 to 15) and the time;
 - `PSBOT_JOB_<NAME>_CHANNEL=C0123` posts it somewhere other than PSBOT_PMO_CHANNEL
   (a channel ID or name, checked as PSBOT_PMO_CHANNEL is);
-- `PSBOT_JOB_GRACE_MINUTES=120`: how late a missed run may still be posted.
+- `PSBOT_JOB_GRACE_MINUTES=120`: how late a missed run may still be posted. A nudge is
+  never posted after the deadline it announces (its `deadline` below), whatever the grace.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from dataclasses import replace
 
 from bot.business_days import calendar_of
 from bot.context import AppContext
-from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, run_time
+from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, period_at, run_time
 from bot.settings import Settings, SettingsError, parse_channel
 from jobs.billing_period import run_billing_period
 from jobs.forecast_nudge import run_forecast_nudge
-from jobs.forecast_prep import run_forecast_prep
+from jobs.forecast_prep import forecast_due, run_forecast_prep
 from jobs.kantata_sync import run_kantata_sync
 from jobs.top_customer_nudge import run_top_customer_nudge
 from jobs.top_customer_open import run_top_customer_open
@@ -32,6 +33,11 @@ from jobs.top_customer_report import run_top_customer_report
 
 def _t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
+
+
+def notes_due(ctx: AppContext, now: dt.datetime) -> dt.datetime:
+    """When the Top Customer notes of the week of `now` are due: the report's run time."""
+    return job_time(ctx, "top_customer_report", now)
 
 
 DEFAULT_JOBS: tuple[JobSpec, ...] = (
@@ -52,18 +58,21 @@ DEFAULT_JOBS: tuple[JobSpec, ...] = (
         "DM PMs whose projects still break a bookings rule",
         Weekly(0, _t("10:30")),
         run_forecast_nudge,
+        deadline=forecast_due,
     ),
     JobSpec(
         "top_customer_open",
         "Top Customer report is out: PMs and their projects",
         Weekly(1, _t("12:00")),
         run_top_customer_open,
+        deadline=notes_due,
     ),
     JobSpec(
         "top_customer_nudge",
         "DM PMs with notes still missing",
         Weekly(1, _t("15:00")),
         run_top_customer_nudge,
+        deadline=notes_due,
     ),
     JobSpec(
         "top_customer_report",
@@ -83,6 +92,13 @@ JOB_NAMES = tuple(job.name for job in DEFAULT_JOBS)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKLY = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+(\d{1,2}:\d{2})", re.IGNORECASE)
 _MONTH_END = re.compile(r"(?:(\d{1,2})\s+)?(\d{1,2}:\d{2})")
+# Further back, the "month end" run drifts towards the previous month; 0 is the last
+# calendar day itself, a weekend as often as not.
+_MONTH_END_DAYS = range(1, 16)
+_MONTH_END_EXPECTED = (
+    f"{_MONTH_END_DAYS.start} to {_MONTH_END_DAYS.stop - 1} business days before month end"
+    " and a time, like '3 09:00'"
+)
 
 
 def configured_jobs(settings: Settings) -> list[JobSpec]:
@@ -111,26 +127,47 @@ def _configure(job: JobSpec, settings: Settings, grace: dt.timedelta) -> JobSpec
 
 
 def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
-    example = "tue 16:00" if isinstance(default, Weekly) else "3 09:00"
+    weekly = isinstance(default, Weekly)
     try:
-        if isinstance(default, Weekly):
-            match = _WEEKLY.fullmatch(value)
-            if match:
-                weekday = _WEEKDAYS.index(match.group(1).lower())
-                return Weekly(weekday, dt.time.fromisoformat(match.group(2).zfill(5)))
-        else:
-            match = _MONTH_END.fullmatch(value)
-            if match:
-                days = int(match.group(1)) if match.group(1) else default.business_days
-                return BeforeMonthEnd(days, dt.time.fromisoformat(match.group(2).zfill(5)))
-    except ValueError:
-        pass  # e.g. 25:00: fall through to the message below
-    raise SettingsError(f"{variable} must be off, on or a time like '{example}', got {value!r}")
+        schedule = _weekly(value) if weekly else _month_end(value, default)
+    except ValueError:  # e.g. 25:00
+        schedule = None
+    if schedule is None:
+        expected = "a time like 'tue 16:00'" if weekly else _MONTH_END_EXPECTED
+        raise SettingsError(f"{variable} must be off, on or {expected}, got {value!r}")
+    return schedule
+
+
+def _weekly(value: str) -> Weekly | None:
+    match = _WEEKLY.fullmatch(value)
+    if match is None:
+        return None
+    return Weekly(_WEEKDAYS.index(match.group(1).lower()), _t(match.group(2).zfill(5)))
+
+
+def _month_end(value: str, default: BeforeMonthEnd) -> BeforeMonthEnd | None:
+    match = _MONTH_END.fullmatch(value)
+    if match is None:
+        return None
+    days = int(match.group(1)) if match.group(1) else default.business_days
+    if days not in _MONTH_END_DAYS:
+        return None
+    return BeforeMonthEnd(days, _t(match.group(2).zfill(5)))
+
+
+def job_period(ctx: AppContext, name: str, now: dt.datetime) -> str:
+    """The period job `name`'s run at `now` is for (a holiday may move it into the next week)."""
+    job = _configured(ctx, name)
+    return period_at(job.schedule, now, calendar_of(ctx.settings), ctx.settings.timezone)
 
 
 def job_time(ctx: AppContext, name: str, now: dt.datetime) -> dt.datetime:
-    """When job `name` runs in the period that contains `now` (e.g. the notes deadline)."""
-    job = next(job for job in configured_jobs(ctx.settings) if job.name == name)
-    tz = ctx.settings.timezone
-    period = job.schedule.period_of(now.astimezone(tz).date())
-    return run_time(job.schedule, period, calendar_of(ctx.settings), tz)
+    """When job `name` runs in the period a run of it at `now` would be for (e.g. the
+    notes deadline), holidays included."""
+    job = _configured(ctx, name)
+    calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
+    return run_time(job.schedule, period_at(job.schedule, now, calendar, tz), calendar, tz)
+
+
+def _configured(ctx: AppContext, name: str) -> JobSpec:
+    return next(job for job in configured_jobs(ctx.settings) if job.name == name)

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 
 from bot.context import AppContext
-from bot.dates import local_today, week_key
 from bot.notes import ReportRow
 from bot.outbox import Post
 from bot.report import report_rows
@@ -17,10 +16,10 @@ from messages.reminders_builder import build_top_customer_nudge, direct_post
 def run_top_customer_nudge(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """One DM per PM with a Slack id and missing notes, a button per project; [] if none."""
     # Imported here: the registry imports every job module, this one included.
-    from jobs.registry import job_time
+    from jobs.registry import job_period, notes_due
 
-    week = week_key(local_today(now, ctx.settings.timezone))
-    deadline = job_time(ctx, "top_customer_report", now)
+    week = job_period(ctx, "top_customer_nudge", now)
+    deadline = notes_due(ctx, now)
     with ctx.session_factory() as session:
         missing: dict[str, list[ReportRow]] = defaultdict(list)
         names: dict[str, str] = {}

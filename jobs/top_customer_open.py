@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 
 from bot.context import AppContext
-from bot.dates import local_today, week_key
 from bot.notes import ReportRow
 from bot.outbox import Post
 from bot.report import report_rows
@@ -16,10 +15,10 @@ from messages.reminders_builder import Owner, PmRows, build_top_customer_open, c
 def run_top_customer_open(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """Every Top Customer project (active or closing) under its PM, ✅ when noted."""
     # Imported here: the registry imports every job module, this one included.
-    from jobs.registry import job_time
+    from jobs.registry import job_period, notes_due
 
-    week = week_key(local_today(now, ctx.settings.timezone))
-    deadline = job_time(ctx, "top_customer_report", now)
+    week = job_period(ctx, "top_customer_open", now)
+    deadline = notes_due(ctx, now)
     with ctx.session_factory() as session:
         rows = report_rows(session, week, all_projects=False)
         if not rows:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.context import AppContext
-from bot.dates import local_today, week_key
 from bot.outbox import Post
 from bot.report import report_rows
 from messages.reminders_builder import channel_posts
@@ -14,7 +13,10 @@ from messages.report_builder import build_top_customer_report
 
 def run_top_customer_report(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """This week's report; it always posts, even when no notes came in."""
-    week = week_key(local_today(now, ctx.settings.timezone))
+    # Imported here: the registry imports every job module, this one included.
+    from jobs.registry import job_period
+
+    week = job_period(ctx, "top_customer_report", now)
     with ctx.session_factory() as session:
         messages = build_top_customer_report(week, report_rows(session, week, all_projects=False))
     return channel_posts(messages)

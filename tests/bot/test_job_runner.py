@@ -10,15 +10,18 @@ import threading
 import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import create_web_client
-from bot.business_days import BusinessCalendar
+from bot.business_days import BusinessCalendar, calendar_of
 from bot.context import AppContext
 from bot.db import make_engine, make_session_factory
-from bot.job_runner import JobRunner
+from bot.job_runner import MISSED_RUNS_LOOKBACK, JobRunner
 from bot.models import JobRun, OutboxEntry
 from bot.outbox import Outbox, Post
 from bot.schedule import JobSpec, Weekly
+from jobs.registry import configured_jobs
+from tests.jobs.sample import ET, build_week
 
 # Monday 30 November 2026, 08:00 in New York.
 MONDAY_8 = dt.datetime(2026, 11, 30, 13, 0, tzinfo=dt.UTC)
@@ -227,10 +230,174 @@ def test_a_job_that_crashes_is_marked_failed_and_posts_nothing(ctx, fake_slack):
     def broken(ctx, now):
         raise RuntimeError("bookings table on fire")
 
-    outcome = runner_for(ctx, fake_slack, spec(run=broken)).run_due("forecast_prep", MONDAY_8)
+    runner = runner_for(ctx, fake_slack, spec(run=broken))
+    outcome = runner.run_due("forecast_prep", MONDAY_8)
     assert outcome.status == "failed"
     assert "bookings table on fire" in runs(ctx)[0].error
+    # A bug fails the same way every time: it is not retried every minute.
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)) is None
     assert posted(fake_slack) == []
+
+
+def reading_the_database(outage, down_for):
+    """A job that counts job runs, meeting a lost database connection on its first
+    `down_for` tries (OperationalError from the real driver); the database is fine after."""
+    down, up = outage
+    tries = []
+
+    def run(ctx, now):
+        tries.append(now)
+        if len(tries) <= down_for:
+            down()
+        try:
+            with ctx.session_factory() as session:
+                count = session.scalar(sa.select(sa.func.count(JobRun.id)))
+        finally:
+            up()
+        return posts_of(f"{count} runs so far")
+
+    return run
+
+
+def test_a_connection_lost_while_building_is_retried_next_minute(ctx, fake_slack, outage):
+    runner = runner_for(ctx, fake_slack, spec(run=reading_the_database(outage, down_for=1)))
+    first = runner.run_due("forecast_prep", MONDAY_8)
+    assert first.status == "retrying" and "unable to open database file" in first.detail
+    assert runs(ctx) == []  # left unclaimed
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)).status == "sent"
+    assert posted(fake_slack) == ["0 runs so far"]
+    assert [run.outcome for run in runs(ctx)] == ["sent"]
+
+
+def caused_by(error, cause):
+    error.__cause__ = cause  # as `raise error from cause` leaves it
+    return error
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        ConnectionResetError("Connection reset by peer"),
+        DBAPIError(
+            "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+        ),
+        # kantata_sync wraps database errors in its own one-line error.
+        caused_by(
+            RuntimeError("Kantata sync: database error"),
+            OperationalError("SELECT 1", {}, Exception("connection refused")),
+        ),
+    ],
+)
+def test_any_lost_connection_leaves_the_run_to_the_next_minute(ctx, fake_slack, lost):
+    tries = []
+
+    def flaky(ctx, now):
+        tries.append(now)
+        if len(tries) == 1:
+            raise lost
+        return posts_of("hello")
+
+    runner = runner_for(ctx, fake_slack, spec(run=flaky))
+    assert runner.run_due("forecast_prep", MONDAY_8).status == "retrying"
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)).status == "sent"
+    assert posted(fake_slack) == ["hello"]
+
+
+def test_a_connection_lost_until_the_window_closes_fails_and_is_logged(
+    ctx, fake_slack, outage, caplog
+):
+    runner = runner_for(ctx, fake_slack, spec(run=reading_the_database(outage, down_for=10_000)))
+    statuses = [
+        runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=minutes)).status
+        for minutes in (0, 1, 60, 120)
+    ]
+    assert statuses == ["retrying"] * 4
+    with caplog.at_level(logging.ERROR):
+        outcome = runner.run_due("forecast_prep", MONDAY_8 + GRACE + dt.timedelta(minutes=1))
+    assert outcome.status == "failed"
+    (run,) = runs(ctx)
+    assert run.outcome == "failed" and "connection lost until it was too late" in run.error
+    assert "job forecast_prep 2026-W49 failed for good" in caplog.text
+    assert runner.run_due("forecast_prep", MONDAY_8 + GRACE + dt.timedelta(minutes=2)) is None
+    assert posted(fake_slack) == []
+
+
+def test_every_run_missed_during_a_long_outage_is_skipped_and_logged(ctx, fake_slack, caplog):
+    runner = runner_for(ctx, fake_slack)
+    assert runner.run_due("forecast_prep", MONDAY_8).status == "sent"
+    back = MONDAY_8 + dt.timedelta(weeks=3, hours=3)  # down from W50 to W52's Monday noon
+    with caplog.at_level(logging.WARNING):
+        outcome = runner.run_due("forecast_prep", back)
+    assert (outcome.period, outcome.status) == ("2026-W52", "skipped")
+    assert [(run.period, run.outcome) for run in runs(ctx)] == [
+        ("2026-W49", "sent"),
+        ("2026-W50", "skipped"),
+        ("2026-W51", "skipped"),
+        ("2026-W52", "skipped"),
+    ]
+    for period in ("2026-W50", "2026-W51", "2026-W52"):
+        assert f"job forecast_prep {period} was missed by" in caplog.text
+    assert runner.run_due("forecast_prep", back + dt.timedelta(minutes=1)) is None
+
+
+def test_after_years_down_only_the_last_year_of_missed_runs_is_recorded(ctx, fake_slack):
+    runner = runner_for(ctx, fake_slack)
+    runner.run_due("forecast_prep", MONDAY_8)
+    back = MONDAY_8 + dt.timedelta(days=3 * 365)
+    assert runner.run_due("forecast_prep", back).status == "skipped"
+    skipped = [run for run in runs(ctx) if run.outcome == "skipped"]
+    assert 50 <= len(skipped) <= 53
+    assert min(run.scheduled_at for run in skipped) >= back - MISSED_RUNS_LOOKBACK
+
+
+def registry_runner(ctx, fake_slack):
+    """The real jobs, as `psbot run` configures them, on the sample week."""
+    build_week(ctx.session_factory)
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    jobs = configured_jobs(ctx.settings)
+    return JobRunner(ctx, Outbox(ctx, client), jobs, calendar_of(ctx.settings))
+
+
+@pytest.mark.parametrize(
+    ("back_at", "status"),
+    [(dt.time(10, 59), "sent"), (dt.time(11, 0, 1), "skipped")],
+)
+def test_the_forecast_nudge_is_not_posted_after_the_11_00_deadline(
+    ctx, fake_slack, caplog, back_at, status
+):
+    now = dt.datetime.combine(dt.date(2026, 11, 30), back_at, tzinfo=ET)  # within grace
+    with caplog.at_level(logging.WARNING):
+        outcome = registry_runner(ctx, fake_slack).run_due("forecast_nudge", now)
+    assert outcome.status == status
+    dms = [c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "U0PAM"]
+    assert len(dms) == (status == "sent")
+    if status == "skipped":
+        assert "past its deadline, Mon 11:00 EST: skipped" in caplog.text
+
+
+def test_back_after_the_notes_deadline_the_report_posts_and_the_nudge_does_not(ctx, fake_slack):
+    runner = registry_runner(ctx, fake_slack)
+    outcomes = runner.tick(dt.datetime(2026, 12, 1, 16, 10, tzinfo=ET))  # down 14:50-16:10
+    statuses = {outcome.job: outcome.status for outcome in outcomes}
+    assert statuses["top_customer_nudge"] == "skipped"
+    assert statuses["top_customer_report"] == "sent"
+    assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["C0PMO"]
+
+
+def test_a_nudge_is_not_retried_into_slack_past_its_deadline(ctx, fake_slack):
+    fake_slack.fail("chat.postMessage", 503, times=10_000)
+    runner = registry_runner(ctx, fake_slack)
+    nudge_time = dt.datetime(2026, 12, 1, 15, 0, tzinfo=ET)
+    assert runner.run_due("top_customer_nudge", nudge_time).status == "retrying"
+    fake_slack.reset()  # Slack is back at 16:05, after the 16:00 deadline
+    (outcome,) = [
+        o
+        for o in runner.tick(nudge_time + dt.timedelta(minutes=65))
+        if o.job == "top_customer_nudge"
+    ]
+    assert outcome.status == "failed"
+    dms = [c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] != "C0PMO"]
+    assert dms == []
 
 
 @pytest.mark.parametrize("channel", ["", "C0OTHER"])

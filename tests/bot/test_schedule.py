@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.business_days import BusinessCalendar
-from bot.schedule import BeforeMonthEnd, Weekly, last_run, next_run, run_time
+from bot.schedule import BeforeMonthEnd, Weekly, last_run, next_run, period_at, run_time
 from bot.scheduler import ScheduleTrigger
 
 NY = ZoneInfo("America/New_York")
@@ -68,6 +68,17 @@ def test_apscheduler_trigger_fires_at_the_schedule_times():
     assert second == dt.datetime(2027, 1, 25, 8, 0, tzinfo=NY)
 
 
+def test_a_run_a_holiday_moves_into_next_week_belongs_to_its_own_week():
+    fridays = Weekly(4, dt.time(12, 0))
+    # Christmas, Friday 25 December 2026: 2026-W52's run is on Monday 28 December.
+    assert run_time(fridays, "2026-W52", US, NY).date() == dt.date(2026, 12, 28)
+    assert period_at(fridays, dt.datetime(2026, 12, 28, 12, 0, tzinfo=NY), US, NY) == "2026-W52"
+    assert period_at(fridays, dt.datetime(2026, 12, 29, 12, 0, tzinfo=NY), US, NY) == "2026-W53"
+    sundays = Weekly(6, dt.time(8, 0))  # never a business day: every run is the next Monday
+    assert period_at(sundays, dt.datetime(2026, 12, 7, 8, 0, tzinfo=NY), US, NY) == "2026-W49"
+
+
 def test_describe_in_words():
     assert MONDAY_8.describe() == "Mondays 08:00, next business day if a holiday"
     assert BILLING.describe() == "3 business days before month end, 09:00"
+    assert Weekly(6, dt.time(8, 0)).describe() == "Sundays 08:00, posted the next business day"

@@ -4,13 +4,15 @@ import datetime as dt
 
 import pytest
 
+from bot.cli import main
 from bot.schedule import BeforeMonthEnd, Weekly
 from bot.settings import SettingsError, load_settings
 from jobs.registry import JOB_NAMES, configured_jobs
+from tests.bot.test_cli import env  # noqa: F401 - the clean-environment fixture
 
 
-def jobs(**env):
-    return {job.name: job for job in configured_jobs(load_settings(env, dotenv_path=None))}
+def jobs(**variables):
+    return {job.name: job for job in configured_jobs(load_settings(variables, dotenv_path=None))}
 
 
 def test_defaults_follow_the_spec():
@@ -54,6 +56,9 @@ def test_overrides():
         ),
         ("PSBOT_JOB_FORECAST_PREP", "mon 25:00", "like 'tue 16:00'"),
         ("PSBOT_JOB_BILLING_PERIOD", "tue 09:00", "like '3 09:00'"),
+        ("PSBOT_JOB_BILLING_PERIOD", "99 09:00", "or 1 to 15 business days before month end"),
+        ("PSBOT_JOB_BILLING_PERIOD", "16 09:00", "or 1 to 15 business days before month end"),
+        ("PSBOT_JOB_BILLING_PERIOD", "0 09:00", "or 1 to 15 business days before month end"),
         ("PSBOT_JOB_FORCAST_PREP", "off", "PSBOT_JOB_FORCAST_PREP is not a job setting"),
         ("PSBOT_JOB_GRACE_MINUTES", "soon", "PSBOT_JOB_GRACE_MINUTES must be a whole number"),
     ],
@@ -61,6 +66,21 @@ def test_overrides():
 def test_bad_overrides_name_the_variable(variable, value, message):
     with pytest.raises(SettingsError, match=message):
         jobs(**{variable: value})
+
+
+@pytest.mark.parametrize(("value", "days"), [("1 09:00", 1), ("15 09:00", 15)])
+def test_billing_accepts_1_to_15_business_days_before_month_end(value, days):
+    assert jobs(PSBOT_JOB_BILLING_PERIOD=value)["billing_period"].schedule.business_days == days
+
+
+def test_a_billing_day_count_out_of_range_stops_the_cli_with_one_line(env, capsys):  # noqa: F811
+    env.setenv("PSBOT_JOB_BILLING_PERIOD", "99 09:00")
+    assert main(["jobs", "list"]) != 0
+    err = capsys.readouterr().err
+    assert err == (
+        "psbot: PSBOT_JOB_BILLING_PERIOD must be off, on or 1 to 15 business days before month"
+        " end and a time, like '3 09:00', got '99 09:00'\n"
+    )
 
 
 @pytest.mark.parametrize("value", ["#foo bar", "foo bar", "#", "ps\tpmo"])

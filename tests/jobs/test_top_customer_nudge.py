@@ -1,10 +1,15 @@
 """Tuesday 15:00: DM the PMs whose Top Customer notes are still missing."""
 
+import dataclasses
+import datetime as dt
+
+from bot.context import AppContext
 from jobs.top_customer_nudge import run_top_customer_nudge
 from messages import ids
 from messages.reminders_builder import MAX_DM_PROJECTS
 from tests.factories import Portfolio
 from tests.jobs.sample import (
+    ET,
     HOSTILE,
     HOSTILE_ESCAPED,
     TUE_NUDGE,
@@ -41,6 +46,22 @@ def test_nudge_dms_each_pm_with_missing_notes(ctx, week):
     assert pam.text == (
         "Top Customer notes are due Tue 16:00 ET: 1 project still needs this week's note"
     )
+
+
+def test_a_nudge_a_holiday_moves_into_next_week_asks_for_its_own_weeks_notes(ctx, week):
+    # Fridays; Christmas, Friday 25 December 2026, moves 2026-W52's nudge and report to Monday.
+    overrides = {
+        "PSBOT_JOB_TOP_CUSTOMER_NUDGE": "fri 11:00",
+        "PSBOT_JOB_TOP_CUSTOMER_REPORT": "fri 12:00",
+    }
+    settings = dataclasses.replace(ctx.settings, job_overrides=overrides)
+    fridays = AppContext(settings=settings, session_factory=ctx.session_factory)
+
+    posts = run_top_customer_nudge(fridays, dt.datetime(2026, 12, 28, 11, 0, tzinfo=ET))
+
+    pam_text = everything(posts[:1])
+    assert "2 projects still need this week's note (2026-W52)" in pam_text
+    assert "*Top Customer notes are due Mon 12:00 ET.*" in pam_text
 
 
 def test_nudge_skips_pms_who_wrote_their_notes(ctx, week):

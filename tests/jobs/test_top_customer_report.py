@@ -1,7 +1,12 @@
 """Tuesday 16:00: the compiled Top Customer report, and who is missing."""
 
+import dataclasses
+import datetime as dt
+
+from bot.context import AppContext
 from jobs.top_customer_report import run_top_customer_report
 from tests.jobs.sample import (
+    ET,
     HOSTILE,
     HOSTILE_ESCAPED,
     TUE_REPORT,
@@ -35,6 +40,19 @@ def test_report_posts_this_weeks_notes_red_first_and_who_is_missing(ctx, week):
     assert "• *Globex — Platform* (SOW-201) · PM <@U0QUINN>" in text
     assert "• *Initech — Upgrade* (SOW-301) · PM Noah Nolink" in text
     assert "Soylent" not in text and "Stark" not in text
+
+
+def test_a_report_a_holiday_moves_into_next_week_still_reports_its_own_week(ctx, week):
+    # Fridays 12:00; Christmas, Friday 25 December 2026, moves 2026-W52's report to Monday.
+    overrides = {"PSBOT_JOB_TOP_CUSTOMER_REPORT": "fri 12:00"}
+    settings = dataclasses.replace(ctx.settings, job_overrides=overrides)
+    fridays = AppContext(settings=settings, session_factory=ctx.session_factory)
+    write_note(ctx.session_factory, week.rollout, "2026-W52", progress="Cutover done")
+
+    posts = run_top_customer_report(fridays, dt.datetime(2026, 12, 28, 12, 0, tzinfo=ET))
+
+    assert posts[0].text.startswith("Top Customer report — 2026-W52: 0 red, 0 yellow, 1 green")
+    assert "Cutover done" in everything(posts)
 
 
 def test_report_posts_even_with_no_projects(ctx):
