@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.error import URLError
 
 import sqlalchemy as sa
@@ -24,9 +25,14 @@ from bot.kantata import cli as kantata_cli
 from bot.models import JobRun
 from bot.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from bot.schedule import JobSpec
+
 logger = logging.getLogger("psbot")
 
 EXIT_USER_ERROR = 2
+# A job run's outcomes that mean its posts went out, or are going out in another process.
+POSTED = ("sent", "sending")
 
 
 class CliError(Exception):
@@ -227,30 +233,66 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
     from bot.app import create_web_client
     from bot.business_days import calendar_of
     from bot.job_runner import JobRunner
+    from bot.schedule import period_at, run_time
     from bot.shoutouts import slack_outbox
     from jobs.registry import JOB_NAMES, configured_jobs
 
     jobs = {job.name: job for job in configured_jobs(settings)}
     if name not in jobs:
         raise CliError(f"unknown job {name!r}; jobs are: {', '.join(JOB_NAMES)}")
-    when = _parse_at(at, settings) if at else dt.datetime.now(settings.timezone)
+    now = dt.datetime.now(settings.timezone)
+    when = _parse_at(at, settings) if at else now
     if not settings.slack_bot_token:
         raise CliError("SLACK_BOT_TOKEN is not set; a job posts to Slack (see README.md)")
+    job, calendar, tz = jobs[name], calendar_of(settings), settings.timezone
+    period = period_at(job.schedule, when, calendar, tz)
+    scheduled = run_time(job.schedule, period, calendar, tz)
+    # Only a run between the period's scheduled time and now stands in for the scheduled
+    # run. A preview before that time, a run ahead of the clock or --force is a one-off
+    # under a key of its own, and leaves the period's run to the scheduler.
+    if force or not scheduled <= when <= now:
+        period = f"{period} one-off {now:%Y-%m-%dT%H:%M:%S}"
     engine = _ready_engine(settings)
-    ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
-    client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
-    runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar_of(settings))
-    job = jobs[name]
-    period = job.schedule.period_of(when.astimezone(settings.timezone).date())
-    if force:
-        period += f" forced {dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%S}"
-    outcome = runner.run(job, period, when, when)
-    engine.dispose()
-    if outcome.status == "already claimed":
-        print(f"{name} {period} already ran; --force posts it again")
-        return 0
-    print(outcome)
-    return 0 if outcome.status in ("sent", "sending") else 1
+    try:
+        ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
+        client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+        runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar)
+        outcome = runner.run(job, period, when, when)
+        if outcome.status == "already claimed":
+            status, line = _earlier_run(ctx, name, period)
+        else:
+            status, line = outcome.status, f"{outcome}{_still_scheduled(job, scheduled, now)}"
+    finally:
+        engine.dispose()
+    print(line)
+    return 0 if status in POSTED else 1
+
+
+def _still_scheduled(job: JobSpec, scheduled: dt.datetime, now: dt.datetime) -> str:
+    """After a one-off run: when the period's own run, still to come, posts."""
+    if not job.enabled or scheduled <= now:
+        return ""
+    return f"; the scheduled run still posts {scheduled:%a %Y-%m-%d %H:%M}"
+
+
+def _earlier_run(ctx: AppContext, name: str, period: str) -> tuple[str, str]:
+    """The outcome of the period's earlier run, and a line on it and on what --force does."""
+    with ctx.session_factory() as session:
+        run = session.scalars(
+            sa.select(JobRun).where(JobRun.job == name, JobRun.period == period)
+        ).one()
+        outcome, reason = run.outcome, _first_line(run.problem) if run.problem else ""
+        if outcome == "skipped" and not reason:  # the runner skips only runs it missed
+            reason = f"missed by {run.claimed_at - run.scheduled_at}"
+        when = run.done_at.astimezone(ctx.settings.timezone)
+    line = f"{name} {period}: {outcome} {when:%a %Y-%m-%d %H:%M}"
+    if reason:
+        line += f" ({reason})"
+    if outcome == "sent":
+        return outcome, f"{line}; --force posts it again"
+    if outcome in ("failed", "skipped"):
+        return outcome, f"{line}; --force posts it now"
+    return outcome, f"{line}; psbot is still posting it"
 
 
 def _parse_at(value: str, settings: Settings) -> dt.datetime:
@@ -307,13 +349,16 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     # Bind before the scheduler starts, so a taken port stops psbot before any job runs.
     server = None if settings.socket_mode else _listen(make_wsgi_app(app, engine), settings.port)
 
-    scheduler = None
-    if settings.scheduler_enabled:
-        # The runner's tick also retries the Slack outbox; it runs before GitLab's retries,
-        # so a win's GitLab note can link its Slack post once that exists.
-        runner = JobRunner(ctx, slack_outbox(ctx, app.client), jobs, calendar_of(settings))
-        gitlab = GitLabSync(ctx, app.client)
-        scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
+    # Every process retries the Slack outbox and GitLab (each delivery is claimed, so
+    # processes never double-post); PSBOT_SCHEDULER only decides whether this one also runs
+    # the scheduled jobs. The runner's tick retries the outbox before GitLab's retries run,
+    # so a win's GitLab note can link its Slack post once that exists.
+    scheduled = jobs if settings.scheduler_enabled else []
+    runner = JobRunner(ctx, slack_outbox(ctx, app.client), scheduled, calendar_of(settings))
+    gitlab = GitLabSync(ctx, app.client)
+    scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
+    if not settings.scheduler_enabled:
+        logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if server is None:
@@ -328,8 +373,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
     finally:
         logger.info("psbot shutting down")
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)
         engine.dispose()
     return 0
 
@@ -362,7 +406,7 @@ def _raise_keyboard_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: BaseException | str) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 

@@ -25,6 +25,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITLAB_URL = "https://gitlab.com"
 DEFAULT_KANTATA_API_URL = "https://api.mavenlink.com/api/v1/"
 README_HINT = "see README.md, 'Connect to Slack'"
+# A reminder more than a week late would run into the next week's.
+MAX_GRACE_MINUTES = 7 * 24 * 60
 
 
 class SettingsError(ValueError):
@@ -155,7 +157,7 @@ def load_settings(
         slack_app_token=get("SLACK_APP_TOKEN"),
         slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         database_url=_database_url(get("DATABASE_URL", "sqlite:///psbot.db")),
-        port=_port(get("PORT", "3000")),
+        port=_whole_number("PORT", get("PORT", "3000"), 1, 65535),
         pmo_channel=parse_channel("PSBOT_PMO_CHANNEL", get("PSBOT_PMO_CHANNEL", "ps_pmo")),
         internal_channel=parse_channel(
             "PSBOT_INTERNAL_CHANNEL", get("PSBOT_INTERNAL_CHANNEL", "ps-internal")
@@ -165,8 +167,12 @@ def load_settings(
         scheduler_enabled=_on_off("PSBOT_SCHEDULER", get("PSBOT_SCHEDULER", "on")),
         auto_migrate=_on_off("PSBOT_AUTO_MIGRATE", get("PSBOT_AUTO_MIGRATE", "on")),
         holidays=_holidays(get("PSBOT_HOLIDAYS", "US")),
-        job_grace_minutes=_minutes(
-            "PSBOT_JOB_GRACE_MINUTES", get("PSBOT_JOB_GRACE_MINUTES", "120")
+        job_grace_minutes=_whole_number(
+            "PSBOT_JOB_GRACE_MINUTES",
+            get("PSBOT_JOB_GRACE_MINUTES", "120"),
+            1,
+            MAX_GRACE_MINUTES,
+            unit="minutes",
         ),
         job_overrides={
             name: value.strip()
@@ -208,12 +214,6 @@ def _database_url(value: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _port(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise SettingsError(f"PORT must be a number from 1 to 65535, got {value!r}")
-    return int(value)
-
-
 def parse_channel(name: str, value: str) -> str:
     """A channel setting's value, `#` dropped; variable `name` is named when it is bad."""
     channel = value.removeprefix("#")
@@ -228,7 +228,7 @@ def parse_channel(name: str, value: str) -> str:
 def _timezone(value: str) -> ZoneInfo:
     try:
         return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "US" is a folder of zones: OSError
         raise SettingsError(
             f"PSBOT_TIMEZONE is not a known time zone: {value!r} (e.g. America/New_York)"
         ) from None
@@ -257,9 +257,16 @@ def _holidays(value: str) -> tuple[str, str | None] | None:
     return country, subdivision or None
 
 
-def _minutes(name: str, value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise SettingsError(f"{name} must be a whole number of minutes, got {value!r}")
+def _whole_number(name: str, value: str, lowest: int, highest: int, unit: str = "") -> int:
+    """`value` as a number from `lowest` to `highest`, written in ASCII digits."""
+    # isdigit() alone lets "²" through, which int() refuses; a number with more digits
+    # than `highest` is out of range anyway, and int() is spared very long strings.
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(highest))
+    if not digits or not lowest <= int(value) <= highest:
+        of_unit = f" of {unit}" if unit else ""
+        raise SettingsError(
+            f"{name} must be a whole number{of_unit} from {lowest} to {highest}, got {value!r}"
+        )
     return int(value)
 
 

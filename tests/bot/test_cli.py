@@ -1,5 +1,6 @@
 """`psbot` exit codes and one-line messages, in process and through the real script."""
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -10,7 +11,9 @@ import urllib.request
 
 import pytest
 
+from bot import migrate, outbox
 from bot.cli import main
+from bot.db import make_engine, make_session_factory
 from tests.signing import SIGNING_SECRET, signed_headers
 from tests.start_up import modules_when_serving
 
@@ -49,6 +52,9 @@ def test_default_database_is_psbot_db_in_the_working_folder(env, tmp_path):
     [
         ({"DATABASE_URL": "nonsense"}, 2, "DATABASE_URL is not a database URL"),
         ({"PSBOT_TIMEZONE": "Nowhere/Land"}, 2, "PSBOT_TIMEZONE"),
+        ({"PSBOT_TIMEZONE": "US"}, 2, "PSBOT_TIMEZONE is not a known time zone: 'US'"),
+        ({"PSBOT_JOB_GRACE_MINUTES": "²"}, 2, "PSBOT_JOB_GRACE_MINUTES must be a whole number"),
+        ({"PORT": "²"}, 2, "PORT must be a whole number from 1 to 65535"),
         (
             {"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
             2,
@@ -186,6 +192,46 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
     assert "scheduler started: kantata_sync, forecast_prep, forecast_nudge" in output
     assert "shutting down" in output
     assert "Traceback" not in output
+
+
+def test_run_with_the_scheduler_off_still_sends_what_the_outbox_owes(tmp_path, fake_slack):
+    """PSBOT_SCHEDULER=off stops the scheduled jobs only: a DM whose first send failed is
+    still retried by every `psbot run`."""
+    database_url = f"sqlite:///{tmp_path / 'run.db'}"
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    owed_since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    with make_session_factory(engine).begin() as session:
+        outbox.add_dm(session, "dm:test:1", "U0PM", "Thanks for your note", owed_since)
+    engine.dispose()
+    process_env = {
+        **CLEAN_ENV,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": database_url,
+        "PORT": str(_free_port()),
+        "PSBOT_SCHEDULER": "off",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=process_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        sent = fake_slack.wait_for("chat.postMessage", timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    assert [(c.params["channel"], c.params["text"]) for c in sent] == [
+        ("U0PM", "Thanks for your note")
+    ]
+    assert "scheduled jobs are off in this process (PSBOT_SCHEDULER=off)" in output
+    assert "forecast_prep" not in output  # no job was scheduled
+    assert process.returncode == 0 and "Traceback" not in output
 
 
 def test_run_loads_gitlab_and_socket_mode_only_when_they_are_used(tmp_path, fake_slack):

@@ -50,6 +50,9 @@ def test_values_are_read_and_normalised():
     [
         ("PSBOT_TIMEZONE", "Mars/Olympus"),
         ("PSBOT_TIMEZONE", "../etc/passwd"),
+        ("PSBOT_TIMEZONE", "US"),  # folders of the zone database, not zones
+        ("PSBOT_TIMEZONE", "America"),
+        ("PSBOT_TIMEZONE", "Etc"),
         ("DATABASE_URL", "not a url"),
         ("DATABASE_URL", "mysql://db/x"),
         ("PSBOT_SCHEDULER", "maybe"),
@@ -57,6 +60,8 @@ def test_values_are_read_and_normalised():
         ("PORT", "http"),
         ("PORT", "70000"),
         ("PORT", "0"),
+        ("PORT", "²"),  # str.isdigit() says yes, int() says no
+        ("PORT", "9" * 5000),  # more digits than int() converts
         ("PSBOT_ADMINS", "alice@example.com"),
         ("PSBOT_PMO_CHANNEL", "ps pmo"),
         ("PSBOT_INTERNAL_CHANNEL", "#"),
@@ -65,6 +70,10 @@ def test_values_are_read_and_normalised():
         ("PSBOT_HOLIDAYS", "US-ZZ"),
         ("PSBOT_JOB_GRACE_MINUTES", "0"),
         ("PSBOT_JOB_GRACE_MINUTES", "2h"),
+        ("PSBOT_JOB_GRACE_MINUTES", "²"),
+        ("PSBOT_JOB_GRACE_MINUTES", "٣"),  # an Arabic-Indic 3: ASCII digits only
+        ("PSBOT_JOB_GRACE_MINUTES", "100000000000000000000"),  # overflowed timedelta
+        ("PSBOT_JOB_GRACE_MINUTES", "10081"),  # more than a week
         ("KANTATA_API_URL", "api.mavenlink.com/api/v1"),
         ("KANTATA_API_URL", "https://api.mavenlink.com/api v1/"),
         ("KANTATA_API_TOKEN", "Bearer abc123"),
@@ -85,6 +94,20 @@ def test_bad_values_name_the_variable_in_one_line(name, value):
     message = str(error.value)
     assert name in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "attribute", "expected"),
+    [
+        ("PORT", "1", "port", 1),
+        ("PORT", "65535", "port", 65535),
+        ("PORT", "08080", "port", 8080),
+        ("PSBOT_JOB_GRACE_MINUTES", "1", "job_grace_minutes", 1),
+        ("PSBOT_JOB_GRACE_MINUTES", "10080", "job_grace_minutes", 10080),  # a week
+    ],
+)
+def test_numbers_are_accepted_up_to_their_bounds(name, value, attribute, expected):
+    assert getattr(load(**{name: value}), attribute) == expected
 
 
 def test_kantata_defaults():
