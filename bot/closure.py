@@ -12,6 +12,11 @@ configured holidays (PSBOT_HOLIDAYS) are not business days. The handbook is sile
 request sent on a weekend or holiday; psbot counts Day 1 from the next business day,
 since no business day has passed for the customer before then. Passive acceptance is
 reached on Day N itself.
+
+The checklist's "Sign-off request sent" and "Sign-off received" record one acceptance
+request, typically before the next Kantata export shows it. That request stands for one
+milestone only (see `requested_milestone`); the other milestones keep Kantata's dates, so
+a milestone nobody asked the customer to accept is never accepted passively.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class ItemSpec:
     types: frozenset[str] = ALL_TYPES
     dated: bool = False  # has a date (meeting date, date sent, date received)
     past_only: bool = False  # the date records something that happened: not in the future
+    needs_date: bool = False  # done only with its date: acceptance is computed from it
     may_skip: bool = False  # may be marked not applicable
 
 
@@ -90,6 +96,7 @@ ITEMS: tuple[ItemSpec, ...] = (
         types=FIXED_FEE,
         dated=True,
         past_only=True,
+        needs_date=True,
     ),
     ItemSpec(
         "signoff_received",
@@ -98,6 +105,7 @@ ITEMS: tuple[ItemSpec, ...] = (
         types=FIXED_FEE,
         dated=True,
         past_only=True,
+        needs_date=True,
     ),
     ItemSpec(
         "acceptance_attached",
@@ -307,38 +315,67 @@ def revenue_signoff(
     milestones: Sequence[MilestoneAcceptance],
     today: dt.date,
 ) -> RevenueSignoff:
-    """Whether revenue is signed off: T&M-like, hours approved; Fixed Fee, acceptance
-    received (ticked here or in Kantata) or passive acceptance reached."""
+    """Whether revenue is signed off: T&M-like, hours approved; Fixed Fee, every milestone
+    accepted (received or passive acceptance reached) and the acceptance attached."""
     states = {state.spec.key: state for state in items}
     if project_type in TIMESHEET_TYPES:
-        approved = states.get("hours_approved")
-        if approved and approved.status is Status.DONE:
+        if _done(states.get("hours_approved")):
             return RevenueSignoff(True, "")
         return RevenueSignoff(False, "all hours must be logged and approved first.")
-    received = states.get("signoff_received")
-    if received and received.status is Status.DONE:
-        return RevenueSignoff(True, "")
-    if milestones and all(m.accepted for m in milestones):
-        return RevenueSignoff(True, "")
-    return RevenueSignoff(False, _why_not_accepted(states, milestones, today))
+    missing = []
+    if not _all_accepted(states, milestones):
+        missing.append(_why_not_accepted(states, milestones, today))
+    if not _done(states.get("acceptance_attached")):
+        missing.append("the acceptance isn't attached to the milestone yet")
+    return RevenueSignoff(not missing, "; ".join(missing) + "." if missing else "")
+
+
+def _done(state: ItemState | None) -> bool:
+    return state is not None and state.status is Status.DONE
+
+
+def _all_accepted(states: dict[str, ItemState], milestones: Sequence[MilestoneAcceptance]) -> bool:
+    if not milestones:
+        # No milestones in psbot: the checklist's "Sign-off received" is all it has.
+        return _done(states.get("signoff_received"))
+    return all(m.accepted for m in milestones)
 
 
 def _why_not_accepted(
     states: dict[str, ItemState], milestones: Sequence[MilestoneAcceptance], today: dt.date
 ) -> str:
+    """Why not every milestone is accepted, as a clause."""
+    requested = any(m.sent for m in milestones) or _done(states.get("signoff_sent"))
+    if not requested:
+        return "the acceptance request hasn't been sent yet"
+    if not milestones:
+        return "the customer's acceptance isn't received yet"
     waiting = [m for m in milestones if not m.accepted]
+    not_sent = [m for m in waiting if m.sent is None]
+    if not_sent:
+        return f"acceptance of {_names(not_sent)} hasn't been requested yet"
     running = [m.passive for m in waiting if m.passive and m.passive.state is PassiveState.PENDING]
-    if running and len(running) == len(waiting):
+    if len(running) == len(waiting):
         last = max(running, key=lambda p: p.reached_on or dt.date.min)
         left = plural(last.days_left, "business day")
         return (
             "the customer's acceptance isn't received and passive acceptance is reached "
-            f"on {format_day(last.reached_on, today)} ({left} left)."
+            f"on {format_day(last.reached_on, today)} ({left} left)"
         )
-    sent = states.get("signoff_sent")
-    if (sent is None or sent.status is not Status.DONE) and not any(m.sent for m in milestones):
-        return "the acceptance request hasn't been sent yet."
-    return "the customer's acceptance isn't received and passive acceptance isn't reached."
+    return (
+        f"the customer's acceptance of {_names(waiting)} isn't received and passive "
+        "acceptance isn't reached"
+    )
+
+
+def _names(milestones: Sequence[MilestoneAcceptance], shown: int = 3) -> str:
+    """“A”, “B” and “C”; past `shown` names, a count of the others."""
+    names = [f"“{m.name}”" for m in milestones[:shown]]
+    if len(milestones) > shown:
+        names.append(plural(len(milestones) - shown, "more milestone"))
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def load_checklist(
@@ -367,48 +404,88 @@ def load_checklist(
     )
 
 
+@dataclass(frozen=True)
+class ChecklistRequest:
+    """The acceptance request the checklist records: the dates ticked on "Sign-off request
+    sent" and "Sign-off received"."""
+
+    sent: dt.date
+    received: dt.date | None = None
+
+
 def milestone_acceptances(
     session: Session, projects: Sequence[Project], today: dt.date, calendar: BusinessCalendar
 ) -> dict[int, list[MilestoneAcceptance]]:
     """Each project's milestones (by due date) and their acceptance, in two queries."""
     ids = [project.id for project in projects]
-    ticked = session.execute(
-        sa.select(ClosureItem.project_id, ClosureItem.item_date).where(
-            ClosureItem.project_id.in_(ids),
-            ClosureItem.item == "signoff_sent",
-            ClosureItem.status == Status.DONE,
-        )
-    )
-    ticked_sent = {project_id: day for project_id, day in ticked}
+    requests = _checklist_requests(session, ids)
     ordered = session.scalars(
         sa.select(Milestone)
         .where(Milestone.project_id.in_(ids))
         .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.name)
     )
-    acceptances: dict[int, list[MilestoneAcceptance]] = {project_id: [] for project_id in ids}
+    by_project: dict[int, list[Milestone]] = {project_id: [] for project_id in ids}
     for milestone in ordered:
-        sent = ticked_sent.get(milestone.project_id)
-        acceptances[milestone.project_id].append(
-            milestone_acceptance(milestone, sent, calendar, today)
-        )
+        by_project[milestone.project_id].append(milestone)
+    acceptances: dict[int, list[MilestoneAcceptance]] = {}
+    for project_id, milestones in by_project.items():
+        request = requests.get(project_id)
+        requested = requested_milestone(milestones, request.sent) if request else None
+        acceptances[project_id] = [
+            milestone_acceptance(m, request if m is requested else None, calendar, today)
+            for m in milestones
+        ]
     return acceptances
+
+
+def _checklist_requests(session: Session, project_ids: list[int]) -> dict[int, ChecklistRequest]:
+    """The acceptance request each project's checklist records, if any."""
+    rows = session.execute(
+        sa.select(ClosureItem.project_id, ClosureItem.item, ClosureItem.item_date).where(
+            ClosureItem.project_id.in_(project_ids),
+            ClosureItem.item.in_(["signoff_sent", "signoff_received"]),
+            ClosureItem.status == Status.DONE,
+            ClosureItem.item_date.is_not(None),
+        )
+    )
+    dates: dict[int, dict[str, dt.date]] = {}
+    for project_id, item, day in rows:
+        dates.setdefault(project_id, {})[item] = day
+    return {
+        project_id: ChecklistRequest(ticked["signoff_sent"], ticked.get("signoff_received"))
+        for project_id, ticked in dates.items()
+        if "signoff_sent" in ticked
+    }
+
+
+def requested_milestone(milestones: Sequence[Milestone], sent: dt.date) -> Milestone | None:
+    """The one milestone (of `milestones`, by due date) that the checklist's request, sent
+    on `sent`, stands for.
+
+    That is the milestone Kantata already shows as sent that day or later (the PM updated
+    Kantata after ticking), or else the earliest one Kantata shows neither sent nor
+    received. Later milestones stay "not requested yet": one request accepts one milestone.
+    """
+    recorded = (m for m in milestones if m.signoff_sent is not None and m.signoff_sent >= sent)
+    unrequested = (m for m in milestones if m.signoff_sent is None and m.signoff_received is None)
+    return next(recorded, None) or next(unrequested, None)
 
 
 def milestone_acceptance(
     milestone: Milestone,
-    sent_fallback: dt.date | None,
+    request: ChecklistRequest | None,
     calendar: BusinessCalendar,
     today: dt.date,
 ) -> MilestoneAcceptance:
-    """A milestone's acceptance. Its sent date is Kantata's, or else the date ticked on
-    the checklist (a PM records it in Slack before the next Kantata export)."""
-    sent = milestone.signoff_sent or sent_fallback
+    """A milestone's acceptance from Kantata's dates, completed by the checklist's
+    `request` when it stands for this milestone (a PM records it in Slack before the next
+    Kantata export)."""
+    sent = milestone.signoff_sent or (request.sent if request else None)
+    received = milestone.signoff_received or (request.received if request else None)
     passive = None
-    if milestone.signoff_received is None and sent is not None:
+    if received is None and sent is not None:
         passive = passive_acceptance(sent, milestone.passive_days, calendar, today)
-    return MilestoneAcceptance(
-        milestone.name, milestone.due_date, sent, milestone.signoff_received, passive
-    )
+    return MilestoneAcceptance(milestone.name, milestone.due_date, sent, received, passive)
 
 
 def project_info(session: Session, project: Project) -> ProjectInfo:
@@ -545,6 +622,8 @@ def _check_rules(
         raise ClosureRefused(f"“{spec.title}” can't be marked not applicable.")
     if new_date is not None and not spec.dated:
         raise ClosureRefused(f"“{spec.title}” has no date.")
+    if status is Status.DONE and new_date is None and spec.needs_date:
+        raise ClosureRefused(f"“{spec.title}” needs its date: pick it from the calendar.")
     if new_date is not None and spec.past_only and new_date > today:
         raise ClosureRefused(
             f"“{spec.title}” records something that happened: {format_day(new_date, today)} "

@@ -1,6 +1,7 @@
 """`/ps closure [PROJECT]`: the Deploy & Close checklist, its buttons and date pickers.
 
-The checklist is an ephemeral message. A click changes one item (when the rules and the
+The checklist is an ephemeral message (from App Home, which has no response_url, a
+message in the app's DM with the user). A click changes one item (when the rules and the
 item's version allow it) and then redraws the message in place through the action's
 `response_url`; a refused or stale click redraws it with a short note saying why.
 """
@@ -13,6 +14,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.authorization import Action, allowed
@@ -102,32 +105,34 @@ def pick_date(
     try:
         picked = dt.date.fromisoformat(action.get("selected_date") or "")
     except ValueError:
-        _say(respond, "Pick a date from the calendar.")
+        _answer(respond, client, body["user"]["id"], "Pick a date from the calendar.")
         return
     ref = read_item_ref(action.get("block_id"))
     _apply(context["psbot"], body, respond, client, ref, Change(Status.DONE, picked))
 
 
-def open_checklist(ack: Ack, body: dict[str, Any], respond: Respond, context: dict) -> None:
-    """ "Open checklist" in the list of projects to close: the project's checklist."""
+def open_checklist(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: dict
+) -> None:
+    """ "Open checklist" in the list of projects to close or in App Home: the checklist."""
     ack()
     ctx: AppContext = context["psbot"]
+    user_id = body["user"]["id"]
     try:
         project_id = int(body["actions"][0].get("value") or "")
     except ValueError:
-        _say(respond, BAD_CLICK)
+        _answer(respond, client, user_id, BAD_CLICK)
         return
     try:
         checklist = _load(ctx, project_id)
     except OperationalError:
         logger.exception("closure checklist %s: database unavailable", project_id)
-        _say(respond, DATABASE_DOWN)
+        _answer(respond, client, user_id, DATABASE_DOWN)
         return
     if checklist is None:
-        _say(respond, PROJECT_GONE)
+        _answer(respond, client, user_id, PROJECT_GONE)
         return
-    text, blocks = _render(ctx, checklist, body["user"]["id"])
-    _send(respond, text, blocks, replace_original=False)
+    _answer(respond, client, user_id, *_render(ctx, checklist, user_id))
 
 
 def register(app: App) -> None:
@@ -153,7 +158,7 @@ def _apply(
     """Change the item if allowed, then redraw the checklist in place with any note."""
     user_id = body["user"]["id"]
     if ref is None:
-        _say(respond, BAD_CLICK)
+        _answer(respond, client, user_id, BAD_CLICK)
         return
     notice = None
     try:
@@ -162,7 +167,7 @@ def _apply(
             # rules that look at other items (revenue sign-off) see a settled state.
             project = session.get(Project, ref.project_id, with_for_update=True)
             if project is None:
-                _say(respond, PROJECT_GONE)
+                _answer(respond, client, user_id, PROJECT_GONE)
                 return
             if not _may_tick(ctx, user_id, project_info(session, project).pm_slack_id):
                 notice = READ_ONLY
@@ -186,14 +191,13 @@ def _apply(
     except OperationalError:
         # Answer instead of raising: an exception after ack() can make Bolt answer Slack 404.
         logger.exception("closure click on project %s: database unavailable", ref.project_id)
-        _say(respond, DATABASE_DOWN)
+        _answer(respond, client, user_id, DATABASE_DOWN)
         return
     checklist = _load(ctx, ref.project_id)
     if checklist is None:
-        _say(respond, PROJECT_GONE)
+        _answer(respond, client, user_id, PROJECT_GONE)
         return
-    text, blocks = _render(ctx, checklist, user_id, notice)
-    _send(respond, text, blocks, replace_original=True)
+    _redraw(respond, *_render(ctx, checklist, user_id, notice))
     if notice is None:
         publish_home(ctx, client, user_id)
 
@@ -216,18 +220,28 @@ def _render(ctx: AppContext, checklist: Checklist, user_id: str, notice: str | N
     )
 
 
-def _send(respond: Respond, text: str, blocks: list, *, replace_original: bool) -> None:
-    kwargs: dict[str, Any] = {"replace_original": replace_original}
-    if not replace_original:
-        kwargs["response_type"] = "ephemeral"
-    response = respond(text=text, blocks=[block.to_dict() for block in blocks], **kwargs)
+def _redraw(respond: Respond, text: str, blocks: list[Block]) -> None:
+    """Replace the clicked checklist with `blocks`."""
+    response = respond(text=text, blocks=blocks, replace_original=True)
     if response.status_code != 200:
-        logger.warning("closure checklist not delivered: %s", response.status_code)
+        logger.warning("closure checklist not redrawn: %s", response.status_code)
 
 
-def _say(respond: Respond, text: str) -> None:
-    """A short ephemeral answer next to the checklist, which stays as it is."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
+def _answer(
+    respond: Respond, client: WebClient, user_id: str, text: str, blocks: list[Block] | None = None
+) -> None:
+    """A new ephemeral message next to the clicked one. A click in App Home has no
+    response_url, so the answer goes to the app's DM with the user instead: a checklist
+    posted there answers its own clicks through their response_url, as anywhere else."""
+    if respond.response_url is None:
+        try:
+            client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        except SlackApiError as error:
+            logger.warning("closure answer to %s not delivered: %s", user_id, error)
+        return
+    response = respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    if response.status_code != 200:
+        logger.warning("closure answer not delivered: %s", response.status_code)
 
 
 def _today(ctx: AppContext) -> dt.date:

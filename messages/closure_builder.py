@@ -232,6 +232,8 @@ def _item_blocks(
     line = f"{emoji} *{_title(state, internal_channel)}*"
     if state.status is Status.DONE and state.date:
         line += f" — {DATE_WORD.get(spec.key, 'on')} {format_day(state.date, checklist.today)}"
+    elif state.status is Status.DONE and spec.needs_date:
+        line += " — no date: pick it below"  # ticked before psbot asked for the date
     elif state.status is Status.NA:
         line += " — not applicable"
     lines = [line]
@@ -258,7 +260,7 @@ def _item_blocks(
         return [section]
     if state.resolved:
         section.accessory = ButtonElement(text="Reopen", action_id=ids.CLOSURE_REOPEN, value=ref)
-    else:
+    elif not spec.needs_date:  # an item that needs its date is done by picking it
         section.accessory = ButtonElement(
             text="Done", action_id=ids.CLOSURE_DONE, value=ref, style="primary"
         )

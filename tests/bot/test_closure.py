@@ -11,6 +11,7 @@ from bot.business_days import BusinessCalendar
 from bot.closure import (
     Change,
     Checklist,
+    ChecklistRequest,
     ClosureRefused,
     ItemState,
     MilestoneAcceptance,
@@ -145,11 +146,24 @@ def test_a_milestone_with_a_zero_day_term_is_never_accepted_passively():
     assert not acceptance.accepted
 
 
-def test_a_milestone_without_kantata_sent_date_uses_the_checklists():
+def test_a_milestone_without_kantata_dates_takes_the_checklists_request():
     milestone = Milestone(name="Final", passive_days=5)
     assert milestone_acceptance(milestone, None, US, TODAY).passive is None
-    acceptance = milestone_acceptance(milestone, D(2026, 11, 23), US, TODAY)
+    acceptance = milestone_acceptance(milestone, ChecklistRequest(D(2026, 11, 23)), US, TODAY)
     assert (acceptance.sent, acceptance.passive.reached_on) == (D(2026, 11, 23), D(2026, 11, 30))
+    received = ChecklistRequest(D(2026, 11, 23), D(2026, 11, 24))
+    acceptance = milestone_acceptance(milestone, received, US, TODAY)
+    assert (acceptance.received, acceptance.passive, acceptance.accepted) == (
+        D(2026, 11, 24),
+        None,
+        True,
+    )
+
+
+def test_kantatas_dates_win_over_the_checklists():
+    milestone = Milestone(name="Final", signoff_sent=D(2026, 11, 16), passive_days=5)
+    acceptance = milestone_acceptance(milestone, ChecklistRequest(D(2026, 11, 18)), US, TODAY)
+    assert (acceptance.sent, acceptance.passive.reached_on) == (D(2026, 11, 16), D(2026, 11, 20))
 
 
 def test_a_received_milestone_needs_no_passive_acceptance():
@@ -395,14 +409,34 @@ def test_kantata_completed_waits_for_approved_hours(ctx, data):
     assert change(ctx, data.tm, "kantata_completed", Status.DONE)
 
 
-def test_kantata_completed_waits_for_fixed_fee_acceptance(ctx, data):
-    with pytest.raises(ClosureRefused, match="the acceptance request hasn't been sent"):
+def test_kantata_completed_waits_for_fixed_fee_acceptance_and_its_attachment(ctx, data):
+    refused = "Kantata can be set to Completed only after revenue sign-off: "
+    attach = "the acceptance isn't attached to the milestone yet."
+    with pytest.raises(ClosureRefused) as error:
         change(ctx, data.ff, "kantata_completed", Status.DONE)
+    assert error.value.message == f"{refused}the acceptance request hasn't been sent yet; {attach}"
     change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 18))
-    with pytest.raises(ClosureRefused, match="acceptance isn't received"):
+    with pytest.raises(ClosureRefused, match="acceptance isn't received yet; the acceptance"):
         change(ctx, data.ff, "kantata_completed", Status.DONE)
     change(ctx, data.ff, "signoff_received", Status.DONE, D(2026, 11, 23))
+    with pytest.raises(ClosureRefused) as error:
+        change(ctx, data.ff, "kantata_completed", Status.DONE)
+    assert error.value.message == refused + attach
+    change(ctx, data.ff, "acceptance_attached", Status.DONE)
     assert change(ctx, data.ff, "kantata_completed", Status.DONE)
+
+
+def test_kantata_completed_waits_for_every_milestone_not_just_the_one_received(ctx, data):
+    add_milestone(ctx, data.ff, "Phase 1", due=D(2026, 11, 2), term=5)
+    add_milestone(ctx, data.ff, "Phase 2", due=D(2026, 12, 15), term=5)
+    change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 18))
+    change(ctx, data.ff, "signoff_received", Status.DONE, D(2026, 11, 20))
+    change(ctx, data.ff, "acceptance_attached", Status.DONE)
+    with pytest.raises(ClosureRefused, match="acceptance of “Phase 2” hasn't been requested yet"):
+        change(ctx, data.ff, "kantata_completed", Status.DONE)
+    add_milestone(ctx, data.ff, "Phase 3", sent=D(2026, 11, 2), term=5)  # accepted Nov 6
+    with pytest.raises(ClosureRefused, match="acceptance of “Phase 2” hasn't been"):
+        change(ctx, data.ff, "kantata_completed", Status.DONE)
 
 
 def test_passive_acceptance_still_running_is_explained(ctx, data):
@@ -414,12 +448,14 @@ def test_passive_acceptance_still_running_is_explained(ctx, data):
         change(ctx, data.ff, "kantata_completed", Status.DONE)
 
 
-def test_passive_acceptance_reached_signs_revenue_off(ctx, data):
+def test_passive_acceptance_reached_signs_revenue_off_once_attached(ctx, data):
     add_milestone(ctx, data.ff, "Phase 1", sent=D(2026, 10, 1), received=D(2026, 10, 5), term=5)
     add_milestone(ctx, data.ff, "Final delivery", sent=D(2026, 11, 16), term=5)
     state = checklist(ctx, data.ff)
-    assert state.revenue.done
     assert [m.accepted for m in state.milestones] == [True, True]
+    assert state.revenue.reason == "the acceptance isn't attached to the milestone yet."
+    change(ctx, data.ff, "acceptance_attached", Status.DONE)
+    assert checklist(ctx, data.ff).revenue.done
     assert change(ctx, data.ff, "kantata_completed", Status.DONE)
 
 
@@ -435,7 +471,60 @@ def test_the_checklists_sent_date_starts_the_passive_term(ctx, data):
     change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 23))
     (milestone,) = checklist(ctx, data.ff).milestones
     assert milestone.passive.reached_on == D(2026, 11, 30)
-    assert checklist(ctx, data.ff, today=D(2026, 11, 30)).revenue.done
+    assert checklist(ctx, data.ff, today=D(2026, 11, 30)).milestones[0].accepted
+
+
+def test_the_checklists_request_is_for_the_earliest_milestone_not_requested(ctx, data):
+    add_milestone(
+        ctx, data.ff, "Kickoff", D(2026, 10, 1), D(2026, 10, 2), term=10, due=D(2026, 10, 1)
+    )
+    add_milestone(ctx, data.ff, "Signed, no date sent", received=D(2026, 11, 5), due=D(2026, 11, 2))
+    add_milestone(ctx, data.ff, "Wave 1", term=10, due=D(2026, 11, 30))
+    add_milestone(ctx, data.ff, "Wave 2", term=10, due=D(2026, 12, 15))
+    change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 16))
+    state = checklist(ctx, data.ff, today=D(2026, 12, 28))
+    sent = {m.name: m.sent for m in state.milestones}
+    assert sent == {
+        "Kickoff": D(2026, 10, 1),
+        "Signed, no date sent": None,
+        "Wave 1": D(2026, 11, 16),
+        "Wave 2": None,  # never requested, so never accepted passively
+    }
+    assert [m.accepted for m in state.milestones] == [True, True, True, False]
+    assert state.revenue.reason.startswith("acceptance of “Wave 2” hasn't been requested yet")
+
+
+def test_the_request_stays_on_its_milestone_once_kantata_shows_it(ctx, data):
+    # The PM ticks the checklist, then updates Kantata; the next export brings the date.
+    add_milestone(ctx, data.ff, "Wave 1", sent=D(2026, 11, 17), term=10, due=D(2026, 11, 30))
+    add_milestone(ctx, data.ff, "Wave 2", term=10, due=D(2026, 12, 15))
+    change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 16))
+    change(ctx, data.ff, "signoff_received", Status.DONE, D(2026, 11, 20))
+    wave_1, wave_2 = checklist(ctx, data.ff, today=D(2026, 12, 28)).milestones
+    assert (wave_1.sent, wave_1.received) == (D(2026, 11, 17), D(2026, 11, 20))
+    assert (wave_2.sent, wave_2.accepted) == (None, False)
+
+
+def test_a_later_request_is_for_the_next_milestone(ctx, data):
+    add_milestone(
+        ctx, data.ff, "Wave 1", D(2026, 11, 2), D(2026, 11, 4), term=10, due=D(2026, 11, 2)
+    )
+    add_milestone(ctx, data.ff, "Wave 2", term=10, due=D(2026, 12, 15))
+    change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 16))
+    wave_1, wave_2 = checklist(ctx, data.ff).milestones
+    assert (wave_1.sent, wave_1.received) == (D(2026, 11, 2), D(2026, 11, 4))
+    assert wave_2.sent == D(2026, 11, 16) and wave_2.passive.reached_on == D(2026, 11, 30)
+
+
+@pytest.mark.parametrize("key", ["signoff_sent", "signoff_received"])
+def test_the_sign_off_items_are_done_only_with_their_date(ctx, data, key):
+    if key == "signoff_received":
+        change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 18))
+    with pytest.raises(ClosureRefused, match="needs its date: pick it from the calendar"):
+        change(ctx, data.ff, key, Status.DONE)
+    assert checklist(ctx, data.ff).item(key).status is Status.OPEN
+    assert change(ctx, data.ff, key, Status.DONE, D(2026, 11, 20))
+    assert change(ctx, data.ff, key, Status.DONE) is False  # Done keeps the date picked
 
 
 def test_milestones_are_listed_by_due_date(ctx, data):
@@ -472,7 +561,10 @@ def test_the_state_is_queryable_per_project(ctx, data):
 
 
 def test_fixed_fee_revenue_needs_every_milestone_accepted():
-    items = tuple(ItemState(spec) for spec in items_for("FF"))
+    items = tuple(
+        ItemState(spec, Status.DONE if spec.key == "acceptance_attached" else Status.OPEN)
+        for spec in items_for("FF")
+    )
     accepted = MilestoneAcceptance("Phase 1", None, D(2026, 10, 1), D(2026, 10, 2), None)
     sent = D(2026, 11, 23)
     running = MilestoneAcceptance("Final", None, sent, None, passive_acceptance(sent, 5, US, TODAY))

@@ -252,6 +252,45 @@ def control_open(params, project_id):
     )
 
 
+def click_in_app_home(slack, value, user_id="U0PM"):
+    """The block_actions of an App Home button: no channel and no response_url."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.home",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "hash": "h1"},
+        "actions": [{"action_id": ids.CLOSURE_OPEN, "type": "button", "value": value}],
+    }
+    assert slack.interactive(payload).status == 200
+
+
+def test_open_checklist_from_app_home_posts_it_in_the_dm(slack, fake_slack, ctx, data):
+    click_in_app_home(slack, str(data.portal.id))
+    (posted,) = fake_slack.wait_for("chat.postMessage")
+    assert posted.params["channel"] == "U0PM"  # the app's DM with the user
+    assert posted.params["text"] == "Closure checklist for SOW-4: 0/9 done"
+    # Its buttons answer through their own response_url, as from `/ps closure`.
+    after = click(slack, fake_slack, control(posted.params, ids.CLOSURE_DONE, "internal_retro"))
+    assert after["replace_original"] is True and after["text"].endswith("1/9 done")
+    assert items(ctx, data.portal)["internal_retro"].status == "done"
+
+
+@pytest.mark.parametrize(
+    ("value", "answer"),
+    [
+        ("nonsense", "That button is from an older checklist"),
+        ("999", "That project is no longer in psbot; nothing was changed."),
+    ],
+)
+def test_a_bad_open_checklist_click_in_app_home_is_answered_in_the_dm(
+    slack, fake_slack, data, value, answer
+):
+    click_in_app_home(slack, value)
+    (posted,) = fake_slack.wait_for("chat.postMessage")
+    assert posted.params["channel"] == "U0PM" and posted.params["text"].startswith(answer)
+
+
 # --- ticking -----------------------------------------------------------------------------------
 
 
@@ -373,8 +412,56 @@ def test_sign_off_received_before_it_was_sent_is_refused(slack, fake_slack, ctx,
     assert "signoff_received" not in items(ctx, data.portal)
     after = click(slack, fake_slack, received, selected_date="2026-11-24")
     assert items(ctx, data.portal)["signoff_received"].item_date == D(2026, 11, 24)
-    assert "Kantata status set to Completed" in everything(after)
+
+
+def test_fixed_fee_kantata_completed_waits_for_the_acceptance_attached(
+    slack, fake_slack, ctx, data
+):
+    after = click(
+        slack, fake_slack, picker(data.portal.id, "signoff_sent", 0), "U0PM", "2026-11-23"
+    )
+    received = control(after, ids.CLOSURE_DATE, "signoff_received")
+    after = click(slack, fake_slack, received, selected_date="2026-11-24")
+    assert (
+        ":lock: Waits for revenue sign-off: the acceptance isn't attached to the milestone yet."
+    ) in everything(after)
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
+    assert notice(after) == (
+        ":no_entry: Kantata can be set to Completed only after revenue sign-off: the "
+        "acceptance isn't attached to the milestone yet. Nothing was changed."
+    )
+    assert "kantata_completed" not in items(ctx, data.portal)
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "acceptance_attached"))
     assert "Waits for revenue sign-off" not in everything(after)
+    click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
+    assert items(ctx, data.portal)["kantata_completed"].status == "done"
+
+
+def test_sign_off_request_sent_needs_its_date(slack, fake_slack, ctx, data):
+    reply = slack.ask("closure sow-4")
+    done = [e["value"].split(":")[1] for e in controls(reply) if e["action_id"] == ids.CLOSURE_DONE]
+    assert "signoff_sent" not in done and "closure_meeting" in done
+    assert control(reply, ids.CLOSURE_DATE, "signoff_sent")  # it is done by picking its date
+    # A Done button from an older checklist.
+    after = click(slack, fake_slack, button(ids.CLOSURE_DONE, data.portal.id, "signoff_sent", 0))
+    assert notice(after) == (
+        ":no_entry: “Sign-off request sent” needs its date: pick it from the calendar. "
+        "Nothing was changed."
+    )
+    assert items(ctx, data.portal) == {}
+
+
+def test_the_sent_date_is_for_the_first_milestone_not_requested(slack, fake_slack, ctx, data):
+    with ctx.session_factory.begin() as session:
+        for name, due in [("Wave 1", D(2026, 11, 30)), ("Wave 2", D(2026, 12, 15))]:
+            session.add(
+                Milestone(project_id=data.portal.id, name=name, due_date=due, passive_days=5)
+            )
+    sent = picker(data.portal.id, "signoff_sent", 0)
+    text = everything(click(slack, fake_slack, sent, selected_date="2026-11-16"))
+    assert "• Wave 1: sent Mon Nov 16, 5-business-day term → passive acceptance reached" in text
+    assert "• Wave 2: acceptance not requested yet" in text
+    assert "Waits for revenue sign-off: acceptance of “Wave 2” hasn't been requested yet" in text
 
 
 def test_a_date_in_the_future_for_something_done_is_refused(slack, fake_slack, ctx, data):

@@ -123,11 +123,13 @@ def test_billing_leaves_out_milestones_accepted_passively(ctx):
 
 def test_billing_counts_passive_acceptance_from_the_date_ticked_in_slack(ctx):
     # No sent date from Kantata yet: the checklist's "Sign-off request sent", as in
-    # `/ps closure`.
+    # `/ps closure`. It records one request: the earliest milestone not requested yet.
     data = Portfolio(ctx.session_factory)
     ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
-    add_milestone(ctx.session_factory, ff, "Accepted", dt.date(2026, 11, 20), passive_days=5)
-    add_milestone(ctx.session_factory, ff, "Running", dt.date(2026, 11, 20), passive_days=20)
+    add_milestone(ctx.session_factory, ff, "Wave 1", dt.date(2026, 11, 13), passive_days=5)
+    add_milestone(ctx.session_factory, ff, "Wave 2", dt.date(2026, 11, 20), passive_days=5)
+    add_milestone(ctx.session_factory, ff, "Running", dt.date(2026, 11, 20),
+                  sent=dt.date(2026, 11, 2), passive_days=20)  # fmt: skip
     with ctx.session_factory.begin() as session:
         sent = dt.date(2026, 11, 9)
         session.add(
@@ -138,8 +140,10 @@ def test_billing_counts_passive_acceptance_from_the_date_ticked_in_slack(ctx):
 
     text = everything(run_billing_period(ctx, BILLING))
 
-    assert "Accepted" not in text  # Day 5 is Mon Nov 16
-    assert "Running · due Nov 20 :warning: overdue · sign-off sent Nov 9" in text
+    assert "Wave 1" not in text  # Day 5 is Mon Nov 16
+    # Never requested: the tick for Wave 1 doesn't accept it passively.
+    assert "Wave 2 · due Nov 20 :warning: overdue · *sign-off not sent*" in text
+    assert "Running · due Nov 20 :warning: overdue · sign-off sent Nov 2" in text
 
 
 def test_only_tm_projects_bill_on_timesheets(ctx):

@@ -158,9 +158,16 @@ def test_kantata_is_locked_with_the_reason_until_revenue_is_signed_off():
     assert "Mon Nov 30 (3 business days left)" in kantata
 
 
-def test_kantata_is_unlocked_once_passive_acceptance_is_reached():
-    reached = Checklist(info(), states(), (pending_final(sent=D(2026, 11, 2)),), (), TODAY)
+def test_kantata_is_unlocked_once_passive_acceptance_is_reached_and_attached():
+    milestones = (pending_final(sent=D(2026, 11, 2)),)
+    reached = Checklist(info(), states(), milestones, (), TODAY)
     _, blocks = build(reached)
+    kantata = item_section(blocks, "Kantata status set to Completed")["text"]["text"]
+    assert kantata.endswith(
+        ":lock: Waits for revenue sign-off: the acceptance isn't attached to the milestone yet."
+    )
+    attached = states(acceptance_attached=(Status.DONE, None, 1))
+    _, blocks = build(Checklist(info(), attached, milestones, (), TODAY))
     kantata = item_section(blocks, "Kantata status set to Completed")["text"]["text"]
     assert kantata.startswith(":white_large_square:") and "Waits" not in kantata
     received = item_section(blocks, "Sign-off received or passive acceptance reached")
@@ -173,7 +180,6 @@ def test_buttons_and_pickers_carry_project_item_and_version():
     assert (ids.CLOSURE_REOPEN, "7:closure_meeting:1") in found
     assert (ids.CLOSURE_DATE, "7:closure_meeting:1") in found
     assert (ids.CLOSURE_REOPEN, "7:signoff_sent:2") in found
-    assert (ids.CLOSURE_DONE, "7:signoff_received:0") in found
     assert (ids.CLOSURE_DATE, "7:signoff_received:0") in found
     assert (ids.CLOSURE_NA, "7:internal_retro:0") in found
     # N/A only where it makes sense, and only on open items.
@@ -191,6 +197,25 @@ def test_buttons_and_pickers_carry_project_item_and_version():
         "7:signoff_sent:2": "2026-11-23",
         "7:signoff_received:0": None,
     }
+
+
+def test_the_sign_off_items_are_done_by_picking_their_date():
+    _, blocks = build(Checklist(info(), states(), (), (), TODAY))
+    done = {
+        e["value"].split(":")[1] for e in elements(blocks) if e["action_id"] == ids.CLOSURE_DONE
+    }
+    assert "signoff_sent" not in done and "signoff_received" not in done
+    assert {"csat_sent", "acceptance_attached"} <= done
+    sent = item_section(blocks, "Sign-off request sent")
+    assert "accessory" not in sent  # its date picker sits below it
+
+
+def test_a_sign_off_ticked_without_a_date_asks_for_it():
+    # Ticked before psbot required the date.
+    checklist = Checklist(info(), states(signoff_sent=(Status.DONE, None, 1)), (), (), TODAY)
+    _, blocks = build(checklist)
+    sent = item_section(blocks, "Sign-off request sent")["text"]["text"]
+    assert sent.startswith(":white_check_mark: *Sign-off request sent* — no date: pick it below")
 
 
 def test_done_is_the_primary_button():
