@@ -188,10 +188,14 @@ def writable_projects(
     session: Session, user_id: str, admins: Collection[str]
 ) -> tuple[list[Project], list[Project]]:
     """Open projects whose note `user_id` may write: their own (as PM, DRI or contributor),
-    then those they may write only as an admin, Top Customer ones first."""
+    then those they may write only as an admin; in each, the projects that owe this week's
+    note first (a picker cut at Slack's limit must not drop them), then by name."""
+    owing_first = sa.case((note_required(), 0), else_=1)
     projects = list(
         session.scalars(
-            sa.select(Project).where(project_open()).order_by(Project.customer, Project.name)
+            sa.select(Project)
+            .where(project_open())
+            .order_by(owing_first, Project.customer, Project.name)
         )
     )
     roles = _write_roles(session, projects)
@@ -202,7 +206,6 @@ def writable_projects(
             own.append(project)
         elif allowed(Action.WRITE_NOTE, user_id, admins=admins, **roles[project.id]):
             as_admin.append(project)
-    as_admin.sort(key=lambda p: not p.top_customer)  # stable: names stay in order
     return own, as_admin
 
 

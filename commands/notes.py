@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
@@ -29,11 +30,12 @@ from bot.notes import (
     writable_projects,
 )
 from bot.outbox import Outbox, add_dm
+from commands.failures import _tell as tell_presser
 from commands.home import notes_deadline, publish_home
 from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn
-from messages.notes_modal_builder import build_notes_modal, read_notes_form
+from messages.notes_modal_builder import build_notes_modal, form_errors, read_notes_form
 from messages.pickers import PickerProject, picker_entries, picker_entry
 from messages.report_builder import build_note_confirmation
 
@@ -94,9 +96,8 @@ def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context:
         project = session.get(Project, project_id)
         if project is None or not may_write(session, project, user_id, ctx.settings.admins):
             problem = "That project is no longer in psbot." if project is None else NOT_ALLOWED
-            client.chat_postEphemeral(
-                channel=body.get("channel", {}).get("id") or user_id, user=user_id, text=problem
-            )
+            # Ephemeral where the button was; from App Home, which has no channel, a DM.
+            tell_presser(client, body, problem)
             return
         view = _modal(ctx, session, project, (), ())
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -109,17 +110,22 @@ def submit_notes(
     ctx: AppContext = context["psbot"]
     user_id = body["user"]["id"]
     project_id = json.loads(view.get("private_metadata") or "{}").get("project_id")
-    result = validate_note(read_notes_form(view["state"]["values"]))
+    values = view["state"]["values"]
+
+    def refuse(errors: dict[str, str]) -> None:
+        ack(response_action="errors", errors=form_errors(errors, values))
+
+    result = validate_note(read_notes_form(values))
     if isinstance(result, dict):
-        ack(response_action="errors", errors=result)
+        refuse(result)
         return
     week = week_key(local_today(ctx.now(), ctx.settings.timezone))
     key = f"{view.get('id')}:{view.get('hash')}"
     try:
-        confirmation = _store(ctx, ack, project_id, user_id, week, result, key)
+        confirmation = _store(ctx, refuse, project_id, user_id, week, result, key)
     except OperationalError:
         logger.exception("saving a note for project %s: database unavailable", project_id)
-        ack(response_action="errors", errors={"progress": DATABASE_DOWN})
+        refuse({"progress": DATABASE_DOWN})
         return
     if confirmation is None:
         return  # refused, with the reason shown in the modal
@@ -132,7 +138,7 @@ def submit_notes(
 
 def _store(
     ctx: AppContext,
-    ack: Ack,
+    refuse: Callable[[dict[str, str]], None],
     project_id: int | None,
     user_id: str,
     week: str,
@@ -146,10 +152,10 @@ def _store(
             with ctx.session_factory.begin() as session:
                 project = session.get(Project, project_id) if project_id else None
                 if project is None:
-                    ack(response_action="errors", errors={"progress": PROJECT_GONE})
+                    refuse({"progress": PROJECT_GONE})
                     return None
                 if not may_write(session, project, user_id, ctx.settings.admins):
-                    ack(response_action="errors", errors={"progress": NOT_ALLOWED})
+                    refuse({"progress": NOT_ALLOWED})
                     return None
                 note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
                 enqueue_for_note(ctx, session, note)  # GitLab sync (issue 13)
@@ -208,6 +214,9 @@ def _modal(
         metadata=json.dumps({"project_id": project.id}),
         project_title=escape_mrkdwn(project.title),
         prefill=fields_of(latest) if latest else None,
+        project_id=project.id,
+        project_raid_url=project.raid_url or "",
+        project_epic_url=project.epic_url or "",
         mine=mine,
         others=others,
         selected=picker_entry(project) if (mine or others) else None,

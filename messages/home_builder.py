@@ -178,6 +178,10 @@ def _closing(projects: Sequence[Project], progress: dict[int, tuple[int, int]]) 
                 accessory=_button("Open checklist", ids.CLOSURE_OPEN, str(project.id)),
             )
         )
+    if len(projects) > MAX_CLOSING:
+        blocks.append(
+            context(f"…and {len(projects) - MAX_CLOSING} more: `/ps closure` lists them.")
+        )
     return blocks
 
 

@@ -25,9 +25,20 @@ from bot.notes import LONG_TEXT_MAX, PROGRESS_MAX, SHORT_TEXT_MAX, URL_MAX, Note
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.home_builder import deadline_sentence, due_text, missing_note
-from messages.pickers import PickerProject, option_groups, project_option
+from messages.pickers import (
+    MAX_PICKER_OPTIONS,
+    PickerProject,
+    left_out,
+    option_groups,
+    project_option,
+)
 
 VALUE = "value"
+# Slack keeps what was typed into an input across views.update while its block_id and
+# action_id stay the same. Each project's form has its own block_ids (name, separator,
+# project id), so switching project in the picker can't carry one project's text into
+# another project's note.
+PROJECT_SEPARATOR = "-"
 PICK_PROMPT = "Pick a project to write this week's note."
 NOTHING_TO_WRITE = (
     "There is no project whose note you can write. A project's note is written by its PM, "
@@ -47,6 +58,9 @@ def build_notes_modal(
     metadata: str,
     project_title: str | None,
     prefill: NoteFields | None,
+    project_id: int | None = None,
+    project_raid_url: str = "",
+    project_epic_url: str = "",
     mine: Sequence[PickerProject] = (),
     others: Sequence[PickerProject] = (),
     selected: PickerProject | None = None,
@@ -58,11 +72,15 @@ def build_notes_modal(
     """The notes form for one project; with a picker of the projects the user may write
     when they didn't name one, or why there is nothing to pick.
 
+    The inputs' block_ids carry `project_id` (see `field_block_id`). The RAID and epic
+    links the project has on record fill in for those the latest note lacks: a Yellow
+    or Red note needs them, and psbot already knows them.
+
     A project that owes a note has its deadline `due`; the form says it is due, or
     overdue once `due_passed` and not yet `noted` this week, as App Home does."""
     blocks: list[Block] = []
     if mine or others:
-        blocks.append(_picker(mine, others, selected))
+        blocks.extend(_picker(mine, others, selected))
     if project_title is None:
         prompt = PICK_PROMPT if mine or others else NOTHING_TO_WRITE
         blocks.append(_context(escape_mrkdwn(notice or prompt)))
@@ -80,7 +98,7 @@ def build_notes_modal(
         state = deadline_sentence if noted else missing_note
         header += "\n" + state(when, passed=due_passed)
     blocks.append(_context(header))
-    blocks.extend(_fields(prefill))
+    blocks.extend(_fields(prefill, project_id, project_raid_url, project_epic_url))
     return View(
         type="modal",
         callback_id=ids.NOTES_VIEW,
@@ -96,9 +114,19 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
+def field_block_id(name: str, project_id: int | None) -> str:
+    """The block_id of the input for note field `name` in `project_id`'s form."""
+    return name if project_id is None else f"{name}{PROJECT_SEPARATOR}{project_id}"
+
+
+def _field_name(block_id: str) -> str:
+    """The note field a submitted block_id holds (see `field_block_id`)."""
+    return block_id.partition(PROJECT_SEPARATOR)[0]
+
+
 def _picker(
     mine: Sequence[PickerProject], others: Sequence[PickerProject], selected: PickerProject | None
-) -> SectionBlock:
+) -> list[Block]:
     groups = option_groups(mine, others, "Other projects (as admin)")
     offered = {option.value for group in groups for option in group.options}
     # Slack refuses a view whose initial option isn't among its options.
@@ -109,7 +137,15 @@ def _picker(
         option_groups=groups,
         initial_option=project_option(initial) if initial else None,
     )
-    return SectionBlock(block_id="project", text="*Project*", accessory=select)
+    blocks: list[Block] = [SectionBlock(block_id="project", text="*Project*", accessory=select)]
+    if left_out(mine, others):
+        total = len(mine) + len(others)
+        blocks.append(
+            _context(
+                f"Showing {MAX_PICKER_OPTIONS} of {total} — for another, use `/ps notes PROJECT`."
+            )
+        )
+    return blocks
 
 
 def _text_input(
@@ -153,35 +189,41 @@ def _temperature(block_id: str, label: str, initial: Temperature | None) -> Inpu
     )
 
 
-def _fields(prefill: NoteFields | None) -> list[Block]:
+def _fields(
+    prefill: NoteFields | None, project_id: int | None, project_raid_url: str, project_epic_url: str
+) -> list[Block]:
     note = prefill
+
+    def named(name: str) -> str:
+        return field_block_id(name, project_id)
+
     return [
         _text_input(
-            "progress",
+            named("progress"),
             "One-line progress update",
             note.progress if note else "",
             PROGRESS_MAX,
             optional=False,
             placeholder="Where the project stands this week",
         ),
-        _temperature("internal", "Internal temperature", note.internal if note else None),
-        _temperature("customer", "Customer temperature", note.customer if note else None),
+        _temperature(named("internal"), "Internal temperature", note.internal if note else None),
+        _temperature(named("customer"), "Customer temperature", note.customer if note else None),
         _text_input(
-            "issue",
+            named("issue"),
             "Issue: problem, proposed action, timing of the fix",
             note.issue if note else "",
             LONG_TEXT_MAX,
             multiline=True,
         ),
         _text_input(
-            "assistance",
+            named("assistance"),
             "Assistance needed",
             note.assistance if note else "",
             LONG_TEXT_MAX,
             multiline=True,
         ),
         InputBlock(
-            block_id="dri_ids",
+            block_id=named("dri_ids"),
             label="DRI & contributors",
             optional=True,
             element=UserMultiSelectElement(
@@ -191,30 +233,30 @@ def _fields(prefill: NoteFields | None) -> list[Block]:
             ),
         ),
         _text_input(
-            "raid_url",
+            named("raid_url"),
             "RAID link",
-            note.raid_url if note else "",
+            (note.raid_url if note else "") or project_raid_url,
             URL_MAX,
             hint="Required when either temperature is Yellow or Red.",
             placeholder="https://",
         ),
         _text_input(
-            "epic_url",
+            named("epic_url"),
             "Internal customer epic link",
-            note.epic_url if note else "",
+            (note.epic_url if note else "") or project_epic_url,
             URL_MAX,
             hint="Required when either temperature is Yellow or Red.",
             placeholder="https://",
         ),
         _text_input(
-            "forecast_push",
+            named("forecast_push"),
             "Forecast push: what pushed and why",
             note.forecast_push if note else "",
             SHORT_TEXT_MAX,
             multiline=True,
         ),
         _text_input(
-            "upside",
+            named("upside"),
             "Upside callout",
             note.upside if note else "",
             SHORT_TEXT_MAX,
@@ -226,9 +268,10 @@ def _fields(prefill: NoteFields | None) -> list[Block]:
 
 def read_notes_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The submitted view state as the raw dict `bot.notes.validate_note` takes."""
+    by_name = {_field_name(block_id): actions for block_id, actions in values.items()}
 
-    def element(block_id: str) -> Mapping[str, Any]:
-        return values.get(block_id, {}).get(VALUE, {}) or {}
+    def element(name: str) -> Mapping[str, Any]:
+        return by_name.get(name, {}).get(VALUE, {}) or {}
 
     raw: dict[str, Any] = {}
     for name in (
@@ -245,3 +288,12 @@ def read_notes_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         raw[name] = (element(name).get("selected_option") or {}).get("value")
     raw["dri_ids"] = element("dri_ids").get("selected_users") or []
     return raw
+
+
+def form_errors(
+    errors: Mapping[str, str], values: Mapping[str, Mapping[str, Any]]
+) -> dict[str, str]:
+    """Errors by note field name, keyed instead by the submitted form's block_ids, where
+    Slack shows them."""
+    block_ids = {_field_name(block_id): block_id for block_id in values}
+    return {block_ids.get(name, name): problem for name, problem in errors.items()}

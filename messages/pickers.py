@@ -41,6 +41,11 @@ def option_groups(
     return groups
 
 
+def left_out(mine: Sequence[PickerProject], others: Sequence[PickerProject]) -> int:
+    """How many projects `option_groups` leaves out to stay within Slack's limit."""
+    return max(0, len(mine) + len(others) - MAX_PICKER_OPTIONS)
+
+
 def picker_entry(project: Project) -> PickerProject:
     return PickerProject(project.id, project.title, project.top_customer)
 

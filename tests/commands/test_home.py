@@ -133,6 +133,15 @@ def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, 
     assert "Umbrella — Wind-down" in text(view) and "closing · closure 0/" in text(view)
 
 
+def test_closing_projects_past_the_first_eight_are_counted(slack, fake_slack, portfolio, ctx):
+    data = Portfolio(ctx.session_factory)
+    for n in range(10):
+        data.project(f"SOW-7{n}", f"Umbrella {n}", "Wind-down", pm=portfolio.pam, status="closing")
+    view = open_home(slack, fake_slack)
+    assert len(buttons(view, ids.CLOSURE_OPEN)) == 8
+    assert "…and 2 more: `/ps closure` lists them." in text(view)
+
+
 def test_admins_see_deliveries_psbot_could_not_make(slack, fake_slack, portfolio, ctx):
     with ctx.session_factory.begin() as session:
         for key, kind, status, days_ago in (

@@ -96,3 +96,28 @@ def test_update_notes_is_offered_only_to_those_who_may_write_the_note(
     data.book(data.rollout, admin, dt.date(2026, 11, 23))
     view = open_home(slack, fake_slack, ADMIN_ID)
     assert buttons(view, ids.NOTES_OPEN) == [str(data.rollout.id)]
+
+
+def press_from_home(slack, fake_slack, project_id, user_id):
+    """An "Update notes" click in App Home: its payload has no channel."""
+    fake_slack.reset()
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "trigger_id": "t.home",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home"},
+        "actions": [{"action_id": ids.NOTES_OPEN, "type": "button", "value": str(project_id)}],
+    }
+    assert slack.interactive(payload).status == 200
+
+
+def test_a_refused_update_notes_from_app_home_is_told_in_the_apps_dm(slack, fake_slack, portfolio):
+    # Pat may not write Acme Rollout's note (a Home published before he stopped being its
+    # DRI still shows him the button).
+    press_from_home(slack, fake_slack, portfolio.rollout.id, "U0PAT")
+    (dm,) = fake_slack.wait_for("chat.postMessage")
+    assert dm.params["channel"] == "U0PAT"
+    assert dm.params["text"].startswith("Only the project's PM, the DRI and contributors")
+    assert fake_slack.calls_to("chat.postEphemeral") == []
+    assert fake_slack.calls_to("views.open") == []

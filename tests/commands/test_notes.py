@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.models import Note, NoteRevision, Project
 from bot.notes import NoteFields, Temperature, save_note
 from messages import ids
+from messages.notes_modal_builder import field_block_id
 from tests.conftest import ADMIN_ID
 
 WEEK = "2026-W48"
@@ -47,7 +48,9 @@ def form(**overrides):
     return values
 
 
-def submit(slack, project_id, user_id="U0PM", view_id="V1", view_hash="h1", **overrides):
+def submit(
+    slack, project_id, user_id="U0PM", view_id="V1", view_hash="h1", values=None, **overrides
+):
     payload = {
         "type": "view_submission",
         "user": {"id": user_id},
@@ -58,7 +61,7 @@ def submit(slack, project_id, user_id="U0PM", view_id="V1", view_hash="h1", **ov
             "hash": view_hash,
             "callback_id": ids.NOTES_VIEW,
             "private_metadata": json.dumps({"project_id": project_id}),
-            "state": {"values": form(**overrides)},
+            "state": {"values": values or form(**overrides)},
         },
     }
     return slack.interactive(payload)
@@ -103,14 +106,45 @@ def picked_view(slack, fake_slack, project_id, user_id="U0PM"):
             }
         ],
     }
+    updates = len(fake_slack.calls_to("views.update"))
     assert slack.interactive(payload).status == 200
-    call = fake_slack.wait_for("views.update")[-1]
+    call = fake_slack.wait_for("views.update", count=updates + 1)[-1]
     view = call.params["view"]
     return call, json.loads(view) if isinstance(view, str) else view
 
 
 def block(view, block_id):
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def field(view, name):
+    """The input for note field `name` in the form of the view's project."""
+    project_id = json.loads(view["private_metadata"])["project_id"]
+    return block(view, field_block_id(name, project_id))
+
+
+def shown_value(element):
+    """What an input shows before the user changes it, as `form` takes it."""
+    if element["type"] == "radio_buttons":
+        return (element.get("initial_option") or {}).get("value")
+    if element["type"] == "multi_users_select":
+        return element.get("initial_users") or []
+    return element.get("initial_value") or ""
+
+
+def submit_view(slack, view, user_id="U0PM", view_id="V9", **typed):
+    """Submit the form in `view` as Slack would: what it shows, with `typed` changed."""
+    project_id = json.loads(view["private_metadata"])["project_id"]
+    shown = {name: shown_value(field(view, name)["element"]) for name in form()}
+    values = {
+        field_block_id(name, project_id): value
+        for name, value in form(**{**shown, **typed}).items()
+    }
+    return submit(slack, project_id, user_id, view_id, values=values)
+
+
+def text_of(view) -> str:
+    return json.dumps(view, ensure_ascii=False)
 
 
 # --- opening the modal ---------------------------------------------------------------
@@ -124,10 +158,9 @@ def test_notes_for_a_project_opens_the_modal_with_the_trigger(slack, fake_slack,
     assert view["callback_id"] == ids.NOTES_VIEW
     assert json.loads(view["private_metadata"]) == {"project_id": portfolio.rollout.id}
     assert "Acme — Rollout (SOW-1)" in json.dumps(view, ensure_ascii=False)
-    assert block(view, "progress")["element"]["max_length"] == 150
-    assert {"progress", "internal", "customer", "raid_url", "epic_url", "dri_ids"} <= {
-        b.get("block_id") for b in view["blocks"]
-    }
+    assert field(view, "progress")["element"]["max_length"] == 150
+    for name in ("internal", "customer", "raid_url", "epic_url", "dri_ids"):
+        assert field(view, name)["type"] == "input"
 
 
 def test_modal_is_prefilled_from_the_latest_note(slack, fake_slack, portfolio, ctx):
@@ -143,10 +176,37 @@ def test_modal_is_prefilled_from_the_latest_note(slack, fake_slack, portfolio, c
         save_note(session, portfolio.rollout.id, "2026-W47", fields, "U0PM", ctx.now())
     slack.command("notes sow-1")
     _, view = opened_view(fake_slack)
-    assert block(view, "progress")["element"]["initial_value"] == "Last week's words"
-    assert block(view, "internal")["element"]["initial_option"]["value"] == "yellow"
-    assert block(view, "dri_ids")["element"]["initial_users"] == ["U0PAT"]
-    assert block(view, "raid_url")["element"]["initial_value"] == RAID
+    assert field(view, "progress")["element"]["initial_value"] == "Last week's words"
+    assert field(view, "internal")["element"]["initial_option"]["value"] == "yellow"
+    assert field(view, "dri_ids")["element"]["initial_users"] == ["U0PAT"]
+    assert field(view, "raid_url")["element"]["initial_value"] == RAID
+
+
+def test_links_missing_from_the_latest_note_are_prefilled_from_the_project(
+    slack, fake_slack, portfolio, ctx
+):
+    on_record = "https://gitlab.example.com/acme/raid"
+    with ctx.session_factory.begin() as session:
+        project = session.get(Project, portfolio.rollout.id)
+        project.raid_url, project.epic_url = on_record, EPIC
+        fields = NoteFields("All good", Temperature.GREEN, Temperature.GREEN, raid_url=RAID)
+        save_note(session, portfolio.rollout.id, "2026-W47", fields, "U0PM", ctx.now())
+    slack.command("notes sow-1")
+    _, view = opened_view(fake_slack)
+    assert field(view, "raid_url")["element"]["initial_value"] == RAID  # the note's comes first
+    assert field(view, "epic_url")["element"]["initial_value"] == EPIC
+    # Turning the project Yellow needs no links pasted: psbot has them.
+    assert errors_of(submit_view(slack, view, internal="yellow")) == {}
+    assert (notes(ctx)[-1].raid_url, notes(ctx)[-1].epic_url) == (RAID, EPIC)
+
+
+def test_a_first_note_is_prefilled_with_the_projects_links(slack, fake_slack, portfolio, ctx):
+    with ctx.session_factory.begin() as session:
+        session.get(Project, portfolio.rollout.id).raid_url = RAID
+    slack.command("notes sow-1")
+    _, view = opened_view(fake_slack)
+    assert field(view, "raid_url")["element"]["initial_value"] == RAID
+    assert "initial_value" not in field(view, "epic_url")["element"]  # none on record
 
 
 def test_someone_else_cannot_open_a_projects_note(slack, fake_slack, portfolio):
@@ -175,10 +235,12 @@ def test_without_project_the_modal_starts_with_a_picker(slack, fake_slack, portf
     slack.command("notes")
     _, view = opened_view(fake_slack)
     assert "submit" not in view
-    # Only the projects Pam may write: not Olga's Top Customer project.
+    # Only the projects Pam may write: not Olga's Top Customer project. The one that owes
+    # this week's note comes first.
     assert picker_groups(view) == {
-        "Your projects": ["Acme — Migration (SOW-2)", "⭐ Acme — Rollout (SOW-1)"]
+        "Your projects": ["⭐ Acme — Rollout (SOW-1)", "Acme — Migration (SOW-2)"]
     }
+    assert "Showing" not in text_of(view)  # every project is offered
 
 
 def test_picking_a_project_updates_the_modal_to_its_form(slack, fake_slack, portfolio):

@@ -4,7 +4,17 @@ write (SPEC §2: the PM, the DRI and contributors on the latest note, admins).""
 import json
 
 from bot.notes import NoteFields, Temperature, save_note
-from tests.commands.test_notes import block, opened_view, picked_view, picker_groups
+from tests.commands.test_notes import (
+    block,
+    errors_of,
+    field,
+    notes,
+    opened_view,
+    picked_view,
+    picker_groups,
+    submit_view,
+    text_of,
+)
 from tests.conftest import ADMIN_ID
 
 
@@ -55,3 +65,44 @@ def test_a_named_project_outside_the_picker_is_not_preselected(slack, fake_slack
     picker = block(view, "project")["accessory"]
     assert "initial_option" not in picker  # Slack refuses one that isn't among the options
     assert json.loads(view["private_metadata"]) == {"project_id": done.id}
+
+
+def test_a_long_list_offers_the_projects_owing_a_note_first_and_says_it_is_cut(
+    slack, fake_slack, portfolio, ctx
+):
+    data = portfolio
+    # 130 projects of Pam's in all; the 20 Top Customer ones come last by name.
+    for n in range(109):
+        data.project(f"SOW-1{n:03d}", f"Customer {n:03d}", pm=data.pam)
+    for n in range(19):
+        data.project(f"SOW-2{n:03d}", f"Zeta {n:03d}", pm=data.pam, top_customer=True)
+    slack.command("notes")
+    _, view = opened_view(fake_slack)
+    (offered,) = picker_groups(view).values()
+    assert len(offered) == 100
+    assert all(label.startswith("⭐") for label in offered[:20])
+    assert offered[20:22] == ["Acme — Migration (SOW-2)", "Customer 000 — Rollout (SOW-1000)"]
+    assert "Showing 100 of 130 — for another, use `/ps notes PROJECT`." in text_of(view)
+
+
+def test_each_projects_form_has_its_own_inputs(slack, fake_slack, portfolio, ctx):
+    # Slack keeps what was typed into an input whose block_id stays the same across
+    # views.update: switching project must not carry Acme Rollout's text into Migration.
+    _, rollout_form = picked_view(slack, fake_slack, portfolio.rollout.id)
+    _, migration_form = picked_view(slack, fake_slack, portfolio.migration.id)
+    assert not input_ids(rollout_form) & input_ids(migration_form)
+
+    # Its submission is read, and its errors are shown on its own inputs.
+    typed = {"progress": "Migration on track", "internal": "green"}
+    errors = errors_of(submit_view(slack, migration_form, customer="red", **typed))
+    assert set(errors) == {
+        field(migration_form, "raid_url")["block_id"],
+        field(migration_form, "epic_url")["block_id"],
+    }
+    assert errors_of(submit_view(slack, migration_form, customer="green", **typed)) == {}
+    (note,) = notes(ctx)
+    assert (note.project_id, note.progress) == (portfolio.migration.id, "Migration on track")
+
+
+def input_ids(view):
+    return {block["block_id"] for block in view["blocks"] if block["type"] == "input"}

@@ -55,8 +55,8 @@ def test_notes_modal_asks_each_field_and_asks_again_after_a_validation_error(she
             "Firewall change pending. Action: CAB on Thursday",  # issue
             "",  # assistance
             "@dana, leo.rossi@example.com",  # DRI & contributors
-            "",  # RAID link: left empty, which a Red note may not
-            "",  # epic link
+            "-",  # RAID link: cleared, which a Red note may not allow
+            "-",  # epic link: cleared
             "",  # forecast push
             "-",  # upside: cleared
             "https://gitlab.example.com/acme/raid/-/issues/7",  # asked again: RAID
