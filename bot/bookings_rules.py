@@ -42,18 +42,21 @@ WEEK_HOURS = HUNDREDTHS
 WEEK_MONEY = HUNDREDTHS * HUNDREDTHS
 MONTH_HOURS = WEEK_HOURS * WORKING_DAYS_PER_WEEK
 MONTH_MONEY = WEEK_MONEY * WORKING_DAYS_PER_WEEK
-# The four sums, in this order: hard hours, soft hours, forecast money, upside money.
-HARD, SOFT, FORECAST, UPSIDE = range(4)
+# The sums, in this order: hard hours, soft hours, forecast money, upside money, and the
+# hours (hard or soft) booked without a bill rate, which are in no money sum.
+SUM_COUNT = 5
+HARD, SOFT, FORECAST, UPSIDE, UNPRICED = range(SUM_COUNT)
 # A group's (a project's, a person's) sums week by week: one dict week → int per sum.
 WeeklySums = tuple[dict[dt.date, int], ...]
-MonthSums = tuple[int, ...]  # the four sums of one month
+MonthSums = tuple[int, ...]  # the sums of one month
 K = TypeVar("K", bound=Hashable)
 
 
 class BookingRow(NamedTuple):
     """A booking as the rules read it: hours and bill rate in whole hundredths.
 
-    A booking without a bill rate has rate 0, which is what it earns.
+    A booking without a bill rate (None) earns no money that can be counted: its hours
+    are summed as unpriced, so that the forecast can say what its money leaves out.
     """
 
     project_id: int
@@ -62,7 +65,7 @@ class BookingRow(NamedTuple):
     week_start: dt.date
     kind: str
     centihours: int
-    rate_cents: int
+    rate_cents: int | None
 
 
 WEEK_START = BookingRow._fields.index("week_start")
@@ -75,8 +78,8 @@ class MilestoneDate(NamedTuple):
     due_date: dt.date | None
 
 
-def _hundredths(value: Decimal | None) -> int:
-    return round((value or 0) * HUNDREDTHS)
+def _hundredths(value: Decimal) -> int:
+    return round(value * HUNDREDTHS)
 
 
 def as_row(booking: Booking | tuple) -> BookingRow:
@@ -89,7 +92,7 @@ def as_row(booking: Booking | tuple) -> BookingRow:
             booking.week_start,
             booking.kind,
             _hundredths(booking.hours),
-            _hundredths(booking.bill_rate),
+            None if booking.bill_rate is None else _hundredths(booking.bill_rate),
         )
     return booking if isinstance(booking, BookingRow) else BookingRow._make(booking)
 
@@ -105,12 +108,17 @@ def _decimal(units: int, per_unit: int) -> Decimal:
 
 @dataclass
 class Amounts:
-    """Hours and money for one bucket: hard counts into the forecast, soft is upside."""
+    """Hours and money for one bucket: hard counts into the forecast, soft is upside.
+
+    `unpriced_hours` are the hard and soft hours without a bill rate: in the hours, not in
+    the money.
+    """
 
     hard_hours: Decimal = ZERO
     soft_hours: Decimal = ZERO
     forecast: Decimal = ZERO
     upside: Decimal = ZERO
+    unpriced_hours: Decimal = ZERO
 
     @classmethod
     def of_month(cls, sums: Sequence[int] | None) -> Amounts:
@@ -122,6 +130,7 @@ class Amounts:
             _decimal(sums[SOFT], MONTH_HOURS),
             _decimal(sums[FORECAST], MONTH_MONEY),
             _decimal(sums[UPSIDE], MONTH_MONEY),
+            _decimal(sums[UNPRICED], MONTH_HOURS),
         )
 
     def __iadd__(self, other: Amounts) -> Amounts:
@@ -129,6 +138,7 @@ class Amounts:
         self.soft_hours += other.soft_hours
         self.forecast += other.forecast
         self.upside += other.upside
+        self.unpriced_hours += other.unpriced_hours
         return self
 
 
@@ -151,14 +161,25 @@ def _add(sums: dict[dt.date, int], week_start: dt.date, value: int) -> None:
     sums[week_start] = sums.get(week_start, 0) + value
 
 
+def _no_weekly_sums() -> WeeklySums:
+    return tuple({} for _ in range(SUM_COUNT))
+
+
 def _weekly_sums(rows: Iterable[BookingRow], key: Callable[[BookingRow], K]) -> dict[K, WeeklySums]:
-    """Per key, week by week: the four sums."""
+    """Per key, week by week: the sums."""
     weekly: dict[K, WeeklySums] = {}
     for row in rows:
-        sums = weekly.setdefault(key(row), ({}, {}, {}, {}))
+        group = key(row)
+        sums = weekly.get(group)
+        if sums is None:
+            sums = weekly[group] = _no_weekly_sums()
         hard = row.kind == "hard"
         _add(sums[HARD if hard else SOFT], row.week_start, row.centihours)
-        _add(sums[FORECAST if hard else UPSIDE], row.week_start, row.centihours * row.rate_cents)
+        if row.rate_cents is None:
+            _add(sums[UNPRICED], row.week_start, row.centihours)
+        else:
+            money = row.centihours * row.rate_cents
+            _add(sums[FORECAST if hard else UPSIDE], row.week_start, money)
     return weekly
 
 
@@ -172,7 +193,7 @@ def _monthly_sums(weekly: dict[K, WeeklySums]) -> dict[K, dict[Month, MonthSums]
                 for month, days in working_days_by_month(week_start):
                     sums = months.get(month)
                     if sums is None:
-                        sums = months[month] = [0, 0, 0, 0]
+                        sums = months[month] = [0] * SUM_COUNT
                     sums[position] += value * days
         monthly[group] = {month: tuple(sums) for month, sums in months.items()}
     return monthly
@@ -244,7 +265,7 @@ class Finding:
 class Ledger:
     """The integer sums the rules read, from one pass over a portfolio's bookings."""
 
-    project_weeks: dict[int, WeeklySums]  # the four sums per project, week by week
+    project_weeks: dict[int, WeeklySums]  # the sums per project, week by week
     person_weeks: dict[int, WeeklySums]  # hard and soft hours per person, week by week
     roles: dict[int, set[str]]  # the roles booked on each project
     hard_role_months: dict[int, set[tuple[str, Month]]]  # (role, month)s with hard hours
@@ -259,7 +280,7 @@ class Ledger:
         for project_id, person_id, role, week_start, kind, hours, rate in rows:
             sums = project_weeks.get(project_id)
             if sums is None:
-                sums = project_weeks[project_id] = ({}, {}, {}, {})
+                sums = project_weeks[project_id] = _no_weekly_sums()
                 roles[project_id] = set()
                 hard_role_months[project_id] = set()
             loads = person_weeks.get(person_id)
@@ -267,14 +288,19 @@ class Ledger:
                 loads = person_weeks[person_id] = ({}, {})
             roles[project_id].add(role)
             hours_at, money_at = (HARD, FORECAST) if kind == "hard" else (SOFT, UPSIDE)
-            week_hours, week_money, person_hours = sums[hours_at], sums[money_at], loads[hours_at]
+            week_hours, person_hours = sums[hours_at], loads[hours_at]
             week_hours[week_start] = week_hours.get(week_start, 0) + hours
-            week_money[week_start] = week_money.get(week_start, 0) + hours * rate
             person_hours[week_start] = person_hours.get(week_start, 0) + hours
+            if rate is None:
+                unpriced = sums[UNPRICED]
+                unpriced[week_start] = unpriced.get(week_start, 0) + hours
+            else:
+                week_money = sums[money_at]
+                week_money[week_start] = week_money.get(week_start, 0) + hours * rate
+                if rate > top_rates.get(person_id, 0):
+                    top_rates[person_id] = rate
             if hours_at == HARD and hours > 0:
                 hard_role_months[project_id].update(_role_months(role, week_start))
-            if rate > top_rates.get(person_id, 0):
-                top_rates[person_id] = rate
         return ledger
 
 
@@ -345,6 +371,14 @@ class Portfolio:
     def this_month(self) -> Month:
         return Month.of(self.today)
 
+    @property
+    def first_week_loaded(self) -> dt.date | None:
+        """The first week whose bookings, and every later week's, are all here (None: every
+        week's are): the first Monday in the window, which holds the weeks starting in it."""
+        if self.window is None:
+            return None
+        return monday_of(self.window[0] + dt.timedelta(days=6))
+
     def within(self, first: dt.date, last: dt.date) -> Portfolio:
         """The bookings whose week starts in first…last; this portfolio if it has no others."""
         if self.window is not None and first <= self.window[0] and self.window[1] <= last:
@@ -389,7 +423,7 @@ def check_project(portfolio: Portfolio, project: Project) -> list[Finding]:
     no_hard = _no_hard_after_kickoff(portfolio, project)
     if no_hard:
         findings.append(no_hard)
-    else:
+    else:  # the horizon check is folded into "no hard bookings": one clear step for the PM
         findings.extend(_not_hard_booked_ahead(portfolio, project))
     findings.extend(_soft_this_month(portfolio, project))
     findings.extend(_ff_without_milestone(portfolio, project))
@@ -424,15 +458,18 @@ def _no_hard_after_kickoff(portfolio: Portfolio, project: Project) -> Finding | 
     kickoff = project.kickoff_date
     if kickoff is None or kickoff > portfolio.today:
         return None
-    since = monday_of(kickoff)
-    by_week = portfolio.ledger.project_weeks.get(project.id, ({}, {}, {}, {}))
+    # Bookings from before the portfolio's window were not loaded: claim only what was seen.
+    kickoff_week = monday_of(kickoff)
+    since = max(kickoff_week, portfolio.first_week_loaded or kickoff_week)
+    by_week = portfolio.ledger.project_weeks.get(project.id) or _no_weekly_sums()
     if any(hours > 0 for week, hours in by_week[HARD].items() if week >= since):
         return None
     money = (by_week[FORECAST], by_week[UPSIDE])
     upside = sum(value for sums in money for week, value in sums.items() if week >= since)
+    seen = "since" if since == kickoff_week else f"since the week of {since:%b %-d}"
     return Finding(
         Rule.NO_HARD_AFTER_KICKOFF,
-        f"{project.title} kicked off {kickoff:%b %-d} but has no hard bookings since.",
+        f"{project.title} kicked off {kickoff:%b %-d} but has no hard bookings {seen}.",
         "Hard-book the team in Kantata (ask your PC to approve the allocations).",
         _decimal(upside, WEEK_MONEY),
         project_id=project.id,
@@ -545,6 +582,11 @@ def person_weeks(
     ]
 
 
+def _exact(hours: Decimal) -> str:
+    """`40`, `39.6`, `39.96`: hours as booked, never rounded up to the capacity."""
+    return f"{hours.normalize():f}"
+
+
 def under_allocated(portfolio: Portfolio) -> list[Finding]:
     """Booked people with fewer hours than their capacity in the next four weeks."""
     first_week = monday_of(portfolio.today)
@@ -559,7 +601,7 @@ def under_allocated(portfolio: Portfolio) -> list[Finding]:
         if not short:
             continue
         weeks = ", ".join(
-            f"{load.booked:.0f}/{load.capacity:.0f} h week of {load.week_start:%b %-d}"
+            f"{_exact(load.booked)}/{_exact(load.capacity)} h week of {load.week_start:%b %-d}"
             for load in short
         )
         rate = _decimal(portfolio.ledger.top_rates.get(person_id, 0), HUNDREDTHS)

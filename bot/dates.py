@@ -88,6 +88,9 @@ def split_week_by_month(week_start: dt.date) -> tuple[tuple[Month, Fraction], ..
 
 
 _QUARTER = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)
+# Quarters a forecast can be asked for. Anything outside this century is a typo, and the
+# calendar ends in 9999, before 9999-Q4's bookings would.
+QUARTER_YEARS = range(2000, 2100)
 
 
 class Quarter(NamedTuple):
@@ -103,7 +106,13 @@ class Quarter(NamedTuple):
         match = _QUARTER.fullmatch(text.strip())
         if not match:
             raise UserError(f"'{text}' is not a quarter; write it like 2026-Q4.")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if year not in QUARTER_YEARS:
+            first, last = QUARTER_YEARS[0], QUARTER_YEARS[-1]
+            raise UserError(
+                f"'{text.strip()}' is out of range; give a quarter from {first}-Q1 to {last}-Q4."
+            )
+        return cls(year, int(match.group(2)))
 
     @property
     def months(self) -> list[Month]:

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.bookings_rules import FORECAST, HARD, SOFT, UPSIDE, Amounts, Portfolio
+from bot.bookings_rules import (
+    FORECAST,
+    HARD,
+    SOFT,
+    SUM_COUNT,
+    UNPRICED,
+    UPSIDE,
+    Amounts,
+    Portfolio,
+)
 from bot.dates import Month
-from bot.models import Person
+from bot.models import Person, Project
 
 
 @dataclass
@@ -15,6 +24,7 @@ class ForecastSummary:
     months: Sequence[Month]
     by_month: dict[Month, Amounts] = field(default_factory=dict)
     by_pm: list[tuple[Person | None, Amounts]] = field(default_factory=list)
+    unpriced: list[Project] = field(default_factory=list)  # with hours but no bill rate
 
     @property
     def total(self) -> Amounts:
@@ -25,20 +35,24 @@ class ForecastSummary:
 
 
 def summarise(portfolio: Portfolio, months: Sequence[Month]) -> ForecastSummary:
-    """Hard forecast and upside per month, and per PM over all the months (largest first).
+    """Hard forecast and upside per month, and per PM over all the months (largest first),
+    and the projects whose hours in those months lack a bill rate.
 
     Sums stay integers (see `bot.bookings_rules`) until the totals become `Amounts`.
     """
-    by_month: dict[Month, list[int]] = {month: [0, 0, 0, 0] for month in months}
+    by_month: dict[Month, list[int]] = {month: [0] * SUM_COUNT for month in months}
     per_pm: dict[int | None, list[int]] = {}
+    unpriced: dict[int, Project] = {}
     for project in portfolio.projects:
-        pm_sums = per_pm.setdefault(project.pm_id, [0, 0, 0, 0])
+        pm_sums = per_pm.setdefault(project.pm_id, [0] * SUM_COUNT)
         for month in months:
             sums = portfolio.month_sums(project.id, month)
             if sums is not None:
                 for i, value in enumerate(sums):
                     by_month[month][i] += value
                     pm_sums[i] += value
+                if sums[UNPRICED]:
+                    unpriced[project.id] = project
     ranked = sorted(per_pm.items(), key=lambda item: -(item[1][FORECAST] + item[1][UPSIDE]))
     return ForecastSummary(
         months,
@@ -48,4 +62,5 @@ def summarise(portfolio: Portfolio, months: Sequence[Month]) -> ForecastSummary:
             for pm_id, sums in ranked
             if sums[HARD] or sums[SOFT]
         ],
+        list(unpriced.values()),
     )

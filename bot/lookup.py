@@ -25,12 +25,25 @@ def normalise_sow(text: str) -> str:
     return f"SOW-{match.group(1)}" if match else text.strip().upper()
 
 
+def _projects_by_sow(session: Session, text: str) -> list[Project]:
+    """The project whose stored SOW is `text`, in any letter case, whatever its shape
+    (imports keep a SOW as written: `SOW-1234`, `SOW1234`, `PS-77`). Failing that, for
+    `SOW-1234` or `sow1234`, the project stored under the other of those two spellings."""
+    wanted = text.strip().upper()
+    spellings = {wanted}
+    if match := _SOW.fullmatch(wanted):
+        spellings |= {f"SOW-{match.group(1)}", f"SOW{match.group(1)}"}
+    query = sa.select(Project).where(sa.func.upper(Project.sow).in_(spellings))
+    found = list(session.scalars(query.order_by(Project.sow)))
+    return [p for p in found if p.sow.upper() == wanted] or found
+
+
 def match_projects(session: Session, query: str) -> list[Project]:
     """Projects `query` could mean: its SOW, else exact names, else names it starts."""
     text = query.strip()
-    if looks_like_sow(text):
-        project = session.scalar(sa.select(Project).where(Project.sow == normalise_sow(text)))
-        return [project] if project else []
+    by_sow = _projects_by_sow(session, text)
+    if by_sow or looks_like_sow(text):
+        return by_sow
     wanted = text.casefold()
     projects = list(session.scalars(sa.select(Project).order_by(Project.customer, Project.name)))
     exact = [p for p in projects if wanted in _names(p)]
@@ -55,12 +68,13 @@ def leading_project(session: Session, words: Sequence[str]) -> tuple[Project | N
     """The project free text (a win, a thanks) starts with, and the words after it.
 
     Text often starts with a word that also starts a project's name ("So proud…" and
-    Soylent, "I owe you one" and Initech), so only a clear reference counts: a SOW number,
-    or leading words that spell out a customer, a project name, or both, in full and in any
-    case ("Initech", "Data Migration", "Acme Corp Data Migration", or quoted: "Acme Corp").
+    Soylent, "I owe you one" and Initech), so only a clear reference counts: a SOW number
+    (or a project's SOW of another shape, like PS-77), or leading words that spell out a
+    customer, a project name, or both, in full and in any case ("Initech", "Data
+    Migration", "Acme Corp Data Migration", or quoted: "Acme Corp").
     An unknown SOW, or a name several projects share, is a UserError.
     """
-    if words and looks_like_sow(words[0]):
+    if words and (looks_like_sow(words[0]) or _projects_by_sow(session, words[0])):
         return find_project(session, words[0]), list(words[1:])
     by_name: dict[str, list[Project]] = {}
     for project in session.scalars(sa.select(Project).order_by(Project.customer, Project.name)):

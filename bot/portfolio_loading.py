@@ -36,7 +36,7 @@ BOOKING_COLUMNS = (
     Booking.week_start,
     Booking.kind,
     _as_hundredths(Booking.hours),
-    _as_hundredths(sa.func.coalesce(Booking.bill_rate, 0)),
+    _as_hundredths(Booking.bill_rate),  # NULL stays None: no rate is not a rate of 0
 )
 
 

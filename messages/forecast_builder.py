@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
@@ -10,11 +11,13 @@ from bot import bookings_rules as rules
 from bot.bookings_rules import Finding
 from bot.dates import Quarter
 from bot.forecast import ForecastSummary
+from bot.models import Project
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, mention
 from messages.format import context, hours, money, sections
 
 MAX_PMS_SHOWN = 25
+MAX_UNPRICED_SHOWN = 3
 
 
 def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequence[Finding]):
@@ -27,6 +30,8 @@ def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequenc
     month_lines.append(
         f"*{quarter.label} total*: {money(total.forecast)} forecast · {money(total.upside)} upside"
     )
+    if total.unpriced_hours:
+        month_lines.append(_unpriced(total.unpriced_hours, summary.unpriced))
     pm_lines = [
         f"{_pm(pm)}: {money(a.forecast)} forecast · {money(a.upside)} upside"
         for pm, a in summary.by_pm[:MAX_PMS_SHOWN]
@@ -57,6 +62,17 @@ def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequenc
         f"{money(total.upside)} upside, {len(findings)} rule breaks"
     )
     return text, blocks
+
+
+def _unpriced(unpriced_hours: Decimal, projects: Sequence[Project]) -> str:
+    """The hours the money leaves out, and the projects to add bill rates to."""
+    sows = ", ".join(escape_mrkdwn(p.sow) for p in projects[:MAX_UNPRICED_SHOWN])
+    if len(projects) > MAX_UNPRICED_SHOWN:
+        sows += f" and {len(projects) - MAX_UNPRICED_SHOWN} more"
+    return (
+        f":warning: {hours(unpriced_hours)} without a bill rate are not in the $ figures "
+        f"({sows}): add the rates in Kantata."
+    )
 
 
 def _pm(pm) -> str:

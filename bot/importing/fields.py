@@ -41,9 +41,14 @@ def map_distinct(function: Callable[[H], R], values: Sequence[H]) -> list[R]:
     return list(map(results.__getitem__, values))
 
 
+def clipped(text: str) -> str:
+    """A cell's text cut short for an error message, so that one line stays one line."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def shown(text: str) -> str:
-    """A cell's text quoted for an error message, cut short so one line stays one line."""
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+    """A cell's text quoted (and clipped) for an error message."""
+    return repr(clipped(text))
 
 
 def optional(parser: Callable[[str], T]) -> Callable[[str], T | None]:
@@ -111,9 +116,9 @@ def _amount(text: str, limit: Decimal, over_limit: str) -> Decimal:
         raise FieldError(f"{shown(text)} is not a number")
     value = Decimal(text)
     if value < 0:
-        raise FieldError(f"{text} is negative")
+        raise FieldError(f"{clipped(text)} is negative")
     if value > limit:
-        raise FieldError(f"{text} is {over_limit}")
+        raise FieldError(f"{clipped(text)} is {over_limit}")
     # abs() turns "-0" into 0; the columns keep cents, so compare at that precision.
     return abs(value).quantize(CENTS, rounding=ROUND_HALF_UP)
 
@@ -134,10 +139,10 @@ def parse_positive_int(text: str) -> int:
     """A whole number of days, 1 or more."""
     if not WHOLE_NUMBER.fullmatch(text):
         raise FieldError(f"{shown(text)} is not a whole number")
-    value = int(text)
+    value = Decimal(text)  # not int(): it refuses strings of more than 4,300 digits
     if not 0 < value <= MAX_PASSIVE_DAYS:
-        raise FieldError(f"{value} is not between 1 and {MAX_PASSIVE_DAYS}")
-    return value
+        raise FieldError(f"{clipped(text)} is not between 1 and {MAX_PASSIVE_DAYS}")
+    return int(value)
 
 
 def parse_yes_no(text: str) -> bool:

@@ -84,16 +84,19 @@ def test_week_spanning_two_months_splits_money_by_working_days():
     assert amounts[proj.id, Month(2026, 12)].forecast == 6400
 
 
-def test_soft_hours_are_upside_not_forecast_and_missing_rate_is_zero_money():
+def test_soft_hours_are_upside_not_forecast_and_missing_rate_is_unpriced_hours():
     proj, pat = project(), person()
     amounts = monthly_amounts(
         [
             booking(proj, pat, D(2026, 12, 7), hours=10, kind="soft", rate=150),
             booking(proj, pat, D(2026, 12, 14), hours=5, kind="hard", rate=None),
+            booking(proj, pat, D(2026, 12, 28), hours=10, kind="soft", rate=None),
+            booking(proj, pat, D(2026, 12, 28), hours=1, kind="hard", rate=0),  # priced at $0
         ]
     )[proj.id, Month(2026, 12)]
-    assert (amounts.soft_hours, amounts.upside) == (10, 1500)
-    assert (amounts.hard_hours, amounts.forecast) == (5, 0)
+    assert (amounts.soft_hours, amounts.upside) == (18, 1500)
+    assert (amounts.hard_hours, amounts.forecast) == (Decimal("5.8"), 0)
+    assert amounts.unpriced_hours == 5 + 8  # 4/5 of the week of Dec 28 is in December
 
 
 def test_fully_hard_booked_project_breaks_no_rule():
@@ -165,6 +168,26 @@ def test_kicked_off_project_with_only_soft_bookings():
     assert sorted(found) == sorted([Rule.NO_HARD_AFTER_KICKOFF, Rule.SOFT_THIS_MONTH])
 
 
+def test_hard_bookings_long_after_kickoff_satisfy_the_kickoff_rule():
+    proj, pat = project(kickoff=D(2026, 1, 5)), person()
+    bookings = full_weeks(proj, pat, first=D(2026, 3, 2), count=3) + full_weeks(proj, pat)
+    assert rules(check_portfolio(portfolio([proj], [pat], bookings)), proj.id) == []
+
+
+def test_kickoff_before_the_loaded_weeks_claims_only_the_weeks_seen():
+    proj, pat = project(kickoff=D(2026, 1, 5)), person()
+    soft_ahead = full_weeks(proj, pat, kind="soft", first=D(2026, 12, 7), count=8)
+    # As loaded for the rules: the weeks starting from Aug 26 (two months back) on.
+    loaded = Portfolio(
+        TODAY, [proj], {pat.id: pat}, soft_ahead, [], window=(D(2026, 8, 26), D(2027, 1, 31))
+    )
+    found = {f.rule: f.problem for f in check_portfolio(loaded)}
+    assert found[Rule.NO_HARD_AFTER_KICKOFF] == (
+        "Acme — Rollout (SOW-1) kicked off Jan 5 but has no hard bookings since the week of Aug 31."
+    )
+    assert Rule.NOT_HARD_BOOKED_AHEAD not in found  # folded into the finding above
+
+
 def test_project_not_kicked_off_yet_needs_no_hard_bookings_since_kickoff():
     proj, pat = project(kickoff=D(2026, 12, 7)), person()
     bookings = full_weeks(proj, pat, kind="soft", first=D(2026, 12, 7), count=8)
@@ -212,6 +235,16 @@ def test_under_allocated_person_lists_short_weeks_and_money():
     assert finding.problem == "Pat PSE is under-allocated: 32/40 h week of Dec 14."
     assert finding.person_id == pat.id
     assert finding.at_stake == 8 * 200  # the person's top bill rate
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"), [("39.6", "39.6/40 h"), ("39.96", "39.96/40 h"), ("12", "12/40 h")]
+)
+def test_under_allocated_hours_are_shown_as_booked_not_rounded(hours, shown):
+    proj, pat = project(), person(capacity=40)
+    bookings = [booking(proj, pat, w, hours=Decimal(hours)) for w in weeks(NOV_23, 10)]
+    (finding,) = check_portfolio(portfolio([proj], [pat], bookings))
+    assert finding.problem.startswith(f"Pat PSE is under-allocated: {shown} week of Nov 23, ")
 
 
 def test_capacity_is_per_person():

@@ -56,6 +56,19 @@ def test_bad_quarter_is_a_user_error(text):
         Quarter.parse(text)
 
 
+@given(st.integers(0, 9999), st.integers(1, 4))
+def test_a_quarter_parses_with_a_calendar_for_every_day_or_is_a_user_error(year, number):
+    text = f"{year:04d}-Q{number}"
+    try:
+        quarter = Quarter.parse(text)
+    except UserError as error:
+        assert error.message == f"'{text}' is out of range; give a quarter from 2000-Q1 to 2099-Q4."
+        return
+    first_week, last_day = monday_of(quarter.months[0].first_day), quarter.months[-1].last_day
+    assert (quarter.label, last_day.year) == (text, year)
+    assert 89 <= (last_day - first_week).days <= 97  # the quarter, and its first week
+
+
 def test_week_key_uses_iso_weeks():
     assert week_key(dt.date(2026, 11, 24)) == "2026-W48"
     assert week_key(dt.date(2027, 1, 1)) == "2026-W53"

@@ -62,6 +62,8 @@ def test_loaded_sums_are_the_sums_of_the_models(ctx, data, keep_bookings):
     december = loaded.amounts(data.migration.id, Month(2026, 12))
     assert december.soft_hours == Decimal("7.25") * 4 / 5 + Decimal("7.25") * 2
     assert december.upside == december.soft_hours * Decimal("187.55")
+    # Globex's half hours have no bill rate: 4/5 of the week of Dec 28 is in December.
+    assert loaded.amounts(data.globex.id, Month(2026, 12)).unpriced_hours == Decimal("0.4")
 
 
 def test_a_portfolio_of_sums_keeps_no_bookings(ctx, data):

@@ -134,6 +134,8 @@ def test_forecast_for_another_quarter(slack, portfolio):
     ("args", "problem"),
     [
         ("--quarter 2026-Q5", "'2026-Q5' is not a quarter; write it like 2026-Q4."),
+        ("--quarter 9999-Q4", "'9999-Q4' is out of range; give a quarter from 2000-Q1 to"),
+        ("--quarter 0000-q1", "'0000-q1' is out of range; give a quarter from 2000-Q1 to"),
         ("--quarter", "--quarter needs a value."),
         ("--week 2026-W48", "Unknown option --week."),
         ("next", "Unexpected 'next'."),
@@ -143,3 +145,26 @@ def test_forecast_bad_arguments(slack, portfolio, args, problem):
     reply = slack.ask(f"forecast {args}")
     assert problem in reply["text"]
     assert "Usage: `/ps forecast [--quarter 2026-Q4]`" in reply["text"]
+
+
+def test_forecast_says_how_many_hours_have_no_bill_rate(slack, portfolio):
+    portfolio.book(portfolio.migration, portfolio.tia, dt.date(2026, 10, 5), hours=20, rate=None)
+    portfolio.book(portfolio.globex, portfolio.tia, dt.date(2026, 12, 7), hours=4, rate=None)
+    text = text_of(slack.ask("forecast --quarter 2026-Q4"))
+    assert "*Oct 2026*: $0 forecast (20 h hard)" in text
+    assert (
+        ":warning: 24 h without a bill rate are not in the $ figures (SOW-2, SOW-3): "
+        "add the rates in Kantata."
+    ) in text
+    assert "without a bill rate" not in text_of(slack.ask("forecast --quarter 2027-Q1"))
+
+
+def test_kickoff_rule_claims_only_the_weeks_it_looked_at(slack, portfolio):
+    twenty = portfolio.project("SOW-20", "Acme", "Twenty", kickoff=dt.date(2026, 1, 5))
+    portfolio.book(twenty, portfolio.tia, dt.date(2026, 3, 2), 3)  # long before the look-back
+    portfolio.book(twenty, portfolio.tia, dt.date(2026, 12, 7), 8, kind="soft")
+    text = text_of(slack.ask("bookings sow-20"))
+    assert (
+        "Acme — Twenty (SOW-20) kicked off Jan 5 but has no hard bookings since the week of Aug 31."
+    ) in text
+    assert "is not hard-booked 2 months out" not in text  # folded into the finding above

@@ -110,6 +110,16 @@ def test_bad_hours(text, message):
         parse_hours(text)
 
 
+@pytest.mark.parametrize("parser", [parse_hours, parse_bill_rate, parse_positive_int])
+@given(st.sampled_from(["", "-", "+"]), st.sampled_from("019"), st.integers(1, 5000))
+def test_a_long_number_is_clipped_in_its_message(parser, sign, digit, count):
+    text = sign + digit * count
+    try:
+        parser(text)
+    except FieldError as error:
+        assert len(str(error)) <= 80 and "\n" not in str(error)
+
+
 def test_hours_keep_cents_and_minus_zero_is_zero():
     assert parse_hours("7.335") == Decimal("7.34")
     assert str(parse_hours("-0")) == "0.00"

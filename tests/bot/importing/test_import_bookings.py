@@ -149,6 +149,14 @@ def test_a_file_without_rates_keeps_the_rates_it_had(psbot, tmp_path, session_fa
         ("SOW-1,a@example.com,PM,2026-11-30,-8,hard,", "line 3, hours: -8 is negative"),
         ("SOW-1,a@example.com,PM,2026-11-30,eight,hard,", "line 3, hours: 'eight' is not a number"),
         ("SOW-1,a@example.com,PM,2026-11-30,8,hard,-1", "line 3, bill_rate: -1 is negative"),
+        (  # a huge cell is clipped, so the message stays one short line
+            f"SOW-1,a@example.com,PM,2026-11-30,{'1' * 5000},hard,",
+            f"line 3, hours: {'1' * 37}... is more than the 168 hours in a week\n",
+        ),
+        (
+            f"SOW-1,a@example.com,PM,2026-11-30,8,hard,-{'9' * 5000}",
+            f"line 3, bill_rate: -{'9' * 36}... is negative\n",
+        ),
         (
             "SOW-1,a@example.com,EM,2026-11-30,8,hard,",
             "line 3, role: 'EM' is not one of PM, PSE, TA",
@@ -174,7 +182,7 @@ def test_a_bad_row_is_reported_and_nothing_is_written(
     text = f"{BOOKINGS_HEADER}\nSOW-1,A@example.com,PM,2026-11-30,8,hard,\n{row}\n"
     result = psbot("import", "bookings", write_csv(tmp_path, "bookings.csv", text))
     assert result.code == 2
-    first, last = result.err.splitlines()
+    first, last = result.err.splitlines(keepends=True)
     assert first.startswith(f"bookings.csv: {message}")
     assert last.startswith("psbot: bookings.csv has a bad row; nothing was imported")
     assert rows(session_factory, sa.select(Booking.id)) == []

@@ -71,3 +71,13 @@ def test_bad_milestone_rows(psbot, tmp_path, session_factory):
         "milestones.csv: line 4, milestone: is empty; a value is required",
     ]
     assert milestones(session_factory) == set()
+
+
+def test_a_huge_passive_days_cell_is_one_short_line(psbot, tmp_path, session_factory):
+    text = f"{MILESTONES_HEADER}\nSOW-2,Go-live,2027-02-01,,,{'1' * 5000}\n"
+    result = psbot("import", "milestones", write_csv(tmp_path, "milestones.csv", text))
+    assert result.code == 2
+    assert result.err.splitlines()[0] == (
+        f"milestones.csv: line 2, passive_days: {'1' * 37}... is not between 1 and 365"
+    )
+    assert milestones(session_factory) == set()
