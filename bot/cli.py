@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from bot import migrate
 from bot.context import AppContext
 from bot.db import database_reachable, make_engine, make_session_factory
-from bot.errors import UserError
+from bot.errors import UserError, first_line
 from bot.gitlab_sync import cli as gitlab_cli
 from bot.importing.formats import FORMATS
 from bot.kantata import cli as kantata_cli
@@ -102,10 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"psbot: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OperationalError as error:
-        print(f"psbot: database unreachable: {_first_line(error)}", file=sys.stderr)
+        print(f"psbot: database unreachable: {first_line(error)}", file=sys.stderr)
         return 1
     except SQLAlchemyError as error:
-        print(f"psbot: database error: {_first_line(error)}", file=sys.stderr)
+        print(f"psbot: database error: {first_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -232,7 +232,7 @@ def _jobs_list(settings: Settings) -> int:
 def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
     from bot.app import create_web_client
     from bot.business_days import calendar_of
-    from bot.job_runner import JobRunner
+    from bot.job_runner import JobRunner, one_off_period
     from bot.schedule import period_at, run_time
     from bot.shoutouts import slack_outbox
     from jobs.registry import JOB_NAMES, configured_jobs
@@ -251,7 +251,7 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
     # run. A preview before that time, a run ahead of the clock or --force is a one-off
     # under a key of its own, and leaves the period's run to the scheduler.
     if force or not scheduled <= when <= now:
-        period = f"{period} one-off {now:%Y-%m-%dT%H:%M:%S}"
+        period = one_off_period(period, f"one-off {now:%Y-%m-%dT%H:%M:%S}")
     engine = _ready_engine(settings)
     try:
         ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
@@ -281,7 +281,7 @@ def _earlier_run(ctx: AppContext, name: str, period: str) -> tuple[str, str]:
         run = session.scalars(
             sa.select(JobRun).where(JobRun.job == name, JobRun.period == period)
         ).one()
-        outcome, reason = run.outcome, _first_line(run.problem) if run.problem else ""
+        outcome, reason = run.outcome, first_line(run.problem) if run.problem else ""
         if outcome == "skipped" and not reason:  # the runner skips only runs it missed
             reason = f"missed by {run.claimed_at - run.scheduled_at}"
         when = run.done_at.astimezone(ctx.settings.timezone)
@@ -340,7 +340,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     try:
         app = create_app(ctx, verify_token=True)
     except BoltError as error:  # auth.test rejected the token
-        raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {_first_line(error)}") from None
+        raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {first_line(error)}") from None
     except (URLError, TimeoutError, ConnectionError) as error:  # auth.test got no answer
         reason = getattr(error, "reason", None) or error
         raise CliError(
@@ -404,10 +404,6 @@ def _shell(settings: Settings, *, demo: bool, as_user: str | None) -> int:
 
 def _raise_keyboard_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-def _first_line(error: BaseException | str) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 if __name__ == "__main__":

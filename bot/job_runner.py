@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from bot import outbox
 from bot.business_days import BusinessCalendar
 from bot.context import AppContext
+from bot.errors import first_line
 from bot.models import JobRun
 from bot.outbox import Attempt, Outbox, Post
 from bot.schedule import JobSpec, last_run, runs_between
@@ -31,6 +32,17 @@ logger = logging.getLogger(__name__)
 
 # How far back missed runs are recorded one by one: after a longer outage, only this much.
 MISSED_RUNS_LOOKBACK = dt.timedelta(days=366)
+
+
+def one_off_period(period: str, label: str) -> str:
+    """The key of a run outside the schedule (`psbot jobs run` off-schedule or with
+    --force, the shell's :run): `period` and a label, so it never takes the scheduled run's
+    key. Scheduled periods ("2026-W49", "2026-11") have no space; one-offs always do."""
+    return f"{period} {label}"
+
+
+def _scheduled(period: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    return period.not_like("% %")
 
 
 @dataclass(frozen=True)
@@ -125,8 +137,10 @@ class JobRunner:
             return []
         with self.ctx.session_factory() as session:
             last_claimed = session.scalar(
+                # A one-off's time is whatever it was run "as if at": it says nothing of
+                # which scheduled runs were missed.
                 sa.select(sa.func.max(JobRun.scheduled_at)).where(
-                    JobRun.job == job.name, JobRun.scheduled_at <= now
+                    JobRun.job == job.name, JobRun.scheduled_at <= now, _scheduled(JobRun.period)
                 )
             )
             runs = [latest]  # a job that never ran has no missed runs to list
@@ -217,7 +231,7 @@ class JobRunner:
 
     def _retry_later(self, job: JobSpec, period: str, error: Exception) -> Outcome:
         """Leave the run unclaimed, so the next tick builds it again while still useful."""
-        reason = _first_line(error)
+        reason = first_line(error)
         self._lost_connection[job.name] = (period, reason)
         logger.warning(
             "job %s %s lost a connection building its posts (%s); trying again next minute",
@@ -243,10 +257,6 @@ def _connection_lost(error: BaseException | None) -> bool:
             return True
         error = error.__cause__
     return False
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _job_outcome(attempt: Attempt) -> Outcome | None:

@@ -13,6 +13,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import AppContext
+from bot.errors import first_line
 from bot.importing.run import link_people
 from bot.kantata.sync import client_for, sync_kantata
 from bot.outbox import Post
@@ -35,8 +36,7 @@ def run_kantata_sync(ctx: AppContext, now: dt.datetime) -> list[Post]:
             ctx.session_factory, client_for(settings), settings, actor="job:kantata_sync"
         )
     except SQLAlchemyError as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise KantataSyncFailed(f"Kantata sync: database error: {first}") from error
+        raise KantataSyncFailed(f"Kantata sync: database error: {first_line(error)}") from error
     except Exception as error:
         raise KantataSyncFailed(f"Kantata sync: {error}") from error
     for line in result.skipped_lines():

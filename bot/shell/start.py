@@ -21,9 +21,9 @@ from bot.business_days import calendar_of
 from bot.context import AppContext
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
-from bot.job_runner import JobRunner
+from bot.job_runner import JobRunner, one_off_period
 from bot.models import Person, Project
-from bot.schedule import next_run
+from bot.schedule import next_run, period_at
 from bot.settings import Settings
 from bot.shell import demo
 from bot.shell.shell import COMMANDS, Shell, ShellClock, format_when
@@ -192,11 +192,12 @@ def _run_job(ctx: AppContext, app, name: str, now: dt.datetime) -> tuple[str, st
     job = jobs.get(name)
     if job is None:
         raise UserError(f"There is no job '{name}'; jobs are: {', '.join(JOB_NAMES)}.")
-    period = job.schedule.period_of(now.astimezone(ctx.settings.timezone).date())
+    calendar = calendar_of(ctx.settings)
+    period = period_at(job.schedule, now, calendar, ctx.settings.timezone)
     # Like `psbot jobs run --force`: a period of its own, so the shell can run it again.
-    period = f"{period} shell {secrets.token_hex(3)}"
+    period = one_off_period(period, f"shell {secrets.token_hex(3)}")
     outbox = slack_outbox(ctx, app.client)
-    runner = JobRunner(ctx, outbox, list(jobs.values()), calendar_of(ctx.settings))
+    runner = JobRunner(ctx, outbox, list(jobs.values()), calendar)
     outcome = runner.run(job, period, now, now)
     return outcome.status, f" ({outcome.detail})" if outcome.detail else ""
 

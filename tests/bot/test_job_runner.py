@@ -16,7 +16,7 @@ from bot.app import create_web_client
 from bot.business_days import BusinessCalendar, calendar_of
 from bot.context import AppContext
 from bot.db import make_engine, make_session_factory
-from bot.job_runner import MISSED_RUNS_LOOKBACK, JobRunner
+from bot.job_runner import MISSED_RUNS_LOOKBACK, JobRunner, one_off_period
 from bot.models import JobRun, OutboxEntry
 from bot.outbox import Outbox, Post
 from bot.schedule import JobSpec, Weekly
@@ -338,6 +338,18 @@ def test_every_run_missed_during_a_long_outage_is_skipped_and_logged(ctx, fake_s
     for period in ("2026-W50", "2026-W51", "2026-W52"):
         assert f"job forecast_prep {period} was missed by" in caplog.text
     assert runner.run_due("forecast_prep", back + dt.timedelta(minutes=1)) is None
+
+
+def test_a_one_off_run_does_not_hide_the_runs_missed_before_it(ctx, fake_slack):
+    runner = runner_for(ctx, fake_slack)
+    runner.run_due("forecast_prep", MONDAY_8)
+    job = runner.jobs["forecast_prep"]
+    preview = MONDAY_8 + dt.timedelta(weeks=2, hours=-1)  # as `jobs run --at` W51 07:00
+    runner.run(job, one_off_period("2026-W51", "one-off"), preview, preview)
+    back = MONDAY_8 + dt.timedelta(weeks=2, hours=1)  # W51's Monday 09:00, within grace
+    assert runner.run_due("forecast_prep", back).status == "sent"
+    scheduled = [(run.period, run.outcome) for run in runs(ctx) if " " not in run.period]
+    assert scheduled == [("2026-W49", "sent"), ("2026-W50", "skipped"), ("2026-W51", "sent")]
 
 
 def test_after_years_down_only_the_last_year_of_missed_runs_is_recorded(ctx, fake_slack):
