@@ -60,12 +60,14 @@ def answers_failures(listener: Callable[..., None]) -> Callable[..., None]:
                 logger.info("%s: a repeated click, already done", listener.__name__)
                 return
             body = kwargs.get("body") or kwargs.get("shortcut") or {}
-            _tell(kwargs.get("client"), body, explain(error, listener.__name__))
+            tell_presser(kwargs.get("client"), body, explain(error, listener.__name__))
 
     return guarded
 
 
-def _tell(client: WebClient | None, body: dict[str, Any], text: str) -> None:
+def tell_presser(client: WebClient | None, body: dict[str, Any], text: str) -> None:
+    """Tell the user who clicked or submitted `body`: ephemerally in the channel of the
+    message they clicked, else (a modal, App Home, a channel psbot isn't in) by DM."""
     user_id = (body.get("user") or {}).get("id")
     if client is None or not user_id:
         return

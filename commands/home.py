@@ -21,7 +21,7 @@ from bot.lookup import person_by_slack_id
 from bot.outbox import requeue
 from bot.schedule import next_run
 from bot.shoutouts import slack_outbox
-from jobs.registry import configured_jobs, job_time
+from jobs.registry import configured_jobs, notes_due
 from messages.home_builder import build_home
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
                 user_id,
                 today,
                 now,
-                notes_deadline(ctx, now),
+                notes_due(ctx, now),
                 calendar_of(ctx.settings),
                 is_admin=ctx.is_admin(user_id),
                 admins=ctx.settings.admins,
@@ -73,12 +73,6 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
         client.views_publish(user_id=user_id, view=build_home(home, viewer_tz))
     except Exception:
         logger.exception("publishing App Home for %s failed", user_id)
-
-
-def notes_deadline(ctx: AppContext, now: dt.datetime) -> dt.datetime:
-    """When the week's Top Customer notes are due: the Tuesday report's run time, as
-    configured, in the configured zone, moved by a holiday like the report itself."""
-    return job_time(ctx, "top_customer_report", now)
 
 
 def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:

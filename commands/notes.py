@@ -30,9 +30,10 @@ from bot.notes import (
     writable_projects,
 )
 from bot.outbox import Outbox, add_dm
-from commands.failures import _tell as tell_presser
-from commands.home import notes_deadline, publish_home
+from commands.failures import tell_presser
+from commands.home import publish_home
 from commands.request import PsRequest
+from jobs.registry import notes_due
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.notes_modal_builder import build_notes_modal, form_errors, read_notes_form
@@ -208,7 +209,7 @@ def _modal(
             notice=notice,
         )
     latest = latest_note(session, project.id)
-    due = notes_deadline(ctx, now) if owes_note(session, project.id) else None
+    due = notes_due(ctx, now) if owes_note(session, project.id) else None
     return build_notes_modal(
         week=week,
         metadata=json.dumps({"project_id": project.id}),
