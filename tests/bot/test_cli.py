@@ -127,6 +127,18 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def _start_run(env: dict[str, str], cwd) -> subprocess.Popen:
+    """`psbot run` in a process of its own, its output in one text stream."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_path, fake_slack):
     port = _free_port()
     process_env = {
@@ -137,14 +149,7 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "PORT": str(port),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=process_env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _start_run(process_env, tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
@@ -213,14 +218,7 @@ def test_run_with_the_scheduler_off_still_sends_what_the_outbox_owes(tmp_path, f
         "PORT": str(_free_port()),
         "PSBOT_SCHEDULER": "off",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=process_env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _start_run(process_env, tmp_path)
     try:
         sent = fake_slack.wait_for("chat.postMessage", timeout=30)
     finally:

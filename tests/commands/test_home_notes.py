@@ -63,15 +63,17 @@ def test_the_deadline_is_tuesday_16_00_local_across_dst(
 
 
 def press_update_notes(slack, fake_slack, project_id, user_id):
+    """An "Update notes" click in App Home: its payload has no channel."""
     fake_slack.reset()
     payload = {
         "type": "block_actions",
         "user": {"id": user_id},
         "trigger_id": "t.home",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home"},
         "actions": [{"action_id": ids.NOTES_OPEN, "type": "button", "value": str(project_id)}],
     }
     assert slack.interactive(payload).status == 200
-    return fake_slack.wait_for("views.open")
 
 
 def test_update_notes_is_offered_only_to_those_who_may_write_the_note(
@@ -89,7 +91,8 @@ def test_update_notes_is_offered_only_to_those_who_may_write_the_note(
         fields = NoteFields("On track", Temperature.GREEN, Temperature.GREEN, dri_ids=("U0PAT",))
         save_note(session, data.rollout.id, "2026-W47", fields, "U0PM", ctx.now())
     assert buttons(open_home(slack, fake_slack, "U0PAT"), ids.NOTES_OPEN) == [str(data.rollout.id)]
-    assert press_update_notes(slack, fake_slack, data.rollout.id, "U0PAT")
+    press_update_notes(slack, fake_slack, data.rollout.id, "U0PAT")
+    assert fake_slack.wait_for("views.open")
 
     # An admin booked on a project may write any note.
     admin = data.person("Ada Admin", ADMIN_ID)
@@ -98,24 +101,10 @@ def test_update_notes_is_offered_only_to_those_who_may_write_the_note(
     assert buttons(view, ids.NOTES_OPEN) == [str(data.rollout.id)]
 
 
-def press_from_home(slack, fake_slack, project_id, user_id):
-    """An "Update notes" click in App Home: its payload has no channel."""
-    fake_slack.reset()
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user_id},
-        "trigger_id": "t.home",
-        "container": {"type": "view", "view_id": "VHOME"},
-        "view": {"id": "VHOME", "type": "home"},
-        "actions": [{"action_id": ids.NOTES_OPEN, "type": "button", "value": str(project_id)}],
-    }
-    assert slack.interactive(payload).status == 200
-
-
 def test_a_refused_update_notes_from_app_home_is_told_in_the_apps_dm(slack, fake_slack, portfolio):
     # Pat may not write Acme Rollout's note (a Home published before he stopped being its
     # DRI still shows him the button).
-    press_from_home(slack, fake_slack, portfolio.rollout.id, "U0PAT")
+    press_update_notes(slack, fake_slack, portfolio.rollout.id, "U0PAT")
     (dm,) = fake_slack.wait_for("chat.postMessage")
     assert dm.params["channel"] == "U0PAT"
     assert dm.params["text"].startswith("Only the project's PM, the DRI and contributors")
