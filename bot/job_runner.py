@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -104,9 +105,12 @@ class JobRunner:
     def run(
         self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime
     ) -> Outcome:
-        """Build the posts, claim (job, period) with them, and deliver them if ours."""
+        """Build the posts, claim (job, period) with them, and deliver them if ours.
+
+        The posts are built as at `scheduled_at`: a run caught up late (a week late, with a
+        long grace) still reports its own week or month, not the one it runs in."""
         try:
-            posts = [self._addressed(job, post) for post in job.run(self.ctx, now)]
+            posts = [self._addressed(job, post) for post in job.run(self.ctx, scheduled_at)]
         except Exception as error:
             if _connection_lost(error):
                 return self._retry_later(job, period, error)
@@ -251,12 +255,25 @@ def _connection_lost(error: BaseException | None) -> bool:
     """Whether `error`, or an error that caused it, is a dropped or refused connection
     (database restart, failover, network): a blip worth another try, not a bug."""
     while error is not None:
-        if isinstance(error, OperationalError | InterfaceError | OSError):
+        if isinstance(error, InterfaceError | OSError):
             return True
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return True
+        if isinstance(error, OperationalError):
+            return _operational_blip(error.orig)
         error = error.__cause__
     return False
+
+
+# SQLite raises OperationalError for bugs too ("no such column"); only these are blips.
+_SQLITE_BLIPS = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def _operational_blip(driver_error: BaseException) -> bool:
+    """PostgreSQL's operational errors are connection, shutdown and resource classes."""
+    if isinstance(driver_error, sqlite3.Error):
+        return any(blip in str(driver_error).lower() for blip in _SQLITE_BLIPS)
+    return True
 
 
 def _job_outcome(attempt: Attempt) -> Outcome | None:

@@ -3,8 +3,10 @@
 Time never passes for real: every call says what `now` is.
 """
 
+import dataclasses
 import datetime as dt
 import logging
+import sqlite3
 import threading
 
 import pytest
@@ -303,6 +305,19 @@ def test_any_lost_connection_leaves_the_run_to_the_next_minute(ctx, fake_slack, 
     assert posted(fake_slack) == ["hello"]
 
 
+def test_a_database_bug_is_failed_at_once_not_retried(ctx, fake_slack):
+    def broken(ctx, now):
+        raise OperationalError(
+            "SELECT mood FROM notes", {}, sqlite3.OperationalError("no such column: notes.mood")
+        )
+
+    runner = runner_for(ctx, fake_slack, spec(run=broken))
+    outcome = runner.run_due("forecast_prep", MONDAY_8)
+    assert outcome.status == "failed"
+    assert "no such column: notes.mood" in outcome.detail
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)) is None
+
+
 def test_a_connection_lost_until_the_window_closes_fails_and_is_logged(
     ctx, fake_slack, outage, caplog
 ):
@@ -360,6 +375,16 @@ def test_after_years_down_only_the_last_year_of_missed_runs_is_recorded(ctx, fak
     skipped = [run for run in runs(ctx) if run.outcome == "skipped"]
     assert 50 <= len(skipped) <= 53
     assert min(run.scheduled_at for run in skipped) >= back - MISSED_RUNS_LOOKBACK
+
+
+def test_a_report_caught_up_the_next_week_reports_its_own_week(ctx, fake_slack):
+    settings = dataclasses.replace(ctx.settings, job_grace_minutes=7 * 24 * 60)
+    runner = registry_runner(dataclasses.replace(ctx, settings=settings), fake_slack)
+    back = dt.datetime(2026, 12, 7, 9, 0, tzinfo=ET)  # down from W49's Tuesday to W50's Monday
+    outcome = runner.run_due("top_customer_report", back)
+    assert (outcome.period, outcome.status) == ("2026-W49", "sent")
+    (report, *_) = fake_slack.calls_to("chat.postMessage")
+    assert report.params["text"].startswith("Top Customer report — 2026-W49")
 
 
 def registry_runner(ctx, fake_slack):
