@@ -430,7 +430,7 @@ def milestone_acceptances(
     acceptances: dict[int, list[MilestoneAcceptance]] = {}
     for project_id, milestones in by_project.items():
         request = requests.get(project_id)
-        requested = requested_milestone(milestones, request.sent) if request else None
+        requested = requested_milestone(milestones, request) if request else None
         acceptances[project_id] = [
             milestone_acceptance(m, request if m is requested else None, calendar, today)
             for m in milestones
@@ -458,15 +458,23 @@ def _checklist_requests(session: Session, project_ids: list[int]) -> dict[int, C
     }
 
 
-def requested_milestone(milestones: Sequence[Milestone], sent: dt.date) -> Milestone | None:
-    """The one milestone (of `milestones`, by due date) that the checklist's request, sent
-    on `sent`, stands for.
+def requested_milestone(
+    milestones: Sequence[Milestone], request: ChecklistRequest
+) -> Milestone | None:
+    """The one milestone (of `milestones`, by due date) that the checklist's `request`
+    stands for.
 
-    That is the milestone Kantata already shows as sent that day or later (the PM updated
-    Kantata after ticking), or else the earliest one Kantata shows neither sent nor
-    received. Later milestones stay "not requested yet": one request accepts one milestone.
+    That is the milestone Kantata already shows as sent on the ticked day or later (the PM
+    updated Kantata after ticking), but not after the ticked received date; or else the
+    earliest one Kantata shows neither sent nor received. Later milestones stay "not
+    requested yet": one request accepts one milestone.
     """
-    recorded = (m for m in milestones if m.signoff_sent is not None and m.signoff_sent >= sent)
+    last = request.received or dt.date.max
+    recorded = (
+        m
+        for m in milestones
+        if m.signoff_sent is not None and request.sent <= m.signoff_sent <= last
+    )
     unrequested = (m for m in milestones if m.signoff_sent is None and m.signoff_received is None)
     return next(recorded, None) or next(unrequested, None)
 

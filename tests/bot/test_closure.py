@@ -505,6 +505,17 @@ def test_the_request_stays_on_its_milestone_once_kantata_shows_it(ctx, data):
     assert (wave_2.sent, wave_2.accepted) == (None, False)
 
 
+def test_a_milestone_kantata_shows_sent_after_the_ticked_receipt_is_not_the_request(ctx, data):
+    add_milestone(ctx, data.ff, "Phase A", sent=D(2026, 11, 20), term=10, due=D(2026, 11, 10))
+    add_milestone(ctx, data.ff, "Phase B", term=10, due=D(2026, 11, 15))
+    change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 16))
+    change(ctx, data.ff, "signoff_received", Status.DONE, D(2026, 11, 18))
+    phase_a, phase_b = checklist(ctx, data.ff, today=D(2026, 11, 24)).milestones
+    # Accepted on the 18th, the request can't be one Kantata says went out on the 20th.
+    assert (phase_a.sent, phase_a.received) == (D(2026, 11, 20), None)
+    assert (phase_b.sent, phase_b.received) == (D(2026, 11, 16), D(2026, 11, 18))
+
+
 def test_a_later_request_is_for_the_next_milestone(ctx, data):
     add_milestone(
         ctx, data.ff, "Wave 1", D(2026, 11, 2), D(2026, 11, 4), term=10, due=D(2026, 11, 2)
