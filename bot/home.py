@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from bot.bookings_rules import Finding, check_portfolio
 from bot.business_days import BusinessCalendar
 from bot.closure import closing_projects, load_checklist
-from bot.dates import week_key
 from bot.gitlab_sync import GitLabFailures, gitlab_failures
 from bot.lookup import person_by_slack_id, projects_of
 from bot.models import JobRun, Note, OutboxEntry, Project, Thanks, Win
@@ -72,16 +71,16 @@ def gather_home(
     user_id: str,
     today: dt.date,
     now: dt.datetime,
+    week: str,
     notes_due: dt.datetime,
     calendar: BusinessCalendar,
     *,
     is_admin: bool,
     admins: Collection[str],
 ) -> Home:
-    """The viewer's projects, this week's notes (overdue once `notes_due` has passed) and
+    """The viewer's projects, `week`'s notes (overdue once `notes_due` has passed) and
     whether the viewer may write each, booking issues, closing projects, recent wins and
     thanks; for admins, portfolio counts too (jobs are added by the caller)."""
-    week = week_key(today)
     home = Home(
         user_id,
         known=False,

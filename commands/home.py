@@ -21,7 +21,7 @@ from bot.lookup import person_by_slack_id
 from bot.outbox import requeue
 from bot.schedule import next_run
 from bot.shoutouts import slack_outbox
-from jobs.registry import configured_jobs, notes_due
+from jobs.registry import configured_jobs, notes_due, notes_week
 from messages.home_builder import build_home
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
                 user_id,
                 today,
                 now,
+                notes_week(ctx, now),
                 notes_due(ctx, now),
                 calendar_of(ctx.settings),
                 is_admin=ctx.is_admin(user_id),

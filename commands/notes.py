@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.dates import local_today, week_key
 from bot.errors import DATABASE_DOWN, UserError
 from bot.gitlab_sync import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
 from bot.lookup import find_project
@@ -33,7 +32,7 @@ from bot.outbox import Outbox, add_dm
 from commands.failures import tell_presser
 from commands.home import publish_home
 from commands.request import PsRequest
-from jobs.registry import notes_due
+from jobs.registry import notes_due, notes_week
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.notes_modal_builder import build_notes_modal, form_errors, read_notes_form
@@ -120,7 +119,7 @@ def submit_notes(
     if isinstance(result, dict):
         refuse(result)
         return
-    week = week_key(local_today(ctx.now(), ctx.settings.timezone))
+    week = notes_week(ctx, ctx.now())
     key = f"{view.get('id')}:{view.get('hash')}"
     try:
         confirmation = _store(ctx, refuse, project_id, user_id, week, result, key)
@@ -197,7 +196,7 @@ def _modal(
     notice: str | None = None,
 ):
     now = ctx.now()
-    week = week_key(local_today(now, ctx.settings.timezone))
+    week = notes_week(ctx, now)
     if project is None:
         return build_notes_modal(
             week=week,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.dates import local_today, parse_week, week_key
+from bot.dates import parse_week
 from bot.errors import UserError
 from bot.report import report_rows
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
+from jobs.registry import notes_week
 from messages.report_builder import build_top_customer_report
 
 
@@ -16,8 +17,7 @@ def show_report(request: PsRequest) -> list[Reply]:
     if parsed.words:
         raise UserError(f"Unexpected '{parsed.words[0]}'.", usage)
     option = parsed.options.get("week")
-    today = local_today(request.ctx.now(), request.ctx.settings.timezone)
-    week = parse_week(str(option)) if option else week_key(today)
+    week = parse_week(str(option)) if option else notes_week(request.ctx, request.ctx.now())
     all_projects = bool(parsed.options.get("all"))
     with request.ctx.session_factory() as session:
         rows = report_rows(session, week, all_projects=all_projects)

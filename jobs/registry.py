@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from bot.business_days import calendar_of
 from bot.context import AppContext
+from bot.dates import local_today, week_key
 from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, period_at, run_time
 from bot.settings import Settings, SettingsError, parse_channel
 from jobs.billing_period import run_billing_period
@@ -35,9 +36,19 @@ def _t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
+def notes_week(ctx: AppContext, now: dt.datetime) -> str:
+    """The week a note written at `now` is for: the calendar week, except on the day a
+    holiday moved last week's report into, until that report has run (a Friday report
+    moved to Monday still wants last week's notes)."""
+    week = job_period(ctx, "top_customer_report", now)
+    if now >= job_time(ctx, "top_customer_report", week):
+        return week_key(local_today(now, ctx.settings.timezone))
+    return week
+
+
 def notes_due(ctx: AppContext, now: dt.datetime) -> dt.datetime:
-    """When the Top Customer notes of the week of `now` are due: the report's run time."""
-    return job_time(ctx, "top_customer_report", now)
+    """When the notes of `notes_week` are due: that week's report run, holidays included."""
+    return job_time(ctx, "top_customer_report", notes_week(ctx, now))
 
 
 DEFAULT_JOBS: tuple[JobSpec, ...] = (
@@ -161,12 +172,10 @@ def job_period(ctx: AppContext, name: str, now: dt.datetime) -> str:
     return period_at(job.schedule, now, calendar_of(ctx.settings), ctx.settings.timezone)
 
 
-def job_time(ctx: AppContext, name: str, now: dt.datetime) -> dt.datetime:
-    """When job `name` runs in the period a run of it at `now` would be for (e.g. the
-    notes deadline), holidays included."""
+def job_time(ctx: AppContext, name: str, period: str) -> dt.datetime:
+    """When job `name` runs for `period`, holidays included."""
     job = _configured(ctx, name)
-    calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
-    return run_time(job.schedule, period_at(job.schedule, now, calendar, tz), calendar, tz)
+    return run_time(job.schedule, period, calendar_of(ctx.settings), ctx.settings.timezone)
 
 
 def _configured(ctx: AppContext, name: str) -> JobSpec:

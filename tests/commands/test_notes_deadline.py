@@ -6,11 +6,15 @@ import dataclasses
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
+from bot.models import Note
 from bot.notes import NoteFields, Temperature, save_note
+from jobs.top_customer_report import run_top_customer_report
 from tests.commands.test_home import open_home, text
 from tests.commands.test_home_notes import DST_DEADLINES
-from tests.commands.test_notes import opened_view
+from tests.commands.test_notes import opened_view, submit
+from tests.jobs.sample import ET
 
 MISSING = ":hourglass_flowing_sand: missing — due Tue 16:00 ET"
 OVERDUE = ":warning: overdue — was due Tue 16:00 ET"
@@ -87,3 +91,25 @@ def test_the_deadline_is_tuesday_16_00_local_across_dst(
     assert deadline_line(slack, fake_slack) == MISSING
     clock.set(deadline)
     assert deadline_line(slack, fake_slack) == OVERDUE
+
+
+def test_notes_written_before_a_holiday_moved_report_count_for_its_week(
+    slack, fake_slack, portfolio, ctx, clock
+):
+    # Friday reports: Christmas (Fri Dec 25) moves W52's to Monday Dec 28, in ISO W53.
+    overrides = {"PSBOT_JOB_TOP_CUSTOMER_REPORT": "fri 16:00"}
+    ctx.settings = dataclasses.replace(ctx.settings, job_overrides=overrides)
+    clock.set(dt.datetime(2026, 12, 28, 11, 30, tzinfo=ET))
+    assert modal_header(slack, fake_slack).startswith("*Acme — Rollout (SOW-1)* · week 2026-W52")
+    assert submit(slack, portfolio.rollout.id).status == 200
+    clock.set(dt.datetime(2026, 12, 28, 16, 30, tzinfo=ET))  # that report has run
+    assert modal_header(slack, fake_slack).startswith("*Acme — Rollout (SOW-1)* · week 2026-W53")
+    assert submit(slack, portfolio.rollout.id, view_id="V2").status == 200
+    with ctx.session_factory() as session:
+        assert list(session.scalars(sa.select(Note.week).order_by(Note.week))) == [
+            "2026-W52",
+            "2026-W53",
+        ]
+    report = run_top_customer_report(ctx, dt.datetime(2026, 12, 28, 16, 0, tzinfo=ET))
+    assert report[0].text.startswith("Top Customer report — 2026-W52")
+    assert "no notes yet" not in report[0].text
