@@ -26,6 +26,8 @@ PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings"})
 PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
+# Slack takes at most five answers through one command's response_url.
+MAX_ANSWERS = 5
 
 
 def handle_ps(
@@ -37,8 +39,28 @@ def handle_ps(
     # Portfolio-wide answers are CPU-heavy; two at a time keep the rest of psbot responsive.
     with PORTFOLIO_WIDE if name in PORTFOLIO_WIDE_COMMANDS else nullcontext():
         replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
-    for reply in [replies] if isinstance(replies, Reply) else replies or []:
-        respond(**reply.as_kwargs())
+    replies = [replies] if isinstance(replies, Reply) else replies or []
+    for reply in within_answer_limit(replies, name):
+        response = respond(**reply.as_kwargs())
+        if response.status_code != 200:
+            logger.warning(
+                "/ps %s answer not delivered: %s %s", name, response.status_code, response.body
+            )
+
+
+def within_answer_limit(replies: list[Reply], name: str) -> list[Reply]:
+    """At most MAX_ANSWERS replies: past that, the last one says how many pages are left
+    out and how to narrow the command down."""
+    if len(replies) <= MAX_ANSWERS:
+        return replies
+    shown = replies[: MAX_ANSWERS - 1]
+    left = len(replies) - len(shown)
+    usage = BY_NAME[name].usage if name in BY_NAME else GENERAL_USAGE
+    notice = (
+        f":information_source: {left} more pages aren't shown: Slack takes {MAX_ANSWERS} "
+        f"answers to one command. Narrow it down: `{usage}`"
+    )
+    return [*shown, Reply(notice)]
 
 
 def answer(

@@ -1,6 +1,8 @@
 """`/ps report` through signed slash commands."""
 
 import json
+import logging
+import time
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -8,6 +10,7 @@ from slack_sdk.models.blocks import Block
 from bot.notes import NoteFields, Temperature, links_required, save_note
 from messages import ids
 from tests.commands.test_home import buttons, open_home
+from tests.jobs.sample import many_projects
 
 RAID = "https://gitlab.example.com/raid/1"
 EPIC = "https://gitlab.example.com/epic/2"
@@ -126,3 +129,31 @@ def test_the_report_asks_for_exactly_the_notes_app_home_says_are_owed(slack, fak
     pams = (data.rollout, data.migration, cutover, done, pilot)
     in_report = {str(p.id) for p in pams if f"({p.sow})" in report}
     assert in_report == owed == {str(data.rollout.id), str(cutover.id)}
+
+
+def test_a_report_longer_than_five_answers_says_what_it_leaves_out(slack, fake_slack, ctx):
+    # Slack takes five answers through one response_url; 300 projects need more pages.
+    for project in many_projects(ctx.session_factory, 300):
+        note(ctx, project, "2026-W48", R, Y, f"Slipping {project.sow}")
+    body, name = slack.command_body("report", "U0PM", "C0PMO")
+    assert slack.dispatch(body).status == 200
+    answers = fake_slack.wait_for(f"/response/{name}", count=5)
+    time.sleep(0.2)  # nothing more arrives
+    answers = fake_slack.calls_to(f"/response/{name}")
+    assert len(answers) == 5
+    assert all(a.params["text"].startswith("Top Customer report") for a in answers[:4])
+    last = answers[-1].params["text"]
+    assert last.startswith(":information_source: ") and "more pages aren't shown" in last
+    assert "`/ps report [--week 2026-W48] [--all]`" in last
+
+
+def test_an_answer_slack_refuses_is_logged(slack, fake_slack, week48, caplog):
+    fake_slack.fail("/response/cmd1", 404)
+    with caplog.at_level(logging.WARNING, logger="commands.ps"):
+        body, name = slack.command_body("report", "U0PM", "C0PMO")
+        assert (name, slack.dispatch(body).status) == ("cmd1", 200)
+        fake_slack.wait_for(f"/response/{name}")
+        deadline = time.monotonic() + 5
+        while "answer not delivered" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert "/ps report answer not delivered: 404" in caplog.text
