@@ -6,11 +6,18 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a writer waits for another's lock. Within Slack's 3-second window: a modal
+# submitted during a long import is answered "try again" in the modal, text kept, instead
+# of timing out. Jobs try a locked database again on the next minute.
+SQLITE_LOCK_WAIT_SECONDS = 2
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a small cache."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS, "check_same_thread": False}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A server that takes the connection but never answers fails in seconds, not never.

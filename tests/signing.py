@@ -15,6 +15,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from tests.fake_slack import TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
+SLACK_ACK_SECONDS = 3  # how long Slack waits for an ack (or a modal's answer)
 
 
 def signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:

@@ -40,9 +40,8 @@ from tests.commands.test_closure import button, click
 from tests.commands.test_notes import errors_of, submit
 from tests.conftest import Clock
 from tests.factories import Portfolio
-from tests.signing import SIGNING_SECRET, SlackDriver
+from tests.signing import SIGNING_SECRET, SLACK_ACK_SECONDS, SlackDriver
 
-SLACK_ACK_SECONDS = 3
 TUESDAY = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)  # as in tests/conftest.py
 
 

@@ -2,16 +2,20 @@
 
 import datetime as dt
 import json
+import sqlite3
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
+from bot.errors import DATABASE_DOWN
 from bot.models import Note, NoteRevision, Project
 from bot.notes import NoteFields, Temperature, save_note
 from messages import ids
 from messages.notes_modal_builder import field_block_id
 from tests.conftest import ADMIN_ID
+from tests.signing import SLACK_ACK_SECONDS
 
 WEEK = "2026-W48"
 RAID = "https://gitlab.example.com/acme/raid/-/issues/1"
@@ -448,3 +452,24 @@ def test_slack_failing_after_the_save_keeps_the_note(slack, fake_slack, portfoli
     assert len(notes(ctx)) == 1
     fake_slack.wait_for("chat.postMessage", count=3)  # tried, retried twice, given up
     fake_slack.wait_for("views.publish")  # and App Home is still refreshed
+
+
+def test_a_note_submitted_while_the_database_is_locked_is_answered_in_time(
+    slack, portfolio, ctx, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite write lock held by another process")
+    # Another writer (a long import, say) holds SQLite's write lock for longer than Slack
+    # waits for the modal's answer: the modal must hear back in time, with its text kept.
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        errors = errors_of(submit(slack, portfolio.rollout.id))
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert waited < SLACK_ACK_SECONDS
+    assert errors == {"progress": DATABASE_DOWN}
+    assert notes(ctx) == []
