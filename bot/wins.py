@@ -8,10 +8,12 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.dates import local_today
 from bot.errors import UserError
 from bot.models import Project, Thanks, Win
 from bot.slack_ids import USER_ID
@@ -172,6 +174,7 @@ class Recognition:
 
     kind: str  # "win" or "thanks"
     created_at: dt.datetime
+    day: dt.date  # its date in the reporting time zone, as listed, exported and `--since`
     project: Project | None
     author_id: str
     people: tuple[str, ...]
@@ -187,19 +190,22 @@ class Recognition:
 def recognitions(
     session: Session,
     *,
+    tz: ZoneInfo,
     project_id: int | None = None,
     person_id: str | None = None,
-    since: dt.datetime | None = None,
+    since: dt.date | None = None,
 ) -> list[Recognition]:
-    """Wins and thanks, newest first, for a project, a person (given or received), or all."""
+    """Wins and thanks, newest first, for a project, a person (given or received), or all;
+    `since` a day and each row's `day` are both in `tz`, the reporting time zone."""
     wins_query = sa.select(Win)
     thanks_query = sa.select(Thanks)
     if project_id is not None:
         wins_query = wins_query.where(Win.project_id == project_id)
         thanks_query = thanks_query.where(Thanks.project_id == project_id)
     if since is not None:
-        wins_query = wins_query.where(Win.created_at >= since)
-        thanks_query = thanks_query.where(Thanks.created_at >= since)
+        start = dt.datetime.combine(since, dt.time(), tzinfo=tz)
+        wins_query = wins_query.where(Win.created_at >= start)
+        thanks_query = thanks_query.where(Thanks.created_at >= start)
     wins = list(session.scalars(wins_query))
     thanks = list(session.scalars(thanks_query))
     ids = {w.project_id for w in wins} | {t.project_id for t in thanks if t.project_id}
@@ -208,6 +214,7 @@ def recognitions(
         Recognition(
             "win",
             w.created_at,
+            local_today(w.created_at, tz),
             projects.get(w.project_id),
             w.author_id,
             tuple(w.member_ids),
@@ -219,6 +226,7 @@ def recognitions(
         Recognition(
             "thanks",
             t.created_at,
+            local_today(t.created_at, tz),
             projects.get(t.project_id) if t.project_id else None,
             t.giver_id,
             tuple(t.receiver_ids),
@@ -243,7 +251,7 @@ def export_rows(rows: Sequence[Recognition], names: dict[str, str]) -> list[dict
 
     return [
         {
-            "date": f"{r.created_at:%Y-%m-%d}",
+            "date": r.day.isoformat(),
             "kind": "ProjectWin" if r.kind == "win" else "Thanks",
             "sow": r.project.sow if r.project else "",
             "project": f"{r.project.customer} — {r.project.name}" if r.project else "",
@@ -276,13 +284,58 @@ def to_csv(rows: Sequence[dict[str, str]]) -> str:
 
 
 def to_markdown(title: str, rows: Sequence[dict[str, str]]) -> str:
-    lines = [f"# {title}", ""]
+    """A Markdown list, one item per row; the text keeps its line breaks inside its item."""
+    lines = [f"# {_one_line(title)}", ""]
     for row in rows:
         project = f" — {row['project']} ({row['sow']})" if row["sow"] else ""
         people = f" · {row['people']}" if row["people"] else ""
         link = f" ([Slack]({row['link']}))" if row["link"] else ""
-        text = " ".join(row["text"].split())
-        lines.append(
-            f"- **{row['kind']}** {row['date']}{project}: {text} — from {row['from']}{people}{link}"
-        )
+        head = _one_line(f"**{row['kind']}** {row['date']}{project}")
+        tail = " — " + _one_line(f"from {row['from']}{people}{link}")
+        said = _markdown_lines(row["text"].strip())
+        said[-1] += tail
+        lines.append(f"- {head}: {said[0]}")
+        # Indented by the width of "- ", the rest of the text stays in this list item.
+        lines.extend(f"  {line}" if line else "" for line in said[1:])
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# Markdown's line endings; other characters (U+2028, form feed) it reads as text.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+# What makes a line open a block of its own (CommonMark): a heading, quote, list item,
+# thematic break or setext underline, code fence, HTML block. `(?=…)` keeps the escape
+# point: the character a backslash goes before (a list number's `.` or `)`).
+_BLOCK_START = re.compile(
+    r"""(?:
+        (?=\#{1,6}(?:[ \t]|$)) | (?=>) | (?=[-+*](?:[ \t]|$))
+      | \d{1,9}(?=[.)](?:[ \t]|$))
+      | (?=(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|[-=]+[ \t]*)$)
+      | (?=```|~~~) | (?=<[A-Za-z/!?])
+    )""",
+    re.VERBOSE,
+)
+
+
+def _markdown_lines(text: str) -> list[str]:
+    """The text's lines for a Markdown list item: each line still a line of its own (a
+    hard break, `\\` at the end), and none opening a block (its marker escaped)."""
+    # Markdown ignores a line's leading spaces, or after a blank line makes code of them.
+    lines = [line.strip(" \t") if line.strip() else "" for line in _LINE_END.split(text)]
+    out = []
+    for i, line in enumerate(lines):
+        if i and line:
+            start = _BLOCK_START.match(line)
+            if start is not None:
+                line = line[: start.end()] + "\\" + line[start.end() :]
+            elif line.startswith("[") and not lines[i - 1]:  # `[x]: url` would define a link
+                line = "\\" + line
+        if line and i + 1 < len(lines) and lines[i + 1]:
+            # A backslash ending the line would escape the break's: pair it first.
+            odd = (len(line) - len(line.rstrip("\\"))) % 2
+            line += "\\" * odd + "\\"
+        out.append(line)
+    return out

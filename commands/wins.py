@@ -228,7 +228,7 @@ def _recorded(kind: str, delivery: Delivery) -> str:
 def wins_command(request: PsRequest) -> Reply:
     usage = request.subcommand.usage
     parsed = parse_options(request.args, valued={"since", "format"}, switches=set(), usage=usage)
-    since = _since(parsed.options.get("since"), request.ctx, usage)
+    since = _since(parsed.options.get("since"), usage)
     file_format = str(parsed.options.get("format") or "").lower()
     if file_format and file_format not in ("md", "csv"):
         raise UserError(f"--format is md or csv, not '{file_format}'.", usage)
@@ -245,7 +245,13 @@ def wins_command(request: PsRequest) -> Reply:
         elif target:
             project = find_project(session, plain_text(target))
             project_id, title = project.id, project.title
-        rows = recognitions(session, project_id=project_id, person_id=person_id, since=since)
+        rows = recognitions(
+            session,
+            tz=request.ctx.settings.timezone,
+            project_id=project_id,
+            person_id=person_id,
+            since=since,
+        )
         names = _names(session, {slack_id for row in rows for slack_id in row.named_ids})
     if since:
         title += f" since {since:%Y-%m-%d}"
@@ -269,14 +275,13 @@ def wins_command(request: PsRequest) -> Reply:
     return Reply(f":page_facing_up: Sent you `{filename}` ({len(rows)} entries) in a DM.")
 
 
-def _since(value: object, ctx: AppContext, usage: str) -> dt.datetime | None:
+def _since(value: object, usage: str) -> dt.date | None:
     if not value:
         return None
     try:
-        day = dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(str(value))
     except ValueError:
         raise UserError(f"--since takes a date like 2026-11-01, not '{value}'.", usage) from None
-    return dt.datetime.combine(day, dt.time(), tzinfo=ctx.settings.timezone)
 
 
 def _name(session: Session, slack_id: str) -> str:

@@ -236,7 +236,7 @@ def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, li
         where = f" · {_project(row.project)}" if row.project else ""
         text = one_line_keeping_mentions(row.text, 300)
         see = f" · {link(row.permalink, 'post')}" if row.permalink else ""
-        lines.append(f"{icon} {row.created_at:%b %-d} {who}{people}{where}: {text}{see}")
+        lines.append(f"{icon} {row.day:%b %-d} {who}{people}{where}: {text}{see}")
     blocks: list[Block] = [HeaderBlock(text=f"Wins and thanks: {title}"[:150]), *sections(lines)]
     wins = sum(1 for r in rows if r.kind == "win")
     footer = f"{wins} wins, {len(rows) - wins} thanks."

@@ -1,7 +1,10 @@
-"""The pure parts of wins and thanks: stored text, and the CSV export's cells."""
+"""The pure parts of wins and thanks: stored text, the CSV export's cells and the
+Markdown export's items."""
 
 import csv
 import io
+import re
+from itertools import pairwise
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -13,6 +16,7 @@ from bot.wins import (
     mentioned_ids,
     plain_text,
     to_csv,
+    to_markdown,
     typed_text,
     with_names,
 )
@@ -34,6 +38,64 @@ def test_every_cell_round_trips_and_none_starts_a_formula(rows):
 def test_empty_cells_stay_empty():
     rows = [{column: "" for column in EXPORT_COLUMNS}]
     assert to_csv(rows).splitlines()[1] == ",,,,,,,"
+
+
+# What opens a block at the start of a line (CommonMark 0.31 §4–5): a heading, a quote,
+# a list item, a thematic break or setext underline, a code fence, an HTML block.
+OPENS_A_BLOCK = re.compile(
+    r"""[ \t]*(
+        \#{1,6}([ \t]|$) | > | [-+*]([ \t]|$) | \d{1,9}[.)]([ \t]|$)
+      | (=+|-+)[ \t]*$ | (?P<rule>[-*_])([ \t]*(?P=rule)){2,}[ \t]*$ | ``` | ~~~ | <[a-z/!?]
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# What people type into a win, weighted toward Markdown's markers and line endings.
+win_texts = st.lists(
+    st.text()
+    | st.sampled_from(
+        [
+            *["\n", "\r", "\r\n", "\n\n", " ", "\t", "\\", "    "],
+            *["- ", "* ", "+ ", "1. ", "2) ", "# ", "> ", "---", "===", "***"],
+            *["```", "~~~", "<div>", "<!--", "[a]: /u"],
+        ]
+    )
+).map("".join)
+
+
+def win_row(text: str) -> dict[str, str]:
+    row = {column: "" for column in EXPORT_COLUMNS}
+    return row | {"kind": "ProjectWin", "date": "2026-11-26", "from": "Pam", "text": text}
+
+
+def bare(text: str) -> str:
+    """Text without whitespace and backslashes: what Markdown may add or drop around it."""
+    return re.sub(r"[\s\\]", "", text)
+
+
+@given(st.lists(win_texts, min_size=1, max_size=4))
+@example(["Done:\n- runners\n# zero downtime", "a\r- b\r\n\n[x]: /u\n    code\\\nc"])
+def test_each_text_stays_inside_its_markdown_item_line_by_line(texts):
+    markdown = to_markdown("All", [win_row(text) for text in texts])
+    title, blank, *lines = markdown.removesuffix("\n").split("\n")  # Markdown's line ends
+    assert (title, blank) == ("# All", "") and "\r" not in markdown
+    items = []
+    for line in lines:
+        if line.startswith("- "):
+            items.append([line[2:]])
+        else:  # only a blank line or one indented into the item goes on with it
+            assert line == "" or (line.startswith("  ") and line[2] not in " \t"), line
+            items[-1].append(line[2:])
+    assert len(items) == len(texts)
+    for item, text in zip(items, texts, strict=True):
+        for previous, line in pairwise(item):
+            assert not OPENS_A_BLOCK.match(line), item
+            if not previous:  # a paragraph's first line: `[x]: url` would define a link
+                assert not line.startswith("["), item
+            elif line:  # a hard break: `\` the line's last, unescaped
+                assert (len(previous) - len(previous.rstrip("\\"))) % 2 == 1, item
+        typed = [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
+        assert len([line for line in item if line]) == max(len(typed), 1)
+        assert bare("".join(item)) == bare(f"**ProjectWin** 2026-11-26: {text} — from Pam")
 
 
 def escaped(text: str) -> str:

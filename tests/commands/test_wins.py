@@ -377,6 +377,32 @@ def test_export_csv_leaves_empty_cells_empty(slack, fake_slack, history):
     )
 
 
+def test_dates_listed_exported_and_since_are_days_in_the_reporting_time_zone(
+    slack, fake_slack, team, clock
+):
+    # 21:00 on Nov 25 in New York is already Nov 26 in UTC; 00:00 on Nov 26 is 05:00 UTC.
+    clock.set(dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC))
+    slack.ask("win sow-1 Late evening win")
+    clock.set(dt.datetime(2026, 11, 26, 5, 0, tzinfo=dt.UTC))
+    slack.ask("thanks <@U0PAT|pat> sow-1 for the midnight cut-over")
+    fake_slack.reset()
+    listed = blocks_text(slack.ask("wins sow-1"))
+    assert ":pray: Nov 26 <@U0PM>" in listed and ":trophy: Nov 25 <@U0PM>" in listed
+    since_26 = blocks_text(slack.ask("wins sow-1 --since 2026-11-26"))
+    assert "midnight cut-over" in since_26 and "Late evening win" not in since_26
+    slack.ask("wins sow-1 --format csv")
+    slack.ask("wins sow-1 --format md")
+    csv_upload, md_upload = [c for c in fake_slack.calls if c.method.startswith("/upload/")]
+    rows = list(csv.DictReader(io.StringIO(csv_upload.params["content"])))
+    assert [(r["date"], r["kind"]) for r in rows] == [
+        ("2026-11-26", "Thanks"),
+        ("2026-11-25", "ProjectWin"),
+    ]
+    markdown = md_upload.params["content"]
+    assert "- **Thanks** 2026-11-26 — " in markdown
+    assert "- **ProjectWin** 2026-11-25 — " in markdown
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

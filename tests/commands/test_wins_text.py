@@ -2,8 +2,10 @@
 text that Slack escaped is stored, posted and exported."""
 
 import csv
+import datetime as dt
 import io
 import re
+from textwrap import dedent
 
 import pytest
 
@@ -228,6 +230,34 @@ def test_exports_show_names_and_plain_characters(slack, fake_slack, team):
     assert row["text"] == "Go-live done @here R&D thanks @U0TIA"
     markdown = md_upload.params["content"]
     assert ": Go-live done @here R&D thanks @U0TIA — from Pam Manager" in markdown
+
+
+def test_the_markdown_export_keeps_line_breaks_inside_each_item(slack, fake_slack, team, clock):
+    slack.ask(
+        "win sow-1 Go-live done:\n1. runners migrated\n- zero downtime\n# no rollback\n"
+        "\n*Team* effort, R&amp;D too &lt;3"
+    )
+    clock.set(clock.current + dt.timedelta(hours=1))
+    slack.ask("thanks <@U0PAT|pat> for the runbook")
+    slack.ask("wins --format md")
+    (upload,) = [c for c in fake_slack.calls if c.method.startswith("/upload/")]
+    markdown, links = re.subn(r" \(\[Slack\]\(https://[^)]+\)\)", "", upload.params["content"])
+    # Each line ends in a hard break (`\`) and is indented into its item; what would open
+    # a list or a heading of its own is escaped; the rest is as typed.
+    assert links == 2
+    assert markdown == dedent(
+        r"""
+        # Wins and thanks: everyone
+
+        - **Thanks** 2026-11-24: for the runbook — from Pam Manager · Pat Engineer
+        - **ProjectWin** 2026-11-24 — Acme — Rollout (SOW-1): Go-live done:\
+          1\. runners migrated\
+          \- zero downtime\
+          \# no rollback
+
+          *Team* effort, R&D too <3 — from Pam Manager
+        """
+    ).lstrip("\n")
 
 
 def test_the_shortcut_prefills_readable_text(slack, fake_slack, team):

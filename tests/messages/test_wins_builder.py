@@ -37,9 +37,19 @@ def test_mentions_stay_and_the_rest_is_escaped_once():
     )
 
 
+def thanks_row(text: str, created_at: dt.datetime, day: dt.date) -> Recognition:
+    return Recognition("thanks", created_at, day, None, "U0PM", ("U0PAT",), text, "")
+
+
 def test_an_older_row_naming_someone_with_a_label_lists_them_as_a_mention():
-    row = Recognition(
-        "thanks", dt.datetime(2026, 11, 2), None, "U0PM", ("U0PAT",), "<@U0PAT|pat> rocks", ""
+    row = thanks_row(
+        "<@U0PAT|pat> rocks", dt.datetime(2026, 11, 2, tzinfo=dt.UTC), dt.date(2026, 11, 1)
     )
     _, blocks = build_recognitions("everyone", [row])
     assert ": <@U0PAT> rocks" in blocks[1].to_dict()["text"]["text"]
+
+
+def test_a_row_is_listed_on_its_day_in_the_reporting_time_zone_not_in_utc():
+    row = thanks_row("late", dt.datetime(2026, 11, 26, 2, tzinfo=dt.UTC), dt.date(2026, 11, 25))
+    _, blocks = build_recognitions("everyone", [row])
+    assert blocks[1].to_dict()["text"]["text"].startswith(":pray: Nov 25 <@U0PM>")
