@@ -26,6 +26,7 @@ from bot.models import JobRun
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from bot.job_runner import Outcome
     from bot.schedule import JobSpec
 
 logger = logging.getLogger("psbot")
@@ -242,15 +243,17 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
         raise CliError(f"unknown job {name!r}; jobs are: {', '.join(JOB_NAMES)}")
     now = dt.datetime.now(settings.timezone)
     when = _parse_at(at, settings) if at else now
-    if not settings.slack_bot_token:
-        raise CliError("SLACK_BOT_TOKEN is not set; a job posts to Slack (see README.md)")
     job, calendar, tz = jobs[name], calendar_of(settings), settings.timezone
+    if job.posts and not settings.slack_bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set; a job posts to Slack (see README.md)")
     period = period_at(job.schedule, when, calendar, tz)
     scheduled = run_time(job.schedule, period, calendar, tz)
     # Only a run between the period's scheduled time and now stands in for the scheduled
     # run. A preview before that time, a run ahead of the clock or --force is a one-off
-    # under a key of its own, and leaves the period's run to the scheduler.
-    if force or not scheduled <= when <= now:
+    # under a key of its own, and leaves the period's run to the scheduler. So is every
+    # run of a job that posts nothing: it does its work each time, so what it reports is
+    # what this run did, never an earlier run of the period.
+    if force or not job.posts or not scheduled <= when <= now:
         period = one_off_period(period, f"one-off {now:%Y-%m-%dT%H:%M:%S}")
     engine = _ready_engine(settings)
     try:
@@ -258,7 +261,9 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
         client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
         runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar)
         outcome = runner.run(job, period, when, when)
-        if outcome.status == "already claimed":
+        if not job.posts:
+            status, line = outcome.status, _without_posts(outcome)
+        elif outcome.status == "already claimed":
             status, line = _earlier_run(ctx, name, period)
         else:
             status, line = outcome.status, f"{outcome}{_still_scheduled(job, scheduled, now)}"
@@ -266,6 +271,14 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
         engine.dispose()
     print(line)
     return 0 if status in POSTED else 1
+
+
+def _without_posts(outcome: Outcome) -> str:
+    """What a run of a job that posts nothing did: done, or why not (nothing retries a
+    run from the command line)."""
+    if outcome.status in POSTED:
+        return f"{outcome.job}: done"
+    return f"{outcome.job}: failed ({outcome.detail or outcome.status})"
 
 
 def _still_scheduled(job: JobSpec, scheduled: dt.datetime, now: dt.datetime) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from bot import outbox
 from bot.business_days import BusinessCalendar
 from bot.context import AppContext
-from bot.errors import first_line
+from bot.errors import UserError, first_line
 from bot.models import JobRun
 from bot.outbox import Attempt, Outbox, Post
 from bot.schedule import JobSpec, last_run, runs_between
@@ -114,6 +114,10 @@ class JobRunner:
         except Exception as error:
             if _connection_lost(error):
                 return self._retry_later(job, period, error)
+            if isinstance(error, UserError):
+                # Bad settings or credentials: the message says what to fix, in one line.
+                logger.error("job %s %s failed: %s", job.name, period, error)
+                return self._fail(job, period, scheduled_at, now, first_line(error))
             # A bug, not a blip: trying again every minute would fail the same way.
             logger.exception("job %s %s failed to build its posts", job.name, period)
             reason = f"building the posts failed: {error}"

@@ -100,6 +100,9 @@ class Project(Base):
     # The GitLab issue that collects the project's wins and thanks (its journal /
     # internal retrospective); psbot notes each ProjectWin and thanks there.
     journal_issue_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    # The Kantata workspace a sync keeps it in step with, so a SOW number changed in
+    # Kantata renames the project (None: imported from CSV, or never synced).
+    kantata_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -166,6 +169,9 @@ class Milestone(Base):
     signoff_sent: Mapped[dt.date | None] = mapped_column(sa.Date)
     signoff_received: Mapped[dt.date | None] = mapped_column(sa.Date)
     passive_days: Mapped[int | None] = mapped_column()
+    # The Kantata story (milestone) a sync keeps it in step with, so a milestone renamed
+    # in Kantata is renamed here (None: imported from CSV, or never synced).
+    kantata_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
 
     project: Mapped[Project] = relationship()
 

@@ -144,6 +144,7 @@ class JobSpec:
     enabled: bool = True
     grace: dt.timedelta = dt.timedelta(hours=2)
     deadline: Deadline | None = None
+    posts: bool = True  # False: the job only does its work (kantata_sync) and posts nothing
 
     def describe(self) -> str:
         return self.schedule.describe()

@@ -2,6 +2,8 @@
 
 It posts nothing. A failure raises with a one-line reason, which the job runner records
 on the run (the admins' App Home shows it) and logs; the database is then unchanged.
+Kantata down or unreachable is a blip, not a failure: the runner tries again every
+minute while the run is still useful (PSBOT_JOB_GRACE_MINUTES).
 Without KANTATA_API_TOKEN the job does nothing, so deployments on CSV imports are unaffected.
 """
 
@@ -13,16 +15,22 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import AppContext
-from bot.errors import first_line
+from bot.errors import UserError, first_line
 from bot.importing.run import link_people
+from bot.kantata.client import KantataError, KantataUnavailable
 from bot.kantata.sync import client_for, sync_kantata
 from bot.outbox import Post
 
 logger = logging.getLogger(__name__)
 
 
-class KantataSyncFailed(RuntimeError):
-    """The sync did not happen; the message is one line."""
+class KantataSyncFailed(UserError):
+    """Kantata refused the sync (a bad token or URL) or sent what psbot cannot read; the
+    message is one line and says what to fix."""
+
+
+class KantataUnreachable(ConnectionError):
+    """Kantata is down or unreachable: the job runner tries again next minute."""
 
 
 def run_kantata_sync(ctx: AppContext, now: dt.datetime) -> list[Post]:
@@ -35,11 +43,13 @@ def run_kantata_sync(ctx: AppContext, now: dt.datetime) -> list[Post]:
         result = sync_kantata(
             ctx.session_factory, client_for(settings), settings, actor="job:kantata_sync"
         )
-    except SQLAlchemyError as error:
-        raise KantataSyncFailed(f"Kantata sync: database error: {first_line(error)}") from error
-    except Exception as error:
+    except KantataUnavailable as error:
+        raise KantataUnreachable(f"Kantata sync: {error}") from error
+    except KantataError as error:
         raise KantataSyncFailed(f"Kantata sync: {error}") from error
-    for line in result.skipped_lines():
+    except SQLAlchemyError as error:
+        raise RuntimeError(f"Kantata sync: database error: {first_line(error)}") from error
+    for line in result.warnings():
         logger.warning("kantata_sync: %s", line)
     for line in result.summary():
         logger.info("kantata_sync: %s", line)

@@ -57,6 +57,7 @@ DEFAULT_JOBS: tuple[JobSpec, ...] = (
         "Pull projects, people, bookings and milestones from Kantata (posts nothing)",
         Weekly(0, _t("07:00")),
         run_kantata_sync,
+        posts=False,
     ),
     JobSpec(
         "forecast_prep",

@@ -137,3 +137,35 @@ def test_0007_moves_deliveries_in_flight_into_the_one_outbox_and_back(engine):
         ).scalar()
     assert unscheduled == 0  # the old retry loop picks them up
     migrate.upgrade(engine)
+
+
+def test_0009_keeps_every_project_and_what_hangs_off_it(engine):
+    # SQLite rebuilding `projects` would cascade-delete every row that refers to it.
+    migrate.downgrade(engine, "0008")
+    at = "2026-11-30 13:00:00"
+    statements = [
+        "INSERT INTO people (id, email, name, weekly_capacity_hours, created_at, updated_at) "
+        f"VALUES (1, 'pat@example.com', 'Pat', 40, '{at}', '{at}')",
+        "INSERT INTO projects (id, sow, customer, name, type, status, top_customer, "
+        f"created_at, updated_at) VALUES (1, 'SOW-1', 'Acme', 'Rollout', 'FF', 'active', "
+        f"false, '{at}', '{at}')",
+        "INSERT INTO bookings (project_id, person_id, role, week_start, hours, kind) "
+        "VALUES (1, 1, 'PSE', '2026-11-30', 40, 'hard')",
+        "INSERT INTO milestones (project_id, name) VALUES (1, 'Go-live')",
+    ]
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+
+    def rows() -> list[int]:
+        with engine.connect() as conn:
+            return [
+                conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("projects", "bookings", "milestones")
+            ]
+
+    migrate.upgrade(engine)
+    assert rows() == [1, 1, 1]
+    migrate.downgrade(engine, "0008")
+    assert rows() == [1, 1, 1]
+    migrate.upgrade(engine)

@@ -79,18 +79,67 @@ def _write(
 
 def store_projects(session: Session, records: Sequence[ProjectRecord]) -> Counts:
     """Upsert projects by SOW; the PM is found or created by email."""
-    pm_ids = ensure_people(session, {r.pm_email for r in records if r.pm_email})
-    columns = [getattr(Project, name) for name in ("id", "sow", "pm_id", *PROJECT_FIELDS)]
-    existing: dict[str, Mapping[str, Any]] = {}
-    for chunk in chunks(sorted({r.sow for r in records})):
-        rows = session.execute(sa.select(*columns).where(sa.func.upper(Project.sow).in_(chunk)))
-        existing.update({row.sow.upper(): row._mapping for row in rows})
+    by_sow = _projects_by(session, sa.func.upper(Project.sow), {r.sow for r in records})
+    return _upsert_projects(session, [(r, by_sow.get(r.sow), {}) for r in records])
+
+
+def store_synced_projects(
+    session: Session, workspaces: Mapping[str, ProjectRecord], listed: Collection[str]
+) -> tuple[Counts, dict[str, str]]:
+    """Upsert a Kantata sync's projects (`workspaces`: Kantata workspace id → record).
+
+    A project is found by its workspace, so a SOW number changed in Kantata renames it
+    (its notes, wins, checklist and bookings stay with it). A workspace no project has
+    yet takes the project with its SOW when that one has no workspace (imported from CSV)
+    or its workspace is not among `listed` (every workspace Kantata listed): it is gone.
+    A workspace whose SOW another project holds is not stored; the second value says
+    why, by workspace id, one line each.
+    """
+    by_sow = _projects_by(session, sa.func.upper(Project.sow), {r.sow for r in workspaces.values()})
+    by_workspace = _projects_by(session, Project.kantata_id, set(workspaces))
+    matched: list[tuple[ProjectRecord, Mapping[str, Any] | None, dict[str, Any]]] = []
+    refused: dict[str, str] = {}
+    for workspace_id, record in workspaces.items():
+        project, holder = by_workspace.get(workspace_id), by_sow.get(record.sow)
+        if project is None and holder is not None and holder["kantata_id"] not in listed:
+            project = holder
+        if holder is not None and (project is None or project["id"] != holder["id"]):
+            reason = f"{record.sow} is already {holder['customer']} — {holder['name']} in psbot"
+            if project is not None:
+                reason = f"its SOW changed from {project['sow']} to {record.sow}, but {reason}"
+            refused[workspace_id] = f"{reason}; not synced"
+            continue
+        matched.append((record, project, {"sow": record.sow, "kantata_id": workspace_id}))
+    return _upsert_projects(session, matched), refused
+
+
+def _projects_by(
+    session: Session, key: sa.ColumnElement[Any], values: set[str]
+) -> dict[str, Mapping[str, Any]]:
+    """The projects whose `key` is one of `values`, by that value."""
+    names = ("id", "sow", "kantata_id", "pm_id", *PROJECT_FIELDS)
+    columns = [getattr(Project, name) for name in names]
+    found: dict[str, Mapping[str, Any]] = {}
+    for chunk in chunks(sorted(values)):
+        rows = session.execute(sa.select(key.label("by"), *columns).where(key.in_(chunk)))
+        found.update({row[0]: row._mapping for row in rows})
+    return found
+
+
+def _upsert_projects(
+    session: Session,
+    matched: Sequence[tuple[ProjectRecord, Mapping[str, Any] | None, dict[str, Any]]],
+) -> Counts:
+    """Insert the records without a project, update those whose project differs.
+
+    Each record comes with its project (None: new) and values of its own to store."""
+    pm_ids = ensure_people(session, {r.pm_email for r, _, _ in matched if r.pm_email})
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for record in records:
+    for record, old, extra in matched:
         values = {name: getattr(record, name) for name in PROJECT_FIELDS}
         values["pm_id"] = pm_ids[record.pm_email] if record.pm_email else None
-        old = existing.get(record.sow)
+        values.update(extra)
         if old is None:
             inserts.append({"sow": record.sow, **values})
         elif _changed(old, values):
@@ -288,3 +337,55 @@ def store_milestones(
             updates.append({"id": old["id"], **values})
     _write(session, Milestone, inserts, updates)
     return Counts(inserted=len(inserts), updated=len(updates))
+
+
+def replace_project_milestones(
+    session: Session,
+    records: Mapping[str, MilestoneRecord],
+    project_ids: Mapping[str, int],
+    covered_sows: Collection[str],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make the milestones of the `covered_sows` projects exactly `records` (Kantata story
+    id → record), for a Kantata sync.
+
+    A milestone is found by its story, so one renamed in Kantata is renamed here; one
+    stored without a story (imported from CSV) is found by project and name. The covered
+    projects' other milestones are removed (Kantata no longer has them), except in the
+    `keep_sows` projects, some of whose milestones could not be read.
+    """
+    covered = {project_ids[sow] for sow in covered_sows if sow in project_ids}
+    kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
+    names = ("id", "project_id", "name", "kantata_id", *MILESTONE_FIELDS)
+    columns = [getattr(Milestone, name) for name in names]
+    rows: dict[int, Mapping[str, Any]] = {}
+    for key, values in ((Milestone.project_id, covered), (Milestone.kantata_id, set(records))):
+        for chunk in chunks(sorted(values)):
+            found = session.execute(sa.select(*columns).where(key.in_(chunk)))
+            rows.update({row.id: row._mapping for row in found})
+    by_story = {row["kantata_id"]: row for row in rows.values() if row["kantata_id"]}
+    by_name = {(r["project_id"], r["name"]): r for r in rows.values() if not r["kantata_id"]}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    matched: set[int] = set()
+    for story_id, record in records.items():
+        project_id = project_ids[record.sow]
+        values = {name: getattr(record, name) for name in MILESTONE_FIELDS}
+        values.update(project_id=project_id, name=record.name, kantata_id=story_id)
+        old = by_story.get(story_id) or by_name.get((project_id, record.name))
+        if old is None:
+            inserts.append(values)
+            continue
+        matched.add(old["id"])
+        if _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    gone = [
+        row["id"]
+        for row in rows.values()
+        if row["project_id"] in covered - kept and row["id"] not in matched
+    ]
+    # Removed first, so that a new milestone may take a removed one's name.
+    for chunk in chunks(sorted(gone)):
+        session.execute(sa.delete(Milestone).where(Milestone.id.in_(chunk)))
+    _write(session, Milestone, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))

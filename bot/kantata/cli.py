@@ -1,8 +1,8 @@
 """`psbot sync kantata [--dry-run]`: the parser piece and the command, for bot.cli to wire.
 
-Output follows `psbot import`: skipped items on stderr, one line each; the summary on
-stdout; then people linked to Slack. A user error raises UserError, which bot.cli prints
-as one `psbot:` line with exit status 2.
+Output follows `psbot import`: skipped items (and projects no longer in Kantata) on
+stderr, one line each; the summary on stdout; then people linked to Slack. A user error
+raises UserError, which bot.cli prints as one `psbot:` line with exit status 2.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         session_factory = make_session_factory(engine)
         result = sync_kantata(session_factory, client_for(settings), settings, dry_run=args.dry_run)
-        for line in result.skipped_lines():
+        for line in result.warnings():
             print(line, file=sys.stderr)
         print("\n".join(result.summary()))
         if result.emails and not args.dry_run:

@@ -4,7 +4,8 @@ Kantata answers a list request with `results` (the ordered `{key, id}` reference
 objects themselves under one top-level key per type, indexed by id (the requested type
 and whatever `include=` asked for), and `meta` with `page_count`. This client walks the
 pages to the last one, retries 429 and 5xx answers and lost connections with backoff
-(honouring `Retry-After`), and turns everything else into a one-line `KantataError`.
+(honouring `Retry-After`), and turns everything else into a one-line `KantataError`: a
+`KantataUnavailable` when the retries ran out, so that a scheduled sync tries again later.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ Objects = dict[str, dict[str, dict[str, Any]]]  # type → id → object
 
 class KantataError(UserError):
     """Kantata could not be read; the message is one line and never holds the token."""
+
+
+class KantataUnavailable(KantataError):
+    """Kantata could not be reached, or kept answering 429 or 5xx: worth trying later."""
 
 
 class KantataPayloadError(KantataError):
@@ -169,7 +174,7 @@ class KantataClient:
                         error.code, error.headers, detail, endpoint, self.base_url
                     ) from None
                 if last:
-                    raise KantataError(
+                    raise KantataUnavailable(
                         f"Kantata answered {error.code} for {where} {self.attempts} times"
                         + (f" ({detail})" if detail else "")
                         + "; try again later"
@@ -181,7 +186,7 @@ class KantataClient:
             except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
                 reason = _network_reason(error)
                 if last:
-                    raise KantataError(
+                    raise KantataUnavailable(
                         f"cannot reach Kantata at {self.base_url} ({reason}) "
                         f"after {self.attempts} attempts; check KANTATA_API_URL and the network"
                     ) from None

@@ -13,11 +13,12 @@ Two kinds of trouble are told apart:
   with --skip-bad-rows; the rest is synced.
 
 How Kantata maps onto psbot:
-- workspace → project: SOW number, project type, Top Customer flag, kickoff date and the
-  RAID/epic links from custom fields (names in settings); customer = the name of the
-  workspace's client group (its workspace group marked `company`); name = `title`;
-  PM = the `primary_maven` (provider lead) user's email; dates = `start_date`/`due_date`;
-  status from the status message (see STATUSES).
+- workspace → project (it keeps the workspace id, so a changed SOW number renames it):
+  SOW number, project type, Top Customer flag, kickoff date and the RAID/epic links from
+  custom fields (names in settings); customer = the name of the workspace's client group
+  (its workspace group marked `company`); name = `title`; PM = the `primary_maven`
+  (provider lead) user's email; dates = `start_date`/`due_date`; status from the status
+  message (see STATUSES).
 - workspace allocation → bookings: the allocation's workspace resource gives the person
   (its user's email), the role (its role's name, mapped by KANTATA_ROLES) and the bill rate
   (a custom field on the resource); `hard` gives the kind. `minutes` is the allocation's
@@ -26,8 +27,9 @@ How Kantata maps onto psbot:
   days (a range of weekend days only counts as its first day's week). Hours are rounded to
   the cent so that the weeks add up to the allocation exactly; weeks that round to 0 h are
   left out. Allocations landing on the same (project, person, role, week, kind) add up.
-- story of type milestone → milestone: `title`, `due_date`, and the sign-off dates and
-  passive-acceptance days from custom fields on the story.
+- story of type milestone → milestone (it keeps the story id, so a renamed one is
+  renamed): `title`, `due_date`, and the sign-off dates and passive-acceptance days
+  from custom fields on the story.
 """
 
 from __future__ import annotations
@@ -107,13 +109,18 @@ class Snapshot:
 class SyncPlan:
     """The records to store, what they cover, and what was skipped (one line each)."""
 
-    projects: list[ProjectRecord] = field(default_factory=list)
+    projects: dict[str, ProjectRecord] = field(default_factory=dict)  # by workspace id
     bookings: list[BookingRecord] = field(default_factory=list)
-    milestones: list[MilestoneRecord] = field(default_factory=list)
-    # The projects whose bookings become exactly `bookings`, in every week …
+    milestones: dict[str, MilestoneRecord] = field(default_factory=dict)  # by story id
+    # Every workspace Kantata listed, synced or skipped: a project whose workspace is not
+    # among them is no longer in Kantata (deleted, archived, or hidden from the token).
+    listed_workspaces: set[str] = field(default_factory=set)
+    # The projects whose bookings and milestones become exactly Kantata's …
     covered_sows: set[str] = field(default_factory=set)
-    # … except that these keep the bookings Kantata lacks: some of theirs were skipped.
+    # … except that these keep the bookings Kantata lacks: some of theirs were skipped …
     keep_sows: set[str] = field(default_factory=set)
+    # … and these the milestones Kantata lacks, for the same reason.
+    keep_milestone_sows: set[str] = field(default_factory=set)
     skipped: dict[str, list[str]] = field(
         default_factory=lambda: {"projects": [], "bookings": [], "milestones": []}
     )
@@ -121,7 +128,7 @@ class SyncPlan:
     @property
     def emails(self) -> set[str]:
         """Everyone the records name: PMs and booked people."""
-        return {r.pm_email for r in self.projects if r.pm_email} | {
+        return {r.pm_email for r in self.projects.values() if r.pm_email} | {
             r.person_email for r in self.bookings
         }
 
@@ -300,7 +307,7 @@ def plan_sync(snapshot: Snapshot, fields: KantataFields, roles: Mapping[str, str
     """The records a sync stores for `snapshot`; raises KantataPayloadError on a bad payload."""
     graph = Graph(snapshot.objects)
     custom = CustomFields(graph)
-    plan = SyncPlan()
+    plan = SyncPlan(listed_workspaces=set(snapshot.workspaces))
     sows = _plan_projects(plan, graph, custom, snapshot.workspaces, fields)
     _plan_bookings(plan, graph, custom, snapshot.allocations, sows, fields, roles)
     _plan_milestones(plan, graph, custom, snapshot.milestones, sows, fields)
@@ -381,7 +388,7 @@ def _plan_projects(
         assert isinstance(parsed, ProjectRecord)
         first_of_sow[parsed.sow] = workspace
         sows[workspace.id] = parsed.sow
-        plan.projects.append(parsed)
+        plan.projects[workspace.id] = parsed
     return sows
 
 
@@ -585,6 +592,7 @@ def _plan_milestones(
                 reasons.append(f"same name as {LABELS['stories']} {earlier.id}")
         if reasons:
             plan.skipped["milestones"].append(f"{what}: " + "; ".join(reasons))
+            plan.keep_milestone_sows.add(sow)
         else:
             assert isinstance(parsed, MilestoneRecord)
-            plan.milestones.append(parsed)
+            plan.milestones[story.id] = parsed

@@ -2,21 +2,26 @@
 
 Nothing is written until every page of every endpoint has been fetched and checked, so a
 sync that fails half-way (Kantata down, a bad token, an unexpected payload) leaves the
-database as it was. Projects and milestones are upserted like the CSV import does; the
-bookings of every synced project become exactly Kantata's allocations, in every week, so
-an allocation deleted in Kantata disappears even when it was the project's last one.
+database as it was. A project is matched by its Kantata workspace (then, for one never
+synced, by SOW number), so a SOW number changed in Kantata renames it; a milestone by
+its Kantata story, so a renamed one is renamed. The bookings and milestones of every
+synced project become exactly Kantata's, so an allocation or milestone deleted in
+Kantata disappears, even the project's last one. A project whose workspace Kantata no
+longer lists is reported and left as it was: absence proves little (Kantata leaves
+archived projects out of its list, and the token's user may have lost access).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.importing import store
 from bot.kantata.client import KantataClient
 from bot.kantata.mapping import Snapshot, SyncPlan, plan_sync
-from bot.models import AuditEntry
+from bot.models import AuditEntry, Project
 from bot.settings import Settings
 
 KINDS = ("projects", "bookings", "milestones")
@@ -35,6 +40,7 @@ class SyncResult:
     counts: dict[str, store.Counts] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)
     emails: set[str] = field(default_factory=set)
+    gone: list[str] = field(default_factory=list)  # projects no longer in Kantata
     dry_run: bool = False
 
     def summary(self) -> list[str]:
@@ -48,9 +54,11 @@ class SyncResult:
             lines.append(line + (" (dry run: nothing written)" if self.dry_run else ""))
         return lines
 
-    def skipped_lines(self) -> list[str]:
-        """One line per skipped workspace, resource, booking week or milestone."""
-        return [f"{kind}: skipped {line}" for kind in KINDS for line in self.skipped.get(kind, [])]
+    def warnings(self) -> list[str]:
+        """One line per skipped workspace, resource, booking week or milestone, then one
+        per project no longer in Kantata."""
+        skipped = [f"{kind}: skipped {x}" for kind in KINDS for x in self.skipped.get(kind, [])]
+        return skipped + [f"projects: {line}" for line in self.gone]
 
     @property
     def changed(self) -> bool:
@@ -99,6 +107,7 @@ def sync_kantata(
     with session_factory() as session:
         try:
             result.counts = _store(session, plan)
+            result.gone = _gone(session, plan.listed_workspaces)
             if dry_run:
                 session.rollback()
                 return result
@@ -110,6 +119,7 @@ def sync_kantata(
                     detail={
                         **{kind: vars(count) for kind, count in result.counts.items()},
                         "skipped": {kind: len(lines) for kind, lines in plan.skipped.items()},
+                        "gone": len(result.gone),
                     },
                 )
             )
@@ -121,10 +131,44 @@ def sync_kantata(
 
 
 def _store(session: Session, plan: SyncPlan) -> dict[str, store.Counts]:
-    counts = {"projects": store.store_projects(session, plan.projects)}
-    known = store.project_ids(session, plan.covered_sows | plan.keep_sows)
-    counts["bookings"] = store.replace_project_bookings(
-        session, plan.bookings, known, plan.covered_sows, plan.keep_sows
+    """Write the plan; returns what was inserted, updated and removed.
+
+    A workspace whose SOW another project holds is added to the skipped projects, and
+    its bookings and milestones are left out: they would land on that other project.
+    """
+    counts = {}
+    counts["projects"], refused = store.store_synced_projects(
+        session, plan.projects, plan.listed_workspaces
     )
-    counts["milestones"] = store.store_milestones(session, plan.milestones, known)
+    for workspace_id, reason in refused.items():
+        plan.skipped["projects"].append(
+            f"workspace {workspace_id} {plan.projects[workspace_id].name!r}: {reason}"
+        )
+    covered = plan.covered_sows - {plan.projects[w].sow for w in refused}
+    known = store.project_ids(session, covered)
+    counts["bookings"] = store.replace_project_bookings(
+        session, [b for b in plan.bookings if b.sow in covered], known, covered, plan.keep_sows
+    )
+    counts["milestones"] = store.replace_project_milestones(
+        session,
+        {story: m for story, m in plan.milestones.items() if m.sow in covered},
+        known,
+        covered,
+        plan.keep_milestone_sows,
+    )
     return counts
+
+
+def _gone(session: Session, listed: set[str]) -> list[str]:
+    """One line per open project whose Kantata workspace is not among those `listed`."""
+    synced = session.execute(
+        sa.select(Project.sow, Project.kantata_id)
+        .where(Project.kantata_id.is_not(None), Project.status != "completed")
+        .order_by(Project.sow)
+    )
+    return [
+        f"{sow} is no longer in Kantata (workspace {workspace_id} was deleted, archived or "
+        "hidden from the API token); its bookings are kept and still count"
+        for sow, workspace_id in synced
+        if workspace_id not in listed
+    ]

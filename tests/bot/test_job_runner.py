@@ -18,6 +18,7 @@ from bot.app import create_web_client
 from bot.business_days import BusinessCalendar, calendar_of
 from bot.context import AppContext
 from bot.db import make_engine, make_session_factory
+from bot.errors import UserError
 from bot.job_runner import MISSED_RUNS_LOOKBACK, JobRunner, one_off_period
 from bot.models import JobRun, OutboxEntry
 from bot.outbox import Outbox, Post
@@ -228,7 +229,7 @@ def test_a_run_abandoned_mid_delivery_is_taken_over_after_its_lease(ctx, fake_sl
     assert posted(fake_slack) == ["left behind"]
 
 
-def test_a_job_that_crashes_is_marked_failed_and_posts_nothing(ctx, fake_slack):
+def test_a_job_that_crashes_is_marked_failed_and_posts_nothing(ctx, fake_slack, caplog):
     def broken(ctx, now):
         raise RuntimeError("bookings table on fire")
 
@@ -239,6 +240,26 @@ def test_a_job_that_crashes_is_marked_failed_and_posts_nothing(ctx, fake_slack):
     # A bug fails the same way every time: it is not retried every minute.
     assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)) is None
     assert posted(fake_slack) == []
+    assert caplog.records[-1].exc_info is not None  # a bug's traceback is logged
+
+
+def test_a_user_error_fails_in_one_line_without_a_traceback(ctx, fake_slack, caplog):
+    def misconfigured(ctx, now):
+        raise UserError("SOME_TOKEN was rejected; set it to a valid one")
+
+    outcome = runner_for(ctx, fake_slack, spec(run=misconfigured)).run_due(
+        "forecast_prep", MONDAY_8
+    )
+    assert (outcome.status, outcome.detail) == (
+        "failed",
+        "SOME_TOKEN was rejected; set it to a valid one",
+    )
+    assert runs(ctx)[0].error == "SOME_TOKEN was rejected; set it to a valid one"
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged.exc_info is None
+    assert logged.getMessage() == (
+        "job forecast_prep 2026-W49 failed: SOME_TOKEN was rejected; set it to a valid one"
+    )
 
 
 def reading_the_database(outage, down_for):

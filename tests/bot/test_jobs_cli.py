@@ -14,6 +14,8 @@ from bot.job_runner import JobRunner
 from bot.outbox import Outbox
 from jobs.registry import JOB_NAMES, configured_jobs
 from tests.bot.test_cli import env  # noqa: F401 - the clean-environment fixture
+from tests.kantata.conftest import fake_kantata, fake_kantata_server  # noqa: F401
+from tests.kantata.fake_kantata import TOKEN as KANTATA_TOKEN
 
 ET = ZoneInfo("America/New_York")
 
@@ -164,6 +166,41 @@ def test_jobs_run_errors_are_one_line(migrated, capsys, args, message):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.fixture
+def kantata(migrated, fake_kantata):  # noqa: F811
+    migrated.setenv("KANTATA_API_URL", fake_kantata.api_url)
+    migrated.setenv("KANTATA_API_TOKEN", "wrong")
+    return migrated
+
+
+def test_kantata_sync_reports_what_this_run_did(kantata, capsys, caplog):
+    capsys.readouterr()
+    with wall_clock("2026-11-30T07:30"):
+        assert main(["jobs", "run", "kantata_sync"]) == 1
+    rejected = capsys.readouterr()
+    kantata.setenv("KANTATA_API_TOKEN", KANTATA_TOKEN)
+    with wall_clock("2026-11-30T07:35"):  # the week's run failed; this one did not
+        assert (main(["jobs", "run", "kantata_sync"]), capsys.readouterr().out) == (
+            0,
+            "kantata_sync: done\n",
+        )
+    assert rejected == (
+        "kantata_sync: failed (Kantata sync: Kantata rejected KANTATA_API_TOKEN "
+        "(401 Unauthorized) (Must be logged in.); the token is wrong, expired or revoked)\n",
+        "",
+    )
+    assert all(record.exc_info is None for record in caplog.records)  # a user error: no traceback
+
+
+def test_kantata_sync_needs_no_slack_token(kantata, capsys, fake_slack):
+    kantata.delenv("SLACK_BOT_TOKEN")
+    kantata.setenv("KANTATA_API_TOKEN", KANTATA_TOKEN)
+    capsys.readouterr()
+    assert main(["jobs", "run", "kantata_sync"]) == 0
+    assert capsys.readouterr().out == "kantata_sync: done\n"
+    assert fake_slack.calls == []
 
 
 def test_jobs_run_needs_a_token(migrated, capsys):

@@ -10,6 +10,7 @@ from bot.kantata.client import (
     KantataClient,
     KantataError,
     KantataPayloadError,
+    KantataUnavailable,
     _retry_after_seconds,
 )
 from tests.kantata.fake_kantata import TOKEN
@@ -72,7 +73,7 @@ def test_a_long_retry_after_is_capped(fake_kantata, sleeps):
 
 def test_giving_up_after_the_last_attempt_is_one_line(client, fake_kantata, sleeps):
     fake_kantata.fail("workspaces", 502, times=99)
-    with pytest.raises(KantataError) as error:
+    with pytest.raises(KantataUnavailable) as error:  # a scheduled sync tries again later
         client.list("workspaces")
     assert str(error.value) == (
         "Kantata answered 502 for workspaces page 1 5 times (the fake was told to fail); "
@@ -85,6 +86,7 @@ def test_a_bad_token_is_named_and_not_retried(fake_kantata, sleeps):
     client = KantataClient(fake_kantata.api_url, "wrong-token", sleep=sleeps.append)
     with pytest.raises(KantataError) as error:
         client.list("workspaces")
+    assert not isinstance(error.value, KantataUnavailable)  # trying again would not help
     message = str(error.value)
     assert message.startswith("Kantata rejected KANTATA_API_TOKEN (401 Unauthorized)")
     assert "\n" not in message and "wrong-token" not in message
@@ -102,7 +104,7 @@ def test_timeouts_are_retried_then_reported(fake_kantata, sleeps):
         fake_kantata.api_url, TOKEN, sleep=sleeps.append, timeout=0.2, attempts=2
     )
     fake_kantata.fail("workspaces", 200, delay=0.5, times=2, body="{}")
-    with pytest.raises(KantataError) as error:
+    with pytest.raises(KantataUnavailable) as error:
         client.list("workspaces")
     assert str(error.value) == (
         f"cannot reach Kantata at {fake_kantata.api_url} (timed out) after 2 attempts; "
@@ -113,7 +115,9 @@ def test_timeouts_are_retried_then_reported(fake_kantata, sleeps):
 
 def test_an_unreachable_server_is_reported(sleeps):
     client = KantataClient("http://127.0.0.1:9/api/v1/", TOKEN, sleep=sleeps.append, attempts=2)
-    with pytest.raises(KantataError, match=r"^cannot reach Kantata at http://127.0.0.1:9/api/v1/"):
+    with pytest.raises(
+        KantataUnavailable, match=r"^cannot reach Kantata at http://127.0.0.1:9/api/v1/"
+    ):
         client.list("workspaces")
 
 

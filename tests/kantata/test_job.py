@@ -48,20 +48,40 @@ def test_a_failure_raises_one_line(ctx, fake_kantata, session_factory):
     assert database_state(session_factory)["projects"] == set()
 
 
-def test_the_runner_records_a_failure_for_the_admins(ctx, fake_slack, session_factory):
+def test_a_rejected_token_fails_at_once_in_one_line(ctx, fake_slack, session_factory, caplog):
     ctx = AppContext(
         replace(ctx.settings, kantata_api_token="revoked"), ctx.session_factory, ctx.clock
     )
-    outcome = runner_for(ctx, fake_slack).run(JOB, "2026-W49", MONDAY_7AM, MONDAY_7AM)
+    runner = runner_for(ctx, fake_slack)
+    outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
     assert outcome.status == "failed"
     with session_factory() as session:
         run = session.scalars(sa.select(JobRun)).one()
     assert run.status == "failed"
-    assert run.error.startswith(
-        "building the posts failed: Kantata sync: Kantata rejected KANTATA_API_TOKEN (401"
-    )
+    assert run.error.startswith("Kantata sync: Kantata rejected KANTATA_API_TOKEN (401")
     assert "\n" not in run.error
+    # Trying again would fail the same way; and a user error is logged without a traceback.
+    assert runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(minutes=1)) is None
+    assert [r.exc_info for r in caplog.records if r.levelname == "ERROR"] == [None]
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_kantata_down_at_seven_is_synced_on_a_later_tick(
+    ctx, fake_slack, fake_kantata, session_factory
+):
+    runner = runner_for(ctx, fake_slack)
+    fake_kantata.fail("workspaces", 503, retry_after="0", times=5)  # each of the 5 attempts
+    outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
+    assert (outcome.status, outcome.detail) == (
+        "retrying",
+        "connection lost: Kantata sync: Kantata answered 503 for workspaces page 1 5 times "
+        "(the fake was told to fail); try again later",
+    )
+    assert database_state(session_factory)["projects"] == set()
+
+    outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(minutes=1))
+    assert (outcome.status, outcome.detail) == ("sent", "0 posts")
+    assert len(database_state(session_factory)["bookings"]) == 7
 
 
 def test_the_runner_records_a_success_without_posting(ctx, fake_slack):

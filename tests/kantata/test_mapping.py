@@ -71,11 +71,13 @@ def test_odd_cases():
 
 def test_the_sample_maps_onto_the_records_of_the_equivalent_csv():
     result = plan(kantata_objects())
-    assert [p.sow for p in result.projects] == ["SOW-1", "SOW-2"]
+    # Each project by its workspace id, so that a sync can find it after a SOW change.
+    assert {w: p.sow for w, p in result.projects.items()} == {"1": "SOW-1", "2": "SOW-2"}
+    assert result.listed_workspaces == {"1", "2", "3"}  # the skipped one too
     assert result.covered_sows == {"SOW-1", "SOW-2"} and result.keep_sows == set()
-    assert result.projects[0].pm_email == "pam@example.com"
-    assert result.projects[0].kickoff_date == D(2026, 10, 5)  # value, not "10/05/2026"
-    assert result.projects[1].type == "FF"  # the choice's label "Fixed Fee", not its id
+    assert result.projects["1"].pm_email == "pam@example.com"
+    assert result.projects["1"].kickoff_date == D(2026, 10, 5)  # value, not "10/05/2026"
+    assert result.projects["2"].type == "FF"  # the choice's label "Fixed Fee", not its id
     assert (
         BookingRecord(
             "SOW-1", "pam@example.com", "PM", D(2026, 11, 30), Decimal(8), "hard", Decimal(200)
@@ -150,7 +152,7 @@ def test_statuses_and_fields_are_configurable():
         if value["custom_field_name"] == "SOW Number":
             value["custom_field_name"] = "Contract"
     result = plan(objects, KANTATA_FIELD_SOW="Contract")
-    assert [(p.sow, p.status) for p in result.projects] == [
+    assert [(p.sow, p.status) for p in result.projects.values()] == [
         ("SOW-1", "completed"),
         ("SOW-2", "active"),
     ]
@@ -270,11 +272,12 @@ def test_milestones_that_do_not_fit_are_skipped():
         "2026-12-01 is before signoff_sent 2026-12-16",
         "milestone 43 'Go-live' of SOW-2: same name as story 41",
     ]
-    assert [m.name for m in result.milestones] == ["Go-live"]
+    assert {story: m.name for story, m in result.milestones.items()} == {"41": "Go-live"}
+    assert result.keep_milestone_sows == {"SOW-2"}  # its other milestones are not removed
 
 
 def test_tasks_are_not_milestones():
-    assert all(m.name != "Configure SSO" for m in plan(kantata_objects()).milestones)
+    assert set(plan(kantata_objects()).milestones) == {"40", "41"}
 
 
 # --- payloads ---------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def test_a_sync_stores_projects_people_bookings_and_milestones(
 ):
     result = sync_kantata(session_factory, client, settings)
     assert result.summary() == FIRST_SYNC
-    assert result.skipped_lines() == FIRST_SYNC_SKIPPED
+    assert result.warnings() == FIRST_SYNC_SKIPPED
     assert result.emails == {"pam@example.com", "pat@example.com", "tia@example.com"}
     state = database_state(session_factory)
     assert state["projects"] == {
@@ -250,3 +250,153 @@ def test_a_429_mid_sync_still_syncs_everything(session_factory, settings, fake_k
 
     fake_kantata.fail("workspace_allocations", 429, page=2, retry_after="0")
     assert sync_kantata(session_factory, client_for(settings), settings).summary() == FIRST_SYNC
+
+
+# --- Kantata ids: SOW numbers and milestones renamed, workspaces gone ------------------------
+
+
+OTHER_PROJECT_CSV = PROJECTS_CSV.splitlines()[0] + "\nSOW-9,Initech,Other,T&M,,active,,,,no,,\n"
+
+
+def project_ids_by_sow(session_factory) -> dict[str, int]:
+    with session_factory() as session:
+        return dict(session.execute(sa.select(Project.sow, Project.id)).all())
+
+
+def set_sow(fake_kantata, workspace_id: str, sow: str) -> None:
+    for value in fake_kantata.objects["custom_field_values"].values():
+        if value["subject_id"] == int(workspace_id) and value["custom_field_name"] == "SOW Number":
+            value["value"] = value["display_value"] = sow
+
+
+def import_csv(tmp_path, session_factory, kind: str, text: str) -> None:
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(text, encoding="utf-8")
+    assert import_file(kind, path, session_factory).skipped == []
+
+
+def test_a_sow_changed_in_kantata_renames_the_project(
+    session_factory, client, settings, fake_kantata
+):
+    sync_kantata(session_factory, client, settings)
+    before = project_ids_by_sow(session_factory)
+    set_sow(fake_kantata, "1", "SOW-1A")
+
+    result = sync_kantata(session_factory, client, settings)
+    assert result.summary() == [
+        "projects: 0 inserted, 1 updated, 0 removed, 1 skipped",
+        *NOTHING_CHANGED[1:],
+    ]
+    # The same project (its notes, wins and checklist hang off its id), with its bookings.
+    assert project_ids_by_sow(session_factory) == {
+        "SOW-1A": before["SOW-1"],
+        "SOW-2": before["SOW-2"],
+    }
+    bookings = database_state(session_factory)["bookings"]
+    assert len(bookings) == 7
+    assert {b[0] for b in bookings} == {"SOW-1A", "SOW-2"}
+
+
+def test_a_sow_another_project_holds_skips_the_workspace(
+    session_factory, client, settings, fake_kantata, tmp_path
+):
+    import_csv(tmp_path, session_factory, "projects", OTHER_PROJECT_CSV)
+    sync_kantata(session_factory, client, settings)
+    before = database_state(session_factory)
+    set_sow(fake_kantata, "1", "SOW-9")
+    del fake_kantata.objects["workspace_allocations"]["30"]  # would prune SOW-1 or SOW-9
+
+    result = sync_kantata(session_factory, client, settings)
+    assert result.skipped["projects"][-1] == (
+        "workspace 1 'Rollout': its SOW changed from SOW-1 to SOW-9, but SOW-9 is already "
+        "Initech — Other in psbot; not synced"
+    )
+    assert result.summary()[0] == "projects: 0 inserted, 0 updated, 0 removed, 2 skipped"
+    assert database_state(session_factory) == before  # neither merged nor pruned
+
+
+def test_projects_imported_from_csv_take_their_workspace_on_the_first_sync(
+    session_factory, client, settings, fake_kantata, tmp_path
+):
+    import_csv(tmp_path, session_factory, "projects", PROJECTS_CSV)
+    import_csv(tmp_path, session_factory, "milestones", MILESTONES_CSV)
+    imported = project_ids_by_sow(session_factory)
+    result = sync_kantata(session_factory, client, settings)
+    assert result.summary()[0] == "projects: 0 inserted, 2 updated, 0 removed, 1 skipped"
+    assert result.summary()[2] == "milestones: 0 inserted, 2 updated, 0 removed"
+    with session_factory() as session:
+        linked = session.execute(sa.select(Project.sow, Project.kantata_id)).all()
+        stories = session.execute(sa.select(Milestone.name, Milestone.kantata_id)).all()
+    assert set(linked) == {("SOW-1", "1"), ("SOW-2", "2")}
+    assert set(stories) == {("Design sign-off", "40"), ("Go-live", "41")}
+
+    set_sow(fake_kantata, "2", "SOW-2B")
+    sync_kantata(session_factory, client, settings)
+    assert project_ids_by_sow(session_factory) == {
+        "SOW-1": imported["SOW-1"],
+        "SOW-2B": imported["SOW-2"],
+    }
+
+
+def test_a_milestone_renamed_in_kantata_is_renamed(session_factory, client, settings, fake_kantata):
+    sync_kantata(session_factory, client, settings)
+    fake_kantata.objects["stories"]["41"]["title"] = "Go-live (phase 1)"
+    result = sync_kantata(session_factory, client, settings)
+    assert result.summary()[2] == "milestones: 0 inserted, 1 updated, 0 removed"
+    assert {m[1] for m in database_state(session_factory)["milestones"]} == {
+        "Design sign-off",
+        "Go-live (phase 1)",
+    }
+
+
+def test_milestones_deleted_in_kantata_disappear(
+    session_factory, client, settings, fake_kantata, tmp_path
+):
+    sync_kantata(session_factory, client, settings)
+    # One imported from CSV that Kantata never had, and one deleted there.
+    import_csv(tmp_path, session_factory, "milestones", MILESTONES_CSV + "SOW-2,Handover,,,,\n")
+    del fake_kantata.objects["stories"]["41"]
+    result = sync_kantata(session_factory, client, settings)
+    assert result.summary()[2] == "milestones: 0 inserted, 0 updated, 2 removed"
+    assert {m[1] for m in database_state(session_factory)["milestones"]} == {"Design sign-off"}
+
+
+def test_a_milestone_that_does_not_fit_keeps_its_projects_milestones(
+    session_factory, client, settings, fake_kantata
+):
+    sync_kantata(session_factory, client, settings)
+    fake_kantata.objects["stories"]["41"]["due_date"] = None
+    fake_kantata.objects["custom_field_values"]["533"] = {
+        "id": "533",
+        "subject_type": "Story",
+        "subject_id": 41,
+        "custom_field_name": "Passive Acceptance Days",
+        "display_value": "soon",
+    }
+    del fake_kantata.objects["stories"]["40"]
+    result = sync_kantata(session_factory, client, settings)
+    assert len(result.skipped["milestones"]) == 1
+    assert result.counts["milestones"].removed == 0
+    assert len(database_state(session_factory)["milestones"]) == 2
+
+
+def test_a_workspace_gone_from_kantata_is_reported_and_left_as_it_was(
+    session_factory, client, settings, fake_kantata, tmp_path
+):
+    import_csv(tmp_path, session_factory, "projects", OTHER_PROJECT_CSV)
+    sync_kantata(session_factory, client, settings)
+    before = database_state(session_factory)
+    objects = fake_kantata.objects
+    for workspace in ("1", "2"):  # SOW-2 is completed: its going says nothing new
+        del objects["workspaces"][workspace]
+        for kind in ("workspace_resources", "workspace_allocations", "stories"):
+            for key in [k for k, v in objects[kind].items() if v["workspace_id"] == workspace]:
+                del objects[kind][key]
+
+    result = sync_kantata(session_factory, client, settings)
+    assert result.warnings()[-1] == (
+        "projects: SOW-1 is no longer in Kantata (workspace 1 was deleted, archived or hidden "
+        "from the API token); its bookings are kept and still count"
+    )
+    assert len(result.warnings()) == 2  # workspace 3 skipped, as ever; SOW-9 never synced
+    assert database_state(session_factory) == before
