@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.errors import UserError
+from bot.errors import DATABASE_DOWN, UserError
 from bot.gitlab_sync import (  # GitLab sync (issue 13)
     deliver_gitlab_now,
     enqueue_for_thanks,
@@ -26,6 +29,7 @@ from bot.lookup import find_project, leading_project, open_projects_for, person_
 from bot.models import Person, Project, Thanks, Win
 from bot.outbox import add_dm
 from bot.shoutouts import Delivery, Shoutouts, owe_shoutout
+from bot.slack_ids import USER_ID
 from bot.wins import (
     TEXT_MAX,
     clean_text,
@@ -59,6 +63,8 @@ from messages.wins_builder import (
     read_capture_form,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def _owe(ctx: AppContext, session: Session, record: Win | Thanks) -> None:
     """What a new win or thanks owes, stored with it: its shout-out and its GitLab note."""
@@ -82,8 +88,17 @@ def win_command(request: PsRequest) -> Reply | None:
     with ctx.session_factory() as session:
         project, text = _project_and_text(session, request, consumed=0)
         people = mentioned_ids(text)
-        slack_names = _check_people(request.client, people, request.subcommand.usage)
-        if project is not None and text:
+        recording = project is not None and bool(text)
+        # A modal must open within the trigger's 3 seconds, so before one only the first
+        # few people are checked; the rest are in its people picker for the author to see.
+        slack_names = _check_people(
+            request.client,
+            people,
+            request.subcommand.usage,
+            _mention_labels(request.text),
+            limit=None if recording else SLACK_NAME_LOOKUPS,
+        )
+        if recording:
             with ctx.session_factory.begin() as writing:
                 win, _ = record_win(
                     writing,
@@ -162,7 +177,7 @@ def thanks_command(request: PsRequest) -> Reply:
             break
         receivers.append(user_id)
     validate_receivers(request.user_id, receivers, request.bot_user_id)
-    _check_people(request.client, receivers, usage)
+    _check_people(request.client, receivers, usage, _mention_labels(request.text))
     ctx = request.ctx
     with ctx.session_factory() as session:
         project, text = _project_and_text(session, request, consumed=len(receivers))
@@ -184,18 +199,35 @@ def thanks_command(request: PsRequest) -> Reply:
     return Reply(_recorded("thanks", delivery))
 
 
-def _check_people(client: WebClient, user_ids: list[str], usage: str) -> dict[str, str]:
+def _check_people(
+    client: WebClient,
+    user_ids: list[str],
+    usage: str,
+    labels: Mapping[str, str],
+    limit: int | None = None,
+) -> dict[str, str]:
     """Everyone thanked, or named in a win, is a person in this workspace (not a bot, not
-    an outsider); their names in Slack."""
+    an outsider): the first `limit` of them are checked. Their names: Slack's, else their
+    mention's `labels`.
+
+    Only Slack's answer refuses someone. When Slack can't answer (a 429, an outage, a lost
+    connection), the people it resolved in the mentions are taken as they are and the
+    rest are not asked about, so that what was submitted is stored all the same."""
     home_team = None
-    names = {}
-    for user_id in user_ids:
+    names = dict(labels)
+    for user_id in user_ids[:limit]:
         try:
             user = client.users_info(user=user_id)["user"]
-        except SlackApiError:
+        except SlackApiError as error:
+            if (code := error.response.get("error")) != "user_not_found":
+                logger.warning("checking %s: Slack refused (%s)", user_id, code)
+                break
             raise UserError(
                 Mrkdwn(f"I can't find {mention(user_id)} in this workspace."), usage
             ) from None
+        except (SlackClientError, OSError) as error:
+            logger.warning("checking %s: Slack didn't answer (%s)", user_id, error)
+            break
         if user.get("is_bot"):
             raise UserError(
                 Mrkdwn(f"{mention(user_id)} is a bot: name the people behind it."), usage
@@ -209,6 +241,14 @@ def _check_people(client: WebClient, user_ids: list[str], usage: str) -> dict[st
             )
         names[user_id] = _display_name(user_id, user)
     return names
+
+
+_LABELLED_MENTION = re.compile(r"<@(" + USER_ID.pattern + r")\|([^<>]+)>")
+
+
+def _mention_labels(slack_text: str) -> dict[str, str]:
+    """The name in each mention Slack resolved in a command's text (`<@U123|pat>`)."""
+    return {user_id: label for user_id, label in _LABELLED_MENTION.findall(slack_text)}
 
 
 def _team_of(client: WebClient) -> str | None:
@@ -411,6 +451,9 @@ def submit_win(
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
+    except OperationalError:
+        _database_down(ack, "win")
+        return
     ack()
     if created:  # a replayed submission was delivered by its first copy
         _share(ctx, client, Win, win_id, user_id, form["project_id"], tell="ProjectWin")
@@ -448,9 +491,19 @@ def submit_thanks(
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
+    except OperationalError:
+        _database_down(ack, "thanks")
+        return
     ack()
     if created:
         _share(ctx, client, Thanks, thanks_id, user_id, form["project_id"], tell="thanks")
+
+
+def _database_down(ack: Ack, what: str) -> None:
+    """Answer a win or thanks submitted while the database is down or locked in time, in
+    the modal, which keeps what was typed for the author to submit again."""
+    logger.exception("saving a %s: database unavailable", what)
+    ack(response_action="errors", errors={"text": DATABASE_DOWN})
 
 
 def _request_key(view: dict[str, Any]) -> str:

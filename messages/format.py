@@ -27,19 +27,20 @@ def hours(amount: Decimal) -> str:
 
 def sections(lines: Iterable[str], limit: int = SECTION_TEXT_LIMIT) -> list[SectionBlock]:
     """Pack mrkdwn lines into as few sections as Slack's 3,000-character limit allows."""
-    blocks: list[SectionBlock] = []
-    chunk: list[str] = []
-    size = 0
-    for line in lines:
-        line = line[: limit - 1] + "…" if len(line) > limit else line
-        if chunk and size + len(line) + 1 > limit:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line) + 1
-    if chunk:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-    return blocks
+    return [SectionBlock(text=MarkdownTextObject(text=text)) for text in pack(lines, limit, "\n")]
+
+
+def pack(pieces: Iterable[str], limit: int, separator: str) -> list[str]:
+    """`pieces`, in order, joined by `separator` into as few texts of at most `limit`
+    characters as they fit in (a piece longer than `limit` is cut, ending "…")."""
+    packed: list[str] = []
+    for piece in pieces:
+        piece = piece[: limit - 1] + "…" if len(piece) > limit else piece
+        if packed and len(packed[-1]) + len(separator) + len(piece) <= limit:
+            packed[-1] += separator + piece
+        else:
+            packed.append(piece)
+    return packed
 
 
 def context(text: str) -> ContextBlock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from messages.escape import (
     mention,
     one_line_keeping_mentions,
 )
-from messages.format import context, sections
+from messages.format import SECTION_TEXT_LIMIT, context, pack, sections
 from messages.pickers import PickerProject, option_groups, project_option
 
 VALUE = "value"
@@ -37,9 +38,36 @@ def _people(slack_ids: Sequence[str]) -> str:
     return ", ".join(mention(i) if is_user_id(i) else escape_mrkdwn(i) for i in slack_ids)
 
 
-def _quote(text: str) -> str:
-    """User text as a mrkdwn quote: escaped, each line prefixed by the bot."""
-    return "\n".join("&gt; " + escape_keeping_mentions(line) for line in text.splitlines() or [""])
+# A post names this many people at most, then counts the rest: it stays far within
+# Slack's 50 blocks whoever is named.
+MAX_NAMED = 100
+QUOTE = "&gt; "
+# What a too-long word may be cut between: never inside a mention or an escaped character.
+_ATOM = re.compile(r"<[^<>]*>|&\w+;|.", re.DOTALL)
+
+
+def _named(lead: str, slack_ids: Sequence[str], tail: str = "") -> list[str]:
+    """`lead`, the people and `tail`, on as many lines as sections need; beyond
+    MAX_NAMED, "…and N more"."""
+    names = [_people([slack_id]) for slack_id in slack_ids[:MAX_NAMED]]
+    if len(slack_ids) > MAX_NAMED:
+        names.append(f"…and {len(slack_ids) - MAX_NAMED} more")
+    names[0] = lead + names[0]
+    names[-1] += tail
+    return pack(names, SECTION_TEXT_LIMIT, ", ")
+
+
+def _quote(text: str) -> list[str]:
+    """User text as mrkdwn quote lines: escaped, each prefixed by the bot, and a line too
+    long for one section split, between words where it can be."""
+    width = SECTION_TEXT_LIMIT - len(QUOTE)
+    lines = []
+    for line in text.splitlines() or [""]:
+        pieces = []
+        for word in re.findall(r"\S+\s*|\s+", escape_keeping_mentions(line)):
+            pieces.extend(_ATOM.findall(word) if len(word) > width else [word])
+        lines.extend(QUOTE + piece for piece in pack(pieces, width, "") or [""])
+    return lines
 
 
 def _project(project: Project | None) -> Mrkdwn:
@@ -62,13 +90,13 @@ def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
 
 def build_win_post(win: Win, project: Project | None) -> tuple[str, list[dict[str, Any]]]:
     """The #ps-internal shout-out for a ProjectWin (pinned by psbot)."""
-    lines = [f":trophy: *ProjectWin* · {_project(project)}", _quote(win.text)]
+    lines = [f":trophy: *ProjectWin* · {_project(project)}", *_quote(win.text)]
     if win.member_ids:
-        lines.append(f":raised_hands: Made happen by {_people(win.member_ids)}")
+        lines += _named(":raised_hands: Made happen by ", win.member_ids)
     footer = f"Shared by {mention(win.author_id)}"
     if win.source_permalink:
         footer += f" · {link(win.source_permalink, 'original message')}"
-    blocks = [*sections(["\n".join(lines)]), context(footer)]
+    blocks = [*sections(lines), context(footer)]
     title = project.title if project else "a project"
     return _notification(f"ProjectWin for {title}: ", win.text), _dicts(blocks)
 
@@ -76,11 +104,8 @@ def build_win_post(win: Win, project: Project | None) -> tuple[str, list[dict[st
 def build_thanks_post(thanks: Thanks, project: Project | None) -> tuple[str, list[dict[str, Any]]]:
     """The #ps-internal post for a thanks."""
     about = f" for their work on {_project(project)}" if project else ""
-    lines = [
-        f":pray: {mention(thanks.giver_id)} thanks {_people(thanks.receiver_ids)}{about}",
-        _quote(thanks.text),
-    ]
-    blocks = list(sections(["\n".join(lines)]))
+    lead = f":pray: {mention(thanks.giver_id)} thanks "
+    blocks = list(sections([*_named(lead, thanks.receiver_ids, about), *_quote(thanks.text)]))
     if thanks.source_permalink:
         blocks.append(context(f"Noticed in {link(thanks.source_permalink, 'this message')}"))
     return _notification("Thanks: ", thanks.text), _dicts(blocks)
@@ -91,9 +116,9 @@ def build_thanks_dms(
 ) -> list[tuple[str, str, list[dict[str, Any]]]]:
     """One DM per person thanked, with the message and a link to the post."""
     about = f" for {_project(project)}" if project else ""
-    see = f"\n{link(permalink, 'See it in the channel')}" if permalink else ""
-    text = f":pray: {mention(thanks.giver_id)} thanked you{about}:\n{_quote(thanks.text)}{see}"
-    blocks = _dicts(sections([text]))
+    see = [link(permalink, "See it in the channel")] if permalink else []
+    lead = f":pray: {mention(thanks.giver_id)} thanked you{about}:"
+    blocks = _dicts(sections([lead, *_quote(thanks.text), *see]))
     return [
         (r, _notification("You were thanked: ", thanks.text), blocks)
         for r in thanks.receiver_ids

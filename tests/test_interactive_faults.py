@@ -6,6 +6,7 @@ line), never a traceback, and the next request is served as usual.
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 
@@ -14,6 +15,8 @@ import pytest
 from bot.errors import DATABASE_DOWN
 from messages import ids
 from tests.commands.test_closure import button, click
+from tests.commands.test_wins import submission
+from tests.signing import SLACK_ACK_SECONDS
 
 OPENED = {"ok": True, "view": {"id": "V0NOTES", "hash": "h1"}}
 
@@ -147,3 +150,56 @@ def test_a_closure_click_while_the_database_is_down_is_answered(
     up()
     answer = click(slack, fake_slack, element(portfolio))
     assert answer["text"] == f"Closure checklist for SOW-1: {done}"
+
+
+# --- the database, under a win or thanks submitted from its modal ---------------------------
+
+
+def capture(callback_id, portfolio):
+    text = "Shipped the cut-over"
+    return submission(
+        callback_id, "{}", project_id=portfolio.rollout.id, text=text, people=["U0PAT"]
+    )
+
+
+def modal_errors(response):
+    assert response.status == 200
+    body = json.loads(response.body)
+    assert body["response_action"] == "errors"  # the modal stays open, its text kept
+    return body["errors"]
+
+
+@pytest.mark.parametrize("callback_id", [ids.WIN_VIEW, ids.THANKS_VIEW])
+def test_a_win_or_thanks_submitted_while_the_database_is_down_is_answered_in_the_modal(
+    slack, fake_slack, portfolio, outage, callback_id
+):
+    down, up = outage
+    down()
+    started = time.monotonic()
+    assert modal_errors(slack.interactive(capture(callback_id, portfolio))) == {
+        "text": DATABASE_DOWN
+    }
+    assert time.monotonic() - started < SLACK_ACK_SECONDS
+    up()
+    assert slack.interactive(capture(callback_id, portfolio)).body == ""  # stored now
+
+
+@pytest.mark.parametrize("callback_id", [ids.WIN_VIEW, ids.THANKS_VIEW])
+def test_a_win_or_thanks_submitted_while_the_database_is_locked_is_answered_in_time(
+    slack, portfolio, database_url, callback_id
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite write lock held by another process")
+    # Another writer (a long import, say) holds SQLite's write lock for longer than Slack
+    # waits for the modal's answer.
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = slack.interactive(capture(callback_id, portfolio))
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert waited < SLACK_ACK_SECONDS
+    assert modal_errors(response) == {"text": DATABASE_DOWN}

@@ -7,12 +7,15 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from slack_sdk.models.blocks import Block
 
 from bot.models import OutboxEntry, Thanks, Win
 from bot.shoutouts import slack_outbox
 from bot.wins import WORD_JOINER as WJ
 from messages import ids
+from messages.escape import escape_mrkdwn
 from tests.fake_slack import BOT_USER_ID
+from tests.messages.test_report_builder import assert_valid
 
 INTERNAL = "C0INTERNAL"
 
@@ -208,6 +211,32 @@ def test_thanks_bad_input(slack, fake_slack, ctx, team, text, problem):
     assert stored(ctx, Thanks) == [] and posts_to(fake_slack, INTERNAL) == []
 
 
+@pytest.mark.parametrize(("status", "attempts"), [(429, 4), (500, 3)])  # with the retries
+@pytest.mark.parametrize(
+    ("command", "model"),
+    [("thanks <@U0PAT|pat> for the demo", Thanks), ("win sow-1 <@U0PAT|pat> demoed it", Win)],
+)
+def test_when_slack_cannot_check_a_person_the_win_or_thanks_is_kept_all_the_same(
+    slack, fake_slack, ctx, team, status, attempts, command, model
+):
+    # Slack resolved the mention, so Pat exists: a rate limit or an outage on the check
+    # must not lose what was submitted (SPEC §7).
+    fake_slack.fail("users.info", status, retry_after=0, times=attempts)
+    reply = slack.ask(command)
+    assert "recorded and shared" in reply["text"]
+    (record,) = stored(ctx, model)
+    assert (record.receiver_ids if model is Thanks else record.member_ids) == ["U0PAT"]
+    assert "<@U0PAT>" in blocks_text(posts_to(fake_slack, INTERNAL)[0])
+
+
+def test_a_win_modal_names_a_person_slack_cannot_check_by_their_mention(slack, fake_slack, team):
+    fake_slack.fail("users.info", 500, times=3)  # with the client's retries
+    slack.command("win Shipped it with <@U0TIA|tia>")
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert view["blocks"][1]["element"]["initial_value"] == "Shipped it with @tia"
+    assert view["blocks"][2]["element"]["initial_users"] == ["U0TIA"]
+
+
 # --- message shortcuts -----------------------------------------------------------------
 
 
@@ -270,6 +299,23 @@ def test_win_shortcut_prefills_and_keeps_the_permalink(slack, fake_slack, ctx, t
     (post,) = posts_to(fake_slack, INTERNAL)
     assert "<!here>" not in blocks_text(post)
     assert "original message" in blocks_text(post)
+
+
+def test_a_long_win_for_many_people_is_posted_whole(slack, fake_slack, ctx, team):
+    # Escaped, 2,000 characters of text outgrow one section; 120 people, one post's list.
+    text = ("R&D <pilot> went live & the customer said yes " * 44)[:2000].strip()
+    people = [f"U0M{n:04d}" for n in range(120)]
+    payload = submission(ids.WIN_VIEW, "{}", project_id=team.rollout.id, text=text, people=people)
+    assert slack.interactive(payload).body == ""
+    fake_slack.wait_for("pins.add")
+    (post,) = posts_to(fake_slack, INTERNAL)
+    blocks = json.loads(post["blocks"]) if isinstance(post["blocks"], str) else post["blocks"]
+    assert_valid([(post["text"], [Block.parse(block) for block in blocks])])
+    sections = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    quoted = [line.removeprefix("&gt; ") for line in sections.split("\n") if line[:4] == "&gt;"]
+    assert "".join(quoted) == escape_mrkdwn(text)
+    assert all(f"<@{person}>" in sections for person in people[:100])
+    assert "…and 20 more" in sections
 
 
 def test_win_modal_needs_a_project_and_text(slack, ctx, team):

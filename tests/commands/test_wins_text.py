@@ -317,6 +317,23 @@ def test_a_modal_asks_slack_for_a_few_names_only(slack, fake_slack, team):
     )
 
 
+def test_a_win_modal_opened_from_the_command_checks_a_few_people_only(slack, fake_slack, team):
+    """Each check is a users.info call before views.open: with a dozen people the trigger
+    would expire. The rest are in the modal's people picker, named by their mentions."""
+    strangers = [f"U0X{n}" for n in range(6)]
+    for user_id in strangers:
+        fake_slack.add_user(user_id, f"{user_id.lower()}@example.com", f"Person {user_id}")
+    mentions = " ".join(f"<@{user_id}|p{n}>" for n, user_id in enumerate(strangers))
+    slack.command(f"win Cut-over by {mentions}")
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    asked = [c.params["user"] for c in fake_slack.calls if c.method == "users.info"]
+    assert asked == strangers[:3]
+    assert view["blocks"][1]["element"]["initial_value"] == (
+        "Cut-over by @Person U0X0 @Person U0X1 @Person U0X2 @p3 @p4 @p5"
+    )
+    assert view["blocks"][2]["element"]["initial_users"] == strangers
+
+
 def test_an_address_like_a_broadcast_is_posted_as_typed(slack, fake_slack, team):
     slack.ask("thanks <@U0PAT|pat> mail ops@channel.com, not @channel")
     post = blocks_text(posts_to(fake_slack, INTERNAL)[-1])
