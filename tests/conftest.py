@@ -7,8 +7,10 @@ of its own, dropped at the end, so concurrent runs never see each other's rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -177,3 +179,23 @@ def outage(ctx, tmp_path):
     yield down, up
     up()
     dead.dispose()
+
+
+@pytest.fixture
+def write_locked(database_url: str):
+    """A context manager: SQLite's write lock held by another connection (a long import,
+    say) while it runs. Tests using it skip on PostgreSQL."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite write lock held by another connection")
+
+    @contextlib.contextmanager
+    def held() -> Iterator[None]:
+        holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+    return held

@@ -6,7 +6,6 @@ line), never a traceback, and the next request is served as usual.
 
 import json
 import logging
-import sqlite3
 import threading
 import time
 
@@ -186,20 +185,12 @@ def test_a_win_or_thanks_submitted_while_the_database_is_down_is_answered_in_the
 
 @pytest.mark.parametrize("callback_id", [ids.WIN_VIEW, ids.THANKS_VIEW])
 def test_a_win_or_thanks_submitted_while_the_database_is_locked_is_answered_in_time(
-    slack, portfolio, database_url, callback_id
+    slack, portfolio, write_locked, callback_id
 ):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("a SQLite write lock held by another process")
-    # Another writer (a long import, say) holds SQLite's write lock for longer than Slack
-    # waits for the modal's answer.
-    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    # Held for longer than Slack waits for the modal's answer.
+    with write_locked():
         started = time.monotonic()
         response = slack.interactive(capture(callback_id, portfolio))
         waited = time.monotonic() - started
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert waited < SLACK_ACK_SECONDS
     assert modal_errors(response) == {"text": DATABASE_DOWN}

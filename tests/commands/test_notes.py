@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import sqlite3
 import threading
 import time
 
@@ -455,21 +454,14 @@ def test_slack_failing_after_the_save_keeps_the_note(slack, fake_slack, portfoli
 
 
 def test_a_note_submitted_while_the_database_is_locked_is_answered_in_time(
-    slack, portfolio, ctx, database_url
+    slack, portfolio, ctx, write_locked
 ):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("a SQLite write lock held by another process")
-    # Another writer (a long import, say) holds SQLite's write lock for longer than Slack
-    # waits for the modal's answer: the modal must hear back in time, with its text kept.
-    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    # Held for longer than Slack waits for the modal's answer: the modal must hear back
+    # in time, with its text kept.
+    with write_locked():
         started = time.monotonic()
         errors = errors_of(submit(slack, portfolio.rollout.id))
         waited = time.monotonic() - started
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert waited < SLACK_ACK_SECONDS
     assert errors == {"progress": DATABASE_DOWN}
     assert notes(ctx) == []
