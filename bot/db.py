@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, event, text
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-# How long a writer waits for another's lock. Within Slack's 3-second window: a modal
-# submitted during a long import is answered "try again" in the modal, text kept, instead
-# of timing out. Jobs try a locked database again on the next minute.
-SQLITE_LOCK_WAIT_SECONDS = 2
+# How long a SQLite writer waits for another's lock (a long import, say). Long, so that a
+# post already out is still recorded as sent, and a job's run still gets claimed.
+SQLITE_LOCK_WAIT_SECONDS = 15
+# A request Slack waits on (a modal submission) waits this long at most, then answers
+# "try again" in the modal, text kept, inside Slack's 3 seconds.
+SLACK_LOCK_WAIT_SECONDS = 2
 
 
 def make_engine(url: str) -> Engine:
@@ -41,6 +46,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_while_slack_waits(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A write transaction, as `session_factory.begin()`, for a request Slack waits on:
+    on SQLite its writes wait at most SLACK_LOCK_WAIT_SECONDS for another writer's lock
+    (then OperationalError), and the connection goes back to the long wait after."""
+    with session_factory.begin() as session:
+        connection = session.connection()
+        if connection.dialect.name != "sqlite":
+            yield session
+            return
+        _lock_wait(connection, SLACK_LOCK_WAIT_SECONDS)
+        try:
+            yield session
+            session.flush()  # the writes take the lock now, within the short wait
+        finally:
+            _lock_wait(connection, SQLITE_LOCK_WAIT_SECONDS)
+
+
+def _lock_wait(connection: Connection, seconds: int) -> None:
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {seconds * 1000}")
 
 
 def database_reachable(engine: Engine) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
+from bot.db import write_while_slack_waits
 from bot.errors import DATABASE_DOWN, UserError
 from bot.gitlab_sync import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
 from bot.lookup import find_project
@@ -149,7 +150,7 @@ def _store(
     with the modal told why, when refused."""
     for attempt in range(2):
         try:
-            with ctx.session_factory.begin() as session:
+            with write_while_slack_waits(ctx.session_factory) as session:
                 project = session.get(Project, project_id) if project_id else None
                 if project is None:
                     refuse({"progress": PROJECT_GONE})

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
+from bot.db import write_while_slack_waits
 from bot.errors import DATABASE_DOWN, UserError
 from bot.gitlab_sync import (  # GitLab sync (issue 13)
     deliver_gitlab_now,
@@ -426,7 +427,7 @@ def submit_win(
     permalink = json.loads(view.get("private_metadata") or "{}").get("permalink", "")
     try:
         text = clean_text(form["text"])
-        with ctx.session_factory.begin() as session:
+        with write_while_slack_waits(ctx.session_factory) as session:
             if form["project_id"] is None:
                 ack(
                     response_action="errors",
@@ -472,7 +473,7 @@ def submit_thanks(
         ack(response_action="errors", errors={"people": error.message})
         return
     try:
-        with ctx.session_factory.begin() as session:
+        with write_while_slack_waits(ctx.session_factory) as session:
             if form["project_id"] is not None and session.get(Project, form["project_id"]) is None:
                 ack(response_action="errors", errors={"project": PROJECT_GONE})
                 return

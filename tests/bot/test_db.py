@@ -1,0 +1,57 @@
+"""How long SQLite writers wait for another writer's lock (bot/db.py)."""
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from bot.db import SLACK_LOCK_WAIT_SECONDS, SQLITE_LOCK_WAIT_SECONDS, write_while_slack_waits
+from bot.models import AuditEntry
+
+HELD = SLACK_LOCK_WAIT_SECONDS + 1.0  # longer than Slack's requests wait
+
+
+def hold_lock_for(write_locked, seconds: float) -> threading.Thread:
+    """Another writer holding the lock for `seconds`, from now."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        with write_locked():
+            taken.set()
+            time.sleep(seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait()
+    return holder
+
+
+def audit(session) -> None:
+    session.add(AuditEntry(actor="test", action="lock.waited"))
+
+
+def test_a_writer_waits_out_a_lock_longer_than_a_request_slack_waits_on(ctx, write_locked):
+    # The outbox recording a post that is already out, say: giving up would post it again.
+    holder = hold_lock_for(write_locked, HELD)
+    with ctx.session_factory.begin() as session:
+        audit(session)
+    holder.join()
+    with ctx.session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
+
+
+def test_a_request_slack_waits_on_gives_up_in_time_and_the_wait_is_long_again(ctx, write_locked):
+    holder = hold_lock_for(write_locked, HELD)
+    started = time.monotonic()
+    with (
+        pytest.raises(OperationalError, match="database is locked"),
+        write_while_slack_waits(ctx.session_factory) as session,
+    ):
+        used = session.connection().connection.dbapi_connection
+        audit(session)
+    assert time.monotonic() - started < SLACK_LOCK_WAIT_SECONDS + 0.5
+    holder.join()
+    # The connection goes back to the pool with the long wait, for whoever takes it next.
+    assert used.execute("PRAGMA busy_timeout").fetchone() == (SQLITE_LOCK_WAIT_SECONDS * 1000,)
