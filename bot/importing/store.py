@@ -384,7 +384,20 @@ def replace_project_milestones(
         for row in rows.values()
         if row["project_id"] in covered - kept and row["id"] not in matched
     ]
-    # Removed first, so that a new milestone may take a removed one's name.
+    # Names are unique per project, and Kantata may hand a renamed milestone's name to
+    # another one (a new story takes it, or two trade names). So the renamed ones first
+    # give up their names for a placeholder no real name can be (names are stripped, this
+    # starts with a tab; PostgreSQL text cannot hold NUL), and the gone ones are removed,
+    # before any real name is written.
+    renamed = [u["id"] for u in updates if rows[u["id"]]["name"] != u["name"]]
+    placeholder = sa.literal("\t") + sa.cast(Milestone.id, sa.String)
+    for chunk in chunks(renamed):
+        session.execute(
+            sa.update(Milestone)
+            .where(Milestone.id.in_(chunk))
+            .values(name=placeholder)
+            .execution_options(synchronize_session=False)
+        )
     for chunk in chunks(sorted(gone)):
         session.execute(sa.delete(Milestone).where(Milestone.id.in_(chunk)))
     _write(session, Milestone, inserts, updates)

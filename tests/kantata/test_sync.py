@@ -349,6 +349,34 @@ def test_a_milestone_renamed_in_kantata_is_renamed(session_factory, client, sett
     }
 
 
+def test_a_new_milestone_may_take_the_name_of_one_renamed_in_the_same_sync(
+    session_factory, client, settings, fake_kantata
+):
+    sync_kantata(session_factory, client, settings)
+    stories = fake_kantata.objects["stories"]
+    stories["43"] = {**stories["41"], "id": "43", "due_date": "2027-03-31"}
+    stories["41"]["title"] = "Go-live (phase 1)"  # split: 43 is the "Go-live" now
+    result = sync_kantata(session_factory, client, settings)
+    assert result.summary()[2] == "milestones: 1 inserted, 1 updated, 0 removed"
+    assert {m[1:3] for m in database_state(session_factory)["milestones"]} == {
+        ("Design sign-off", D(2026, 12, 15)),
+        ("Go-live (phase 1)", D(2027, 1, 31)),
+        ("Go-live", D(2027, 3, 31)),
+    }
+
+
+def test_two_milestones_may_trade_names(session_factory, client, settings, fake_kantata):
+    sync_kantata(session_factory, client, settings)
+    stories = fake_kantata.objects["stories"]
+    stories["40"]["title"], stories["41"]["title"] = "Go-live", "Design sign-off"
+    result = sync_kantata(session_factory, client, settings)
+    assert result.summary()[2] == "milestones: 0 inserted, 2 updated, 0 removed"
+    assert {m[1:3] for m in database_state(session_factory)["milestones"]} == {
+        ("Go-live", D(2026, 12, 15)),
+        ("Design sign-off", D(2027, 1, 31)),
+    }
+
+
 def test_milestones_deleted_in_kantata_disappear(
     session_factory, client, settings, fake_kantata, tmp_path
 ):
