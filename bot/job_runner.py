@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,6 +76,13 @@ class JobRunner:
         self.calendar = calendar
         # Job name -> (period, reason) of its last run left unclaimed by a lost connection.
         self._lost_connection: dict[str, tuple[str, str]] = {}
+        # Jobs this process is running now. The scheduled fire and the minute tick are
+        # separate scheduler jobs, and a run still building is unclaimed (a Kantata sync
+        # retrying an unreachable Kantata, for minutes): without this, the tick would start
+        # the same job again, and the two would write at once. The unique (job, period)
+        # key settles runs in different processes.
+        self._running: set[str] = set()
+        self._running_lock = threading.Lock()
 
     # --- entry points ---------------------------------------------------------------
 
@@ -82,10 +90,28 @@ class JobRunner:
         """Run `name`'s latest scheduled run if it is due, unclaimed and still useful.
 
         Earlier runs missed since the job's last claimed run are recorded as skipped.
+        None when there is nothing to do, or while this process is already running `name`.
         """
         job = self.jobs[name]
         if not job.enabled:
             return None
+        with self._running_lock:
+            if name in self._running:
+                return None
+            self._running.add(name)
+        try:
+            return self._run_due(job, now)
+        finally:
+            with self._running_lock:
+                self._running.discard(name)
+
+    def tick(self, now: dt.datetime) -> list[Outcome]:
+        """Catch up on due runs and retry what the outbox owes (every minute, and at start)."""
+        outcomes = [self.run_due(name, now) for name in self.jobs]
+        outcomes.extend(_job_outcome(attempt) for attempt in self.outbox.retry_due(now))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _run_due(self, job: JobSpec, now: dt.datetime) -> Outcome | None:
         unclaimed = self._unclaimed_runs(job, now)
         if not unclaimed:
             return None
@@ -95,12 +121,6 @@ class JobRunner:
         if now > job.useful_until(self.ctx, scheduled_at):
             return self._close_missed(job, period, scheduled_at, now)
         return self.run(job, period, scheduled_at, now)
-
-    def tick(self, now: dt.datetime) -> list[Outcome]:
-        """Catch up on due runs and retry what the outbox owes (every minute, and at start)."""
-        outcomes = [self.run_due(name, now) for name in self.jobs]
-        outcomes.extend(_job_outcome(attempt) for attempt in self.outbox.retry_due(now))
-        return [outcome for outcome in outcomes if outcome is not None]
 
     def run(
         self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime

@@ -141,6 +141,36 @@ def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fa
     assert posted(fake_slack) == ["hello"]
 
 
+def test_a_job_still_running_is_not_started_again_by_the_next_tick(ctx, fake_slack):
+    """The scheduled fire still building (a sync waiting on Kantata) when the minute tick
+    comes: the tick leaves it alone rather than run it a second time alongside."""
+    building, release = threading.Event(), threading.Event()
+    builds = []
+
+    def slow_build(ctx, now):
+        builds.append(now)
+        if len(builds) == 1:
+            building.set()
+            assert release.wait(timeout=10)
+        return posts_of("hello")
+
+    runner = runner_for(ctx, fake_slack, spec(run=slow_build))
+    first = []
+    fire = threading.Thread(target=lambda: first.append(runner.run_due("forecast_prep", MONDAY_8)))
+    fire.start()
+    try:
+        assert building.wait(timeout=10)
+        assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)) is None
+        assert len(builds) == 1
+    finally:
+        release.set()
+        fire.join(timeout=10)
+    assert first[0].status == "sent"
+    assert posted(fake_slack) == ["hello"]
+    # Once it has ended, the job runs again when due.
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(days=7)).status == "sent"
+
+
 def test_rate_limited_then_accepted_is_posted_once(ctx, fake_slack):
     fake_slack.fail("chat.postMessage", 429, retry_after=1)
     client = create_web_client("xoxb-test", fake_slack.api_url)
