@@ -91,9 +91,10 @@ def win_command(request: PsRequest) -> Reply | None:
         people = mentioned_ids(text)
         recording = project is not None and bool(text)
         # A modal must open within the trigger's 3 seconds, so before one only the first
-        # few people are checked; the rest are in its people picker for the author to see.
+        # few people are checked, without retries; the rest are in its people picker for
+        # the author to see.
         slack_names = _check_people(
-            request.client,
+            request.client if recording else without_waiting(request.client),
             people,
             request.subcommand.usage,
             _mention_labels(request.text),
@@ -198,6 +199,12 @@ def thanks_command(request: PsRequest) -> Reply:
     project_id = project.id if project else None
     delivery = _share(ctx, request.client, Thanks, thanks_id, request.user_id, project_id)
     return Reply(_recorded("thanks", delivery))
+
+
+def without_waiting(client: WebClient) -> WebClient:
+    """`client` for calls made while a trigger's 3 seconds run (before a modal opens): no
+    retries, so a 429 is an answer at once rather than a sleep through its Retry-After."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=1, retry_handlers=[])
 
 
 def _check_people(

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import json
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from messages import ids
 from messages.escape import escape_mrkdwn
 from tests.fake_slack import BOT_USER_ID
 from tests.messages.test_report_builder import assert_valid
+from tests.signing import SLACK_ACK_SECONDS
 
 INTERNAL = "C0INTERNAL"
 
@@ -235,6 +237,15 @@ def test_a_win_modal_names_a_person_slack_cannot_check_by_their_mention(slack, f
     view = view_of(fake_slack.wait_for("views.open")[-1])
     assert view["blocks"][1]["element"]["initial_value"] == "Shipped it with @tia"
     assert view["blocks"][2]["element"]["initial_users"] == ["U0TIA"]
+
+
+def test_a_win_modal_opens_in_time_when_slack_rate_limits_the_checks(slack, fake_slack, team):
+    fake_slack.fail("users.info", 429, retry_after=2, times=3)
+    started = time.monotonic()
+    slack.command("win Shipped it with <@U0TIA|tia>")
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert time.monotonic() - started < SLACK_ACK_SECONDS  # the trigger's life
+    assert view["blocks"][1]["element"]["initial_value"] == "Shipped it with @tia"
 
 
 # --- message shortcuts -----------------------------------------------------------------
