@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.importing import store
 from bot.kantata.client import KantataClient
 from bot.kantata.mapping import Snapshot, SyncPlan, plan_sync
+from bot.lookup import project_open
 from bot.models import AuditEntry, Project
 from bot.settings import Settings
 
@@ -163,7 +164,7 @@ def _gone(session: Session, listed: set[str]) -> list[str]:
     """One line per open project whose Kantata workspace is not among those `listed`."""
     synced = session.execute(
         sa.select(Project.sow, Project.kantata_id)
-        .where(Project.kantata_id.is_not(None), Project.status != "completed")
+        .where(Project.kantata_id.is_not(None), project_open())
         .order_by(Project.sow)
     )
     return [
