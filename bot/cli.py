@@ -203,6 +203,7 @@ def _schema_is_current(engine) -> bool:
 
 def _jobs_list(settings: Settings) -> int:
     from bot.business_days import calendar_of
+    from bot.home import last_runs
     from bot.schedule import next_run
     from jobs.registry import configured_jobs
 
@@ -211,9 +212,7 @@ def _jobs_list(settings: Settings) -> int:
     tz = settings.timezone
     now = dt.datetime.now(tz)
     with make_session_factory(engine)() as session:
-        last = {
-            run.job: run for run in session.scalars(sa.select(JobRun).order_by(JobRun.claimed_at))
-        }
+        last = last_runs(session)
     engine.dispose()
     print(f"Times are {tz.key}.")
     for job in jobs:

@@ -14,6 +14,7 @@ from bot.bookings_rules import Finding, check_portfolio
 from bot.business_days import BusinessCalendar
 from bot.closure import closing_projects, load_checklist
 from bot.gitlab_sync import GitLabFailures, gitlab_failures
+from bot.job_runner import scheduled_run
 from bot.lookup import person_by_slack_id, projects_of
 from bot.models import JobRun, Note, OutboxEntry, Project, Thanks, Win
 from bot.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
@@ -181,8 +182,10 @@ def undelivered_posts(session: Session, now: dt.datetime, shown: int = 3) -> Und
 
 
 def last_runs(session: Session) -> dict[str, JobRun]:
-    """Each job's most recent run."""
+    """Each job's most recent scheduled run: a one-off (a preview `--at` a future time,
+    say) is not what the schedule did."""
     latest: dict[str, JobRun] = {}
-    for run in session.scalars(sa.select(JobRun).order_by(JobRun.claimed_at)):
+    query = sa.select(JobRun).where(scheduled_run()).order_by(JobRun.claimed_at)
+    for run in session.scalars(query):
         latest[run.job] = run
     return latest

@@ -43,8 +43,9 @@ def one_off_period(period: str, label: str) -> str:
     return f"{period} {label}"
 
 
-def _scheduled(period: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-    return period.not_like("% %")
+def scheduled_run() -> sa.ColumnElement[bool]:
+    """The job runs the schedule made, not one-offs (see `one_off_period`)."""
+    return JobRun.period.not_like("% %")
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class JobRunner:
                 # A one-off's time is whatever it was run "as if at": it says nothing of
                 # which scheduled runs were missed.
                 sa.select(sa.func.max(JobRun.scheduled_at)).where(
-                    JobRun.job == job.name, JobRun.scheduled_at <= now, _scheduled(JobRun.period)
+                    JobRun.job == job.name, JobRun.scheduled_at <= now, scheduled_run()
                 )
             )
             runs = [latest]  # a job that never ran has no missed runs to list

@@ -107,6 +107,14 @@ def test_a_run_at_a_future_time_leaves_that_periods_run(migrated, capsys, fake_s
     assert out.startswith("top_customer_open 2026-W50 one-off 2026-11-25T09:00:00: sent")
     assert "the scheduled run still posts Tue 2026-12-08 12:00" in out
 
+    with wall_clock("2026-12-01T12:01"):
+        assert main(["jobs", "run", "top_customer_open", "--at", "2026-12-01T12:00"]) == 0
+        capsys.readouterr()
+        # The last outcome is the schedule's, not the preview "run" as if on Dec 8.
+        assert main(["jobs", "list"]) == 0
+        (line,) = [x for x in capsys.readouterr().out.splitlines() if "top_customer_open" in x]
+        assert "last 2026-W49 sent Tue 12-01 12:00" in line
+
     with wall_clock("2026-12-08T12:01"):
         assert main(["jobs", "run", "top_customer_open", "--at", "2026-12-08T12:00"]) == 0
     assert capsys.readouterr().out.startswith("top_customer_open 2026-W50: sent")
