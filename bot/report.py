@@ -29,7 +29,7 @@ def report_rows(session: Session, week: str, *, all_projects: bool) -> list[Repo
             ReportRow(
                 project,
                 pm.slack_user_id if pm else None,
-                pm.label if pm else "no PM",
+                pm.label if pm else "",  # the report builder words a project without a PM
                 note,
                 trend(note, before) if note else None,
             )

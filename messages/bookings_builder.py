@@ -16,6 +16,11 @@ from messages.format import context, hours, money, sections
 from messages.templating import render
 
 MAX_FINDINGS_SHOWN = 15
+# Stated beside every forecast/upside sum (SPEC §4), so each reply says how far to trust it.
+MONEY_ASSUMPTIONS = (
+    f"Forecast = hard hours × bill rate (assumed {rules.HARD_ACCURACY} accurate). "
+    f"Upside = soft hours × bill rate (assumed {rules.SOFT_ACCURACY} accurate)."
+)
 
 
 def finding_lines(findings: Sequence[Finding], limit: int = MAX_FINDINGS_SHOWN) -> list[str]:
@@ -96,7 +101,7 @@ def build_project_bookings(
             for m in months
         )
         blocks.extend(sections(lines))
-        blocks.append(context(money_line))
+        blocks.append(context(f"{money_line}\n{MONEY_ASSUMPTIONS}"))
     else:
         span = f"{months[0].label}–{months[-1].label}"
         blocks.extend(sections([f"Nobody is booked on it in {span}."]))

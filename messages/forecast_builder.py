@@ -7,12 +7,11 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot import bookings_rules as rules
 from bot.bookings_rules import Finding
 from bot.dates import Quarter
 from bot.forecast import ForecastSummary
 from bot.models import Project
-from messages.bookings_builder import finding_lines
+from messages.bookings_builder import MONEY_ASSUMPTIONS, finding_lines
 from messages.escape import escape_mrkdwn, mention
 from messages.format import context, hours, money, sections
 
@@ -42,10 +41,8 @@ def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequenc
         HeaderBlock(text=f"Forecast {quarter.label}"),
         *sections(month_lines),
         context(
-            f"Forecast = hard hours × bill rate (assumed {rules.HARD_ACCURACY} accurate). "
-            f"Upside = soft hours × bill rate (assumed {rules.SOFT_ACCURACY} accurate). "
-            "Targets: ±5% for T&M and Fixed Fee, ±10% for Consulting Blocks and "
-            "Dedicated Engineer."
+            f"{MONEY_ASSUMPTIONS} Targets: ±5% for T&M and Fixed Fee, "
+            "±10% for Consulting Blocks and Dedicated Engineer."
         ),
         DividerBlock(),
         *sections(["*By PM*", *(pm_lines or ["No bookings in this quarter."])]),

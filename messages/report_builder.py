@@ -195,11 +195,12 @@ def _people(slack_ids: Sequence[str]) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _person(slack_id: str | None, name: str) -> Mrkdwn:
-    """A mention when the id is a real Slack id, else the name as plain text."""
+def _pm(slack_id: str | None, name: str) -> Mrkdwn:
+    """Who owns a project: PM and a mention when the id is a real Slack id, else PM and the
+    name as plain text; with neither, that no PM is set (the one place wording it)."""
     if slack_id and is_user_id(slack_id):
-        return mention(slack_id)
-    return escape_mrkdwn(name) if name.strip() else Mrkdwn("_no PM set_")
+        return Mrkdwn(f"PM {mention(slack_id)}")
+    return Mrkdwn(f"PM {escape_mrkdwn(name)}") if name.strip() else Mrkdwn("_no PM set_")
 
 
 def _links(row: ReportRow) -> str:
@@ -325,6 +326,10 @@ def _green_items(rows: Sequence[ReportRow]) -> list[str]:
                 line += f" · *Issue:* {flat('issue')}"
             if note.assistance.strip():
                 line += f" · *Assistance needed:* {flat('assistance')}"
+            # A note field like the others (handbook); mentions are bounded by MAX_MENTIONS.
+            people = _people(note.dri_ids)
+            if people:
+                line += f" · *DRI &amp; contributors:* {people}"
             return [line]
 
         items.append(_fit(render, _texts(row))[0])
@@ -353,7 +358,7 @@ def _missing_items(rows: Sequence[ReportRow]) -> list[str]:
 
         def render(text: Text, row: ReportRow = row) -> list[str]:
             flat = _one_line(text)
-            return [f"• {_title(flat)} · PM {_person(row.pm_slack_id, flat('pm_name'))}"]
+            return [f"• {_title(flat)} · {_pm(row.pm_slack_id, flat('pm_name'))}"]
 
         items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""})[0])
     return items

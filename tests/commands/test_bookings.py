@@ -36,6 +36,17 @@ def test_bookings_for_a_project_shows_people_by_month_and_money(slack, portfolio
     assert "Convert them to hard bookings" in text
 
 
+def test_bookings_for_a_project_states_the_accuracy_assumptions(slack, portfolio):
+    # SPEC §4: the sums come with the accuracy assumed of hard and soft bookings,
+    # worded as `/ps forecast` words them.
+    stated = (
+        "Forecast = hard hours × bill rate (assumed 90–95% accurate). "
+        "Upside = soft hours × bill rate (assumed 40% accurate)."
+    )
+    assert stated in text_of(slack.ask("bookings sow-1"))
+    assert stated in text_of(slack.ask("forecast"))
+
+
 def test_people_in_one_role_are_listed_by_name(slack, portfolio):
     for name in ("Zoe Zimmer", "Abe Adams", "Mia Moss"):  # stored in this order
         person = portfolio.person(name)

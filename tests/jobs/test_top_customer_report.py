@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 
 from bot.context import AppContext
+from bot.notes import MAX_DRIS
 from jobs.top_customer_report import run_top_customer_report
 from tests.jobs.sample import (
     ET,
@@ -11,6 +12,7 @@ from tests.jobs.sample import (
     HOSTILE_ESCAPED,
     TUE_REPORT,
     WEEK,
+    G,
     R,
     Y,
     assert_safe,
@@ -40,6 +42,30 @@ def test_report_posts_this_weeks_notes_red_first_and_who_is_missing(ctx, week):
     assert "• *Globex — Platform* (SOW-201) · PM <@U0QUINN>" in text
     assert "• *Initech — Upgrade* (SOW-301) · PM Noah Nolink" in text
     assert "Soylent" not in text and "Stark" not in text
+
+
+def test_a_project_without_a_pm_says_so_among_the_missing(ctx, week):
+    text = everything(run_top_customer_report(ctx, TUE_REPORT))
+
+    assert "• *Hooli — Audit* (SOW-401) · _no PM set_" in text
+    assert "no PM" not in text.replace("_no PM set_", "")
+
+
+def test_green_notes_show_their_dri_and_contributors(ctx, week):
+    write_note(
+        ctx.session_factory, week.rollout, WEEK, G, G, "UAT passed; go-live Dec 8",
+        dri_ids=("U0PAT", "U0PAM"),
+    )  # fmt: skip
+
+    posts = run_top_customer_report(ctx, TUE_REPORT)
+
+    assert_valid(posts)
+    assert_safe(posts, mentions={"U0PAM", "U0QUINN", "U0PAT"})
+    [line] = [line for line in everything(posts).splitlines() if "(SOW-101):" in line]
+    assert line.endswith(
+        "*Acme — Rollout* (SOW-101): UAT passed; go-live Dec 8"
+        " · *DRI &amp; contributors:* <@U0PAT>, <@U0PAM>"
+    )
 
 
 def test_a_report_a_holiday_moves_into_next_week_still_reports_its_own_week(ctx, week):
@@ -76,6 +102,10 @@ def test_report_with_200_projects_continues_in_the_thread(ctx):
     projects = many_projects(ctx.session_factory, 200)
     for project in projects[:150]:
         write_note(ctx.session_factory, project, WEEK, R, Y, f"Slipping {project.sow}")
+    # Green notes naming the most DRIs a note can hold still fit Slack's limits.
+    dris = tuple(f"U0DRI{n:04d}" for n in range(MAX_DRIS))
+    for project in projects[150:180]:
+        write_note(ctx.session_factory, project, WEEK, progress=f"Fine {project.sow}", dri_ids=dris)
 
     posts = run_top_customer_report(ctx, TUE_REPORT)
 
@@ -85,4 +115,6 @@ def test_report_with_200_projects_continues_in_the_thread(ctx):
     text = everything(posts)
     for project in projects[:150]:
         assert f"Slipping {project.sow}" in text
-    assert ":hourglass: *Missing notes* · 50" in text
+    for project in projects[150:180]:
+        assert f"Fine {project.sow} · *DRI &amp; contributors:* <@U0DRI0000>" in text
+    assert ":hourglass: *Missing notes* · 20" in text

@@ -234,7 +234,7 @@ def test_missing_notes_mention_the_pm_or_name_them():
     assert missing.splitlines()[1:] == [
         "• *Globex — Rollout* (SOW-2) · PM <@UPM2>",
         "• *Hooli — Rollout* (SOW-3) · PM Sam &lt;Lee&gt;",
-        "• *Initech — Rollout* (SOW-4) · PM _no PM set_",
+        "• *Initech — Rollout* (SOW-4) · _no PM set_",
     ]
 
 
