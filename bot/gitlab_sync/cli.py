@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from bot import migrate
+from bot.context import system_clock
 from bot.db import database_reachable, make_engine, make_session_factory
 from bot.errors import UserError
 from bot.gitlab_sync.urls import IssueRef, IssueUrlError, parse_issue_url
 from bot.lookup import find_project, project_open
-from bot.models import AuditEntry, Project
+from bot.models import AuditEntry, GitLabPost, Project
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,12 +41,18 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     link.add_argument("url", metavar="ISSUE_URL", help="its journal or retrospective issue")
 
 
-def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+def run(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO | None = None,
+    now: dt.datetime | None = None,
+) -> int:
     """Run a `gitlab` verb; a user error raises UserError (one line, exit 2)."""
     if args.gitlab_verb == "check":
         return check(settings, out or sys.stdout)
     if args.gitlab_verb == "link":
-        return link_journal(settings, args.sow, args.url, out or sys.stdout)
+        when = now or system_clock()
+        return link_journal(settings, args.sow, args.url, out or sys.stdout, when)
     raise UserError(f"unknown gitlab action {args.gitlab_verb}")
 
 
@@ -87,8 +96,12 @@ def check(settings: Settings, out: TextIO) -> int:
     return EXIT_PROBLEMS if problems else 0
 
 
-def link_journal(settings: Settings, sow: str, url: str, out: TextIO) -> int:
-    """Record `url` as the project's journal issue; the URL must be an issue on GITLAB_URL."""
+def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.datetime) -> int:
+    """Record `url` as the project's journal issue; the URL must be an issue on GITLAB_URL.
+
+    The project's failed win and thanks notes are owed to the new issue again (they
+    failed because the old link was wrong or out of reach); the minute tick sends them.
+    """
     try:
         parse_issue_url(url, settings.gitlab_url)
     except IssueUrlError as error:
@@ -98,16 +111,49 @@ def link_journal(settings: Settings, sow: str, url: str, out: TextIO) -> int:
         with make_session_factory(engine).begin() as session:
             project = find_project(session, sow)
             project.journal_issue_url = url
+            requeued = _requeue_failed_journal_notes(session, project.id, url, now)
             session.add(
                 AuditEntry(
-                    actor="cli", action="gitlab.link", subject=project.sow, detail={"url": url}
+                    actor="cli",
+                    action="gitlab.link",
+                    subject=project.sow,
+                    detail={"url": url, "requeued": requeued},
                 )
             )
             title = project.title
     finally:
         engine.dispose()
     print(f"{title}: wins and thanks will be noted on {url}", file=out)
+    if requeued:
+        notes = "1 failed note" if requeued == 1 else f"{requeued} failed notes"
+        print(f"{notes} will be sent there again", file=out)
     return 0
+
+
+def _requeue_failed_journal_notes(
+    session: Session, project_id: int, url: str, now: dt.datetime
+) -> int:
+    """Owe `url` the project's failed win and thanks notes again, as new; how many."""
+    result = session.execute(
+        sa.update(GitLabPost)
+        .where(
+            GitLabPost.project_id == project_id,
+            GitLabPost.kind.in_(("win", "thanks")),
+            GitLabPost.status == "failed",
+            GitLabPost.gitlab_note_id.is_(None),  # none of it reached GitLab
+        )
+        .values(
+            target_url=url.strip(),
+            status="pending",
+            attempts=0,
+            error="",
+            next_attempt_at=now,
+            created_at=now,  # a fresh day of retries
+            finished_at=None,
+            pm_told_at=None,
+        )
+    )
+    return result.rowcount
 
 
 def _ready_engine(settings: Settings):

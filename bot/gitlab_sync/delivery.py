@@ -6,7 +6,8 @@ might be lost, the row says so (`note_posting`); the next attempt then looks for
 note's hidden marker on the issue instead of adding it again.
 
 Failures: 403/404 (and a link that is not an issue) fail the note and tell the project's
-PM once per link what to fix; 429 waits for Retry-After; 5xx, lost connections and a
+PM once per link what to fix (a refused label after the note was added only logs a
+warning: the note is there); 429 waits for Retry-After; 5xx, lost connections and a
 rejected token are retried with backoff for a day, then the note is marked failed.
 Admins see failed notes through `gitlab_failures`.
 """
@@ -263,7 +264,13 @@ class GitLabSync:
             what = f"{KIND_LABELS[post.kind]} for {project.sow}"
             post.error = f"{_STAGES[stage]}: {failure.detail}"
             permanent = failure.kind in ("inaccessible", "refused")
-            if permanent or now - post.created_at > GIVE_UP_AFTER:
+            final = permanent or now - post.created_at > GIVE_UP_AFTER
+            label_missing = final and stage == "label"
+            if label_missing:
+                # The note is on the issue: it was delivered, only the label is missing.
+                post.status, post.finished_at, post.next_attempt_at = "sent", now, None
+                logger.warning("GitLab %s added, but not its label: %s", what, post.error)
+            elif final:
                 post.status, post.finished_at, post.next_attempt_at = "failed", now, None
                 if failure.kind == "inaccessible":
                     logger.warning("GitLab %s failed (%s): %s", what, post.target_url, post.error)
@@ -282,7 +289,7 @@ class GitLabSync:
                 logger.warning("GitLab %s: %s; retrying at %s", what, post.error, now + wait)
         if told is not None and self.slack is not None:
             Outbox(self.ctx, self.slack).deliver(told, now)
-        return failure.kind
+        return "sent" if label_missing else failure.kind
 
 
 class _Gone(Exception):

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.gitlab_sync.markdown import WIN_LABEL
+from bot.gitlab_sync.markdown import WIN_LABEL, build_raid_note
 from bot.models import GitLabPost, Note, Project, Thanks, Win
 from bot.notes import NoteFields, Temperature, fields_of
 
@@ -103,7 +103,7 @@ def _enqueue_alarm(
     if not target:
         return None
     snapshot = fields_snapshot(fields)
-    fingerprint = _fingerprint({"target": target, **snapshot})
+    fingerprint = _fingerprint({"target": target, "shown": _shown_details(fields)})
     earlier = session.scalars(
         sa.select(GitLabPost)
         .where(GitLabPost.kind == "raid_note", GitLabPost.subject_id == note.id)
@@ -162,6 +162,19 @@ def _enqueue_back_to_green(
         payload={"week": note.week, "fields": fields_snapshot(fields), "author_id": note.author_id},
         now=ctx.now(),
     )
+
+
+def _shown_details(fields: NoteFields) -> str:
+    """What the RAID note says about `fields`, as GitLab renders it (the one place that
+    decides): a field the note doesn't show (upside, epic link) can't make it differ.
+
+    People are kept as Slack ids, and the author is left out: a name resolved differently,
+    or a re-save by someone else, is not a change to the note.
+    """
+    note = build_raid_note(
+        project_title="", week="", fields=fields, author_name="", names={}, updated=False
+    )
+    return note.details
 
 
 def _latest(session: Session, project_id: int, kind: str) -> GitLabPost | None:

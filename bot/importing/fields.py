@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -155,12 +155,21 @@ def parse_yes_no(text: str) -> bool:
     raise FieldError(f"{shown(text)} is not yes or no")
 
 
+def split_url(text: str) -> SplitResult | None:
+    """`text` split into scheme, host, path…, or None when it can't be a link at all.
+
+    The one place that knows `urlsplit` raises (ValueError) on some typos, such as an
+    unclosed `[` read as an IPv6 host (`https://[gitlab.example.com/…`).
+    """
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return None
+
+
 def parse_url(text: str) -> str:
     """An http(s) link (a RAID log, a Jira epic); anything else, like javascript:, is refused."""
-    try:
-        parts = urlsplit(text)
-    except ValueError:  # e.g. a malformed [IPv6] host
-        parts = None
+    parts = split_url(text)
     if (
         parts is None
         or parts.scheme.lower() not in ("http", "https")

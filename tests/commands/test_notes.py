@@ -350,6 +350,11 @@ def test_the_week_is_the_reporting_zones_week(slack, portfolio, ctx, clock):
             "Paste a full link starting with https://",
         ),
         ({"raid_url": "https://x.com/a b"}, "raid_url", "A link can't contain spaces or < > |."),
+        (
+            {"raid_url": "https://[gitlab.example.com/a/b/-/issues/1"},
+            "raid_url",
+            "Paste a full link starting with https://",
+        ),
     ],
 )
 def test_bad_fields_are_shown_inline_and_nothing_is_stored(

@@ -1,14 +1,15 @@
 """`psbot gitlab check`: the token, then one line per issue link problem."""
 
 import argparse
+import datetime as dt
 import io
 
 import pytest
 
 from bot.errors import UserError
-from bot.gitlab_sync import cli
+from bot.gitlab_sync import GitLabSync, cli
 from bot.settings import load_settings
-from tests.gitlab_sync.conftest import gitlab_env, set_links
+from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, gitlab_env, posts, set_links
 from tests.gitlab_sync.fake_gitlab import TOKEN, USERNAME
 
 
@@ -107,10 +108,30 @@ def test_link_sets_the_projects_journal_issue(ctx, team, fake_gitlab):
         assert session.query(Project).filter_by(sow="SOW-1").one().journal_issue_url == url
 
 
+def test_link_sends_the_notes_that_failed_on_the_old_link_again(
+    slack, ctx, team, fake_gitlab, clock
+):
+    set_links(ctx, "SOW-1", journal=f"{fake_gitlab.url}/acme/ps/rollout/-/issues/404")
+    slack.ask("win sow-1 Go-live")
+    slack.ask("thanks <@U0PAT|pat> sow-1 for the runbook")
+    assert [p.status for p in posts(ctx)] == ["failed", "failed"]
+    clock.set(clock() + dt.timedelta(days=2))  # long after the failure: a fresh day of retries
+    out = io.StringIO()
+    status = cli.run(
+        parse("gitlab", "link", "SOW-1", team.journal_url), ctx.settings, out, ctx.now()
+    )
+    assert status == 0
+    assert out.getvalue().splitlines()[-1] == "2 failed notes will be sent there again"
+    assert GitLabSync(ctx, None).retry_due(ctx.now()) == 2
+    assert [p.status for p in posts(ctx)] == ["sent", "sent"]
+    assert len(fake_gitlab.issue(JOURNAL_PATH, JOURNAL_IID).notes) == 2
+
+
 @pytest.mark.parametrize(
     ("sow", "url", "message"),
     [
         ("SOW-1", "https://example.com/not/an/issue", "is not a GitLab issue link"),
+        ("SOW-1", "https://[gitlab.example.com/a/b/-/issues/1", "is not a link; use one like"),
         ("SOW-404", "{base}/acme/ps/rollout/-/issues/1", "No project has SOW number SOW-404."),
     ],
 )

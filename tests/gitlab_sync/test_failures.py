@@ -79,14 +79,22 @@ def test_no_permission_to_comment_says_which_role(slack, fake_slack, fake_gitlab
     assert journal(fake_gitlab).notes == []
 
 
-def test_a_label_refused_after_the_note_keeps_the_note_single(slack, fake_gitlab, ctx, team):
+def test_a_label_refused_after_the_note_counts_the_note_as_sent(
+    slack, fake_slack, fake_gitlab, ctx, team, caplog
+):
     fake_gitlab.fail("issue.update", 403)
-    slack.ask("win sow-1 Go-live")
+    with caplog.at_level(logging.WARNING, logger="bot.gitlab_sync.delivery"):
+        slack.ask("win sow-1 Go-live")
     (post,) = posts(ctx)
-    assert post.status == "failed"
+    assert post.status == "sent"
     assert post.error.startswith("note added, but setting the label failed: GitLab answered 403")
     assert post.gitlab_note_id == journal(fake_gitlab).notes[0]["id"]
     assert len(journal(fake_gitlab).notes) == 1
+    assert "ProjectWin note for SOW-1 added, but not its label" in caplog.text
+    assert dms_to(fake_slack, "U0PM") == []  # the note is there; nothing for the PM to fix
+    with ctx.session_factory() as session:
+        failures = gitlab_failures(session)
+    assert (failures.failed, failures.retrying) == (0, 0)
 
 
 @pytest.mark.parametrize(("route", "retry_after"), [("issue", "0"), ("notes.create", "1")])

@@ -71,6 +71,19 @@ def test_replays_and_unchanged_edits_add_nothing_but_a_change_is_noted(
     assert len(posts(ctx)) == 2
 
 
+def test_an_edit_of_what_the_raid_note_does_not_show_adds_nothing(
+    slack, fake_gitlab, ctx, team, settle
+):
+    red(slack, team)
+    settle()
+    red(slack, team, view_hash="h2", upside="Extra 40 h of training if they sign")
+    settle()
+    red(slack, team, view_hash="h3", upside="Extra 40 h of training", epic_url=EPIC + "0")
+    settle()
+    assert len(raid(fake_gitlab).notes) == 1
+    assert len(posts(ctx)) == 1
+
+
 def test_back_to_green_is_said_once(slack, fake_gitlab, ctx, team, clock, settle):
     red(slack, team)
     settle()
