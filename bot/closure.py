@@ -85,8 +85,9 @@ ITEMS: tuple[ItemSpec, ...] = (
     ItemSpec(
         "hours_approved",
         "All hours logged and approved",
-        "Revenue sign-off: every timesheet logged and approved in Kantata.",
-        types=TIMESHEET_TYPES,
+        # Every type: Kantata is set to Completed only once all hours are in (SPEC §5.7).
+        # For T&M-like projects it is also the revenue sign-off.
+        "Every timesheet logged and approved in Kantata.",
     ),
     ItemSpec(
         "signoff_sent",
@@ -260,9 +261,15 @@ class WinLink:
 
 
 @dataclass(frozen=True)
-class RevenueSignoff:
+class Gate:
+    """Whether something the checklist waits for is done; `reason` says why not."""
+
     done: bool
     reason: str  # why not, in a sentence; "" when done
+
+    @classmethod
+    def of(cls, missing: Sequence[str]) -> Gate:
+        return cls(not missing, "; ".join(missing) + "." if missing else "")
 
 
 @dataclass(frozen=True)
@@ -289,8 +296,13 @@ class Checklist:
         return next((state for state in self.items if not state.resolved), None)
 
     @property
-    def revenue(self) -> RevenueSignoff:
+    def revenue(self) -> Gate:
         return revenue_signoff(self.project.type, self.items, self.milestones, self.today)
+
+    @property
+    def completion(self) -> Gate:
+        """Whether Kantata may be set to Completed."""
+        return ready_to_complete(self.project.type, self.items, self.milestones, self.today)
 
     @property
     def csat_overdue(self) -> dt.date | None:
@@ -303,10 +315,10 @@ class Checklist:
         return None
 
     @property
-    def completed_without_signoff(self) -> bool:
-        """Kantata is ticked Completed but revenue sign-off was reopened since."""
+    def completed_too_early(self) -> bool:
+        """Kantata is ticked Completed but what it waits for was reopened since."""
         kantata = self.item("kantata_completed")
-        return bool(kantata and kantata.status is Status.DONE and not self.revenue.done)
+        return bool(kantata and kantata.status is Status.DONE and not self.completion.done)
 
 
 def revenue_signoff(
@@ -314,20 +326,47 @@ def revenue_signoff(
     items: Iterable[ItemState],
     milestones: Sequence[MilestoneAcceptance],
     today: dt.date,
-) -> RevenueSignoff:
+) -> Gate:
     """Whether revenue is signed off: T&M-like, hours approved; Fixed Fee, every milestone
     accepted (received or passive acceptance reached) and the acceptance attached."""
     states = {state.spec.key: state for state in items}
+    return Gate.of(_revenue_missing(project_type, states, milestones, today))
+
+
+def ready_to_complete(
+    project_type: str,
+    items: Iterable[ItemState],
+    milestones: Sequence[MilestoneAcceptance],
+    today: dt.date,
+) -> Gate:
+    """Whether Kantata may be set to Completed (SPEC §5.7): all hours in, for every type,
+    and revenue signed off (for Fixed Fee, acceptance confirmed)."""
+    states = {state.spec.key: state for state in items}
+    missing = _revenue_missing(project_type, states, milestones, today)
+    if project_type in FIXED_FEE:  # T&M-like revenue sign-off already is the hours
+        missing = _hours_missing(states) + missing
+    return Gate.of(missing)
+
+
+def _hours_missing(states: dict[str, ItemState]) -> list[str]:
+    return [] if _done(states.get("hours_approved")) else ["not all hours are logged and approved"]
+
+
+def _revenue_missing(
+    project_type: str,
+    states: dict[str, ItemState],
+    milestones: Sequence[MilestoneAcceptance],
+    today: dt.date,
+) -> list[str]:
+    """What revenue sign-off still waits for, as clauses."""
     if project_type in TIMESHEET_TYPES:
-        if _done(states.get("hours_approved")):
-            return RevenueSignoff(True, "")
-        return RevenueSignoff(False, "all hours must be logged and approved first.")
+        return _hours_missing(states)
     missing = []
     if not _all_accepted(states, milestones):
         missing.append(_why_not_accepted(states, milestones, today))
     if not _done(states.get("acceptance_attached")):
         missing.append("the acceptance isn't attached to the milestone yet")
-    return RevenueSignoff(not missing, "; ".join(missing) + "." if missing else "")
+    return missing
 
 
 def _done(state: ItemState | None) -> bool:
@@ -661,11 +700,9 @@ def _check_rules(
                 f"received ({format_day(received.date, today)})."
             )
     if spec.key == "kantata_completed" and status is Status.DONE:
-        revenue = checklist.revenue
-        if not revenue.done:
-            raise ClosureRefused(
-                "Kantata can be set to Completed only after revenue sign-off: " + revenue.reason
-            )
+        completion = checklist.completion
+        if not completion.done:
+            raise ClosureRefused("Kantata can't be set to Completed yet: " + completion.reason)
 
 
 def _write(

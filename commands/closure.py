@@ -164,7 +164,7 @@ def _apply(
     try:
         with ctx.session_factory.begin() as session:
             # Locking the project serialises changes to one checklist (PostgreSQL), so the
-            # rules that look at other items (revenue sign-off) see a settled state.
+            # rules that look at other items (hours, sign-off) see a settled state.
             project = session.get(Project, ref.project_id, with_for_update=True)
             if project is None:
                 _answer(respond, client, user_id, PROJECT_GONE)

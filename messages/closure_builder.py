@@ -201,8 +201,8 @@ def _next_step(checklist: Checklist, internal_channel: str) -> str:
                 f"{title}: passive acceptance is reached on {format_day(last.reached_on, today)}"
                 f" ({plural(last.days_left, 'business day')} left)"
             )
-    if key == "kantata_completed" and not checklist.revenue.done:
-        return f"{title}, once revenue is signed off"
+    if key == "kantata_completed" and not checklist.completion.done:
+        return f"{title}, once all hours are in and revenue is signed off"
     return title
 
 
@@ -214,10 +214,10 @@ def _warnings(checklist: Checklist) -> list[str]:
             f"{format_day(checklist.csat_overdue, checklist.today)}, but the CSAT survey isn't "
             "marked sent: the handbook asks for it *before* the meeting."
         )
-    if checklist.completed_without_signoff:
+    if checklist.completed_too_early:
         warnings.append(
-            ":warning: Kantata is ticked Completed, but revenue sign-off isn't done: "
-            + escape_mrkdwn(checklist.revenue.reason)
+            ":warning: Kantata is ticked Completed, but not everything is in: "
+            + escape_mrkdwn(checklist.completion.reason)
         )
     return warnings
 
@@ -227,7 +227,9 @@ def _item_blocks(
 ) -> list[Block]:
     spec = state.spec
     ref = item_ref(checklist.project.id, spec.key, state.version)
-    locked = spec.key == "kantata_completed" and not state.resolved and not checklist.revenue.done
+    locked = (
+        spec.key == "kantata_completed" and not state.resolved and not checklist.completion.done
+    )
     emoji = ":lock:" if locked else STATUS_EMOJI[state.status]
     line = f"{emoji} *{_title(state, internal_channel)}*"
     if state.status is Status.DONE and state.date:
@@ -245,9 +247,7 @@ def _item_blocks(
     elif not state.resolved and not locked:
         lines.append(f"_{escape_mrkdwn(spec.hint)}_")
     if locked:
-        lines.append(
-            ":lock: Waits for revenue sign-off: " + escape_mrkdwn(checklist.revenue.reason)
-        )
+        lines.append(":lock: Locked because " + escape_mrkdwn(checklist.completion.reason))
     if state.note:
         lines.append(f"Note: {escape_mrkdwn(_clip(state.note, NOTE_LENGTH))}")
     if spec.key == "signoff_received":

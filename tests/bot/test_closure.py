@@ -193,10 +193,13 @@ def test_time_and_materials_items():
     ]
 
 
-def test_fixed_fee_items_replace_hours_with_the_sign_off():
+def test_fixed_fee_items_add_the_sign_off_to_the_hours():
+    # The hours aren't Fixed Fee revenue, but Kantata is set to Completed only once they
+    # are all in (SPEC §5.7).
     assert keys("FF") == [
         "closure_meeting",
         "csat_sent",
+        "hours_approved",
         "signoff_sent",
         "signoff_received",
         "acceptance_attached",
@@ -350,7 +353,7 @@ def test_a_version_from_the_future_is_stale_too(ctx, data):
 @pytest.mark.parametrize(
     ("project", "key", "message"),
     [
-        ("ff", "hours_approved", "doesn't apply to Fixed Fee projects"),
+        ("tm", "signoff_received", "doesn't apply to T&M projects"),
         ("tm", "signoff_sent", "doesn't apply to T&M projects"),
         ("tm", "acceptance_attached", "doesn't apply to T&M projects"),
         ("tm", "no_such_item", "doesn't know that checklist item"),
@@ -403,15 +406,26 @@ def test_sign_off_sent_cannot_move_after_it_was_received_nor_be_reopened(ctx, da
 
 
 def test_kantata_completed_waits_for_approved_hours(ctx, data):
-    with pytest.raises(ClosureRefused, match="only after revenue sign-off: all hours must be"):
+    with pytest.raises(ClosureRefused) as error:
         change(ctx, data.tm, "kantata_completed", Status.DONE)
+    # T&M revenue sign-off is the hours: said once.
+    assert error.value.message == (
+        "Kantata can't be set to Completed yet: not all hours are logged and approved."
+    )
     change(ctx, data.tm, "hours_approved", Status.DONE)
     assert change(ctx, data.tm, "kantata_completed", Status.DONE)
 
 
-def test_kantata_completed_waits_for_fixed_fee_acceptance_and_its_attachment(ctx, data):
-    refused = "Kantata can be set to Completed only after revenue sign-off: "
+def test_kantata_completed_waits_for_fixed_fee_hours_acceptance_and_its_attachment(ctx, data):
+    refused = "Kantata can't be set to Completed yet: "
+    hours = "not all hours are logged and approved; "
     attach = "the acceptance isn't attached to the milestone yet."
+    with pytest.raises(ClosureRefused) as error:
+        change(ctx, data.ff, "kantata_completed", Status.DONE)
+    assert error.value.message == (
+        f"{refused}{hours}the acceptance request hasn't been sent yet; {attach}"
+    )
+    change(ctx, data.ff, "hours_approved", Status.DONE)
     with pytest.raises(ClosureRefused) as error:
         change(ctx, data.ff, "kantata_completed", Status.DONE)
     assert error.value.message == f"{refused}the acceptance request hasn't been sent yet; {attach}"
@@ -455,7 +469,13 @@ def test_passive_acceptance_reached_signs_revenue_off_once_attached(ctx, data):
     assert [m.accepted for m in state.milestones] == [True, True]
     assert state.revenue.reason == "the acceptance isn't attached to the milestone yet."
     change(ctx, data.ff, "acceptance_attached", Status.DONE)
-    assert checklist(ctx, data.ff).revenue.done
+    state = checklist(ctx, data.ff)
+    assert state.revenue.done
+    # Fixed Fee revenue doesn't wait for the hours; Kantata's Completed does.
+    assert state.completion.reason == "not all hours are logged and approved."
+    with pytest.raises(ClosureRefused, match=r"yet: not all hours are logged and approved\.$"):
+        change(ctx, data.ff, "kantata_completed", Status.DONE)
+    change(ctx, data.ff, "hours_approved", Status.DONE)
     assert change(ctx, data.ff, "kantata_completed", Status.DONE)
 
 
@@ -553,12 +573,18 @@ def test_csat_is_overdue_once_the_meeting_has_passed(ctx, data):
     assert checklist(ctx, data.tm).csat_overdue is None
 
 
-def test_reopening_revenue_after_kantata_completed_is_flagged(ctx, data):
-    change(ctx, data.tm, "hours_approved", Status.DONE)
-    change(ctx, data.tm, "kantata_completed", Status.DONE)
-    assert not checklist(ctx, data.tm).completed_without_signoff
-    change(ctx, data.tm, "hours_approved", Status.OPEN)
-    assert checklist(ctx, data.tm).completed_without_signoff
+@pytest.mark.parametrize("project", ["tm", "ff"])
+def test_reopening_the_hours_after_kantata_completed_is_flagged(ctx, data, project):
+    project = getattr(data, project)
+    if project.type == "FF":
+        change(ctx, project, "signoff_sent", Status.DONE, D(2026, 11, 18))
+        change(ctx, project, "signoff_received", Status.DONE, D(2026, 11, 20))
+        change(ctx, project, "acceptance_attached", Status.DONE)
+    change(ctx, project, "hours_approved", Status.DONE)
+    change(ctx, project, "kantata_completed", Status.DONE)
+    assert not checklist(ctx, project).completed_too_early
+    change(ctx, project, "hours_approved", Status.OPEN)
+    assert checklist(ctx, project).completed_too_early
 
 
 def test_the_state_is_queryable_per_project(ctx, data):

@@ -133,7 +133,7 @@ def test_the_pm_gets_the_checklist_with_buttons(slack, data):
 
 
 def test_a_project_by_name_works_too(slack, data):
-    assert slack.ask("closure initech")["text"] == "Closure checklist for SOW-4: 0/9 done"
+    assert slack.ask("closure initech")["text"] == "Closure checklist for SOW-4: 0/10 done"
 
 
 def test_unknown_project(slack, data):
@@ -169,7 +169,7 @@ def test_fixed_fee_shows_the_passive_acceptance_date(slack, ctx, data):
         "• Final delivery: sent Mon Nov 23, 5-business-day term → passive acceptance reached "
         "on Mon Nov 30, *3 business days left*"
     ) in text
-    assert "Waits for revenue sign-off" in text
+    assert ":lock: Locked because not all hours are logged and approved; the customer's " in text
 
 
 def test_the_holiday_calendar_is_the_configured_one(slack, ctx, data):
@@ -225,7 +225,7 @@ def test_without_project_lists_the_callers_projects_to_close(slack, data, ctx):
     assert reply["text"] == "2 projects to close"
     texts = [b["text"]["text"] for b in blocks_of(reply) if b["type"] == "section"]
     assert texts == [
-        "*Initech — Portal* (SOW-4) · closing\n▱▱▱▱▱▱▱▱▱ *0/9* · "
+        "*Initech — Portal* (SOW-4) · closing\n▱▱▱▱▱▱▱▱▱▱ *0/10* · "
         "Next: Project closure meeting scheduled",
         "*Acme — Migration* (SOW-2) · ends Thu Dec 10\n▱▱▱▱▱▱▱ *0/7* · "
         "Next: Project closure meeting scheduled",
@@ -241,7 +241,7 @@ def test_open_checklist_from_the_list(slack, fake_slack, data):
     listed = slack.ask("closure")
     opened = click(slack, fake_slack, control_open(listed, data.portal.id))
     assert opened["replace_original"] is False and opened["response_type"] == "ephemeral"
-    assert opened["text"] == "Closure checklist for SOW-4: 0/9 done"
+    assert opened["text"] == "Closure checklist for SOW-4: 0/10 done"
 
 
 def control_open(params, project_id):
@@ -269,10 +269,10 @@ def test_open_checklist_from_app_home_posts_it_in_the_dm(slack, fake_slack, ctx,
     click_in_app_home(slack, str(data.portal.id))
     (posted,) = fake_slack.wait_for("chat.postMessage")
     assert posted.params["channel"] == "U0PM"  # the app's DM with the user
-    assert posted.params["text"] == "Closure checklist for SOW-4: 0/9 done"
+    assert posted.params["text"] == "Closure checklist for SOW-4: 0/10 done"
     # Its buttons answer through their own response_url, as from `/ps closure`.
     after = click(slack, fake_slack, control(posted.params, ids.CLOSURE_DONE, "internal_retro"))
-    assert after["replace_original"] is True and after["text"].endswith("1/9 done")
+    assert after["replace_original"] is True and after["text"].endswith("1/10 done")
     assert items(ctx, data.portal)["internal_retro"].status == "done"
 
 
@@ -390,8 +390,8 @@ def test_kantata_completed_is_refused_until_hours_are_approved(slack, fake_slack
     reply = slack.ask("closure sow-1")
     after = click(slack, fake_slack, control(reply, ids.CLOSURE_DONE, "kantata_completed"))
     assert notice(after) == (
-        ":no_entry: Kantata can be set to Completed only after revenue sign-off: all hours "
-        "must be logged and approved first. Nothing was changed."
+        ":no_entry: Kantata can't be set to Completed yet: not all hours are logged and "
+        "approved. Nothing was changed."
     )
     assert items(ctx, data.rollout) == {}
     after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "hours_approved"))
@@ -422,17 +422,41 @@ def test_fixed_fee_kantata_completed_waits_for_the_acceptance_attached(
     )
     received = control(after, ids.CLOSURE_DATE, "signoff_received")
     after = click(slack, fake_slack, received, selected_date="2026-11-24")
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "hours_approved"))
     assert (
-        ":lock: Waits for revenue sign-off: the acceptance isn't attached to the milestone yet."
+        ":lock: Locked because the acceptance isn't attached to the milestone yet."
     ) in everything(after)
     after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
     assert notice(after) == (
-        ":no_entry: Kantata can be set to Completed only after revenue sign-off: the "
-        "acceptance isn't attached to the milestone yet. Nothing was changed."
+        ":no_entry: Kantata can't be set to Completed yet: the acceptance isn't attached to "
+        "the milestone yet. Nothing was changed."
     )
     assert "kantata_completed" not in items(ctx, data.portal)
     after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "acceptance_attached"))
-    assert "Waits for revenue sign-off" not in everything(after)
+    assert ":lock: Locked" not in everything(after)
+    click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
+    assert items(ctx, data.portal)["kantata_completed"].status == "done"
+
+
+def test_fixed_fee_kantata_completed_waits_for_all_hours_after_acceptance(
+    slack, fake_slack, ctx, data
+):
+    # SPEC §5.7: Completed only after all hours are in and, for Fixed Fee, acceptance
+    # confirmed. Fixed Fee revenue is signed off here; the hours are not in.
+    after = click(
+        slack, fake_slack, picker(data.portal.id, "signoff_sent", 0), "U0PM", "2026-11-23"
+    )
+    received = control(after, ids.CLOSURE_DATE, "signoff_received")
+    after = click(slack, fake_slack, received, selected_date="2026-11-24")
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "acceptance_attached"))
+    assert ":lock: Locked because not all hours are logged and approved." in everything(after)
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
+    assert notice(after) == (
+        ":no_entry: Kantata can't be set to Completed yet: not all hours are logged and "
+        "approved. Nothing was changed."
+    )
+    assert "kantata_completed" not in items(ctx, data.portal)
+    after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "hours_approved"))
     click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
     assert items(ctx, data.portal)["kantata_completed"].status == "done"
 
@@ -461,7 +485,10 @@ def test_the_sent_date_is_for_the_first_milestone_not_requested(slack, fake_slac
     text = everything(click(slack, fake_slack, sent, selected_date="2026-11-16"))
     assert "• Wave 1: sent Mon Nov 16, 5-business-day term → passive acceptance reached" in text
     assert "• Wave 2: acceptance not requested yet" in text
-    assert "Waits for revenue sign-off: acceptance of “Wave 2” hasn't been requested yet" in text
+    assert (
+        "Locked because not all hours are logged and approved; acceptance of “Wave 2” hasn't "
+        "been requested yet"
+    ) in text
 
 
 def test_a_date_in_the_future_for_something_done_is_refused(slack, fake_slack, ctx, data):
@@ -473,13 +500,14 @@ def test_a_date_in_the_future_for_something_done_is_refused(slack, fake_slack, c
 
 
 def test_an_item_that_does_not_apply_to_the_type_is_refused(slack, fake_slack, ctx, data):
-    # A button from before the project became Fixed Fee, say.
-    after = click(slack, fake_slack, button(ids.CLOSURE_DONE, data.portal.id, "hours_approved", 0))
+    # A button from before the project became T&M, say.
+    element = button(ids.CLOSURE_DONE, data.rollout.id, "acceptance_attached", 0)
+    after = click(slack, fake_slack, element)
     assert notice(after) == (
-        ":no_entry: “All hours logged and approved” doesn't apply to Fixed Fee projects. "
+        ":no_entry: “Acceptance attached to the milestone” doesn't apply to T&amp;M projects. "
         "Nothing was changed."
     )
-    assert items(ctx, data.portal) == {} and audit(ctx) == []
+    assert items(ctx, data.rollout) == {} and audit(ctx) == []
 
 
 def test_a_malformed_button_gets_a_short_answer(slack, fake_slack, ctx, data):

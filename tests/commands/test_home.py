@@ -133,6 +133,13 @@ def test_closing_projects_show_checklist_progress(slack, fake_slack, portfolio, 
     assert "Umbrella — Wind-down" in text(view) and "closing · closure 0/" in text(view)
 
 
+def test_fixed_fee_closing_progress_counts_the_hours_too(slack, fake_slack, portfolio, ctx):
+    data = Portfolio(ctx.session_factory)
+    data.project("SOW-78", "Umbrella", "Fixed", pm=portfolio.pam, type="FF", status="closing")
+    view = open_home(slack, fake_slack)
+    assert "closing · closure 0/10" in text(view)
+
+
 def test_closing_projects_past_the_first_eight_are_counted(slack, fake_slack, portfolio, ctx):
     data = Portfolio(ctx.session_factory)
     for n in range(10):

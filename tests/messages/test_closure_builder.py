@@ -74,12 +74,14 @@ def pending_final(sent=SENT, term=5) -> MilestoneAcceptance:
 
 
 def mid_way() -> Checklist:
-    """Fixed Fee: meeting set, CSAT and the sign-off request sent; passive term running."""
+    """Fixed Fee: meeting set, CSAT and the sign-off request sent, hours approved; passive
+    term running."""
     return Checklist(
         info(),
         states(
             closure_meeting=(Status.DONE, D(2026, 12, 3), 1),
             csat_sent=(Status.DONE, D(2026, 11, 20), 1),
+            hours_approved=(Status.DONE, None, 1),
             signoff_sent=(Status.DONE, D(2026, 11, 23), 2),
         ),
         (pending_final(),),
@@ -129,10 +131,10 @@ def elements(blocks) -> list[dict]:
 
 def test_fixed_fee_mid_way_shows_progress_next_step_and_the_passive_date():
     text, blocks = build(mid_way())
-    assert text == "Closure checklist for SOW-4: 3/9 done"
+    assert text == "Closure checklist for SOW-4: 4/10 done"
     summary = section_texts(blocks)[0]
     assert summary.startswith(
-        "*Initech — Portal* (SOW-4) · Fixed Fee · closing · PM <@U0PM>\n▰▰▰▱▱▱▱▱▱ *3/9 done*"
+        "*Initech — Portal* (SOW-4) · Fixed Fee · closing · PM <@U0PM>\n▰▰▰▰▱▱▱▱▱▱ *4/10 done*"
     )
     assert summary.endswith(
         "Next: *Sign-off received or passive acceptance reached*: passive acceptance is "
@@ -154,8 +156,18 @@ def test_kantata_is_locked_with_the_reason_until_revenue_is_signed_off():
     _, blocks = build(mid_way())
     kantata = item_section(blocks, "Kantata status set to Completed")["text"]["text"]
     assert kantata.startswith(":lock:")
-    assert "Waits for revenue sign-off: the customer's acceptance isn't received" in kantata
+    assert ":lock: Locked because the customer's acceptance isn't received" in kantata
     assert "Mon Nov 30 (3 business days left)" in kantata
+
+
+def test_fixed_fee_kantata_is_locked_until_all_hours_are_in():
+    # Fixed Fee revenue is signed off (accepted and attached); the hours are not in.
+    items = states(acceptance_attached=(Status.DONE, None, 1))
+    checklist = Checklist(info(), items, (pending_final(sent=D(2026, 11, 2)),), (), TODAY)
+    assert checklist.revenue.done
+    _, blocks = build(checklist)
+    kantata = item_section(blocks, "Kantata status set to Completed")["text"]["text"]
+    assert kantata.endswith(":lock: Locked because not all hours are logged and approved.")
 
 
 def test_kantata_is_unlocked_once_passive_acceptance_is_reached_and_attached():
@@ -164,12 +176,15 @@ def test_kantata_is_unlocked_once_passive_acceptance_is_reached_and_attached():
     _, blocks = build(reached)
     kantata = item_section(blocks, "Kantata status set to Completed")["text"]["text"]
     assert kantata.endswith(
-        ":lock: Waits for revenue sign-off: the acceptance isn't attached to the milestone yet."
+        ":lock: Locked because not all hours are logged and approved; the acceptance isn't "
+        "attached to the milestone yet."
     )
-    attached = states(acceptance_attached=(Status.DONE, None, 1))
+    attached = states(
+        hours_approved=(Status.DONE, None, 1), acceptance_attached=(Status.DONE, None, 1)
+    )
     _, blocks = build(Checklist(info(), attached, milestones, (), TODAY))
     kantata = item_section(blocks, "Kantata status set to Completed")["text"]["text"]
-    assert kantata.startswith(":white_large_square:") and "Waits" not in kantata
+    assert kantata.startswith(":white_large_square:") and "Locked" not in kantata
     received = item_section(blocks, "Sign-off received or passive acceptance reached")
     assert "passive acceptance reached (on Fri Nov 6)" in received["text"]["text"]
 
@@ -321,7 +336,7 @@ def test_csat_missing_after_the_meeting_is_warned():
     ) in context_texts(blocks)
 
 
-def test_kantata_completed_without_revenue_sign_off_is_warned():
+def test_kantata_completed_without_all_hours_is_warned():
     checklist = Checklist(
         info(type="T&M"),
         states("T&M", kantata_completed=(Status.DONE, None, 1)),
@@ -331,8 +346,8 @@ def test_kantata_completed_without_revenue_sign_off_is_warned():
     )
     _, blocks = build(checklist)
     assert (
-        ":warning: Kantata is ticked Completed, but revenue sign-off isn't done: "
-        "all hours must be logged and approved first."
+        ":warning: Kantata is ticked Completed, but not everything is in: "
+        "not all hours are logged and approved."
     ) in context_texts(blocks)
 
 
@@ -347,7 +362,9 @@ def test_everything_done():
 def test_passive_acceptance_reached_asks_to_tick_received():
     checklist = Checklist(
         info(),
-        states(signoff_sent=(Status.DONE, D(2026, 11, 2), 1)),
+        states(
+            signoff_sent=(Status.DONE, D(2026, 11, 2), 1), hours_approved=(Status.DONE, None, 1)
+        ),
         (pending_final(sent=D(2026, 11, 2)),),
         (),
         TODAY,
@@ -561,11 +578,11 @@ def test_the_list_shows_progress_next_step_and_an_open_button():
     text, blocks = build_closure_list([closing, ending, ended], TODAY)
     assert text == "3 projects to close"
     assert section_texts(blocks) == [
-        "*Initech — Portal* (SOW-4) · closing\n▰▰▰▱▱▱▱▱▱ *3/9* · "
+        "*Initech — Portal* (SOW-4) · closing\n▰▰▰▰▱▱▱▱▱▱ *4/10* · "
         "Next: Sign-off received or passive acceptance reached",
         "*Acme — Rollout* (SOW-1) · ends Thu Dec 10\n▱▱▱▱▱▱▱ *0/7* · "
         "Next: Project closure meeting scheduled",
-        "*Initech — Portal* (SOW-2) · ended Mon Nov 2\n▱▱▱▱▱▱▱▱▱ *0/9* · "
+        "*Initech — Portal* (SOW-2) · ended Mon Nov 2\n▱▱▱▱▱▱▱▱▱▱ *0/10* · "
         "Next: Project closure meeting scheduled",
     ]
     buttons = [(e["action_id"], e["value"]) for e in elements(blocks)]
