@@ -9,15 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.business_days import calendar_of
-from bot.closure import milestone_acceptances
+from bot.closure import MilestoneAcceptance, PassiveState, milestone_acceptances
 from bot.context import AppContext
 from bot.dates import Month, local_today
 from bot.lookup import project_open
 from bot.models import Person, Project
 from bot.outbox import Post
 from messages.reminders_builder import (
+    BillingMilestone,
     Owner,
-    PendingMilestone,
     PmTimesheets,
     build_billing_period,
     channel_posts,
@@ -28,42 +28,67 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """The month-end reminder for #ps_pmo; [] when there is no FF or T&M work at all.
 
     A Fixed Fee milestone is ready to bill once it is accepted (sign-off received or
-    passive acceptance reached), as `/ps closure` decides it. Timesheets are listed for
-    T&M projects only: SPEC §1 asks for "T&M timesheets to approve", and the handbook
-    invoices T&M on the time submitted.
+    passive acceptance reached), as `/ps closure` decides it. One still waiting says when
+    passive acceptance is reached; one accepted passively this month, with no sign-off
+    received, is listed for the PMO to record in Kantata (handbook: Sign-Off Received,
+    Passive Acceptance Utilized). Timesheets are listed for T&M projects only: SPEC §1 asks
+    for "T&M timesheets to approve", and the handbook invoices T&M on the time submitted.
     """
     today = local_today(now, ctx.settings.timezone)
-    closes = Month.of(today).last_day
+    month = Month.of(today)
+    closes = month.last_day
     calendar = calendar_of(ctx.settings)
     with ctx.session_factory() as session:
         ff_projects = list(session.scalars(_open_projects("FF")))
         timesheet_projects = list(session.scalars(_open_projects("T&M")))
         owners = _owners(session, ff_projects + timesheet_projects)
         acceptances = milestone_acceptances(session, ff_projects, today, calendar)
+        ff_milestones = [
+            (project, milestone) for project in ff_projects for milestone in acceptances[project.id]
+        ]
+
+        def listed(project: Project, milestone: MilestoneAcceptance) -> BillingMilestone:
+            return BillingMilestone(
+                project,
+                milestone.name,
+                milestone.due_date,
+                milestone.sent,
+                owners.get(project.pm_id) if project.pm_id else None,
+                milestone.passive.reached_on if milestone.passive else None,
+            )
+
         milestones = sorted(
-            (
-                PendingMilestone(
-                    project,
-                    milestone.name,
-                    milestone.due_date,
-                    milestone.sent,
-                    owners.get(project.pm_id) if project.pm_id else None,
-                )
-                for project in ff_projects
-                for milestone in acceptances[project.id]
-                # Due this month, or earlier and still not accepted.
-                if milestone.due_date is not None
-                and milestone.due_date <= closes
-                and not milestone.accepted
-            ),
-            key=lambda m: (m.due_date, _by_name(m.project), m.name),
+            (listed(p, m) for p, m in ff_milestones if _waiting(m, closes)),
+            key=lambda m: (m.due_date or dt.date.min, _by_name(m.project), m.name),
         )
-        if not milestones and not timesheet_projects:
+        passive = sorted(
+            (listed(p, m) for p, m in ff_milestones if _accepted_passively(m, month.first_day)),
+            key=lambda m: (m.passive_on or dt.date.min, _by_name(m.project), m.name),
+        )
+        if not milestones and not passive and not timesheet_projects:
             return []
         messages = build_billing_period(
-            today, closes, milestones, _timesheets(timesheet_projects, owners)
+            today, closes, milestones, _timesheets(timesheet_projects, owners), passive
         )
     return channel_posts(messages)
+
+
+def _waiting(milestone: MilestoneAcceptance, closes: dt.date) -> bool:
+    """Due this month, or earlier, and still not accepted."""
+    return (
+        milestone.due_date is not None and milestone.due_date <= closes and not milestone.accepted
+    )
+
+
+def _accepted_passively(milestone: MilestoneAcceptance, since: dt.date) -> bool:
+    """Passive acceptance reached on or after `since`, and no sign-off received."""
+    passive = milestone.passive  # None once sign-off is received
+    return (
+        passive is not None
+        and passive.state is PassiveState.REACHED
+        and passive.reached_on is not None
+        and passive.reached_on >= since
+    )
 
 
 def _open_projects(project_type: str) -> sa.Select[tuple[Project]]:

@@ -423,15 +423,20 @@ def build_top_customer_nudge(
 
 
 @dataclass(frozen=True)
-class PendingMilestone:
-    """A Fixed Fee milestone due this period (or overdue) and not yet accepted: no sign-off
-    received and passive acceptance not reached."""
+class BillingMilestone:
+    """A Fixed Fee milestone the billing reminder lists: one not accepted yet (no sign-off
+    received, passive acceptance not reached), or one accepted passively this period.
+
+    `passive_on` is the day passive acceptance is (or was) reached; None without a running
+    term.
+    """
 
     project: Project
     name: str
-    due_date: dt.date
+    due_date: dt.date | None
     signoff_sent: dt.date | None
     pm: Owner | None
+    passive_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -442,18 +447,37 @@ class PmTimesheets:
     projects: Sequence[Project]
 
 
-def _milestone_item(milestone: PendingMilestone, today: dt.date) -> Item:
-    due = f"due {milestone.due_date:%b %-d}"
-    if milestone.due_date < today:
+def _milestone_item(milestone: BillingMilestone, today: dt.date) -> Item:
+    """A milestone waiting for sign-off, with the day passive acceptance is reached."""
+    due = _due(milestone)
+    if milestone.due_date is not None and milestone.due_date < today:
         due += " :warning: overdue"
-    sent = (
-        f"sign-off sent {milestone.signoff_sent:%b %-d}"
-        if milestone.signoff_sent
-        else "*sign-off not sent*"
+    parts = [due]
+    if milestone.signoff_sent:
+        parts.append(f"sign-off sent {milestone.signoff_sent:%b %-d}")
+    else:
+        parts.append("*sign-off not sent*")
+    if milestone.passive_on:
+        parts.append(f"passive acceptance {day_label(milestone.passive_on)}")
+    return _billing_item(milestone, parts)
+
+
+def _passive_item(milestone: BillingMilestone) -> Item:
+    """A milestone accepted passively: the day it was reached."""
+    assert milestone.passive_on is not None
+    return _billing_item(
+        milestone, [_due(milestone), f"passive acceptance {day_label(milestone.passive_on)}"]
     )
+
+
+def _due(milestone: BillingMilestone) -> str:
+    return f"due {milestone.due_date:%b %-d}" if milestone.due_date else "no due date"
+
+
+def _billing_item(milestone: BillingMilestone, parts: Sequence[str]) -> Item:
     pm = f"PM {milestone.pm.mrkdwn}" if milestone.pm else "_no PM_"
     return Item(
-        f"• {project_label(milestone.project)} · {_clip(milestone.name)} · {due} · {sent} · {pm}"
+        " · ".join([f"• {project_label(milestone.project)}", _clip(milestone.name), *parts, pm])
     )
 
 
@@ -472,10 +496,12 @@ def _timesheet_item(group: PmTimesheets) -> Item:
 def build_billing_period(
     today: dt.date,
     closes: dt.date,
-    milestones: Sequence[PendingMilestone],
+    milestones: Sequence[BillingMilestone],
     timesheets: Sequence[PmTimesheets],
+    accepted_passively: Sequence[BillingMilestone] = (),
 ) -> list[Message]:
-    """Month end: FF milestones still without sign-off, and T&M timesheets to approve."""
+    """Month end: FF milestones still without sign-off, those accepted passively this
+    period (to record in Kantata), and T&M timesheets to approve."""
     title = f"Billing period closes {day_label(closes)}"
     head: list[Block] = [
         HeaderBlock(text=title),
@@ -492,6 +518,14 @@ def build_billing_period(
         head.append(
             _section(":white_check_mark: No Fixed Fee milestones are waiting for sign-off.")
         )
+    if accepted_passively:
+        # Handbook: Sign-Off Received is updated when passive acceptance is achieved, and
+        # Passive Acceptance Utilized when it is used.
+        heading = (
+            ":inbox_tray: *Accepted passively: set Sign-Off Received and mark Passive "
+            f"Acceptance Utilized in Kantata* · {len(accepted_passively)}"
+        )
+        groups.append(Group(heading, [_passive_item(m) for m in accepted_passively]))
     if timesheets:
         heading = (
             f":spiral_calendar_pad: *T&amp;M: approve all timesheets in Kantata before month "
@@ -503,6 +537,8 @@ def build_billing_period(
         if milestones
         else "no Fixed Fee milestones waiting for sign-off"
     )
+    if accepted_passively:
+        pending += f", {len(accepted_passively)} accepted passively"
     summary = f"{title}: {pending}" + (
         "; approve T&M timesheets before month end" if timesheets else ""
     )

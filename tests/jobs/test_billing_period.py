@@ -101,8 +101,9 @@ def test_billing_keeps_old_overdue_milestones_but_not_completed_projects(ctx):
     assert "T&amp;M: approve" not in text  # no T&M projects
 
 
-def test_billing_leaves_out_milestones_accepted_passively(ctx):
-    # SPEC §5: ready to bill once sign-off is received or passive acceptance is reached.
+def test_billing_lists_milestones_accepted_passively_apart(ctx):
+    # SPEC §5: ready to bill once sign-off is received or passive acceptance is reached;
+    # the handbook then asks for Sign-Off Received and Passive Acceptance Utilized in Kantata.
     # Sent Mon Nov 9 (Day 1); Veterans Day, Wed Nov 11, is not a business day.
     data = Portfolio(ctx.session_factory)
     ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
@@ -111,14 +112,77 @@ def test_billing_leaves_out_milestones_accepted_passively(ctx):
         add_milestone(ctx.session_factory, ff, name, due, sent=sent, passive_days=term)
     add_milestone(ctx.session_factory, ff, "No term", due, sent=sent)
 
+    posts = run_billing_period(ctx, BILLING)
+
+    assert_valid(posts)
+    text = everything(posts)
+    waiting = text.index(":page_facing_up: *Fixed Fee milestones without sign-off* · 2")
+    accepted = text.index(
+        ":inbox_tray: *Accepted passively: set Sign-Off Received and mark Passive Acceptance "
+        "Utilized in Kantata* · 2"
+    )
+    # Wed Nov 25, not today: the holiday doesn't count.
+    day_12 = text.index(
+        "• *Globex — Rollout* (SOW-2) · Day 12 · due Nov 13 :warning: overdue · sign-off sent "
+        "Nov 9 · passive acceptance Wed Nov 25 · PM <@U0QUINN>"
+    )
+    assert "No term · due Nov 13 :warning: overdue · sign-off sent Nov 9 · PM" in text
+    day_10 = text.index(
+        "• *Globex — Rollout* (SOW-2) · Day 10 is Nov 23 · due Nov 13 · passive acceptance "
+        "Mon Nov 23 · PM <@U0QUINN>"
+    )
+    day_11 = text.index("Day 11 is today · due Nov 13 · passive acceptance Tue Nov 24 · PM")
+    assert waiting < day_12 < accepted < day_10 < day_11
+    assert posts[0].text == (
+        "Billing period closes Mon Nov 30: 2 Fixed Fee milestones without sign-off, "
+        "2 accepted passively"
+    )
+
+
+def test_billing_says_when_passive_acceptance_is_reached_before_the_close(ctx):
+    # The audit's case: sent Fri Nov 20 (Day 1), a 5-business-day term; Thanksgiving,
+    # Thu Nov 26, doesn't count, so Day 5 is Fri Nov 27, before the Nov 30 close.
+    data = Portfolio(ctx.session_factory)
+    ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
+    add_milestone(ctx.session_factory, ff, "Phase 3 acceptance", dt.date(2026, 11, 25),
+                  sent=dt.date(2026, 11, 20), passive_days=5)  # fmt: skip
+
     text = everything(run_billing_period(ctx, BILLING))
 
-    assert ":page_facing_up: *Fixed Fee milestones without sign-off* · 2" in text
-    assert "Day 10 is Nov 23" not in text
-    assert "Day 11 is today" not in text
-    # Wed Nov 25, not today: the holiday doesn't count.
-    assert "Day 12 · due Nov 13 :warning: overdue · sign-off sent Nov 9" in text
-    assert "No term · due Nov 13 :warning: overdue · sign-off sent Nov 9" in text
+    assert (
+        "• *Globex — Rollout* (SOW-2) · Phase 3 acceptance · due Nov 25 · sign-off sent Nov 20"
+        " · passive acceptance Fri Nov 27 · PM <@U0QUINN>"
+    ) in text
+    assert "Accepted passively" not in text
+
+
+def test_billing_prompts_only_for_passive_acceptance_this_period_without_sign_off(ctx):
+    data = Portfolio(ctx.session_factory)
+    ff = data.project("SOW-2", "Globex", type="FF", pm=data.person("Quinn Lead", "U0QUINN"))
+    add = add_milestone
+    # Day 5 is Fri Oct 30: accepted last period.
+    add(ctx.session_factory, ff, "October", dt.date(2026, 10, 30), sent=dt.date(2026, 10, 26),
+        passive_days=5)  # fmt: skip
+    # Reached Nov 6, but sign-off is received since: nothing left to record.
+    add(ctx.session_factory, ff, "Signed off", dt.date(2026, 11, 6), sent=dt.date(2026, 11, 2),
+        received=dt.date(2026, 11, 20), passive_days=5)  # fmt: skip
+    # Due in December, accepted passively in November: it bills this period.
+    add(ctx.session_factory, ff, "Early", dt.date(2026, 12, 15), sent=dt.date(2026, 11, 2),
+        passive_days=5)  # fmt: skip
+
+    posts = run_billing_period(ctx, BILLING)
+
+    text = everything(posts)
+    assert ":white_check_mark: No Fixed Fee milestones are waiting for sign-off." in text
+    assert "Utilized in Kantata* · 1" in text
+    assert (
+        "• *Globex — Rollout* (SOW-2) · Early · due Dec 15 · passive acceptance Fri Nov 6" in text
+    )
+    assert "October" not in text and "Signed off" not in text
+    assert posts[0].text == (
+        "Billing period closes Mon Nov 30: no Fixed Fee milestones waiting for sign-off, "
+        "1 accepted passively"
+    )
 
 
 def test_billing_counts_passive_acceptance_from_the_date_ticked_in_slack(ctx):
@@ -140,10 +204,11 @@ def test_billing_counts_passive_acceptance_from_the_date_ticked_in_slack(ctx):
 
     text = everything(run_billing_period(ctx, BILLING))
 
-    assert "Wave 1" not in text  # Day 5 is Mon Nov 16
+    # Day 5 is Mon Nov 16: accepted passively, for the PMO to record in Kantata.
+    assert "Wave 1 · due Nov 13 · passive acceptance Mon Nov 16 · PM" in text
     # Never requested: the tick for Wave 1 doesn't accept it passively.
     assert "Wave 2 · due Nov 20 :warning: overdue · *sign-off not sent*" in text
-    assert "Running · due Nov 20 :warning: overdue · sign-off sent Nov 2" in text
+    assert "Running · due Nov 20 :warning: overdue · sign-off sent Nov 2 · passive" in text
 
 
 def test_only_tm_projects_bill_on_timesheets(ctx):
