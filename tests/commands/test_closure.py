@@ -414,14 +414,17 @@ def test_sign_off_received_before_it_was_sent_is_refused(slack, fake_slack, ctx,
     assert items(ctx, data.portal)["signoff_received"].item_date == D(2026, 11, 24)
 
 
+def signed_off(slack, fake_slack, project):
+    """Sign-off sent Nov 23 and received Nov 24, picked in the checklist: what it shows."""
+    after = click(slack, fake_slack, picker(project.id, "signoff_sent", 0), "U0PM", "2026-11-23")
+    received = control(after, ids.CLOSURE_DATE, "signoff_received")
+    return click(slack, fake_slack, received, selected_date="2026-11-24")
+
+
 def test_fixed_fee_kantata_completed_waits_for_the_acceptance_attached(
     slack, fake_slack, ctx, data
 ):
-    after = click(
-        slack, fake_slack, picker(data.portal.id, "signoff_sent", 0), "U0PM", "2026-11-23"
-    )
-    received = control(after, ids.CLOSURE_DATE, "signoff_received")
-    after = click(slack, fake_slack, received, selected_date="2026-11-24")
+    after = signed_off(slack, fake_slack, data.portal)
     after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "hours_approved"))
     assert (
         ":lock: Locked because the acceptance isn't attached to the milestone yet."
@@ -443,11 +446,7 @@ def test_fixed_fee_kantata_completed_waits_for_all_hours_after_acceptance(
 ):
     # SPEC §5.7: Completed only after all hours are in and, for Fixed Fee, acceptance
     # confirmed. Fixed Fee revenue is signed off here; the hours are not in.
-    after = click(
-        slack, fake_slack, picker(data.portal.id, "signoff_sent", 0), "U0PM", "2026-11-23"
-    )
-    received = control(after, ids.CLOSURE_DATE, "signoff_received")
-    after = click(slack, fake_slack, received, selected_date="2026-11-24")
+    after = signed_off(slack, fake_slack, data.portal)
     after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "acceptance_attached"))
     assert ":lock: Locked because not all hours are logged and approved." in everything(after)
     after = click(slack, fake_slack, control(after, ids.CLOSURE_DONE, "kantata_completed"))
