@@ -94,7 +94,7 @@ def win_command(request: PsRequest) -> Reply | None:
         # few people are checked, without retries; the rest are in its people picker for
         # the author to see.
         slack_names = _check_people(
-            request.client if recording else without_waiting(request.client),
+            request.client if recording else _without_waiting(request.client),
             people,
             request.subcommand.usage,
             _mention_labels(request.text),
@@ -150,12 +150,15 @@ def _editable(
 ) -> str:
     """Stored text as a modal shows it for editing: each person by name (psbot's, else
     Slack's: `slack_names` already fetched, else asked for), since whatever comes back from
-    a modal is typed text that mentions nobody."""
+    a modal is typed text that mentions nobody. Only ever before a modal opens, so Slack
+    is asked without retries."""
     ids = mentioned_ids(text)
     names = {**slack_names, **_names(session, ids)}
+    quick = _without_waiting(client)
     for user_id in [i for i in ids if i not in names][:SLACK_NAME_LOOKUPS]:
-        with contextlib.suppress(SlackApiError):  # else read as @U123
-            names[user_id] = _display_name(user_id, client.users_info(user=user_id)["user"])
+        # Slack refusing, rate-limiting or not answering: read as @U123.
+        with contextlib.suppress(SlackApiError, SlackClientError, OSError):
+            names[user_id] = _display_name(user_id, quick.users_info(user=user_id)["user"])
     return with_names(text, names)[:TEXT_MAX]
 
 
@@ -201,7 +204,7 @@ def thanks_command(request: PsRequest) -> Reply:
     return Reply(_recorded("thanks", delivery))
 
 
-def without_waiting(client: WebClient) -> WebClient:
+def _without_waiting(client: WebClient) -> WebClient:
     """`client` for calls made while a trigger's 3 seconds run (before a modal opens): no
     retries, so a 429 is an answer at once rather than a sleep through its Retry-After."""
     return WebClient(token=client.token, base_url=client.base_url, timeout=1, retry_handlers=[])

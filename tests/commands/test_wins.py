@@ -353,6 +353,18 @@ def test_a_project_deleted_while_the_modal_was_open_is_named_not_a_500(
     assert stored(ctx, model) == []
 
 
+def test_a_shortcut_modal_opens_in_time_when_slack_rate_limits_name_lookups(
+    slack, fake_slack, team
+):
+    fake_slack.fail("users.info", 429, retry_after=2, times=3)
+    started = time.monotonic()
+    text = "Thanks <@U0NEW1> and <@U0NEW2>"  # people psbot doesn't know, unlabelled
+    assert slack.interactive(shortcut(ids.WIN_SHORTCUT, text=text)).status == 200
+    view = view_of(fake_slack.wait_for("views.open")[-1])
+    assert time.monotonic() - started < SLACK_ACK_SECONDS  # the trigger's life
+    assert view["blocks"][1]["element"]["initial_value"] == "Thanks @U0NEW1 and @U0NEW2"
+
+
 def test_thanks_shortcut_thanks_the_author(slack, fake_slack, ctx, team):
     slack.interactive(shortcut(ids.THANKS_SHORTCUT))
     view = view_of(fake_slack.wait_for("views.open")[-1])
