@@ -77,13 +77,12 @@ class JobRunner:
         self.calendar = calendar
         # Job name -> (period, reason) of its last run left unclaimed by a lost connection.
         self._lost_connection: dict[str, tuple[str, str]] = {}
-        # Jobs this process is running now. The scheduled fire and the minute tick are
+        # Held while this process runs the job. The scheduled fire and the minute tick are
         # separate scheduler jobs, and a run still building is unclaimed (a Kantata sync
         # retrying an unreachable Kantata, for minutes): without this, the tick would start
         # the same job again, and the two would write at once. The unique (job, period)
         # key settles runs in different processes.
-        self._running: set[str] = set()
-        self._running_lock = threading.Lock()
+        self._running = {name: threading.Lock() for name in self.jobs}
 
     # --- entry points ---------------------------------------------------------------
 
@@ -96,15 +95,13 @@ class JobRunner:
         job = self.jobs[name]
         if not job.enabled:
             return None
-        with self._running_lock:
-            if name in self._running:
-                return None
-            self._running.add(name)
+        running = self._running[name]
+        if not running.acquire(blocking=False):
+            return None
         try:
             return self._run_due(job, now)
         finally:
-            with self._running_lock:
-                self._running.discard(name)
+            running.release()
 
     def tick(self, now: dt.datetime) -> list[Outcome]:
         """Catch up on due runs and retry what the outbox owes (every minute, and at start)."""
