@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.authorization import Action, allowed
-from bot.importing.fields import split_url
+from bot.importing.fields import http_url
 from bot.lookup import project_open
 from bot.models import Note, NoteRevision, Person, Project
 from bot.slack_ids import is_user_id
@@ -129,8 +129,7 @@ def url_problem(url: str) -> str | None:
     """Why `url` is not an acceptable http(s) link, or None."""
     if len(url) > URL_MAX:
         return f"Keep links under {URL_MAX} characters."
-    parsed = split_url(url)
-    if parsed is None or parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+    if http_url(url) is None:
         return "Paste a full link starting with https://"
     if any(c.isspace() for c in url) or any(c in url for c in "<>|"):
         return "A link can't contain spaces or < > |."

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from bot.importing.fields import split_url
+from bot.importing.fields import http_url
 
 EXAMPLE = "https://gitlab.com/group/project/-/issues/123"
 
@@ -37,8 +37,8 @@ def parse_issue_url(url: str, gitlab_url: str) -> IssueRef:
     another host is refused with a one-line reason.
     """
     link = (url or "").strip()
-    parts, base = split_url(link), urlsplit(gitlab_url)
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    parts, base = http_url(link), urlsplit(gitlab_url)
+    if parts is None:
         raise IssueUrlError(f"{link or 'the link'} is not a link; use one like {EXAMPLE}")
     if parts.netloc.lower() != base.netloc.lower():
         raise IssueUrlError(

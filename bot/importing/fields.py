@@ -155,28 +155,26 @@ def parse_yes_no(text: str) -> bool:
     raise FieldError(f"{shown(text)} is not yes or no")
 
 
-def split_url(text: str) -> SplitResult | None:
-    """`text` split into scheme, host, path…, or None when it can't be a link at all.
+def http_url(text: str) -> SplitResult | None:
+    """`text` split into scheme, host, path…, when it is an http(s) link with a host;
+    else None (javascript:, a bare path, a typo).
 
-    The one place that knows `urlsplit` raises (ValueError) on some typos, such as an
-    unclosed `[` read as an IPv6 host (`https://[gitlab.example.com/…`).
+    The one place that decides what is a web link, and that knows `urlsplit` raises
+    (ValueError) on some typos, such as an unclosed `[` read as an IPv6 host
+    (`https://[gitlab.example.com/…`).
     """
     try:
-        return urlsplit(text)
+        parts = urlsplit(text)
     except ValueError:
         return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return parts
 
 
 def parse_url(text: str) -> str:
     """An http(s) link (a RAID log, a Jira epic); anything else, like javascript:, is refused."""
-    parts = split_url(text)
-    if (
-        parts is None
-        or parts.scheme.lower() not in ("http", "https")
-        or not parts.netloc
-        or len(text) > 2000
-        or any(c.isspace() for c in text)
-    ):
+    if http_url(text) is None or len(text) > 2000 or any(c.isspace() for c in text):
         raise FieldError(f"{shown(text)} is not an http(s) URL")
     return text
 
