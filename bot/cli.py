@@ -294,8 +294,6 @@ def _earlier_run(ctx: AppContext, name: str, period: str) -> tuple[str, str]:
             sa.select(JobRun).where(JobRun.job == name, JobRun.period == period)
         ).one()
         outcome, reason = run.outcome, first_line(run.problem) if run.problem else ""
-        if outcome == "skipped" and not reason:  # the runner skips only runs it missed
-            reason = f"missed by {run.claimed_at - run.scheduled_at}"
         when = run.done_at.astimezone(ctx.settings.timezone)
     line = f"{name} {period}: {outcome} {when:%a %Y-%m-%d %H:%M}"
     if reason:

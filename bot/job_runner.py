@@ -234,9 +234,10 @@ class JobRunner:
             if outcome.status == "failed":
                 logger.error("job %s %s failed for good: %s", job.name, period, reason)
             return outcome
-        if self._claim(job, period, scheduled_at, now, status="skipped") is None:
-            return None
         late = now - scheduled_at
+        missed = f"missed by {late}"
+        if self._claim(job, period, scheduled_at, now, status="skipped", error=missed) is None:
+            return None
         until = job.useful_until(self.ctx, scheduled_at)
         window = (
             f"{job.grace} grace window"
@@ -246,7 +247,7 @@ class JobRunner:
         logger.warning(
             "job %s %s was missed by %s, past its %s: skipped", job.name, period, late, window
         )
-        return Outcome(job.name, period, "skipped", f"missed by {late}")
+        return Outcome(job.name, period, "skipped", missed)
 
     def _fail(
         self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime, reason: str
