@@ -16,11 +16,11 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.slash import CHANNEL, FAILURE_MARKS
-from bot.bookings_rules import check_portfolio
-from bot.context import AppContext
-from bot.dates import Quarter
-from bot.forecast import summarise
-from bot.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
+from bot.core.context import AppContext
+from bot.core.dates import Quarter
+from bot.pmo.bookings_rules import check_portfolio
+from bot.pmo.forecast import summarise
+from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
 from commands.ps import answer
 from commands.request import Reply
 from messages.forecast_builder import build_forecast

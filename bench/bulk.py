@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.database import BenchDatabase
-from bot.models import Booking, Person, Project
+from bot.store.models import Booking, Person, Project
 
 TABLE = "bookings_bulk"
 COLUMNS = (

@@ -20,8 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import migrate
-from bot.db import make_engine, make_session_factory
+from bot.store import migrate
+from bot.store.db import make_engine, make_session_factory
 
 _schemas = itertools.count(1)
 

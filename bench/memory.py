@@ -20,7 +20,7 @@ import tracemalloc
 from pathlib import Path
 
 from bench.database import sqlite_database
-from bot.importing.run import import_file
+from bot.integrations.importing.run import import_file
 
 STATUS = Path("/proc/self/status")
 CLEAR_REFS = Path("/proc/self/clear_refs")

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.importing.formats import BOOKINGS, MILESTONES, PROJECTS
+from bot.integrations.importing.formats import BOOKINGS, MILESTONES, PROJECTS
 
 SEED = 2026
 TODAY = dt.date(2026, 11, 24)

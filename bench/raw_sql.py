@@ -15,8 +15,8 @@ from typing import Any
 
 from bench.database import BenchDatabase
 from bench.slash import Bench
-from bot.dates import Quarter
-from bot.portfolio_loading import forecast_window
+from bot.core.dates import Quarter
+from bot.pmo.portfolio_loading import forecast_window
 
 
 def _fetch(cursor: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -1,7 +1,7 @@
 """Section 6: the Tuesday report on a portfolio where every project has its note, and jobs.
 
 `seed_notes` writes a note for every project for this week and last week (so trends show)
-through `bot.notes.save_note`, with seeded, mixed temperatures and the texts and links a
+through `bot.pmo.notes.save_note`, with seeded, mixed temperatures and the texts and links a
 PM would type. `time_report` then times what the Tuesday report does — `report_rows`, then
 `build_top_customer_report` — and validates every block of every message with slack_sdk
 (`Block.parse(block).validate_json()`), as Slack would check them. `time_job` times a
@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppContext
-from bot.dates import previous_week, week_key
-from bot.models import Person, Project
-from bot.notes import NoteFields, save_note, validate_note
-from bot.outbox import Post
-from bot.report import report_rows
+from bot.core.context import AppContext
+from bot.core.dates import previous_week, week_key
+from bot.pmo.notes import NoteFields, save_note, validate_note
+from bot.pmo.report import report_rows
+from bot.runtime.outbox import Post
+from bot.store.models import Person, Project
 from messages.report_builder import build_top_customer_report
 
 SEED = 48

@@ -66,7 +66,7 @@ from bench.slash import (
     psbot_context,
     replies,
 )
-from bot.models import Project
+from bot.store.models import Project
 from jobs.billing_period import run_billing_period
 from jobs.forecast_prep import run_forecast_prep
 from jobs.top_customer_report import run_top_customer_report
@@ -569,7 +569,7 @@ def report_report(result: BackendFigures, section: ReportSection) -> str:
             f"  notes for {TODAY:%G-W%V} and the week before: {notes.notes:,} written with "
             f"save_note in {notes.seconds:.1f} s; this week's worst temperatures: {mix}",
             stats.table(headers, rows + jobs),
-            f"  goal for each: {goal}. rows = bot.report.report_rows; build = "
+            f"  goal for each: {goal}. rows = bot.pmo.report.report_rows; build = "
             "build_top_customer_report; validate = Block.parse(b).validate_json() of every "
             "block (jobs: their posts' blocks, validated after timing).",
         ]
@@ -601,7 +601,7 @@ def report_memory(result: BackendFigures, memory: MemoryFigures) -> str:
         "ack p99 ms",
     ]
     rows = [
-        _mib_row("psbot run (python -m bot.cli run, waitress)", memory.psbot),
+        _mib_row("psbot run (python -m bot.entry.cli run, waitress)", memory.psbot),
         _mib_row("bare Bolt app (bench/bare_bolt.py, waitress)", memory.bare),
         _mib_row("floor: bare Bolt + psbot's libraries + a connection", memory.floor),
     ]

@@ -1,6 +1,6 @@
 """Sections 7 and 8: `psbot run` in HTTP mode as a real process, driven over HTTP.
 
-`start_psbot` runs `python -m bot.cli run` (waitress, scheduler off) on the benchmark
+`start_psbot` runs `python -m bot.entry.cli run` (waitress, scheduler off) on the benchmark
 database with Slack's Web API and response_urls served by the fake Slack server in this
 process; `start_bare` runs `bench/bare_bolt.py` the same way. `fire` sends signed
 `/ps` commands to /slack/events from a fixed number of threads, each on one keep-alive
@@ -174,7 +174,7 @@ def _psbot_environment(database_url: str, fake: FakeSlack, port: int) -> dict[st
 def start_psbot(database_url: str, fake: FakeSlack, folder: Path) -> Server:
     port = free_port()
     env = _psbot_environment(database_url, fake, port)
-    return _start("psbot run", "bot.cli run", env, port, folder)
+    return _start("psbot run", "bot.entry.cli run", env, port, folder)
 
 
 def start_bare(fake: FakeSlack, folder: Path) -> Server:

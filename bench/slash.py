@@ -16,9 +16,9 @@ from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
 from bench.database import BenchDatabase
-from bot.app import create_app
-from bot.context import AppContext
-from bot.settings import load_settings
+from bot.core.context import AppContext
+from bot.core.settings import load_settings
+from bot.entry.app import create_app
 from tests.fake_slack import FakeSlack
 from tests.signing import SIGNING_SECRET, SlackDriver, signed_headers
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.errors import UserError
-from bot.slack_ids import USER_ID
+from bot.core.errors import UserError
+from bot.core.slack_ids import USER_ID
 
 _TOKEN = re.compile(r"<[^<>]*>|\"[^\"]*\"|\S+")
 _USER = re.compile(r"<@(" + USER_ID.pattern + r")(?:\|[^<>]*)?>")

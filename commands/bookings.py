@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import bookings_rules as rules
-from bot.bookings_rules import check_portfolio, check_project, staff_amounts
-from bot.dates import Month, local_today, monday_of
-from bot.errors import UserError
-from bot.lookup import find_project, person_by_slack_id
-from bot.portfolio_loading import load_portfolio
+from bot.core.dates import Month, local_today, monday_of
+from bot.core.errors import UserError
+from bot.pmo import bookings_rules as rules
+from bot.pmo.bookings_rules import check_portfolio, check_project, staff_amounts
+from bot.pmo.lookup import find_project, person_by_slack_id
+from bot.pmo.portfolio_loading import load_portfolio
 from commands.arguments import is_unresolved_mention, unresolved_mention_error, user_id_of
 from commands.request import PsRequest, Reply
 from messages.bookings_builder import (

@@ -18,9 +18,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.authorization import Action, allowed
-from bot.business_days import calendar_of
-from bot.closure import (
+from bot.core.authorization import Action, allowed
+from bot.core.business_days import calendar_of
+from bot.core.context import AppContext
+from bot.core.dates import local_today
+from bot.core.errors import DATABASE_DOWN
+from bot.pmo.closure import (
     Change,
     Checklist,
     ClosureRefused,
@@ -31,11 +34,8 @@ from bot.closure import (
     load_checklist,
     project_info,
 )
-from bot.context import AppContext
-from bot.dates import local_today
-from bot.errors import DATABASE_DOWN
-from bot.lookup import find_project, person_by_slack_id, projects_of
-from bot.models import Project
+from bot.pmo.lookup import find_project, person_by_slack_id, projects_of
+from bot.store.models import Project
 from commands.home import publish_home
 from commands.request import PsRequest, Reply
 from messages import ids

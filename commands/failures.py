@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 
-from bot.errors import DATABASE_DOWN
+from bot.core.errors import DATABASE_DOWN
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.bookings_rules import check_portfolio
-from bot.dates import Quarter, local_today
-from bot.errors import UserError
-from bot.forecast import summarise
-from bot.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
+from bot.core.dates import Quarter, local_today
+from bot.core.errors import UserError
+from bot.pmo.bookings_rules import check_portfolio
+from bot.pmo.forecast import summarise
+from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.forecast_builder import build_forecast

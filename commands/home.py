@@ -12,15 +12,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.authorization import Action, allowed
-from bot.business_days import calendar_of
-from bot.context import AppContext
-from bot.dates import local_today
-from bot.home import JobStatus, gather_home, last_runs
-from bot.lookup import person_by_slack_id
-from bot.outbox import requeue
-from bot.schedule import next_run
-from bot.shoutouts import slack_outbox
+from bot.core.authorization import Action, allowed
+from bot.core.business_days import calendar_of
+from bot.core.context import AppContext
+from bot.core.dates import local_today
+from bot.pmo.home import JobStatus, gather_home, last_runs
+from bot.pmo.lookup import person_by_slack_id
+from bot.runtime.outbox import requeue
+from bot.runtime.schedule import next_run
+from bot.workflows.shoutouts import slack_outbox
 from jobs.registry import configured_jobs, notes_due, notes_week
 from messages.home_builder import build_home
 

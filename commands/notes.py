@@ -12,13 +12,11 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.context import AppContext
-from bot.db import write_while_slack_waits
-from bot.errors import DATABASE_DOWN, UserError
-from bot.gitlab_sync import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
-from bot.lookup import find_project
-from bot.models import AuditEntry, Person, Project
-from bot.notes import (
+from bot.core.context import AppContext
+from bot.core.errors import DATABASE_DOWN, UserError
+from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
+from bot.pmo.lookup import find_project
+from bot.pmo.notes import (
     NoteFields,
     ReportRow,
     fields_of,
@@ -29,7 +27,9 @@ from bot.notes import (
     validate_note,
     writable_projects,
 )
-from bot.outbox import Outbox, add_dm
+from bot.runtime.outbox import Outbox, add_dm
+from bot.store.db import write_while_slack_waits
+from bot.store.models import AuditEntry, Person, Project
 from commands.failures import tell_presser
 from commands.home import publish_home
 from commands.request import PsRequest

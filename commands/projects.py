@@ -6,12 +6,12 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from bot.bookings_rules import check_portfolio
-from bot.dates import local_today
-from bot.errors import UserError
-from bot.lookup import person_by_slack_id, projects_of
-from bot.models import Milestone
-from bot.portfolio_loading import load_portfolio
+from bot.core.dates import local_today
+from bot.core.errors import UserError
+from bot.pmo.bookings_rules import check_portfolio
+from bot.pmo.lookup import person_by_slack_id, projects_of
+from bot.pmo.portfolio_loading import load_portfolio
+from bot.store.models import Milestone
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.projects_builder import ProjectLine, build_projects

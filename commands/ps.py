@@ -11,8 +11,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.context import AppContext
-from bot.errors import UserError
+from bot.core.context import AppContext
+from bot.core.errors import UserError
 from commands.arguments import tokenize
 from commands.catalog import BY_NAME, SUBCOMMANDS
 from commands.failures import explain

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.dates import parse_week
-from bot.errors import UserError
-from bot.report import report_rows
+from bot.core.dates import parse_week
+from bot.core.errors import UserError
+from bot.pmo.report import report_rows
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from jobs.registry import notes_week

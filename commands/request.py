@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot.context import AppContext
+from bot.core.context import AppContext
 from commands.arguments import text_after_tokens
 from commands.catalog import Subcommand
 

@@ -18,20 +18,16 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.context import AppContext
-from bot.db import write_while_slack_waits
-from bot.errors import DATABASE_DOWN, UserError
-from bot.gitlab_sync import (  # GitLab sync (issue 13)
+from bot.core.context import AppContext
+from bot.core.errors import DATABASE_DOWN, UserError
+from bot.core.slack_ids import USER_ID
+from bot.integrations.gitlab import (  # GitLab sync (issue 13)
     deliver_gitlab_now,
     enqueue_for_thanks,
     enqueue_for_win,
 )
-from bot.lookup import find_project, leading_project, open_projects_for, person_by_slack_id
-from bot.models import Person, Project, Thanks, Win
-from bot.outbox import add_dm
-from bot.shoutouts import Delivery, Shoutouts, owe_shoutout
-from bot.slack_ids import USER_ID
-from bot.wins import (
+from bot.pmo.lookup import find_project, leading_project, open_projects_for, person_by_slack_id
+from bot.pmo.wins import (
     TEXT_MAX,
     clean_text,
     export_rows,
@@ -45,6 +41,10 @@ from bot.wins import (
     validate_receivers,
     with_names,
 )
+from bot.runtime.outbox import add_dm
+from bot.store.db import write_while_slack_waits
+from bot.store.models import Person, Project, Thanks, Win
+from bot.workflows.shoutouts import Delivery, Shoutouts, owe_shoutout
 from commands.arguments import (
     channel_id_of,
     is_unresolved_mention,

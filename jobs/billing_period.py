@@ -8,13 +8,13 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.business_days import calendar_of
-from bot.closure import MilestoneAcceptance, PassiveState, milestone_acceptances
-from bot.context import AppContext
-from bot.dates import Month, local_today
-from bot.lookup import project_open
-from bot.models import Person, Project
-from bot.outbox import Post
+from bot.core.business_days import calendar_of
+from bot.core.context import AppContext
+from bot.core.dates import Month, local_today
+from bot.pmo.closure import MilestoneAcceptance, PassiveState, milestone_acceptances
+from bot.pmo.lookup import project_open
+from bot.runtime.outbox import Post
+from bot.store.models import Person, Project
 from messages.reminders_builder import (
     BillingMilestone,
     Owner,

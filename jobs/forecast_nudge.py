@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from bot.bookings_rules import Finding, check_portfolio
-from bot.context import AppContext
-from bot.dates import local_today
-from bot.outbox import Post
-from bot.portfolio_loading import load_portfolio
-from bot.slack_ids import is_user_id
+from bot.core.context import AppContext
+from bot.core.dates import local_today
+from bot.core.slack_ids import is_user_id
+from bot.pmo.bookings_rules import Finding, check_portfolio
+from bot.pmo.portfolio_loading import load_portfolio
+from bot.runtime.outbox import Post
 from jobs.forecast_prep import forecast_due
 from messages.reminders_builder import build_forecast_nudge, direct_post
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from bot.bookings_rules import Finding, Portfolio, check_portfolio
-from bot.context import AppContext
-from bot.dates import local_today
-from bot.outbox import Post
-from bot.portfolio_loading import load_portfolio
+from bot.core.context import AppContext
+from bot.core.dates import local_today
+from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
+from bot.pmo.portfolio_loading import load_portfolio
+from bot.runtime.outbox import Post
 from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, channel_posts
 
 # Fixed by the handbook, not by the schedule: prep is "to be complete by 10am est

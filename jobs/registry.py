@@ -18,11 +18,11 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from bot.business_days import calendar_of
-from bot.context import AppContext
-from bot.dates import local_today, week_key
-from bot.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, period_at, run_time
-from bot.settings import Settings, SettingsError, parse_channel
+from bot.core.business_days import calendar_of
+from bot.core.context import AppContext
+from bot.core.dates import local_today, week_key
+from bot.core.settings import Settings, SettingsError, parse_channel
+from bot.runtime.schedule import BeforeMonthEnd, JobSpec, Schedule, Weekly, period_at, run_time
 from jobs.billing_period import run_billing_period
 from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import forecast_due, run_forecast_prep

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from bot.context import AppContext
-from bot.notes import ReportRow
-from bot.outbox import Post
-from bot.report import report_rows
-from bot.slack_ids import is_user_id
+from bot.core.context import AppContext
+from bot.core.slack_ids import is_user_id
+from bot.pmo.notes import ReportRow
+from bot.pmo.report import report_rows
+from bot.runtime.outbox import Post
 from messages.reminders_builder import build_top_customer_nudge, direct_post
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from bot.context import AppContext
-from bot.notes import ReportRow
-from bot.outbox import Post
-from bot.report import report_rows
+from bot.core.context import AppContext
+from bot.pmo.notes import ReportRow
+from bot.pmo.report import report_rows
+from bot.runtime.outbox import Post
 from messages.reminders_builder import Owner, PmRows, build_top_customer_open, channel_posts
 
 

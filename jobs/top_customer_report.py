@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.context import AppContext
-from bot.outbox import Post
-from bot.report import report_rows
+from bot.core.context import AppContext
+from bot.pmo.report import report_rows
+from bot.runtime.outbox import Post
 from messages.reminders_builder import channel_posts
 from messages.report_builder import build_top_customer_report
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot import bookings_rules as rules
-from bot.bookings_rules import Amounts, Finding, WeekLoad
-from bot.dates import Month
-from bot.models import Person, Project
+from bot.core.dates import Month
+from bot.pmo import bookings_rules as rules
+from bot.pmo.bookings_rules import Amounts, Finding, WeekLoad
+from bot.store.models import Person, Project
 from messages.escape import escape_mrkdwn
 from messages.format import context, hours, money, sections
 from messages.templating import render

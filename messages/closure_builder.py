@@ -26,7 +26,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.closure import (
+from bot.core.slack_ids import is_user_id
+from bot.pmo.closure import (
     Checklist,
     ItemState,
     MilestoneAcceptance,
@@ -37,7 +38,6 @@ from bot.closure import (
     format_day,
     plural,
 )
-from bot.slack_ids import is_user_id
 from messages import ids
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import SECTION_TEXT_LIMIT, context

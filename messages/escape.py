@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.slack_ids import is_user_id
-from bot.wins import MENTION, WORD_JOINER
+from bot.core.slack_ids import is_user_id
+from bot.pmo.wins import MENTION, WORD_JOINER
 
 
 class Mrkdwn(str):
@@ -36,7 +36,7 @@ def escape_keeping_mentions(text: str) -> Mrkdwn:
     """Escape user text like `escape_mrkdwn`, but let `<@U123>` mention its person.
 
     For text that names people the way psbot stores them (wins and thanks, see
-    `bot.wins.MENTION`): a person may be mentioned, while everything else is escaped as
+    `bot.pmo.wins.MENTION`): a person may be mentioned, while everything else is escaped as
     `escape_mrkdwn` escapes it.
     """
     pieces = MENTION.split(text)  # words, a mentioned id, words, …

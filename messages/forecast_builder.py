@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.bookings_rules import Finding
-from bot.dates import Quarter
-from bot.forecast import ForecastSummary
-from bot.models import Project
+from bot.core.dates import Quarter
+from bot.pmo.bookings_rules import Finding
+from bot.pmo.forecast import ForecastSummary
+from bot.store.models import Project
 from messages.bookings_builder import MONEY_ASSUMPTIONS, finding_lines
 from messages.escape import escape_mrkdwn, mention
 from messages.format import context, hours, money, sections

@@ -16,10 +16,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.home import MAX_CLOSING, Home, JobStatus, ProjectWeek
-from bot.models import OutboxEntry, Project
-from bot.notes import Temperature
-from bot.outbox import retryable
+from bot.pmo.home import MAX_CLOSING, Home, JobStatus, ProjectWeek
+from bot.pmo.notes import Temperature
+from bot.runtime.outbox import retryable
+from bot.store.models import OutboxEntry, Project
 from messages import ids
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions

@@ -21,7 +21,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.notes import LONG_TEXT_MAX, PROGRESS_MAX, SHORT_TEXT_MAX, URL_MAX, NoteFields, Temperature
+from bot.pmo.notes import (
+    LONG_TEXT_MAX,
+    PROGRESS_MAX,
+    SHORT_TEXT_MAX,
+    URL_MAX,
+    NoteFields,
+    Temperature,
+)
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.home_builder import deadline_sentence, due_text, missing_note
@@ -267,7 +274,7 @@ def _fields(
 
 
 def read_notes_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The submitted view state as the raw dict `bot.notes.validate_note` takes."""
+    """The submitted view state as the raw dict `bot.pmo.notes.validate_note` takes."""
     by_name = {_field_name(block_id): actions for block_id, actions in values.items()}
 
     def element(name: str) -> Mapping[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Option, OptionGroup
 
-from bot.models import Project
+from bot.store.models import Project
 
 MAX_PICKER_OPTIONS = 100  # Slack's limit for a static select
 OPTION_TEXT_MAX = 75

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from bot.models import Milestone, Project
+from bot.store.models import Milestone, Project
 from messages.escape import escape_mrkdwn
 from messages.format import context, sections
 

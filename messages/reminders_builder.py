@@ -22,11 +22,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.bookings_rules import Finding
-from bot.models import Project
-from bot.notes import ReportRow
-from bot.outbox import Post
-from bot.slack_ids import is_user_id
+from bot.core.slack_ids import is_user_id
+from bot.pmo.bookings_rules import Finding
+from bot.pmo.notes import ReportRow
+from bot.runtime.outbox import Post
+from bot.store.models import Project
 from messages import ids
 from messages.bookings_builder import finding_lines
 from messages.escape import Mrkdwn, escape_mrkdwn, mention

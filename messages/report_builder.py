@@ -20,8 +20,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.notes import NoteFields, ReportRow, Temperature, Trend
-from bot.slack_ids import is_user_id
+from bot.core.slack_ids import is_user_id
+from bot.pmo.notes import NoteFields, ReportRow, Temperature, Trend
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
 from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sections
 

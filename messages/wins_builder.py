@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.models import Project, Thanks, Win
-from bot.slack_ids import is_user_id
-from bot.wins import TEXT_MAX, Recognition, typed_text
+from bot.core.slack_ids import is_user_id
+from bot.pmo.wins import TEXT_MAX, Recognition, typed_text
+from bot.store.models import Project, Thanks, Win
 from messages import ids
 from messages.escape import (
     Mrkdwn,

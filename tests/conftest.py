@@ -19,12 +19,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from bot import migrate
-from bot.app import create_app
-from bot.context import AppContext
-from bot.db import make_engine, make_session_factory
-from bot.models import Base
-from bot.settings import Settings, load_settings
+from bot.core.context import AppContext
+from bot.core.settings import Settings, load_settings
+from bot.entry.app import create_app
+from bot.store import migrate
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Base
 from tests.factories import Portfolio
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.signing import SIGNING_SECRET, SlackDriver

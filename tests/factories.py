@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Booking, Milestone, Person, Project
+from bot.store.models import Booking, Milestone, Person, Project
 
 
 class Portfolio:
@@ -92,8 +92,8 @@ class Portfolio:
 def owed_win(ctx, project: Project, when=None, text: str = "Go-live") -> tuple[int, int]:
     """A win by U0PM stored with its shout-out owed, as /ps win leaves it: (win id, outbox
     entry id)."""
-    from bot.shoutouts import owe_shoutout
-    from bot.wins import record_win
+    from bot.pmo.wins import record_win
+    from bot.workflows.shoutouts import owe_shoutout
 
     with ctx.session_factory.begin() as session:
         win, _ = record_win(

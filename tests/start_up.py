@@ -20,7 +20,7 @@ class Server:
         print(json.dumps(list(sys.modules)))
         raise KeyboardInterrupt
 waitress.create_server = lambda *args, **kwargs: Server()
-from bot.cli import main
+from bot.entry.cli import main
 sys.exit(main(["run"]))
 """
 

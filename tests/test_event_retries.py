@@ -15,7 +15,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from bot.models import AuditEntry, Base, ClosureItem
+from bot.store.models import AuditEntry, Base, ClosureItem
 from messages import ids
 from tests.commands.test_closure import button, click, control
 from tests.fake_slack import TEAM_ID

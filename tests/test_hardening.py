@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk import WebClient
 
-from bot.app import create_app
-from bot.context import AppContext
-from bot.errors import DATABASE_DOWN
-from bot.web import MAX_BODY_BYTES, make_wsgi_app
+from bot.core.context import AppContext
+from bot.core.errors import DATABASE_DOWN
+from bot.entry.app import create_app
+from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
 from commands.ps import answer
 from tests.commands.test_notes import errors_of, submit

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bot.errors import DATABASE_DOWN
+from bot.core.errors import DATABASE_DOWN
 from messages import ids
 from tests.commands.test_closure import button, click
 from tests.commands.test_wins import submission

@@ -14,10 +14,10 @@ import urllib.request
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from bot.context import AppContext
-from bot.models import OutboxEntry, Win
-from bot.outbox import LEASE
-from bot.shoutouts import slack_outbox
+from bot.core.context import AppContext
+from bot.runtime.outbox import LEASE
+from bot.store.models import OutboxEntry, Win
+from bot.workflows.shoutouts import slack_outbox
 from tests.bot.test_cli import CLEAN_ENV, _free_port, _get
 from tests.signing import SIGNING_SECRET, signed_headers
 
@@ -39,7 +39,7 @@ def test_a_win_stored_but_not_sent_when_psbot_is_killed_is_posted_once_after_res
     fake_slack.answer("chat.postMessage", post_message)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.entry.cli", "run"],
         env={
             **CLEAN_ENV,
             "SLACK_BOT_TOKEN": "xoxb-test",

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot import migrate
-from bot.models import Base
+from bot.store import migrate
+from bot.store.models import Base
 
 
 def test_empty_to_head_to_base_to_head(engine):
@@ -30,7 +30,7 @@ def test_models_and_migrations_agree(engine):
 
 
 def test_sqlite_runs_with_foreign_keys_wal_and_a_small_cache(tmp_path):
-    from bot.db import make_engine
+    from bot.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as conn:

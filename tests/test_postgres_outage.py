@@ -27,14 +27,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot import migrate
-from bot.app import create_app
-from bot.context import AppContext
-from bot.db import make_engine, make_session_factory
-from bot.errors import DATABASE_DOWN
-from bot.models import Note
-from bot.settings import load_settings
-from bot.web import make_wsgi_app
+from bot.core.context import AppContext
+from bot.core.errors import DATABASE_DOWN
+from bot.core.settings import load_settings
+from bot.entry.app import create_app
+from bot.entry.web import make_wsgi_app
+from bot.store import migrate
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Note
 from messages import ids
 from tests.commands.test_closure import button, click
 from tests.commands.test_notes import errors_of, submit
@@ -224,7 +224,7 @@ def test_a_database_that_accepts_but_never_answers_fails_in_seconds():
     import socket
     import threading
 
-    from bot.db import database_reachable, make_engine
+    from bot.store.db import database_reachable, make_engine
 
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bot.app import OUTSIDER
-from bot.authorization import Action, Role, allowed
+from bot.core.authorization import Action, Role, allowed
+from bot.entry.app import OUTSIDER
 from tests.fake_slack import TEAM_ID
 
 ADMINS = {"U0ADMIN"}

@@ -11,15 +11,15 @@ from decimal import Decimal
 
 import pytest
 
-from bot.bookings_rules import (
+from bot.core.dates import Month
+from bot.pmo.bookings_rules import (
     Portfolio,
     Rule,
     check_portfolio,
     monthly_amounts,
     person_weeks,
 )
-from bot.dates import Month
-from bot.models import Booking, Milestone, Person, Project
+from bot.store.models import Booking, Milestone, Person, Project
 
 TODAY = dt.date(2026, 11, 24)
 D = dt.date

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.business_days import BusinessCalendar
+from bot.core.business_days import BusinessCalendar
 
 US = BusinessCalendar("US")
 D = dt.date

@@ -11,9 +11,10 @@ import urllib.request
 
 import pytest
 
-from bot import migrate, outbox
-from bot.cli import main
-from bot.db import make_engine, make_session_factory
+from bot.entry.cli import main
+from bot.runtime import outbox
+from bot.store import migrate
+from bot.store.db import make_engine, make_session_factory
 from tests.signing import SIGNING_SECRET, signed_headers
 from tests.start_up import modules_when_serving
 
@@ -130,7 +131,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def _start_run(env: dict[str, str], cwd) -> subprocess.Popen:
     """`psbot run` in a process of its own, its output in one text stream."""
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.entry.cli", "run"],
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -244,7 +245,7 @@ def test_run_loads_gitlab_and_socket_mode_only_when_they_are_used(tmp_path, fake
     }
     env = {**process_env, "PYTHONPATH": os.getcwd()}
     loaded = set(modules_when_serving(env, tmp_path, timeout=60))
-    assert {"bot.app", "bot.scheduler", "sqlalchemy.orm"} <= loaded  # it did start
+    assert {"bot.entry.app", "bot.runtime.scheduler", "sqlalchemy.orm"} <= loaded  # it did start
     assert not {"gitlab", "requests", "slack_sdk.socket_mode"} & loaded
 
 

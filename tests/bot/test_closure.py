@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.business_days import BusinessCalendar
-from bot.closure import (
+from bot.core.business_days import BusinessCalendar
+from bot.pmo.closure import (
     Change,
     Checklist,
     ChecklistRequest,
@@ -27,7 +27,7 @@ from bot.closure import (
     passive_acceptance_date,
     revenue_signoff,
 )
-from bot.models import AuditEntry, ClosureItem, Milestone, Project
+from bot.store.models import AuditEntry, ClosureItem, Milestone, Project
 from tests.factories import Portfolio
 
 US = BusinessCalendar("US")

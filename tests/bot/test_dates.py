@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import Month, Quarter, local_today, monday_of, split_week_by_month, week_key
-from bot.errors import UserError
+from bot.core.dates import Month, Quarter, local_today, monday_of, split_week_by_month, week_key
+from bot.core.errors import UserError
 
 NY = ZoneInfo("America/New_York")
 M, F = Month, Fraction

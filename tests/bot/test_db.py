@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from bot.db import SLACK_LOCK_WAIT_SECONDS, SQLITE_LOCK_WAIT_SECONDS, write_while_slack_waits
-from bot.models import AuditEntry
+from bot.store.db import SLACK_LOCK_WAIT_SECONDS, SQLITE_LOCK_WAIT_SECONDS, write_while_slack_waits
+from bot.store.models import AuditEntry
 
 HELD = SLACK_LOCK_WAIT_SECONDS + 1.0  # longer than Slack's requests wait
 

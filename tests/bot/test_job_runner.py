@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import create_web_client
-from bot.business_days import BusinessCalendar, calendar_of
-from bot.context import AppContext
-from bot.db import make_engine, make_session_factory
-from bot.errors import UserError
-from bot.job_runner import MISSED_RUNS_LOOKBACK, JobRunner, one_off_period
-from bot.models import JobRun, OutboxEntry
-from bot.outbox import Outbox, Post
-from bot.schedule import JobSpec, Weekly
+from bot.core.business_days import BusinessCalendar, calendar_of
+from bot.core.context import AppContext
+from bot.core.errors import UserError
+from bot.entry.app import create_web_client
+from bot.runtime.job_runner import MISSED_RUNS_LOOKBACK, JobRunner, one_off_period
+from bot.runtime.outbox import Outbox, Post
+from bot.runtime.schedule import JobSpec, Weekly
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import JobRun, OutboxEntry
 from jobs.registry import configured_jobs
 from tests.jobs.sample import ET, build_week
 
@@ -497,7 +497,7 @@ def test_posts_go_to_the_jobs_channel_unless_addressed(ctx, fake_slack, channel)
 
 
 def test_the_scheduler_catches_up_as_soon_as_it_starts(ctx, fake_slack):
-    from bot.scheduler import start_scheduler
+    from bot.runtime.scheduler import start_scheduler
 
     ctx.clock.set(MONDAY_8 + dt.timedelta(minutes=30))  # started late in the window
     scheduler = start_scheduler(runner_for(ctx, fake_slack))

@@ -8,10 +8,10 @@ import pytest
 from freezegun import freeze_time
 from slack_sdk import WebClient
 
-from bot.business_days import calendar_of
-from bot.cli import main
-from bot.job_runner import JobRunner
-from bot.outbox import Outbox
+from bot.core.business_days import calendar_of
+from bot.entry.cli import main
+from bot.runtime.job_runner import JobRunner
+from bot.runtime.outbox import Outbox
 from jobs.registry import JOB_NAMES, configured_jobs
 from tests.bot.test_cli import env  # noqa: F401 - the clean-environment fixture
 from tests.kantata.conftest import fake_kantata, fake_kantata_server  # noqa: F401

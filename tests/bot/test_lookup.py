@@ -3,7 +3,7 @@ a SOW number, case-insensitive), through `/ps bookings` and `/ps thanks`."""
 
 import pytest
 
-from bot.models import Thanks
+from bot.store.models import Thanks
 from tests.commands.test_wins import SLACK_USERS, stored
 
 

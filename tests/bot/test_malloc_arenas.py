@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(
 # Eight threads allocating at once, then glibc's own report of its arenas (on stderr).
 ARENAS_AFTER_EIGHT_THREADS = """
 import ctypes, sys, threading
-from bot.malloc_arenas import cap_malloc_arenas
+from bot.runtime.malloc_arenas import cap_malloc_arenas
 print(cap_malloc_arenas() if sys.argv[1] == "cap" else "-")
 together, kept = threading.Barrier(8), []
 def allocate():

@@ -1,4 +1,4 @@
-"""`bot.migrate` reads revisions without Alembic, and agrees with Alembic about them."""
+"""`bot.store.migrate` reads revisions without Alembic, and agrees with Alembic about them."""
 
 import subprocess
 import sys
@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot import migrate
-from bot.db import make_engine
+from bot.store import migrate
+from bot.store.db import make_engine
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def test_a_current_database_is_not_migrated_and_alembic_stays_unloaded(tmp_path)
     migrate.upgrade(engine)
     engine.dispose()
     check = (
-        "import sys; import bot.cli; from bot import migrate; from bot.db import make_engine; "
+        "import sys; import bot.entry.cli; from bot.store import migrate; from bot.store.db import make_engine; "
         f"migrate.upgrade_if_behind(make_engine({url!r})); "
         "assert 'alembic' not in sys.modules, 'alembic was imported'"
     )

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from bot import outbox
-from bot.models import OutboxEntry, Thanks, Win
-from bot.outbox import HOLD, Outbox, Post
-from bot.shoutouts import owe_shoutout, slack_outbox
-from bot.wins import record_thanks
+from bot.pmo.wins import record_thanks
+from bot.runtime import outbox
+from bot.runtime.outbox import HOLD, Outbox, Post
+from bot.store.models import OutboxEntry, Thanks, Win
+from bot.workflows.shoutouts import owe_shoutout, slack_outbox
 from tests.factories import owed_win
 
 

@@ -10,17 +10,17 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from bot.bookings_rules import Portfolio, check_portfolio
-from bot.dates import Month, Quarter
-from bot.forecast import summarise
-from bot.models import Booking, Milestone, Person, Project
-from bot.portfolio_loading import (
+from bot.core.dates import Month, Quarter
+from bot.pmo.bookings_rules import Portfolio, check_portfolio
+from bot.pmo.forecast import summarise
+from bot.pmo.portfolio_loading import (
     forecast_window,
     load_portfolio,
     quarter_window,
     restrict,
     rules_window,
 )
+from bot.store.models import Booking, Milestone, Person, Project
 
 TODAY = dt.date(2026, 11, 24)
 

@@ -3,9 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_days import BusinessCalendar
-from bot.schedule import BeforeMonthEnd, Weekly, last_run, next_run, period_at, run_time
-from bot.scheduler import ScheduleTrigger
+from bot.core.business_days import BusinessCalendar
+from bot.runtime.schedule import BeforeMonthEnd, Weekly, last_run, next_run, period_at, run_time
+from bot.runtime.scheduler import ScheduleTrigger
 
 NY = ZoneInfo("America/New_York")
 US = BusinessCalendar("US")

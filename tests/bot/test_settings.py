@@ -2,7 +2,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.settings import KantataFields, SettingsError, load_settings
+from bot.core.settings import KantataFields, SettingsError, load_settings
 
 
 def load(**env):

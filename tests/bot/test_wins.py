@@ -9,7 +9,7 @@ from itertools import pairwise
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.wins import (
+from bot.pmo.wins import (
     EXPORT_COLUMNS,
     FORMULA_STARTS,
     WORD_JOINER,

@@ -14,7 +14,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from bot.models import AuditEntry, ClosureItem, Milestone, Project, Win
+from bot.store.models import AuditEntry, ClosureItem, Milestone, Project, Win
 from messages import ids
 from tests.conftest import ADMIN_ID
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from slack_sdk.models.views import View
 
-from bot.models import OutboxEntry, Win
-from bot.notes import NoteFields, Temperature, save_note
+from bot.pmo.notes import NoteFields, Temperature, save_note
+from bot.store.models import OutboxEntry, Win
 from messages import ids
 from tests.conftest import ADMIN_ID
 from tests.factories import Portfolio, owed_win

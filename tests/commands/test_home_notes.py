@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from bot.notes import NoteFields, Temperature, save_note
+from bot.pmo.notes import NoteFields, Temperature, save_note
 from messages import ids
 from tests.commands.test_home import buttons, open_home, text
 from tests.conftest import ADMIN_ID

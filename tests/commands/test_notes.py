@@ -8,9 +8,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from bot.errors import DATABASE_DOWN
-from bot.models import Note, NoteRevision, Project
-from bot.notes import NoteFields, Temperature, save_note
+from bot.core.errors import DATABASE_DOWN
+from bot.pmo.notes import NoteFields, Temperature, save_note
+from bot.store.models import Note, NoteRevision, Project
 from messages import ids
 from messages.notes_modal_builder import field_block_id
 from tests.conftest import ADMIN_ID

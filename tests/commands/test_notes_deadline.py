@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from bot.models import Note
-from bot.notes import NoteFields, Temperature, save_note
+from bot.pmo.notes import NoteFields, Temperature, save_note
+from bot.store.models import Note
 from jobs.top_customer_report import run_top_customer_report
 from tests.commands.test_home import open_home, text
 from tests.commands.test_home_notes import DST_DEADLINES

@@ -3,7 +3,7 @@ write (SPEC §2: the PM, the DRI and contributors on the latest note, admins).""
 
 import json
 
-from bot.notes import NoteFields, Temperature, save_note
+from bot.pmo.notes import NoteFields, Temperature, save_note
 from tests.commands.test_notes import (
     block,
     errors_of,

@@ -7,7 +7,7 @@ import time
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.notes import NoteFields, Temperature, links_required, save_note
+from bot.pmo.notes import NoteFields, Temperature, links_required, save_note
 from messages import ids
 from tests.commands.test_home import buttons, open_home
 from tests.jobs.sample import many_projects

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk.models.blocks import Block
 
-from bot.models import OutboxEntry, Thanks, Win
-from bot.shoutouts import slack_outbox
-from bot.wins import WORD_JOINER as WJ
+from bot.pmo.wins import WORD_JOINER as WJ
+from bot.store.models import OutboxEntry, Thanks, Win
+from bot.workflows.shoutouts import slack_outbox
 from messages import ids
 from messages.escape import escape_mrkdwn
 from tests.fake_slack import BOT_USER_ID

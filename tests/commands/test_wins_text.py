@@ -9,8 +9,8 @@ from textwrap import dedent
 
 import pytest
 
-from bot.models import Thanks, Win
-from bot.wins import WORD_JOINER as WJ
+from bot.pmo.wins import WORD_JOINER as WJ
+from bot.store.models import Thanks, Win
 from messages import ids
 from tests.commands.test_wins import (
     INTERNAL,

@@ -9,9 +9,9 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 import pytest
 import sqlalchemy as sa
 
-from bot.app import create_app
-from bot.models import GitLabPost, Project
-from bot.settings import Settings, load_settings
+from bot.core.settings import Settings, load_settings
+from bot.entry.app import create_app
+from bot.store.models import GitLabPost, Project
 from tests.conftest import ADMIN_ID
 from tests.gitlab_sync.fake_gitlab import TOKEN, FakeGitLab, start_fake_gitlab
 from tests.signing import SIGNING_SECRET

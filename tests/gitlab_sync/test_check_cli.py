@@ -6,9 +6,10 @@ import io
 
 import pytest
 
-from bot.errors import UserError
-from bot.gitlab_sync import GitLabSync, cli
-from bot.settings import load_settings
+from bot.core.errors import UserError
+from bot.core.settings import load_settings
+from bot.entry import gitlab_cli as cli
+from bot.integrations.gitlab import GitLabSync
 from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, gitlab_env, posts, set_links
 from tests.gitlab_sync.fake_gitlab import TOKEN, USERNAME
 
@@ -103,7 +104,7 @@ def test_link_sets_the_projects_journal_issue(ctx, team, fake_gitlab):
     status, said = link(ctx.settings, "sow-1", url)
     assert status == 0 and said.endswith(f"wins and thanks will be noted on {url}")
     with ctx.session_factory() as session:
-        from bot.models import Project
+        from bot.store.models import Project
 
         assert session.query(Project).filter_by(sow="SOW-1").one().journal_issue_url == url
 

@@ -5,9 +5,9 @@ import logging
 
 import pytest
 
-from bot.gitlab_sync import GitLabSync, deliver_gitlab_now, gitlab_failures
-from bot.gitlab_sync.delivery import GIVE_UP_AFTER
-from bot.settings import load_settings
+from bot.core.settings import load_settings
+from bot.integrations.gitlab import GitLabSync, deliver_gitlab_now, gitlab_failures
+from bot.integrations.gitlab.delivery import GIVE_UP_AFTER
 from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, gitlab_env, posts, set_links
 from tests.gitlab_sync.fake_gitlab import TOKEN
 
@@ -83,7 +83,7 @@ def test_a_label_refused_after_the_note_counts_the_note_as_sent(
     slack, fake_slack, fake_gitlab, ctx, team, caplog
 ):
     fake_gitlab.fail("issue.update", 403)
-    with caplog.at_level(logging.WARNING, logger="bot.gitlab_sync.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.integrations.gitlab.delivery"):
         slack.ask("win sow-1 Go-live")
     (post,) = posts(ctx)
     assert post.status == "sent"
@@ -141,7 +141,7 @@ def test_a_lost_answer_to_the_note_post_is_not_posted_twice(slack, fake_gitlab, 
 def test_outages_back_off_then_fail_visibly_after_a_day(
     slack, fake_gitlab, ctx, team, caplog, monkeypatch
 ):
-    monkeypatch.setattr("bot.gitlab_sync.client.CALL_RETRIES", 0)  # keep the test fast
+    monkeypatch.setattr("bot.integrations.gitlab.client.CALL_RETRIES", 0)  # keep the test fast
     fake_gitlab.fail("issue", 503, times=1000)
     slack.ask("win sow-1 Go-live")
     sync = GitLabSync(ctx, None)
@@ -168,8 +168,8 @@ def test_a_rejected_token_is_retried_and_never_blamed_on_the_pm(
     env = gitlab_env(fake_slack, database_url, GITLAB_URL=fake_gitlab.url, GITLAB_TOKEN="wrong")
     ctx.settings = load_settings(env, dotenv_path=None)
     with ctx.session_factory.begin() as session:
-        from bot.gitlab_sync import enqueue_for_win
-        from bot.wins import record_win
+        from bot.integrations.gitlab import enqueue_for_win
+        from bot.pmo.wins import record_win
 
         for text in ("One", "Two"):
             win, _ = record_win(
@@ -195,8 +195,8 @@ def test_an_unreachable_gitlab_is_retried(fake_slack, ctx, team, database_url):
     ctx.settings = load_settings(env, dotenv_path=None)
     set_links(ctx, "SOW-1", journal="http://127.0.0.1:9/acme/ps/rollout/-/issues/7")
     with ctx.session_factory.begin() as session:
-        from bot.gitlab_sync import enqueue_for_thanks
-        from bot.wins import record_thanks
+        from bot.integrations.gitlab import enqueue_for_thanks
+        from bot.pmo.wins import record_thanks
 
         thanks, _ = record_thanks(
             session,

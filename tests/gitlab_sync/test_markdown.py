@@ -1,6 +1,6 @@
 """The notes psbot writes to GitLab: what they say, and that user text stays inert."""
 
-from bot.gitlab_sync.markdown import (
+from bot.integrations.gitlab.markdown import (
     ZERO_WIDTH_SPACE,
     build_green_note,
     build_raid_note,
@@ -10,7 +10,7 @@ from bot.gitlab_sync.markdown import (
     quoted,
     raid_body,
 )
-from bot.notes import NoteFields, Temperature
+from bot.pmo.notes import NoteFields, Temperature
 
 NAMES = {"U0PM": "Pam Manager", "U0PAT": "Pat Engineer"}
 MARKER = marker_of("abc")

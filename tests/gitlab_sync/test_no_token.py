@@ -5,9 +5,9 @@ import logging
 
 import pytest
 
-from bot.gitlab_sync import GitLabSync
-from bot.models import GitLabPost
-from bot.settings import load_settings
+from bot.core.settings import load_settings
+from bot.integrations.gitlab import GitLabSync
+from bot.store.models import GitLabPost
 from tests.commands.test_notes import submit
 from tests.gitlab_sync.conftest import gitlab_env, posts
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.gitlab_sync.urls import IssueRef, IssueUrlError, parse_issue_url
+from bot.integrations.gitlab.urls import IssueRef, IssueUrlError, parse_issue_url
 
 GITLAB = "https://gitlab.com"
 

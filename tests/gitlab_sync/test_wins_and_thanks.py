@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from bot.gitlab_sync import GitLabSync
-from bot.models import Win
-from bot.shoutouts import slack_outbox
+from bot.integrations.gitlab import GitLabSync
+from bot.store.models import Win
+from bot.workflows.shoutouts import slack_outbox
 from messages import ids
 from tests.commands.test_wins import stored, submission
 from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, posts, set_links

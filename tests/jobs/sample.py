@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Booking, Milestone, Person, Project
-from bot.notes import NoteFields, Temperature, links_required, save_note
-from bot.outbox import Post
+from bot.pmo.notes import NoteFields, Temperature, links_required, save_note
+from bot.runtime.outbox import Post
+from bot.store.models import Booking, Milestone, Person, Project
 from messages.format import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
 from tests.factories import Portfolio
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from bot.models import ClosureItem, Project
+from bot.store.models import ClosureItem, Project
 from jobs.billing_period import run_billing_period
 from jobs.registry import job_time
 from tests.factories import Portfolio

@@ -4,7 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from bot.models import Booking
+from bot.store.models import Booking
 from jobs.forecast_nudge import run_forecast_nudge
 from messages.reminders_builder import MAX_DM_FINDINGS
 from tests.factories import Portfolio

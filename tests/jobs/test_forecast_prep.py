@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.context import AppContext
+from bot.core.context import AppContext
 from jobs.forecast_prep import FORECAST_DUE, PREP_DUE, run_forecast_prep
 from messages.reminders_builder import MAX_FINDINGS_PER_MESSAGE
 from tests.factories import Portfolio

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from bot.cli import main
-from bot.schedule import BeforeMonthEnd, Weekly
-from bot.settings import SettingsError, load_settings
+from bot.core.settings import SettingsError, load_settings
+from bot.entry.cli import main
+from bot.runtime.schedule import BeforeMonthEnd, Weekly
 from jobs.registry import JOB_NAMES, configured_jobs
 from tests.bot.test_cli import env  # noqa: F401 - the clean-environment fixture
 

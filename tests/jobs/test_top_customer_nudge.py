@@ -3,7 +3,7 @@
 import dataclasses
 import datetime as dt
 
-from bot.context import AppContext
+from bot.core.context import AppContext
 from jobs.top_customer_nudge import run_top_customer_nudge
 from messages import ids
 from messages.reminders_builder import MAX_DM_PROJECTS

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from bot.context import AppContext
+from bot.core.context import AppContext
 from jobs.top_customer_open import run_top_customer_open
 from messages import ids
 from messages.reminders_builder import MAX_PROJECTS_PER_MESSAGE

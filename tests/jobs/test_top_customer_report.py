@@ -3,8 +3,8 @@
 import dataclasses
 import datetime as dt
 
-from bot.context import AppContext
-from bot.notes import MAX_DRIS
+from bot.core.context import AppContext
+from bot.pmo.notes import MAX_DRIS
 from jobs.top_customer_report import run_top_customer_report
 from tests.jobs.sample import (
     ET,

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from bot.db import make_session_factory
-from bot.kantata.client import KantataClient
-from bot.models import Booking, Milestone, Person, Project
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.integrations.kantata.client import KantataClient
+from bot.store.db import make_session_factory
+from bot.store.models import Booking, Milestone, Person, Project
 from tests.kantata.fake_kantata import TOKEN, FakeKantata, start_fake_kantata
 from tests.kantata.sample import kantata_objects
 

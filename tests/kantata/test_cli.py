@@ -1,6 +1,6 @@
-"""`psbot sync kantata [--dry-run]`, through the parser piece and `run` that bot.cli wires.
+"""`psbot sync kantata [--dry-run]`, through the parser piece and `run` that bot.entry.cli wires.
 
-`psbot` below does what bot.cli.main does with them: parse, run, and print a UserError
+`psbot` below does what bot.entry.cli.main does with them: parse, run, and print a UserError
 as one `psbot:` line with exit status 2.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 import pytest
 import sqlalchemy as sa
 
-from bot.errors import UserError
-from bot.kantata.cli import add_parser, run
-from bot.models import AuditEntry
+from bot.core.errors import UserError
+from bot.entry.kantata_cli import add_parser, run
+from bot.store.models import AuditEntry
 from tests.kantata.conftest import database_state
 from tests.kantata.sample import FIRST_SYNC, FIRST_SYNC_SKIPPED
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.kantata.client import (
+from bot.integrations.kantata.client import (
     KantataClient,
     KantataError,
     KantataPayloadError,

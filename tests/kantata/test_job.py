@@ -6,13 +6,13 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from bot.app import create_web_client
-from bot.business_days import BusinessCalendar
-from bot.context import AppContext
-from bot.job_runner import JobRunner
-from bot.models import JobRun
-from bot.outbox import Outbox
-from bot.schedule import JobSpec, Weekly
+from bot.core.business_days import BusinessCalendar
+from bot.core.context import AppContext
+from bot.entry.app import create_web_client
+from bot.runtime.job_runner import JobRunner
+from bot.runtime.outbox import Outbox
+from bot.runtime.schedule import JobSpec, Weekly
+from bot.store.models import JobRun
 from jobs.kantata_sync import KantataSyncFailed, run_kantata_sync
 from tests.kantata.conftest import database_state
 

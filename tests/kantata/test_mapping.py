@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.importing.formats import BookingRecord
-from bot.kantata.client import KantataPayloadError
-from bot.kantata.mapping import Snapshot, SyncPlan, plan_sync, weekly_hours
-from bot.settings import load_settings
+from bot.core.settings import load_settings
+from bot.integrations.importing.formats import BookingRecord
+from bot.integrations.kantata.client import KantataPayloadError
+from bot.integrations.kantata.mapping import Snapshot, SyncPlan, plan_sync, weekly_hours
 from tests.kantata.sample import Objects, kantata_objects
 
 D = dt.date

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.importing.run import import_file
-from bot.kantata.client import KantataError, KantataPayloadError
-from bot.kantata.sync import sync_kantata
-from bot.models import AuditEntry, Booking, Milestone, Person, Project
+from bot.integrations.importing.run import import_file
+from bot.integrations.kantata.client import KantataError, KantataPayloadError
+from bot.integrations.kantata.sync import sync_kantata
+from bot.store.models import AuditEntry, Booking, Milestone, Person, Project
 from tests.kantata.conftest import database_state
 from tests.kantata.sample import (
     BOOKINGS_CSV,
@@ -246,7 +246,7 @@ def test_a_failure_on_the_last_endpoint_writes_nothing(
 
 
 def test_a_429_mid_sync_still_syncs_everything(session_factory, settings, fake_kantata):
-    from bot.kantata.sync import client_for
+    from bot.integrations.kantata.sync import client_for
 
     fake_kantata.fail("workspace_allocations", 429, page=2, retry_after="0")
     assert sync_kantata(session_factory, client_for(settings), settings).summary() == FIRST_SYNC

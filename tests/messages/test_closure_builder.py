@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_days import BusinessCalendar
-from bot.closure import (
+from bot.core.business_days import BusinessCalendar
+from bot.pmo.closure import (
     Checklist,
     ItemState,
     MilestoneAcceptance,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.wins import WORD_JOINER
+from bot.pmo.wins import WORD_JOINER
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.templating import render
 

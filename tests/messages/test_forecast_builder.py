@@ -3,10 +3,10 @@
 import json
 from decimal import Decimal
 
-from bot.bookings_rules import Amounts
-from bot.dates import Quarter
-from bot.forecast import ForecastSummary
-from bot.models import Project
+from bot.core.dates import Quarter
+from bot.pmo.bookings_rules import Amounts
+from bot.pmo.forecast import ForecastSummary
+from bot.store.models import Project
 from messages.forecast_builder import build_forecast
 
 Q4 = Quarter(2026, 4)

@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.models import Project
-from bot.notes import NoteFields, Temperature, Trend
+from bot.pmo.notes import NoteFields, Temperature, Trend
+from bot.store.models import Project
 from messages.escape import escape_mrkdwn, link
 from messages.report_builder import (
     MAX_BLOCKS_PER_MESSAGE,

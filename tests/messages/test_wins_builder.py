@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.models import Project, Thanks, Win
-from bot.wins import TEXT_MAX, Recognition
+from bot.pmo.wins import TEXT_MAX, Recognition
+from bot.store.models import Project, Thanks, Win
 from messages.escape import escape_keeping_mentions
 from messages.wins_builder import (
     MAX_NAMED,

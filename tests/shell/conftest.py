@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import load_settings
-from bot.shell.start import DEMO_FILE, copy_database, prepare_demo_database, run_shell
+from bot.core.settings import load_settings
+from bot.entry.shell.start import DEMO_FILE, copy_database, prepare_demo_database, run_shell
 
 # Tuesday of ISO week 2026-W48, 10:00 in New York: notes are due at 16:00 today.
 START = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)

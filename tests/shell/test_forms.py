@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import UserError
-from bot.notes import NoteFields, Temperature
-from bot.shell.forms import (
+from bot.core.errors import UserError
+from bot.entry.shell.forms import (
     BadAnswer,
     FormCancelled,
     FormFiller,
@@ -14,8 +13,9 @@ from bot.shell.forms import (
     initial_state,
     input_fields,
 )
-from bot.shell.render import Renderer
-from bot.shell.workspace import Workspace
+from bot.entry.shell.render import Renderer
+from bot.entry.shell.workspace import Workspace
+from bot.pmo.notes import NoteFields, Temperature
 from messages.notes_modal_builder import build_notes_modal, read_notes_form
 
 RADIO = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import load_settings
-from bot.shell.start import run_shell
-from bot.shell.workspace import TEAM_ID as SHELL_TEAM
+from bot.core.settings import load_settings
+from bot.entry.shell.start import run_shell
+from bot.entry.shell.workspace import TEAM_ID as SHELL_TEAM
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -218,7 +218,7 @@ def test_end_of_input_inside_a_modal_ends_cleanly(shell):
 
 
 def test_ctrl_c_exits_cleanly(tmp_path, demo_template, shell_settings):
-    from bot.shell.start import DEMO_FILE, copy_database
+    from bot.entry.shell.start import DEMO_FILE, copy_database
 
     class Interrupted(io.StringIO):
         def readline(self, *args):
@@ -269,7 +269,15 @@ def test_without_demo_it_uses_database_url(tmp_path):
 def test_psbot_shell_demo_runs_from_the_command_line_with_no_environment(tmp_path):
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "TERM": "dumb"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "shell", "--demo", "--as", "sofia.alvarez@example.com"],
+        [
+            sys.executable,
+            "-m",
+            "bot.entry.cli",
+            "shell",
+            "--demo",
+            "--as",
+            "sofia.alvarez@example.com",
+        ],
         input=lines("/ps projects --mine", ":quit"),
         capture_output=True,
         text=True,
@@ -287,7 +295,7 @@ def test_psbot_shell_demo_runs_from_the_command_line_with_no_environment(tmp_pat
 def test_an_unknown_starting_user_is_a_one_line_error(tmp_path):
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "shell", "--demo", "--as", "nobody@example.com"],
+        [sys.executable, "-m", "bot.entry.cli", "shell", "--demo", "--as", "nobody@example.com"],
         input="",
         capture_output=True,
         text=True,
@@ -303,9 +311,9 @@ def test_an_unknown_starting_user_is_a_one_line_error(tmp_path):
 
 @pytest.mark.parametrize("secret_matches", [True, False])
 def test_requests_are_signed_with_the_sessions_secret(ctx, fake_slack, secret_matches):
-    from bot.app import create_app
-    from bot.shell.slack_requests import SlackRequests
-    from bot.shell.workspace import User
+    from bot.entry.app import create_app
+    from bot.entry.shell.slack_requests import SlackRequests
+    from bot.entry.shell.workspace import User
 
     # The shell speaks for its own workspace; the app learns its team from auth.test.
     fake_slack.answer(

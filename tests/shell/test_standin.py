@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.shell.standin import (
+from bot.entry.shell.standin import (
     FileShared,
     HomePublished,
     Pinned,
@@ -17,7 +17,7 @@ from bot.shell.standin import (
     Updated,
     ViewOpened,
 )
-from bot.shell.workspace import Workspace
+from bot.entry.shell.workspace import Workspace
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli import main
-from bot.db import make_session_factory
+from bot.entry.cli import main
+from bot.store.db import make_session_factory
 from tests.fake_slack import FakeSlack
 
 PROJECTS_HEADER = (

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.importing.csvfile import ImportFileError, _parse_csv, parse_table, read_text
-from bot.importing.formats import BOOKINGS
+from bot.integrations.importing.csvfile import ImportFileError, _parse_csv, parse_table, read_text
+from bot.integrations.importing.formats import BOOKINGS
 
 COLUMNS = BOOKINGS.columns
 HEADER = ",".join(COLUMNS)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.importing.fields import (
+from bot.core.fields import (
     FieldError,
     choice,
     parse_bill_rate,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.importing.formats import (
+from bot.integrations.importing.formats import (
     BOOKINGS,
     MILESTONES,
     PROJECTS,

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.importing import store
-from bot.importing.run import import_file
-from bot.models import Booking, Person, Project
+from bot.integrations.importing import store
+from bot.integrations.importing.run import import_file
+from bot.store.models import Booking, Person, Project
 from tests.bot.importing.conftest import BOOKINGS_HEADER, PROJECTS_HEADER, rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("with_projects")

@@ -5,11 +5,11 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from bot.cli import main
-from bot.importing.formats import BadRow, Problem
-from bot.importing.progress import TerminalProgress
-from bot.importing.run import bad_row_lines
-from bot.models import Booking
+from bot.entry.cli import main
+from bot.integrations.importing.formats import BadRow, Problem
+from bot.integrations.importing.progress import TerminalProgress
+from bot.integrations.importing.run import bad_row_lines
+from bot.store.models import Booking
 from tests.bot.importing.conftest import BOOKINGS_HEADER, rows, write_csv
 
 

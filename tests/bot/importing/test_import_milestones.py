@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from bot.models import Milestone, Project
+from bot.store.models import Milestone, Project
 from tests.bot.importing.conftest import MILESTONES_HEADER, rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("with_projects")

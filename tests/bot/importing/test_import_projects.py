@@ -4,7 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from bot.models import AuditEntry, Person, Project
+from bot.store.models import AuditEntry, Person, Project
 from tests.bot.importing.conftest import PROJECTS_HEADER, TWO_PROJECTS, rows, write_csv
 
 

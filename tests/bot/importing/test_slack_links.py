@@ -4,7 +4,7 @@ import pytest
 import slack_sdk.http_retry.handler
 import sqlalchemy as sa
 
-from bot.models import Booking, Person
+from bot.store.models import Booking, Person
 from tests.bot.importing.conftest import BOOKINGS_HEADER, PROJECTS_HEADER, rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("with_projects")

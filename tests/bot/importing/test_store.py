@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from bot.importing.store import _bulk_load
+from bot.integrations.importing.store import _bulk_load
 
 
 def test_bulk_load_keeps_every_value_as_written(engine):
@@ -33,9 +33,9 @@ def test_a_merge_that_fails_midway_leaves_no_staged_table_for_the_next_import(
 ):
     # On SQLite the temporary table's DDL can run outside the transaction (nothing was
     # inserted before it), so a rollback didn't remove it and every later import failed.
-    from bot.importing import store
-    from bot.importing.formats import BookingRecord
-    from bot.people import ensure_people
+    from bot.integrations.importing import store
+    from bot.integrations.importing.formats import BookingRecord
+    from bot.pmo.people import ensure_people
 
     booking = BookingRecord(
         "SOW-1", "pat.engineer@example.com", "PSE", dt.date(2026, 11, 30), Decimal(8), "hard", None

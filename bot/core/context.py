@@ -1,0 +1,30 @@
+"""What every listener and job needs: settings, database sessions and the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.authorization import Action, allowed
+from bot.core.settings import Settings
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], dt.datetime] = field(default=system_clock)
+
+    def now(self) -> dt.datetime:
+        """The current time, aware; tests and the shell replace the clock."""
+        return self.clock()
+
+    def is_admin(self, slack_user_id: str) -> bool:
+        return allowed(Action.SEE_PORTFOLIO, slack_user_id, admins=self.settings.admins)

@@ -1,0 +1,97 @@
+"""The one app factory used by `psbot run`, `psbot shell` and the tests."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+import commands
+from bot.core.authorization import Action, allowed
+from bot.core.context import AppContext
+from bot.runtime.verification import StrictRequestVerification
+
+logger = logging.getLogger(__name__)
+
+
+LISTENER_THREADS = 32
+OUTSIDER = "psbot only answers people in the workspace it is installed in."
+
+
+def user_team(body: dict) -> str | None:
+    """The workspace of whoever sent a command, an interaction or an event."""
+    if "command" in body:
+        return body.get("team_id")
+    if isinstance(body.get("user"), dict):
+        return body["user"].get("team_id")
+    event = body.get("event") or {}
+    return event.get("user_team")
+
+
+# A trigger expires after 3 s and a user is waiting: don't sit on slack_sdk's 30 s default.
+SLACK_TIMEOUT_SECONDS = 10
+
+
+def create_web_client(token: str, base_url: str) -> WebClient:
+    """A Web API client that honours SLACK_API_URL and retries 429s, 5xx and lost connections."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(
+    ctx: AppContext, *, verify_token: bool = False, listener_executor: Executor | None = None
+) -> App:
+    """Build the Bolt app with every psbot listener registered.
+
+    `verify_token` calls auth.test at start-up so a bad token fails fast (`psbot run`);
+    `listener_executor` runs the work listeners do after their ack (tests wait on it).
+    """
+    settings = ctx.settings
+    client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        token_verification_enabled=verify_token,
+        request_verification_enabled=False,
+        before_authorize=StrictRequestVerification(settings.slack_signing_secret),
+        logger=logging.getLogger("psbot.bolt"),
+        # Bolt's default pool has 5 threads and runs acks on it too: five forecasts at once
+        # would hold back the next command's ack past Slack's 3 seconds.
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot"),
+    )
+
+    @app.middleware
+    def attach_psbot_context(context: BoltContext, next) -> None:
+        context["psbot"] = ctx
+        next()
+
+    @app.middleware
+    def only_this_workspace(context: BoltContext, body: dict, next) -> BoltResponse | None:
+        """People from another workspace (Slack Connect) may not use psbot at all."""
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        team = user_team(body)
+        outsider = bool(installed and team and team != installed)
+        if allowed(Action.READ, context.user_id or "", admins=(), outsider=outsider):
+            next()
+            return None
+        logger.warning("refused a request from %s of workspace %s", context.user_id, team)
+        return BoltResponse(status=200, body=OUTSIDER if "command" in body else "")
+
+    commands.register(app)
+    return app

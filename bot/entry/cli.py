@@ -1,0 +1,419 @@
+"""The `psbot` command line. User errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.error import URLError
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from bot.core.context import AppContext
+from bot.core.errors import UserError, first_line
+from bot.core.settings import Settings, SettingsError, load_settings
+from bot.entry import gitlab_cli, kantata_cli
+from bot.integrations.importing.formats import FORMATS
+from bot.store import migrate
+from bot.store.db import database_reachable, make_engine, make_session_factory
+from bot.store.models import JobRun
+
+if TYPE_CHECKING:
+    from bot.runtime.job_runner import Outcome
+    from bot.runtime.schedule import JobSpec
+
+logger = logging.getLogger("psbot")
+
+EXIT_USER_ERROR = 2
+# A job run's outcomes that mean its posts went out, or are going out in another process.
+POSTED = ("sent", "sending")
+
+
+class CliError(Exception):
+    """A failure the user can fix; printed as one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psbot", description="Slack bot for the PS PMO weekly rhythm."
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    run = verbs.add_parser("run", help="run the bot (Socket Mode or HTTP, scheduler included)")
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not upgrade the database on start (multi-replica deploys run `psbot migrate`)",
+    )
+    verbs.add_parser("migrate", help="upgrade the database to the latest schema")
+
+    imports = verbs.add_parser(
+        "import", help="import a Kantata CSV export (see README.md, 'CSV files')"
+    )
+    imports.add_argument("kind", choices=tuple(FORMATS), help="what the file holds")
+    imports.add_argument("file", metavar="FILE", type=Path, help="the CSV file (UTF-8)")
+    imports.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="import the good rows and report the bad ones as skipped",
+    )
+    jobs = verbs.add_parser("jobs", help="list the scheduled jobs, or run one now")
+    job_verbs = jobs.add_subparsers(dest="jobs_verb", required=True, metavar="ACTION")
+    job_verbs.add_parser("list", help="jobs, schedules, next run, last run")
+    run_job = job_verbs.add_parser("run", help="run one job now, as if at a given time")
+    run_job.add_argument("job", metavar="JOB")
+    run_job.add_argument("--at", help="ISO-8601 date-time, e.g. 2026-11-30T08:00 (local time)")
+    run_job.add_argument(
+        "--force", action="store_true", help="post even if this period's run already happened"
+    )
+    shell = verbs.add_parser("shell", help="try the bot in a terminal, no Slack workspace needed")
+    shell.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a demo portfolio in ./psbot-demo.db (seeded on first use), not DATABASE_URL",
+    )
+    shell.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="EMAIL-or-USER",
+        help="start as this person: an email, @name or Slack user id",
+    )
+    kantata_cli.add_parser(verbs)
+    gitlab_cli.add_parser(verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Alembic's INFO lines would bury what the command itself says; `migrate` prints a summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        return _dispatch(args, settings)
+    except (SettingsError, CliError, UserError) as error:
+        print(f"psbot: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OperationalError as error:
+        print(f"psbot: database unreachable: {first_line(error)}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        print(f"psbot: database error: {first_line(error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.verb == "migrate":
+        return _migrate(settings)
+    if args.verb == "run":
+        return _run(settings, migrate_first=settings.auto_migrate and not args.no_migrate)
+    if args.verb == "jobs" and args.jobs_verb == "list":
+        return _jobs_list(settings)
+    if args.verb == "jobs":
+        return _jobs_run(settings, args.job, args.at, force=args.force)
+    if args.verb == "sync":
+        return kantata_cli.run(args, settings)
+    if args.verb == "gitlab":
+        return gitlab_cli.run(args, settings)
+    if args.verb == "import":
+        return _import(settings, args.kind, args.file, skip_bad_rows=args.skip_bad_rows)
+    if args.verb == "shell":
+        return _shell(settings, demo=args.demo, as_user=args.as_user)
+    raise CliError(f"unknown command {args.verb}")
+
+
+def _migrate(settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    _require_database(engine, settings)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    print(
+        f"database at {after}"
+        + (" (already up to date)" if before == after else f" (was {before})")
+    )
+    return 0
+
+
+def _require_database(engine, settings: Settings) -> None:
+    if not database_reachable(engine):
+        raise CliError(
+            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)} "
+            "(check DATABASE_URL)"
+        )
+
+
+def _import(settings: Settings, kind: str, path: Path, *, skip_bad_rows: bool) -> int:
+    from bot.integrations.importing.progress import TerminalProgress
+    from bot.integrations.importing.run import BadRowsError, bad_row_lines, import_file
+
+    engine = _ready_engine(settings)
+    try:
+        session_factory = make_session_factory(engine)
+        try:
+            with TerminalProgress(sys.stderr, path.name) as progress:
+                result = import_file(
+                    kind,
+                    path,
+                    session_factory,
+                    skip_bad_rows=skip_bad_rows,
+                    progress=progress if sys.stderr.isatty() else None,
+                )
+        except BadRowsError as error:
+            print("\n".join(bad_row_lines(error.name, error.bad_rows)), file=sys.stderr)
+            raise
+        for line in bad_row_lines(result.name, result.skipped, verb="skipped "):
+            print(line, file=sys.stderr)
+        print(result.summary())
+        if result.emails:
+            _link_people(settings, session_factory, result.emails)
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _link_people(settings: Settings, session_factory, emails: set[str]) -> None:
+    from bot.integrations.importing.run import link_people
+
+    client = None
+    if settings.slack_bot_token:
+        from bot.entry.app import create_web_client
+
+        client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    lines, error = link_people(session_factory, client, emails)
+    for line in lines:
+        print(line)
+    if error:
+        print(f"psbot: {error}", file=sys.stderr)
+
+
+def _schema_is_current(engine) -> bool:
+    return migrate.current_revision(engine) == migrate.head_revision()
+
+
+def _jobs_list(settings: Settings) -> int:
+    from bot.core.business_days import calendar_of
+    from bot.pmo.home import last_runs
+    from bot.runtime.schedule import next_run
+    from jobs.registry import configured_jobs
+
+    jobs = configured_jobs(settings)
+    engine = _ready_engine(settings)
+    tz = settings.timezone
+    now = dt.datetime.now(tz)
+    with make_session_factory(engine)() as session:
+        last = last_runs(session)
+    engine.dispose()
+    print(f"Times are {tz.key}.")
+    for job in jobs:
+        upcoming = next_run(job.schedule, now, calendar_of(settings), tz)[1]
+        state = f"next {upcoming:%a %Y-%m-%d %H:%M}" if job.enabled else "off"
+        previous = last.get(job.name)
+        history = "never run"
+        if previous is not None:
+            when = previous.done_at.astimezone(tz)
+            history = f"last {previous.period} {previous.outcome} {when:%a %m-%d %H:%M}"
+            if previous.problem:
+                history += f" ({previous.problem})"
+        print(f"{job.name:<20} {job.describe():<52} {state:<26} {history}")
+    return 0
+
+
+def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
+    from bot.core.business_days import calendar_of
+    from bot.entry.app import create_web_client
+    from bot.runtime.job_runner import JobRunner, one_off_period
+    from bot.runtime.schedule import period_at, run_time
+    from bot.workflows.shoutouts import slack_outbox
+    from jobs.registry import JOB_NAMES, configured_jobs
+
+    jobs = {job.name: job for job in configured_jobs(settings)}
+    if name not in jobs:
+        raise CliError(f"unknown job {name!r}; jobs are: {', '.join(JOB_NAMES)}")
+    now = dt.datetime.now(settings.timezone)
+    when = _parse_at(at, settings) if at else now
+    job, calendar, tz = jobs[name], calendar_of(settings), settings.timezone
+    if job.posts and not settings.slack_bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set; a job posts to Slack (see README.md)")
+    period = period_at(job.schedule, when, calendar, tz)
+    scheduled = run_time(job.schedule, period, calendar, tz)
+    # Only a run between the period's scheduled time and now stands in for the scheduled
+    # run. A preview before that time, a run ahead of the clock or --force is a one-off
+    # under a key of its own, and leaves the period's run to the scheduler. So is every
+    # run of a job that posts nothing: it does its work each time, so what it reports is
+    # what this run did, never an earlier run of the period.
+    if force or not job.posts or not scheduled <= when <= now:
+        period = one_off_period(period, f"one-off {now:%Y-%m-%dT%H:%M:%S}")
+    engine = _ready_engine(settings)
+    try:
+        ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
+        client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+        runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar)
+        outcome = runner.run(job, period, when, when)
+        if not job.posts:
+            status, line = outcome.status, _without_posts(outcome)
+        elif outcome.status == "already claimed":
+            status, line = _earlier_run(ctx, name, period)
+        else:
+            status, line = outcome.status, f"{outcome}{_still_scheduled(job, scheduled, now)}"
+    finally:
+        engine.dispose()
+    print(line)
+    return 0 if status in POSTED else 1
+
+
+def _without_posts(outcome: Outcome) -> str:
+    """What a run of a job that posts nothing did: done, or why not (nothing retries a
+    run from the command line)."""
+    if outcome.status in POSTED:
+        return f"{outcome.job}: done"
+    return f"{outcome.job}: failed ({outcome.detail or outcome.status})"
+
+
+def _still_scheduled(job: JobSpec, scheduled: dt.datetime, now: dt.datetime) -> str:
+    """After a one-off run: when the period's own run, still to come, posts."""
+    if not job.enabled or scheduled <= now:
+        return ""
+    return f"; the scheduled run still posts {scheduled:%a %Y-%m-%d %H:%M}"
+
+
+def _earlier_run(ctx: AppContext, name: str, period: str) -> tuple[str, str]:
+    """The outcome of the period's earlier run, and a line on it and on what --force does."""
+    with ctx.session_factory() as session:
+        run = session.scalars(
+            sa.select(JobRun).where(JobRun.job == name, JobRun.period == period)
+        ).one()
+        outcome, reason = run.outcome, first_line(run.problem) if run.problem else ""
+        when = run.done_at.astimezone(ctx.settings.timezone)
+    line = f"{name} {period}: {outcome} {when:%a %Y-%m-%d %H:%M}"
+    if reason:
+        line += f" ({reason})"
+    if outcome == "sent":
+        return outcome, f"{line}; --force posts it again"
+    if outcome in ("failed", "skipped"):
+        return outcome, f"{line}; --force posts it now"
+    return outcome, f"{line}; psbot is still posting it"
+
+
+def _parse_at(value: str, settings: Settings) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            f"--at must be an ISO-8601 date-time like 2026-11-30T08:00, got {value!r}"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=settings.timezone)
+
+
+def _ready_engine(settings: Settings):
+    """An engine on a reachable database whose schema is current."""
+    engine = make_engine(settings.database_url)
+    _require_database(engine, settings)
+    if not _schema_is_current(engine):
+        raise CliError("the database schema is not up to date; run `psbot migrate` first")
+    return engine
+
+
+def _run(settings: Settings, *, migrate_first: bool) -> int:
+    from slack_bolt.error import BoltError
+
+    from bot.core.business_days import calendar_of
+    from bot.entry.app import create_app
+    from bot.entry.web import make_wsgi_app
+    from bot.integrations.gitlab import GitLabSync
+    from bot.runtime.job_runner import JobRunner
+    from bot.runtime.malloc_arenas import cap_malloc_arenas
+    from bot.runtime.scheduler import start_scheduler
+    from bot.workflows.shoutouts import slack_outbox
+    from jobs.registry import configured_jobs
+
+    settings.require_run_tokens()
+    cap_malloc_arenas()  # before the scheduler's, waitress's and Bolt's threads start
+    jobs = configured_jobs(settings)
+    engine = make_engine(settings.database_url)
+    _require_database(engine, settings)
+    if migrate_first:
+        migrate.upgrade_if_behind(engine)  # Alembic is loaded only if there is work for it
+    elif not _schema_is_current(engine):
+        raise CliError("the database schema is not up to date; run `psbot migrate` first")
+    ctx = AppContext(settings=settings, session_factory=make_session_factory(engine))
+    try:
+        app = create_app(ctx, verify_token=True)
+    except BoltError as error:  # auth.test rejected the token
+        raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {first_line(error)}") from None
+    except (URLError, TimeoutError, ConnectionError) as error:  # auth.test got no answer
+        reason = getattr(error, "reason", None) or error
+        raise CliError(
+            f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
+        ) from None
+    # Bind before the scheduler starts, so a taken port stops psbot before any job runs.
+    server = None if settings.socket_mode else _listen(make_wsgi_app(app, engine), settings.port)
+
+    # Every process retries the Slack outbox and GitLab (each delivery is claimed, so
+    # processes never double-post); PSBOT_SCHEDULER only decides whether this one also runs
+    # the scheduled jobs. The runner's tick retries the outbox before GitLab's retries run,
+    # so a win's GitLab note can link its Slack post once that exists.
+    scheduled = jobs if settings.scheduler_enabled else []
+    runner = JobRunner(ctx, slack_outbox(ctx, app.client), scheduled, calendar_of(settings))
+    gitlab = GitLabSync(ctx, app.client)
+    scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
+    if not settings.scheduler_enabled:
+        logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        if server is None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler  # 3 MiB, only here
+
+            logger.info("psbot starting in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            logger.info("psbot listening on port %s at /slack/events", settings.port)
+            server.run()
+    except KeyboardInterrupt:
+        pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
+    finally:
+        logger.info("psbot shutting down")
+        scheduler.shutdown(wait=False)
+        engine.dispose()
+    return 0
+
+
+def _listen(wsgi_app, port: int):
+    """waitress bound to PORT on every interface; a one-line error if the port is taken."""
+    from waitress import create_server
+
+    from bot.entry.web import MAX_BODY_BYTES
+
+    try:
+        # waitress refuses bigger bodies before buffering them (the app checks too).
+        return create_server(
+            wsgi_app, host="0.0.0.0", port=port, max_request_body_size=MAX_BODY_BYTES + 1
+        )
+    except OSError as error:
+        raise CliError(
+            f"cannot listen on port {port} (PORT): {error.strerror or error}; "
+            "stop what uses it or set PORT to a free one"
+        ) from None
+
+
+def _shell(settings: Settings, *, demo: bool, as_user: str | None) -> int:
+    from bot.entry.shell import run_shell
+
+    return run_shell(settings, demo_mode=demo, as_user=as_user)
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""GitLab sync: ProjectWins and thanks onto the project's journal issue, Y/R notes onto
+the RAID issue — stored with the record first, then sent through an outbox (issue 13).
+
+What the rest of psbot calls:
+- `enqueue_for_win`, `enqueue_for_thanks`, `enqueue_for_note`: in the transaction that
+  stores the record (no-ops while GITLAB_TOKEN is empty);
+- `deliver_gitlab_now`: right after the Slack post, best effort, never raises;
+- `GitLabSync(ctx, client).retry_due`: the minute tick's retry loop;
+- `gitlab_failures`: what admins see of deliveries that failed.
+"""
+
+from bot.integrations.gitlab.delivery import GitLabSync, deliver_gitlab_now
+from bot.integrations.gitlab.outbox import (
+    FailedGitLabPost,
+    GitLabFailures,
+    enqueue_for_note,
+    enqueue_for_thanks,
+    enqueue_for_win,
+    gitlab_failures,
+)
+
+__all__ = [
+    "FailedGitLabPost",
+    "GitLabFailures",
+    "GitLabSync",
+    "deliver_gitlab_now",
+    "enqueue_for_note",
+    "enqueue_for_thanks",
+    "enqueue_for_win",
+    "gitlab_failures",
+]

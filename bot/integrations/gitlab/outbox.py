@@ -1,0 +1,300 @@
+"""What psbot owes GitLab, stored in the same transaction as the record that causes it.
+
+- a ProjectWin → a note on the project's journal issue, which must carry `ProjectWin`;
+- thanks for a project → a note on the same issue;
+- a Yellow or Red weekly note → a note on the RAID issue (again when an edit changes
+  what it says);
+- the first Green/Green note after Yellow or Red → "back to Green" on the RAID issue, once.
+
+Nothing is stored while GITLAB_TOKEN is empty, or for a project without the issue link.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.core.context import AppContext
+from bot.integrations.gitlab.markdown import WIN_LABEL, build_raid_note
+from bot.pmo.notes import NoteFields, Temperature, fields_of
+from bot.store.models import GitLabPost, Note, Project, Thanks, Win
+
+KIND_LABELS = {
+    "win": "ProjectWin note",
+    "thanks": "thanks note",
+    "raid_note": "Y/R note on the RAID issue",
+    "back_to_green": "back-to-Green note on the RAID issue",
+}
+
+
+def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
+    """Owe the project's journal issue a note for `win`, and its `ProjectWin` label.
+
+    Call in the transaction that stores the win; a replayed win adds nothing.
+    """
+    if not ctx.settings.gitlab_enabled:
+        return []
+    project = session.get(Project, win.project_id)
+    if project is None or not project.journal_issue_url:
+        return []
+    post = _add(
+        session,
+        kind="win",
+        dedupe_key=f"win:{win.id}",
+        project_id=project.id,
+        subject_id=win.id,
+        target_url=project.journal_issue_url,
+        label=WIN_LABEL,
+        now=ctx.now(),
+    )
+    return [post.id] if post else []
+
+
+def enqueue_for_thanks(ctx: AppContext, session: Session, thanks: Thanks) -> list[int]:
+    """Owe the project's journal issue a note for `thanks` (when it names a project)."""
+    if not ctx.settings.gitlab_enabled or thanks.project_id is None:
+        return []
+    project = session.get(Project, thanks.project_id)
+    if project is None or not project.journal_issue_url:
+        return []
+    post = _add(
+        session,
+        kind="thanks",
+        dedupe_key=f"thanks:{thanks.id}",
+        project_id=project.id,
+        subject_id=thanks.id,
+        target_url=project.journal_issue_url,
+        now=ctx.now(),
+    )
+    return [post.id] if post else []
+
+
+def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]:
+    """Owe the RAID issue a note for a Yellow/Red weekly note, or "back to Green" once.
+
+    Call after `save_note`, in its transaction. Saving the same words again (a replayed
+    submission, or an edit that changes nothing GitLab shows) adds nothing.
+    """
+    if not ctx.settings.gitlab_enabled:
+        return []
+    project = session.get(Project, note.project_id)
+    if project is None:
+        return []
+    fields = fields_of(note)
+    if fields.needs_links:
+        post = _enqueue_alarm(ctx, session, project, note, fields)
+    else:
+        post = _enqueue_back_to_green(ctx, session, project, note, fields)
+    return [post.id] if post else []
+
+
+def _enqueue_alarm(
+    ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
+) -> GitLabPost | None:
+    target = project.raid_url or fields.raid_url
+    if not target:
+        return None
+    snapshot = fields_snapshot(fields)
+    fingerprint = _fingerprint({"target": target, "shown": _shown_details(fields)})
+    earlier = session.scalars(
+        sa.select(GitLabPost)
+        .where(GitLabPost.kind == "raid_note", GitLabPost.subject_id == note.id)
+        .order_by(GitLabPost.id.desc())
+    ).all()
+    if earlier and earlier[0].fingerprint == fingerprint:
+        return None
+    return _add(
+        session,
+        kind="raid_note",
+        dedupe_key=f"raid:{note.id}:{len(earlier) + 1}",
+        project_id=project.id,
+        subject_id=note.id,
+        target_url=target,
+        payload={
+            "week": note.week,
+            "fields": snapshot,
+            "author_id": note.author_id,
+            "updated": bool(earlier),
+        },
+        fingerprint=fingerprint,
+        now=ctx.now(),
+    )
+
+
+def _enqueue_back_to_green(
+    ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
+) -> GitLabPost | None:
+    last_alarm = _latest(session, project.id, "raid_note")
+    if last_alarm is not None:
+        last_green = _latest(session, project.id, "back_to_green")
+        if last_green is not None and last_green.id > last_alarm.id:
+            return None  # already said
+        key, fallback = f"green:{project.id}:after:{last_alarm.id}", last_alarm.target_url
+    else:
+        # Nothing was sent to the RAID issue yet (e.g. the sync is new): last week decides.
+        previous = session.scalar(
+            sa.select(Note)
+            .where(Note.project_id == project.id, Note.week < note.week)
+            .order_by(Note.week.desc())
+            .limit(1)
+        )
+        if previous is None or not fields_of(previous).needs_links:
+            return None
+        key, fallback = f"green:{project.id}:after-week:{previous.week}", previous.raid_url
+    target = project.raid_url or fallback
+    if not target:
+        return None
+    return _add(
+        session,
+        kind="back_to_green",
+        dedupe_key=key,
+        project_id=project.id,
+        subject_id=note.id,
+        target_url=target,
+        payload={"week": note.week, "fields": fields_snapshot(fields), "author_id": note.author_id},
+        now=ctx.now(),
+    )
+
+
+def _shown_details(fields: NoteFields) -> str:
+    """What the RAID note says about `fields`, as GitLab renders it (the one place that
+    decides): a field the note doesn't show (upside, epic link) can't make it differ.
+
+    People are kept as Slack ids, and the author is left out: a name resolved differently,
+    or a re-save by someone else, is not a change to the note.
+    """
+    note = build_raid_note(
+        project_title="", week="", fields=fields, author_name="", names={}, updated=False
+    )
+    return note.details
+
+
+def _latest(session: Session, project_id: int, kind: str) -> GitLabPost | None:
+    return session.scalar(
+        sa.select(GitLabPost)
+        .where(GitLabPost.project_id == project_id, GitLabPost.kind == kind)
+        .order_by(GitLabPost.id.desc())
+        .limit(1)
+    )
+
+
+def _add(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    project_id: int,
+    subject_id: int,
+    target_url: str,
+    now: dt.datetime,
+    label: str = "",
+    payload: dict[str, Any] | None = None,
+    fingerprint: str = "",
+) -> GitLabPost | None:
+    """Store one owed note, due now; None when `dedupe_key` is already stored."""
+    exists = session.scalar(sa.select(GitLabPost.id).where(GitLabPost.dedupe_key == dedupe_key))
+    if exists is not None:
+        return None
+    post = GitLabPost(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        marker=secrets.token_hex(12),
+        project_id=project_id,
+        subject_id=subject_id,
+        target_url=target_url.strip(),
+        label=label,
+        payload=payload or {},
+        fingerprint=fingerprint,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(post)
+    session.flush()
+    return post
+
+
+def fields_snapshot(fields: NoteFields) -> dict[str, Any]:
+    """NoteFields as JSON-ready values."""
+    data = dataclasses.asdict(fields)
+    data["internal"], data["customer"] = fields.internal.value, fields.customer.value
+    data["dri_ids"] = list(fields.dri_ids)
+    return data
+
+
+def fields_from_snapshot(data: dict[str, Any]) -> NoteFields:
+    values = dict(data)
+    values["internal"] = Temperature(values["internal"])
+    values["customer"] = Temperature(values["customer"])
+    values["dri_ids"] = tuple(values.get("dri_ids") or ())
+    return NoteFields(**values)
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+# --- what admins see ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailedGitLabPost:
+    """One GitLab note psbot gave up on, as App Home lists it."""
+
+    id: int
+    what: str  # e.g. "ProjectWin note"
+    project: str  # the project's title
+    target_url: str
+    error: str
+    failed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class GitLabFailures:
+    """Failed GitLab deliveries (newest first, at most `limit`) and how many are retrying."""
+
+    failed: int
+    retrying: int
+    recent: list[FailedGitLabPost]
+
+
+def gitlab_failures(session: Session, limit: int = 5) -> GitLabFailures:
+    """What App Home shows admins: notes psbot could not add to GitLab, and backlog."""
+    counts = dict(
+        session.execute(
+            sa.select(GitLabPost.status, sa.func.count())
+            .where(GitLabPost.status.in_(("failed", "retrying")))
+            .group_by(GitLabPost.status)
+        ).all()
+    )
+    rows = session.execute(
+        sa.select(GitLabPost, Project)
+        .join(Project, Project.id == GitLabPost.project_id)
+        .where(GitLabPost.status == "failed")
+        .order_by(GitLabPost.finished_at.desc(), GitLabPost.id.desc())
+        .limit(limit)
+    ).all()
+    return GitLabFailures(
+        failed=counts.get("failed", 0),
+        retrying=counts.get("retrying", 0),
+        recent=[
+            FailedGitLabPost(
+                post.id,
+                KIND_LABELS[post.kind],
+                project.title,
+                post.target_url,
+                post.error,
+                post.finished_at,
+            )
+            for post, project in rows
+        ],
+    )

@@ -1,0 +1,158 @@
+"""One import: read and validate the whole file, then write it in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.errors import UserError
+from bot.integrations.importing import store
+from bot.integrations.importing.csvfile import parse_table, read_text
+from bot.integrations.importing.formats import FORMATS, BadRow, split_unknown_sows, validate_columns
+from bot.pmo.people import link_to_slack, unlinked_people
+from bot.store.models import AuditEntry
+
+# Beyond this, more bad-row lines would bury the summary; the count is still given.
+SHOWN_BAD_ROWS = 100
+SHOWN_UNRESOLVED = 20
+
+
+class BadRowsError(UserError):
+    """The file has bad rows and --skip-bad-rows was not given: nothing was written."""
+
+    def __init__(self, name: str, bad_rows: list[BadRow]) -> None:
+        rows = "a bad row" if len(bad_rows) == 1 else f"{len(bad_rows)} bad rows"
+        super().__init__(
+            f"{name} has {rows}; nothing was imported "
+            "(fix them, or pass --skip-bad-rows to import the good rows)"
+        )
+        self.name = name
+        self.bad_rows = bad_rows
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote, what it skipped, and whom it referred to."""
+
+    name: str
+    rows: int
+    counts: store.Counts = field(default_factory=store.Counts)
+    skipped: list[BadRow] = field(default_factory=list)
+    emails: set[str] = field(default_factory=set)
+
+    def summary(self) -> str:
+        """The one line printed on success."""
+        if not self.rows:
+            return f"{self.name}: nothing to import (no rows after the header)"
+        c = self.counts
+        line = f"{self.name}: {c.inserted} inserted, {c.updated} updated, {c.removed} removed"
+        return line + (f", {len(self.skipped)} skipped (bad rows)" if self.skipped else "")
+
+
+def bad_row_lines(name: str, bad_rows: list[BadRow], verb: str = "") -> list[str]:
+    """One line per bad row (the first SHOWN_BAD_ROWS of them), then how many were left out."""
+    lines = [f"{name}: {verb}{row}" for row in bad_rows[:SHOWN_BAD_ROWS]]
+    if len(bad_rows) > SHOWN_BAD_ROWS:
+        lines.append(f"{name}: … and {len(bad_rows) - SHOWN_BAD_ROWS} more bad rows")
+    return lines
+
+
+def import_file(
+    kind: str,
+    path: Path,
+    session_factory: sessionmaker[Session],
+    *,
+    skip_bad_rows: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import a Kantata CSV export of `kind` (projects, bookings or milestones).
+
+    The whole file is validated before anything is written. Raises ImportFileError for a
+    file that cannot be read at all and BadRowsError when rows are bad and `skip_bad_rows`
+    is false; either way the database is unchanged.
+    """
+    file_format = FORMATS[kind]
+    table = parse_table(
+        read_text(path), path.name, file_format.columns, file_format.optional_columns
+    )
+    good, bad = validate_columns(file_format, table.lines, table.columns, progress)
+    bad.extend(table.malformed)
+    result = ImportResult(path.name, rows=len(table.lines) + len(table.malformed))
+    if not result.rows:
+        return result
+    with session_factory.begin() as session:
+        known = {} if kind == "projects" else store.project_ids(session, set(good.columns["sow"]))
+        if kind != "projects":
+            good, unknown = split_unknown_sows(good, known)
+            bad.extend(unknown)
+        bad.sort(key=lambda row: row.line)
+        if bad and not skip_bad_rows:
+            raise BadRowsError(path.name, bad)
+        if kind == "projects":
+            records = good.records()
+            result.counts = store.store_projects(session, records)
+            result.emails = {r.pm_email for r in records if r.pm_email}
+        elif kind == "bookings":
+            keep_sows = {row.sow for row in bad}
+            result.counts = store.store_bookings(
+                session, good, known, keep_sows, rates_given="bill_rate" not in table.absent
+            )
+            result.emails = set(good.columns["person_email"])
+        else:
+            result.counts = store.store_milestones(session, good.records(), known)
+        result.skipped = bad
+        session.add(
+            AuditEntry(
+                actor="cli",
+                action=f"import.{kind}",
+                subject=path.name,
+                detail={
+                    "file": str(path),
+                    "rows": result.rows,
+                    "inserted": result.counts.inserted,
+                    "updated": result.counts.updated,
+                    "removed": result.counts.removed,
+                    "skipped": len(result.skipped),
+                },
+            )
+        )
+    return result
+
+
+def link_people(
+    session_factory: sessionmaker[Session], client: WebClient | None, emails: Iterable[str]
+) -> tuple[list[str], str | None]:
+    """Link the file's people to Slack users: (lines for stdout, an error line or None)."""
+    emails = set(emails)
+    if client is None:
+        with session_factory() as session:
+            pending = len(unlinked_people(session, emails))
+        if not pending:
+            return [], None
+        people = "1 person is" if pending == 1 else f"{pending} people are"
+        hint = "set SLACK_BOT_TOKEN to link people to Slack users"
+        return [f"{people} not linked to Slack; {hint}"], None
+    links = link_to_slack(session_factory, client, emails)
+    lines = []
+    if links.linked:
+        people = "1 person" if len(links.linked) == 1 else f"{len(links.linked)} people"
+        lines.append(f"linked {people} to their Slack users")
+    if links.unresolved:
+        shown = links.unresolved[:SHOWN_UNRESOLVED]
+        more = len(links.unresolved) - len(shown)
+        lines.append(
+            "not linked to Slack: " + ", ".join(shown) + (f" and {more} more" if more else "")
+        )
+    if not links.error:
+        return lines, None
+    reason = links.error
+    if reason == "missing_scope":
+        reason += ": the Slack app needs the users:read and users:read.email scopes"
+    return lines, (
+        f"Slack lookup failed ({reason}); {links.not_tried} people not linked yet "
+        "— the import itself is saved; run it again to retry"
+    )

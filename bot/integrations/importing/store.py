@@ -1,0 +1,410 @@
+"""Writing validated records: bulk loads and set-based SQL, never a query per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.core.fields import map_distinct
+from bot.integrations.importing.formats import (
+    BOOKINGS,
+    BookingRecord,
+    MilestoneRecord,
+    ProjectRecord,
+    Rows,
+)
+from bot.pmo.people import chunks, ensure_people
+from bot.store.models import Booking, Milestone, Project
+
+PROJECT_FIELDS = (
+    "customer",
+    "name",
+    "type",
+    "status",
+    "start_date",
+    "end_date",
+    "kickoff_date",
+    "top_customer",
+    "raid_url",
+    "epic_url",
+)
+MILESTONE_FIELDS = ("due_date", "signoff_sent", "signoff_received", "passive_days")
+BOOKINGS_TABLE = Booking.__table__
+SLOT_COLUMNS = ("project_id", "person_id", "role", "week_start", "kind")  # uq_bookings_slot
+# A file's bookings, their sow and person_email turned into ids, in a temporary table with
+# no key and no index. One Table object serves every import, so that SQLAlchemy compiles
+# the merge statements once.
+STAGED = sa.Table(
+    "bookings_staged",
+    sa.MetaData(),
+    *(
+        sa.Column(name, BOOKINGS_TABLE.c[name].type)
+        for name in ("project_id", "person_id", "role", "week_start", "hours", "kind", "bill_rate")
+    ),
+    prefixes=["TEMPORARY"],
+)
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass(frozen=True)
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def project_ids(session: Session, sows: Iterable[str]) -> dict[str, int]:
+    """Project ids by upper-case SOW, for the SOWs that exist."""
+    found: dict[str, int] = {}
+    for chunk in chunks(sorted(set(sows))):
+        rows = session.execute(
+            sa.select(Project.id, Project.sow).where(sa.func.upper(Project.sow).in_(chunk))
+        )
+        found.update({sow.upper(): project_id for project_id, sow in rows})
+    return found
+
+
+def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    return any(old[name] != value for name, value in new.items())
+
+
+def _write(
+    session: Session, model: type, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    if inserts:
+        # render_nulls keeps rows with empty optional cells in one executemany batch.
+        session.execute(sa.insert(model).execution_options(render_nulls=True), inserts)
+    if updates:  # ORM bulk UPDATE by primary key: one executemany
+        session.execute(sa.update(model), updates)
+
+
+def store_projects(session: Session, records: Sequence[ProjectRecord]) -> Counts:
+    """Upsert projects by SOW; the PM is found or created by email."""
+    by_sow = _projects_by(session, sa.func.upper(Project.sow), {r.sow for r in records})
+    return _upsert_projects(session, [(r, by_sow.get(r.sow), {}) for r in records])
+
+
+def store_synced_projects(
+    session: Session, workspaces: Mapping[str, ProjectRecord], listed: Collection[str]
+) -> tuple[Counts, dict[str, str]]:
+    """Upsert a Kantata sync's projects (`workspaces`: Kantata workspace id → record).
+
+    A project is found by its workspace, so a SOW number changed in Kantata renames it
+    (its notes, wins, checklist and bookings stay with it). A workspace no project has
+    yet takes the project with its SOW when that one has no workspace (imported from CSV)
+    or its workspace is not among `listed` (every workspace Kantata listed): it is gone.
+    A workspace whose SOW another project holds is not stored; the second value says
+    why, by workspace id, one line each.
+    """
+    by_sow = _projects_by(session, sa.func.upper(Project.sow), {r.sow for r in workspaces.values()})
+    by_workspace = _projects_by(session, Project.kantata_id, set(workspaces))
+    matched: list[tuple[ProjectRecord, Mapping[str, Any] | None, dict[str, Any]]] = []
+    refused: dict[str, str] = {}
+    for workspace_id, record in workspaces.items():
+        project, holder = by_workspace.get(workspace_id), by_sow.get(record.sow)
+        if project is None and holder is not None and holder["kantata_id"] not in listed:
+            project = holder
+        if holder is not None and (project is None or project["id"] != holder["id"]):
+            reason = f"{record.sow} is already {holder['customer']} — {holder['name']} in psbot"
+            if project is not None:
+                reason = f"its SOW changed from {project['sow']} to {record.sow}, but {reason}"
+            refused[workspace_id] = f"{reason}; not synced"
+            continue
+        matched.append((record, project, {"sow": record.sow, "kantata_id": workspace_id}))
+    return _upsert_projects(session, matched), refused
+
+
+def _projects_by(
+    session: Session, key: sa.ColumnElement[Any], values: set[str]
+) -> dict[str, Mapping[str, Any]]:
+    """The projects whose `key` is one of `values`, by that value."""
+    names = ("id", "sow", "kantata_id", "pm_id", *PROJECT_FIELDS)
+    columns = [getattr(Project, name) for name in names]
+    found: dict[str, Mapping[str, Any]] = {}
+    for chunk in chunks(sorted(values)):
+        rows = session.execute(sa.select(key.label("by"), *columns).where(key.in_(chunk)))
+        found.update({row[0]: row._mapping for row in rows})
+    return found
+
+
+def _upsert_projects(
+    session: Session,
+    matched: Sequence[tuple[ProjectRecord, Mapping[str, Any] | None, dict[str, Any]]],
+) -> Counts:
+    """Insert the records without a project, update those whose project differs.
+
+    Each record comes with its project (None: new) and values of its own to store."""
+    pm_ids = ensure_people(session, {r.pm_email for r, _, _ in matched if r.pm_email})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for record, old, extra in matched:
+        values = {name: getattr(record, name) for name in PROJECT_FIELDS}
+        values["pm_id"] = pm_ids[record.pm_email] if record.pm_email else None
+        values.update(extra)
+        if old is None:
+            inserts.append({"sow": record.sow, **values})
+        elif _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    _write(session, Project, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates))
+
+
+def store_bookings(
+    session: Session,
+    rows: Rows[BookingRecord],
+    project_ids: Mapping[str, int],
+    keep_sows: Collection[str] = (),
+    *,
+    rates_given: bool = True,
+) -> Counts:
+    """Make the file's projects' bookings in its week span match the file.
+
+    A file without rates (`rates_given` false: no bill_rate column) keeps the rates of the
+    bookings it updates; the bookings it adds have none.
+
+    The span is [first week_start, last week_start] of the file. For every project in the
+    file, bookings in the span that the file lacks are removed (Kantata deleted them),
+    except for projects in `keep_sows` (some of their rows were skipped as bad, so their
+    absence proves nothing). Projects not in the file are not touched.
+    """
+    if not rows:
+        return Counts()
+    weeks = rows.columns["week_start"]
+    covered = {project_ids[sow] for sow in set(rows.columns["sow"])}
+    span = (min(weeks), max(weeks))
+    return _replace_bookings(
+        session, rows.columns, project_ids, covered, span, keep_sows, rates_given=rates_given
+    )
+
+
+def replace_project_bookings(
+    session: Session,
+    records: Sequence[BookingRecord],
+    project_ids: Mapping[str, int],
+    covered_sows: Collection[str],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make all the bookings of the `covered_sows` projects exactly `records`, in every week.
+
+    For a source that holds every booking of the projects it covers, like a Kantata sync.
+    Unlike `store_bookings`, a covered project without records loses all its bookings, and
+    the weeks are not limited to the span of the records. Projects in `keep_sows` (some of
+    their bookings could not be read) keep the bookings the records lack. Every record
+    must belong to a covered project; projects not covered are not touched.
+    """
+    covered = {project_ids[sow] for sow in covered_sows if sow in project_ids}
+    if not covered:
+        return Counts()
+    stray = next((r.sow for r in records if project_ids[r.sow] not in covered), None)
+    if stray is not None:
+        raise ValueError(f"booking of {stray}, a project not covered")
+    columns = {name: [getattr(r, name) for r in records] for name in BOOKINGS.columns}
+    return _replace_bookings(session, columns, project_ids, covered, None, keep_sows)
+
+
+def _replace_bookings(
+    session: Session,
+    columns: Mapping[str, Sequence[Any]],
+    project_ids: Mapping[str, int],
+    covered: set[int],
+    span: tuple[dt.date, dt.date] | None,
+    keep_sows: Collection[str],
+    *,
+    rates_given: bool = True,
+) -> Counts:
+    """The covered projects' bookings (within `span`, or all of them) become the rows given
+    column by column, as in BOOKINGS.columns.
+
+    The rows are bulk-loaded into a temporary table on the session's connection, then
+    merged with three statements (remove, update, insert), however many rows there are.
+    """
+    person_ids = ensure_people(session, set(columns["person_email"]))
+    connection = session.connection()
+    # SQLite may run this DDL outside the transaction, so a failed import can leave the
+    # table behind on its pooled connection: start from none.
+    STAGED.drop(connection, checkfirst=True)
+    STAGED.create(connection)
+    project_column = list(map(project_ids.__getitem__, columns["sow"]))
+    person_column = list(map(person_ids.__getitem__, columns["person_email"]))
+    others = [columns[name] for name in BOOKINGS.columns[2:]]
+    _bulk_load(connection, STAGED, [project_column, person_column, *others])
+    kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
+    pruned = sorted(covered - kept)
+    removed = connection.execute(_delete_missing(pruned, span)).rowcount if pruned else 0
+    updated = connection.execute(_update_changed(rates_given)).rowcount
+    inserted = connection.execute(_insert_new()).rowcount
+    STAGED.drop(connection)
+    return Counts(inserted=inserted, updated=updated, removed=removed)
+
+
+def _same_slot(bookings: sa.FromClause) -> sa.ColumnElement[bool]:
+    return sa.and_(*(bookings.c[name] == STAGED.c[name] for name in SLOT_COLUMNS))
+
+
+def _delete_missing(project_ids: Sequence[int], span: tuple[dt.date, dt.date] | None) -> sa.Delete:
+    """Remove these projects' bookings (in `span`) that have no staged row.
+
+    Written as "in scope EXCEPT matched" rather than NOT EXISTS, which SQLite runs as a scan
+    of the unindexed staged table per booking; this probes the slot index once per staged
+    row, on both databases. The ids are written into the SQL: there is no parameter limit.
+    """
+    ids = sa.bindparam("project_ids", project_ids, expanding=True, literal_execute=True)
+    existing = BOOKINGS_TABLE.alias("existing")
+    in_scope = sa.select(existing.c.id).where(existing.c.project_id.in_(ids))
+    if span is not None:
+        in_scope = in_scope.where(existing.c.week_start.between(*span))
+    matched = sa.select(existing.c.id).join_from(STAGED, existing, _same_slot(existing))
+    return sa.delete(BOOKINGS_TABLE).where(BOOKINGS_TABLE.c.id.in_(in_scope.except_(matched)))
+
+
+def _update_changed(rates_given: bool) -> sa.Update:
+    """Give the bookings in a staged slot the staged hours (and bill rate, when the rows
+    have rates), where they differ."""
+    bookings = BOOKINGS_TABLE
+    columns = ("hours", "bill_rate") if rates_given else ("hours",)
+    changed = sa.or_(*(bookings.c[name].is_distinct_from(STAGED.c[name]) for name in columns))
+    return (
+        sa.update(bookings)
+        .values({name: STAGED.c[name] for name in columns})
+        .where(_same_slot(bookings), changed)
+    )
+
+
+def _insert_new() -> sa.Insert:
+    """Add the staged rows whose slot has no booking yet."""
+    new = sa.select(*STAGED.c).where(~sa.exists().where(_same_slot(BOOKINGS_TABLE)))
+    insert = sa.insert(BOOKINGS_TABLE).from_select(STAGED.c.keys(), new)
+    # SQLAlchemy keeps an INSERT's row count only when asked to.
+    return insert.execution_options(preserve_rowcount=True)
+
+
+def _bulk_load(connection: sa.Connection, table: sa.Table, columns: list[Sequence[Any]]) -> None:
+    """Append rows, given column by column, to `table` with the database's bulk path.
+
+    PostgreSQL: COPY FROM STDIN. SQLite: one executemany, whose rows are bound by the C
+    driver. Both use the session's DB-API connection, so the rows are in its transaction.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(column.name for column in table.columns)
+            texts = [map_distinct(_copy_text, values) for values in columns]
+            lines = list(map("\t".join, zip(*texts, strict=True)))
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                if lines:
+                    copy.write("\n".join(lines) + "\n")
+        else:
+            dialect = connection.dialect
+            bound = [
+                _bound(column, dialect, values)
+                for column, values in zip(table.columns, columns, strict=True)
+            ]
+            insert = str(table.insert().compile(dialect=connection.dialect))
+            cursor.executemany(insert, zip(*bound, strict=True))
+    finally:
+        cursor.close()
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: \\N for NULL, special characters escaped."""
+    return "\\N" if value is None else str(value).translate(COPY_ESCAPES)
+
+
+def _bound(column: sa.Column[Any], dialect: sa.Dialect, values: Sequence[Any]) -> Any:
+    """A column's values as an ORM write binds them (on SQLite, dates as ISO text and
+    decimals as floats), so that bookings written either way compare equal in SQL."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return values if process is None else map_distinct(process, values)
+
+
+def store_milestones(
+    session: Session, records: Sequence[MilestoneRecord], project_ids: Mapping[str, int]
+) -> Counts:
+    """Upsert milestones by (project, name); milestones missing from the file stay."""
+    columns = [getattr(Milestone, name) for name in ("id", "project_id", "name", *MILESTONE_FIELDS)]
+    existing: dict[tuple[int, str], Mapping[str, Any]] = {}
+    for chunk in chunks(sorted({project_ids[r.sow] for r in records})):
+        rows = session.execute(sa.select(*columns).where(Milestone.project_id.in_(chunk)))
+        existing.update({(row.project_id, row.name): row._mapping for row in rows})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for record in records:
+        values = {name: getattr(record, name) for name in MILESTONE_FIELDS}
+        project_id = project_ids[record.sow]
+        old = existing.get((project_id, record.name))
+        if old is None:
+            inserts.append({"project_id": project_id, "name": record.name, **values})
+        elif _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    _write(session, Milestone, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates))
+
+
+def replace_project_milestones(
+    session: Session,
+    records: Mapping[str, MilestoneRecord],
+    project_ids: Mapping[str, int],
+    covered_sows: Collection[str],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make the milestones of the `covered_sows` projects exactly `records` (Kantata story
+    id → record), for a Kantata sync.
+
+    A milestone is found by its story, so one renamed in Kantata is renamed here; one
+    stored without a story (imported from CSV) is found by project and name. The covered
+    projects' other milestones are removed (Kantata no longer has them), except in the
+    `keep_sows` projects, some of whose milestones could not be read.
+    """
+    covered = {project_ids[sow] for sow in covered_sows if sow in project_ids}
+    kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
+    names = ("id", "project_id", "name", "kantata_id", *MILESTONE_FIELDS)
+    columns = [getattr(Milestone, name) for name in names]
+    rows: dict[int, Mapping[str, Any]] = {}
+    for key, values in ((Milestone.project_id, covered), (Milestone.kantata_id, set(records))):
+        for chunk in chunks(sorted(values)):
+            found = session.execute(sa.select(*columns).where(key.in_(chunk)))
+            rows.update({row.id: row._mapping for row in found})
+    by_story = {row["kantata_id"]: row for row in rows.values() if row["kantata_id"]}
+    by_name = {(r["project_id"], r["name"]): r for r in rows.values() if not r["kantata_id"]}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    matched: set[int] = set()
+    for story_id, record in records.items():
+        project_id = project_ids[record.sow]
+        values = {name: getattr(record, name) for name in MILESTONE_FIELDS}
+        values.update(project_id=project_id, name=record.name, kantata_id=story_id)
+        old = by_story.get(story_id) or by_name.get((project_id, record.name))
+        if old is None:
+            inserts.append(values)
+            continue
+        matched.add(old["id"])
+        if _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    gone = [
+        row["id"]
+        for row in rows.values()
+        if row["project_id"] in covered - kept and row["id"] not in matched
+    ]
+    # Names are unique per project, and Kantata may hand a renamed milestone's name to
+    # another one (a new story takes it, or two trade names). So the renamed ones first
+    # give up their names for a placeholder no real name can be (names are stripped, this
+    # starts with a tab; PostgreSQL text cannot hold NUL), and the gone ones are removed,
+    # before any real name is written.
+    renamed = [u["id"] for u in updates if rows[u["id"]]["name"] != u["name"]]
+    placeholder = sa.literal("\t") + sa.cast(Milestone.id, sa.String)
+    for chunk in chunks(renamed):
+        session.execute(
+            sa.update(Milestone)
+            .where(Milestone.id.in_(chunk))
+            .values(name=placeholder)
+            .execution_options(synchronize_session=False)
+        )
+    for chunk in chunks(sorted(gone)):
+        session.execute(sa.delete(Milestone).where(Milestone.id.in_(chunk)))
+    _write(session, Milestone, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))

@@ -1,0 +1,618 @@
+"""Forecast money and the bookings rules of SPEC §4, as pure functions.
+
+Inputs are model instances (or anything with the same attributes); nothing here touches
+the database or Slack. `today` is always a parameter.
+
+Hours and bill rates have two decimals (the columns are Numeric(…, 2)), so the rules sum
+them as whole hundredths in plain integers: exact, and far cheaper than Decimal over tens
+of thousands of bookings. A month's share of a week is counted in working days (fifths of
+the week) rather than divided out, so monthly sums stay exact integers too. Decimal
+appears only at the edge: `Amounts`, `WeekLoad` and `Finding.at_stake`.
+
+A portfolio keeps its bookings as plain tuples and its sums in dicts of integers: CPython's
+garbage collector stops tracking those, while named tuples, rows and lists stay tracked,
+and tens of thousands of them made each `/ps forecast` pay for full collections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache, cached_property
+from typing import Any, NamedTuple, TypeVar
+
+from bot.core.dates import WORKING_DAYS_PER_WEEK, Month, monday_of, split_week_by_month
+from bot.store.models import Booking, Milestone, Person, Project
+
+HARD_ACCURACY = "90–95%"
+SOFT_ACCURACY = "40%"
+MONTHS_AHEAD = 2
+KICKOFF_GRACE_DAYS = 14
+UNDER_ALLOCATION_WEEKS = 4
+ZERO = Decimal(0)
+
+HUNDREDTHS = 100  # hours and bill rates are summed in hundredths (cents for rates)
+# Units of the integer sums: a week's hours in hundredths and its money in hundredths ×
+# cents; a month's are the same × working days, i.e. in fifths of those.
+WEEK_HOURS = HUNDREDTHS
+WEEK_MONEY = HUNDREDTHS * HUNDREDTHS
+MONTH_HOURS = WEEK_HOURS * WORKING_DAYS_PER_WEEK
+MONTH_MONEY = WEEK_MONEY * WORKING_DAYS_PER_WEEK
+# The sums, in this order: hard hours, soft hours, forecast money, upside money, and the
+# hours (hard or soft) booked without a bill rate, which are in no money sum.
+SUM_COUNT = 5
+HARD, SOFT, FORECAST, UPSIDE, UNPRICED = range(SUM_COUNT)
+# A group's (a project's, a person's) sums week by week: one dict week → int per sum.
+WeeklySums = tuple[dict[dt.date, int], ...]
+MonthSums = tuple[int, ...]  # the sums of one month
+K = TypeVar("K", bound=Hashable)
+
+
+class BookingRow(NamedTuple):
+    """A booking as the rules read it: hours and bill rate in whole hundredths.
+
+    A booking without a bill rate (None) earns no money that can be counted: its hours
+    are summed as unpriced, so that the forecast can say what its money leaves out.
+    """
+
+    project_id: int
+    person_id: int
+    role: str
+    week_start: dt.date
+    kind: str
+    centihours: int
+    rate_cents: int | None
+
+
+WEEK_START = BookingRow._fields.index("week_start")
+
+
+class MilestoneDate(NamedTuple):
+    """What the rules read of a `Milestone` (the loader fetches only this)."""
+
+    project_id: int
+    due_date: dt.date | None
+
+
+def _hundredths(value: Decimal) -> int:
+    return round(value * HUNDREDTHS)
+
+
+def as_row(booking: Booking | tuple) -> BookingRow:
+    """A `Booking`, or a tuple in `BookingRow`'s order, as a `BookingRow`."""
+    if isinstance(booking, Booking):
+        return BookingRow(
+            booking.project_id,
+            booking.person_id,
+            booking.role,
+            booking.week_start,
+            booking.kind,
+            _hundredths(booking.hours),
+            None if booking.bill_rate is None else _hundredths(booking.bill_rate),
+        )
+    return booking if isinstance(booking, BookingRow) else BookingRow._make(booking)
+
+
+def plain_row(booking: Booking | tuple) -> tuple:
+    """A booking as a plain tuple in `BookingRow`'s order (an exact tuple stays itself)."""
+    return tuple(as_row(booking)) if isinstance(booking, Booking) else tuple(booking)
+
+
+def _decimal(units: int, per_unit: int) -> Decimal:
+    return Decimal(units) / per_unit  # exact: per_unit's only prime factors are 2 and 5
+
+
+@dataclass
+class Amounts:
+    """Hours and money for one bucket: hard counts into the forecast, soft is upside.
+
+    `unpriced_hours` are the hard and soft hours without a bill rate: in the hours, not in
+    the money.
+    """
+
+    hard_hours: Decimal = ZERO
+    soft_hours: Decimal = ZERO
+    forecast: Decimal = ZERO
+    upside: Decimal = ZERO
+    unpriced_hours: Decimal = ZERO
+
+    @classmethod
+    def of_month(cls, sums: Sequence[int] | None) -> Amounts:
+        """The Decimal amounts of integer monthly sums (see the module doc)."""
+        if sums is None:
+            return cls()
+        return cls(
+            _decimal(sums[HARD], MONTH_HOURS),
+            _decimal(sums[SOFT], MONTH_HOURS),
+            _decimal(sums[FORECAST], MONTH_MONEY),
+            _decimal(sums[UPSIDE], MONTH_MONEY),
+            _decimal(sums[UNPRICED], MONTH_HOURS),
+        )
+
+    def __iadd__(self, other: Amounts) -> Amounts:
+        self.hard_hours += other.hard_hours
+        self.soft_hours += other.soft_hours
+        self.forecast += other.forecast
+        self.upside += other.upside
+        self.unpriced_hours += other.unpriced_hours
+        return self
+
+
+@cache
+def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
+    """Each month the week's working days fall in, with how many of them (1–5)."""
+    return tuple(
+        (month, int(share * WORKING_DAYS_PER_WEEK))
+        for month, share in split_week_by_month(week_start)
+    )
+
+
+@cache
+def _role_months(role: str, week_start: dt.date) -> tuple[tuple[str, Month], ...]:
+    """(role, month) for each month the week touches; cached, so shared, not reallocated."""
+    return tuple((role, month) for month, _days in working_days_by_month(week_start))
+
+
+def _add(sums: dict[dt.date, int], week_start: dt.date, value: int) -> None:
+    sums[week_start] = sums.get(week_start, 0) + value
+
+
+def _no_weekly_sums() -> WeeklySums:
+    return tuple({} for _ in range(SUM_COUNT))
+
+
+def _weekly_sums(rows: Iterable[BookingRow], key: Callable[[BookingRow], K]) -> dict[K, WeeklySums]:
+    """Per key, week by week: the sums."""
+    weekly: dict[K, WeeklySums] = {}
+    for row in rows:
+        group = key(row)
+        sums = weekly.get(group)
+        if sums is None:
+            sums = weekly[group] = _no_weekly_sums()
+        hard = row.kind == "hard"
+        _add(sums[HARD if hard else SOFT], row.week_start, row.centihours)
+        if row.rate_cents is None:
+            _add(sums[UNPRICED], row.week_start, row.centihours)
+        else:
+            money = row.centihours * row.rate_cents
+            _add(sums[FORECAST if hard else UPSIDE], row.week_start, money)
+    return weekly
+
+
+def _monthly_sums(weekly: dict[K, WeeklySums]) -> dict[K, dict[Month, MonthSums]]:
+    """Weekly sums spread over months by working days (in fifths, see the module doc)."""
+    monthly: dict[K, dict[Month, MonthSums]] = {}
+    for group, by_week in weekly.items():
+        months: dict[Month, list[int]] = {}
+        for position, values in enumerate(by_week):
+            for week_start, value in values.items():
+                for month, days in working_days_by_month(week_start):
+                    sums = months.get(month)
+                    if sums is None:
+                        sums = months[month] = [0] * SUM_COUNT
+                    sums[position] += value * days
+        monthly[group] = {month: tuple(sums) for month, sums in months.items()}
+    return monthly
+
+
+def by_project(booking: BookingRow) -> int:
+    return booking.project_id
+
+
+def monthly_amounts(
+    bookings: Iterable[Booking | tuple], key: Callable[[BookingRow], Hashable] = by_project
+) -> dict[tuple[Any, Month], Amounts]:
+    """Per (key, month) — by default per project — hours and money.
+
+    Weeks that span two months are split by working days. Bookings are first summed per
+    (key, week), so the split runs once per week rather than once per booking.
+    """
+    monthly = _monthly_sums(_weekly_sums(map(as_row, bookings), key))
+    return {
+        (group, month): Amounts.of_month(sums)
+        for group, months in monthly.items()
+        for month, sums in months.items()
+    }
+
+
+ROLE_ORDER = ("PM", "PSE", "TA")
+
+
+class StaffKey(NamedTuple):
+    """One person in one role on a project."""
+
+    person_id: int
+    role: str
+
+    @classmethod
+    def of(cls, booking: BookingRow) -> StaffKey:
+        return cls(booking.person_id, booking.role)
+
+
+def staff_amounts(bookings: Iterable[Booking | tuple]) -> dict[StaffKey, dict[Month, Amounts]]:
+    """A project's people, role by role, with their hours and money per month."""
+    table: dict[StaffKey, dict[Month, Amounts]] = defaultdict(dict)
+    for (key, month), amounts in monthly_amounts(bookings, key=StaffKey.of).items():
+        table[key][month] = amounts
+    return dict(sorted(table.items(), key=lambda item: ROLE_ORDER.index(item[0].role)))
+
+
+class Rule(StrEnum):
+    NO_HARD_AFTER_KICKOFF = "no_hard_after_kickoff"
+    NOT_HARD_BOOKED_AHEAD = "not_hard_booked_ahead"
+    SOFT_THIS_MONTH = "soft_this_month"
+    FF_NO_MILESTONE = "ff_no_milestone"
+    UNDER_ALLOCATED = "under_allocated"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One broken rule: what is wrong, the next step, and the money it puts at stake."""
+
+    rule: Rule
+    problem: str
+    next_step: str
+    at_stake: Decimal = ZERO
+    project_id: int | None = None
+    person_id: int | None = None
+
+
+@dataclass
+class Ledger:
+    """The integer sums the rules read, from one pass over a portfolio's bookings."""
+
+    project_weeks: dict[int, WeeklySums]  # the sums per project, week by week
+    person_weeks: dict[int, WeeklySums]  # hard and soft hours per person, week by week
+    roles: dict[int, set[str]]  # the roles booked on each project
+    hard_role_months: dict[int, set[tuple[str, Month]]]  # (role, month)s with hard hours
+    top_rates: dict[int, int]  # each person's highest bill rate, in cents (0: none)
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple]) -> Ledger:
+        ledger = cls({}, {}, {}, {}, {})
+        project_weeks, person_weeks = ledger.project_weeks, ledger.person_weeks
+        roles, hard_role_months, top_rates = ledger.roles, ledger.hard_role_months, ledger.top_rates
+        # One loop, written out: it runs once per booking, tens of thousands of times.
+        for project_id, person_id, role, week_start, kind, hours, rate in rows:
+            sums = project_weeks.get(project_id)
+            if sums is None:
+                sums = project_weeks[project_id] = _no_weekly_sums()
+                roles[project_id] = set()
+                hard_role_months[project_id] = set()
+            loads = person_weeks.get(person_id)
+            if loads is None:
+                loads = person_weeks[person_id] = ({}, {})
+            roles[project_id].add(role)
+            hours_at, money_at = (HARD, FORECAST) if kind == "hard" else (SOFT, UPSIDE)
+            week_hours, person_hours = sums[hours_at], loads[hours_at]
+            week_hours[week_start] = week_hours.get(week_start, 0) + hours
+            person_hours[week_start] = person_hours.get(week_start, 0) + hours
+            if rate is None:
+                unpriced = sums[UNPRICED]
+                unpriced[week_start] = unpriced.get(week_start, 0) + hours
+            else:
+                week_money = sums[money_at]
+                week_money[week_start] = week_money.get(week_start, 0) + hours * rate
+                if rate > top_rates.get(person_id, 0):
+                    top_rates[person_id] = rate
+            if hours_at == HARD and hours > 0:
+                hard_role_months[project_id].update(_role_months(role, week_start))
+        return ledger
+
+
+class Portfolio:
+    """What the rules look at, loaded once (see `bot.pmo.portfolio_loading`).
+
+    `bookings` are `Booking`s, or tuples in `BookingRow`'s order (`BookingRow`s, or the
+    plain tuples the loader passes); they are kept as plain tuples (see the module doc)
+    and summed on first use. `window`, where known, is the weeks they were loaded for.
+    A portfolio made by `of_sums` keeps only the sums (the loader's `keep_bookings=False`).
+    """
+
+    def __init__(
+        self,
+        today: dt.date,
+        projects: Sequence[Project],
+        people: dict[int, Person],
+        bookings: Iterable[Booking | tuple],
+        milestones: Sequence[Milestone | MilestoneDate],
+        *,
+        window: tuple[dt.date, dt.date] | None = None,
+    ) -> None:
+        self.today = today
+        self.projects = projects
+        self.people = people
+        self.rows: list[tuple] | None = [plain_row(booking) for booking in bookings]
+        self.milestones = milestones
+        self.window = window
+        self._milestones: dict[int, list[Milestone | MilestoneDate]] = defaultdict(list)
+        for milestone in milestones:
+            self._milestones[milestone.project_id].append(milestone)
+
+    @classmethod
+    def of_sums(
+        cls,
+        today: dt.date,
+        projects: Sequence[Project],
+        people: dict[int, Person],
+        ledger: Ledger,
+        milestones: Sequence[Milestone | MilestoneDate],
+        *,
+        window: tuple[dt.date, dt.date],
+    ) -> Portfolio:
+        """A portfolio of the bookings in `window` that keeps only their sums."""
+        portfolio = cls(today, projects, people, (), milestones, window=window)
+        portfolio.rows = None
+        portfolio.ledger = ledger
+        return portfolio
+
+    def _kept_rows(self) -> list[tuple]:
+        if self.rows is None:
+            raise ValueError("this portfolio kept only the sums of its bookings")
+        return self.rows
+
+    @cached_property
+    def bookings(self) -> list[BookingRow]:
+        return [BookingRow._make(row) for row in self._kept_rows()]
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger.of(self._kept_rows())
+
+    @cached_property
+    def _project_months(self) -> dict[int, dict[Month, MonthSums]]:
+        return _monthly_sums(self.ledger.project_weeks)
+
+    @property
+    def this_month(self) -> Month:
+        return Month.of(self.today)
+
+    @property
+    def first_week_loaded(self) -> dt.date | None:
+        """The first week whose bookings, and every later week's, are all here (None: every
+        week's are): the first Monday in the window, which holds the weeks starting in it."""
+        if self.window is None:
+            return None
+        return monday_of(self.window[0] + dt.timedelta(days=6))
+
+    def within(self, first: dt.date, last: dt.date) -> Portfolio:
+        """The bookings whose week starts in first…last; this portfolio if it has no others."""
+        if self.window is not None and first <= self.window[0] and self.window[1] <= last:
+            return self
+        rows = [row for row in self._kept_rows() if first <= row[WEEK_START] <= last]
+        if len(rows) == len(self._kept_rows()):
+            return self
+        if self.window is not None:
+            first, last = max(first, self.window[0]), min(last, self.window[1])
+        window = (first, last)
+        return Portfolio(
+            self.today, self.projects, self.people, rows, self.milestones, window=window
+        )
+
+    def milestones_of(self, project_id: int) -> list[Milestone | MilestoneDate]:
+        return self._milestones.get(project_id, [])
+
+    def amounts(self, project_id: int, month: Month) -> Amounts:
+        return Amounts.of_month(self.month_sums(project_id, month))
+
+    def month_sums(self, project_id: int, month: Month) -> MonthSums | None:
+        """The project's integer sums for the month (see the module doc); None: no bookings."""
+        return self._project_months.get(project_id, {}).get(month)
+
+    def booked_person_ids(self) -> list[int]:
+        return sorted(self.ledger.person_weeks)
+
+
+def check_portfolio(portfolio: Portfolio) -> list[Finding]:
+    """Every rule break in the portfolio, most money at stake first."""
+    findings: list[Finding] = []
+    for project in portfolio.projects:
+        if project.status == "active":
+            findings.extend(check_project(portfolio, project))
+    findings.extend(under_allocated(portfolio))
+    return sorted(findings, key=lambda f: (-f.at_stake, f.rule, f.problem))
+
+
+def check_project(portfolio: Portfolio, project: Project) -> list[Finding]:
+    """The project rules for one active project."""
+    findings = []
+    no_hard = _no_hard_after_kickoff(portfolio, project)
+    if no_hard:
+        findings.append(no_hard)
+    else:  # the horizon check is folded into "no hard bookings": one clear step for the PM
+        findings.extend(_not_hard_booked_ahead(portfolio, project))
+    findings.extend(_soft_this_month(portfolio, project))
+    findings.extend(_ff_without_milestone(portfolio, project))
+    return findings
+
+
+def horizon(today: dt.date) -> list[Month]:
+    """The months that must be hard-booked: the next two after the current one."""
+    this_month = Month.of(today)
+    return [this_month.plus(n) for n in range(1, MONTHS_AHEAD + 1)]
+
+
+def _runs_in(project: Project, month: Month) -> bool:
+    starts_in_time = project.start_date is None or project.start_date <= month.last_day
+    still_running = project.end_date is None or project.end_date >= month.first_day
+    return starts_in_time and still_running
+
+
+def _month_money(
+    portfolio: Portfolio, project_id: int, months: Iterable[Month], kind: int
+) -> Decimal:
+    """The project's forecast or upside money (`kind`) over `months`."""
+    units = 0
+    for month in months:
+        sums = portfolio.month_sums(project_id, month)
+        if sums is not None:
+            units += sums[kind]
+    return _decimal(units, MONTH_MONEY)
+
+
+def _no_hard_after_kickoff(portfolio: Portfolio, project: Project) -> Finding | None:
+    kickoff = project.kickoff_date
+    if kickoff is None or kickoff > portfolio.today:
+        return None
+    # Bookings from before the portfolio's window were not loaded: claim only what was seen.
+    kickoff_week = monday_of(kickoff)
+    since = max(kickoff_week, portfolio.first_week_loaded or kickoff_week)
+    by_week = portfolio.ledger.project_weeks.get(project.id) or _no_weekly_sums()
+    if any(hours > 0 for week, hours in by_week[HARD].items() if week >= since):
+        return None
+    money = (by_week[FORECAST], by_week[UPSIDE])
+    upside = sum(value for sums in money for week, value in sums.items() if week >= since)
+    seen = "since" if since == kickoff_week else f"since the week of {since:%b %-d}"
+    return Finding(
+        Rule.NO_HARD_AFTER_KICKOFF,
+        f"{project.title} kicked off {kickoff:%b %-d} but has no hard bookings {seen}.",
+        "Hard-book the team in Kantata (ask your PC to approve the allocations).",
+        _decimal(upside, WEEK_MONEY),
+        project_id=project.id,
+    )
+
+
+def _not_hard_booked_ahead(portfolio: Portfolio, project: Project) -> list[Finding]:
+    staffed_roles = sorted(portfolio.ledger.roles.get(project.id, ()), key=ROLE_ORDER.index)
+    hard_role_months = portfolio.ledger.hard_role_months.get(project.id, set())
+    gaps = [
+        (role, month)
+        for month in horizon(portfolio.today)
+        if _runs_in(project, month)
+        for role in staffed_roles
+        if (role, month) not in hard_role_months
+    ]
+    if not gaps:
+        return []
+    missing = ", ".join(f"{role} in {month.label}" for role, month in gaps)
+    at_stake = _month_money(portfolio, project.id, {m for _, m in gaps}, UPSIDE)
+    return [
+        Finding(
+            Rule.NOT_HARD_BOOKED_AHEAD,
+            f"{project.title} is not hard-booked {MONTHS_AHEAD} months out: {missing}.",
+            "Hard-book these roles in Kantata; if you can't forecast them confidently, "
+            "soft-book them so they count as upside.",
+            at_stake,
+            project_id=project.id,
+        )
+    ]
+
+
+def _just_kicked_off(project: Project, today: dt.date) -> bool:
+    kickoff = project.kickoff_date
+    return kickoff is not None and 0 <= (today - kickoff).days <= KICKOFF_GRACE_DAYS
+
+
+def _soft_this_month(portfolio: Portfolio, project: Project) -> list[Finding]:
+    sums = portfolio.month_sums(project.id, portfolio.this_month)
+    if sums is None or sums[SOFT] <= 0 or _just_kicked_off(project, portfolio.today):
+        return []
+    amounts = Amounts.of_month(sums)
+    return [
+        Finding(
+            Rule.SOFT_THIS_MONTH,
+            f"{project.title} has {amounts.soft_hours:.0f} h soft-booked in "
+            f"{portfolio.this_month.label}.",
+            "Convert them to hard bookings or remove them: no soft allocations in the "
+            "current month unless the project just kicked off.",
+            amounts.upside,
+            project_id=project.id,
+        )
+    ]
+
+
+def _ff_without_milestone(portfolio: Portfolio, project: Project) -> list[Finding]:
+    if project.type != "FF":
+        return []
+    months = [portfolio.this_month, *horizon(portfolio.today)]
+    first, last = months[0].first_day, months[-1].last_day
+    has_dates = any(
+        m.due_date is not None and first <= m.due_date <= last
+        for m in portfolio.milestones_of(project.id)
+    )
+    if has_dates:
+        return []
+    return [
+        Finding(
+            Rule.FF_NO_MILESTONE,
+            f"{project.title} is Fixed Fee with no milestone dates in "
+            f"{months[0].label}–{months[-1].label}.",
+            "Update the milestone dates in Kantata (Task Tracker → milestones) so the "
+            "forecast reflects them.",
+            _month_money(portfolio, project.id, months, FORECAST),
+            project_id=project.id,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class WeekLoad:
+    week_start: dt.date
+    hard: Decimal
+    soft: Decimal
+    capacity: Decimal
+
+    @property
+    def booked(self) -> Decimal:
+        return self.hard + self.soft
+
+    @property
+    def under(self) -> bool:
+        return self.booked < self.capacity
+
+
+def person_weeks(
+    portfolio: Portfolio, person: Person, first_week: dt.date, weeks: int
+) -> list[WeekLoad]:
+    """A person's hard and soft hours per week against their capacity."""
+    hard, soft = portfolio.ledger.person_weeks.get(person.id, ({}, {}))
+    starts = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
+    return [
+        WeekLoad(
+            week,
+            _decimal(hard.get(week, 0), WEEK_HOURS),
+            _decimal(soft.get(week, 0), WEEK_HOURS),
+            person.weekly_capacity_hours,
+        )
+        for week in starts
+    ]
+
+
+def _exact(hours: Decimal) -> str:
+    """`40`, `39.6`, `39.96`: hours as booked, never rounded up to the capacity."""
+    return f"{hours.normalize():f}"
+
+
+def under_allocated(portfolio: Portfolio) -> list[Finding]:
+    """Booked people with fewer hours than their capacity in the next four weeks."""
+    first_week = monday_of(portfolio.today)
+    findings = []
+    for person_id in portfolio.booked_person_ids():
+        person = portfolio.people[person_id]
+        short = [
+            load
+            for load in person_weeks(portfolio, person, first_week, UNDER_ALLOCATION_WEEKS)
+            if load.under
+        ]
+        if not short:
+            continue
+        weeks = ", ".join(
+            f"{_exact(load.booked)}/{_exact(load.capacity)} h week of {load.week_start:%b %-d}"
+            for load in short
+        )
+        rate = _decimal(portfolio.ledger.top_rates.get(person_id, 0), HUNDREDTHS)
+        at_stake = sum((load.capacity - load.booked for load in short), ZERO) * rate
+        findings.append(
+            Finding(
+                Rule.UNDER_ALLOCATED,
+                f"{person.label} is under-allocated: {weeks}.",
+                "Help find them work.",
+                at_stake,
+                person_id=person_id,
+            )
+        )
+    return findings

@@ -1,0 +1,117 @@
+"""Load a `Portfolio` for the rules with a fixed number of queries, whatever its size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.core.dates import Month, Quarter, monday_of
+from bot.pmo.bookings_rules import (
+    HUNDREDTHS,
+    BookingRow,
+    Ledger,
+    MilestoneDate,
+    Portfolio,
+    horizon,
+)
+from bot.store.models import Booking, Milestone, Person, Project
+
+HISTORY_MONTHS = 2
+BATCH = 1000
+PERSON_ID = BookingRow._fields.index("person_id")
+
+
+def _as_hundredths(column: sa.ColumnElement) -> sa.ColumnElement[int]:
+    """A two-decimal column as whole hundredths: the integers the rules sum (no Decimal)."""
+    return sa.cast(sa.func.round(column * HUNDREDTHS), sa.BigInteger)
+
+
+# In `BookingRow`'s order.
+BOOKING_COLUMNS = (
+    Booking.project_id,
+    Booking.person_id,
+    Booking.role,
+    Booking.week_start,
+    Booking.kind,
+    _as_hundredths(Booking.hours),
+    _as_hundredths(Booking.bill_rate),  # NULL stays None: no rate is not a rate of 0
+)
+
+
+def rules_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Bookings the rules need: two months back (kick-off checks) to the end of the horizon."""
+    first = Month.of(today).plus(-HISTORY_MONTHS).first_day - dt.timedelta(days=6)
+    return first, horizon(today)[-1].last_day
+
+
+def quarter_window(quarter: Quarter) -> tuple[dt.date, dt.date]:
+    """Every booking week with working days in the quarter."""
+    return monday_of(quarter.months[0].first_day), quarter.months[-1].last_day
+
+
+def forecast_window(today: dt.date, quarter: Quarter) -> tuple[dt.date, dt.date]:
+    """One load for `/ps forecast`: the quarter's weeks and the rules', whichever is wider.
+
+    The quarter's months only sum weeks inside `quarter_window`, so a wider load gives the
+    same totals; the rules look at every booking, so they need `restrict` to their window.
+    """
+    quarter_first, quarter_last = quarter_window(quarter)
+    rules_first, rules_last = rules_window(today)
+    return min(quarter_first, rules_first), max(quarter_last, rules_last)
+
+
+def load_portfolio(
+    session: Session,
+    today: dt.date,
+    *,
+    window: tuple[dt.date, dt.date] | None = None,
+    project_ids: list[int] | None = None,
+    person_id: int | None = None,
+    keep_bookings: bool = True,
+) -> Portfolio:
+    """Projects (all, or the given ones), their bookings in the window, milestones, people.
+
+    `keep_bookings=False` sums the bookings as they arrive and keeps only the sums: the
+    rules and totals work the same, but `bookings` and a narrower `restrict` do not, and a
+    portfolio-wide load needs half the memory (its tens of thousands of rows are not kept).
+    """
+    first, last = window or rules_window(today)
+    projects_query = sa.select(Project).order_by(Project.sow)
+    # Plain tuples through Core, not ORM objects or rows: a portfolio holds tens of thousands
+    # of bookings and the rules only sum them (the benchmark showed ORM loading, Decimal
+    # arithmetic and the garbage collector dominating; see `bot.pmo.bookings_rules`).
+    bookings_query = sa.select(*BOOKING_COLUMNS).where(Booking.week_start.between(first, last))
+    if project_ids is not None:
+        projects_query = projects_query.where(Project.id.in_(project_ids))
+        bookings_query = bookings_query.where(Booking.project_id.in_(project_ids))
+    if person_id is not None:
+        bookings_query = bookings_query.where(Booking.person_id == person_id)
+    projects = list(session.scalars(projects_query))
+    result = session.connection().execute(bookings_query)
+    # In batches, so that few SQLAlchemy rows (which the collector tracks) live at once.
+    rows = (row for batch in result.partitions(BATCH) for row in batch)
+    if keep_bookings:
+        bookings = [tuple(row) for row in rows]
+        booked = {booking[PERSON_ID] for booking in bookings}
+    else:
+        ledger = Ledger.of(rows)
+        booked = set(ledger.person_weeks)
+    milestones_query = sa.select(Milestone.project_id, Milestone.due_date)
+    if project_ids is not None:
+        milestones_query = milestones_query.where(Milestone.project_id.in_(project_ids))
+    milestones = list(map(MilestoneDate._make, session.connection().execute(milestones_query)))
+    person_ids = booked | {p.pm_id for p in projects if p.pm_id}
+    people = {
+        person.id: person
+        for person in session.scalars(sa.select(Person).where(Person.id.in_(person_ids)))
+    }
+    if keep_bookings:
+        return Portfolio(today, projects, people, bookings, milestones, window=(first, last))
+    return Portfolio.of_sums(today, projects, people, ledger, milestones, window=(first, last))
+
+
+def restrict(portfolio: Portfolio, window: tuple[dt.date, dt.date]) -> Portfolio:
+    """The same portfolio with only the bookings whose week starts inside `window`."""
+    return portfolio.within(*window)

@@ -1,0 +1,310 @@
+"""Run scheduled jobs exactly once per period; their posts go through the outbox.
+
+A run is claimed by inserting its (job, period) row, in the same transaction as the
+outbox entry holding the posts it built: the unique key makes a second claimant — a
+restarted process, another replica, a manual `psbot jobs run` — add nothing. The outbox
+delivers the posts in order, retries until the run is no longer useful (its grace window
+closes, or the deadline it announces passes), and resumes after a restart. A run missed
+while psbot was down is posted late if still useful, otherwise recorded as skipped; so is
+every earlier run missed since the job's last one. A run whose posts could not be built
+because a connection was lost stays unclaimed, so the next tick builds it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from bot.core.business_days import BusinessCalendar
+from bot.core.context import AppContext
+from bot.core.errors import UserError, first_line
+from bot.runtime import outbox
+from bot.runtime.outbox import Attempt, Outbox, Post
+from bot.runtime.schedule import JobSpec, last_run, runs_between
+from bot.store.models import JobRun
+
+logger = logging.getLogger(__name__)
+
+# How far back missed runs are recorded one by one: after a longer outage, only this much.
+MISSED_RUNS_LOOKBACK = dt.timedelta(days=366)
+
+
+def one_off_period(period: str, label: str) -> str:
+    """The key of a run outside the schedule (`psbot jobs run` off-schedule or with
+    --force, the shell's :run): `period` and a label, so it never takes the scheduled run's
+    key. Scheduled periods ("2026-W49", "2026-11") have no space; one-offs always do."""
+    return f"{period} {label}"
+
+
+def scheduled_run() -> sa.ColumnElement[bool]:
+    """The job runs the schedule made, not one-offs (see `one_off_period`)."""
+    return JobRun.period.not_like("% %")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: str
+    period: str
+    status: str  # sent, retrying, failed, skipped, already claimed, sending
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period}: {self.status}" + (
+            f" ({self.detail})" if self.detail else ""
+        )
+
+
+class JobRunner:
+    """Claims and builds job runs for one process; `outbox` delivers them."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        outbox: Outbox,
+        jobs: Sequence[JobSpec],
+        calendar: BusinessCalendar,
+    ) -> None:
+        self.ctx = ctx
+        self.outbox = outbox
+        self.jobs = {job.name: job for job in jobs}
+        self.calendar = calendar
+        # Job name -> (period, reason) of its last run left unclaimed by a lost connection.
+        self._lost_connection: dict[str, tuple[str, str]] = {}
+        # Held while this process runs the job. The scheduled fire and the minute tick are
+        # separate scheduler jobs, and a run still building is unclaimed (a Kantata sync
+        # retrying an unreachable Kantata, for minutes): without this, the tick would start
+        # the same job again, and the two would write at once. The unique (job, period)
+        # key settles runs in different processes.
+        self._running = {name: threading.Lock() for name in self.jobs}
+
+    # --- entry points ---------------------------------------------------------------
+
+    def run_due(self, name: str, now: dt.datetime) -> Outcome | None:
+        """Run `name`'s latest scheduled run if it is due, unclaimed and still useful.
+
+        Earlier runs missed since the job's last claimed run are recorded as skipped.
+        None when there is nothing to do, or while this process is already running `name`.
+        """
+        job = self.jobs[name]
+        if not job.enabled:
+            return None
+        running = self._running[name]
+        if not running.acquire(blocking=False):
+            return None
+        try:
+            return self._run_due(job, now)
+        finally:
+            running.release()
+
+    def tick(self, now: dt.datetime) -> list[Outcome]:
+        """Catch up on due runs and retry what the outbox owes (every minute, and at start)."""
+        outcomes = [self.run_due(name, now) for name in self.jobs]
+        outcomes.extend(_job_outcome(attempt) for attempt in self.outbox.retry_due(now))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _run_due(self, job: JobSpec, now: dt.datetime) -> Outcome | None:
+        unclaimed = self._unclaimed_runs(job, now)
+        if not unclaimed:
+            return None
+        *earlier, (period, scheduled_at) = unclaimed
+        for missed_period, missed_at in earlier:
+            self._close_missed(job, missed_period, missed_at, now)
+        if now > job.useful_until(self.ctx, scheduled_at):
+            return self._close_missed(job, period, scheduled_at, now)
+        return self.run(job, period, scheduled_at, now)
+
+    def run(
+        self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime
+    ) -> Outcome:
+        """Build the posts, claim (job, period) with them, and deliver them if ours.
+
+        The posts are built as at `scheduled_at`: a run caught up late (a week late, with a
+        long grace) still reports its own week or month, not the one it runs in."""
+        try:
+            posts = [self._addressed(job, post) for post in job.run(self.ctx, scheduled_at)]
+        except Exception as error:
+            if _connection_lost(error):
+                return self._retry_later(job, period, error)
+            if isinstance(error, UserError):
+                # Bad settings or credentials: the message says what to fix, in one line.
+                logger.error("job %s %s failed: %s", job.name, period, error)
+                return self._fail(job, period, scheduled_at, now, first_line(error))
+            # A bug, not a blip: trying again every minute would fail the same way.
+            logger.exception("job %s %s failed to build its posts", job.name, period)
+            reason = f"building the posts failed: {error}"
+            return self._fail(job, period, scheduled_at, now, reason)
+        self._lost_connection.pop(job.name, None)
+        entry_id = self._claim(job, period, scheduled_at, now, status="queued", posts=posts)
+        if entry_id is None:
+            return Outcome(job.name, period, "already claimed")
+        attempt = self.outbox.deliver(entry_id, now)
+        if attempt.status == "busy":  # the minute tick got to it first
+            return Outcome(job.name, period, "sending", "another psbot process is posting it")
+        return _job_outcome(attempt) or Outcome(job.name, period, attempt.status)
+
+    # --- claiming -------------------------------------------------------------------
+
+    def _unclaimed_runs(self, job: JobSpec, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """The job's runs up to `now` that nobody claimed, oldest first: the latest one, and
+        those missed since its last claimed run (within MISSED_RUNS_LOOKBACK).
+
+        A cheap look first; the unique key still settles races between processes.
+        """
+        tz = self.ctx.settings.timezone
+        latest = last_run(job.schedule, now, self.calendar, tz)
+        if latest is None:
+            return []
+        with self.ctx.session_factory() as session:
+            last_claimed = session.scalar(
+                # A one-off's time is whatever it was run "as if at": it says nothing of
+                # which scheduled runs were missed.
+                sa.select(sa.func.max(JobRun.scheduled_at)).where(
+                    JobRun.job == job.name, JobRun.scheduled_at <= now, scheduled_run()
+                )
+            )
+            runs = [latest]  # a job that never ran has no missed runs to list
+            if last_claimed is not None:
+                since = max(last_claimed, now - MISSED_RUNS_LOOKBACK)
+                runs = runs_between(job.schedule, since, now, self.calendar, tz) or runs
+            periods = [period for period, _ in runs]
+            claimed = set(
+                session.scalars(
+                    sa.select(JobRun.period).where(
+                        JobRun.job == job.name, JobRun.period.in_(periods)
+                    )
+                )
+            )
+        return [run for run in runs if run[0] not in claimed]
+
+    def _claim(
+        self,
+        job: JobSpec,
+        period: str,
+        scheduled_at: dt.datetime,
+        now: dt.datetime,
+        *,
+        status: str,
+        posts: list[Post] | None = None,
+        error: str = "",
+    ) -> int | None:
+        """The claimed run's outbox entry id (or its row id when it posts nothing)."""
+        try:
+            with self.ctx.session_factory.begin() as session:
+                run = JobRun(
+                    job=job.name,
+                    period=period,
+                    status=status,
+                    scheduled_at=scheduled_at,
+                    claimed_at=now,
+                    finished_at=None if posts is not None else now,
+                    error=error,
+                )
+                if posts is not None:
+                    run.outbox_id = outbox.add(
+                        session,
+                        key=f"job:{job.name}:{period}",
+                        kind="job",
+                        posts=posts,
+                        now=now,
+                        deadline=job.useful_until(self.ctx, scheduled_at),
+                    )
+                session.add(run)
+                session.flush()
+                return run.outbox_id if posts is not None else run.id
+        except IntegrityError:
+            return None
+
+    def _close_missed(
+        self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime
+    ) -> Outcome | None:
+        """Record a run too late to post: failed if lost connections kept it from being
+        built, otherwise skipped because psbot was not running."""
+        lost = self._lost_connection.get(job.name)
+        if lost is not None and lost[0] == period:
+            del self._lost_connection[job.name]
+            reason = f"connection lost until it was too late to post: {lost[1]}"
+            outcome = self._fail(job, period, scheduled_at, now, reason)
+            if outcome.status == "failed":
+                logger.error("job %s %s failed for good: %s", job.name, period, reason)
+            return outcome
+        late = now - scheduled_at
+        missed = f"missed by {late}"
+        if self._claim(job, period, scheduled_at, now, status="skipped", error=missed) is None:
+            return None
+        until = job.useful_until(self.ctx, scheduled_at)
+        window = (
+            f"{job.grace} grace window"
+            if until == scheduled_at + job.grace
+            else f"deadline, {until.astimezone(self.ctx.settings.timezone):%a %H:%M %Z}"
+        )
+        logger.warning(
+            "job %s %s was missed by %s, past its %s: skipped", job.name, period, late, window
+        )
+        return Outcome(job.name, period, "skipped", missed)
+
+    def _fail(
+        self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime, reason: str
+    ) -> Outcome:
+        if self._claim(job, period, scheduled_at, now, status="failed", error=reason) is None:
+            return Outcome(job.name, period, "already claimed")
+        return Outcome(job.name, period, "failed", reason)
+
+    def _retry_later(self, job: JobSpec, period: str, error: Exception) -> Outcome:
+        """Leave the run unclaimed, so the next tick builds it again while still useful."""
+        reason = first_line(error)
+        self._lost_connection[job.name] = (period, reason)
+        logger.warning(
+            "job %s %s lost a connection building its posts (%s); trying again next minute",
+            job.name,
+            period,
+            reason,
+        )
+        return Outcome(job.name, period, "retrying", f"connection lost: {reason}")
+
+    def _addressed(self, job: JobSpec, post: Post) -> Post:
+        if post.channel:
+            return post
+        return Post(job.channel, post.text, post.blocks, post.in_thread)
+
+
+def _connection_lost(error: BaseException | None) -> bool:
+    """Whether `error`, or an error that caused it, is a dropped or refused connection
+    (database restart, failover, network): a blip worth another try, not a bug."""
+    while error is not None:
+        if isinstance(error, InterfaceError | OSError):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, OperationalError):
+            return _operational_blip(error.orig)
+        error = error.__cause__
+    return False
+
+
+# SQLite raises OperationalError for bugs too ("no such column"); only these are blips.
+_SQLITE_BLIPS = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def _operational_blip(driver_error: BaseException) -> bool:
+    """PostgreSQL's operational errors are connection, shutdown and resource classes."""
+    if isinstance(driver_error, sqlite3.Error):
+        return any(blip in str(driver_error).lower() for blip in _SQLITE_BLIPS)
+    return True
+
+
+def _job_outcome(attempt: Attempt) -> Outcome | None:
+    """A delivery attempt of a job run's posts as the run's outcome (None: not a job's)."""
+    kind, _, rest = attempt.key.partition(":")
+    if kind != "job":
+        return None
+    name, _, period = rest.partition(":")
+    count = f"{attempt.posts} post" + ("" if attempt.posts == 1 else "s")
+    detail = count if attempt.status == "sent" else attempt.detail
+    return Outcome(name, period, attempt.status, detail)

@@ -1,0 +1,160 @@
+"""When a job runs: weekly at a local time, or N business days before month end.
+
+Each run belongs to a period (an ISO week or a month); the period names the run in the
+exactly-once table. Times are wall-clock times in the reporting time zone, so a Monday
+08:00 reminder stays at 08:00 across DST changes; a holiday moves a weekly run to the
+next business day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.core.business_days import BusinessCalendar
+from bot.core.context import AppContext
+from bot.core.dates import Month, week_key
+from bot.runtime.outbox import Post
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Weekly:
+    weekday: int  # 0 = Monday
+    at: dt.time
+
+    def describe(self) -> str:
+        day = f"{DAY_NAMES[self.weekday]}s {self.at:%H:%M}"
+        if self.weekday >= 5:  # never a business day: it always moves
+            return f"{day}, posted the next business day"
+        return f"{day}, next business day if a holiday"
+
+    def period_of(self, day: dt.date) -> str:
+        return week_key(day)
+
+    def periods_near(self, day: dt.date) -> list[str]:
+        return [week_key(day + dt.timedelta(weeks=n)) for n in (-2, -1, 0, 1)]
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        year, week = (int(part) for part in period.split("-W"))
+        nominal = dt.date.fromisocalendar(year, week, 1) + dt.timedelta(days=self.weekday)
+        return calendar.on_or_after(nominal)
+
+
+@dataclass(frozen=True)
+class BeforeMonthEnd:
+    business_days: int
+    at: dt.time
+
+    def describe(self) -> str:
+        return f"{self.business_days} business days before month end, {self.at:%H:%M}"
+
+    def period_of(self, day: dt.date) -> str:
+        return f"{day:%Y-%m}"
+
+    def periods_near(self, day: dt.date) -> list[str]:
+        month = Month.of(day)
+        return [f"{m.year}-{m.month:02d}" for m in (month.plus(-1), month, month.plus(1))]
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        year, month = (int(part) for part in period.split("-"))
+        return calendar.before_month_end(year, month, self.business_days)
+
+
+Schedule = Weekly | BeforeMonthEnd
+
+
+def run_time(schedule: Schedule, period: str, calendar: BusinessCalendar, tz: ZoneInfo):
+    """The aware datetime of the period's run."""
+    return dt.datetime.combine(schedule.run_date(period, calendar), schedule.at, tzinfo=tz)
+
+
+def runs_near(
+    schedule: Schedule, now: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo
+) -> list[tuple[str, dt.datetime]]:
+    """(period, run time) of the periods around `now`, in time order."""
+    day = now.astimezone(tz).date()
+    runs = [(p, run_time(schedule, p, calendar, tz)) for p in schedule.periods_near(day)]
+    return sorted(runs, key=lambda run: run[1])
+
+
+def period_at(
+    schedule: Schedule, moment: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo
+) -> str:
+    """The period a run at `moment` is for: the one whose run day it is, else its day's.
+
+    A holiday can move a Friday run into the next week; it still belongs to its own week.
+    """
+    day = moment.astimezone(tz).date()
+    for period in schedule.periods_near(day):
+        if schedule.run_date(period, calendar) == day:
+            return period
+    return schedule.period_of(day)
+
+
+def last_run(schedule: Schedule, now: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo):
+    """The latest (period, run time) at or before `now`."""
+    past = [run for run in runs_near(schedule, now, calendar, tz) if run[1] <= now]
+    return past[-1] if past else None
+
+
+def next_run(schedule: Schedule, now: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo):
+    """The first (period, run time) after `now`."""
+    probe = now
+    for _ in range(3):
+        future = [run for run in runs_near(schedule, probe, calendar, tz) if run[1] > now]
+        if future:
+            return future[0]
+        probe += dt.timedelta(weeks=2)
+    raise RuntimeError("no run found in the coming weeks")  # cannot happen for our schedules
+
+
+def runs_between(
+    schedule: Schedule,
+    after: dt.datetime,
+    until: dt.datetime,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+) -> list[tuple[str, dt.datetime]]:
+    """(period, run time) of the runs after `after` up to and including `until`, in order."""
+    runs = []
+    while (run := next_run(schedule, after, calendar, tz))[1] <= until:
+        runs.append(run)
+        after = run[1]
+    return runs
+
+
+JobFunction = Callable[[AppContext, dt.datetime], list[Post]]
+# When what a run announces is due (e.g. the notes deadline), given the run's time.
+Deadline = Callable[[AppContext, dt.datetime], dt.datetime]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: `run` returns what to post; the runner delivers it once."""
+
+    name: str
+    summary: str
+    schedule: Schedule
+    run: JobFunction
+    channel: str = ""
+    enabled: bool = True
+    grace: dt.timedelta = dt.timedelta(hours=2)
+    deadline: Deadline | None = None
+    posts: bool = True  # False: the job only does its work (kantata_sync) and posts nothing
+
+    def describe(self) -> str:
+        return self.schedule.describe()
+
+    def useful_until(self, ctx: AppContext, scheduled_at: dt.datetime) -> dt.datetime:
+        """How late the run at `scheduled_at` may still be posted: its grace window, cut
+        short by the deadline it announces (a nudge for 11:00 is no use at 11:05)."""
+        window_end = scheduled_at + self.grace
+        if self.deadline is None:
+            return window_end
+        due = self.deadline(ctx, scheduled_at)
+        # A deadline at or before the run itself (an odd schedule) must not stop it.
+        return min(window_end, due) if due > scheduled_at else window_end

@@ -1,0 +1,1 @@
+"""The database: typed models, the engine and sessions, and the migrations runner."""
