@@ -1,4 +1,5 @@
-"""Benchmark 1: the CSV import, through `bot.integrations.importing.run.import_file` as `psbot import` does."""
+"""Benchmark 1: the CSV import, through `bot.integrations.importing.run.import_file`, as
+`psbot import` does."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from dataclasses import dataclass
 
 from bench.database import BenchDatabase
 from bench.portfolio import PortfolioFiles
-from bot.entry.app import create_web_client
 from bot.integrations.importing.csvfile import parse_table, read_text
 from bot.integrations.importing.formats import BOOKINGS, validate_columns
 from bot.integrations.importing.run import ImportResult, import_file, link_people
+from bot.runtime.slack_client import create_web_client
 from tests.fake_slack import FakeSlack
 
 

@@ -16,12 +16,13 @@ from bot.core.authorization import Action, allowed
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
-from bot.pmo.home import JobStatus, gather_home, last_runs
+from bot.pmo.home import JobStatus, gather_home
 from bot.pmo.lookup import person_by_slack_id
+from bot.pmo.rhythm import configured_timings, notes_due, notes_week
+from bot.runtime.job_runner import last_runs
 from bot.runtime.outbox import requeue
 from bot.runtime.schedule import next_run
 from bot.workflows.shoutouts import slack_outbox
-from jobs.registry import configured_jobs, notes_due, notes_week
 from messages.home_builder import build_home
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[J
     runs = last_runs(session)
     calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
     statuses = []
-    for job in configured_jobs(ctx.settings):
+    for job in configured_timings(ctx.settings):
         if not job.enabled:
             continue
         run = runs.get(job.name)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
-from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note  # GitLab sync (issue 13)
+from bot.integrations.gitlab import enqueue_for_note
 from bot.pmo.lookup import find_project
 from bot.pmo.notes import (
     NoteFields,
@@ -27,13 +27,14 @@ from bot.pmo.notes import (
     validate_note,
     writable_projects,
 )
+from bot.pmo.rhythm import notes_due, notes_week
 from bot.runtime.outbox import Outbox, add_dm
 from bot.store.db import write_while_slack_waits
 from bot.store.models import AuditEntry, Person, Project
+from bot.workflows.delivery import deliver_gitlab_now
 from commands.failures import tell_presser
 from commands.home import publish_home
 from commands.request import PsRequest
-from jobs.registry import notes_due, notes_week
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.notes_modal_builder import build_notes_modal, form_errors, read_notes_form
@@ -134,7 +135,7 @@ def submit_notes(
     for entry_id in confirmation:
         Outbox(ctx, client).deliver(entry_id, ctx.now())
     publish_home(ctx, client, user_id)
-    deliver_gitlab_now(ctx, client, project_id)  # GitLab sync (issue 13)
+    deliver_gitlab_now(ctx, client, project_id)
 
 
 def _store(

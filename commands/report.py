@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.core.dates import parse_week
 from bot.core.errors import UserError
 from bot.pmo.report import report_rows
+from bot.pmo.rhythm import notes_week
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
-from jobs.registry import notes_week
 from messages.report_builder import build_top_customer_report
 
 

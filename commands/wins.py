@@ -21,11 +21,7 @@ from sqlalchemy.orm import Session
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
 from bot.core.slack_ids import USER_ID
-from bot.integrations.gitlab import (  # GitLab sync (issue 13)
-    deliver_gitlab_now,
-    enqueue_for_thanks,
-    enqueue_for_win,
-)
+from bot.integrations.gitlab import enqueue_for_thanks, enqueue_for_win
 from bot.pmo.lookup import find_project, leading_project, open_projects_for, person_by_slack_id
 from bot.pmo.wins import (
     TEXT_MAX,
@@ -42,8 +38,10 @@ from bot.pmo.wins import (
     with_names,
 )
 from bot.runtime.outbox import add_dm
+from bot.runtime.slack_client import without_waiting
 from bot.store.db import write_while_slack_waits
 from bot.store.models import Person, Project, Thanks, Win
+from bot.workflows.delivery import deliver_gitlab_now
 from bot.workflows.shoutouts import Delivery, Shoutouts, owe_shoutout
 from commands.arguments import (
     channel_id_of,
@@ -94,7 +92,7 @@ def win_command(request: PsRequest) -> Reply | None:
         # few people are checked, without retries; the rest are in its people picker for
         # the author to see.
         slack_names = _check_people(
-            request.client if recording else _without_waiting(request.client),
+            request.client if recording else without_waiting(request.client),
             people,
             request.subcommand.usage,
             _mention_labels(request.text),
@@ -154,7 +152,7 @@ def _editable(
     is asked without retries."""
     ids = mentioned_ids(text)
     names = {**slack_names, **_names(session, ids)}
-    quick = _without_waiting(client)
+    quick = without_waiting(client)
     for user_id in [i for i in ids if i not in names][:SLACK_NAME_LOOKUPS]:
         # Slack refusing, rate-limiting or not answering: read as @U123.
         with contextlib.suppress(SlackApiError, SlackClientError, OSError):
@@ -202,12 +200,6 @@ def thanks_command(request: PsRequest) -> Reply:
     project_id = project.id if project else None
     delivery = _share(ctx, request.client, Thanks, thanks_id, request.user_id, project_id)
     return Reply(_recorded("thanks", delivery))
-
-
-def _without_waiting(client: WebClient) -> WebClient:
-    """`client` for calls made while a trigger's 3 seconds run (before a modal opens): no
-    retries, so a 429 is an answer at once rather than a sleep through its Retry-After."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=1, retry_handlers=[])
 
 
 def _check_people(

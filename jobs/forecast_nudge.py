@@ -10,8 +10,8 @@ from bot.core.dates import local_today
 from bot.core.slack_ids import is_user_id
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
+from bot.pmo.rhythm import forecast_due
 from bot.runtime.outbox import Post
-from jobs.forecast_prep import forecast_due
 from messages.reminders_builder import build_forecast_nudge, direct_post
 
 

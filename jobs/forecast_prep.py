@@ -9,21 +9,13 @@ from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
+from bot.pmo.rhythm import PREP_DUE, forecast_due
 from bot.runtime.outbox import Post
 from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, channel_posts
 
+
 # Fixed by the handbook, not by the schedule: prep is "to be complete by 10am est
 # Mondays" and the forecast & upside "updated by Monday, 11am EST".
-PREP_DUE = dt.time(10, 0)
-FORECAST_DUE = dt.time(11, 0)
-
-
-def forecast_due(ctx: AppContext, now: dt.datetime) -> dt.datetime:
-    """When the forecast & upside are due on the day of `now`: the handbook's 11:00."""
-    tz = ctx.settings.timezone
-    return dt.datetime.combine(local_today(now, tz), FORECAST_DUE, tzinfo=tz)
-
-
 def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """The prep reminder for #ps_pmo; it always posts, with a ✅ when nothing is wrong."""
     tz = ctx.settings.timezone

@@ -20,6 +20,7 @@ from bot.integrations.importing.run import link_people
 from bot.integrations.kantata.client import KantataError, KantataUnavailable
 from bot.integrations.kantata.sync import client_for, sync_kantata
 from bot.runtime.outbox import Post
+from bot.runtime.slack_client import create_web_client
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ def run_kantata_sync(ctx: AppContext, now: dt.datetime) -> list[Post]:
         logger.info("kantata_sync: %s", line)
     if result.emails and settings.slack_bot_token:
         # People new to psbot get their Slack user now, so today's DMs can reach them.
-        from bot.entry.app import create_web_client
-
         client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
         lines, error = link_people(ctx.session_factory, client, result.emails)
         for line in lines:

@@ -9,15 +9,13 @@ from bot.core.context import AppContext
 from bot.core.slack_ids import is_user_id
 from bot.pmo.notes import ReportRow
 from bot.pmo.report import report_rows
+from bot.pmo.rhythm import job_period, notes_due
 from bot.runtime.outbox import Post
 from messages.reminders_builder import build_top_customer_nudge, direct_post
 
 
 def run_top_customer_nudge(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """One DM per PM with a Slack id and missing notes, a button per project; [] if none."""
-    # Imported here: the registry imports every job module, this one included.
-    from jobs.registry import job_period, notes_due
-
     week = job_period(ctx, "top_customer_nudge", now)
     deadline = notes_due(ctx, now)
     with ctx.session_factory() as session:

@@ -8,15 +8,13 @@ from collections import defaultdict
 from bot.core.context import AppContext
 from bot.pmo.notes import ReportRow
 from bot.pmo.report import report_rows
+from bot.pmo.rhythm import job_period, notes_due
 from bot.runtime.outbox import Post
 from messages.reminders_builder import Owner, PmRows, build_top_customer_open, channel_posts
 
 
 def run_top_customer_open(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """Every Top Customer project (active or closing) under its PM, ✅ when noted."""
-    # Imported here: the registry imports every job module, this one included.
-    from jobs.registry import job_period, notes_due
-
     week = job_period(ctx, "top_customer_open", now)
     deadline = notes_due(ctx, now)
     with ctx.session_factory() as session:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.core.context import AppContext
 from bot.pmo.report import report_rows
+from bot.pmo.rhythm import job_period
 from bot.runtime.outbox import Post
 from messages.reminders_builder import channel_posts
 from messages.report_builder import build_top_customer_report
@@ -13,9 +14,6 @@ from messages.report_builder import build_top_customer_report
 
 def run_top_customer_report(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """This week's report; it always posts, even when no notes came in."""
-    # Imported here: the registry imports every job module, this one included.
-    from jobs.registry import job_period
-
     week = job_period(ctx, "top_customer_report", now)
     with ctx.session_factory() as session:
         messages = build_top_customer_report(week, report_rows(session, week, all_projects=False))

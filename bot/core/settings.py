@@ -19,7 +19,7 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.store.models import ROLES
+from bot.core.terms import ROLES
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITLAB_URL = "https://gitlab.com"
@@ -95,7 +95,7 @@ class Settings:
     # "US" (federal), "US-NY" (with a subdivision) or None for weekends only.
     holidays: tuple[str, str | None] | None = ("US", None)
     job_grace_minutes: int = 120
-    # Raw PSBOT_JOB_* values; jobs.registry parses them and names the variable on error.
+    # Raw PSBOT_JOB_* values; bot.pmo.rhythm parses them and names the variable on error.
     job_overrides: Mapping[str, str] = field(default_factory=dict)
     # GitLab sync of wins, thanks and Y/R notes: off while GITLAB_TOKEN is empty.
     gitlab_url: str = DEFAULT_GITLAB_URL

@@ -6,16 +6,11 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltContext, BoltResponse
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 import commands
 from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
+from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
 
 logger = logging.getLogger(__name__)
@@ -33,24 +28,6 @@ def user_team(body: dict) -> str | None:
         return body["user"].get("team_id")
     event = body.get("event") or {}
     return event.get("user_team")
-
-
-# A trigger expires after 3 s and a user is waiting: don't sit on slack_sdk's 30 s default.
-SLACK_TIMEOUT_SECONDS = 10
-
-
-def create_web_client(token: str, base_url: str) -> WebClient:
-    """A Web API client that honours SLACK_API_URL and retries 429s, 5xx and lost connections."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=SLACK_TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 def create_app(

@@ -20,6 +20,7 @@ from bot.core.errors import UserError, first_line
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.entry import gitlab_cli, kantata_cli
 from bot.integrations.importing.formats import FORMATS
+from bot.runtime.slack_client import create_web_client
 from bot.store import migrate
 from bot.store.db import database_reachable, make_engine, make_session_factory
 from bot.store.models import JobRun
@@ -186,8 +187,6 @@ def _link_people(settings: Settings, session_factory, emails: set[str]) -> None:
 
     client = None
     if settings.slack_bot_token:
-        from bot.entry.app import create_web_client
-
         client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
     lines, error = link_people(session_factory, client, emails)
     for line in lines:
@@ -202,7 +201,7 @@ def _schema_is_current(engine) -> bool:
 
 def _jobs_list(settings: Settings) -> int:
     from bot.core.business_days import calendar_of
-    from bot.pmo.home import last_runs
+    from bot.runtime.job_runner import last_runs
     from bot.runtime.schedule import next_run
     from jobs.registry import configured_jobs
 
@@ -230,7 +229,6 @@ def _jobs_list(settings: Settings) -> int:
 
 def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
     from bot.core.business_days import calendar_of
-    from bot.entry.app import create_web_client
     from bot.runtime.job_runner import JobRunner, one_off_period
     from bot.runtime.schedule import period_at, run_time
     from bot.workflows.shoutouts import slack_outbox
@@ -329,10 +327,10 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.core.business_days import calendar_of
     from bot.entry.app import create_app
     from bot.entry.web import make_wsgi_app
-    from bot.integrations.gitlab import GitLabSync
     from bot.runtime.job_runner import JobRunner
     from bot.runtime.malloc_arenas import cap_malloc_arenas
     from bot.runtime.scheduler import start_scheduler
+    from bot.workflows.delivery import gitlab_sync
     from bot.workflows.shoutouts import slack_outbox
     from jobs.registry import configured_jobs
 
@@ -364,7 +362,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     # so a win's GitLab note can link its Slack post once that exists.
     scheduled = jobs if settings.scheduler_enabled else []
     runner = JobRunner(ctx, slack_outbox(ctx, app.client), scheduled, calendar_of(settings))
-    gitlab = GitLabSync(ctx, app.client)
+    gitlab = gitlab_sync(ctx, app.client)
     scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
     if not settings.scheduler_enabled:
         logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")

@@ -12,6 +12,7 @@ import sys
 
 from bot.core.errors import UserError
 from bot.core.settings import Settings
+from bot.runtime.slack_client import create_web_client
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
@@ -54,8 +55,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if result.emails and not args.dry_run:
             client = None
             if settings.slack_bot_token:
-                from bot.entry.app import create_web_client
-
                 client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
             lines, error = link_people(session_factory, client, result.emails)
             for line in lines:

@@ -11,14 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
-from bot.integrations.gitlab import GitLabFailures, gitlab_failures
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.pmo.portfolio_loading import load_portfolio
-from bot.runtime.job_runner import scheduled_run
-from bot.store.models import JobRun, Note, OutboxEntry, Project, Thanks, Win
+from bot.runtime.undelivered import GitLabFailures, Undelivered, gitlab_failures, undelivered_posts
+from bot.store.models import Note, Project, Thanks, Win
 
 MAX_CLOSING = 8
 RECENT_DAYS = 30
@@ -143,49 +142,3 @@ def _portfolio_counts(session: Session, home: Home, today: dt.date, now: dt.date
     home.rule_breaks = len(check_portfolio(load_portfolio(session, today, keep_bookings=False)))
     home.undelivered = undelivered_posts(session, now)
     home.gitlab = gitlab_failures(session)
-
-
-FAILURES_SHOWN_FOR = dt.timedelta(days=7)
-
-
-@dataclass
-class Undelivered:
-    """Slack posts still owed after a failure, and the latest ones given up on."""
-
-    retrying: int = 0
-    failed: int = 0
-    recent: list[OutboxEntry] = field(default_factory=list)
-
-
-def undelivered_posts(session: Session, now: dt.datetime, shown: int = 3) -> Undelivered:
-    """Posts being retried, and those given up on in the last week (older ones drop off:
-    a job's reminder is never posted late, so its failure can't be cleared otherwise)."""
-    found = Undelivered()
-    recent_failure = sa.and_(
-        OutboxEntry.status == "failed", OutboxEntry.finished_at >= now - FAILURES_SHOWN_FOR
-    )
-    for status, count in session.execute(
-        sa.select(OutboxEntry.status, sa.func.count())
-        .where(sa.or_(OutboxEntry.status == "retrying", recent_failure))
-        .group_by(OutboxEntry.status)
-    ):
-        setattr(found, status, count)
-    found.recent = list(
-        session.scalars(
-            sa.select(OutboxEntry)
-            .where(recent_failure)
-            .order_by(OutboxEntry.finished_at.desc())
-            .limit(shown)
-        )
-    )
-    return found
-
-
-def last_runs(session: Session) -> dict[str, JobRun]:
-    """Each job's most recent scheduled run: a one-off (a preview `--at` a future time,
-    say) is not what the schedule did."""
-    latest: dict[str, JobRun] = {}
-    query = sa.select(JobRun).where(scheduled_run()).order_by(JobRun.claimed_at)
-    for run in session.scalars(query):
-        latest[run.job] = run
-    return latest

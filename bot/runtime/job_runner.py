@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
 from bot.core.context import AppContext
@@ -308,3 +309,13 @@ def _job_outcome(attempt: Attempt) -> Outcome | None:
     count = f"{attempt.posts} post" + ("" if attempt.posts == 1 else "s")
     detail = count if attempt.status == "sent" else attempt.detail
     return Outcome(name, period, attempt.status, detail)
+
+
+def last_runs(session: Session) -> dict[str, JobRun]:
+    """Each job's most recent scheduled run: a one-off (a preview `--at` a future time,
+    say) is not what the schedule did."""
+    latest: dict[str, JobRun] = {}
+    query = sa.select(JobRun).where(scheduled_run()).order_by(JobRun.claimed_at)
+    for run in session.scalars(query):
+        latest[run.job] = run
+    return latest

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from zoneinfo import ZoneInfo
 
 from bot.core.business_days import BusinessCalendar
@@ -133,13 +133,13 @@ Deadline = Callable[[AppContext, dt.datetime], dt.datetime]
 
 
 @dataclass(frozen=True)
-class JobSpec:
-    """A scheduled job: `run` returns what to post; the runner delivers it once."""
+class JobTiming:
+    """When a scheduled job runs, where it posts and how late it is still worth running;
+    the PMO rhythm (`bot.pmo.rhythm`) declares one per job."""
 
     name: str
     summary: str
     schedule: Schedule
-    run: JobFunction
     channel: str = ""
     enabled: bool = True
     grace: dt.timedelta = dt.timedelta(hours=2)
@@ -158,3 +158,15 @@ class JobSpec:
         due = self.deadline(ctx, scheduled_at)
         # A deadline at or before the run itself (an odd schedule) must not stop it.
         return min(window_end, due) if due > scheduled_at else window_end
+
+
+@dataclass(frozen=True)
+class JobSpec(JobTiming):
+    """A scheduled job: its timing, and `run`, which returns what to post; the runner
+    delivers it once."""
+
+    run: JobFunction = field(kw_only=True)
+
+    @classmethod
+    def of(cls, timing: JobTiming, run: JobFunction) -> JobSpec:
+        return cls(**{f.name: getattr(timing, f.name) for f in fields(timing)}, run=run)

@@ -10,10 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-PROJECT_TYPES = ("T&M", "FF", "Consulting Block", "Dedicated Engineer")
-PROJECT_STATUSES = ("active", "closing", "completed")
-ROLES = ("PM", "PSE", "TA")
-BOOKING_KINDS = ("soft", "hard")
+from bot.core.terms import BOOKING_KINDS, PROJECT_STATUSES, PROJECT_TYPES, ROLES, TEMPERATURES
 
 
 def utcnow() -> dt.datetime:
@@ -179,9 +176,6 @@ class Milestone(Base):
         sa.UniqueConstraint("project_id", "name", name="uq_milestones_project_name"),
         sa.CheckConstraint("passive_days IS NULL OR passive_days > 0", name="passive_days"),
     )
-
-
-TEMPERATURES = ("red", "yellow", "green")
 
 
 class Note(Base):

@@ -17,10 +17,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.core.business_days import BusinessCalendar, calendar_of
 from bot.core.context import AppContext
 from bot.core.errors import UserError
-from bot.entry.app import create_web_client
 from bot.runtime.job_runner import MISSED_RUNS_LOOKBACK, JobRunner, one_off_period
 from bot.runtime.outbox import Outbox, Post
 from bot.runtime.schedule import JobSpec, Weekly
+from bot.runtime.slack_client import create_web_client
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import JobRun, OutboxEntry
 from jobs.registry import configured_jobs

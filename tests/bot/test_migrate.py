@@ -46,7 +46,8 @@ def test_a_current_database_is_not_migrated_and_alembic_stays_unloaded(tmp_path)
     migrate.upgrade(engine)
     engine.dispose()
     check = (
-        "import sys; import bot.entry.cli; from bot.store import migrate; from bot.store.db import make_engine; "
+        "import sys; import bot.entry.cli; from bot.store import migrate; "
+        "from bot.store.db import make_engine; "
         f"migrate.upgrade_if_behind(make_engine({url!r})); "
         "assert 'alembic' not in sys.modules, 'alembic was imported'"
     )

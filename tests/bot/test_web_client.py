@@ -5,7 +5,7 @@ import time
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.entry.app import create_web_client
+from bot.runtime.slack_client import create_web_client
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from bot.pmo.rhythm import job_time
 from bot.store.models import ClosureItem, Project
 from jobs.billing_period import run_billing_period
-from jobs.registry import job_time
 from tests.factories import Portfolio
 from tests.jobs.sample import (
     BILLING,

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.context import AppContext
-from jobs.forecast_prep import FORECAST_DUE, PREP_DUE, run_forecast_prep
+from bot.pmo.rhythm import FORECAST_DUE, PREP_DUE
+from jobs.forecast_prep import run_forecast_prep
 from messages.reminders_builder import MAX_FINDINGS_PER_MESSAGE
 from tests.factories import Portfolio
 from tests.jobs.sample import (

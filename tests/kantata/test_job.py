@@ -8,16 +8,16 @@ import sqlalchemy as sa
 
 from bot.core.business_days import BusinessCalendar
 from bot.core.context import AppContext
-from bot.entry.app import create_web_client
 from bot.runtime.job_runner import JobRunner
 from bot.runtime.outbox import Outbox
 from bot.runtime.schedule import JobSpec, Weekly
+from bot.runtime.slack_client import create_web_client
 from bot.store.models import JobRun
 from jobs.kantata_sync import KantataSyncFailed, run_kantata_sync
 from tests.kantata.conftest import database_state
 
 MONDAY_7AM = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
-JOB = JobSpec("kantata_sync", "Sync Kantata", Weekly(0, dt.time(7, 0)), run_kantata_sync)
+JOB = JobSpec("kantata_sync", "Sync Kantata", Weekly(0, dt.time(7, 0)), run=run_kantata_sync)
 
 
 def runner_for(ctx: AppContext, fake_slack) -> JobRunner:

@@ -9,14 +9,14 @@ Failures: 403/404 (and a link that is not an issue) fail the note and tell the p
 PM once per link what to fix (a refused label after the note was added only logs a
 warning: the note is there); 429 waits for Retry-After; 5xx, lost connections and a
 rejected token are retried with backoff for a day, then the note is marked failed.
-Admins see failed notes through `gitlab_failures`.
+Admins see failed notes through `bot.runtime.undelivered.gitlab_failures`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -34,12 +34,12 @@ from bot.integrations.gitlab.markdown import (
     marker_of,
     raid_body,
 )
-from bot.integrations.gitlab.outbox import KIND_LABELS, fields_from_snapshot
-from bot.integrations.gitlab.urls import EXAMPLE, IssueUrlError, parse_issue_url
+from bot.integrations.gitlab.outbox import fields_from_snapshot
+from bot.integrations.gitlab.urls import IssueUrlError, parse_issue_url
 from bot.pmo.wins import mentioned_ids
 from bot.runtime.outbox import Outbox, add_dm, backoff
+from bot.runtime.undelivered import GITLAB_KIND_LABELS
 from bot.store.models import GitLabPost, Person, Project, Thanks, Win
-from messages.escape import escape_mrkdwn, link
 
 if TYPE_CHECKING:
     from bot.integrations.gitlab.client import Connection
@@ -60,13 +60,18 @@ IMMEDIATE_BATCH = 10
 
 WAITING = ("pending", "retrying")
 
+# The DM to the PM when a note can't reach its issue: (the note, its project, whether the
+# link itself is not an issue's address) -> mrkdwn; the words are messages/' to choose.
+Advise = Callable[[GitLabPost, Project, bool], str]
+
 
 class GitLabSync:
     """Delivers stored GitLab notes; `retry_due` is the minute tick's retry loop."""
 
-    def __init__(self, ctx: AppContext, slack_client: WebClient | None) -> None:
+    def __init__(self, ctx: AppContext, slack_client: WebClient | None, advise: Advise) -> None:
         self.ctx = ctx
         self.slack = slack_client
+        self.advise = advise
 
     @property
     def enabled(self) -> bool:
@@ -263,7 +268,7 @@ class GitLabSync:
         with self.ctx.session_factory.begin() as session:
             post = session.get_one(GitLabPost, post_id)
             project = session.get_one(Project, post.project_id)
-            what = f"{KIND_LABELS[post.kind]} for {project.sow}"
+            what = f"{GITLAB_KIND_LABELS[post.kind]} for {project.sow}"
             post.error = f"{_STAGES[stage]}: {failure.detail}"
             permanent = failure.kind in ("inaccessible", "refused")
             final = permanent or now - post.created_at > GIVE_UP_AFTER
@@ -279,7 +284,8 @@ class GitLabSync:
                     if not _already_told(session, post):
                         post.pm_told_at = now
                         if who := _who_to_tell(session, post, project):
-                            advice = _advice(post, project)
+                            bad_link = post.error.startswith(_STAGES["link"])
+                            advice = self.advise(post, project, bad_link)
                             told = add_dm(session, f"gitlab:{post.id}:told", who, advice, now)
                 else:
                     logger.error("GitLab %s failed for good: %s", what, post.error)
@@ -346,49 +352,3 @@ def _who_to_tell(session: Session, post: GitLabPost, project: Project) -> str:
         thanks = session.get(Thanks, post.subject_id)
         return thanks.giver_id if thanks else ""
     return str(post.payload.get("author_id") or "")
-
-
-def _advice(post: GitLabPost, project: Project) -> str:
-    """The DM: what could not be added where, why, and what to fix."""
-    journal = post.kind in ("win", "thanks")
-    issue = "journal issue" if journal else "RAID issue"
-    what = {
-        "win": "the ProjectWin",
-        "thanks": "the thanks",
-        "raid_note": "this week's Yellow/Red note",
-        "back_to_green": "the back-to-Green note",
-    }[post.kind]
-    where = "the project's journal issue link" if journal else "the RAID link on the project"
-    if post.error.startswith(_STAGES["link"]):
-        fix = f"Fix: set {where} to the issue's own address, like {EXAMPLE}."
-    elif "403" in post.error:
-        fix = (
-            "Fix: give psbot's GitLab user the Reporter role (or higher) on that project, "
-            "so it may comment and set labels."
-        )
-    else:
-        fix = (
-            f"Fix: check {where} (the issue may have moved or been deleted), and that "
-            "psbot's GitLab user can see the project."
-        )
-    if not journal:
-        fix += " If the note itself has the RAID link, correct it in `/ps notes`."
-    return (
-        f":warning: I couldn't add {what} for *{escape_mrkdwn(project.title)}* to its GitLab "
-        f"{issue} {link(post.target_url, post.target_url)}: {escape_mrkdwn(post.error)}. "
-        f"{fix} {what[0].upper()}{what[1:]} is still saved in psbot; I won't repeat this "
-        "message for this link until it works again."
-    )
-
-
-def deliver_gitlab_now(ctx: AppContext, slack_client: WebClient, project_id: int | None) -> None:
-    """Best effort, right after the Slack post: send the project's owed GitLab notes.
-
-    Never raises into the user's action; whatever is not sent now, the minute tick sends.
-    """
-    if not ctx.settings.gitlab_enabled or project_id is None:
-        return
-    try:
-        GitLabSync(ctx, slack_client).deliver_now(project_id, ctx.now())
-    except Exception:
-        logger.exception("GitLab delivery for project %s failed; the tick will retry", project_id)

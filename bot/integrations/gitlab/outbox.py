@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,13 +25,6 @@ from bot.core.context import AppContext
 from bot.integrations.gitlab.markdown import WIN_LABEL, build_raid_note
 from bot.pmo.notes import NoteFields, Temperature, fields_of
 from bot.store.models import GitLabPost, Note, Project, Thanks, Win
-
-KIND_LABELS = {
-    "win": "ProjectWin note",
-    "thanks": "thanks note",
-    "raid_note": "Y/R note on the RAID issue",
-    "back_to_green": "back-to-Green note on the RAID issue",
-}
 
 
 def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
@@ -241,60 +233,3 @@ def fields_from_snapshot(data: dict[str, Any]) -> NoteFields:
 
 def _fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
-# --- what admins see ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FailedGitLabPost:
-    """One GitLab note psbot gave up on, as App Home lists it."""
-
-    id: int
-    what: str  # e.g. "ProjectWin note"
-    project: str  # the project's title
-    target_url: str
-    error: str
-    failed_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class GitLabFailures:
-    """Failed GitLab deliveries (newest first, at most `limit`) and how many are retrying."""
-
-    failed: int
-    retrying: int
-    recent: list[FailedGitLabPost]
-
-
-def gitlab_failures(session: Session, limit: int = 5) -> GitLabFailures:
-    """What App Home shows admins: notes psbot could not add to GitLab, and backlog."""
-    counts = dict(
-        session.execute(
-            sa.select(GitLabPost.status, sa.func.count())
-            .where(GitLabPost.status.in_(("failed", "retrying")))
-            .group_by(GitLabPost.status)
-        ).all()
-    )
-    rows = session.execute(
-        sa.select(GitLabPost, Project)
-        .join(Project, Project.id == GitLabPost.project_id)
-        .where(GitLabPost.status == "failed")
-        .order_by(GitLabPost.finished_at.desc(), GitLabPost.id.desc())
-        .limit(limit)
-    ).all()
-    return GitLabFailures(
-        failed=counts.get("failed", 0),
-        retrying=counts.get("retrying", 0),
-        recent=[
-            FailedGitLabPost(
-                post.id,
-                KIND_LABELS[post.kind],
-                project.title,
-                post.target_url,
-                post.error,
-                post.finished_at,
-            )
-            for post, project in rows
-        ],
-    )

@@ -31,7 +31,7 @@ from bot.core.fields import (
     parse_week_start,
     parse_yes_no,
 )
-from bot.store.models import BOOKING_KINDS, PROJECT_STATUSES, PROJECT_TYPES, ROLES
+from bot.core.terms import BOOKING_KINDS, PROJECT_STATUSES, PROJECT_TYPES, ROLES
 
 R = TypeVar("R")
 Parser = Callable[[str], Any]

@@ -2,8 +2,8 @@
 
 Pure: a `Snapshot` of fetched objects and the field settings go in, a `SyncPlan` comes
 out. Each workspace, booking week and milestone is turned into the cells of the matching
-CSV row and parsed by `bot.integrations.importing.formats`, so a sync and an import of the equivalent
-files apply exactly the same rules and produce the same records.
+CSV row and parsed by `bot.integrations.importing.formats`, so a sync and an import of
+the equivalent files apply exactly the same rules and produce the same records.
 
 Two kinds of trouble are told apart:
 - the payload is not what Kantata documents (a missing field, a date that is not a date,
