@@ -19,6 +19,7 @@ from bench.database import BenchDatabase
 from bot.core.context import AppContext
 from bot.core.settings import load_settings
 from bot.entry.app import create_app
+from messages.words import SLACK_WORDS
 from tests.fake_slack import FakeSlack
 from tests.signing import SIGNING_SECRET, SlackDriver, signed_headers
 
@@ -55,7 +56,9 @@ def psbot_context(db: BenchDatabase, fake: FakeSlack) -> AppContext:
         },
         dotenv_path=None,
     )
-    return AppContext(settings=settings, session_factory=db.session_factory, clock=fixed_clock)
+    return AppContext(
+        settings=settings, session_factory=db.session_factory, clock=fixed_clock, words=SLACK_WORDS
+    )
 
 
 def psbot_app(ctx: AppContext) -> App:

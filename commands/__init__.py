@@ -1,10 +1,11 @@
-"""Slack listeners for `/ps` and its interactive parts."""
+"""Slack listeners for `/ps` and its interactive parts: one module per feature, each
+callback a plain function; `register` below is the one place that wires them."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from commands import closure as closure_listeners
+from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
 from commands.failures import answers_failures
 from commands.home import app_home_opened, retry_post
 from commands.notes import open_from_button, pick_project, submit_notes
@@ -24,4 +25,8 @@ def register(app: App) -> None:
     app.view(ids.THANKS_VIEW)(answers_failures(submit_thanks))
     app.shortcut(ids.WIN_SHORTCUT)(answers_failures(win_shortcut))
     app.shortcut(ids.THANKS_SHORTCUT)(answers_failures(thanks_shortcut))
-    closure_listeners.register(app)
+    app.action(ids.CLOSURE_DONE)(mark_done)
+    app.action(ids.CLOSURE_REOPEN)(mark_open)
+    app.action(ids.CLOSURE_NA)(mark_not_applicable)
+    app.action(ids.CLOSURE_DATE)(pick_date)
+    app.action(ids.CLOSURE_OPEN)(open_checklist)

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
@@ -36,9 +36,8 @@ from bot.pmo.closure import (
 )
 from bot.pmo.lookup import find_project, person_by_slack_id, projects_of
 from bot.store.models import Project
-from commands.home import publish_home
+from bot.workflows.home import publish_home
 from commands.request import PsRequest, Reply
-from messages import ids
 from messages.closure_builder import (
     ItemRef,
     build_closure_checklist,
@@ -133,14 +132,6 @@ def open_checklist(
         _answer(respond, client, user_id, PROJECT_GONE)
         return
     _answer(respond, client, user_id, *_render(ctx, checklist, user_id))
-
-
-def register(app: App) -> None:
-    app.action(ids.CLOSURE_DONE)(mark_done)
-    app.action(ids.CLOSURE_REOPEN)(mark_open)
-    app.action(ids.CLOSURE_NA)(mark_not_applicable)
-    app.action(ids.CLOSURE_DATE)(pick_date)
-    app.action(ids.CLOSURE_OPEN)(open_checklist)
 
 
 def _button_ref(body: dict[str, Any]) -> ItemRef | None:

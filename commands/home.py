@@ -1,29 +1,18 @@
-"""App Home: publish the viewer's week when they open the tab or change something."""
+"""App Home: the tab opening, and an admin's "Post again" on a failed post."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.core.authorization import Action, allowed
-from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
-from bot.core.dates import local_today
-from bot.pmo.home import JobStatus, gather_home
-from bot.pmo.lookup import person_by_slack_id
-from bot.pmo.rhythm import configured_timings, notes_due, notes_week
-from bot.runtime.job_runner import last_runs
 from bot.runtime.outbox import requeue
-from bot.runtime.schedule import next_run
+from bot.workflows.home import publish_home
 from bot.workflows.shoutouts import slack_outbox
-from messages.home_builder import build_home
 
 logger = logging.getLogger(__name__)
 
@@ -50,65 +39,3 @@ def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, context: dict)
         attempt = slack_outbox(ctx, client).deliver(entry_id, ctx.now())
         logger.info("%s posted outbox entry %s again: %s", user_id, entry_id, attempt.status)
     publish_home(ctx, client, user_id)  # shows the outcome, or that it was already done
-
-
-def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
-    """Publish `user_id`'s App Home; failures are logged, never raised into their action."""
-    try:
-        now = ctx.now()
-        today = local_today(now, ctx.settings.timezone)
-        with ctx.session_factory.begin() as session:
-            home = gather_home(
-                session,
-                user_id,
-                today,
-                now,
-                notes_week(ctx, now),
-                notes_due(ctx, now),
-                calendar_of(ctx.settings),
-                is_admin=ctx.is_admin(user_id),
-                admins=ctx.settings.admins,
-            )
-            if home.is_admin:
-                home.jobs = _job_statuses(ctx, session, now)
-            viewer_tz = _viewer_zone(session, client, user_id)
-        client.views_publish(user_id=user_id, view=build_home(home, viewer_tz))
-    except Exception:
-        logger.exception("publishing App Home for %s failed", user_id)
-
-
-def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:
-    runs = last_runs(session)
-    calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
-    statuses = []
-    for job in configured_timings(ctx.settings):
-        if not job.enabled:
-            continue
-        run = runs.get(job.name)
-        statuses.append(
-            JobStatus(
-                job.name,
-                next_run(job.schedule, now, calendar, tz)[1],
-                run.period if run else None,
-                run.outcome if run else None,
-                run.problem if run else "",
-            )
-        )
-    return statuses
-
-
-def _viewer_zone(session: Session, client: WebClient, user_id: str) -> ZoneInfo | None:
-    """The viewer's Slack time zone, cached on their person record."""
-    person = person_by_slack_id(session, user_id)
-    name = person.tz if person is not None else None
-    if not name:
-        try:
-            name = client.users_info(user=user_id)["user"].get("tz")
-        except SlackApiError:
-            return None
-        if person is not None and name:
-            person.tz = name
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None

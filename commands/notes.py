@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
-from bot.integrations.gitlab import enqueue_for_note
+from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note
 from bot.pmo.lookup import find_project
 from bot.pmo.notes import (
     NoteFields,
@@ -31,9 +31,8 @@ from bot.pmo.rhythm import notes_due, notes_week
 from bot.runtime.outbox import Outbox, add_dm
 from bot.store.db import write_while_slack_waits
 from bot.store.models import AuditEntry, Person, Project
-from bot.workflows.delivery import deliver_gitlab_now
+from bot.workflows.home import publish_home
 from commands.failures import tell_presser
-from commands.home import publish_home
 from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
 from bot.core.slack_ids import USER_ID
-from bot.integrations.gitlab import enqueue_for_thanks, enqueue_for_win
 from bot.pmo.lookup import find_project, leading_project, open_projects_for, person_by_slack_id
 from bot.pmo.wins import (
     TEXT_MAX,
@@ -30,19 +29,22 @@ from bot.pmo.wins import (
     mentioned_ids,
     plain_text,
     recognitions,
-    record_thanks,
-    record_win,
     to_csv,
     to_markdown,
     validate_receivers,
     with_names,
 )
-from bot.runtime.outbox import add_dm
 from bot.runtime.slack_client import without_waiting
 from bot.store.db import write_while_slack_waits
 from bot.store.models import Person, Project, Thanks, Win
-from bot.workflows.delivery import deliver_gitlab_now
-from bot.workflows.shoutouts import Delivery, Shoutouts, owe_shoutout
+from bot.workflows.recognition import (
+    Recognition,
+    recorded_text,
+    share,
+    store_thanks,
+    store_win,
+)
+from bot.workflows.shoutouts import KINDS
 from commands.arguments import (
     channel_id_of,
     is_unresolved_mention,
@@ -50,28 +52,17 @@ from commands.arguments import (
     unresolved_mention_error,
     user_id_of,
 )
-from commands.home import publish_home
 from commands.request import PsRequest, Reply
 from messages.escape import Mrkdwn, mention
 from messages.pickers import PickerProject, picker_entries, picker_entry
 from messages.wins_builder import (
     build_recognitions,
-    build_recorded,
     build_thanks_modal,
     build_win_modal,
     read_capture_form,
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _owe(ctx: AppContext, session: Session, record: Win | Thanks) -> None:
-    """What a new win or thanks owes, stored with it: its shout-out and its GitLab note."""
-    owe_shoutout(ctx, session, record)
-    if isinstance(record, Win):
-        enqueue_for_win(ctx, session, record)
-    else:
-        enqueue_for_thanks(ctx, session, record)
 
 
 PROJECT_GONE = "That project is no longer in psbot: pick another one."
@@ -100,18 +91,15 @@ def win_command(request: PsRequest) -> Reply | None:
         )
         if recording:
             with ctx.session_factory.begin() as writing:
-                win, _ = record_win(
+                win, _ = store_win(
+                    ctx,
                     writing,
                     project_id=project.id,
                     text=text,
                     author_id=request.user_id,
                     member_ids=people,
-                    now=ctx.now(),
                 )
-                win_id = win.id
-                _owe(ctx, writing, win)
-            delivery = _share(ctx, request.client, Win, win_id, request.user_id, project.id)
-            return Reply(_recorded("ProjectWin", delivery))
+            return Reply(recorded_text(ctx, "ProjectWin", share(ctx, request.client, win)))
         mine, others = picker_entries(
             *open_projects_for(session, person_by_slack_id(session, request.user_id))
         )
@@ -186,20 +174,16 @@ def thanks_command(request: PsRequest) -> Reply:
         project, text = _project_and_text(session, request, consumed=len(receivers))
     text = clean_text(text, "what you are thanking them for")
     with ctx.session_factory.begin() as session:
-        thanks, _ = record_thanks(
+        thanks, _ = store_thanks(
+            ctx,
             session,
             giver_id=request.user_id,
             receiver_ids=receivers,
             project_id=project.id if project else None,
             text=text,
-            now=ctx.now(),
             bot_user_id=request.bot_user_id,
         )
-        thanks_id = thanks.id
-        _owe(ctx, session, thanks)
-    project_id = project.id if project else None
-    delivery = _share(ctx, request.client, Thanks, thanks_id, request.user_id, project_id)
-    return Reply(_recorded("thanks", delivery))
+    return Reply(recorded_text(ctx, "thanks", share(ctx, request.client, thanks)))
 
 
 def _check_people(
@@ -259,10 +243,6 @@ def _team_of(client: WebClient) -> str | None:
         return client.auth_test()["team_id"]
     except SlackApiError:
         return None
-
-
-def _recorded(kind: str, delivery: Delivery) -> str:
-    return build_recorded(kind, delivery.permalink, delivery.problem, delivery.pin_problem)
 
 
 # --- /ps wins ----------------------------------------------------------------------------
@@ -423,83 +403,81 @@ def _permalink(client: WebClient, shortcut: dict[str, Any]) -> str:
 def submit_win(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict
 ) -> None:
-    ctx: AppContext = context["psbot"]
-    form = read_capture_form(view["state"]["values"])
-    user_id = body["user"]["id"]
-    permalink = json.loads(view.get("private_metadata") or "{}").get("permalink", "")
-    try:
-        text = clean_text(form["text"])
-        with write_while_slack_waits(ctx.session_factory) as session:
-            if form["project_id"] is None:
-                ack(
-                    response_action="errors",
-                    errors={"project": "Pick the project this win is for."},
-                )
-                return
-            if session.get(Project, form["project_id"]) is None:
-                ack(response_action="errors", errors={"project": PROJECT_GONE})
-                return
-            win, created = record_win(
-                session,
-                project_id=form["project_id"],
-                text=text,
-                author_id=user_id,
-                member_ids=form["people"],
-                now=ctx.now(),
-                source_permalink=permalink,
-                request_key=_request_key(view),
-            )
-            win_id = win.id
-            _owe(ctx, session, win)
-    except UserError as error:
-        ack(response_action="errors", errors={"text": error.message})
-        return
-    except OperationalError:
-        _database_down(ack, "win")
-        return
-    ack()
-    if created:  # a replayed submission was delivered by its first copy
-        _share(ctx, client, Win, win_id, user_id, form["project_id"], tell="ProjectWin")
+    _submit(Win, ack, body, view, client, context)
 
 
 def submit_thanks(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict
 ) -> None:
+    _submit(Thanks, ack, body, view, client, context)
+
+
+def _submit(
+    model: type[Recognition],
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: dict,
+) -> None:
+    """A win or thanks modal: problems are answered in the modal, which keeps what was
+    typed; once stored, it is shared, and the author hears how that went by DM."""
     ctx: AppContext = context["psbot"]
     form = read_capture_form(view["state"]["values"])
     user_id = body["user"]["id"]
-    permalink = json.loads(view.get("private_metadata") or "{}").get("permalink", "")
     try:
-        receivers = validate_receivers(user_id, form["people"], context.get("bot_user_id") or "")
-    except UserError as error:
-        ack(response_action="errors", errors={"people": error.message})
-        return
-    try:
+        fields = _modal_fields(model, form, user_id, view, context.get("bot_user_id") or "")
         with write_while_slack_waits(ctx.session_factory) as session:
             if form["project_id"] is not None and session.get(Project, form["project_id"]) is None:
-                ack(response_action="errors", errors={"project": PROJECT_GONE})
-                return
-            thanks, created = record_thanks(
-                session,
-                giver_id=user_id,
-                receiver_ids=receivers,
-                project_id=form["project_id"],
-                text=form["text"],
-                now=ctx.now(),
-                source_permalink=permalink,
-                request_key=_request_key(view),
-            )
-            thanks_id = thanks.id
-            _owe(ctx, session, thanks)
+                raise _FieldError("project", PROJECT_GONE)
+            store = store_win if model is Win else store_thanks
+            recognition, created = store(ctx, session, **fields)
+    except _FieldError as error:
+        ack(response_action="errors", errors={error.block: error.message})
+        return
     except UserError as error:
         ack(response_action="errors", errors={"text": error.message})
         return
     except OperationalError:
-        _database_down(ack, "thanks")
+        _database_down(ack, KINDS[model])
         return
     ack()
-    if created:
-        _share(ctx, client, Thanks, thanks_id, user_id, form["project_id"], tell="thanks")
+    if created:  # a replayed submission was delivered by its first copy
+        share(ctx, client, recognition, tell_author=True)
+
+
+class _FieldError(Exception):
+    """A modal field to flag, and what to say beside it."""
+
+    def __init__(self, block: str, message: str) -> None:
+        super().__init__(message)
+        self.block, self.message = block, message
+
+
+def _modal_fields(
+    model: type[Recognition],
+    form: dict[str, Any],
+    user_id: str,
+    view: dict[str, Any],
+    bot_user_id: str,
+) -> dict[str, Any]:
+    """What the modal gives to store: a win needs its project; a thanks, people to thank."""
+    permalink = json.loads(view.get("private_metadata") or "{}").get("permalink", "")
+    common = {
+        "project_id": form["project_id"],
+        "source_permalink": permalink,
+        "request_key": _request_key(view),
+    }
+    if model is Win:
+        text = clean_text(form["text"])
+        if form["project_id"] is None:
+            raise _FieldError("project", "Pick the project this win is for.")
+        return {"text": text, "author_id": user_id, "member_ids": form["people"], **common}
+    try:
+        receivers = validate_receivers(user_id, form["people"], bot_user_id)
+    except UserError as error:
+        raise _FieldError("people", error.message) from None
+    return {"text": form["text"], "giver_id": user_id, "receiver_ids": receivers, **common}
 
 
 def _database_down(ack: Ack, what: str) -> None:
@@ -511,28 +489,3 @@ def _database_down(ack: Ack, what: str) -> None:
 
 def _request_key(view: dict[str, Any]) -> str:
     return f"{view.get('id')}:{view.get('hash')}"
-
-
-def _share(
-    ctx: AppContext,
-    client: WebClient,
-    model: type[Win | Thanks],
-    record_id: int,
-    user_id: str,
-    project_id: int | None,
-    tell: str | None = None,
-) -> Delivery:
-    """After a win or thanks is stored: post it, DM the author the outcome when they came
-    from a modal (`tell` names what it was), refresh their App Home, then copy it to GitLab
-    — each step best effort, never raised into the user's action."""
-    shoutouts = Shoutouts(ctx, client)
-    delivery = shoutouts.deliver(model, record_id, ctx.now())
-    if tell:
-        with ctx.session_factory.begin() as session:
-            key = f"{tell}:{record_id}:recorded"
-            told = add_dm(session, key, user_id, _recorded(tell, delivery), ctx.now())
-        if told:
-            shoutouts.outbox.deliver(told, ctx.now())
-    publish_home(ctx, client, user_id)
-    deliver_gitlab_now(ctx, client, project_id)
-    return delivery

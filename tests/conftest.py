@@ -25,6 +25,7 @@ from bot.entry.app import create_app
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Base
+from messages.words import SLACK_WORDS
 from tests.factories import Portfolio
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.signing import SIGNING_SECRET, SlackDriver
@@ -130,7 +131,12 @@ def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
 
 @pytest.fixture
 def ctx(settings: Settings, engine: Engine, clock: Clock) -> AppContext:
-    return AppContext(settings=settings, session_factory=make_session_factory(engine), clock=clock)
+    return AppContext(
+        settings=settings,
+        session_factory=make_session_factory(engine),
+        clock=clock,
+        words=SLACK_WORDS,
+    )
 
 
 @pytest.fixture

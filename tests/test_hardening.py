@@ -14,6 +14,7 @@ from bot.entry.app import create_app
 from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
 from commands.ps import answer
+from messages.words import SLACK_WORDS
 from tests.commands.test_notes import errors_of, submit
 from tests.signing import SIGNING_SECRET, SlackDriver
 
@@ -52,6 +53,7 @@ def test_tokens_and_the_signing_secret_never_reach_the_logs(ctx, fake_slack, por
         ctx.settings.__class__(**{**ctx.settings.__dict__, "slack_bot_token": secret_token}),
         ctx.session_factory,
         ctx.clock,
+        words=SLACK_WORDS,
     )
     app = create_app(secret_ctx)
     driver = SlackDriver(app, fake_slack)

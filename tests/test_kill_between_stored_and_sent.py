@@ -18,6 +18,7 @@ from bot.core.context import AppContext
 from bot.runtime.outbox import LEASE
 from bot.store.models import OutboxEntry, Win
 from bot.workflows.shoutouts import slack_outbox
+from messages.words import SLACK_WORDS
 from tests.bot.test_cli import CLEAN_ENV, _free_port, _get
 from tests.signing import SIGNING_SECRET, signed_headers
 
@@ -91,7 +92,10 @@ def test_a_win_stored_but_not_sent_when_psbot_is_killed_is_posted_once_after_res
 
     # The restarted process's minute tick, once the dead holder's lease has run out.
     restarted = AppContext(
-        ctx.settings, ctx.session_factory, clock=lambda: entry.lease_until + dt.timedelta(seconds=1)
+        ctx.settings,
+        ctx.session_factory,
+        clock=lambda: entry.lease_until + dt.timedelta(seconds=1),
+        words=SLACK_WORDS,
     )
     outbox = slack_outbox(restarted, WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     assert [a.status for a in outbox.retry_due(restarted.now())] == ["sent"]

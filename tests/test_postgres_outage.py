@@ -36,6 +36,7 @@ from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Note
 from messages import ids
+from messages.words import SLACK_WORDS
 from tests.commands.test_closure import button, click
 from tests.commands.test_notes import errors_of, submit
 from tests.conftest import Clock
@@ -153,7 +154,7 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
             },
             dotenv_path=None,
         )
-        ctx = AppContext(settings, make_session_factory(engine), Clock(TUESDAY))
+        ctx = AppContext(settings, make_session_factory(engine), Clock(TUESDAY), words=SLACK_WORDS)
         data = Portfolio(ctx.session_factory)
         pam = data.person("Pam Manager", "U0PM")
         rollout = data.project("SOW-1", "Acme", "Rollout", pm=pam, top_customer=True)

@@ -1,4 +1,5 @@
-"""What every listener and job needs: settings, database sessions and the clock."""
+"""What every listener and job needs: settings, database sessions, the clock, and the
+words psbot speaks in Slack (from `messages/`, handed in by the composition root)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.authorization import Action, allowed
 from bot.core.settings import Settings
+from bot.core.words import SlackWords
 
 
 def system_clock() -> dt.datetime:
@@ -21,6 +23,7 @@ class AppContext:
     settings: Settings
     session_factory: sessionmaker[Session]
     clock: Callable[[], dt.datetime] = field(default=system_clock)
+    words: SlackWords = field(kw_only=True)
 
     def now(self) -> dt.datetime:
         """The current time, aware; tests and the shell replace the clock."""

@@ -24,6 +24,7 @@ from bot.runtime.slack_client import create_web_client
 from bot.store import migrate
 from bot.store.db import database_reachable, make_engine, make_session_factory
 from bot.store.models import JobRun
+from messages.words import SLACK_WORDS
 
 if TYPE_CHECKING:
     from bot.runtime.job_runner import Outcome
@@ -253,7 +254,9 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
         period = one_off_period(period, f"one-off {now:%Y-%m-%dT%H:%M:%S}")
     engine = _ready_engine(settings)
     try:
-        ctx = AppContext(settings, make_session_factory(engine), clock=lambda: when)
+        ctx = AppContext(
+            settings, make_session_factory(engine), clock=lambda: when, words=SLACK_WORDS
+        )
         client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
         runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar)
         outcome = runner.run(job, period, when, when)
@@ -327,10 +330,10 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     from bot.core.business_days import calendar_of
     from bot.entry.app import create_app
     from bot.entry.web import make_wsgi_app
+    from bot.integrations.gitlab import GitLabSync
     from bot.runtime.job_runner import JobRunner
     from bot.runtime.malloc_arenas import cap_malloc_arenas
     from bot.runtime.scheduler import start_scheduler
-    from bot.workflows.delivery import gitlab_sync
     from bot.workflows.shoutouts import slack_outbox
     from jobs.registry import configured_jobs
 
@@ -343,7 +346,9 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
         migrate.upgrade_if_behind(engine)  # Alembic is loaded only if there is work for it
     elif not _schema_is_current(engine):
         raise CliError("the database schema is not up to date; run `psbot migrate` first")
-    ctx = AppContext(settings=settings, session_factory=make_session_factory(engine))
+    ctx = AppContext(
+        settings=settings, session_factory=make_session_factory(engine), words=SLACK_WORDS
+    )
     try:
         app = create_app(ctx, verify_token=True)
     except BoltError as error:  # auth.test rejected the token
@@ -362,7 +367,7 @@ def _run(settings: Settings, *, migrate_first: bool) -> int:
     # so a win's GitLab note can link its Slack post once that exists.
     scheduled = jobs if settings.scheduler_enabled else []
     runner = JobRunner(ctx, slack_outbox(ctx, app.client), scheduled, calendar_of(settings))
-    gitlab = gitlab_sync(ctx, app.client)
+    gitlab = GitLabSync(ctx, app.client)
     scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
     if not settings.scheduler_enabled:
         logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")

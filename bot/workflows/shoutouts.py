@@ -22,7 +22,6 @@ from bot.core.context import AppContext
 from bot.runtime import outbox
 from bot.runtime.outbox import Delivered, Outbox, Post
 from bot.store.models import OutboxEntry, Project, Thanks, Win
-from messages.wins_builder import build_thanks_dms, build_thanks_post, build_win_post
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +48,10 @@ class Delivery:
 def owe_shoutout(ctx: AppContext, session: Session, record: Record) -> int | None:
     """Owe the internal channel `record`'s post; call in the transaction that stores it."""
     project = session.get(Project, record.project_id) if record.project_id else None
-    build = build_win_post if isinstance(record, Win) else build_thanks_post
-    text, blocks = build(record, project)
+    words = ctx.words
+    text, blocks = (words.win_post if isinstance(record, Win) else words.thanks_post)(
+        record, project
+    )
     kind = KINDS[type(record)]
     return outbox.add(
         session,
@@ -134,7 +135,7 @@ class Shoutouts:
         project = session.get(Project, thanks.project_id) if thanks.project_id else None
         dms = [
             Post(user, text, blocks)
-            for user, text, blocks in build_thanks_dms(thanks, project, permalink)
+            for user, text, blocks in self.ctx.words.thanks_dms(thanks, project, permalink)
         ]
         told = self._tell_author_if_told_it_failed(session, done, _author(thanks), permalink, now)
         if not dms:

@@ -24,6 +24,7 @@ from bot.runtime.slack_client import create_web_client
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import JobRun, OutboxEntry
 from jobs.registry import configured_jobs
+from messages.words import SLACK_WORDS
 from tests.jobs.sample import ET, build_week
 
 # Monday 30 November 2026, 08:00 in New York.
@@ -118,7 +119,9 @@ def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fa
     """Two processes' worth of runners, each with its own engine, racing for the run."""
     engines = [make_engine(database_url) for _ in range(4)]
     runners = [
-        runner_for(AppContext(ctx.settings, make_session_factory(engine)), fake_slack)
+        runner_for(
+            AppContext(ctx.settings, make_session_factory(engine), words=SLACK_WORDS), fake_slack
+        )
         for engine in engines
     ]
     barrier = threading.Barrier(len(runners))

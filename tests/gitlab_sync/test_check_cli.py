@@ -9,7 +9,7 @@ import pytest
 from bot.core.errors import UserError
 from bot.core.settings import load_settings
 from bot.entry import gitlab_cli as cli
-from bot.workflows.delivery import gitlab_sync
+from bot.integrations.gitlab import GitLabSync
 from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, gitlab_env, posts, set_links
 from tests.gitlab_sync.fake_gitlab import TOKEN, USERNAME
 
@@ -123,7 +123,7 @@ def test_link_sends_the_notes_that_failed_on_the_old_link_again(
     )
     assert status == 0
     assert out.getvalue().splitlines()[-1] == "2 failed notes will be sent there again"
-    assert gitlab_sync(ctx, None).retry_due(ctx.now()) == 2
+    assert GitLabSync(ctx, None).retry_due(ctx.now()) == 2
     assert [p.status for p in posts(ctx)] == ["sent", "sent"]
     assert len(fake_gitlab.issue(JOURNAL_PATH, JOURNAL_IID).notes) == 2
 

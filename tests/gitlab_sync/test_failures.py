@@ -6,10 +6,9 @@ import logging
 import pytest
 
 from bot.core.settings import load_settings
-from bot.integrations.gitlab import GitLabSync
+from bot.integrations.gitlab import GitLabSync, deliver_gitlab_now
 from bot.integrations.gitlab.delivery import GIVE_UP_AFTER
 from bot.runtime.undelivered import gitlab_failures
-from bot.workflows.delivery import deliver_gitlab_now, gitlab_sync
 from tests.gitlab_sync.conftest import JOURNAL_IID, JOURNAL_PATH, gitlab_env, posts, set_links
 from tests.gitlab_sync.fake_gitlab import TOKEN
 
@@ -106,7 +105,7 @@ def test_429_waits_for_retry_after(slack, fake_gitlab, ctx, team, route, retry_a
     (post,) = posts(ctx)
     assert post.status == "retrying" and "429" in post.error
     assert post.next_attempt_at == ctx.now() + dt.timedelta(seconds=int(retry_after))
-    sync = gitlab_sync(ctx, None)
+    sync = GitLabSync(ctx, None)
     if retry_after != "0":
         assert sync.retry_due(ctx.now()) == 0  # not before Retry-After
     assert sync.retry_due(post.next_attempt_at) == 1
@@ -122,7 +121,7 @@ def test_a_5xx_is_left_to_the_tick_which_also_retries_within_the_call(
     (post,) = posts(ctx)
     assert post.status == "retrying" and fake_gitlab.routes() == ["issue"]
     fake_gitlab.fail("issue", 502)
-    assert gitlab_sync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
     assert fake_gitlab.routes() == ["issue", "issue", "issue", "notes.create", "issue.update"]
 
 
@@ -132,7 +131,7 @@ def test_a_lost_answer_to_the_note_post_is_not_posted_twice(slack, fake_gitlab, 
     (post,) = posts(ctx)
     assert (post.status, post.note_posting, post.attempts) == ("retrying", True, 1)
     assert post.next_attempt_at == ctx.now() + dt.timedelta(minutes=1)
-    assert gitlab_sync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
     (note,) = journal(fake_gitlab).notes
     assert fake_gitlab.routes().count("notes.create") == 1
     assert fake_gitlab.routes()[-3:] == ["issue", "notes.list", "issue.update"]
@@ -146,7 +145,7 @@ def test_outages_back_off_then_fail_visibly_after_a_day(
     monkeypatch.setattr("bot.integrations.gitlab.client.CALL_RETRIES", 0)  # keep the test fast
     fake_gitlab.fail("issue", 503, times=1000)
     slack.ask("win sow-1 Go-live")
-    sync = gitlab_sync(ctx, None)
+    sync = GitLabSync(ctx, None)
     waits = []
     for _ in range(3):
         post = posts(ctx)[0]
@@ -184,7 +183,7 @@ def test_a_rejected_token_is_retried_and_never_blamed_on_the_pm(
             )
             win.channel, win.ts = "C0INTERNAL", "1700000000.000100"  # shouted out
             enqueue_for_win(ctx, session, win)
-    assert gitlab_sync(ctx, None).retry_due(ctx.now()) == 0
+    assert GitLabSync(ctx, None).retry_due(ctx.now()) == 0
     first, second = posts(ctx)
     assert first.status == "retrying" and "GITLAB_TOKEN" in first.error
     assert second.status == "pending" and fake_gitlab.routes() == ["issue"]  # stopped there
@@ -227,7 +226,7 @@ def test_only_one_process_claims_a_note(slack, fake_slack, fake_gitlab, ctx, tea
     fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": "not_in_channel"})
     slack.ask("win sow-1 Go-live")  # waits a minute for the shout-out, still pending
     (post,) = posts(ctx)
-    first, second = gitlab_sync(ctx, None), gitlab_sync(ctx, None)
+    first, second = GitLabSync(ctx, None), GitLabSync(ctx, None)
     assert first._claim(post.id, ctx.now()) is False  # not due yet
     assert first._claim(post.id, post.next_attempt_at) is True
     assert second._claim(post.id, post.next_attempt_at) is False

@@ -6,8 +6,8 @@ import logging
 import pytest
 
 from bot.core.settings import load_settings
+from bot.integrations.gitlab import GitLabSync
 from bot.store.models import GitLabPost
-from bot.workflows.delivery import gitlab_sync
 from tests.commands.test_notes import submit
 from tests.gitlab_sync.conftest import gitlab_env, posts
 
@@ -30,7 +30,7 @@ def test_wins_thanks_and_notes_stay_in_slack(slack, fake_gitlab, ctx, team, cloc
         clock.set(clock.current + dt.timedelta(days=7))
         submit(slack, team.rollout.id, view_id="V2")
         settle()
-        assert gitlab_sync(ctx, slack.app.client).retry_due(clock.current) == 0
+        assert GitLabSync(ctx, slack.app.client).retry_due(clock.current) == 0
     assert fake_gitlab.requests == [] and posts(ctx) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "gitlab" not in caplog.text.lower()
@@ -50,5 +50,5 @@ def test_notes_stored_before_the_token_was_removed_are_left_alone(slack, fake_gi
                 created_at=ctx.now(),
             )
         )
-    assert gitlab_sync(ctx, slack.app.client).retry_due(ctx.now()) == 0
+    assert GitLabSync(ctx, slack.app.client).retry_due(ctx.now()) == 0
     assert fake_gitlab.requests == [] and posts(ctx)[0].status == "pending"

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from bot.integrations.gitlab import GitLabSync
 from bot.store.models import Win
-from bot.workflows.delivery import gitlab_sync
 from bot.workflows.shoutouts import slack_outbox
 from messages import ids
 from tests.commands.test_wins import stored, submission
@@ -68,7 +68,7 @@ def test_a_replayed_win_submission_adds_one_note(slack, fake_gitlab, ctx, team, 
     assert len(posts(ctx)) == 1 and fake_gitlab.routes().count("notes.create") == 1
     # Nothing is left for the minute tick either.
     later = ctx.now() + dt.timedelta(hours=1)
-    assert gitlab_sync(ctx, slack.app.client).retry_due(later) == 0
+    assert GitLabSync(ctx, slack.app.client).retry_due(later) == 0
 
 
 def test_thanks_for_a_project_add_a_note_without_a_label(slack, fake_gitlab, ctx, team):
@@ -102,7 +102,7 @@ def test_the_note_waits_for_the_slack_shout_out_to_link_it(
     del fake_slack.answers["chat.postMessage"]
     later = ctx.now() + dt.timedelta(minutes=1, seconds=1)  # the shout-out's first retry
     assert [a.status for a in slack_outbox(ctx, slack.app.client).retry_due(later)] == ["sent"]
-    assert gitlab_sync(ctx, slack.app.client).retry_due(later) == 1
+    assert GitLabSync(ctx, slack.app.client).retry_due(later) == 1
     (note,) = journal(fake_gitlab).notes
     assert f"[Slack shout-out]({stored(ctx, Win)[0].permalink})" in note["body"]
 
@@ -112,7 +112,7 @@ def test_without_the_shout_out_after_an_hour_the_note_goes_without_it(
 ):
     fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": "not_in_channel"})
     slack.ask("win sow-1 Go-live")
-    sync = gitlab_sync(ctx, slack.app.client)
+    sync = GitLabSync(ctx, slack.app.client)
     assert sync.retry_due(ctx.now() + dt.timedelta(minutes=30)) == 0
     assert sync.retry_due(ctx.now() + dt.timedelta(minutes=61)) == 1
     (note,) = journal(fake_gitlab).notes
@@ -125,6 +125,6 @@ def test_changing_the_journal_link_later_keeps_the_stored_target(
     fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": "not_in_channel"})
     slack.ask("win sow-1 Go-live")
     set_links(ctx, "SOW-1", journal=fake_gitlab.add_issue("acme/other", 1), raid=team.raid_url)
-    gitlab_sync(ctx, slack.app.client).retry_due(ctx.now() + dt.timedelta(minutes=61))
+    GitLabSync(ctx, slack.app.client).retry_due(ctx.now() + dt.timedelta(minutes=61))
     assert len(journal(fake_gitlab).notes) == 1
     assert fake_gitlab.issue("acme/other", 1).notes == []

@@ -10,6 +10,7 @@ from bot.core.context import AppContext
 from bot.pmo.rhythm import FORECAST_DUE, PREP_DUE
 from jobs.forecast_prep import run_forecast_prep
 from messages.reminders_builder import MAX_FINDINGS_PER_MESSAGE
+from messages.words import SLACK_WORDS
 from tests.factories import Portfolio
 from tests.jobs.sample import (
     HOSTILE,
@@ -25,7 +26,7 @@ from tests.jobs.sample import (
 
 def test_deadlines_are_the_handbooks_times_in_the_reporting_time_zone(ctx):
     settings = dataclasses.replace(ctx.settings, timezone=ZoneInfo("America/Chicago"))
-    central = AppContext(settings=settings, session_factory=ctx.session_factory)
+    central = AppContext(settings=settings, session_factory=ctx.session_factory, words=SLACK_WORDS)
 
     (post,) = run_forecast_prep(central, MON_PREP)
 

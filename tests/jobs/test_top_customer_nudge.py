@@ -7,6 +7,7 @@ from bot.core.context import AppContext
 from jobs.top_customer_nudge import run_top_customer_nudge
 from messages import ids
 from messages.reminders_builder import MAX_DM_PROJECTS
+from messages.words import SLACK_WORDS
 from tests.factories import Portfolio
 from tests.jobs.sample import (
     ET,
@@ -55,7 +56,7 @@ def test_a_nudge_a_holiday_moves_into_next_week_asks_for_its_own_weeks_notes(ctx
         "PSBOT_JOB_TOP_CUSTOMER_REPORT": "fri 12:00",
     }
     settings = dataclasses.replace(ctx.settings, job_overrides=overrides)
-    fridays = AppContext(settings=settings, session_factory=ctx.session_factory)
+    fridays = AppContext(settings=settings, session_factory=ctx.session_factory, words=SLACK_WORDS)
 
     posts = run_top_customer_nudge(fridays, dt.datetime(2026, 12, 28, 11, 0, tzinfo=ET))
 

@@ -6,6 +6,7 @@ from bot.core.context import AppContext
 from jobs.top_customer_open import run_top_customer_open
 from messages import ids
 from messages.reminders_builder import MAX_PROJECTS_PER_MESSAGE
+from messages.words import SLACK_WORDS
 from tests.factories import Portfolio
 from tests.jobs.sample import (
     HOSTILE,
@@ -70,7 +71,7 @@ def test_open_lists_each_pm_with_their_projects_and_buttons(ctx, week):
 def test_open_takes_the_deadline_from_the_report_job(ctx, week):
     overrides = {"PSBOT_JOB_TOP_CUSTOMER_REPORT": "wed 08:00"}
     settings = dataclasses.replace(ctx.settings, job_overrides=overrides)
-    moved = AppContext(settings=settings, session_factory=ctx.session_factory)
+    moved = AppContext(settings=settings, session_factory=ctx.session_factory, words=SLACK_WORDS)
 
     text = everything(run_top_customer_open(moved, TUE_OPEN))
 

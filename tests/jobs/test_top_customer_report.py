@@ -6,6 +6,7 @@ import datetime as dt
 from bot.core.context import AppContext
 from bot.pmo.notes import MAX_DRIS
 from jobs.top_customer_report import run_top_customer_report
+from messages.words import SLACK_WORDS
 from tests.jobs.sample import (
     ET,
     HOSTILE,
@@ -72,7 +73,7 @@ def test_a_report_a_holiday_moves_into_next_week_still_reports_its_own_week(ctx,
     # Fridays 12:00; Christmas, Friday 25 December 2026, moves 2026-W52's report to Monday.
     overrides = {"PSBOT_JOB_TOP_CUSTOMER_REPORT": "fri 12:00"}
     settings = dataclasses.replace(ctx.settings, job_overrides=overrides)
-    fridays = AppContext(settings=settings, session_factory=ctx.session_factory)
+    fridays = AppContext(settings=settings, session_factory=ctx.session_factory, words=SLACK_WORDS)
     write_note(ctx.session_factory, week.rollout, "2026-W52", progress="Cutover done")
 
     posts = run_top_customer_report(fridays, dt.datetime(2026, 12, 28, 12, 0, tzinfo=ET))

@@ -14,6 +14,7 @@ from bot.runtime.schedule import JobSpec, Weekly
 from bot.runtime.slack_client import create_web_client
 from bot.store.models import JobRun
 from jobs.kantata_sync import KantataSyncFailed, run_kantata_sync
+from messages.words import SLACK_WORDS
 from tests.kantata.conftest import database_state
 
 MONDAY_7AM = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -33,7 +34,12 @@ def test_it_syncs_and_posts_nothing(ctx, session_factory, fake_slack):
 
 
 def test_without_a_token_it_does_nothing(ctx, fake_kantata):
-    ctx = AppContext(replace(ctx.settings, kantata_api_token=""), ctx.session_factory, ctx.clock)
+    ctx = AppContext(
+        replace(ctx.settings, kantata_api_token=""),
+        ctx.session_factory,
+        ctx.clock,
+        words=SLACK_WORDS,
+    )
     assert run_kantata_sync(ctx, MONDAY_7AM) == []
     assert fake_kantata.calls == []
 
@@ -50,7 +56,10 @@ def test_a_failure_raises_one_line(ctx, fake_kantata, session_factory):
 
 def test_a_rejected_token_fails_at_once_in_one_line(ctx, fake_slack, session_factory, caplog):
     ctx = AppContext(
-        replace(ctx.settings, kantata_api_token="revoked"), ctx.session_factory, ctx.clock
+        replace(ctx.settings, kantata_api_token="revoked"),
+        ctx.session_factory,
+        ctx.clock,
+        words=SLACK_WORDS,
     )
     runner = runner_for(ctx, fake_slack)
     outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))

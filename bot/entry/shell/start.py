@@ -33,6 +33,7 @@ from bot.store.models import Person, Project
 from bot.workflows.shoutouts import slack_outbox
 from commands.catalog import SUBCOMMANDS
 from jobs.registry import JOB_NAMES, configured_jobs
+from messages.words import SLACK_WORDS
 
 DEMO_FILE = "psbot-demo.db"
 SHELL_TOKEN = "xoxb-psbot-shell"  # never leaves this process: the stand-in takes any token
@@ -90,7 +91,7 @@ def run_shell(
                 scheduler_enabled=False,
                 admins=frozenset(admins),
             )
-            ctx = AppContext(settings, session_factory, clock=clock)
+            ctx = AppContext(settings, session_factory, clock=clock, words=SLACK_WORDS)
             user = _people(standin.workspace, ctx, as_user, demo_mode)
             jobs = configured_jobs(settings)
             for channel in {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -60,18 +60,13 @@ IMMEDIATE_BATCH = 10
 
 WAITING = ("pending", "retrying")
 
-# The DM to the PM when a note can't reach its issue: (the note, its project, whether the
-# link itself is not an issue's address) -> mrkdwn; the words are messages/' to choose.
-Advise = Callable[[GitLabPost, Project, bool], str]
-
 
 class GitLabSync:
     """Delivers stored GitLab notes; `retry_due` is the minute tick's retry loop."""
 
-    def __init__(self, ctx: AppContext, slack_client: WebClient | None, advise: Advise) -> None:
+    def __init__(self, ctx: AppContext, slack_client: WebClient | None) -> None:
         self.ctx = ctx
         self.slack = slack_client
-        self.advise = advise
 
     @property
     def enabled(self) -> bool:
@@ -285,7 +280,7 @@ class GitLabSync:
                         post.pm_told_at = now
                         if who := _who_to_tell(session, post, project):
                             bad_link = post.error.startswith(_STAGES["link"])
-                            advice = self.advise(post, project, bad_link)
+                            advice = self.ctx.words.gitlab_failure(post, project, bad_link)
                             told = add_dm(session, f"gitlab:{post.id}:told", who, advice, now)
                 else:
                     logger.error("GitLab %s failed for good: %s", what, post.error)
@@ -352,3 +347,16 @@ def _who_to_tell(session: Session, post: GitLabPost, project: Project) -> str:
         thanks = session.get(Thanks, post.subject_id)
         return thanks.giver_id if thanks else ""
     return str(post.payload.get("author_id") or "")
+
+
+def deliver_gitlab_now(ctx: AppContext, slack_client: WebClient, project_id: int | None) -> None:
+    """Best effort, right after the Slack post: send the project's owed GitLab notes.
+
+    Never raises into the user's action; whatever is not sent now, the minute tick sends.
+    """
+    if not ctx.settings.gitlab_enabled or project_id is None:
+        return
+    try:
+        GitLabSync(ctx, slack_client).deliver_now(project_id, ctx.now())
+    except Exception:
+        logger.exception("GitLab delivery for project %s failed; the tick will retry", project_id)

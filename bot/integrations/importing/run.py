@@ -13,7 +13,8 @@ from bot.core.errors import UserError
 from bot.integrations.importing import store
 from bot.integrations.importing.csvfile import parse_table, read_text
 from bot.integrations.importing.formats import FORMATS, BadRow, split_unknown_sows, validate_columns
-from bot.pmo.people import link_to_slack, unlinked_people
+from bot.integrations.slack_directory import link_to_slack
+from bot.pmo.people import unlinked_people
 from bot.store.models import AuditEntry
 
 # Beyond this, more bad-row lines would bury the summary; the count is still given.

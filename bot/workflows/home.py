@@ -1,0 +1,84 @@
+"""App Home: publish the viewer's week when they open the tab or change something."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.core.business_days import calendar_of
+from bot.core.context import AppContext
+from bot.core.dates import local_today
+from bot.pmo.home import JobStatus, gather_home
+from bot.pmo.lookup import person_by_slack_id
+from bot.pmo.rhythm import configured_timings, notes_due, notes_week
+from bot.runtime.job_runner import last_runs
+from bot.runtime.schedule import next_run
+
+logger = logging.getLogger(__name__)
+
+
+def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
+    """Publish `user_id`'s App Home; failures are logged, never raised into their action."""
+    try:
+        now = ctx.now()
+        today = local_today(now, ctx.settings.timezone)
+        with ctx.session_factory.begin() as session:
+            home = gather_home(
+                session,
+                user_id,
+                today,
+                now,
+                notes_week(ctx, now),
+                notes_due(ctx, now),
+                calendar_of(ctx.settings),
+                is_admin=ctx.is_admin(user_id),
+                admins=ctx.settings.admins,
+            )
+            if home.is_admin:
+                home.jobs = _job_statuses(ctx, session, now)
+            viewer_tz = _viewer_zone(session, client, user_id)
+        client.views_publish(user_id=user_id, view=ctx.words.home(home, viewer_tz))
+    except Exception:
+        logger.exception("publishing App Home for %s failed", user_id)
+
+
+def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:
+    runs = last_runs(session)
+    calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
+    statuses = []
+    for job in configured_timings(ctx.settings):
+        if not job.enabled:
+            continue
+        run = runs.get(job.name)
+        statuses.append(
+            JobStatus(
+                job.name,
+                next_run(job.schedule, now, calendar, tz)[1],
+                run.period if run else None,
+                run.outcome if run else None,
+                run.problem if run else "",
+            )
+        )
+    return statuses
+
+
+def _viewer_zone(session: Session, client: WebClient, user_id: str) -> ZoneInfo | None:
+    """The viewer's Slack time zone, cached on their person record."""
+    person = person_by_slack_id(session, user_id)
+    name = person.tz if person is not None else None
+    if not name:
+        try:
+            name = client.users_info(user=user_id)["user"].get("tz")
+        except SlackApiError:
+            return None
+        if person is not None and name:
+            person.tz = name
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
