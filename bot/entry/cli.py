@@ -1,4 +1,8 @@
-"""The `psbot` command line. User errors print one line and exit non-zero."""
+"""The `psbot` command line. User errors print one line and exit non-zero.
+
+Each verb imports the machinery it needs when it runs, so `psbot migrate`, `psbot import`
+and `--help` stay quick and light; none of these imports is there to dodge a cycle.
+"""
 
 from __future__ import annotations
 
