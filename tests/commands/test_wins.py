@@ -343,7 +343,7 @@ def test_win_modal_needs_a_project_and_text(slack, ctx, team):
 def test_a_project_deleted_while_the_modal_was_open_is_named_not_a_500(
     slack, ctx, team, callback, model
 ):
-    # Found by tests/test_modal_fuzz.py: a thanks for a vanished project hit the foreign key.
+    # Found by scenarios/test_modal_fuzz.py: a thanks for a vanished project hit the foreign key.
     payload = submission(callback, "{}", project_id=999_999, people=["U0PAT"])
     response = slack.interactive(payload)
     assert response.status == 200

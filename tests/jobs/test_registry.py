@@ -8,7 +8,7 @@ from bot.core.settings import SettingsError, load_settings
 from bot.entry.cli import main
 from bot.runtime.schedule import BeforeMonthEnd, Weekly
 from jobs.registry import JOB_NAMES, configured_jobs
-from tests.bot.test_cli import env  # noqa: F401 - the clean-environment fixture
+from tests.bot.entry.test_cli import env  # noqa: F401 - the clean-environment fixture
 
 
 def jobs(**variables):

@@ -1,0 +1,99 @@
+"""The kantata_sync job: syncs, posts nothing, and fails visibly with a one-line reason."""
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core.business_days import BusinessCalendar
+from bot.core.context import AppContext
+from bot.runtime.job_runner import JobRunner
+from bot.runtime.outbox import Outbox
+from bot.runtime.schedule import JobSpec, Weekly
+from bot.runtime.slack_client import create_web_client
+from bot.store.models import JobRun
+from jobs.kantata_sync import KantataSyncFailed, run_kantata_sync
+from messages.words import SLACK_WORDS
+from tests.bot.integrations.kantata.conftest import database_state
+
+MONDAY_7AM = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+JOB = JobSpec("kantata_sync", "Sync Kantata", Weekly(0, dt.time(7, 0)), run=run_kantata_sync)
+
+
+def runner_for(ctx: AppContext, fake_slack) -> JobRunner:
+    client = create_web_client("xoxb-test", fake_slack.api_url)
+    return JobRunner(ctx, Outbox(ctx, client), [JOB], BusinessCalendar("US"))
+
+
+def test_it_syncs_and_posts_nothing(ctx, session_factory, fake_slack):
+    assert run_kantata_sync(ctx, MONDAY_7AM) == []
+    assert len(database_state(session_factory)["bookings"]) == 7
+    # People new to psbot are looked up in Slack, so the morning's DMs can reach them.
+    assert len(fake_slack.calls_to("users.lookupByEmail")) == 3
+
+
+def test_without_a_token_it_does_nothing(ctx, fake_kantata):
+    ctx = AppContext(
+        replace(ctx.settings, kantata_api_token=""),
+        ctx.session_factory,
+        ctx.clock,
+        words=SLACK_WORDS,
+    )
+    assert run_kantata_sync(ctx, MONDAY_7AM) == []
+    assert fake_kantata.calls == []
+
+
+def test_a_failure_raises_one_line(ctx, fake_kantata, session_factory):
+    fake_kantata.objects["workspace_allocations"]["31"].pop("hard")
+    with pytest.raises(KantataSyncFailed) as error:
+        run_kantata_sync(ctx, MONDAY_7AM)
+    assert str(error.value) == (
+        "Kantata sync: unexpected Kantata payload: workspace allocation 31 has no 'hard'"
+    )
+    assert database_state(session_factory)["projects"] == set()
+
+
+def test_a_rejected_token_fails_at_once_in_one_line(ctx, fake_slack, session_factory, caplog):
+    ctx = AppContext(
+        replace(ctx.settings, kantata_api_token="revoked"),
+        ctx.session_factory,
+        ctx.clock,
+        words=SLACK_WORDS,
+    )
+    runner = runner_for(ctx, fake_slack)
+    outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
+    assert outcome.status == "failed"
+    with session_factory() as session:
+        run = session.scalars(sa.select(JobRun)).one()
+    assert run.status == "failed"
+    assert run.error.startswith("Kantata sync: Kantata rejected KANTATA_API_TOKEN (401")
+    assert "\n" not in run.error
+    # Trying again would fail the same way; and a user error is logged without a traceback.
+    assert runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(minutes=1)) is None
+    assert [r.exc_info for r in caplog.records if r.levelname == "ERROR"] == [None]
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_kantata_down_at_seven_is_synced_on_a_later_tick(
+    ctx, fake_slack, fake_kantata, session_factory
+):
+    runner = runner_for(ctx, fake_slack)
+    fake_kantata.fail("workspaces", 503, retry_after="0", times=5)  # each of the 5 attempts
+    outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
+    assert (outcome.status, outcome.detail) == (
+        "retrying",
+        "connection lost: Kantata sync: Kantata answered 503 for workspaces page 1 5 times "
+        "(the fake was told to fail); try again later",
+    )
+    assert database_state(session_factory)["projects"] == set()
+
+    outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(minutes=1))
+    assert (outcome.status, outcome.detail) == ("sent", "0 posts")
+    assert len(database_state(session_factory)["bookings"]) == 7
+
+
+def test_the_runner_records_a_success_without_posting(ctx, fake_slack):
+    outcome = runner_for(ctx, fake_slack).run(JOB, "2026-W49", MONDAY_7AM, MONDAY_7AM)
+    assert (outcome.status, outcome.detail) == ("sent", "0 posts")
+    assert fake_slack.calls_to("chat.postMessage") == []

@@ -1,0 +1,240 @@
+"""A real PostgreSQL outage: psbot's own throwaway cluster is stopped mid-run, then restarted.
+
+tests/scenarios/test_hardening.py fakes an outage with a SQLite file that cannot be opened; this
+test stops an actual server, so the pooled connections psbot holds die underneath it the
+way they do when a managed database restarts. It makes its own cluster (initdb + pg_ctl
+on a free loopback port), so it runs once whatever PSBOT_TEST_DATABASE_URL says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import glob
+import io
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core.context import AppContext
+from bot.core.errors import DATABASE_DOWN
+from bot.core.settings import load_settings
+from bot.entry.app import create_app
+from bot.entry.web import make_wsgi_app
+from bot.store import migrate
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Note
+from messages import ids
+from messages.words import SLACK_WORDS
+from tests.commands.test_closure import button, click
+from tests.commands.test_notes import errors_of, submit
+from tests.conftest import Clock
+from tests.factories import Portfolio
+from tests.signing import SIGNING_SECRET, SLACK_ACK_SECONDS, SlackDriver
+
+TUESDAY = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)  # as in tests/conftest.py
+
+
+def _server_tool(name: str) -> str | None:
+    """A PostgreSQL server binary: on PATH, or where Debian's packages keep them."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster in a temporary directory, owned by `postgres` when we are root."""
+
+    def __init__(self, root: Path, initdb: str, pg_ctl: str, runuser: str | None) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.port = _free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._initdb, self._pg_ctl, self._runuser = initdb, pg_ctl, runuser
+
+    def _run(self, *args: str) -> None:
+        command = [self._runuser, "-u", "postgres", "--", *args] if self._runuser else list(args)
+        with open(self.root / "commands.log", "a") as log:
+            done = subprocess.run(
+                command, cwd=self.root, stdout=log, stderr=subprocess.STDOUT, timeout=30
+            )
+        if done.returncode:
+            raise RuntimeError(f"{args[0]} failed:\n{self.log()}")
+
+    def init(self) -> None:
+        self._run(
+            self._initdb, "-D", str(self.data), "-U", "postgres", "-A", "trust",
+            "-E", "UTF8", "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-k {self.root} -h 127.0.0.1 -p {self.port} -c fsync=off"
+        self._run(
+            self._pg_ctl, "start", "-D", str(self.data), "-l", str(self.root / "server.log"),
+            "-w", "-t", "20", "-o", options,
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(self._pg_ctl, "stop", "-D", str(self.data), "-w", "-t", "20", "-m", mode)
+
+    def destroy(self) -> None:
+        """Stop the server whatever state it is in, then delete the cluster."""
+        pid_file = self.data / "postmaster.pid"
+        if pid_file.exists():
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                self.stop("immediate")
+        if pid_file.exists():  # pg_ctl could not stop it: end the server we started
+            with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log(self) -> str:
+        return "\n".join(
+            path.read_text(errors="replace")
+            for path in (self.root / "commands.log", self.root / "server.log")
+            if path.exists()
+        )
+
+
+@pytest.fixture
+def cluster() -> Iterator[PrivateCluster]:
+    as_root = os.geteuid() == 0
+    tools = {name: _server_tool(name) for name in ("initdb", "pg_ctl")}
+    tools["runuser"] = shutil.which("runuser") if as_root else "not needed"
+    missing = sorted(name for name, path in tools.items() if not path)
+    if missing:
+        pytest.skip(f"a private PostgreSQL cluster needs {', '.join(missing)}, not installed here")
+    # Not pytest's tmp_path: its parents are private to root, and the server runs as postgres.
+    root = Path(tempfile.mkdtemp(prefix="psbot-pg-outage-"))
+    if as_root:
+        shutil.chown(root, user="postgres")
+    cluster = PrivateCluster(
+        root, tools["initdb"], tools["pg_ctl"], tools["runuser"] if as_root else None
+    )
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
+    engine = make_engine(cluster.url)
+    executor = ThreadPoolExecutor(max_workers=8)
+    try:
+        migrate.upgrade(engine)
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": fake_slack.api_url,
+                "DATABASE_URL": cluster.url,
+                "PSBOT_PMO_CHANNEL": "C0PMO",
+                "PSBOT_INTERNAL_CHANNEL": "C0INTERNAL",
+            },
+            dotenv_path=None,
+        )
+        ctx = AppContext(settings, make_session_factory(engine), Clock(TUESDAY), words=SLACK_WORDS)
+        data = Portfolio(ctx.session_factory)
+        pam = data.person("Pam Manager", "U0PM")
+        rollout = data.project("SOW-1", "Acme", "Rollout", pm=pam, top_customer=True)
+        slack = SlackDriver(create_app(ctx, listener_executor=executor), fake_slack)
+        health = make_wsgi_app(slack.app, engine)
+        retro_done = button(ids.CLOSURE_DONE, rollout.id, "internal_retro", 0)
+
+        assert "Acme — Rollout" in str(slack.ask("projects"))
+        assert _health(health) == "200 OK"
+
+        cluster.stop("fast")  # the pooled connections die with the server
+
+        for command in ("projects", "bookings sow-1", "forecast", "report", "notes sow-1"):
+            started = time.monotonic()
+            body, name = slack.command_body(command, "U0PM", "C0PMO")
+            response = slack.dispatch(body)
+            assert response.status == 200, (command, response.body)
+            assert time.monotonic() - started < SLACK_ACK_SECONDS, command
+            assert fake_slack.wait_for(f"/response/{name}")[-1].params["text"] == DATABASE_DOWN
+
+        started = time.monotonic()
+        response = submit(slack, rollout.id, progress="Written while the database was down")
+        assert time.monotonic() - started < SLACK_ACK_SECONDS
+        assert errors_of(response) == {"progress": DATABASE_DOWN}  # the modal stays open
+
+        assert click(slack, fake_slack, retro_done)["text"] == DATABASE_DOWN
+
+        # Still serving: what needs no database works, App Home fails quietly into the log.
+        assert slack.ask("help")["text"].startswith("psbot")
+        fake_slack.reset()
+        with caplog.at_level(logging.ERROR):
+            event = {"type": "app_home_opened", "user": "U0PM", "channel": "D1", "tab": "home"}
+            assert slack.event(event).status == 200
+            deadline = time.monotonic() + 5
+            while "publishing App Home for U0PM failed" not in caplog.text:
+                assert time.monotonic() < deadline, "the failed App Home was not logged"
+                time.sleep(0.05)
+        assert fake_slack.calls_to("views.publish") == []
+        assert _health(health) == "503 Service Unavailable"
+
+        cluster.start()
+
+        assert "Acme — Rollout" in str(slack.ask("projects"))
+        response = submit(slack, rollout.id, progress="Written while the database was down")
+        assert errors_of(response) == {}
+        with ctx.session_factory() as session:
+            (note,) = session.scalars(sa.select(Note)).all()
+        assert note.progress == "Written while the database was down"
+        assert click(slack, fake_slack, retro_done)["text"].endswith(": 1/7 done")
+        assert _health(health) == "200 OK"
+    except BaseException:
+        print(cluster.log())  # shown by pytest only when the test fails
+        raise
+    finally:
+        executor.shutdown(wait=True)
+        engine.dispose()
+
+
+def _health(wsgi) -> str:
+    statuses: list[str] = []
+    environ = {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()}
+    wsgi(environ, lambda status, headers: statuses.append(status))
+    return statuses[0]
+
+
+def test_a_database_that_accepts_but_never_answers_fails_in_seconds():
+    """connect_timeout: a hung server must not hold a user's request forever."""
+    import socket
+    import threading
+
+    from bot.store.db import database_reachable, make_engine
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the kernel accepts; nobody ever answers
+        url = f"postgresql+psycopg://psbot@127.0.0.1:{silent.getsockname()[1]}/psbot"
+        engine = make_engine(url)
+        answers = []
+        probe = threading.Thread(target=lambda: answers.append(database_reachable(engine)))
+        probe.start()
+        probe.join(timeout=10)
+        engine.dispose()
+    assert answers == [False], "connecting to a silent server did not time out in 10 s"
