@@ -4,12 +4,19 @@ An entry is one or more posts (a job's run, a shout-out, a DM), added in the sam
 transaction as whatever causes it, under a unique key so a replay adds nothing. Whoever
 claims an entry (a compare-and-set on its status, retry time and lease) sends its posts in
 order and records each one, so a retry resumes after the last post sent. A failure — 429
-(after the client's own Retry-After waits), 5xx, a timeout, or a Slack error such as
-not_in_channel — is retried with backoff until the entry's deadline; then the entry is
-marked failed, logged, and shown in the admins' App Home. A process that dies holding an
-entry leaves a lease (renewed before each post) that runs out, and the minute tick takes
-the entry over. Each claim counts an attempt, and a holder writes only while its attempt
-is the entry's latest, so one that lost its entry stops at its next step.
+(a long Retry-After is never slept through inside the call), 5xx, a timeout, or a Slack
+error such as not_in_channel — is retried with backoff until the entry's deadline; then
+the entry is marked failed, logged, and shown in the admins' App Home.
+
+The holder's lease is short and renewed every few seconds while it lives (a heartbeat),
+so a process that dies holding an entry is noticed within `LEASE` and the minute tick
+takes the entry over. Each claim counts an attempt, and a holder writes only while its
+attempt is the entry's latest, so one that lost its entry stops at its next step.
+
+A post whose outcome is unknown (the holder died during the call, or the call timed out)
+is looked for before it is sent again: every post carries its entry's key and index as
+message metadata, read back from the channel's history. Where psbot can't read the
+history (a DM, a private channel), it posts again: a duplicate rather than a loss.
 
 The creator of an entry usually delivers it at once; the tick leaves a fresh entry to its
 creator for `HOLD`, so the two don't race for it on every recording.
@@ -19,7 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +39,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
+from bot.runtime.slack_client import retry_after_seconds
 from bot.store.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
 HOLD = dt.timedelta(minutes=1)
-LEASE = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(seconds=30)
+# How often a live holder renews its lease: several beats fit in one lease.
+HEARTBEAT_SECONDS = 8.0
+# The message metadata that names an outbox post, so an unsure one can be found.
+POST_METADATA_TYPE = "psbot_outbox_post"
 # The minute tick may come a little after an entry's last retry, set for its deadline.
 TICK_SLACK = dt.timedelta(minutes=2)
 FIRST_RETRY = dt.timedelta(minutes=1)
@@ -233,32 +248,126 @@ class Outbox:
             entry = session.get_one(OutboxEntry, hold.entry_id)
             key, posts = entry.key, [Post.from_dict(data) for data in entry.posts]
             sent, first = entry.sent, (entry.first_channel, entry.first_ts)
+            unsure, created = entry.unsure_of, entry.created_at
             late = now > entry.deadline + TICK_SLACK
         if sent >= len(posts):  # all out already (its holder stopped before finishing)
             return self._finish(hold, key, now, len(posts))
         if late:
             return self._give_up(hold, now, "its deadline passed before it could be sent")
-        for index in range(sent, len(posts)):
-            if not self._update(hold, lease_until=self._lease_end(now)):
-                return Attempt(key, "busy")  # taken over: its new holder sends the rest
-            try:
-                response = self._post(posts[index], first)
-            except (SlackApiError, SlackClientError, OSError) as error:
-                return self._retry_later(hold, now, error)
-            if index == 0:  # later posts marked in_thread reply to the first one
-                first = (response.get("channel"), response.get("ts"))
-            if not self._update(hold, sent=index + 1, first_channel=first[0], first_ts=first[1]):
-                return Attempt(key, "busy")
+        with self._heartbeat(hold):
+            for index in range(sent, len(posts)):
+                where = None
+                if unsure == index:  # an earlier attempt may have posted it: look first
+                    where = self._find_posted(key, index, posts[index], first, created)
+                if where is None:
+                    if not self._update(hold, lease_until=self._lease_end(now), unsure_of=index):
+                        return Attempt(key, "busy")  # taken over: its new holder sends the rest
+                    try:
+                        response = self._post(posts[index], first, key, index)
+                    except (SlackApiError, SlackClientError, OSError) as error:
+                        return self._retry_later(hold, now, error)
+                    where = (response.get("channel"), response.get("ts"))
+                if index == 0:  # later posts marked in_thread reply to the first one
+                    first = where
+                values = {"sent": index + 1, "unsure_of": None}
+                if not self._update(hold, **values, first_channel=first[0], first_ts=first[1]):
+                    return Attempt(key, "busy")
         return self._finish(hold, key, now, len(posts))
 
-    def _post(self, post: Post, first: tuple[str | None, str | None]):
+    def _post(self, post: Post, first: tuple[str | None, str | None], key: str, index: int):
         channel = post.channel or self.ctx.settings.internal_channel
-        kwargs: dict[str, Any] = {"channel": channel, "text": post.text, "unfurl_links": False}
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "text": post.text,
+            "unfurl_links": False,
+            "metadata": {
+                "event_type": POST_METADATA_TYPE,
+                "event_payload": {"key": key, "post": index},
+            },
+        }
         if post.blocks:
             kwargs["blocks"] = post.blocks
         if post.in_thread and first[1]:
             kwargs.update(channel=first[0], thread_ts=first[1])
         return self.client.chat_postMessage(**kwargs)
+
+    @contextmanager
+    def _heartbeat(self, hold: _Hold) -> Iterator[None]:
+        """Renew the lease every few seconds while this process sends, so a live holder
+        keeps its entry however long Slack takes, and a dead one is noticed quickly."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    if not self._update(hold, lease_until=self._lease_end(self.ctx.now())):
+                        return  # taken over: the sender finds out at its next step
+                except Exception:  # the database blinked: the next beat tries again
+                    logger.warning("outbox %s: renewing the lease failed", hold.entry_id)
+
+        beater = threading.Thread(target=beat, name=f"outbox-lease-{hold.entry_id}", daemon=True)
+        beater.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beater.join()
+
+    def _find_posted(
+        self,
+        key: str,
+        index: int,
+        post: Post,
+        first: tuple[str | None, str | None],
+        since: dt.datetime,
+    ) -> tuple[str, str] | None:
+        """(channel, ts) of post `index` of `key` if an earlier attempt did post it; None
+        when it isn't there or psbot can't tell (then it is posted again)."""
+        try:
+            if post.in_thread and first[0] and first[1]:
+                channel = first[0]
+                found = self.client.conversations_replies(
+                    channel=channel, ts=first[1], include_all_metadata=True, limit=200
+                )
+            else:
+                channel = self._channel_id(post.channel or self.ctx.settings.internal_channel)
+                if channel is None:
+                    return None
+                found = self.client.conversations_history(
+                    channel=channel,
+                    oldest=f"{since.timestamp() - 60:.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                )
+        except (SlackApiError, SlackClientError, OSError, KeyError, TypeError) as error:
+            logger.warning("outbox %s: can't look for post %s (%r)", key, index, error)
+            return None
+        for message in found.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == POST_METADATA_TYPE and payload == {
+                "key": key,
+                "post": index,
+            }:
+                logger.info("outbox %s: post %s was already in Slack", key, index)
+                return channel, message["ts"]
+        return None
+
+    def _channel_id(self, channel: str) -> str | None:
+        """The conversation ID to read back from: an ID as it is, a user's DM channel, or
+        a channel looked up by name (psbot accepts names for its channels)."""
+        if _CONVERSATION_ID.fullmatch(channel):
+            return channel
+        if _USER_ID.fullmatch(channel):
+            return self.client.conversations_open(users=channel)["channel"]["id"]
+        name = channel.lstrip("#")
+        for page in self.client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=1000
+        ):
+            for found in page.get("channels") or []:
+                if found.get("name") == name:
+                    return found["id"]
+        return None
 
     def _finish(self, hold: _Hold, key: str, now: dt.datetime, count: int) -> Attempt:
         """After-sent work first (idempotent: run again if we stop before the next step),
@@ -289,6 +398,8 @@ class Outbox:
             return self._give_up(hold, now, reason, code)
         retry_at = min(now + wait, deadline)  # one last try at the deadline
         values = {"status": "retrying", "next_attempt_at": retry_at, "lease_until": None}
+        if _refused(error):
+            values["unsure_of"] = None  # Slack answered: the post was not made
         if not self._update(hold, **values, error=reason):
             return Attempt(key, "busy")
         logger.warning("outbox %s: %s; retrying at %s", key, reason, retry_at.isoformat())
@@ -359,6 +470,16 @@ def _claimable(now: dt.datetime, *, fresh: bool) -> sa.ColumnElement[bool]:
     return sa.or_(due, abandoned)
 
 
+_CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]+")  # names are lowercase
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+
+
+def _refused(error: Exception) -> bool:
+    """Whether Slack answered that it did not take the post (as opposed to no answer, or
+    a server error, after which the post may or may not be in the channel)."""
+    return isinstance(error, SlackApiError) and error.response.status_code < 500
+
+
 def describe(error: Exception) -> tuple[str, str]:
     """(code, reason): Slack's error code, or the exception's name, and a sentence."""
     if isinstance(error, SlackApiError):
@@ -376,11 +497,4 @@ def backoff(attempts: int, ceiling: dt.timedelta = MAX_RETRY) -> dt.timedelta:
 def _retry_after(error: Exception) -> dt.timedelta:
     if not isinstance(error, SlackApiError) or error.response.status_code != 429:
         return dt.timedelta(0)
-    headers = {name.lower(): value for name, value in (error.response.headers or {}).items()}
-    value = headers.get("retry-after", 0)
-    if isinstance(value, list):  # slack_sdk keeps some headers as lists
-        value = value[0] if value else 0
-    try:
-        return dt.timedelta(seconds=int(value))
-    except (TypeError, ValueError):
-        return dt.timedelta(0)
+    return dt.timedelta(seconds=retry_after_seconds(error.response.headers, default=0))

@@ -322,6 +322,9 @@ class OutboxEntry(Base):
     sent: Mapped[int] = mapped_column(default=0)
     first_channel: Mapped[str | None] = mapped_column(sa.String(64))
     first_ts: Mapped[str | None] = mapped_column(sa.String(32))
+    # The post being sent when the last attempt ended without Slack's answer: it may be in
+    # the channel already, so it is looked for before it is sent again.
+    unsure_of: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,6 @@
-"""A `psbot run` process killed (SIGKILL) after a win is stored but before Slack has the
-post: the restarted outbox posts it exactly once, and pins it."""
+"""A `psbot run` process killed (SIGKILL) after a win is stored, while its post is in
+flight: whether or not Slack took the post before psbot died, the restarted outbox leaves
+exactly one in the channel, and pins it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import time
 import urllib.request
 
+import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
@@ -23,21 +25,36 @@ from tests.bot.entry.test_cli import CLEAN_ENV, _free_port, _get
 from tests.signing import SIGNING_SECRET, signed_headers
 
 
-def test_a_win_stored_but_not_sent_when_psbot_is_killed_is_posted_once_after_restart(
-    tmp_path, fake_slack, ctx, portfolio, database_url
+@pytest.mark.parametrize("slack_took_it", [False, True], ids=["never-arrived", "arrived"])
+def test_a_win_whose_post_is_in_flight_when_psbot_is_killed_is_in_slack_once_after_restart(
+    tmp_path, fake_slack, ctx, portfolio, database_url, slack_took_it
 ):
-    accepted: list[str] = []  # what Slack really got
+    accepted: list[dict] = []  # what Slack really got, as conversations.history shows it
     arrived, released = threading.Event(), threading.Event()
 
+    def take(params):
+        accepted.append(
+            {"ts": f"1700000000.{len(accepted) + 1:06d}", "text": params["text"], **params}
+        )
+        return {"ok": True, "channel": params["channel"], "ts": accepted[-1]["ts"]}
+
     def post_message(params):
-        if not accepted and not released.is_set():  # the first post hangs: psbot dies here
+        if not arrived.is_set():  # the first post hangs, its answer never sent: psbot dies here
+            if slack_took_it:
+                take(params)
             arrived.set()
             released.wait(30)
-            return {"ok": False, "error": "request_never_arrived"}
-        accepted.append(params["text"])
-        return {"ok": True, "channel": params["channel"], "ts": f"1700000000.{len(accepted):06d}"}
+            return {"ok": False, "error": "answer_never_sent"}
+        return take(params)
 
     fake_slack.answer("chat.postMessage", post_message)
+    fake_slack.answer(
+        "conversations.history",
+        lambda params: {
+            "ok": True,
+            "messages": [m for m in accepted if m["channel"] == params["channel"]],
+        },
+    )
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.entry.cli", "run"],
@@ -77,7 +94,7 @@ def test_a_win_stored_but_not_sent_when_psbot_is_killed_is_posted_once_after_res
         if process.poll() is None:
             process.kill()
         process.communicate(timeout=10)
-    assert accepted == []
+    assert len(accepted) == int(slack_took_it)
     with ctx.session_factory() as session:
         (win,) = session.scalars(sa.select(Win)).all()
         entry = session.scalars(
@@ -100,7 +117,7 @@ def test_a_win_stored_but_not_sent_when_psbot_is_killed_is_posted_once_after_res
     outbox = slack_outbox(restarted, WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     assert [a.status for a in outbox.retry_due(restarted.now())] == ["sent"]
     assert outbox.retry_due(restarted.now() + LEASE * 2) == []  # and never again
-    assert len(accepted) == 1 and "ProjectWin" in accepted[0]
+    assert len(accepted) == 1 and "ProjectWin" in accepted[0]["text"]
     assert len(fake_slack.calls_to("pins.add")) == 1
     with ctx.session_factory() as session:
         win = session.get_one(Win, win.id)

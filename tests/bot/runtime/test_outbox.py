@@ -277,3 +277,189 @@ def test_the_last_retry_is_made_at_the_deadline_not_skipped(ctx, fake_slack):
     # The minute tick comes a little after the deadline: the last try still happens.
     (attempt,) = box.retry_due(deadline + dt.timedelta(seconds=40))
     assert attempt.status == "sent"
+
+
+# --- posts whose outcome is unknown, leases, long waits (issue 21) ----------------------
+
+
+def history_of(fake_slack):
+    """conversations.history and .replies answered from what chat.postMessage accepted,
+    with each message's metadata, as Slack keeps them."""
+    kept: list[dict] = []
+
+    def post(params):
+        message = {"ts": f"1700000000.{len(kept) + 1:06d}", "text": params["text"]}
+        if params.get("metadata"):
+            message["metadata"] = params["metadata"]
+        kept.append({"channel": params["channel"], **message})
+        return {"ok": True, "channel": params["channel"], "ts": message["ts"]}
+
+    def history(params):
+        found = [m for m in kept if m["channel"] == params["channel"]]
+        return {"ok": True, "messages": list(reversed(found)), "has_more": False}
+
+    fake_slack.answer("chat.postMessage", post)
+    fake_slack.answer("conversations.history", history)
+    return kept
+
+
+def test_every_post_carries_its_entry_key_and_index_as_metadata(ctx, fake_slack):
+    entry_id = owe(ctx, key="job:demo", posts=[Post("C0PMO", "one"), Post("C0PMO", "two")])
+    Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now())
+    sent = [c.params["metadata"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert sent == [
+        {"event_type": "psbot_outbox_post", "event_payload": {"key": "job:demo", "post": 0}},
+        {"event_type": "psbot_outbox_post", "event_payload": {"key": "job:demo", "post": 1}},
+    ]
+
+
+def test_a_post_slack_took_before_the_answer_was_lost_is_not_posted_again(ctx, fake_slack):
+    """Slack accepts the post, but the answer never reaches psbot (a timeout): the retry
+    finds it in the channel by its metadata and goes on with the next post."""
+    kept = history_of(fake_slack)
+    entry_id = owe(ctx, key="job:lost-answer", posts=[Post("C0PMO", "one"), Post("C0PMO", "two")])
+    accept_then_stall = fake_slack.answers["chat.postMessage"]
+
+    def slow(params):
+        accept_then_stall(params)
+        time.sleep(2)  # past the client's 1 s timeout: psbot never hears back
+        return {"ok": True}
+
+    fake_slack.answer("chat.postMessage", slow)
+    attempt = Outbox(ctx, client_for(fake_slack, timeout=1)).deliver(entry_id, ctx.now())
+    assert attempt.status == "retrying" and entry(ctx, entry_id).unsure_of == 0
+    fake_slack.answer("chat.postMessage", accept_then_stall)
+    retry_at = entry(ctx, entry_id).next_attempt_at
+    assert Outbox(ctx, client_for(fake_slack)).deliver(entry_id, retry_at).status == "sent"
+    assert [m["text"] for m in kept] == ["one", "two"]
+    done = entry(ctx, entry_id)
+    assert (done.first_channel, done.first_ts, done.unsure_of) == ("C0PMO", kept[0]["ts"], None)
+
+
+def test_a_post_not_in_the_channel_after_a_lost_answer_is_posted(ctx, fake_slack):
+    kept = history_of(fake_slack)
+    entry_id = owe(ctx, key="job:never-arrived", posts=[Post("C0PMO", "one")])
+    fake_slack.fail("chat.postMessage", 500)  # no Slack answer to trust: outcome unknown
+    attempt = Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now())
+    assert attempt.status == "retrying" and entry(ctx, entry_id).unsure_of == 0
+    retry_at = entry(ctx, entry_id).next_attempt_at
+    assert Outbox(ctx, client_for(fake_slack)).deliver(entry_id, retry_at).status == "sent"
+    assert [m["text"] for m in kept] == ["one"]
+    assert len(fake_slack.calls_to("conversations.history")) == 1
+
+
+def test_a_post_slack_refused_is_sent_again_without_looking(ctx, fake_slack):
+    history_of(fake_slack)
+    entry_id = owe(ctx, key="job:refused", posts=[Post("C0PMO", "one")])
+    fake_slack.fail("chat.postMessage", 429, retry_after=30)
+    Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now())
+    assert entry(ctx, entry_id).unsure_of is None  # Slack said no: nothing to look for
+    retry_at = entry(ctx, entry_id).next_attempt_at
+    assert Outbox(ctx, client_for(fake_slack)).deliver(entry_id, retry_at).status == "sent"
+    assert fake_slack.calls_to("conversations.history") == []
+
+
+def test_a_channel_named_not_numbered_is_found_by_name_before_looking(ctx, fake_slack):
+    kept = history_of(fake_slack)
+    fake_slack.answer(
+        "conversations.list",
+        lambda params: {"ok": True, "channels": [{"id": "C0PMO", "name": "ps_pmo"}]},
+    )
+    entry_id = owe(ctx, key="job:by-name", posts=[Post("ps_pmo", "one")])
+    kept.append(
+        {
+            "channel": "C0PMO",
+            "ts": "1700000000.000009",
+            "text": "one",
+            "metadata": {
+                "event_type": "psbot_outbox_post",
+                "event_payload": {"key": "job:by-name", "post": 0},
+            },
+        }
+    )
+    with ctx.session_factory.begin() as session:
+        session.get_one(OutboxEntry, entry_id).unsure_of = 0
+    assert Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now()).status == "sent"
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert entry(ctx, entry_id).first_ts == "1700000000.000009"
+
+
+def test_when_the_history_cannot_be_read_the_post_is_sent_again(ctx, fake_slack):
+    """A DM or a channel psbot may not read: a duplicate rather than a lost post."""
+    fake_slack.answer(
+        "conversations.history", lambda params: {"ok": False, "error": "missing_scope"}
+    )
+    entry_id = owe(ctx, key="job:no-history", posts=[Post("C0PMO", "one")])
+    with ctx.session_factory.begin() as session:
+        session.get_one(OutboxEntry, entry_id).unsure_of = 0
+    assert Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now()).status == "sent"
+    assert texts(fake_slack) == ["one"]
+
+
+def test_a_dead_holder_is_noticed_well_within_a_minute(ctx, fake_slack):
+    assert dt.timedelta(seconds=30) >= outbox.LEASE
+    entry_id = owe(ctx)
+    with ctx.session_factory.begin() as session:  # a holder that died mid-send
+        held = session.get_one(OutboxEntry, entry_id)
+        held.status, held.lease_until = "sending", ctx.now() + outbox.LEASE
+    box = Outbox(ctx, client_for(fake_slack))
+    assert box.retry_due(ctx.now() + outbox.LEASE - dt.timedelta(seconds=1)) == []
+    (taken,) = box.retry_due(ctx.now() + outbox.LEASE + dt.timedelta(seconds=1))
+    assert taken.status == "sent"
+
+
+def test_a_live_holder_keeps_its_entry_past_one_lease_while_slack_is_slow(
+    ctx, fake_slack, clock, monkeypatch
+):
+    monkeypatch.setattr(outbox, "HEARTBEAT_SECONDS", 0.05)
+    entry_id = owe(ctx, posts=[Post("C0PMO", "slow one")])
+    in_call, release = threading.Event(), threading.Event()
+
+    def slow(params):
+        in_call.set()
+        release.wait(10)
+        return {"ok": True, "channel": params["channel"], "ts": "1.000001"}
+
+    fake_slack.answer("chat.postMessage", slow)
+    outcome = {}
+    holder = threading.Thread(
+        target=lambda: outcome.update(
+            a=Outbox(ctx, client_for(fake_slack)).deliver(entry_id, ctx.now())
+        )
+    )
+    holder.start()
+    assert in_call.wait(5)
+    clock.set(clock.current + outbox.LEASE * 3)  # the call has taken three leases
+    time.sleep(0.3)  # a few heartbeats
+    assert entry(ctx, entry_id).lease_until > clock.current
+    assert Outbox(ctx, client_for(fake_slack)).retry_due(clock.current) == []  # still held
+    release.set()
+    holder.join(10)
+    assert outcome["a"].status == "sent" and texts(fake_slack) == ["slow one"]
+
+
+def test_a_long_retry_after_is_given_back_not_slept_through(ctx, fake_slack):
+    """psbot's own client retries a short 429 inside the call, but a 150 s Retry-After
+    comes back at once: the outbox retries then, holding no lease meanwhile."""
+    from bot.runtime.slack_client import create_web_client
+
+    fake_slack.fail("chat.postMessage", 429, retry_after=150)
+    entry_id = owe(ctx)
+    attempt = Outbox(ctx, create_web_client("xoxb-test", fake_slack.api_url)).deliver(
+        entry_id, ctx.now()
+    )
+    assert (attempt.status, attempt.code) == ("retrying", "ratelimited")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # not retried inside the call
+    held = entry(ctx, entry_id)
+    assert held.next_attempt_at == ctx.now() + dt.timedelta(seconds=150)
+    assert held.lease_until is None
+
+
+def test_a_short_retry_after_is_waited_for_inside_the_call(ctx, fake_slack):
+    from bot.runtime.slack_client import create_web_client
+
+    fake_slack.fail("chat.postMessage", 429, retry_after=1)
+    entry_id = owe(ctx)
+    box = Outbox(ctx, create_web_client("xoxb-test", fake_slack.api_url))
+    assert box.deliver(entry_id, ctx.now()).status == "sent"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
