@@ -1,8 +1,6 @@
 """`psbot shell`: the real app in a terminal, with Slack replaced at the edges.
 
-- `standin`: a local HTTP server the app's WebClient and response_urls point at;
-- `slack_requests`: slash commands, actions, submissions and events, signed as Slack
-  signs them and dispatched through the Bolt app;
+- `bot.entry.slack_standin` plays Slack: the Web API, response_urls and signed requests;
 - `render`: Block Kit and mrkdwn as terminal text; `forms`: modals as questions;
 - `demo`: the `--demo` portfolio; `shell`: the loop; `start`: wiring it all up.
 """

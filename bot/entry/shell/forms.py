@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.entry.shell.render import Renderer, options_of, plain_text
-from bot.entry.shell.workspace import Workspace
+from bot.entry.slack_standin.workspace import Workspace
 
 KEEP, CLEAR = "", "-"
 

@@ -30,8 +30,9 @@ from bot.entry.shell.forms import (
     input_fields,
 )
 from bot.entry.shell.render import Renderer, plain_text
-from bot.entry.shell.slack_requests import SlackRequests
-from bot.entry.shell.standin import (
+from bot.entry.shell.terminal import Terminal
+from bot.entry.slack_standin.slack_requests import SlackRequests
+from bot.entry.slack_standin.standin import (
     Deleted,
     Event,
     FileShared,
@@ -46,8 +47,7 @@ from bot.entry.shell.standin import (
     ViewOpened,
     ViewUpdated,
 )
-from bot.entry.shell.terminal import Terminal
-from bot.entry.shell.workspace import User, Workspace
+from bot.entry.slack_standin.workspace import User, Workspace
 
 HELP = """\
 Anything starting with / goes to psbot as a slash command, from you, in {channel}.

@@ -22,9 +22,9 @@ from bot.core.settings import Settings
 from bot.entry.app import create_app
 from bot.entry.shell import demo
 from bot.entry.shell.shell import COMMANDS, Shell, ShellClock, format_when
-from bot.entry.shell.standin import StandInSlack
 from bot.entry.shell.terminal import Terminal
-from bot.entry.shell.workspace import User, Workspace
+from bot.entry.slack_standin.standin import StandInSlack
+from bot.entry.slack_standin.workspace import User, Workspace
 from bot.runtime.job_runner import JobRunner, one_off_period
 from bot.runtime.schedule import next_run, period_at
 from bot.store import migrate

@@ -14,7 +14,7 @@ from bot.entry.shell.forms import (
     input_fields,
 )
 from bot.entry.shell.render import Renderer
-from bot.entry.shell.workspace import Workspace
+from bot.entry.slack_standin.workspace import Workspace
 from bot.pmo.notes import NoteFields, Temperature
 from messages.notes_modal_builder import build_notes_modal, read_notes_form
 

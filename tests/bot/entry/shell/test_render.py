@@ -8,7 +8,7 @@ import pytest
 
 from bot.entry.shell.render import Renderer, Style, display_width, mrkdwn_to_text
 from bot.entry.shell.terminal import Terminal, wants_color
-from bot.entry.shell.workspace import Workspace
+from bot.entry.slack_standin.workspace import Workspace
 from messages.escape import escape_mrkdwn, link
 from messages.format import context, sections
 from messages.help_builder import build_usage_error

@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.settings import load_settings
 from bot.entry.shell.start import run_shell
-from bot.entry.shell.workspace import TEAM_ID as SHELL_TEAM
+from bot.entry.slack_standin.workspace import TEAM_ID as SHELL_TEAM
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -312,8 +312,8 @@ def test_an_unknown_starting_user_is_a_one_line_error(tmp_path):
 @pytest.mark.parametrize("secret_matches", [True, False])
 def test_requests_are_signed_with_the_sessions_secret(ctx, fake_slack, secret_matches):
     from bot.entry.app import create_app
-    from bot.entry.shell.slack_requests import SlackRequests
-    from bot.entry.shell.workspace import User
+    from bot.entry.slack_standin.slack_requests import SlackRequests
+    from bot.entry.slack_standin.workspace import User
 
     # The shell speaks for its own workspace; the app learns its team from auth.test.
     fake_slack.answer(

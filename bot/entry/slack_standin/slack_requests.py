@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.entry.shell.workspace import APP_ID, TEAM_ID, User
+from bot.entry.slack_standin.workspace import APP_ID, TEAM_ID, User
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.entry.shell.standin import (
+from bot.entry.slack_standin.standin import (
     FileShared,
     HomePublished,
     Pinned,
@@ -17,7 +17,7 @@ from bot.entry.shell.standin import (
     Updated,
     ViewOpened,
 )
-from bot.entry.shell.workspace import Workspace
+from bot.entry.slack_standin.workspace import Workspace
 
 
 @pytest.fixture
