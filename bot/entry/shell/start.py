@@ -68,7 +68,7 @@ def run_shell(
         label = sa.engine.make_url(url).render_as_string(hide_password=True)
     with _quiet_logs():
         engine = _ready_engine(url)
-    standin = StandInSlack(Workspace()).start()
+    standin = StandInSlack().start()
     terminal = Terminal(
         stdin,
         stdout,
@@ -84,7 +84,7 @@ def run_shell(
             settings = replace(
                 settings,
                 slack_bot_token=SHELL_TOKEN,
-                slack_signing_secret=secrets.token_hex(32),
+                slack_signing_secret=standin.signing_secret,
                 slack_app_token="",
                 slack_api_url=standin.api_url,
                 database_url=url,

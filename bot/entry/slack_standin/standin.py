@@ -4,6 +4,10 @@ An HTTP server on 127.0.0.1 (a free port) that the app's WebClient is pointed at
 SLACK_API_URL, exactly as a proxy would be. It keeps what Slack would keep — messages,
 modals, App Home views, pins, files — answers in Slack's documented shapes, and queues
 what happened as events for the shell to print.
+
+It also records every call, so tests and bench/ can see what the app asked for and wait
+for it; takes answers of their own per method; and fails the next calls of a method on
+request (429 with Retry-After, 5xx), as Slack does when it is busy or down.
 """
 
 from __future__ import annotations
@@ -20,18 +24,30 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.entry.slack_standin.workspace import (
-    APP_ID,
-    BOT_ID,
-    BOT_USER_ID,
-    TEAM_ID,
-    TEAM_NAME,
-    Workspace,
-)
+from bot.entry.loopback import serve_on_loopback
+from bot.entry.slack_standin.workspace import Identity, Workspace
 
 logger = logging.getLogger(__name__)
 
-PERMALINK_BASE = "https://psbot-shell.slack.com/archives"
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+Reply = tuple[int, Any, dict[str, str]]  # HTTP status, body, extra headers
+
+
+@dataclass
+class Call:
+    """One request the app made: a Web API method, or a response_url's or an upload's
+    path (`/response/<name>`, `/upload/<file id>`)."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None
+    times: int
 
 
 @dataclass
@@ -43,13 +59,14 @@ class Message:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
     ephemeral_to: str | None = None  # only this user sees it
+    sender: Identity = field(default_factory=Identity)  # psbot, in this workspace
 
     def as_slack(self) -> dict[str, Any]:
         return {
             "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "app_id": APP_ID,
+            "user": self.sender.bot_user_id,
+            "bot_id": self.sender.bot_id,
+            "app_id": self.sender.app_id,
             "ts": self.ts,
             "text": self.text,
             "blocks": self.blocks,
@@ -135,33 +152,49 @@ class ResponseTarget:
 
 
 class StandInSlack:
-    """Slack's side of the conversation, in process."""
+    """Slack's side of the conversation, in process.
 
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
+    `signing_secret` is the app's, which Slack holds and signs its requests with (a new
+    one by default). `strict` refuses, as Slack does, to act on messages, views and people
+    it never saw; tests turn it off, because their rows point at Slack messages and views
+    they never made here.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        *,
+        signing_secret: str | None = None,
+        strict: bool = True,
+    ) -> None:
+        self.workspace = workspace or Workspace()
+        self.signing_secret = signing_secret or secrets.token_hex(32)
+        self.strict = strict
         self.url = ""
+        self.calls: list[Call] = []
+        self.answers: dict[str, Answer] = {}
+        self.failures: dict[str, Failure] = {}
         self.messages: dict[tuple[str, str], Message] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.homes: dict[str, dict[str, Any]] = {}
-        self._targets: dict[str, ResponseTarget] = {}
+        self._targets: dict[str, ResponseTarget | None] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self._pins: set[tuple[str, str]] = set()
         self._events: list[Event] = []
         self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)  # a call was recorded
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
-        self._answers = self._methods()
+        self._methods = self._web_api()
+
+    @property
+    def identity(self) -> Identity:
+        return self.workspace.identity
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> StandInSlack:
-        handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        self._server, self.url = serve_on_loopback(_Handler, standin=self)
         return self
 
     def stop(self) -> None:
@@ -174,10 +207,15 @@ class StandInSlack:
     def api_url(self) -> str:
         return self.url + "/api/"
 
-    def response_url(self, target: ResponseTarget) -> str:
-        token = secrets.token_hex(8)
+    def response_url(self, target: ResponseTarget | str = "cmd") -> str:
+        """A response_url for a reply to `target` (kept as a message where it says), or
+        one called `target` (its calls are recorded as `/response/<target>`)."""
+        if isinstance(target, str):
+            token, kept = target, None
+        else:
+            token, kept = secrets.token_hex(8), target
         with self._lock:
-            self._targets[token] = target
+            self._targets[token] = kept
         return f"{self.url}/response/{token}"
 
     def drain(self) -> list[Event]:
@@ -192,9 +230,9 @@ class StandInSlack:
         view.update(
             id=view_id or f"V{next(self._ids):07d}",
             hash=f"{time.time():.6f}.{secrets.token_hex(4)}",
-            team_id=TEAM_ID,
-            app_id=APP_ID,
-            bot_id=BOT_ID,
+            team_id=self.identity.team_id,
+            app_id=self.identity.app_id,
+            bot_id=self.identity.bot_id,
             state={"values": {}},
         )
         view.setdefault("private_metadata", "")
@@ -204,39 +242,131 @@ class StandInSlack:
             self.views[view["id"]] = view
         return view
 
+    # --- what tests and bench/ set up ---------------------------------------------------
+
+    def answer(self, method: str, answer: Answer) -> None:
+        """Answer `method` with `answer(params)` instead of keeping state."""
+        self.answers[method] = answer
+
+    def fail(
+        self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
+    ) -> None:
+        """Fail the next `times` calls of `method` with HTTP `status`."""
+        with self._lock:
+            self.failures[method] = Failure(status, retry_after, times)
+
+    def add_user(self, user_id: str, email: str, name: str = "", **details: Any) -> None:
+        """Someone in the workspace (see `Workspace.add_user`)."""
+        with self._lock:
+            self.workspace.add_user(user_id, email, name, **details)
+
+    def reset(self) -> None:
+        """Forget the calls so far and the failures still to come."""
+        with self._lock:
+            self.calls.clear()
+            self.failures.clear()
+
+    def clear(self) -> None:
+        """As new: no calls, answers, failures, people, channels, messages or views."""
+        with self._lock:
+            self.reset()
+            self.answers.clear()
+            self.workspace.clear()
+            for kept in (self.messages, self.views, self.homes, self._targets, self._files):
+                kept.clear()
+            self._pins.clear()
+            self._events.clear()
+
+    # --- what tests and bench/ read -----------------------------------------------------
+
+    def recorded(self) -> list[Call]:
+        """Every call so far, in order."""
+        with self._lock:
+            return list(self.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `method` was called at least `count` times; return those calls."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = sorted({c.method for c in self.calls})
+                    raise AssertionError(
+                        f"{method} called {len(found)}x, wanted {count}; saw {seen}"
+                    )
+                self._changed.wait(remaining)
+
     # --- serving -----------------------------------------------------------------------
 
-    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, Any]:
+    def handle(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """Record the call, then fail it, answer it as told, or answer as Slack would."""
+        api = path.startswith("/api/")
+        method = path.removeprefix("/api/") if api else path
+        with self._changed:
+            self.calls.append(Call(method, params, headers))
+            self._changed.notify_all()
+            failure = self._failure(method)
+        if failure is not None:
+            return failure
+        answer = self.answers.get(method) if api else None
+        if answer is not None:  # outside the lock: a test's answer may take its time
+            return 200, answer(params), {}
+        try:
+            with self._lock:
+                return self._keep(path, method, params)
+        except Exception:  # a bug here must not look like a Slack outage to the app
+            logger.exception("the stand-in failed to answer %s", method)
+            return 200, {"ok": False, "error": "internal_error"}, {}
+
+    def _failure(self, method: str) -> Reply | None:
+        failure = self.failures.get(method)
+        if failure is None or failure.times <= 0:
+            return None
+        failure.times -= 1
+        error = "ratelimited" if failure.status == 429 else "fatal_error"
+        extra = {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
+        return failure.status, {"ok": False, "error": error}, extra
+
+    def _keep(self, path: str, method: str, params: dict[str, Any]) -> Reply:
         if path.startswith("/response/"):
             return self._respond(path.removeprefix("/response/"), params)
         if path.startswith("/upload/"):
-            with self._lock:
-                file = self._files.setdefault(path.removeprefix("/upload/"), {})
-                file["content"] = params.get("content", "")
-            return 200, "OK - 0"
-        method = path.removeprefix("/api/")
-        answer = self._answers.get(method)
-        try:
-            with self._lock:
-                return 200, answer(params) if answer else {"ok": True}
-        except Exception:  # a bug here must not look like a Slack outage to the app
-            logger.exception("the stand-in failed to answer %s", method)
-            return 200, {"ok": False, "error": "internal_error"}
+            file = self._files.setdefault(path.removeprefix("/upload/"), {})
+            file["content"] = params.get("content", "")
+            return 200, f"OK - {len(file['content'])}", {}
+        answer = self._methods.get(method)
+        return 200, answer(params) if answer else {"ok": True}, {}
 
-    def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    def _unseen(self, error: str, answer: dict[str, Any]) -> dict[str, Any]:
+        """What a call about something this stand-in never saw gets."""
+        return _error(error) if self.strict else answer
+
+    def _web_api(self) -> dict[str, Answer]:
         return {
             "auth.test": lambda p: {
                 "ok": True,
-                "url": "https://psbot-shell.slack.com/",
-                "team": TEAM_NAME,
+                "url": self.identity.url,
+                "team": self.identity.team_name,
                 "user": "psbot",
-                "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID,
-                "bot_id": BOT_ID,
+                "team_id": self.identity.team_id,
+                "user_id": self.identity.bot_user_id,
+                "bot_id": self.identity.bot_id,
             },
             "team.info": lambda p: {
                 "ok": True,
-                "team": {"id": TEAM_ID, "name": TEAM_NAME, "domain": "psbot-shell"},
+                "team": {
+                    "id": self.identity.team_id,
+                    "name": self.identity.team_name,
+                    "domain": self.identity.domain,
+                },
             },
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
@@ -272,6 +402,7 @@ class StandInSlack:
             text=str(params.get("text") or ""),
             blocks=_with_block_ids_list(_json(params.get("blocks")) or [], self._ids),
             attachments=_json(params.get("attachments")) or [],
+            sender=self.identity,
             **extra,
         )
 
@@ -286,8 +417,8 @@ class StandInSlack:
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.workspace.channel(str(params.get("channel") or ""))
         user = str(params.get("user") or "")
-        if user not in self.workspace.users:
-            return {"ok": False, "error": "user_not_in_channel"}
+        if self.strict and user not in self.workspace.users:
+            return _error("user_not_in_channel")
         message = self._message(params, channel.id, ephemeral_to=user)
         self.messages[channel.id, message.ts] = message
         self._events.append(Posted(message))
@@ -300,7 +431,7 @@ class StandInSlack:
     def _update_message(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         if message is None:
-            return {"ok": False, "error": "message_not_found"}
+            return self._unseen("message_not_found", self._about(params) | {"text": ""})
         message.text = str(params.get("text") or message.text)
         if "blocks" in params:
             message.blocks = _with_block_ids_list(_json(params.get("blocks")) or [], self._ids)
@@ -310,10 +441,15 @@ class StandInSlack:
     def _delete_message(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         if message is None:
-            return {"ok": False, "error": "message_not_found"}
+            return self._unseen("message_not_found", self._about(params))
         del self.messages[message.channel, message.ts]
         self._events.append(Deleted(message))
         return {"ok": True, "channel": message.channel, "ts": message.ts}
+
+    def _about(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The answer to a change to a message this stand-in never saw, when not strict."""
+        channel = self.workspace.channel(str(params.get("channel") or ""))
+        return {"ok": True, "channel": channel.id, "ts": str(params.get("ts") or "")}
 
     def _permalink(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.workspace.channel(str(params.get("channel") or ""))
@@ -321,15 +457,15 @@ class StandInSlack:
         return {
             "ok": True,
             "channel": channel.id,
-            "permalink": f"{PERMALINK_BASE}/{channel.id}/p{ts}",
+            "permalink": f"{self.identity.url}archives/{channel.id}/p{ts}",
         }
 
     def _pin(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params, "timestamp")
         if message is None:
-            return {"ok": False, "error": "message_not_found"}
+            return self._unseen("message_not_found", {"ok": True})
         if (message.channel, message.ts) in self._pins:
-            return {"ok": False, "error": "already_pinned"}
+            return _error("already_pinned")
         self._pins.add((message.channel, message.ts))
         self._events.append(Pinned(message))
         return {"ok": True}
@@ -337,14 +473,14 @@ class StandInSlack:
     def _react(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params, "timestamp")
         if message is None:
-            return {"ok": False, "error": "message_not_found"}
+            return self._unseen("message_not_found", {"ok": True})
         self._events.append(Reacted(message, str(params.get("name") or "")))
         return {"ok": True}
 
     def _open_dm(self, params: dict[str, Any]) -> dict[str, Any]:
         users = [u for u in str(params.get("users") or "").split(",") if u]
-        if len(users) != 1 or users[0] not in self.workspace.users:
-            return {"ok": False, "error": "user_not_found"}
+        if not users or (self.strict and (len(users) != 1 or users[0] not in self.workspace.users)):
+            return _error("user_not_found")
         return {"ok": True, "channel": self.workspace.dm_with(users[0]).as_slack()}
 
     def _conversation_info(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -368,7 +504,7 @@ class StandInSlack:
         )
 
     def _open_view(self, params: dict[str, Any], *, pushed: bool) -> dict[str, Any]:
-        if not params.get("trigger_id"):
+        if self.strict and not params.get("trigger_id"):
             return _error("invalid_trigger_id")
         view = self.normalized_view(_json(params.get("view")) or {})
         self._events.append(ViewOpened(view, pushed=pushed))
@@ -377,18 +513,18 @@ class StandInSlack:
     def _update_view(self, params: dict[str, Any]) -> dict[str, Any]:
         view_id = str(params.get("view_id") or "")
         current = self.views.get(view_id)
-        if current is None:
+        if current is None and self.strict:
             return _error("not_found")
-        if params.get("hash") and params["hash"] != current["hash"]:
+        if current and params.get("hash") and params["hash"] != current["hash"]:
             return _error("hash_conflict")
-        view = self.normalized_view(_json(params.get("view")) or {}, view_id)
-        view["root_view_id"] = current.get("root_view_id", view_id)
+        view = self.normalized_view(_json(params.get("view")) or {}, view_id or None)
+        view["root_view_id"] = (current or view).get("root_view_id", view["id"])
         self._events.append(ViewUpdated(view))
         return {"ok": True, "view": view}
 
     def _publish(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = str(params.get("user_id") or "")
-        if user_id not in self.workspace.users:
+        if self.strict and user_id not in self.workspace.users:
             return _error("user_not_found")
         previous = self.homes.get(user_id)
         view = self.normalized_view(
@@ -427,33 +563,34 @@ class StandInSlack:
             shared.append({"id": entry.get("id"), "title": title, "name": filename})
         return {"ok": True, "files": shared}
 
-    def _respond(self, token: str, params: dict[str, Any]) -> tuple[int, Any]:
-        with self._lock:
-            target = self._targets.get(token)
-            if target is None:
-                return 404, "invalid_token"
-            original = target.message
-            if params.get("delete_original") and original is not None:
-                self.messages.pop((original.channel, original.ts), None)
-                self._events.append(Deleted(original))
-                return 200, "ok"
-            if params.get("replace_original") and original is not None:
-                original.text = str(params.get("text") or "")
-                original.blocks = _with_block_ids_list(_json(params.get("blocks")) or [], self._ids)
-                if params.get("response_type") == "in_channel":
-                    original.ephemeral_to = None
-                self._events.append(Updated(original))
-                return 200, "ok"
-            in_channel = params.get("response_type") == "in_channel"
-            message = self._message(
-                params,
-                target.channel,
-                ephemeral_to=None if in_channel else target.user_id,
-                thread_ts=params.get("thread_ts") or None,
-            )
-            self.messages[target.channel, message.ts] = message
-            self._events.append(Posted(message))
-            return 200, "ok"
+    def _respond(self, token: str, params: dict[str, Any]) -> Reply:
+        if token not in self._targets and self.strict:
+            return 404, "invalid_token", {}
+        target = self._targets.get(token)
+        if target is None:  # a named response_url: its calls are all there is to it
+            return 200, "ok", {}
+        original = target.message
+        if params.get("delete_original") and original is not None:
+            self.messages.pop((original.channel, original.ts), None)
+            self._events.append(Deleted(original))
+            return 200, "ok", {}
+        if params.get("replace_original") and original is not None:
+            original.text = str(params.get("text") or "")
+            original.blocks = _with_block_ids_list(_json(params.get("blocks")) or [], self._ids)
+            if params.get("response_type") == "in_channel":
+                original.ephemeral_to = None
+            self._events.append(Updated(original))
+            return 200, "ok", {}
+        in_channel = params.get("response_type") == "in_channel"
+        message = self._message(
+            params,
+            target.channel,
+            ephemeral_to=None if in_channel else target.user_id,
+            thread_ts=params.get("thread_ts") or None,
+        )
+        self.messages[target.channel, message.ts] = message
+        self._events.append(Posted(message))
+        return 200, "ok", {}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -470,11 +607,13 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             params = dict(parse_qsl(raw, keep_blank_values=True))
         params.update(dict(parse_qsl(query)))
-        status, body = self.standin.handle(path, params)
+        status, body, extra = self.standin.handle(path, params, dict(self.headers))
         payload = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        for key, value in extra.items():
+            self.send_header(key, value)
         self.end_headers()
         self.wfile.write(payload)
 

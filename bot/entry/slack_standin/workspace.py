@@ -1,7 +1,7 @@
-"""The pretend Slack workspace of `psbot shell`: its people and channels.
+"""A pretend Slack workspace: who it is, its people and channels.
 
 The stand-in Web API answers users.info and users.lookupByEmail from here, and the
-renderer names mentions with it, so `<@U01PRIYA>` reads as @Priya Patel.
+shell's renderer names mentions with it, so `<@U01PRIYA>` reads as @Priya Patel.
 """
 
 from __future__ import annotations
@@ -14,11 +14,29 @@ from typing import Any
 from bot.core.errors import UserError
 from bot.core.slack_ids import is_user_id
 
+# `psbot shell`'s workspace; the tests name theirs with an Identity of their own.
 TEAM_ID = "T0PSBOT"
 TEAM_NAME = "psbot shell"
+TEAM_DOMAIN = "psbot-shell"
 BOT_USER_ID = "U0PSBOT"
 BOT_ID = "B0PSBOT"
 APP_ID = "A0PSBOT"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the workspace is, and who psbot is in it."""
+
+    team_id: str = TEAM_ID
+    team_name: str = TEAM_NAME
+    domain: str = TEAM_DOMAIN  # <domain>.slack.com
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    app_id: str = APP_ID
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.domain}.slack.com/"
 
 
 @dataclass
@@ -29,6 +47,8 @@ class User:
     email: str = ""
     tz: str = "America/New_York"
     is_bot: bool = False
+    deleted: bool = False  # deactivated
+    team_id: str = TEAM_ID  # another team's: someone from a Slack Connect channel
 
     @property
     def first_name(self) -> str:
@@ -38,10 +58,10 @@ class User:
         """The user object as users.info returns it."""
         return {
             "id": self.id,
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "name": self.handle,
             "real_name": self.real_name,
-            "deleted": False,
+            "deleted": self.deleted,
             "is_bot": self.is_bot,
             "is_app_user": False,
             "tz": self.tz,
@@ -68,13 +88,47 @@ class Channel:
 
 @dataclass
 class Workspace:
+    identity: Identity = field(default_factory=Identity)
     users: dict[str, User] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.users.setdefault(BOT_USER_ID, User(BOT_USER_ID, "psbot", "psbot", is_bot=True))
+        self._add_bot()
+
+    def _add_bot(self) -> None:
+        bot = self.identity.bot_user_id
+        self.users.setdefault(bot, self._user(bot, "psbot", "psbot", is_bot=True))
+
+    def _user(self, user_id: str, handle: str, real_name: str, **extra: Any) -> User:
+        return User(user_id, handle, real_name, team_id=self.identity.team_id, **extra)
+
+    def clear(self) -> None:
+        """Nobody but psbot, no channels: the workspace as new."""
+        self.users.clear()
+        self.channels.clear()
+        self._add_bot()
 
     # --- people ------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        email: str,
+        name: str = "",
+        tz: str = "America/New_York",
+        *,
+        is_bot: bool = False,
+        deleted: bool = False,
+        team_id: str | None = None,
+    ) -> User:
+        """One person; `name` is both their handle and their full name (the email's
+        local part without one). `team_id` puts them in another workspace."""
+        name = name or email.split("@")[0]
+        user = self._user(user_id, name, name, email=email, tz=tz, is_bot=is_bot, deleted=deleted)
+        if team_id is not None:
+            user.team_id = team_id
+        self.users[user_id] = user
+        return user
 
     def add_people(self, people: Iterable[tuple[str, str, str, str | None]]) -> None:
         """(slack id, name, email, tz) rows. Handles come from the email (priya.patel@ →
@@ -87,8 +141,8 @@ class Workspace:
         for (user_id, name, email, tz), local, first in zip(rows, locals_, firsts, strict=True):
             local = local or user_id.lower()
             handle = first if first and firsts.count(first) == 1 else local
-            self.users[user_id] = User(
-                user_id, handle, name or local, email or "", tz or "America/New_York"
+            self.users[user_id] = self._user(
+                user_id, handle, name or local, email=email or "", tz=tz or "America/New_York"
             )
 
     @property
@@ -124,7 +178,8 @@ class Workspace:
 
     def user_by_email(self, email: str) -> User | None:
         wanted = email.strip().lower()
-        return next((u for u in self.people if u.email.lower() == wanted), None)
+        found = (u for u in self.users.values() if u.email and u.email.lower() == wanted)
+        return next(found, None)
 
     # --- channels ----------------------------------------------------------------------
 
