@@ -167,7 +167,7 @@ class Shell:
         self.clock = clock
         self.user = user
         self.channel_id = channel_id
-        self.requests = SlackRequests(app, ctx.settings.slack_signing_secret)
+        self.requests = SlackRequests(app, ctx.settings.slack_signing_secret, standin.identity)
         self.executor = use_idle_aware_executor(app)
         self._run_job = run_job
         self._list_jobs = list_jobs
