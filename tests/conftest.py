@@ -1,4 +1,8 @@
-"""Shared fixtures: fake Slack Web API, signed requests, a settable clock, databases.
+"""Shared fixtures: the stand-in Slack, signed requests, a settable clock, databases.
+
+The stand-in Slack (bot.entry.slack_standin, the shell's too) runs once per test run in
+the tests' own workspace, not strict: rows made here point at Slack messages and views
+it never saw. Each test starts it afresh.
 
 Every test that uses `engine` runs on SQLite, and on PostgreSQL too when
 PSBOT_TEST_DATABASE_URL is set (CI sets it). Each test run works in a PostgreSQL schema
@@ -22,17 +26,39 @@ from sqlalchemy.engine import Engine, make_url
 from bot.core.context import AppContext
 from bot.core.settings import Settings, load_settings
 from bot.entry.app import create_app
+from bot.entry.slack_standin import slack_requests
+from bot.entry.slack_standin.slack_requests import SlackDriver
+from bot.entry.slack_standin.standin import StandInSlack
+from bot.entry.slack_standin.workspace import Identity, Workspace
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Base
 from messages.words import SLACK_WORDS
 from tests.factories import Portfolio
-from tests.fake_slack import FakeSlack, start_fake_slack
-from tests.signing import SIGNING_SECRET, SlackDriver
 
 POSTGRES_URL = os.environ.get("PSBOT_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 ADMIN_ID = "U0ADMIN"
+SIGNING_SECRET = "test-signing-secret"
+WORKSPACE = Identity(
+    team_id="T0TEAM",
+    team_name="PS",
+    domain="ps",
+    bot_user_id="U0BOT",
+    bot_id="B0BOT",
+    app_id="A0APP",
+)
+TEAM_ID = WORKSPACE.team_id
+BOT_USER_ID = WORKSPACE.bot_user_id
+
+
+def signature(body: str, timestamp: str) -> str:
+    return slack_requests.signature(body, timestamp, SIGNING_SECRET)
+
+
+def signed_headers(body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers signing `body` with the tests' secret, as Slack signs what it sends."""
+    return slack_requests.signed_headers(body, SIGNING_SECRET, timestamp)
 
 
 @dataclass
@@ -50,18 +76,16 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def fake_slack_server() -> Iterator[FakeSlack]:
-    fake, server = start_fake_slack()
-    yield fake
-    server.shutdown()
+def fake_slack_server() -> Iterator[StandInSlack]:
+    standin = StandInSlack(Workspace(WORKSPACE), signing_secret=SIGNING_SECRET, strict=False)
+    yield standin.start()
+    standin.stop()
 
 
 @pytest.fixture
-def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
-    fake_slack_server.reset()
-    fake_slack_server.answers.clear()
-    fake_slack_server.users.clear()
-    yield fake_slack_server
+def fake_slack(fake_slack_server: StandInSlack) -> StandInSlack:
+    fake_slack_server.clear()
+    return fake_slack_server
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +138,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
+def settings(fake_slack: StandInSlack, database_url: str) -> Settings:
     return load_settings(
         {
             "SLACK_BOT_TOKEN": "xoxb-test",
@@ -148,7 +172,7 @@ def app(ctx: AppContext):
 
 
 @pytest.fixture
-def slack(app, fake_slack: FakeSlack) -> SlackDriver:
+def slack(app, fake_slack: StandInSlack) -> SlackDriver:
     return SlackDriver(app, fake_slack)
 
 

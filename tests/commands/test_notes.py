@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.core.errors import DATABASE_DOWN
+from bot.entry.slack_standin.slack_requests import SLACK_ACK_SECONDS
 from bot.pmo.notes import NoteFields, Temperature, save_note
 from bot.store.models import Note, NoteRevision, Project
 from messages import ids
 from messages.notes_modal_builder import field_block_id
 from tests.conftest import ADMIN_ID
-from tests.signing import SLACK_ACK_SECONDS
 
 WEEK = "2026-W48"
 RAID = "https://gitlab.example.com/acme/raid/-/issues/1"

@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk.models.blocks import Block
 
+from bot.entry.slack_standin.slack_requests import SLACK_ACK_SECONDS
 from bot.pmo.wins import WORD_JOINER as WJ
 from bot.store.models import OutboxEntry, Thanks, Win
 from bot.workflows.shoutouts import slack_outbox
 from messages import ids
 from messages.escape import escape_mrkdwn
-from tests.fake_slack import BOT_USER_ID
+from tests.conftest import BOT_USER_ID
 from tests.messages.test_report_builder import assert_valid
-from tests.signing import SLACK_ACK_SECONDS
 
 INTERNAL = "C0INTERNAL"
 
@@ -206,8 +206,7 @@ def test_thanks_without_a_project(slack, fake_slack, ctx, team):
     ],
 )
 def test_thanks_bad_input(slack, fake_slack, ctx, team, text, problem):
-    fake_slack.add_user("U0OUT", "out@other.example", "Out")
-    fake_slack.users["U0OUT"]["team_id"] = "T0OTHER"
+    fake_slack.add_user("U0OUT", "out@other.example", "Out", team_id="T0OTHER")
     reply = slack.ask(text)
     assert problem in reply["text"]
     assert stored(ctx, Thanks) == [] and posts_to(fake_slack, INTERNAL) == []
@@ -421,7 +420,7 @@ def test_export_markdown_is_uploaded_to_a_dm(slack, fake_slack, history):
     expected = "- **Thanks** 2026-11-26 — Acme — Rollout (SOW-1): for the runbook"
     assert f"{expected} — from Pam Manager · Pat Engineer" in content
     complete = fake_slack.calls_to("files.completeUploadExternal")[0].params
-    assert complete["channel_id"] == "DU0PM"
+    assert complete["channel_id"] == "D0PM"
 
 
 def test_export_csv_neutralises_formulas(slack, fake_slack, history):

@@ -188,10 +188,8 @@ def test_markup_typed_in_a_modal_mentions_nobody(slack, fake_slack, ctx, team, c
 def test_the_people_a_win_mentions_are_checked_like_the_people_thanked(
     slack, fake_slack, ctx, team, mentioned, problem
 ):
-    fake_slack.add_user("U0BOTX", "ci@example.com", "CI")
-    fake_slack.users["U0BOTX"]["is_bot"] = True
-    fake_slack.add_user("U0OUT", "out@other.example", "Out")
-    fake_slack.users["U0OUT"]["team_id"] = "T0OTHER"
+    fake_slack.add_user("U0BOTX", "ci@example.com", "CI", is_bot=True)
+    fake_slack.add_user("U0OUT", "out@other.example", "Out", team_id="T0OTHER")
     assert problem in slack.ask(f"win sow-1 Alerts caught it, thanks {mentioned}")["text"]
     assert problem in slack.ask(f"win Alerts caught it, thanks {mentioned}")["text"]
     assert stored(ctx, Win) == [] and fake_slack.calls_to("views.open") == []

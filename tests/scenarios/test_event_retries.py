@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from bot.store.models import AuditEntry, Base, ClosureItem
 from messages import ids
 from tests.commands.test_closure import button, click, control
-from tests.fake_slack import TEAM_ID
-from tests.signing import signed_headers
+from tests.conftest import TEAM_ID, signed_headers
 
 HOME_OPENED = {"type": "app_home_opened", "user": "U0PM", "channel": "D0PM", "tab": "home"}
 

@@ -11,12 +11,13 @@ from slack_sdk import WebClient
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN
 from bot.entry.app import create_app
+from bot.entry.slack_standin.slack_requests import SlackDriver
 from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
 from commands.ps import answer
 from messages.words import SLACK_WORDS
 from tests.commands.test_notes import errors_of, submit
-from tests.signing import SIGNING_SECRET, SlackDriver
+from tests.conftest import SIGNING_SECRET
 
 
 def test_commands_answer_plainly_while_the_database_is_down_and_recover(slack, portfolio, outage):

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from bot.core.errors import DATABASE_DOWN
+from bot.entry.slack_standin.slack_requests import SLACK_ACK_SECONDS
 from messages import ids
 from tests.commands.test_closure import button, click
 from tests.commands.test_wins import submission
-from tests.signing import SLACK_ACK_SECONDS
 
 OPENED = {"ok": True, "view": {"id": "V0NOTES", "hash": "h1"}}
 

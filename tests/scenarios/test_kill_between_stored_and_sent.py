@@ -22,7 +22,7 @@ from bot.store.models import OutboxEntry, Win
 from bot.workflows.shoutouts import slack_outbox
 from messages.words import SLACK_WORDS
 from tests.bot.entry.test_cli import CLEAN_ENV, _free_port, _get
-from tests.signing import SIGNING_SECRET, signed_headers
+from tests.conftest import SIGNING_SECRET, signed_headers
 
 
 @pytest.mark.parametrize("slack_took_it", [False, True], ids=["never-arrived", "arrived"])

@@ -31,6 +31,7 @@ from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN
 from bot.core.settings import load_settings
 from bot.entry.app import create_app
+from bot.entry.slack_standin.slack_requests import SLACK_ACK_SECONDS, SlackDriver
 from bot.entry.web import make_wsgi_app
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
@@ -39,9 +40,8 @@ from messages import ids
 from messages.words import SLACK_WORDS
 from tests.commands.test_closure import button, click
 from tests.commands.test_notes import errors_of, submit
-from tests.conftest import Clock
+from tests.conftest import SIGNING_SECRET, Clock
 from tests.factories import Portfolio
-from tests.signing import SIGNING_SECRET, SLACK_ACK_SECONDS, SlackDriver
 
 TUESDAY = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)  # as in tests/conftest.py
 

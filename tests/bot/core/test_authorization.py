@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.authorization import Action, Role, allowed
 from bot.entry.app import OUTSIDER
-from tests.fake_slack import TEAM_ID
+from tests.conftest import TEAM_ID
 
 ADMINS = {"U0ADMIN"}
 PM, DRI, MEMBER = "U0PM", "U0DRI", "U0MEMBER"

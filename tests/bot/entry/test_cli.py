@@ -15,7 +15,7 @@ from bot.entry.cli import main
 from bot.runtime import outbox
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
-from tests.signing import SIGNING_SECRET, signed_headers
+from tests.conftest import SIGNING_SECRET, signed_headers
 from tests.start_up import modules_when_serving
 
 CLEAN_ENV = {

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.signing import signature, signed_headers
+from tests.conftest import signature, signed_headers
 
 
 def _bad_headers(body: str, case: str) -> dict[str, str]:

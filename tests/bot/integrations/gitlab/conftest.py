@@ -13,8 +13,7 @@ from bot.core.settings import Settings, load_settings
 from bot.entry.app import create_app
 from bot.store.models import GitLabPost, Project
 from tests.bot.integrations.gitlab.fake_gitlab import TOKEN, FakeGitLab, start_fake_gitlab
-from tests.conftest import ADMIN_ID
-from tests.signing import SIGNING_SECRET
+from tests.conftest import ADMIN_ID, SIGNING_SECRET
 
 JOURNAL_PATH, JOURNAL_IID = "acme/ps/rollout", 7
 RAID_PATH, RAID_IID = "acme/ps/rollout", 8

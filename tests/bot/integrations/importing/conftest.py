@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.entry.cli import main
+from bot.entry.slack_standin.standin import StandInSlack
 from bot.store.db import make_session_factory
-from tests.fake_slack import FakeSlack
 
 PROJECTS_HEADER = (
     "sow,customer,name,type,pm_email,status,start_date,end_date,kickoff_date,"
@@ -52,7 +52,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def psbot(
-    monkeypatch, tmp_path: Path, engine: Engine, fake_slack: FakeSlack, capsys
+    monkeypatch, tmp_path: Path, engine: Engine, fake_slack: StandInSlack, capsys
 ) -> Callable[..., Outcome]:
     """Run `psbot ARGS...` in process against the test database, without a Slack token."""
     for name in list(os.environ):

@@ -120,8 +120,7 @@ def test_without_a_token_the_summary_says_how_to_link(psbot, tmp_path, fake_slac
 
 @pytest.mark.usefixtures("token")
 def test_a_deactivated_slack_user_is_not_linked(psbot, tmp_path, fake_slack, session_factory):
-    fake_slack.add_user("U0JANE", "jane@example.com", "Jane Smith")
-    fake_slack.users["U0JANE"]["deleted"] = True
+    fake_slack.add_user("U0JANE", "jane@example.com", "Jane Smith", deleted=True)
     result = psbot("import", "bookings", write_csv(tmp_path, "bookings.csv", EXPORT))
     assert "jane@example.com (deactivated in Slack)" in result.out
     assert people(session_factory)["jane@example.com"][0] is None
