@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from bench.database import BenchDatabase
 from bench.portfolio import PortfolioFiles
+from bot.entry.slack_standin.standin import StandInSlack
 from bot.integrations.importing.csvfile import parse_table, read_text
 from bot.integrations.importing.formats import BOOKINGS, validate_columns
 from bot.integrations.importing.run import ImportResult, import_file, link_people
 from bot.runtime.slack_client import create_web_client
-from tests.fake_slack import FakeSlack
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def slack_user_id(index: int) -> str:
     return f"UB{index:05d}"
 
 
-def import_portfolio(db: BenchDatabase, files: PortfolioFiles, fake: FakeSlack) -> ImportFigures:
+def import_portfolio(db: BenchDatabase, files: PortfolioFiles, fake: StandInSlack) -> ImportFigures:
     """Import the three files in order, re-import the bookings, then link people to Slack."""
     projects = _timed(db, "projects", files)
     bookings = _timed(db, "bookings", files)
@@ -66,7 +66,7 @@ def import_portfolio(db: BenchDatabase, files: PortfolioFiles, fake: FakeSlack) 
     validate_columns(BOOKINGS, table.lines, table.columns)
     validate_seconds = time.perf_counter() - started
 
-    # As `psbot import` does with SLACK_BOT_TOKEN set: users.lookupByEmail on the fake.
+    # As `psbot import` does with SLACK_BOT_TOKEN set: users.lookupByEmail on the stand-in.
     slack_ids = {email: slack_user_id(i) for i, email in enumerate(files.emails)}
     for email, user_id in slack_ids.items():
         fake.add_user(user_id, email, email.split("@")[0].replace(".", " ").title())

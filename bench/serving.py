@@ -1,7 +1,7 @@
 """Sections 7 and 8: `psbot run` in HTTP mode as a real process, driven over HTTP.
 
 `start_psbot` runs `python -m bot.entry.cli run` (waitress, scheduler off) on the benchmark
-database with Slack's Web API and response_urls served by the fake Slack server in this
+database with Slack's Web API and response_urls served by the stand-in Slack in this
 process; `start_bare` runs `bench/bare_bolt.py` the same way. `fire` sends signed
 `/ps` commands to /slack/events from a fixed number of threads, each on one keep-alive
 connection to 127.0.0.1, and times each HTTP answer (the ack Slack waits for);
@@ -25,19 +25,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 from bench.slash import CHANNEL, FAILURE_MARKS
-from tests.fake_slack import TEAM_ID, Call, FakeSlack
-from tests.signing import SIGNING_SECRET, signed_headers
-from tests.start_up import modules_when_serving
+from bot.entry.slack_standin.slack_requests import (
+    SLACK_ACK_SECONDS,
+    signed_headers,
+    slash_command_body,
+)
+from bot.entry.slack_standin.standin import StandInSlack
+from bot.entry.start_up import modules_when_serving
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS_PATH = "/slack/events"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 30.0
-ACK_WINDOW = 3.0  # Slack gives up on an ack after 3 seconds
+ACK_WINDOW = SLACK_ACK_SECONDS
 
 # The mix of commands, per 100: mostly quick lookups, a few portfolio-wide forecasts.
 MIX = (
@@ -59,7 +62,7 @@ class Command:
 @dataclass(frozen=True)
 class Shot:
     command: Command
-    name: str  # the response_url's name on the fake Slack
+    name: str  # the response_url's name on the stand-in Slack
     ack: float  # seconds from sending the request to reading the whole HTTP answer
     status: int  # 0: no HTTP answer
     error: str = ""
@@ -124,13 +127,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _environment(fake: FakeSlack, port: int, **extra: str) -> dict[str, str]:
+def _environment(fake: StandInSlack, port: int, **extra: str) -> dict[str, str]:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env |= {
         "PYTHONPATH": str(REPO),
         "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_SIGNING_SECRET": fake.signing_secret,
         "SLACK_API_URL": fake.api_url,
         "PORT": str(port),
         **extra,
@@ -164,20 +167,20 @@ def _start(label: str, module: str, env: dict[str, str], port: int, folder: Path
     raise RuntimeError(f"{label} did not listen on port {port} in {START_TIMEOUT:.0f} s")
 
 
-def _psbot_environment(database_url: str, fake: FakeSlack, port: int) -> dict[str, str]:
+def _psbot_environment(database_url: str, fake: StandInSlack, port: int) -> dict[str, str]:
     """`psbot run` in HTTP mode: scheduler off, database already migrated."""
     return _environment(
         fake, port, DATABASE_URL=database_url, PSBOT_SCHEDULER="off", PSBOT_PMO_CHANNEL=CHANNEL
     )
 
 
-def start_psbot(database_url: str, fake: FakeSlack, folder: Path) -> Server:
+def start_psbot(database_url: str, fake: StandInSlack, folder: Path) -> Server:
     port = free_port()
     env = _psbot_environment(database_url, fake, port)
     return _start("psbot run", "bot.entry.cli run", env, port, folder)
 
 
-def start_bare(fake: FakeSlack, folder: Path) -> Server:
+def start_bare(fake: StandInSlack, folder: Path) -> Server:
     port = free_port()
     return _start("bare Bolt", "bench.bare_bolt", _environment(fake, port), port, folder)
 
@@ -185,7 +188,7 @@ def start_bare(fake: FakeSlack, folder: Path) -> Server:
 PSBOT_PACKAGES = frozenset({"bot", "commands", "jobs", "messages"})
 
 
-def modules_psbot_loads(database_url: str, fake: FakeSlack, folder: Path) -> list[str]:
+def modules_psbot_loads(database_url: str, fake: StandInSlack, folder: Path) -> list[str]:
     """The third-party modules `psbot run` has imported when it starts serving."""
     env = _psbot_environment(database_url, fake, free_port())
     names = modules_when_serving(env, folder, START_TIMEOUT)
@@ -198,7 +201,7 @@ def modules_psbot_loads(database_url: str, fake: FakeSlack, folder: Path) -> lis
     ]
 
 
-def start_floor(database_url: str, fake: FakeSlack, folder: Path, modules: list[str]) -> Server:
+def start_floor(database_url: str, fake: StandInSlack, folder: Path, modules: list[str]) -> Server:
     """The bare Bolt app with psbot's third-party modules and a database connection."""
     port = free_port()
     env = _environment(fake, port, DATABASE_URL=database_url, BARE_BOLT_MODULES=",".join(modules))
@@ -226,23 +229,17 @@ def mixed_commands(
 _names = itertools.count(1)
 
 
-def _body(command: Command, fake: FakeSlack, name: str) -> str:
-    n = next(_names)
-    return urlencode(
-        {
-            "token": "legacy",
-            "team_id": TEAM_ID,
-            "team_domain": "ps",
-            "channel_id": CHANNEL,
-            "channel_name": "ps_pmo",
-            "user_id": command.user_id,
-            "user_name": command.user_id.lower(),
-            "command": "/ps",
-            "text": command.text,
-            "api_app_id": "A0APP",
-            "response_url": fake.response_url(name),
-            "trigger_id": f"trigger.bench.{n}",
-        }
+def _body(command: Command, fake: StandInSlack, name: str) -> str:
+    return slash_command_body(
+        fake.identity,
+        command="/ps",
+        text=command.text,
+        user_id=command.user_id,
+        user_name=command.user_id.lower(),
+        channel_id=CHANNEL,
+        channel_name="ps_pmo",
+        response_url=fake.response_url(name),
+        trigger_id=f"trigger.bench.{next(_names)}",
     )
 
 
@@ -256,7 +253,7 @@ class Fired:
 def fire(
     port: int,
     commands: Sequence[Command],
-    fake: FakeSlack,
+    fake: StandInSlack,
     *,
     concurrency: int,
     prefix: str,
@@ -278,7 +275,7 @@ def fire(
             index, command = item
             name = f"{prefix}{index}"
             body = _body(command, fake, name)
-            headers = signed_headers(body)
+            headers = signed_headers(body, fake.signing_secret)
             started = time.perf_counter()
             status, error = 0, ""
             try:
@@ -328,14 +325,14 @@ class Replies:
         return [name for name, text in self.texts.items() if text.startswith(FAILURE_MARKS)]
 
 
-def collect_replies(fake: FakeSlack, names: Sequence[str], timeout: float) -> Replies:
+def collect_replies(fake: StandInSlack, names: Sequence[str], timeout: float) -> Replies:
     """Wait (at most `timeout`) until each name had a reply on its response_url."""
     wanted = {f"/response/{name}": name for name in names}
     replies = Replies()
     started = time.perf_counter()
     deadline = time.monotonic() + timeout
     while True:
-        for call in _calls(fake):
+        for call in fake.recorded():
             name = wanted.get(call.method)
             if name is not None and name not in replies.texts:
                 replies.texts[name] = str(call.params.get("text", ""))
@@ -345,11 +342,6 @@ def collect_replies(fake: FakeSlack, names: Sequence[str], timeout: float) -> Re
         time.sleep(0.1)
     replies.missing = sorted(set(names) - set(replies.texts))
     return replies
-
-
-def _calls(fake: FakeSlack) -> list[Call]:
-    with fake._lock:  # the fake appends from its server threads
-        return list(fake.calls)
 
 
 # --- the two benchmarks ----------------------------------------------------------------------
@@ -397,7 +389,7 @@ class Run:
 
 def drive(
     server: Server,
-    fake: FakeSlack,
+    fake: StandInSlack,
     commands: Sequence[Command],
     prefix: str,
     *,
@@ -455,7 +447,7 @@ class MemoryFigures:
 
 
 def measure_http_memory(
-    database_url: str, fake: FakeSlack, folder: Path, commands: Sequence[Command]
+    database_url: str, fake: StandInSlack, folder: Path, commands: Sequence[Command]
 ) -> MemoryFigures:
     """Peak RSS of `psbot run`, the bare Bolt app and the floor after the same requests."""
     modules = modules_psbot_loads(database_url, fake, folder)
@@ -482,7 +474,7 @@ class Burst:
         return self.forecasts + self.helps
 
 
-def burst(port: int, fake: FakeSlack, user_id: str) -> Burst:
+def burst(port: int, fake: StandInSlack, user_id: str) -> Burst:
     """BURST_FORECASTS `/ps forecast` at once (PMs before the forecast call), then `/ps help`s.
 
     Bolt calls a listener, and so its ack(), on its listener executor (5 threads unless
@@ -520,7 +512,11 @@ def burst(port: int, fake: FakeSlack, user_id: str) -> Burst:
 
 
 def run_load(
-    database_url: str, fake: FakeSlack, folder: Path, commands: Sequence[Command], burst_user: str
+    database_url: str,
+    fake: StandInSlack,
+    folder: Path,
+    commands: Sequence[Command],
+    burst_user: str,
 ) -> tuple[Run, Burst | None]:
     """The load test of issue 10 against a fresh `psbot run`; then a burst of forecasts."""
     probes: list[Burst] = []

@@ -1,7 +1,7 @@
 """Benchmark 2: `/ps` commands through the real Bolt app, as Slack would send them.
 
 Each request is signed, dispatched with `App.dispatch` (which returns once the listener
-has acked) and answered on a response_url served by the fake Slack server. A bare Bolt
+has acked) and answered on a response_url served by the stand-in Slack. A bare Bolt
 app with the same signing secret and one acking `/ps` listener is the ack baseline.
 """
 
@@ -19,9 +19,9 @@ from bench.database import BenchDatabase
 from bot.core.context import AppContext
 from bot.core.settings import load_settings
 from bot.entry.app import create_app
+from bot.entry.slack_standin.slack_requests import SlackDriver
+from bot.entry.slack_standin.standin import StandInSlack
 from messages.words import SLACK_WORDS
-from tests.fake_slack import FakeSlack
-from tests.signing import SIGNING_SECRET, SlackDriver, signed_headers
 
 NOW = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)  # Tuesday of 2026-W48, 10:00 New York
 CHANNEL = "C0PMO"
@@ -43,12 +43,13 @@ class Sample:
     text: str  # the reply's fallback text
 
 
-def psbot_context(db: BenchDatabase, fake: FakeSlack) -> AppContext:
-    """What `psbot run` gives the app, on the benchmark database, fake Slack and fixed clock."""
+def psbot_context(db: BenchDatabase, fake: StandInSlack) -> AppContext:
+    """What `psbot run` gives the app, on the benchmark database, stand-in Slack and fixed
+    clock."""
     settings = load_settings(
         {
             "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_SIGNING_SECRET": fake.signing_secret,
             "SLACK_API_URL": fake.api_url,
             "DATABASE_URL": db.url,
             "PSBOT_PMO_CHANNEL": CHANNEL,
@@ -70,11 +71,11 @@ def only_ack(ack: Ack) -> None:
     ack()
 
 
-def bare_app(fake: FakeSlack) -> App:
+def bare_app(fake: StandInSlack) -> App:
     """Bolt with nothing of psbot: same secret, stock request verification, one acking listener."""
     app = App(
         client=WebClient(token="xoxb-bench", base_url=fake.api_url),
-        signing_secret=SIGNING_SECRET,
+        signing_secret=fake.signing_secret,
         token_verification_enabled=False,
     )
     app.command("/ps")(only_ack)
@@ -84,7 +85,7 @@ def bare_app(fake: FakeSlack) -> App:
 class Bench:
     """Sends `/ps` commands to one app and times them."""
 
-    def __init__(self, app: App, fake: FakeSlack, db: BenchDatabase | None) -> None:
+    def __init__(self, app: App, fake: StandInSlack, db: BenchDatabase | None) -> None:
         self.app = app
         self.fake = fake
         self.db = db
@@ -93,7 +94,7 @@ class Bench:
     def send(self, text: str, user_id: str) -> tuple[str, float]:
         """Dispatch `/ps text`; (reply name, seconds until dispatch returned)."""
         body, name = self.driver.command_body(text, user_id, CHANNEL)
-        headers = signed_headers(body)
+        headers = self.driver.signed_headers(body)
         started = time.perf_counter()
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         acked = time.perf_counter() - started

@@ -12,11 +12,11 @@ import urllib.request
 import pytest
 
 from bot.entry.cli import main
+from bot.entry.start_up import modules_when_serving
 from bot.runtime import outbox
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from tests.conftest import SIGNING_SECRET, signed_headers
-from tests.start_up import modules_when_serving
 
 CLEAN_ENV = {
     k: v

@@ -1,4 +1,5 @@
-"""What `psbot run` has imported by the time it would start serving (a test and bench/).
+"""What `psbot run` has imported by the time it would start serving (for a test of the
+CLI, and for bench/, which measures a bare Bolt app loaded with the same modules).
 
 The process runs `psbot run` for real (settings, database, auth.test, scheduler), with
 waitress's server swapped for one that prints `sys.modules` and then stops the way
