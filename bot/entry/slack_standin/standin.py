@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.entry.loopback import serve_on_loopback
+from bot.entry.loopback import CallLog, serve_on_loopback
 from bot.entry.slack_standin.workspace import Identity, Workspace
 
 logger = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ class StandInSlack:
         self.signing_secret = signing_secret or secrets.token_hex(32)
         self.strict = strict
         self.url = ""
-        self.calls: list[Call] = []
+        self.log: CallLog[Call] = CallLog(lambda call: call.method)
         self.answers: dict[str, Answer] = {}
         self.failures: dict[str, Failure] = {}
         self.messages: dict[tuple[str, str], Message] = {}
@@ -182,7 +182,6 @@ class StandInSlack:
         self._pins: set[tuple[str, str]] = set()
         self._events: list[Event] = []
         self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)  # a call was recorded
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._methods = self._web_api()
@@ -190,6 +189,11 @@ class StandInSlack:
     @property
     def identity(self) -> Identity:
         return self.workspace.identity
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call so far, in order (server threads append to it)."""
+        return self.log.calls
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -262,8 +266,8 @@ class StandInSlack:
 
     def reset(self) -> None:
         """Forget the calls so far and the failures still to come."""
+        self.log.clear()
         with self._lock:
-            self.calls.clear()
             self.failures.clear()
 
     def clear(self) -> None:
@@ -280,29 +284,15 @@ class StandInSlack:
     # --- what tests and bench/ read -----------------------------------------------------
 
     def recorded(self) -> list[Call]:
-        """Every call so far, in order."""
-        with self._lock:
-            return list(self.calls)
+        """Every call so far, in order: a copy, safe from the server threads."""
+        return self.log.all()
 
     def calls_to(self, method: str) -> list[Call]:
-        with self._lock:
-            return [c for c in self.calls if c.method == method]
+        return self.log.named(method)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until `method` was called at least `count` times; return those calls."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                found = [c for c in self.calls if c.method == method]
-                if len(found) >= count:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = sorted({c.method for c in self.calls})
-                    raise AssertionError(
-                        f"{method} called {len(found)}x, wanted {count}; saw {seen}"
-                    )
-                self._changed.wait(remaining)
+        return self.log.wait_for(method, count, timeout)
 
     # --- serving -----------------------------------------------------------------------
 
@@ -310,9 +300,8 @@ class StandInSlack:
         """Record the call, then fail it, answer it as told, or answer as Slack would."""
         api = path.startswith("/api/")
         method = path.removeprefix("/api/") if api else path
-        with self._changed:
-            self.calls.append(Call(method, params, headers))
-            self._changed.notify_all()
+        self.log.add(Call(method, params, headers))
+        with self._lock:
             failure = self._failure(method)
         if failure is not None:
             return failure

@@ -11,13 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from tests.local_server import serve
+from bot.entry.loopback import CallLog, serve_on_loopback
 
 TOKEN = "glpat-test-token"
 USERNAME = "psbot-bot"
@@ -51,21 +50,21 @@ class Issue:
 @dataclass
 class FakeGitLab:
     url: str = ""
-    requests: list[Request] = field(default_factory=list)
+    log: CallLog[Request] = field(default_factory=lambda: CallLog(lambda r: r.route))
     projects: dict[str, int] = field(default_factory=dict)  # path → id
     issues: dict[tuple[int, int], Issue] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _changed: threading.Condition = field(init=False)
 
-    def __post_init__(self) -> None:
-        self._changed = threading.Condition(self._lock)
+    @property
+    def requests(self) -> list[Request]:
+        return self.log.calls
 
     # --- what tests configure ---------------------------------------------------------
     def reset(self) -> None:
+        self.log.clear()
         with self._lock:
-            self.requests.clear()
             self.projects.clear()
             self.issues.clear()
             self.failures.clear()
@@ -93,24 +92,13 @@ class FakeGitLab:
         return self.issues[(self.projects[path], iid)]
 
     def routes(self) -> list[str]:
-        with self._lock:
-            return [r.route for r in self.requests]
+        return [r.route for r in self.log.all()]
 
     def calls_to(self, route: str) -> list[Request]:
-        with self._lock:
-            return [r for r in self.requests if r.route == route]
+        return self.log.named(route)
 
     def wait_for(self, route: str, count: int = 1, timeout: float = 5.0) -> list[Request]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                found = [r for r in self.requests if r.route == route]
-                if len(found) >= count:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"{route} called {len(found)}x, wanted {count}")
-                self._changed.wait(remaining)
+        return self.log.wait_for(route, count, timeout)
 
     # --- serving ----------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers, body: dict[str, Any]):
@@ -118,9 +106,8 @@ class FakeGitLab:
         query = dict(parse_qsl(query_string))
         parts = [unquote(p) for p in path.removeprefix("/api/v4/").split("/")]
         route = _route(method, parts)
-        with self._changed:
-            self.requests.append(Request(method, route, path, query, body))
-            self._changed.notify_all()
+        self.log.add(Request(method, route, path, query, body))
+        with self._lock:
             if headers.get("PRIVATE-TOKEN") != TOKEN:
                 return 401, {"message": "401 Unauthorized"}, {}
             failure = self.failures.get(route)
@@ -226,4 +213,5 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_fake_gitlab() -> tuple[FakeGitLab, ThreadingHTTPServer]:
     fake = FakeGitLab()
-    return fake, serve(fake, _Handler)
+    server, fake.url = serve_on_loopback(_Handler, fake=fake)
+    return fake, server

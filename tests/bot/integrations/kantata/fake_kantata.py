@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.local_server import serve
+from bot.entry.loopback import serve_on_loopback
 
 TOKEN = "kantata-test-token"
 
@@ -208,4 +208,5 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_fake_kantata() -> tuple[FakeKantata, ThreadingHTTPServer]:
     fake = FakeKantata()
-    return fake, serve(fake, _Handler)
+    server, fake.url = serve_on_loopback(_Handler, fake=fake)
+    return fake, server
