@@ -119,14 +119,21 @@ class Workspace:
         *,
         is_bot: bool = False,
         deleted: bool = False,
-        team_id: str | None = None,
+        team_id: str = "",
     ) -> User:
         """One person; `name` is both their handle and their full name (the email's
         local part without one). `team_id` puts them in another workspace."""
         name = name or email.split("@")[0]
-        user = self._user(user_id, name, name, email=email, tz=tz, is_bot=is_bot, deleted=deleted)
-        if team_id is not None:
-            user.team_id = team_id
+        user = User(
+            user_id,
+            name,
+            name,
+            email=email,
+            tz=tz,
+            is_bot=is_bot,
+            deleted=deleted,
+            team_id=team_id or self.identity.team_id,
+        )
         self.users[user_id] = user
         return user
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -94,3 +98,61 @@ def test_file_uploads_keep_their_content(standin, client):
     )
     (shared,) = standin.drain()
     assert shared == FileShared(channel, "wins.md", "wins.md", "# Wins\n", "for you")
+
+
+def test_every_call_is_recorded_and_an_answer_replaces_the_kept_state(standin, client):
+    standin.answer("chat.postMessage", lambda params: {"ok": True, "channel": "C1", "ts": "1.2"})
+    assert client.chat_postMessage(channel="ps_pmo", text="hi")["ts"] == "1.2"
+    (call,) = standin.wait_for("chat.postMessage")
+    assert call.params["text"] == "hi" and call.headers["Authorization"] == "Bearer xoxb-any"
+    assert standin.drain() == [] and standin.messages == {}
+
+
+def test_injected_failures_answer_as_a_busy_slack_does(standin):
+    standin.fail("chat.postMessage", 429, retry_after=7)
+    request = urllib.request.Request(standin.api_url + "chat.postMessage", data=b"text=hi")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 429 and refused.value.headers["Retry-After"] == "7"
+    assert json.loads(refused.value.read()) == {"ok": False, "error": "ratelimited"}
+    with urllib.request.urlopen(request, timeout=5) as answered:  # only the next call
+        assert json.loads(answered.read())["ok"]
+
+
+def test_strict_it_refuses_what_it_never_saw(standin, client):
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        client.chat_update(channel="C0PSPMO", ts="1700000000.000100", text="edited")
+    with pytest.raises(SlackApiError, match="not_found"):
+        client.views_update(view_id="V0NEVER", view={"type": "modal"})
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        client.conversations_open(users="U0NOBODY")
+    assert WebhookClient(standin.url + "/response/never-given").send(text="hi").status_code == 404
+
+
+def test_not_strict_it_takes_changes_to_what_it_never_saw():
+    standin = StandInSlack(strict=False).start()
+    try:
+        client = WebClient(token="xoxb-any", base_url=standin.api_url)
+        edited = client.chat_update(channel="C0PMO", ts="1700000000.000100", text="edited")
+        assert (edited["channel"], edited["ts"]) == ("C0PMO", "1700000000.000100")
+        assert client.views_update(view_id="V0NEVER", view={"type": "modal"})["view"]["id"]
+        assert client.conversations_open(users="U0NOBODY")["channel"]["id"] == "D0NOBODY"
+        assert client.users_info(user="U0PSBOT")["user"]["is_bot"]
+        with pytest.raises(SlackApiError, match="user_not_found"):  # lookups still miss
+            client.users_info(user="U0NOBODY")
+    finally:
+        standin.stop()
+
+
+def test_a_named_response_url_is_recorded_under_its_name(standin):
+    assert WebhookClient(standin.response_url("cmd7")).send(text="done").status_code == 200
+    (reply,) = standin.calls_to("/response/cmd7")
+    assert reply.params["text"] == "done" and standin.drain() == []
+
+
+def test_people_can_be_added_deactivated_or_from_another_workspace(standin, client):
+    standin.add_user("U0JANE", "jane@example.com", "Jane Smith", deleted=True)
+    standin.add_user("U0OUT", "out@other.example", team_id="T0OTHER")
+    jane = client.users_lookupByEmail(email="jane@example.com")["user"]
+    assert (jane["real_name"], jane["deleted"], jane["team_id"]) == ("Jane Smith", True, "T0PSBOT")
+    assert client.users_info(user="U0OUT")["user"]["team_id"] == "T0OTHER"
