@@ -47,7 +47,9 @@ class KantataFields:
     top_customer: str = "Top Customer"
     kickoff_date: str = "Kickoff Date"
     raid_url: str = "RAID Log"
-    epic_url: str = "Jira Epic"
+    # The project's Internal Customer Epic in GitLab. The default was "Jira Epic" until
+    # issue 20; a workspace that still keeps it there sets KANTATA_FIELD_EPIC_URL.
+    epic_url: str = "GitLab Epic"
     bill_rate: str = "Bill Rate"
     signoff_sent: str = "Sign-off Sent"
     signoff_received: str = "Sign-off Received"
@@ -100,6 +102,9 @@ class Settings:
     # GitLab sync of wins, thanks and Y/R notes: off while GITLAB_TOKEN is empty.
     gitlab_url: str = DEFAULT_GITLAB_URL
     gitlab_token: str = field(default="", repr=False)
+    # Customer-safe updates (progress, issue/action/timing) on the RAID issue; off: the
+    # RAID issue is in the customer's project, so psbot writes nothing there by default.
+    gitlab_raid_updates: bool = False
     kantata_api_token: str = field(default="", repr=False)
     kantata_api_url: str = DEFAULT_KANTATA_API_URL
     kantata_fields: KantataFields = field(default_factory=KantataFields)
@@ -181,6 +186,9 @@ def load_settings(
         },
         gitlab_url=_gitlab_url(get("GITLAB_URL", DEFAULT_GITLAB_URL)),
         gitlab_token=_gitlab_token(get("GITLAB_TOKEN")),
+        gitlab_raid_updates=_on_off(
+            "PSBOT_GITLAB_RAID_UPDATES", get("PSBOT_GITLAB_RAID_UPDATES", "off")
+        ),
         kantata_api_token=_kantata_token(get("KANTATA_API_TOKEN")),
         kantata_api_url=_http_url(
             "KANTATA_API_URL", get("KANTATA_API_URL", DEFAULT_KANTATA_API_URL)

@@ -383,7 +383,19 @@ class JobRun(Base):
         return finished or self.claimed_at
 
 
-GITLAB_POST_KINDS = ("win", "thanks", "raid_note", "back_to_green")
+# "raid_note" and "back_to_green" are history: internal notes sent to the RAID issue
+# before issue 20 (migration 0010 failed those still unsent). They go to the Internal
+# Customer Epic now ("epic_note", "epic_green"); the RAID issue gets at most a
+# customer-safe "raid_update".
+GITLAB_POST_KINDS = (
+    "win",
+    "thanks",
+    "raid_note",
+    "back_to_green",
+    "epic_note",
+    "epic_green",
+    "raid_update",
+)
 GITLAB_POST_STATUSES = ("pending", "retrying", "sent", "failed")
 
 
@@ -407,6 +419,7 @@ class GitLabPost(Base):
     )
     # The Win, Thanks or Note this is about (by kind).
     subject_id: Mapped[int] = mapped_column()
+    # The journal issue, the Internal Customer Epic or the RAID issue (by kind).
     target_url: Mapped[str] = mapped_column(sa.String(2000))
     label: Mapped[str] = mapped_column(sa.String(64), default="")
     # What the note is built from when it is first sent (e.g. the weekly note's fields

@@ -1,5 +1,7 @@
 """GitLab sync: ProjectWins and thanks onto the project's journal issue, Y/R notes onto
-the RAID issue — stored with the record first, then sent through an outbox (issue 13).
+its Internal Customer Epic (issue 20: the RAID issue is the customer's to read, so it
+gets nothing unless PSBOT_GITLAB_RAID_UPDATES=on, and then customer-safe words only) —
+stored with the record first, then sent through an outbox (issue 13).
 
 What the rest of psbot calls:
 - `enqueue_for_win`, `enqueue_for_thanks`, `enqueue_for_note`: in the transaction that

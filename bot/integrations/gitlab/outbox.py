@@ -2,11 +2,17 @@
 
 - a ProjectWin → a note on the project's journal issue, which must carry `ProjectWin`;
 - thanks for a project → a note on the same issue;
-- a Yellow or Red weekly note → a note on the RAID issue (again when an edit changes
-  what it says);
-- the first Green/Green note after Yellow or Red → "back to Green" on the RAID issue, once.
+- a Yellow or Red weekly note → a comment on the project's Internal Customer Epic (again
+  when an edit changes what it says);
+- the first Green/Green note after Yellow or Red → "back to Green" on the epic, once;
+- with PSBOT_GITLAB_RAID_UPDATES=on, a Yellow or Red note also → a customer-safe update on
+  the RAID issue: the progress line and the issue/action/timing text, nothing else.
 
-Nothing is stored while GITLAB_TOKEN is empty, or for a project without the issue link.
+The RAID issue lives in the customer's collaboration project, where the customer can read
+it (even "internal" notes): nothing internal is ever owed to it (SPEC §4a). Its owed
+update stores only the customer-safe words, so even the stored row can't leak the rest.
+
+Nothing is stored while GITLAB_TOKEN is empty, or for a project without the link.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
-from bot.integrations.gitlab.markdown import WIN_LABEL, build_raid_note
+from bot.integrations.gitlab.markdown import WIN_LABEL, build_epic_note
 from bot.pmo.notes import NoteFields, Temperature, fields_of
 from bot.store.models import GitLabPost, Note, Project, Thanks, Win
 
@@ -69,8 +75,13 @@ def enqueue_for_thanks(ctx: AppContext, session: Session, thanks: Thanks) -> lis
     return [post.id] if post else []
 
 
+# The kinds of note that go to the Internal Customer Epic (the rest go to an issue).
+EPIC_KINDS = ("epic_note", "epic_green")
+
+
 def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]:
-    """Owe the RAID issue a note for a Yellow/Red weekly note, or "back to Green" once.
+    """Owe the Internal Customer Epic a note for a Yellow/Red weekly note, or "back to
+    Green" once; and, when RAID updates are on, the RAID issue its customer-safe words.
 
     Call after `save_note`, in its transaction. Saving the same words again (a replayed
     submission, or an edit that changes nothing GitLab shows) adds nothing.
@@ -82,40 +93,79 @@ def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]
         return []
     fields = fields_of(note)
     if fields.needs_links:
-        post = _enqueue_alarm(ctx, session, project, note, fields)
+        posts = [_enqueue_alarm(ctx, session, project, note, fields)]
+        if ctx.settings.gitlab_raid_updates:
+            posts.append(_enqueue_raid_update(ctx, session, project, note, fields))
     else:
-        post = _enqueue_back_to_green(ctx, session, project, note, fields)
-    return [post.id] if post else []
+        posts = [_enqueue_back_to_green(ctx, session, project, note, fields)]
+    return [post.id for post in posts if post is not None]
 
 
 def _enqueue_alarm(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
 ) -> GitLabPost | None:
+    target = project.epic_url or fields.epic_url
+    if not target:
+        return None
+    shown = {"target": target, "shown": _shown_details(fields)}
+    return _add_if_changed(
+        ctx,
+        session,
+        kind="epic_note",
+        project=project,
+        note=note,
+        target=target,
+        fingerprint=_fingerprint(shown),
+        payload={"fields": fields_snapshot(fields), "author_id": note.author_id},
+    )
+
+
+def _enqueue_raid_update(
+    ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
+) -> GitLabPost | None:
     target = project.raid_url or fields.raid_url
     if not target:
         return None
-    snapshot = fields_snapshot(fields)
-    fingerprint = _fingerprint({"target": target, "shown": _shown_details(fields)})
+    safe = {"progress": fields.progress, "issue": fields.issue}
+    return _add_if_changed(
+        ctx,
+        session,
+        kind="raid_update",
+        project=project,
+        note=note,
+        target=target,
+        fingerprint=_fingerprint({"target": target, **safe}),
+        payload=safe,
+    )
+
+
+def _add_if_changed(
+    ctx: AppContext,
+    session: Session,
+    *,
+    kind: str,
+    project: Project,
+    note: Note,
+    target: str,
+    fingerprint: str,
+    payload: dict[str, Any],
+) -> GitLabPost | None:
+    """Owe `kind` for the week's note unless the last one owed for it says the same."""
     earlier = session.scalars(
         sa.select(GitLabPost)
-        .where(GitLabPost.kind == "raid_note", GitLabPost.subject_id == note.id)
+        .where(GitLabPost.kind == kind, GitLabPost.subject_id == note.id)
         .order_by(GitLabPost.id.desc())
     ).all()
     if earlier and earlier[0].fingerprint == fingerprint:
         return None
     return _add(
         session,
-        kind="raid_note",
-        dedupe_key=f"raid:{note.id}:{len(earlier) + 1}",
+        kind=kind,
+        dedupe_key=f"{kind}:{note.id}:{len(earlier) + 1}",
         project_id=project.id,
         subject_id=note.id,
         target_url=target,
-        payload={
-            "week": note.week,
-            "fields": snapshot,
-            "author_id": note.author_id,
-            "updated": bool(earlier),
-        },
+        payload={"week": note.week, "updated": bool(earlier), **payload},
         fingerprint=fingerprint,
         now=ctx.now(),
     )
@@ -124,14 +174,14 @@ def _enqueue_alarm(
 def _enqueue_back_to_green(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
 ) -> GitLabPost | None:
-    last_alarm = _latest(session, project.id, "raid_note")
+    last_alarm = _latest(session, project.id, "epic_note")
     if last_alarm is not None:
-        last_green = _latest(session, project.id, "back_to_green")
+        last_green = _latest(session, project.id, "epic_green")
         if last_green is not None and last_green.id > last_alarm.id:
             return None  # already said
-        key, fallback = f"green:{project.id}:after:{last_alarm.id}", last_alarm.target_url
+        key, fallback = f"epic_green:{project.id}:after:{last_alarm.id}", last_alarm.target_url
     else:
-        # Nothing was sent to the RAID issue yet (e.g. the sync is new): last week decides.
+        # Nothing was sent to the epic yet (e.g. the sync is new): last week decides.
         previous = session.scalar(
             sa.select(Note)
             .where(Note.project_id == project.id, Note.week < note.week)
@@ -140,13 +190,13 @@ def _enqueue_back_to_green(
         )
         if previous is None or not fields_of(previous).needs_links:
             return None
-        key, fallback = f"green:{project.id}:after-week:{previous.week}", previous.raid_url
-    target = project.raid_url or fallback
+        key, fallback = f"epic_green:{project.id}:after-week:{previous.week}", previous.epic_url
+    target = project.epic_url or fallback
     if not target:
         return None
     return _add(
         session,
-        kind="back_to_green",
+        kind="epic_green",
         dedupe_key=key,
         project_id=project.id,
         subject_id=note.id,
@@ -157,13 +207,13 @@ def _enqueue_back_to_green(
 
 
 def _shown_details(fields: NoteFields) -> str:
-    """What the RAID note says about `fields`, as GitLab renders it (the one place that
+    """What the epic's note says about `fields`, as GitLab renders it (the one place that
     decides): a field the note doesn't show (upside, epic link) can't make it differ.
 
     People are kept as Slack ids, and the author is left out: a name resolved differently,
     or a re-save by someone else, is not a change to the note.
     """
-    note = build_raid_note(
+    note = build_epic_note(
         project_title="", week="", fields=fields, author_name="", names={}, updated=False
     )
     return note.details

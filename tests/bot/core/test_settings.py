@@ -86,6 +86,7 @@ def test_values_are_read_and_normalised():
         ("KANTATA_ROLES", "Engineer=EM"),
         ("KANTATA_ROLES", "=PM"),
         ("KANTATA_ROLES", "Lead=PM, lead=TA"),
+        ("PSBOT_GITLAB_RAID_UPDATES", "customer-safe"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(name, value):
@@ -94,6 +95,11 @@ def test_bad_values_name_the_variable_in_one_line(name, value):
     message = str(error.value)
     assert name in message
     assert "\n" not in message
+
+
+def test_raid_updates_are_off_unless_turned_on():
+    assert load().gitlab_raid_updates is False
+    assert load(PSBOT_GITLAB_RAID_UPDATES="on").gitlab_raid_updates is True
 
 
 @pytest.mark.parametrize(
