@@ -327,3 +327,18 @@ def test_the_modal_asks_for_an_epic_link_on_gitlab_when_sync_is_on(
     )
     settle()
     assert posts(ctx) == [] and fake_gitlab.requests == []
+
+
+def test_a_graphql_outage_is_retried_not_taken_for_a_missing_api(
+    slack, fake_gitlab, ctx, team, settle
+):
+    from bot.integrations.gitlab import GitLabSync
+
+    fake_gitlab.epic_api = "work items"
+    fake_gitlab.fail("graphql.work_item", 502)
+    red(slack, team)
+    settle()
+    (post,) = posts(ctx)
+    assert post.status == "retrying" and "502" in post.error
+    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert len(epic(fake_gitlab).notes) == 1
