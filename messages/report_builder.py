@@ -28,8 +28,9 @@ from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sec
 # Slack allows 50 blocks per message; staying under leaves room for a footer later.
 MAX_BLOCKS_PER_MESSAGE = 45
 HEADER_TEXT_LIMIT = 150
-# A rendered link longer than this is not shown, so two links always fit in one section.
-MAX_LINK_LENGTH = 1000
+# A rendered link longer than this is not shown, so the five a note may carry (RAID,
+# epic, Work Exception, Change Order, Work at Risk) always fit in one section.
+MAX_LINK_LENGTH = 400
 # Beyond this many DRI/contributors the rest are counted, not mentioned.
 MAX_MENTIONS = 20
 
@@ -204,13 +205,18 @@ def _pm(slack_id: str | None, name: str) -> Mrkdwn:
 
 
 def _links(row: ReportRow) -> str:
+    """The RAID and epic links, then beside them the open Work Exception, Change Order
+    and Work at Risk (the handbook: "Link to RAID & Internal Customer Epic if Y/R (to
+    review WE, CO, WaR)")."""
     note, project = row.note, row.project
+    links = [
+        ("RAID", (note.raid_url if note else "").strip() or (project.raid_url or "").strip()),
+        ("Epic", (note.epic_url if note else "").strip() or (project.epic_url or "").strip()),
+        *(note.open_exceptions if note else []),
+    ]
     parts = []
-    for label, own, fallback in (
-        ("RAID", note.raid_url if note else "", project.raid_url),
-        ("Epic", note.epic_url if note else "", project.epic_url),
-    ):
-        url = (own or "").strip() or (fallback or "").strip()
+    for label, given in links:
+        url = given.strip()
         if not url:
             continue
         rendered = link(url, label)

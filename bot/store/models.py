@@ -196,6 +196,10 @@ class Note(Base):
     epic_url: Mapped[str] = mapped_column(sa.String(2000), default="")
     forecast_push: Mapped[str] = mapped_column(sa.Text, default="")
     upside: Mapped[str] = mapped_column(sa.Text, default="")
+    # The open Work Exception, pending Change Order, Work at Risk ("" when none).
+    work_exception_url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
+    change_order_url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
+    work_at_risk_url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
     author_id: Mapped[str] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,10 @@ RAID issue ("raid_note", "back_to_green" not yet sent) are failed here, so that 
 process sends them after the upgrade; they stay listed for admins with the reason.
 Downgrading forgets the rows of the new kinds (the older schema can't hold them).
 
+Notes: the open Work Exception, Change Order and Work at Risk, by link. `notes` is a
+parent (note_revisions cascade from it), so SQLite adds the columns in place rather than
+rebuilding the table (see 0009).
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27
@@ -29,6 +33,9 @@ NOT_SENT = (
 )
 
 
+EXCEPTION_COLUMNS = ('work_exception_url', 'change_order_url', 'work_at_risk_url')
+
+
 def _kinds(kinds: tuple[str, ...]) -> str:
     return "kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
 
@@ -45,9 +52,17 @@ def upgrade() -> None:
             "WHERE kind IN ('raid_note', 'back_to_green') AND status IN ('pending', 'retrying')"
         ).bindparams(error=NOT_SENT)
     )
+    with op.batch_alter_table('notes', schema=None, recreate='never') as batch_op:
+        for column in EXCEPTION_COLUMNS:
+            batch_op.add_column(
+                sa.Column(column, sa.String(length=2000), server_default='', nullable=False)
+            )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notes', schema=None, recreate='never') as batch_op:
+        for column in reversed(EXCEPTION_COLUMNS):
+            batch_op.drop_column(column)
     op.execute(sa.text("DELETE FROM gitlab_posts WHERE kind IN ('epic_note', 'epic_green', 'raid_update')"))
     with op.batch_alter_table('gitlab_posts', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_gitlab_posts_kind'), type_='check')

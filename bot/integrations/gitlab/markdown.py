@@ -151,8 +151,9 @@ def build_epic_note(
         details += ["", f"**DRI & contributors:** {_people(fields.dri_ids, names)}"]
     if fields.forecast_push:
         details += ["", f"**Forecast push:** {inline(fields.forecast_push)}"]
-    if fields.raid_url:
-        details += ["", _link("RAID issue", fields.raid_url)]
+    links = [("RAID issue", fields.raid_url), *fields.open_exceptions]
+    if shown := [_link(label, url) for label, url in links if url]:
+        details += ["", " · ".join(shown)]
     details += ["", f"_From the Top Customer notes in Slack, written by {inline(author_name)}._"]
     return EpicNote(headline, "\n".join(details))
 

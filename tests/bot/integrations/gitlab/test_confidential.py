@@ -1,7 +1,8 @@
 """Nothing internal reaches the RAID issue, which the customer reads (SPEC §4a).
 
 For every field of a weekly note that is internal — the temperatures, assistance needed,
-the DRIs, the forecast push (money), the upside callout, the epic link — a note whose
+the DRIs, the forecast push (money), the upside callout, the epic link, the open Work
+Exception, Change Order and Work at Risk — a note whose
 field holds a recognisable value is written through the signed modal with RAID updates
 on, and no body GitLab received for the RAID issue contains it (the epic gets it). A
 property test then drives `enqueue_for_note` and the delivery's rendering with arbitrary
@@ -41,6 +42,9 @@ INTERNAL = {
     "forecast_push": ("$48,250 slips to Q1 (Quixotic)", ["48,250", "Quixotic", "$"]),
     "upside": ("Upside Kumquat $9,900", ["Kumquat", "9,900"]),
     "epic_url": (None, ["/epics/", "ps-group"]),
+    "work_exception_url": ("https://gitlab.example.com/ps/we/-/issues/71", ["/we/", "Exception"]),
+    "change_order_url": ("https://gitlab.example.com/ps/co/-/issues/72", ["/co/", "Change Order"]),
+    "work_at_risk_url": ("https://gitlab.example.com/ps/war/-/issues/73", ["/war/", "at Risk"]),
 }
 
 
@@ -73,7 +77,7 @@ def test_an_internal_field_never_reaches_the_raid_issue(
             assert word not in body, f"{field}: {word!r} reached the RAID issue"
     assert SAFE["progress"] in bodies[0]  # the customer-safe words did
     epic = fake_gitlab.epic(EPIC_GROUP, EPIC_IID).notes[0]["body"]
-    if field in ("assistance", "forecast_push", "dri_ids"):
+    if field in ("assistance", "forecast_push", "dri_ids", "change_order_url"):
         assert never[0] in epic  # the internal epic has it
 
 
@@ -98,7 +102,15 @@ text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), ma
 )
 @given(
     secrets=st.fixed_dictionaries(
-        {"assistance": text, "forecast_push": text, "upside": text, "epic_path": text}
+        {
+            "assistance": text,
+            "forecast_push": text,
+            "upside": text,
+            "epic_path": text,
+            "work_exception": text,
+            "change_order": text,
+            "work_at_risk": text,
+        }
     ),
     progress=st.text(st.characters(codec="ascii", categories=("Ll",)), min_size=1, max_size=40),
     temperatures=st.tuples(st.sampled_from(Temperature), st.sampled_from(Temperature)),
@@ -123,6 +135,9 @@ def test_no_internal_text_is_owed_to_the_raid_issue(
         epic_url=f"{team.epic_url}#{marked['epic_path']}",
         forecast_push=marked["forecast_push"],
         upside=marked["upside"],
+        work_exception_url=f"https://we.example/{marked['work_exception']}",
+        change_order_url=f"https://co.example/{marked['change_order']}",
+        work_at_risk_url=f"https://war.example/{marked['work_at_risk']}",
     )
     now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
     sync = GitLabSync(ctx, None)

@@ -100,6 +100,7 @@ def test_epic_note_has_temperatures_issue_action_timing_and_assistance():
         dri_ids=("U0PAT",),
         forecast_push="$20k to January",
         raid_url="https://gitlab.com/acme/collab/-/issues/8",
+        work_at_risk_url="https://gitlab.com/ps/plan/-/issues/44",
     )
     note = build_epic_note(
         project_title="Acme — Rollout (SOW-1)",
@@ -117,7 +118,10 @@ def test_epic_note_has_temperatures_issue_action_timing_and_assistance():
     assert f"**Assistance needed:**\n> Infra approval from @{ZERO_WIDTH_SPACE}ops" in body
     assert "**DRI & contributors:** **Pat Engineer**" in body
     assert "**Forecast push:** $20k to January" in body
-    assert "[RAID issue](https://gitlab.com/acme/collab/-/issues/8)" in body
+    assert (
+        "[RAID issue](https://gitlab.com/acme/collab/-/issues/8) · "
+        "[Work at Risk](https://gitlab.com/ps/plan/-/issues/44)"
+    ) in body
     assert body.endswith("written by Pam Manager._\n\n<!-- psbot:abc -->\n")
     updated = build_epic_note(
         project_title="X",
