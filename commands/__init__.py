@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
+from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures
 from commands.home import app_home_opened, retry_post
 from commands.notes import open_from_button, pick_project, submit_notes
@@ -30,3 +31,5 @@ def register(app: App) -> None:
     app.action(ids.CLOSURE_NA)(mark_not_applicable)
     app.action(ids.CLOSURE_DATE)(pick_date)
     app.action(ids.CLOSURE_OPEN)(open_checklist)
+    app.action(ids.ESCALATE)(answers_failures(escalate_from_button))
+    app.action(ids.UNESCALATE)(answers_failures(unescalate_from_button))

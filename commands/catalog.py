@@ -33,6 +33,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand("closure", "/ps closure [PROJECT]", "the Deploy & Close checklist"),
     Subcommand("projects", "/ps projects [--mine]", "projects with type, status and flags"),
+    Subcommand(
+        "escalate",
+        "/ps escalate PROJECT [--off]",
+        "mark a Red project Escalated, or not any more (admins)",
+    ),
 )
 
 BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

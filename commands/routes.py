@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from commands.bookings import show_bookings
 from commands.closure import show_closure
+from commands.escalation import escalate_command
 from commands.forecast import show_forecast
 from commands.help import show_help
 from commands.notes import open_notes
@@ -23,4 +24,5 @@ ROUTES: dict[str, Handler] = {
     "thanks": thanks_command,
     "wins": wins_command,
     "closure": show_closure,
+    "escalate": escalate_command,
 }

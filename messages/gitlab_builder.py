@@ -14,6 +14,8 @@ _TARGETS = {
     "raid_note": ("this week's Yellow/Red note", "RAID issue", "the RAID link", EXAMPLE),
     "back_to_green": ("the back-to-Green note", "RAID issue", "the RAID link", EXAMPLE),
     "raid_update": ("this week's project update", "RAID issue", "the RAID link", EXAMPLE),
+    "escalation": ("the Escalated label", "RAID issue", "the RAID link", EXAMPLE),
+    "lesson": ("the lesson learned", "journal issue", "the journal issue link", EXAMPLE),
     "epic_note": (
         "this week's Yellow/Red note",
         "Internal Customer Epic",
@@ -32,7 +34,7 @@ _TARGETS = {
 def build_gitlab_failure_dm(post: GitLabPost, project: Project, bad_link: bool) -> str:
     """The DM: what could not be added where, why, and what to fix."""
     what, where, link_name, example = _TARGETS[post.kind]
-    on_note = post.kind not in ("win", "thanks")
+    on_note = post.kind not in ("win", "thanks", "lesson")
     if bad_link:
         fix = f"Fix: set {link_name} on the project to the {where}'s own address, like {example}."
     elif "is public" in post.error:

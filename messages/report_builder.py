@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.slack_ids import is_user_id
 from bot.pmo.notes import NoteFields, ReportRow, Temperature, Trend
+from messages import ids
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
 from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sections
 
@@ -40,6 +41,7 @@ EMOJI = {
     Temperature.GREEN: ":large_green_circle:",
 }
 ARROW = {Trend.WORSE: " ↘", Trend.BETTER: " ↗"}
+ESCALATED = " · :rotating_light: *Escalated*"
 
 # Free-text values a section is built from, keyed by name: these may be shortened to fit.
 Texts = Mapping[str, str]
@@ -68,14 +70,16 @@ def build_top_customer_report(
 ) -> list[tuple[str, list[Block]]]:
     """The week's report as one or more messages: (fallback text, blocks) each.
 
-    Yellow/Red first (worst first), then Green compactly, forecast pushes and upside,
-    and who is missing. Long reports continue in further messages, never truncated.
+    Escalated and Yellow/Red first (escalated first, then worst first; a Red one has an
+    Escalate button, an escalated one Un-escalate, for admins), then Green compactly,
+    forecast pushes and upside, and who is missing. Long reports continue in further
+    messages, never truncated.
     """
     title = f"{scope} report — {week}"
     noted = [row for row in rows if row.note is not None]
     missing = sorted((row for row in rows if row.note is None), key=_by_name)
-    attention = sorted((row for row in noted if _worst(row) != Temperature.GREEN), key=_by_worst)
-    green = sorted((row for row in noted if _worst(row) == Temperature.GREEN), key=_by_name)
+    attention = sorted((row for row in noted if _needs_attention(row)), key=_by_worst)
+    green = sorted((row for row in noted if not _needs_attention(row)), key=_by_name)
 
     head: list[Block] = [HeaderBlock(text=_clip_plain(title, HEADER_TEXT_LIMIT))]
     units: list[list[Block]] = []
@@ -159,6 +163,7 @@ def _note_body(row: ReportRow, text: Text) -> list[str]:
     trend = _arrow(row.trend)
     lines = [
         f"{_title(text)} {EMOJI[note.internal]} internal · {EMOJI[note.customer]} customer{trend}"
+        + (ESCALATED if row.escalated else "")
     ]
     if note.progress.strip():
         lines.append(text("progress"))
@@ -291,9 +296,14 @@ def _by_name(row: ReportRow) -> tuple[str, str, str]:
     return ((project.customer or "").casefold(), (project.name or "").casefold(), project.sow or "")
 
 
-def _by_worst(row: ReportRow) -> tuple[int, tuple[str, str, str]]:
+def _needs_attention(row: ReportRow) -> bool:
+    """Yellow or Red, or escalated (an admin said so: it stays on top until un-escalated)."""
+    return row.escalated or _worst(row) != Temperature.GREEN
+
+
+def _by_worst(row: ReportRow) -> tuple[bool, int, tuple[str, str, str]]:
     assert row.note is not None
-    return (-row.note.severity, _by_name(row))
+    return (not row.escalated, -row.note.severity, _by_name(row))
 
 
 def _counts_line(noted: Sequence[ReportRow], missing: int) -> str:
@@ -309,8 +319,9 @@ def _attention_units(rows: Sequence[ReportRow]) -> list[list[Block]]:
     """Yellow/Red: one section per project, under a heading kept with the first one."""
     if not rows:
         return []
-    heading = context(f":rotating_light: *Yellow / Red* · {len(rows)} · worst first")
-    units = [[_section(note_lines(row))] for row in rows]
+    order = "escalated first, then worst" if rows[0].escalated else "worst first"
+    heading = context(f":rotating_light: *Yellow / Red* · {len(rows)} · {order}")
+    units = [[_section(note_lines(row), _escalation_button(row))] for row in rows]
     units[0] = [DividerBlock(), heading, *units[0]]
     return units
 
@@ -364,7 +375,8 @@ def _missing_items(rows: Sequence[ReportRow]) -> list[str]:
 
         def render(text: Text, row: ReportRow = row) -> list[str]:
             flat = _one_line(text)
-            return [f"• {_title(flat)} · {_pm(row.pm_slack_id, flat('pm_name'))}"]
+            escalated = ESCALATED if row.escalated else ""
+            return [f"• {_title(flat)} · {_pm(row.pm_slack_id, flat('pm_name'))}{escalated}"]
 
         items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""})[0])
     return items
@@ -394,5 +406,16 @@ def _paginate(head: list[Block], units: Sequence[list[Block]]) -> list[list[Bloc
     return pages
 
 
-def _section(lines: Sequence[str]) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
+def _escalation_button(row: ReportRow) -> ButtonElement | None:
+    """Un-escalate on an escalated project, Escalate on a Red one (admins only: the
+    click is refused for others), none otherwise."""
+    value = str(row.project.id)
+    if row.escalated:
+        return ButtonElement(text="Un-escalate", action_id=ids.UNESCALATE, value=value)
+    if row.note is not None and Temperature.RED in (row.note.internal, row.note.customer):
+        return ButtonElement(text="Escalate", action_id=ids.ESCALATE, value=value, style="danger")
+    return None
+
+
+def _section(lines: Sequence[str], accessory: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)

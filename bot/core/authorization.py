@@ -27,6 +27,7 @@ class Action(StrEnum):
     READ = "ask psbot (reports, bookings, forecast, exports)"
     SEE_PORTFOLIO = "see the portfolio and jobs in App Home"
     RETRY_POSTS = "post again what Slack refused"
+    ESCALATE = "mark a project Escalated, or not any more"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -37,6 +38,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.READ: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.MEMBER}),
     Action.SEE_PORTFOLIO: frozenset({Role.ADMIN}),
     Action.RETRY_POSTS: frozenset({Role.ADMIN}),
+    Action.ESCALATE: frozenset({Role.ADMIN}),
 }
 
 

@@ -344,10 +344,12 @@ def trend(current: NoteFields, previous: NoteFields | None) -> Trend | None:
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One project in a week's report: its PM, its note (None = missing) and the trend."""
+    """One project in a week's report: its PM, its note (None = missing), the trend, and
+    whether an admin marked it Escalated."""
 
     project: Project
     pm_slack_id: str | None
     pm_name: str
     note: NoteFields | None
     trend: Trend | None = None
+    escalated: bool = False

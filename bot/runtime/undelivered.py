@@ -19,6 +19,8 @@ GITLAB_KIND_LABELS = {
     "epic_note": "Y/R note on the Internal Customer Epic",
     "epic_green": "back-to-Green note on the Internal Customer Epic",
     "raid_update": "customer-safe update on the RAID issue",
+    "escalation": "Escalated label on the RAID issue",
+    "lesson": "lesson learned on the journal issue",
 }
 
 

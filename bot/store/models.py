@@ -399,6 +399,8 @@ GITLAB_POST_KINDS = (
     "epic_note",
     "epic_green",
     "raid_update",
+    "escalation",
+    "lesson",
 )
 GITLAB_POST_STATUSES = ("pending", "retrying", "sent", "failed")
 
@@ -450,6 +452,21 @@ class GitLabPost(Base):
         sa.CheckConstraint(_in("status", GITLAB_POST_STATUSES), name="status"),
         sa.Index("ix_gitlab_posts_status_next_attempt_at", "status", "next_attempt_at"),
     )
+
+
+class Escalation(Base):
+    """A Red project an admin marked Escalated: listed first in the report, and its RAID
+    issue labelled `Escalated` (the handbook's "Reporting on Risk via RAID"). Removing
+    the row is un-escalating (the audit log keeps who did either, and when)."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), unique=True
+    )
+    escalated_by: Mapped[str] = mapped_column(sa.String(32))
+    escalated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

@@ -11,6 +11,10 @@ Notes: the open Work Exception, Change Order and Work at Risk, by link. `notes` 
 parent (note_revisions cascade from it), so SQLite adds the columns in place rather than
 rebuilding the table (see 0009).
 
+Escalations: the Red projects an admin marked Escalated (one row each; removed when
+un-escalated); the RAID issue's `Escalated` label is owed through the GitLab outbox
+("escalation").
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27
@@ -26,7 +30,7 @@ branch_labels = None
 depends_on = None
 
 OLD_KINDS = ('win', 'thanks', 'raid_note', 'back_to_green')
-NEW_KINDS = (*OLD_KINDS, 'epic_note', 'epic_green', 'raid_update')
+NEW_KINDS = (*OLD_KINDS, 'epic_note', 'epic_green', 'raid_update', 'escalation', 'lesson')
 NOT_SENT = (
     "not sent: internal notes no longer go to the RAID issue, which the customer can "
     "read; psbot writes them on the Internal Customer Epic now"
@@ -57,13 +61,24 @@ def upgrade() -> None:
             batch_op.add_column(
                 sa.Column(column, sa.String(length=2000), server_default='', nullable=False)
             )
+    op.create_table('escalations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('escalated_by', sa.String(length=32), nullable=False),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_escalations_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalations')),
+    sa.UniqueConstraint('project_id', name=op.f('uq_escalations_project_id'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('escalations')
     with op.batch_alter_table('notes', schema=None, recreate='never') as batch_op:
         for column in reversed(EXCEPTION_COLUMNS):
             batch_op.drop_column(column)
-    op.execute(sa.text("DELETE FROM gitlab_posts WHERE kind IN ('epic_note', 'epic_green', 'raid_update')"))
+    new = ", ".join(f"'{kind}'" for kind in NEW_KINDS if kind not in OLD_KINDS)
+    op.execute(sa.text(f"DELETE FROM gitlab_posts WHERE kind IN ({new})"))
     with op.batch_alter_table('gitlab_posts', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_gitlab_posts_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_gitlab_posts_kind'), _kinds(OLD_KINDS))

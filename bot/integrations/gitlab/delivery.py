@@ -144,6 +144,7 @@ class GitLabSync:
             post = session.get_one(GitLabPost, post_id)
             kind, target_url, label, marker = post.kind, post.target_url, post.label, post.marker
             note_id, posting, stored_body = post.gitlab_note_id, post.note_posting, post.body
+            remove_label = bool(post.payload.get("remove"))
             try:
                 body = stored_body or self._render(session, post, now)
             except _Gone as gone:
@@ -159,16 +160,17 @@ class GitLabSync:
         try:
             connection.retry_after.take()
             target = self._open(connection, kind, target_url)
-            if note_id is None and posting:
-                note_id = target.find_marker(marker_of(marker))
-            if note_id is None:
-                stage = "note"
-                self._update(post_id, note_posting=True)
-                note_id = target.create_note(body)
-            self._update(post_id, gitlab_note_id=note_id, note_posting=False)
-            if label and not target.has_label(label):
-                stage = "label"
-                target.add_label(label)
+            if body:  # a label alone (escalation) adds no note
+                if note_id is None and posting:
+                    note_id = target.find_marker(marker_of(marker))
+                if note_id is None:
+                    stage = "note"
+                    self._update(post_id, note_posting=True)
+                    note_id = target.create_note(body)
+                self._update(post_id, gitlab_note_id=note_id, note_posting=False)
+            if label and target.has_label(label) == remove_label:
+                stage = "label" if body else "labelling"
+                (target.remove_label if remove_label else target.add_label)(label)
         except LinkError as error:
             return self._failed(post_id, now, Failure("inaccessible", str(error)), "link")
         except connection.errors as error:
@@ -199,6 +201,8 @@ class GitLabSync:
 
     def _render(self, session: Session, post: GitLabPost, now: dt.datetime) -> str | None:
         """The note's body, built once; None while a win's or thanks' Slack post is due."""
+        if post.kind == "escalation":
+            return ""  # the Escalated label alone
         marker = marker_of(post.marker)
         project = session.get_one(Project, post.project_id)
         if post.kind in ("win", "thanks"):
@@ -328,6 +332,7 @@ _STAGES = {
     "epic": "reading the epic",
     "note": "adding the note",
     "label": "note added, but setting the label failed",
+    "labelling": "setting the label",
 }
 
 

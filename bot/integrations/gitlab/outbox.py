@@ -6,7 +6,9 @@
   when an edit changes what it says);
 - the first Green/Green note after Yellow or Red → "back to Green" on the epic, once;
 - with PSBOT_GITLAB_RAID_UPDATES=on, a Yellow or Red note also → a customer-safe update on
-  the RAID issue: the progress line and the issue/action/timing text, nothing else.
+  the RAID issue: the progress line and the issue/action/timing text, nothing else;
+- a project an admin escalates (or un-escalates) → the `Escalated` label added to (or
+  taken off) its RAID issue, with no note (the handbook labels escalated RAID issues).
 
 The RAID issue lives in the customer's collaboration project, where the customer can read
 it (even "internal" notes): nothing internal is ever owed to it (SPEC §4a). Its owed
@@ -29,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
 from bot.integrations.gitlab.markdown import WIN_LABEL, build_epic_note
-from bot.pmo.notes import NoteFields, Temperature, fields_of
+from bot.pmo.escalation import ESCALATED_LABEL
+from bot.pmo.notes import NoteFields, Temperature, fields_of, latest_note
 from bot.store.models import GitLabPost, Note, Project, Thanks, Win
 
 
@@ -204,6 +207,39 @@ def _enqueue_back_to_green(
         payload={"week": note.week, "fields": fields_snapshot(fields), "author_id": note.author_id},
         now=ctx.now(),
     )
+
+
+def enqueue_for_escalation(
+    ctx: AppContext, session: Session, project: Project, escalated: bool, user_id: str
+) -> list[int]:
+    """Owe the project's RAID issue the `Escalated` label (or its removal).
+
+    Call in the transaction that escalates; nothing without a RAID link (the project's,
+    else its latest note's).
+    """
+    if not ctx.settings.gitlab_enabled:
+        return []
+    note = latest_note(session, project.id)
+    target = project.raid_url or (note.raid_url if note else "")
+    if not target:
+        return []
+    earlier = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(GitLabPost)
+        .where(GitLabPost.kind == "escalation", GitLabPost.project_id == project.id)
+    )
+    post = _add(
+        session,
+        kind="escalation",
+        dedupe_key=f"escalation:{project.id}:{earlier + 1}",
+        project_id=project.id,
+        subject_id=project.id,
+        target_url=target,
+        label=ESCALATED_LABEL,
+        payload={"remove": not escalated, "author_id": user_id},
+        now=ctx.now(),
+    )
+    return [post.id] if post else []
 
 
 def _shown_details(fields: NoteFields) -> str:
