@@ -9,6 +9,7 @@ from commands.closure import mark_done, mark_not_applicable, mark_open, open_che
 from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures
 from commands.home import app_home_opened, retry_post
+from commands.lessons import lesson_shortcut, submit_lesson
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
 from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
@@ -33,3 +34,5 @@ def register(app: App) -> None:
     app.action(ids.CLOSURE_OPEN)(open_checklist)
     app.action(ids.ESCALATE)(answers_failures(escalate_from_button))
     app.action(ids.UNESCALATE)(answers_failures(unescalate_from_button))
+    app.view(ids.LESSON_VIEW)(answers_failures(submit_lesson))
+    app.shortcut(ids.LESSON_SHORTCUT)(answers_failures(lesson_shortcut))

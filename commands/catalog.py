@@ -34,6 +34,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("closure", "/ps closure [PROJECT]", "the Deploy & Close checklist"),
     Subcommand("projects", "/ps projects [--mine]", "projects with type, status and flags"),
     Subcommand(
+        "lesson",
+        "/ps lesson [PROJECT] LABEL text",
+        "record a lesson learned (llPsProcess, llProduct, llExpectation, llSupport, "
+        "llFinanceDelays) or a CustomerStory",
+    ),
+    Subcommand(
         "escalate",
         "/ps escalate PROJECT [--off]",
         "mark a Red project Escalated, or not any more (admins)",

@@ -7,6 +7,7 @@ from commands.closure import show_closure
 from commands.escalation import escalate_command
 from commands.forecast import show_forecast
 from commands.help import show_help
+from commands.lessons import lesson_command
 from commands.notes import open_notes
 from commands.projects import show_projects
 from commands.report import show_report
@@ -25,4 +26,5 @@ ROUTES: dict[str, Handler] = {
     "wins": wins_command,
     "closure": show_closure,
     "escalate": escalate_command,
+    "lesson": lesson_command,
 }

@@ -8,6 +8,8 @@ WIN_VIEW = "win_submit"
 THANKS_VIEW = "thanks_submit"
 WIN_SHORTCUT = "record_win"  # message shortcut callback ids (manifest.json)
 THANKS_SHORTCUT = "record_thanks"
+LESSON_VIEW = "lesson_submit"
+LESSON_SHORTCUT = "record_lesson"
 
 # The closure checklist: buttons carry `project:item:version`, date pickers carry it as
 # their block id; CLOSURE_OPEN's value is the project id.

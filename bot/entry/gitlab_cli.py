@@ -44,7 +44,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="verify GITLAB_TOKEN and every project's journal issue, RAID issue and epic link",
     )
     link = actions.add_parser(
-        "link", help="set the GitLab issue a project's wins and thanks are noted on"
+        "link", help="set the GitLab issue a project's wins, thanks and lessons are noted on"
     )
     link.add_argument("sow", metavar="SOW", help="the project's SOW number, e.g. SOW-1234")
     link.add_argument("url", metavar="ISSUE_URL", help="its journal or retrospective issue")
@@ -130,7 +130,7 @@ def _raid_updates_line(settings: Settings) -> str:
 def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.datetime) -> int:
     """Record `url` as the project's journal issue; the URL must be an issue on GITLAB_URL.
 
-    The project's failed win and thanks notes are owed to the new issue again (they
+    The project's failed win, thanks and lesson notes are owed to the new issue again (they
     failed because the old link was wrong or out of reach); the minute tick sends them.
     """
     try:
@@ -154,7 +154,7 @@ def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.da
             title = project.title
     finally:
         engine.dispose()
-    print(f"{title}: wins and thanks will be noted on {url}", file=out)
+    print(f"{title}: wins, thanks and lessons will be noted on {url}", file=out)
     if requeued:
         notes = "1 failed note" if requeued == 1 else f"{requeued} failed notes"
         print(f"{notes} will be sent there again", file=out)
@@ -164,12 +164,12 @@ def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.da
 def _requeue_failed_journal_notes(
     session: Session, project_id: int, url: str, now: dt.datetime
 ) -> int:
-    """Owe `url` the project's failed win and thanks notes again, as new; how many."""
+    """Owe `url` the project's failed win, thanks and lesson notes again, as new; how many."""
     result = session.execute(
         sa.update(GitLabPost)
         .where(
             GitLabPost.project_id == project_id,
-            GitLabPost.kind.in_(("win", "thanks")),
+            GitLabPost.kind.in_(("win", "thanks", "lesson")),
             GitLabPost.status == "failed",
             GitLabPost.gitlab_note_id.is_(None),  # none of it reached GitLab
         )

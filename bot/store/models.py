@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-from bot.core.terms import BOOKING_KINDS, PROJECT_STATUSES, PROJECT_TYPES, ROLES, TEMPERATURES
+from bot.core.terms import (
+    BOOKING_KINDS,
+    LESSON_LABELS,
+    PROJECT_STATUSES,
+    PROJECT_TYPES,
+    ROLES,
+    TEMPERATURES,
+)
 
 
 def utcnow() -> dt.datetime:
@@ -467,6 +474,29 @@ class Escalation(Base):
     )
     escalated_by: Mapped[str] = mapped_column(sa.String(32))
     escalated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Lesson(Base):
+    """A lesson learned, or a customer story, with the handbook's label; kept for the
+    project's internal retrospective (and noted on its journal issue when GitLab is on)."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str] = mapped_column(sa.String(32))
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    # The Slack message it was captured from (the message shortcut), if any.
+    source_permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
+    request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    project: Mapped[Project | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(_in("label", LESSON_LABELS), name="label"),)
 
 
 class AuditEntry(Base):

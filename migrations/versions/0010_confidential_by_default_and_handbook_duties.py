@@ -15,6 +15,10 @@ Escalations: the Red projects an admin marked Escalated (one row each; removed w
 un-escalated); the RAID issue's `Escalated` label is owed through the GitLab outbox
 ("escalation").
 
+Lessons: lessons learned and customer stories with the handbook's label (llPsProcess,
+llProduct, llExpectation, llSupport, llFinanceDelays, CustomerStory), for the
+retrospective export and the journal issue ("lesson").
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27
@@ -70,9 +74,28 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalations')),
     sa.UniqueConstraint('project_id', name=op.f('uq_escalations_project_id'))
     )
+    op.create_table('lessons',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('label', sa.String(length=32), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.String(length=32), nullable=False),
+    sa.Column('source_permalink', sa.String(length=2000), nullable=False),
+    sa.Column('request_key', sa.String(length=128), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("label IN ('llPsProcess', 'llProduct', 'llExpectation', 'llSupport', 'llFinanceDelays', 'CustomerStory')", name=op.f('ck_lessons_label')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_lessons_project_id_projects'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lessons')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_lessons_request_key'))
+    )
+    with op.batch_alter_table('lessons', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lessons_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lessons_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lessons_project_id'), ['project_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('lessons')
     op.drop_table('escalations')
     with op.batch_alter_table('notes', schema=None, recreate='never') as batch_op:
         for column in reversed(EXCEPTION_COLUMNS):

@@ -4,8 +4,9 @@ gets nothing unless PSBOT_GITLAB_RAID_UPDATES=on, and then customer-safe words o
 stored with the record first, then sent through an outbox (issue 13).
 
 What the rest of psbot calls:
-- `enqueue_for_win`, `enqueue_for_thanks`, `enqueue_for_note`, `enqueue_for_escalation`:
-  in the transaction that stores the record (no-ops while GITLAB_TOKEN is empty);
+- `enqueue_for_win`, `enqueue_for_thanks`, `enqueue_for_lesson`, `enqueue_for_note`,
+  `enqueue_for_escalation`: in the transaction that stores the record (no-ops while
+  GITLAB_TOKEN is empty);
 - `deliver_gitlab_now`: right after the Slack post, best effort, never raises;
 - `GitLabSync(ctx, client).retry_due`: the minute tick's retry loop.
 """
@@ -13,6 +14,7 @@ What the rest of psbot calls:
 from bot.integrations.gitlab.delivery import GitLabSync, deliver_gitlab_now
 from bot.integrations.gitlab.outbox import (
     enqueue_for_escalation,
+    enqueue_for_lesson,
     enqueue_for_note,
     enqueue_for_thanks,
     enqueue_for_win,
@@ -22,6 +24,7 @@ __all__ = [
     "GitLabSync",
     "deliver_gitlab_now",
     "enqueue_for_escalation",
+    "enqueue_for_lesson",
     "enqueue_for_note",
     "enqueue_for_thanks",
     "enqueue_for_win",

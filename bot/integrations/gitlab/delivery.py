@@ -30,6 +30,7 @@ from bot.integrations.gitlab.failure import EpicProblem, Failure
 from bot.integrations.gitlab.markdown import (
     build_epic_green_note,
     build_epic_note,
+    build_lesson_note,
     build_raid_update,
     build_thanks_note,
     build_win_note,
@@ -41,7 +42,7 @@ from bot.integrations.gitlab.urls import LinkError, parse_epic_url, parse_issue_
 from bot.pmo.wins import mentioned_ids
 from bot.runtime.outbox import Outbox, add_dm, backoff
 from bot.runtime.undelivered import GITLAB_KIND_LABELS
-from bot.store.models import GitLabPost, Person, Project, Thanks, Win
+from bot.store.models import GitLabPost, Lesson, Person, Project, Thanks, Win
 
 if TYPE_CHECKING:
     from bot.integrations.gitlab.client import Connection
@@ -205,6 +206,18 @@ class GitLabSync:
             return ""  # the Escalated label alone
         marker = marker_of(post.marker)
         project = session.get_one(Project, post.project_id)
+        if post.kind == "lesson":
+            lesson = session.get(Lesson, post.subject_id)
+            if lesson is None:
+                raise _Gone("the lesson was removed from psbot before it reached GitLab")
+            return build_lesson_note(
+                label=lesson.label,
+                text=lesson.text,
+                author_id=lesson.author_id,
+                names=self._names(session, [lesson.author_id, *mentioned_ids(lesson.text)]),
+                source_url=lesson.source_permalink,
+                marker=marker,
+            )
         if post.kind in ("win", "thanks"):
             record = session.get(Win if post.kind == "win" else Thanks, post.subject_id)
             if record is None:
@@ -363,6 +376,9 @@ def _who_to_tell(session: Session, post: GitLabPost, project: Project) -> str:
     if post.kind == "thanks":
         thanks = session.get(Thanks, post.subject_id)
         return thanks.giver_id if thanks else ""
+    if post.kind == "lesson":
+        lesson = session.get(Lesson, post.subject_id)
+        return lesson.author_id if lesson else ""
     return str(post.payload.get("author_id") or "")
 
 

@@ -112,6 +112,32 @@ def build_thanks_note(
     return _closing(lines, marker)
 
 
+def build_lesson_note(
+    *,
+    label: str,
+    text: str,
+    author_id: str,
+    names: Mapping[str, str],
+    source_url: str,
+    marker: str,
+) -> str:
+    """The journal issue note for a lesson learned or customer story (the issue gets the
+    lesson's label, as the handbook's retrospective reports filter on it)."""
+    what = (
+        ":books: **Customer story**"
+        if label == "CustomerStory"
+        else (f":bulb: **Lesson learned** `{label}`")
+    )
+    lines = [
+        f"{what} shared in Slack by {_people([author_id], names)}",
+        "",
+        quoted(with_names(text, names, at="")),
+    ]
+    if source_url:
+        lines += ["", _link("original message", source_url)]
+    return _closing(lines, marker)
+
+
 @dataclass(frozen=True)
 class EpicNote:
     """A Y/R weekly note for the Internal Customer Epic: a headline, and the details whose

@@ -2,6 +2,8 @@
 
 - a ProjectWin → a note on the project's journal issue, which must carry `ProjectWin`;
 - thanks for a project → a note on the same issue;
+- a lesson learned or customer story for a project → a note there too, and the issue
+  gets the lesson's label (llProduct, CustomerStory, …);
 - a Yellow or Red weekly note → a comment on the project's Internal Customer Epic (again
   when an edit changes what it says);
 - the first Green/Green note after Yellow or Red → "back to Green" on the epic, once;
@@ -33,7 +35,7 @@ from bot.core.context import AppContext
 from bot.integrations.gitlab.markdown import WIN_LABEL, build_epic_note
 from bot.pmo.escalation import ESCALATED_LABEL
 from bot.pmo.notes import NoteFields, Temperature, fields_of, latest_note
-from bot.store.models import GitLabPost, Note, Project, Thanks, Win
+from bot.store.models import GitLabPost, Lesson, Note, Project, Thanks, Win
 
 
 def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
@@ -41,38 +43,42 @@ def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
 
     Call in the transaction that stores the win; a replayed win adds nothing.
     """
-    if not ctx.settings.gitlab_enabled:
-        return []
-    project = session.get(Project, win.project_id)
-    if project is None or not project.journal_issue_url:
-        return []
-    post = _add(
-        session,
-        kind="win",
-        dedupe_key=f"win:{win.id}",
-        project_id=project.id,
-        subject_id=win.id,
-        target_url=project.journal_issue_url,
-        label=WIN_LABEL,
-        now=ctx.now(),
-    )
-    return [post.id] if post else []
+    return _on_journal(ctx, session, "win", win.id, win.project_id, WIN_LABEL)
 
 
 def enqueue_for_thanks(ctx: AppContext, session: Session, thanks: Thanks) -> list[int]:
     """Owe the project's journal issue a note for `thanks` (when it names a project)."""
-    if not ctx.settings.gitlab_enabled or thanks.project_id is None:
+    return _on_journal(ctx, session, "thanks", thanks.id, thanks.project_id)
+
+
+def enqueue_for_lesson(ctx: AppContext, session: Session, lesson: Lesson) -> list[int]:
+    """Owe the project's journal issue a note for `lesson`, and the lesson's label."""
+    return _on_journal(ctx, session, "lesson", lesson.id, lesson.project_id, lesson.label)
+
+
+def _on_journal(
+    ctx: AppContext,
+    session: Session,
+    kind: str,
+    subject_id: int,
+    project_id: int | None,
+    label: str = "",
+) -> list[int]:
+    """Owe the journal issue of `project_id` a note of `kind` (none while GitLab is off,
+    or for no project, or a project without a journal issue)."""
+    if not ctx.settings.gitlab_enabled or project_id is None:
         return []
-    project = session.get(Project, thanks.project_id)
+    project = session.get(Project, project_id)
     if project is None or not project.journal_issue_url:
         return []
     post = _add(
         session,
-        kind="thanks",
-        dedupe_key=f"thanks:{thanks.id}",
+        kind=kind,
+        dedupe_key=f"{kind}:{subject_id}",
         project_id=project.id,
-        subject_id=thanks.id,
+        subject_id=subject_id,
         target_url=project.journal_issue_url,
+        label=label,
         now=ctx.now(),
     )
     return [post.id] if post else []

@@ -184,7 +184,7 @@ def link(settings, *argv):
 def test_link_sets_the_projects_journal_issue(ctx, team, fake_gitlab):
     url = f"{fake_gitlab.url}/acme/ps/rollout/-/issues/42"
     status, said = link(ctx.settings, "sow-1", url)
-    assert status == 0 and said.endswith(f"wins and thanks will be noted on {url}")
+    assert status == 0 and said.endswith(f"wins, thanks and lessons will be noted on {url}")
     with ctx.session_factory() as session:
         from bot.store.models import Project
 
