@@ -16,15 +16,14 @@ from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
 from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_lesson
 from bot.pmo.lessons import LABELS_LIST, parse_label, record_lesson
-from bot.pmo.lookup import leading_project, open_projects_for, person_by_slack_id
+from bot.pmo.lookup import leading_project
 from bot.pmo.wins import plain_text
 from bot.runtime.outbox import Outbox, add_dm
 from bot.store.db import write_while_slack_waits
 from bot.store.models import Project
 from commands.request import PsRequest, Reply
-from commands.wins import capture_message, request_key_of
+from commands.wins import capture_message, projects_to_pick, request_key_of
 from messages.lessons_builder import build_lesson_modal, build_lesson_recorded, read_lesson_form
-from messages.pickers import picker_entries
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +153,6 @@ def _project(session: Session, project_id: int | None) -> Project | None:
 
 def _open_modal(ctx: AppContext, client: WebClient, trigger_id: str, user_id: str) -> None:
     with ctx.session_factory() as session:
-        caller = person_by_slack_id(session, user_id)
-        mine, others = picker_entries(*open_projects_for(session, caller))
+        mine, others = projects_to_pick(session, user_id)
     view = build_lesson_modal(mine=mine, others=others, selected=None, text="", metadata="{}")
     client.views_open(trigger_id=trigger_id, view=view)

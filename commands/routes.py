@@ -12,6 +12,7 @@ from commands.notes import open_notes
 from commands.projects import show_projects
 from commands.report import show_report
 from commands.request import Handler
+from commands.upside import upside_command
 from commands.wins import thanks_command, win_command, wins_command
 
 ROUTES: dict[str, Handler] = {
@@ -27,4 +28,5 @@ ROUTES: dict[str, Handler] = {
     "closure": show_closure,
     "escalate": escalate_command,
     "lesson": lesson_command,
+    "upside": upside_command,
 }

@@ -100,9 +100,7 @@ def win_command(request: PsRequest) -> Reply | None:
                     member_ids=people,
                 )
             return Reply(recorded_text(ctx, "ProjectWin", share(ctx, request.client, win)))
-        mine, others = picker_entries(
-            *open_projects_for(session, person_by_slack_id(session, request.user_id))
-        )
+        mine, others = projects_to_pick(session, request.user_id)
         view = build_win_modal(
             mine=mine,
             others=others,
@@ -113,6 +111,13 @@ def win_command(request: PsRequest) -> Reply | None:
         )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
     return None
+
+
+def projects_to_pick(
+    session: Session, user_id: str
+) -> tuple[list[PickerProject], list[PickerProject]]:
+    """The capture modals' project picker: the caller's open projects, then the others."""
+    return picker_entries(*open_projects_for(session, person_by_slack_id(session, user_id)))
 
 
 def _project_and_text(
@@ -382,8 +387,7 @@ def capture_message(
     message = shortcut.get("message", {})
     text = plain_text(message.get("text") or "")
     with ctx.session_factory() as session:
-        caller = person_by_slack_id(session, shortcut["user"]["id"])
-        mine, others = picker_entries(*open_projects_for(session, caller))
+        mine, others = projects_to_pick(session, shortcut["user"]["id"])
         editable = _editable(session, client, text, {})
     return CapturedMessage(
         text=editable,

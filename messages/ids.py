@@ -21,3 +21,4 @@ CLOSURE_OPEN = "closure_open"
 OUTBOX_RETRY = "outbox_retry"  # App Home (admins): post a failed entry again; value: its id
 ESCALATE = "escalate"  # the report's button on a Red project; value: the project id
 UNESCALATE = "unescalate"  # the report's button on an escalated project; value: its id
+UPSIDE_VIEW = "upside_submit"

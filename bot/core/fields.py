@@ -168,7 +168,8 @@ def parse_month(text: str) -> dt.date:
     """A month, YYYY-MM, as its first day: `2026-12` → 2026-12-01."""
     match = YEAR_MONTH.fullmatch(text.strip())
     if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        raise FieldError(f"{shown(text.strip())} is not a month in YYYY-MM form, like 2026-12")
+        given = shown(text.strip()) if text.strip() else "nothing"
+        raise FieldError(f"{given} is not a month in YYYY-MM form, like 2026-12")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -499,6 +499,29 @@ class Lesson(Base):
     __table_args__ = (sa.CheckConstraint(_in("label", LESSON_LABELS), name="label"),)
 
 
+class UpsideItem(Base):
+    """Upside a PM records by hand, beyond soft bookings (handbook: a pending Change Order
+    expected to complete this quarter, a milestone likely to move into it): an exact
+    amount expected in a month, and why. Shown until the end of its month."""
+
+    __tablename__ = "upside_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    month: Mapped[dt.date] = mapped_column(sa.Date, index=True)  # its first day
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.String(32))
+    request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount"),)
+
+
 class AuditEntry(Base):
     """Who did what, when: every write a user or the CLI makes is recorded here."""
 

@@ -19,6 +19,9 @@ Lessons: lessons learned and customer stories with the handbook's label (llPsPro
 llProduct, llExpectation, llSupport, llFinanceDelays, CustomerStory), for the
 retrospective export and the journal issue ("lesson").
 
+Upside items: upside beyond soft bookings a PM records by hand (amount in cents, month,
+reason), kept in a table of its own beside the forecast's money model.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27
@@ -92,9 +95,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lessons_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lessons_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_lessons_project_id'), ['project_id'], unique=False)
+    op.create_table('upside_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=32), nullable=False),
+    sa.Column('request_key', sa.String(length=128), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_upside_items_amount')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_upside_items_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_upside_items')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_upside_items_request_key'))
+    )
+    with op.batch_alter_table('upside_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_upside_items_month'), ['month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_upside_items_project_id'), ['project_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('upside_items')
     op.drop_table('lessons')
     op.drop_table('escalations')
     with op.batch_alter_table('notes', schema=None, recreate='never') as batch_op:
