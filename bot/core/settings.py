@@ -90,6 +90,10 @@ class Settings:
     port: int = 3000
     pmo_channel: str = "ps_pmo"
     internal_channel: str = "ps-internal"
+    # Where a project's closeout summary goes (handbook: #ps-project-leadership), and the
+    # Slack user group (subteam id) of the Engagement Managers it mentions, if any.
+    leadership_channel: str = "ps-project-leadership"
+    em_group: str = ""
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     admins: frozenset[str] = frozenset()
     scheduler_enabled: bool = True
@@ -167,6 +171,10 @@ def load_settings(
         internal_channel=parse_channel(
             "PSBOT_INTERNAL_CHANNEL", get("PSBOT_INTERNAL_CHANNEL", "ps-internal")
         ),
+        leadership_channel=parse_channel(
+            "PSBOT_LEADERSHIP_CHANNEL", get("PSBOT_LEADERSHIP_CHANNEL", "ps-project-leadership")
+        ),
+        em_group=_user_group("PSBOT_EM_GROUP", get("PSBOT_EM_GROUP")),
         timezone=_timezone(get("PSBOT_TIMEZONE", "America/New_York")),
         admins=_admins(get("PSBOT_ADMINS")),
         scheduler_enabled=_on_off("PSBOT_SCHEDULER", get("PSBOT_SCHEDULER", "on")),
@@ -231,6 +239,18 @@ def parse_channel(name: str, value: str) -> str:
             f"(e.g. C0123ABCDEF or ps_pmo); got {value!r}"
         )
     return channel
+
+
+def _user_group(name: str, value: str) -> str:
+    """A Slack user group's id (S0123ABCDEF), as a `<!subteam^…>` mention needs it."""
+    if value and not (
+        value.startswith("S") and value.isascii() and value.isalnum() and value.isupper()
+    ):
+        raise SettingsError(
+            f"{name} must be a Slack user group ID like S0123ABCDEF (not its @handle), "
+            f"got {value!r}"
+        )
+    return value
 
 
 def _timezone(value: str) -> ZoneInfo:
