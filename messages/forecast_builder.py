@@ -11,7 +11,7 @@ from bot.core.dates import Quarter
 from bot.pmo.bookings_rules import Finding
 from bot.pmo.forecast import ForecastSummary
 from bot.store.models import Project, UpsideItem
-from messages.bookings_builder import MONEY_ASSUMPTIONS, finding_lines
+from messages.bookings_builder import ACCURACY_TARGETS, MONEY_ASSUMPTIONS, finding_lines
 from messages.escape import escape_mrkdwn, mention
 from messages.format import context, hours, money, sections
 from messages.upside_builder import recorded_upside_lines
@@ -47,10 +47,7 @@ def build_forecast(
         HeaderBlock(text=f"Forecast {quarter.label}"),
         *sections(month_lines),
         *sections(recorded_upside_lines(recorded_upside)),
-        context(
-            f"{MONEY_ASSUMPTIONS} Targets: ±5% for T&M and Fixed Fee, "
-            "±10% for Consulting Blocks and Dedicated Engineer."
-        ),
+        context(f"{MONEY_ASSUMPTIONS} {ACCURACY_TARGETS}"),
         DividerBlock(),
         *sections(["*By PM*", *(pm_lines or ["No bookings in this quarter."])]),
         DividerBlock(),
