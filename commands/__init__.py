@@ -6,10 +6,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
+from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures
 from commands.home import app_home_opened, retry_post
+from commands.lessons import lesson_shortcut, submit_lesson
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
+from commands.upside import submit_upside
 from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
 from messages import ids
 
@@ -30,3 +33,8 @@ def register(app: App) -> None:
     app.action(ids.CLOSURE_NA)(mark_not_applicable)
     app.action(ids.CLOSURE_DATE)(pick_date)
     app.action(ids.CLOSURE_OPEN)(open_checklist)
+    app.action(ids.ESCALATE)(answers_failures(escalate_from_button))
+    app.action(ids.UNESCALATE)(answers_failures(unescalate_from_button))
+    app.view(ids.LESSON_VIEW)(answers_failures(submit_lesson))
+    app.shortcut(ids.LESSON_SHORTCUT)(answers_failures(lesson_shortcut))
+    app.view(ids.UPSIDE_VIEW)(answers_failures(submit_upside))

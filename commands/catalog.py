@@ -33,6 +33,22 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand("closure", "/ps closure [PROJECT]", "the Deploy & Close checklist"),
     Subcommand("projects", "/ps projects [--mine]", "projects with type, status and flags"),
+    Subcommand(
+        "upside",
+        "/ps upside [add PROJECT $AMOUNT YYYY-MM reason | remove ID]",
+        "upside beyond soft bookings: list, record (a pending CO, a milestone moving in), remove",
+    ),
+    Subcommand(
+        "lesson",
+        "/ps lesson [PROJECT] LABEL text",
+        "record a lesson learned (llPsProcess, llProduct, llExpectation, llSupport, "
+        "llFinanceDelays) or a CustomerStory",
+    ),
+    Subcommand(
+        "escalate",
+        "/ps escalate PROJECT [--off]",
+        "mark a Red project Escalated, or not any more (admins)",
+    ),
 )
 
 BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

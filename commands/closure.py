@@ -12,17 +12,20 @@ import datetime as dt
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.core.authorization import Action, allowed
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.core.errors import DATABASE_DOWN
+from bot.pmo.closeout import CLOSEOUT_ITEM, closeout
 from bot.pmo.closure import (
     Change,
     Checklist,
@@ -35,9 +38,11 @@ from bot.pmo.closure import (
     project_info,
 )
 from bot.pmo.lookup import find_project, person_by_slack_id, projects_of
-from bot.store.models import Project
+from bot.runtime.outbox import Outbox, add_post
+from bot.store.models import ClosureItem, Project
 from bot.workflows.home import publish_home
 from commands.request import PsRequest, Reply
+from messages.closeout_builder import build_closeout_summary
 from messages.closure_builder import (
     ItemRef,
     build_closure_checklist,
@@ -151,7 +156,7 @@ def _apply(
     if ref is None:
         _answer(respond, client, user_id, BAD_CLICK)
         return
-    notice = None
+    notice, closeout_post = None, None
     try:
         with ctx.session_factory.begin() as session:
             # Locking the project serialises changes to one checklist (PostgreSQL), so the
@@ -162,18 +167,18 @@ def _apply(
                 return
             if not _may_tick(ctx, user_id, project_info(session, project).pm_slack_id):
                 notice = READ_ONLY
-            else:
-                change_item(
-                    session,
-                    project,
-                    ref.key,
-                    change,
-                    expected_version=ref.version,
-                    actor=user_id,
-                    today=_today(ctx),
-                    now=ctx.now(),
-                    calendar=calendar_of(ctx.settings),
-                )
+            elif change_item(
+                session,
+                project,
+                ref.key,
+                change,
+                expected_version=ref.version,
+                actor=user_id,
+                today=_today(ctx),
+                now=ctx.now(),
+                calendar=calendar_of(ctx.settings),
+            ) and (ref.key, change.status) == (CLOSEOUT_ITEM, Status.DONE):
+                closeout_post = _owe_closeout(ctx, session, project, user_id)
     except ClosureRefused as refused:
         notice = f":no_entry: {refused.message} Nothing was changed."
     except (StaleItem, IntegrityError):
@@ -189,8 +194,31 @@ def _apply(
         _answer(respond, client, user_id, PROJECT_GONE)
         return
     _redraw(respond, *_render(ctx, checklist, user_id, notice))
+    if closeout_post is not None:
+        Outbox(ctx, client).deliver(closeout_post, ctx.now())
     if notice is None:
         publish_home(ctx, client, user_id)
+
+
+def _owe_closeout(ctx: AppContext, session: Session, project: Project, user_id: str) -> int | None:
+    """Owe the leadership channel the project's closeout summary (once per tick: a
+    reopened and re-ticked item posts the summary as it is then)."""
+    text, blocks = build_closeout_summary(
+        closeout(session, project), shared_by=user_id, em_group=ctx.settings.em_group
+    )
+    version = session.scalar(
+        sa.select(ClosureItem.version).where(
+            ClosureItem.project_id == project.id, ClosureItem.item == CLOSEOUT_ITEM
+        )
+    )
+    return add_post(
+        session,
+        f"closeout:{project.id}:{version}",
+        ctx.settings.leadership_channel,
+        text,
+        ctx.now(),
+        blocks=[block.to_dict() for block in blocks],
+    )
 
 
 def _load(ctx: AppContext, project_id: int) -> Checklist | None:

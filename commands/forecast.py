@@ -7,6 +7,7 @@ from bot.core.errors import UserError
 from bot.pmo.bookings_rules import check_portfolio
 from bot.pmo.forecast import summarise
 from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
+from bot.pmo.upside import open_upside
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.forecast_builder import build_forecast
@@ -25,6 +26,8 @@ def show_forecast(request: PsRequest) -> Reply:
     # quarter reaching past it keeps its bookings, for the rules to pick out their own.
     with request.ctx.session_factory() as session:
         everything = load_portfolio(session, today, window=window, keep_bookings=window != rules)
+        # Upside recorded by hand (a pending CO, a milestone moving in), apart from the sums.
+        recorded = open_upside(session, today, quarter.months)
     summary = summarise(everything, quarter.months)
     findings = check_portfolio(restrict(everything, rules))
-    return Reply(*build_forecast(quarter, summary, findings))
+    return Reply(*build_forecast(quarter, summary, findings, recorded))

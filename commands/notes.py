@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
 from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note
+from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EpicUrlError, parse_epic_url
 from bot.pmo.lookup import find_project
 from bot.pmo.notes import (
     NoteFields,
@@ -120,6 +121,9 @@ def submit_notes(
     if isinstance(result, dict):
         refuse(result)
         return
+    if problem := _epic_link_problem(ctx, result):
+        refuse(problem)
+        return
     week = notes_week(ctx, ctx.now())
     key = f"{view.get('id')}:{view.get('hash')}"
     try:
@@ -180,6 +184,21 @@ def _store(
             if attempt:
                 raise
     return None
+
+
+def _epic_link_problem(ctx: AppContext, fields: NoteFields) -> dict[str, str]:
+    """With GitLab sync on, a Yellow/Red note's epic link must be a GitLab epic there:
+    the note's internal words go to it (and never to the RAID issue)."""
+    if not (ctx.settings.gitlab_enabled and fields.needs_links):
+        return {}
+    try:
+        parse_epic_url(fields.epic_url, ctx.settings.gitlab_url)
+    except EpicUrlError:
+        return {
+            "epic_url": f"Paste the internal customer epic's link on {ctx.settings.gitlab_url}, "
+            f"like {EPIC_EXAMPLE}"
+        }
+    return {}
 
 
 def _picker_projects(

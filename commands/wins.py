@@ -100,9 +100,7 @@ def win_command(request: PsRequest) -> Reply | None:
                     member_ids=people,
                 )
             return Reply(recorded_text(ctx, "ProjectWin", share(ctx, request.client, win)))
-        mine, others = picker_entries(
-            *open_projects_for(session, person_by_slack_id(session, request.user_id))
-        )
+        mine, others = projects_to_pick(session, request.user_id)
         view = build_win_modal(
             mine=mine,
             others=others,
@@ -113,6 +111,13 @@ def win_command(request: PsRequest) -> Reply | None:
         )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
     return None
+
+
+def projects_to_pick(
+    session: Session, user_id: str
+) -> tuple[list[PickerProject], list[PickerProject]]:
+    """The capture modals' project picker: the caller's open projects, then the others."""
+    return picker_entries(*open_projects_for(session, person_by_slack_id(session, user_id)))
 
 
 def _project_and_text(
@@ -328,7 +333,7 @@ def _slug(text: str) -> str:
 def win_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict) -> None:
     """ "Record as ProjectWin" on a message: the modal, pre-filled with it."""
     ack()
-    captured = _capture(context["psbot"], client, shortcut)
+    captured = capture_message(context["psbot"], client, shortcut)
     view = build_win_modal(
         mine=captured.mine,
         others=captured.others,
@@ -344,7 +349,7 @@ def thanks_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, conte
     """ "Record as thanks" on a message: the people it mentions are thanked, else its
     author; never the person using the shortcut."""
     ack()
-    captured = _capture(context["psbot"], client, shortcut)
+    captured = capture_message(context["psbot"], client, shortcut)
     view = build_thanks_modal(
         mine=captured.mine,
         others=captured.others,
@@ -356,7 +361,7 @@ def thanks_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient, conte
 
 
 @dataclass(frozen=True)
-class _Captured:
+class CapturedMessage:
     """What a message shortcut brings to its modal."""
 
     text: str
@@ -374,14 +379,17 @@ class _Captured:
         return []
 
 
-def _capture(ctx: AppContext, client: WebClient, shortcut: dict[str, Any]) -> _Captured:
+def capture_message(
+    ctx: AppContext, client: WebClient, shortcut: dict[str, Any]
+) -> CapturedMessage:
+    """What a message shortcut brings to its modal: the message's text made editable,
+    the people it names, its permalink (as metadata) and the caller's projects."""
     message = shortcut.get("message", {})
     text = plain_text(message.get("text") or "")
     with ctx.session_factory() as session:
-        caller = person_by_slack_id(session, shortcut["user"]["id"])
-        mine, others = picker_entries(*open_projects_for(session, caller))
+        mine, others = projects_to_pick(session, shortcut["user"]["id"])
         editable = _editable(session, client, text, {})
-    return _Captured(
+    return CapturedMessage(
         text=editable,
         mentioned=mentioned_ids(text),
         author=message.get("user"),
@@ -466,7 +474,7 @@ def _modal_fields(
     common = {
         "project_id": form["project_id"],
         "source_permalink": permalink,
-        "request_key": _request_key(view),
+        "request_key": request_key_of(view),
     }
     if model is Win:
         text = clean_text(form["text"])
@@ -487,5 +495,6 @@ def _database_down(ack: Ack, what: str) -> None:
     ack(response_action="errors", errors={"text": DATABASE_DOWN})
 
 
-def _request_key(view: dict[str, Any]) -> str:
+def request_key_of(view: dict[str, Any]) -> str:
+    """A modal submission's replay key: Slack resends the same view id and hash."""
     return f"{view.get('id')}:{view.get('hash')}"

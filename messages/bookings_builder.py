@@ -21,6 +21,13 @@ MONEY_ASSUMPTIONS = (
     f"Forecast = hard hours × bill rate (assumed {rules.HARD_ACCURACY} accurate). "
     f"Upside = soft hours × bill rate (assumed {rules.SOFT_ACCURACY} accurate)."
 )
+# The forecast accuracy targets, wherever they are shown. The handbook: for Consulting
+# Blocks and Dedicated Engineer "our goal is to be within +/- 10% of our estimated
+# forecast after we have our initial EM>PS Transition Meeting".
+ACCURACY_TARGETS = (
+    "Targets: ±5% for T&amp;M and Fixed Fee; ±10% for Consulting Blocks and Dedicated "
+    "Engineer, from their EM&gt;PS transition meeting on."
+)
 
 
 def finding_lines(findings: Sequence[Finding], limit: int = MAX_FINDINGS_SHOWN) -> list[str]:

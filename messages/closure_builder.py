@@ -232,6 +232,8 @@ def _item_blocks(
     )
     emoji = ":lock:" if locked else STATUS_EMOJI[state.status]
     line = f"{emoji} *{_title(state, internal_channel)}*"
+    if spec.owner:
+        line += f" · owner: {escape_mrkdwn(spec.owner)}"
     if state.status is Status.DONE and state.date:
         line += f" — {DATE_WORD.get(spec.key, 'on')} {format_day(state.date, checklist.today)}"
     elif state.status is Status.DONE and spec.needs_date:

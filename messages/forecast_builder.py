@@ -10,16 +10,22 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from bot.core.dates import Quarter
 from bot.pmo.bookings_rules import Finding
 from bot.pmo.forecast import ForecastSummary
-from bot.store.models import Project
-from messages.bookings_builder import MONEY_ASSUMPTIONS, finding_lines
+from bot.store.models import Project, UpsideItem
+from messages.bookings_builder import ACCURACY_TARGETS, MONEY_ASSUMPTIONS, finding_lines
 from messages.escape import escape_mrkdwn, mention
 from messages.format import context, hours, money, sections
+from messages.upside_builder import recorded_upside_lines
 
 MAX_PMS_SHOWN = 25
 MAX_UNPRICED_SHOWN = 3
 
 
-def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequence[Finding]):
+def build_forecast(
+    quarter: Quarter,
+    summary: ForecastSummary,
+    findings: Sequence[Finding],
+    recorded_upside: Sequence[UpsideItem] = (),
+):
     month_lines = [
         f"*{month.label}*: {money(a.forecast)} forecast ({hours(a.hard_hours)} hard) · "
         f"{money(a.upside)} upside ({hours(a.soft_hours)} soft)"
@@ -40,10 +46,8 @@ def build_forecast(quarter: Quarter, summary: ForecastSummary, findings: Sequenc
     blocks: list[Block] = [
         HeaderBlock(text=f"Forecast {quarter.label}"),
         *sections(month_lines),
-        context(
-            f"{MONEY_ASSUMPTIONS} Targets: ±5% for T&M and Fixed Fee, "
-            "±10% for Consulting Blocks and Dedicated Engineer."
-        ),
+        *sections(recorded_upside_lines(recorded_upside)),
+        context(f"{MONEY_ASSUMPTIONS} {ACCURACY_TARGETS}"),
         DividerBlock(),
         *sections(["*By PM*", *(pm_lines or ["No bookings in this quarter."])]),
         DividerBlock(),

@@ -19,6 +19,12 @@ def money(amount: Decimal) -> str:
     return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
 
 
+def cents(amount: Decimal) -> str:
+    """`$1,250.50` — exact to the cent, for an amount someone typed."""
+    exact = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"-${-exact:,.2f}" if exact < 0 else f"${exact:,.2f}"
+
+
 def hours(amount: Decimal) -> str:
     """`32 h`, `7.5 h`, `1,469.6 h`."""
     rounded = amount.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()

@@ -1,40 +1,62 @@
-"""What a PM is told in Slack when psbot can't add a note to a project's GitLab issue."""
+"""What a PM is told in Slack when psbot can't add a note to a project's GitLab issue or
+Internal Customer Epic."""
 
 from __future__ import annotations
 
-from bot.integrations.gitlab.urls import EXAMPLE
+from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EXAMPLE
 from bot.store.models import GitLabPost, Project
 from messages.escape import escape_mrkdwn, link
+
+# kind → (what was not added, where it goes, the link to fix, an example of that link)
+_TARGETS = {
+    "win": ("the ProjectWin", "journal issue", "the journal issue link", EXAMPLE),
+    "thanks": ("the thanks", "journal issue", "the journal issue link", EXAMPLE),
+    "raid_note": ("this week's Yellow/Red note", "RAID issue", "the RAID link", EXAMPLE),
+    "back_to_green": ("the back-to-Green note", "RAID issue", "the RAID link", EXAMPLE),
+    "raid_update": ("this week's project update", "RAID issue", "the RAID link", EXAMPLE),
+    "escalation": ("the Escalated label", "RAID issue", "the RAID link", EXAMPLE),
+    "lesson": ("the lesson learned", "journal issue", "the journal issue link", EXAMPLE),
+    "epic_note": (
+        "this week's Yellow/Red note",
+        "Internal Customer Epic",
+        "the epic link",
+        EPIC_EXAMPLE,
+    ),
+    "epic_green": (
+        "the back-to-Green note",
+        "Internal Customer Epic",
+        "the epic link",
+        EPIC_EXAMPLE,
+    ),
+}
 
 
 def build_gitlab_failure_dm(post: GitLabPost, project: Project, bad_link: bool) -> str:
     """The DM: what could not be added where, why, and what to fix."""
-    journal = post.kind in ("win", "thanks")
-    issue = "journal issue" if journal else "RAID issue"
-    what = {
-        "win": "the ProjectWin",
-        "thanks": "the thanks",
-        "raid_note": "this week's Yellow/Red note",
-        "back_to_green": "the back-to-Green note",
-    }[post.kind]
-    where = "the project's journal issue link" if journal else "the RAID link on the project"
+    what, where, link_name, example = _TARGETS[post.kind]
+    on_note = post.kind not in ("win", "thanks", "lesson")
     if bad_link:
-        fix = f"Fix: set {where} to the issue's own address, like {EXAMPLE}."
+        fix = f"Fix: set {link_name} on the project to the {where}'s own address, like {example}."
+    elif "is public" in post.error:
+        fix = (
+            f"Fix: set {link_name} on the project to the Internal Customer Epic in a private "
+            "group (the handbook keeps confidential communication there)."
+        )
     elif "403" in post.error:
         fix = (
-            "Fix: give psbot's GitLab user the Reporter role (or higher) on that project, "
+            "Fix: give psbot's GitLab user the Reporter role (or higher) there, "
             "so it may comment and set labels."
         )
     else:
         fix = (
-            f"Fix: check {where} (the issue may have moved or been deleted), and that "
-            "psbot's GitLab user can see the project."
+            f"Fix: check {link_name} on the project (the {where} may have moved or been "
+            "deleted), and that psbot's GitLab user can see it."
         )
-    if not journal:
-        fix += " If the note itself has the RAID link, correct it in `/ps notes`."
+    if on_note:
+        fix += f" If the note itself has {link_name}, correct it in `/ps notes`."
     return (
         f":warning: I couldn't add {what} for *{escape_mrkdwn(project.title)}* to its GitLab "
-        f"{issue} {link(post.target_url, post.target_url)}: {escape_mrkdwn(post.error)}. "
+        f"{where} {link(post.target_url, post.target_url)}: {escape_mrkdwn(post.error)}. "
         f"{fix} {what[0].upper()}{what[1:]} is still saved in psbot; I won't repeat this "
         "message for this link until it works again."
     )

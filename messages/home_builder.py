@@ -254,6 +254,8 @@ def _what(entry: OutboxEntry) -> str:
     """An outbox entry as an admin would name it."""
     if entry.kind == "job":
         return f"job `{escape_mrkdwn(entry.key.removeprefix('job:'))}`"
+    if entry.kind == "dm" and entry.key.startswith("closeout:"):
+        return "closeout report"
     return {"win": "ProjectWin shout-out", "thanks": "thanks shout-out"}.get(
         entry.kind, "direct message"
     )

@@ -8,6 +8,8 @@ WIN_VIEW = "win_submit"
 THANKS_VIEW = "thanks_submit"
 WIN_SHORTCUT = "record_win"  # message shortcut callback ids (manifest.json)
 THANKS_SHORTCUT = "record_thanks"
+LESSON_VIEW = "lesson_submit"
+LESSON_SHORTCUT = "record_lesson"
 
 # The closure checklist: buttons carry `project:item:version`, date pickers carry it as
 # their block id; CLOSURE_OPEN's value is the project id.
@@ -17,3 +19,6 @@ CLOSURE_NA = "closure_na"
 CLOSURE_DATE = "closure_date"
 CLOSURE_OPEN = "closure_open"
 OUTBOX_RETRY = "outbox_retry"  # App Home (admins): post a failed entry again; value: its id
+ESCALATE = "escalate"  # the report's button on a Red project; value: the project id
+UNESCALATE = "unescalate"  # the report's button on an escalated project; value: its id
+UPSIDE_VIEW = "upside_submit"

@@ -22,6 +22,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.pmo.notes import (
+    EXCEPTIONS,
+    LINK_FIELDS,
     LONG_TEXT_MAX,
     PROGRESS_MAX,
     SHORT_TEXT_MAX,
@@ -51,6 +53,10 @@ NOTHING_TO_WRITE = (
     "There is no project whose note you can write. A project's note is written by its PM, "
     "the DRI and contributors on its latest note, or a PMO admin; if a project of yours is "
     "missing, ask PS Ops."
+)
+EXCEPTION_HINT = (
+    "The report shows it beside the RAID link, for the review of WE, CO and WaR "
+    "on a Yellow or Red project."
 )
 TEMPERATURE_LABELS = {
     Temperature.RED: ":red_circle: Red",
@@ -255,6 +261,17 @@ def _fields(
             hint="Required when either temperature is Yellow or Red.",
             placeholder="https://",
         ),
+        *(
+            _text_input(
+                named(name),
+                f"{label} link, if one is open",
+                getattr(note, name) if note else "",
+                URL_MAX,
+                hint=EXCEPTION_HINT,
+                placeholder="https://",
+            )
+            for name, label in EXCEPTIONS
+        ),
         _text_input(
             named("forecast_push"),
             "Forecast push: what pushed and why",
@@ -281,15 +298,7 @@ def read_notes_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         return by_name.get(name, {}).get(VALUE, {}) or {}
 
     raw: dict[str, Any] = {}
-    for name in (
-        "progress",
-        "issue",
-        "assistance",
-        "raid_url",
-        "epic_url",
-        "forecast_push",
-        "upside",
-    ):
+    for name in ("progress", "issue", "assistance", "forecast_push", "upside", *LINK_FIELDS):
         raw[name] = element(name).get("value") or ""
     for name in ("internal", "customer"):
         raw[name] = (element(name).get("selected_option") or {}).get("value")

@@ -544,3 +544,31 @@ def build_billing_period(
     )
     footer = [context("`/ps projects --mine` shows your projects' next milestones")]
     return _messages(title, summary, head, groups, footer, MAX_LINES_PER_MESSAGE)
+
+
+# --- Friday: timesheets -------------------------------------------------------------------
+
+TIMESHEET_TYPE_NAMES = {"T&M": "T&M", "Consulting Block": "CB", "Dedicated Engineer": "DE"}
+
+
+def build_timesheet_nudge(monday: dt.date, friday: dt.date, projects: Sequence[Project]) -> Message:
+    """A PM's DM: approve this week's hours in Kantata for these projects."""
+    week = f"{day_label(monday)} – {day_label(friday)}"
+    shown = projects[:MAX_DM_PROJECTS]
+    lines = [
+        f"• {project_label(p)} · {escape_mrkdwn(TIMESHEET_TYPE_NAMES.get(p.type, p.type))}"
+        for p in shown
+    ]
+    if len(projects) > MAX_DM_PROJECTS:
+        lines.append(f"…and {len(projects) - MAX_DM_PROJECTS} more: `/ps projects --mine`.")
+    blocks: list[Block] = [
+        _section(
+            f":spiral_calendar_pad: *Approve this week's hours in Kantata* ({week}) for "
+            f"{_plural(len(projects), 'project')} billed on timesheets. PMs approve weekly, "
+            "not only at month end: T&amp;M revenue is released from approved hours."
+        ),
+        *sections(lines),
+        context("Kantata → Time → Approvals · `/ps projects --mine` lists your projects"),
+    ]
+    text = f"Approve this week's hours in Kantata ({week}): {_plural(len(projects), 'project')}"
+    return escape_mrkdwn(text), blocks

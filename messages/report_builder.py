@@ -22,14 +22,16 @@ from slack_sdk.models.blocks import (
 
 from bot.core.slack_ids import is_user_id
 from bot.pmo.notes import NoteFields, ReportRow, Temperature, Trend
+from messages import ids
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
 from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sections
 
 # Slack allows 50 blocks per message; staying under leaves room for a footer later.
 MAX_BLOCKS_PER_MESSAGE = 45
 HEADER_TEXT_LIMIT = 150
-# A rendered link longer than this is not shown, so two links always fit in one section.
-MAX_LINK_LENGTH = 1000
+# A rendered link longer than this is not shown, so the five a note may carry (RAID,
+# epic, Work Exception, Change Order, Work at Risk) always fit in one section.
+MAX_LINK_LENGTH = 400
 # Beyond this many DRI/contributors the rest are counted, not mentioned.
 MAX_MENTIONS = 20
 
@@ -39,6 +41,7 @@ EMOJI = {
     Temperature.GREEN: ":large_green_circle:",
 }
 ARROW = {Trend.WORSE: " ↘", Trend.BETTER: " ↗"}
+ESCALATED = " · :rotating_light: *Escalated*"
 
 # Free-text values a section is built from, keyed by name: these may be shortened to fit.
 Texts = Mapping[str, str]
@@ -67,14 +70,16 @@ def build_top_customer_report(
 ) -> list[tuple[str, list[Block]]]:
     """The week's report as one or more messages: (fallback text, blocks) each.
 
-    Yellow/Red first (worst first), then Green compactly, forecast pushes and upside,
-    and who is missing. Long reports continue in further messages, never truncated.
+    Escalated and Yellow/Red first (escalated first, then worst first; a Red one has an
+    Escalate button, an escalated one Un-escalate, for admins), then Green compactly,
+    forecast pushes and upside, and who is missing. Long reports continue in further
+    messages, never truncated.
     """
     title = f"{scope} report — {week}"
     noted = [row for row in rows if row.note is not None]
     missing = sorted((row for row in rows if row.note is None), key=_by_name)
-    attention = sorted((row for row in noted if _worst(row) != Temperature.GREEN), key=_by_worst)
-    green = sorted((row for row in noted if _worst(row) == Temperature.GREEN), key=_by_name)
+    attention = sorted((row for row in noted if _needs_attention(row)), key=_by_worst)
+    green = sorted((row for row in noted if not _needs_attention(row)), key=_by_name)
 
     head: list[Block] = [HeaderBlock(text=_clip_plain(title, HEADER_TEXT_LIMIT))]
     units: list[list[Block]] = []
@@ -158,6 +163,7 @@ def _note_body(row: ReportRow, text: Text) -> list[str]:
     trend = _arrow(row.trend)
     lines = [
         f"{_title(text)} {EMOJI[note.internal]} internal · {EMOJI[note.customer]} customer{trend}"
+        + (ESCALATED if row.escalated else "")
     ]
     if note.progress.strip():
         lines.append(text("progress"))
@@ -204,13 +210,18 @@ def _pm(slack_id: str | None, name: str) -> Mrkdwn:
 
 
 def _links(row: ReportRow) -> str:
+    """The RAID and epic links, then beside them the open Work Exception, Change Order
+    and Work at Risk (the handbook: "Link to RAID & Internal Customer Epic if Y/R (to
+    review WE, CO, WaR)")."""
     note, project = row.note, row.project
+    links = [
+        ("RAID", (note.raid_url if note else "").strip() or (project.raid_url or "").strip()),
+        ("Epic", (note.epic_url if note else "").strip() or (project.epic_url or "").strip()),
+        *(note.open_exceptions if note else []),
+    ]
     parts = []
-    for label, own, fallback in (
-        ("RAID", note.raid_url if note else "", project.raid_url),
-        ("Epic", note.epic_url if note else "", project.epic_url),
-    ):
-        url = (own or "").strip() or (fallback or "").strip()
+    for label, given in links:
+        url = given.strip()
         if not url:
             continue
         rendered = link(url, label)
@@ -285,9 +296,14 @@ def _by_name(row: ReportRow) -> tuple[str, str, str]:
     return ((project.customer or "").casefold(), (project.name or "").casefold(), project.sow or "")
 
 
-def _by_worst(row: ReportRow) -> tuple[int, tuple[str, str, str]]:
+def _needs_attention(row: ReportRow) -> bool:
+    """Yellow or Red, or escalated (an admin said so: it stays on top until un-escalated)."""
+    return row.escalated or _worst(row) != Temperature.GREEN
+
+
+def _by_worst(row: ReportRow) -> tuple[bool, int, tuple[str, str, str]]:
     assert row.note is not None
-    return (-row.note.severity, _by_name(row))
+    return (not row.escalated, -row.note.severity, _by_name(row))
 
 
 def _counts_line(noted: Sequence[ReportRow], missing: int) -> str:
@@ -303,8 +319,9 @@ def _attention_units(rows: Sequence[ReportRow]) -> list[list[Block]]:
     """Yellow/Red: one section per project, under a heading kept with the first one."""
     if not rows:
         return []
-    heading = context(f":rotating_light: *Yellow / Red* · {len(rows)} · worst first")
-    units = [[_section(note_lines(row))] for row in rows]
+    order = "escalated first, then worst" if rows[0].escalated else "worst first"
+    heading = context(f":rotating_light: *Yellow / Red* · {len(rows)} · {order}")
+    units = [[_section(note_lines(row), _escalation_button(row))] for row in rows]
     units[0] = [DividerBlock(), heading, *units[0]]
     return units
 
@@ -358,7 +375,8 @@ def _missing_items(rows: Sequence[ReportRow]) -> list[str]:
 
         def render(text: Text, row: ReportRow = row) -> list[str]:
             flat = _one_line(text)
-            return [f"• {_title(flat)} · {_pm(row.pm_slack_id, flat('pm_name'))}"]
+            escalated = ESCALATED if row.escalated else ""
+            return [f"• {_title(flat)} · {_pm(row.pm_slack_id, flat('pm_name'))}{escalated}"]
 
         items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""})[0])
     return items
@@ -388,5 +406,16 @@ def _paginate(head: list[Block], units: Sequence[list[Block]]) -> list[list[Bloc
     return pages
 
 
-def _section(lines: Sequence[str]) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
+def _escalation_button(row: ReportRow) -> ButtonElement | None:
+    """Un-escalate on an escalated project, Escalate on a Red one (admins only: the
+    click is refused for others), none otherwise."""
+    value = str(row.project.id)
+    if row.escalated:
+        return ButtonElement(text="Un-escalate", action_id=ids.UNESCALATE, value=value)
+    if row.note is not None and Temperature.RED in (row.note.internal, row.note.customer):
+        return ButtonElement(text="Escalate", action_id=ids.ESCALATE, value=value, style="danger")
+    return None
+
+
+def _section(lines: Sequence[str], accessory: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -153,8 +154,8 @@ def build_win_modal(
         close="Cancel",
         private_metadata=metadata,
         blocks=[
-            _project_input(mine, others, selected, optional=False),
-            _text_input("What happened?", text),
+            project_input(mine, others, selected, optional=False),
+            text_input("What happened?", text),
             InputBlock(
                 block_id="people",
                 label="Who made it happen",
@@ -190,19 +191,20 @@ def build_thanks_modal(
                     action_id=VALUE, initial_users=list(receivers) or None
                 ),
             ),
-            _text_input("What for?", text),
-            _project_input(mine, others, None, optional=True),
+            text_input("What for?", text),
+            project_input(mine, others, None, optional=True),
         ],
     )
 
 
-def _project_input(
+def project_input(
     mine: Sequence[PickerProject],
     others: Sequence[PickerProject],
     selected: PickerProject | None,
     *,
     optional: bool,
 ) -> InputBlock:
+    """The capture modals' project picker (block `project`): the caller's projects first."""
     return InputBlock(
         block_id="project",
         label="Project",
@@ -216,7 +218,8 @@ def _project_input(
     )
 
 
-def _text_input(label: str, text: str) -> InputBlock:
+def text_input(label: str, text: str) -> InputBlock:
+    """The capture modals' free text (block `text`), pre-filled with `text`."""
     return InputBlock(
         block_id="text",
         label=label,
@@ -240,10 +243,11 @@ def read_capture_form(values: dict[str, Any]) -> dict[str, Any]:
 
 
 MAX_LISTED = 40
+ICONS = {"win": ":trophy:", "thanks": ":pray:"}  # a lesson shows its label instead
 
 
 def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, list[Block]]:
-    """Wins and thanks, newest first; beyond one message, point to the export."""
+    """Wins, thanks and lessons, newest first; beyond one message, point to the export."""
     if not rows:
         return f"No wins or thanks for {title} yet.", [
             *sections(
@@ -255,7 +259,7 @@ def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, li
         ]
     lines = []
     for row in rows[:MAX_LISTED]:
-        icon = ":trophy:" if row.kind == "win" else ":pray:"
+        icon = ICONS.get(row.kind) or f":bulb: `{row.label}`"
         who = mention(row.author_id) if is_user_id(row.author_id) else escape_mrkdwn(row.author_id)
         people = f" → {_people(row.people)}" if row.people else ""
         where = f" · {_project(row.project)}" if row.project else ""
@@ -263,8 +267,11 @@ def build_recognitions(title: str, rows: Sequence[Recognition]) -> tuple[str, li
         see = f" · {link(row.permalink, 'post')}" if row.permalink else ""
         lines.append(f"{icon} {row.day:%b %-d} {who}{people}{where}: {text}{see}")
     blocks: list[Block] = [HeaderBlock(text=f"Wins and thanks: {title}"[:150]), *sections(lines)]
-    wins = sum(1 for r in rows if r.kind == "win")
-    footer = f"{wins} wins, {len(rows) - wins} thanks."
+    count = Counter(r.kind for r in rows)
+    footer = f"{count['win']} wins, {count['thanks']} thanks"
+    if count["lesson"]:
+        footer += f", {count['lesson']} lessons learned and customer stories"
+    footer += "."
     if len(rows) > MAX_LISTED:
         footer += f" Showing the newest {MAX_LISTED}; add `--format md` or `--format csv` for all."
     blocks.append(context(footer))

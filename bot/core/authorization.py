@@ -15,6 +15,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     PM = "project PM"
     DRI = "DRI or contributor"
+    RECORDER = "who recorded it"
     MEMBER = "workspace member"
     OUTSIDER = "outside the workspace"
 
@@ -27,6 +28,9 @@ class Action(StrEnum):
     READ = "ask psbot (reports, bookings, forecast, exports)"
     SEE_PORTFOLIO = "see the portfolio and jobs in App Home"
     RETRY_POSTS = "post again what Slack refused"
+    ESCALATE = "mark a project Escalated, or not any more"
+    ADD_UPSIDE = "record a project's upside beyond soft bookings"
+    REMOVE_UPSIDE = "remove an upside item"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
@@ -37,6 +41,9 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.READ: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.MEMBER}),
     Action.SEE_PORTFOLIO: frozenset({Role.ADMIN}),
     Action.RETRY_POSTS: frozenset({Role.ADMIN}),
+    Action.ESCALATE: frozenset({Role.ADMIN}),
+    Action.ADD_UPSIDE: frozenset({Role.ADMIN, Role.PM, Role.DRI}),
+    Action.REMOVE_UPSIDE: frozenset({Role.ADMIN, Role.RECORDER}),
 }
 
 
@@ -47,6 +54,7 @@ def roles_of(
     pm_slack_id: str | None = None,
     dri_ids: Collection[str] = (),
     outsider: bool = False,
+    recorder_id: str | None = None,
 ) -> frozenset[Role]:
     if outsider:
         return frozenset({Role.OUTSIDER})
@@ -57,6 +65,8 @@ def roles_of(
         roles.add(Role.PM)
     if user_id in dri_ids:
         roles.add(Role.DRI)
+    if recorder_id is not None and user_id == recorder_id:
+        roles.add(Role.RECORDER)
     return frozenset(roles)
 
 
@@ -68,9 +78,16 @@ def allowed(
     pm_slack_id: str | None = None,
     dri_ids: Collection[str] = (),
     outsider: bool = False,
+    recorder_id: str | None = None,
 ) -> bool:
-    """Whether `user_id` may do `action` on a project with this PM and DRIs."""
+    """Whether `user_id` may do `action` on a project with this PM and DRIs (or on a
+    record `recorder_id` made)."""
     roles = roles_of(
-        user_id, admins=admins, pm_slack_id=pm_slack_id, dri_ids=dri_ids, outsider=outsider
+        user_id,
+        admins=admins,
+        pm_slack_id=pm_slack_id,
+        dri_ids=dri_ids,
+        outsider=outsider,
+        recorder_id=recorder_id,
     )
     return bool(roles & POLICY[action])

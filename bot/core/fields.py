@@ -1,4 +1,5 @@
-"""Field parsers for the CSV imports: one cell's text in, a typed value or `FieldError` out.
+"""Field parsers for the CSV imports and typed arguments: one cell's (or word's) text in,
+a typed value or `FieldError` out.
 
 They are pure, so they can be property-tested. The hot ones are cached because a Kantata
 export repeats the same weeks, people and SOWs on thousands of rows.
@@ -27,6 +28,11 @@ CENTS = Decimal("0.01")
 HOURS_IN_A_WEEK = Decimal(168)
 MAX_BILL_RATE = Decimal("99999999.99")  # Numeric(10, 2)
 MAX_PASSIVE_DAYS = 365
+# Money as people write it: `$1,250.50`, `1250`, `1,250.5` — groups of three after the
+# first comma, at most two decimals (cents).
+MONEY = re.compile(r"\$?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)
+YEAR_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 YES = frozenset({"yes", "y", "true"})
 NO = frozenset({"no", "n", "false", ""})
 
@@ -133,6 +139,38 @@ def parse_hours(text: str) -> Decimal:
 def parse_bill_rate(text: str) -> Decimal:
     """A bill rate per hour: a non-negative number."""
     return _amount(text, MAX_BILL_RATE, "too large for a bill rate")
+
+
+def parse_money(text: str) -> Decimal:
+    """An amount of money above zero, exact to the cent: `$1,250.50`, `1250`, `1,250.5`.
+
+    Refused with the reason: words, negative amounts, zero, fractions of a cent, commas
+    out of place, more than fits the column."""
+    value = text.strip()
+    example = "write it like $1,250.50 or 1250"
+    if value.startswith(("-", "$-", "−", "$−")):
+        raise FieldError(f"{clipped(value)} is negative; {example}")
+    if not MONEY.fullmatch(value):
+        if re.fullmatch(r"\$?[0-9,]*\.[0-9]{3,}", value):
+            raise FieldError(f"{clipped(value)} has fractions of a cent; {example}")
+        raise FieldError(
+            f"{shown(value) if value else 'nothing'} is not an amount of money; {example}"
+        )
+    amount = Decimal(value.removeprefix("$").replace(",", ""))
+    if amount == 0:
+        raise FieldError(f"{clipped(value)} is zero; {example}")
+    if amount > MAX_MONEY:
+        raise FieldError(f"{clipped(value)} is more than psbot can keep (${MAX_MONEY:,})")
+    return amount.quantize(CENTS)
+
+
+def parse_month(text: str) -> dt.date:
+    """A month, YYYY-MM, as its first day: `2026-12` → 2026-12-01."""
+    match = YEAR_MONTH.fullmatch(text.strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        given = shown(text.strip()) if text.strip() else "nothing"
+        raise FieldError(f"{given} is not a month in YYYY-MM form, like 2026-12")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def parse_positive_int(text: str) -> int:

@@ -47,7 +47,9 @@ class KantataFields:
     top_customer: str = "Top Customer"
     kickoff_date: str = "Kickoff Date"
     raid_url: str = "RAID Log"
-    epic_url: str = "Jira Epic"
+    # The project's Internal Customer Epic in GitLab. The default was "Jira Epic" until
+    # issue 20; a workspace that still keeps it there sets KANTATA_FIELD_EPIC_URL.
+    epic_url: str = "GitLab Epic"
     bill_rate: str = "Bill Rate"
     signoff_sent: str = "Sign-off Sent"
     signoff_received: str = "Sign-off Received"
@@ -88,6 +90,10 @@ class Settings:
     port: int = 3000
     pmo_channel: str = "ps_pmo"
     internal_channel: str = "ps-internal"
+    # Where a project's closeout summary goes (handbook: #ps-project-leadership), and the
+    # Slack user group (subteam id) of the Engagement Managers it mentions, if any.
+    leadership_channel: str = "ps-project-leadership"
+    em_group: str = ""
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     admins: frozenset[str] = frozenset()
     scheduler_enabled: bool = True
@@ -100,6 +106,9 @@ class Settings:
     # GitLab sync of wins, thanks and Y/R notes: off while GITLAB_TOKEN is empty.
     gitlab_url: str = DEFAULT_GITLAB_URL
     gitlab_token: str = field(default="", repr=False)
+    # Customer-safe updates (progress, issue/action/timing) on the RAID issue; off: the
+    # RAID issue is in the customer's project, so psbot writes nothing there by default.
+    gitlab_raid_updates: bool = False
     kantata_api_token: str = field(default="", repr=False)
     kantata_api_url: str = DEFAULT_KANTATA_API_URL
     kantata_fields: KantataFields = field(default_factory=KantataFields)
@@ -162,6 +171,10 @@ def load_settings(
         internal_channel=parse_channel(
             "PSBOT_INTERNAL_CHANNEL", get("PSBOT_INTERNAL_CHANNEL", "ps-internal")
         ),
+        leadership_channel=parse_channel(
+            "PSBOT_LEADERSHIP_CHANNEL", get("PSBOT_LEADERSHIP_CHANNEL", "ps-project-leadership")
+        ),
+        em_group=_user_group("PSBOT_EM_GROUP", get("PSBOT_EM_GROUP")),
         timezone=_timezone(get("PSBOT_TIMEZONE", "America/New_York")),
         admins=_admins(get("PSBOT_ADMINS")),
         scheduler_enabled=_on_off("PSBOT_SCHEDULER", get("PSBOT_SCHEDULER", "on")),
@@ -181,6 +194,9 @@ def load_settings(
         },
         gitlab_url=_gitlab_url(get("GITLAB_URL", DEFAULT_GITLAB_URL)),
         gitlab_token=_gitlab_token(get("GITLAB_TOKEN")),
+        gitlab_raid_updates=_on_off(
+            "PSBOT_GITLAB_RAID_UPDATES", get("PSBOT_GITLAB_RAID_UPDATES", "off")
+        ),
         kantata_api_token=_kantata_token(get("KANTATA_API_TOKEN")),
         kantata_api_url=_http_url(
             "KANTATA_API_URL", get("KANTATA_API_URL", DEFAULT_KANTATA_API_URL)
@@ -223,6 +239,18 @@ def parse_channel(name: str, value: str) -> str:
             f"(e.g. C0123ABCDEF or ps_pmo); got {value!r}"
         )
     return channel
+
+
+def _user_group(name: str, value: str) -> str:
+    """A Slack user group's id (S0123ABCDEF), as a `<!subteam^…>` mention needs it."""
+    if value and not (
+        value.startswith("S") and value.isascii() and value.isalnum() and value.isupper()
+    ):
+        raise SettingsError(
+            f"{name} must be a Slack user group ID like S0123ABCDEF (not its @handle), "
+            f"got {value!r}"
+        )
+    return value
 
 
 def _timezone(value: str) -> ZoneInfo:

@@ -1,4 +1,5 @@
-"""`psbot gitlab check`: verify GITLAB_TOKEN and every project's GitLab issue links."""
+"""`psbot gitlab check`: verify GITLAB_TOKEN and every project's GitLab links (journal and
+RAID issues, Internal Customer Epic); `psbot gitlab link`: set a project's journal issue."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from sqlalchemy.orm import Session
 from bot.core.context import system_clock
 from bot.core.errors import UserError
 from bot.core.settings import Settings
-from bot.integrations.gitlab.urls import IssueRef, IssueUrlError, parse_issue_url
+from bot.integrations.gitlab.failure import EpicProblem
+from bot.integrations.gitlab.urls import (
+    EpicUrlError,
+    IssueRef,
+    IssueUrlError,
+    parse_epic_url,
+    parse_issue_url,
+)
 from bot.pmo.lookup import find_project, project_open
 from bot.store import migrate
 from bot.store.db import database_reachable, make_engine, make_session_factory
@@ -32,10 +40,11 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     gitlab = verbs.add_parser("gitlab", help="GitLab sync of wins, thanks and Y/R notes")
     actions = gitlab.add_subparsers(dest="gitlab_verb", required=True, metavar="ACTION")
     actions.add_parser(
-        "check", help="verify GITLAB_TOKEN and every project's journal and RAID issue links"
+        "check",
+        help="verify GITLAB_TOKEN and every project's journal issue, RAID issue and epic link",
     )
     link = actions.add_parser(
-        "link", help="set the GitLab issue a project's wins and thanks are noted on"
+        "link", help="set the GitLab issue a project's wins, thanks and lessons are noted on"
     )
     link.add_argument("sow", metavar="SOW", help="the project's SOW number, e.g. SOW-1234")
     link.add_argument("url", metavar="ISSUE_URL", help="its journal or retrospective issue")
@@ -59,8 +68,11 @@ def run(
 @dataclass(frozen=True)
 class Link:
     sow: str
-    what: str  # "journal issue" or "RAID issue"
+    what: str  # "journal issue", "RAID issue" or EPIC
     url: str
+
+
+EPIC = "Internal Customer Epic"
 
 
 def check(settings: Settings, out: TextIO) -> int:
@@ -80,26 +92,45 @@ def check(settings: Settings, out: TextIO) -> int:
         print(fatal, file=out)
         return EXIT_PROBLEMS
     print(f"GitLab {settings.gitlab_url}: GITLAB_TOKEN works, as @{user}", file=out)
-    problems, seen = 0, {}
+    problems, seen, epic_apis = 0, {}, set()
     for item in links:
-        if item.url not in seen:
-            seen[item.url] = _problem_with(connection, settings, item.url, user)
-        if seen[item.url]:
+        if (item.what, item.url) not in seen:
+            if item.what == EPIC:
+                found, api = _epic_problem(connection, settings, item.url, user)
+                epic_apis.add(api)
+            else:
+                found = _problem_with(connection, settings, item.url, user)
+            seen[(item.what, item.url)] = found
+        if seen[(item.what, item.url)]:
             problems += 1
-            print(f"{item.sow} {item.what} {item.url}: {seen[item.url]}", file=out)
+            print(f"{item.sow} {item.what} {item.url}: {seen[(item.what, item.url)]}", file=out)
     if links:
         projects = len({item.sow for item in links})
         found = "1 problem" if problems == 1 else f"{problems} problems"
-        print(f"{len(links)} issue links on {projects} projects checked: {found}", file=out)
+        print(f"{len(links)} links on {projects} projects checked: {found}", file=out)
     else:
-        print("No active project has a journal or RAID issue link yet.", file=out)
+        print("No active project has a journal issue, RAID issue or epic link yet.", file=out)
+    if epic_apis - {""}:
+        version, _ = connection.gl.version()
+        ways = " and ".join(sorted(epic_apis - {""}))
+        print(f"Epic notes go through {ways} (GitLab {version})", file=out)
+    print(_raid_updates_line(settings), file=out)
     return EXIT_PROBLEMS if problems else 0
+
+
+def _raid_updates_line(settings: Settings) -> str:
+    if settings.gitlab_raid_updates:
+        return (
+            "RAID issues get customer-safe updates (progress and issue/action/timing only; "
+            "PSBOT_GITLAB_RAID_UPDATES=on)"
+        )
+    return "RAID issues get no notes (PSBOT_GITLAB_RAID_UPDATES is off); Y/R notes go to the epics"
 
 
 def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.datetime) -> int:
     """Record `url` as the project's journal issue; the URL must be an issue on GITLAB_URL.
 
-    The project's failed win and thanks notes are owed to the new issue again (they
+    The project's failed win, thanks and lesson notes are owed to the new issue again (they
     failed because the old link was wrong or out of reach); the minute tick sends them.
     """
     try:
@@ -123,7 +154,7 @@ def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.da
             title = project.title
     finally:
         engine.dispose()
-    print(f"{title}: wins and thanks will be noted on {url}", file=out)
+    print(f"{title}: wins, thanks and lessons will be noted on {url}", file=out)
     if requeued:
         notes = "1 failed note" if requeued == 1 else f"{requeued} failed notes"
         print(f"{notes} will be sent there again", file=out)
@@ -133,12 +164,12 @@ def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.da
 def _requeue_failed_journal_notes(
     session: Session, project_id: int, url: str, now: dt.datetime
 ) -> int:
-    """Owe `url` the project's failed win and thanks notes again, as new; how many."""
+    """Owe `url` the project's failed win, thanks and lesson notes again, as new; how many."""
     result = session.execute(
         sa.update(GitLabPost)
         .where(
             GitLabPost.project_id == project_id,
-            GitLabPost.kind.in_(("win", "thanks")),
+            GitLabPost.kind.in_(("win", "thanks", "lesson")),
             GitLabPost.status == "failed",
             GitLabPost.gitlab_note_id.is_(None),  # none of it reached GitLab
         )
@@ -185,6 +216,8 @@ def _configured_links(settings: Settings) -> list[Link]:
             links.append(Link(project.sow, "journal issue", project.journal_issue_url))
         if project.raid_url:
             links.append(Link(project.sow, "RAID issue", project.raid_url))
+        if project.epic_url:
+            links.append(Link(project.sow, EPIC, project.epic_url))
     return links
 
 
@@ -229,3 +262,26 @@ def _problem_with(connection: Connection, settings: Settings, url: str, user: st
             return f"issue #{ref.iid} not found in {ref.project_path}"
         return failure.detail
     return ""
+
+
+def _epic_problem(
+    connection: Connection, settings: Settings, url: str, user: str
+) -> tuple[str, str]:
+    """Why psbot can't add notes to the epic at `url` ("" when it can), and the API that
+    reaches it ("" when none does)."""
+    from bot.integrations.gitlab.epics import open_epic
+
+    try:
+        ref = parse_epic_url(url, settings.gitlab_url)
+    except EpicUrlError as error:
+        return str(error).removeprefix(f"{url} "), ""
+    try:
+        epic = open_epic(connection, ref, f"@{user}")
+    except EpicProblem as problem:
+        return problem.failure.detail, ""
+    except connection.errors as error:
+        return connection.failure(error).detail, ""
+    return "", EPIC_APIS[epic.api]
+
+
+EPIC_APIS = {"rest": "the REST epic notes API", "work items": "work items (GraphQL)"}

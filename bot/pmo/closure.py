@@ -64,6 +64,7 @@ class ItemSpec:
     past_only: bool = False  # the date records something that happened: not in the future
     needs_date: bool = False  # done only with its date: acceptance is computed from it
     may_skip: bool = False  # may be marked not applicable
+    owner: str = ""  # who the handbook says does it, when not the PM
 
 
 ITEMS: tuple[ItemSpec, ...] = (
@@ -129,8 +130,10 @@ ITEMS: tuple[ItemSpec, ...] = (
     ItemSpec(
         "closeout_report",
         "Closeout report shared",
-        "Estimated vs actual hours, deliverables, lessons learned.",
+        "Estimated vs actual hours, deliverables, lessons learned, for the broader team: "
+        "ticking it posts psbot's closeout summary to the project leadership channel.",
         may_skip=True,
+        owner="the Regional Manager",
     ),
     ItemSpec(
         "kantata_completed",

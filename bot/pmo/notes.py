@@ -34,6 +34,15 @@ def links_required(*temperatures: Temperature) -> bool:
     return any(t != Temperature.GREEN for t in temperatures)
 
 
+# The handbook's WE / CO / WaR: each note field, and its name.
+EXCEPTIONS = (
+    ("work_exception_url", "Work Exception"),
+    ("change_order_url", "Change Order"),
+    ("work_at_risk_url", "Work at Risk"),
+)
+LINK_FIELDS = ("raid_url", "epic_url", *(name for name, _ in EXCEPTIONS))
+
+
 class Trend(StrEnum):
     WORSE = "worse"
     BETTER = "better"
@@ -54,10 +63,22 @@ class NoteFields:
     epic_url: str = ""
     forecast_push: str = ""
     upside: str = ""
+    # The open Work Exception, pending Change Order and Work at Risk, by their links
+    # (the handbook reviews them with the RAID link when a project is Yellow or Red).
+    work_exception_url: str = ""
+    change_order_url: str = ""
+    work_at_risk_url: str = ""
 
     @property
     def needs_links(self) -> bool:
         return links_required(self.internal, self.customer)
+
+    @property
+    def open_exceptions(self) -> list[tuple[str, str]]:
+        """(name, link) of each Work Exception, Change Order or Work at Risk open."""
+        return [
+            (name, url) for field_name, name in EXCEPTIONS if (url := getattr(self, field_name))
+        ]
 
     @property
     def severity(self) -> int:
@@ -95,7 +116,7 @@ def validate_note(raw: Mapping[str, Any]) -> NoteFields | dict[str, str]:
             temps[name] = Temperature(str(raw.get(name) or ""))
         except ValueError:
             errors[name] = "Pick Red, Yellow or Green."
-    urls = {name: _clean(raw.get(name)) for name in ("raid_url", "epic_url")}
+    urls = {name: _clean(raw.get(name)) for name in LINK_FIELDS}
     for name, url in urls.items():
         problem = url_problem(url) if url else None
         if problem:
@@ -118,10 +139,9 @@ def validate_note(raw: Mapping[str, Any]) -> NoteFields | dict[str, str]:
         issue=text["issue"],
         assistance=text["assistance"],
         dri_ids=dri_ids,
-        raid_url=urls["raid_url"],
-        epic_url=urls["epic_url"],
         forecast_push=text["forecast_push"],
         upside=text["upside"],
+        **urls,
     )
 
 
@@ -152,6 +172,9 @@ def fields_of(note: Note) -> NoteFields:
         epic_url=note.epic_url,
         forecast_push=note.forecast_push,
         upside=note.upside,
+        work_exception_url=note.work_exception_url,
+        change_order_url=note.change_order_url,
+        work_at_risk_url=note.work_at_risk_url,
     )
 
 
@@ -277,6 +300,9 @@ def save_note(
         "epic_url": fields.epic_url,
         "forecast_push": fields.forecast_push,
         "upside": fields.upside,
+        "work_exception_url": fields.work_exception_url,
+        "change_order_url": fields.change_order_url,
+        "work_at_risk_url": fields.work_at_risk_url,
         "author_id": author_id,
         "updated_at": now,
     }
@@ -318,10 +344,12 @@ def trend(current: NoteFields, previous: NoteFields | None) -> Trend | None:
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One project in a week's report: its PM, its note (None = missing) and the trend."""
+    """One project in a week's report: its PM, its note (None = missing), the trend, and
+    whether an admin marked it Escalated."""
 
     project: Project
     pm_slack_id: str | None
     pm_name: str
     note: NoteFields | None
     trend: Trend | None = None
+    escalated: bool = False

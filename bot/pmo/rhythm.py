@@ -96,6 +96,11 @@ DEFAULT_TIMINGS: tuple[JobTiming, ...] = (
         "FF milestones without sign-off; T&M timesheets to approve",
         BeforeMonthEnd(3, _t("09:00")),
     ),
+    JobTiming(
+        "timesheet_nudge",
+        "DM PMs of T&M, CB and DE projects to approve the week's hours",
+        Weekly(4, _t("14:00")),
+    ),
 )
 JOB_NAMES = tuple(timing.name for timing in DEFAULT_TIMINGS)
 

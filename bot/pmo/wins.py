@@ -1,4 +1,5 @@
-"""ProjectWins and thanks: recording (idempotent), listing and exporting for retrospectives."""
+"""ProjectWins and thanks: recording (idempotent), listing and exporting for retrospectives
+(with the lessons learned and customer stories recorded for the same projects)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core.dates import local_today
 from bot.core.errors import UserError
 from bot.core.slack_ids import USER_ID
-from bot.store.models import Project, Thanks, Win
+from bot.store.models import Lesson, Project, Thanks, Win
 
 TEXT_MAX = 2000
 
@@ -170,9 +171,9 @@ def record_thanks(
 
 @dataclass(frozen=True)
 class Recognition:
-    """A win or a thanks, as listed and exported."""
+    """A win, a thanks or a lesson, as listed and exported."""
 
-    kind: str  # "win" or "thanks"
+    kind: str  # "win", "thanks" or "lesson"
     created_at: dt.datetime
     day: dt.date  # its date in the reporting time zone, as listed, exported and `--since`
     project: Project | None
@@ -180,6 +181,7 @@ class Recognition:
     people: tuple[str, ...]
     text: str
     permalink: str
+    label: str = ""  # a lesson's handbook label
 
     @property
     def named_ids(self) -> set[str]:
@@ -195,46 +197,68 @@ def recognitions(
     person_id: str | None = None,
     since: dt.date | None = None,
 ) -> list[Recognition]:
-    """Wins and thanks, newest first, for a project, a person (given or received), or all;
-    `since` a day and each row's `day` are both in `tz`, the reporting time zone."""
+    """Wins, thanks and lessons, newest first, for a project, a person (given, received,
+    or recorded), or all; `since` a day and each row's `day` are both in `tz`, the
+    reporting time zone."""
     wins_query = sa.select(Win)
     thanks_query = sa.select(Thanks)
+    lessons_query = sa.select(Lesson)
     if project_id is not None:
         wins_query = wins_query.where(Win.project_id == project_id)
         thanks_query = thanks_query.where(Thanks.project_id == project_id)
+        lessons_query = lessons_query.where(Lesson.project_id == project_id)
     if since is not None:
         start = dt.datetime.combine(since, dt.time(), tzinfo=tz)
         wins_query = wins_query.where(Win.created_at >= start)
         thanks_query = thanks_query.where(Thanks.created_at >= start)
+        lessons_query = lessons_query.where(Lesson.created_at >= start)
     wins = list(session.scalars(wins_query))
     thanks = list(session.scalars(thanks_query))
-    ids = {w.project_id for w in wins} | {t.project_id for t in thanks if t.project_id}
+    lessons = list(session.scalars(lessons_query))
+    ids = {w.project_id for w in wins} | {r.project_id for r in [*thanks, *lessons] if r.project_id}
     projects = {p.id: p for p in session.scalars(sa.select(Project).where(Project.id.in_(ids)))}
-    rows = [
-        Recognition(
-            "win",
-            w.created_at,
-            local_today(w.created_at, tz),
-            projects.get(w.project_id),
-            w.author_id,
-            tuple(w.member_ids),
-            w.text,
-            w.permalink,
-        )
-        for w in wins
-    ] + [
-        Recognition(
-            "thanks",
-            t.created_at,
-            local_today(t.created_at, tz),
-            projects.get(t.project_id) if t.project_id else None,
-            t.giver_id,
-            tuple(t.receiver_ids),
-            t.text,
-            t.permalink,
-        )
-        for t in thanks
-    ]
+    rows = (
+        [
+            Recognition(
+                "win",
+                w.created_at,
+                local_today(w.created_at, tz),
+                projects.get(w.project_id),
+                w.author_id,
+                tuple(w.member_ids),
+                w.text,
+                w.permalink,
+            )
+            for w in wins
+        ]
+        + [
+            Recognition(
+                "thanks",
+                t.created_at,
+                local_today(t.created_at, tz),
+                projects.get(t.project_id) if t.project_id else None,
+                t.giver_id,
+                tuple(t.receiver_ids),
+                t.text,
+                t.permalink,
+            )
+            for t in thanks
+        ]
+        + [
+            Recognition(
+                "lesson",
+                lesson.created_at,
+                local_today(lesson.created_at, tz),
+                projects.get(lesson.project_id) if lesson.project_id else None,
+                lesson.author_id,
+                (),
+                lesson.text,
+                lesson.source_permalink,
+                lesson.label,
+            )
+            for lesson in lessons
+        ]
+    )
     if person_id is not None:
         rows = [r for r in rows if r.author_id == person_id or person_id in r.people]
     return sorted(rows, key=lambda r: r.created_at, reverse=True)
@@ -252,7 +276,8 @@ def export_rows(rows: Sequence[Recognition], names: dict[str, str]) -> list[dict
     return [
         {
             "date": r.day.isoformat(),
-            "kind": "ProjectWin" if r.kind == "win" else "Thanks",
+            # A lesson is exported under its handbook label (llProduct, CustomerStory, …).
+            "kind": {"win": "ProjectWin", "thanks": "Thanks"}.get(r.kind, r.label),
             "sow": r.project.sow if r.project else "",
             "project": f"{r.project.customer} — {r.project.name}" if r.project else "",
             "from": name(r.author_id),

@@ -154,6 +154,14 @@ def add_dm(
     return add(session, key=key, kind="dm", posts=[Post(user_id, text, **post)], now=now)
 
 
+def add_post(
+    session: Session, key: str, channel: str, text: str, now: dt.datetime, **post
+) -> int | None:
+    """Owe `channel` a one-off post (a closeout summary). Its kind is "dm", the outbox's
+    kind for messages nothing follows: kinds name what happens after delivery."""
+    return add(session, key=key, kind="dm", posts=[Post(channel, text, **post)], now=now)
+
+
 def requeue(session: Session, entry_id: int, now: dt.datetime) -> bool:
     """Give a failed shout-out or DM a fresh deadline (an admin fixed the cause).
 

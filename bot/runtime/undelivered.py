@@ -16,6 +16,11 @@ GITLAB_KIND_LABELS = {
     "thanks": "thanks note",
     "raid_note": "Y/R note on the RAID issue",
     "back_to_green": "back-to-Green note on the RAID issue",
+    "epic_note": "Y/R note on the Internal Customer Epic",
+    "epic_green": "back-to-Green note on the Internal Customer Epic",
+    "raid_update": "customer-safe update on the RAID issue",
+    "escalation": "Escalated label on the RAID issue",
+    "lesson": "lesson learned on the journal issue",
 }
 
 

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-from bot.core.terms import BOOKING_KINDS, PROJECT_STATUSES, PROJECT_TYPES, ROLES, TEMPERATURES
+from bot.core.terms import (
+    BOOKING_KINDS,
+    LESSON_LABELS,
+    PROJECT_STATUSES,
+    PROJECT_TYPES,
+    ROLES,
+    TEMPERATURES,
+)
 
 
 def utcnow() -> dt.datetime:
@@ -196,6 +203,10 @@ class Note(Base):
     epic_url: Mapped[str] = mapped_column(sa.String(2000), default="")
     forecast_push: Mapped[str] = mapped_column(sa.Text, default="")
     upside: Mapped[str] = mapped_column(sa.Text, default="")
+    # The open Work Exception, pending Change Order, Work at Risk ("" when none).
+    work_exception_url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
+    change_order_url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
+    work_at_risk_url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
     author_id: Mapped[str] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -386,7 +397,21 @@ class JobRun(Base):
         return finished or self.claimed_at
 
 
-GITLAB_POST_KINDS = ("win", "thanks", "raid_note", "back_to_green")
+# "raid_note" and "back_to_green" are history: internal notes sent to the RAID issue
+# before issue 20 (migration 0010 failed those still unsent). They go to the Internal
+# Customer Epic now ("epic_note", "epic_green"); the RAID issue gets at most a
+# customer-safe "raid_update".
+GITLAB_POST_KINDS = (
+    "win",
+    "thanks",
+    "raid_note",
+    "back_to_green",
+    "epic_note",
+    "epic_green",
+    "raid_update",
+    "escalation",
+    "lesson",
+)
 GITLAB_POST_STATUSES = ("pending", "retrying", "sent", "failed")
 
 
@@ -410,6 +435,7 @@ class GitLabPost(Base):
     )
     # The Win, Thanks or Note this is about (by kind).
     subject_id: Mapped[int] = mapped_column()
+    # The journal issue, the Internal Customer Epic or the RAID issue (by kind).
     target_url: Mapped[str] = mapped_column(sa.String(2000))
     label: Mapped[str] = mapped_column(sa.String(64), default="")
     # What the note is built from when it is first sent (e.g. the weekly note's fields
@@ -436,6 +462,67 @@ class GitLabPost(Base):
         sa.CheckConstraint(_in("status", GITLAB_POST_STATUSES), name="status"),
         sa.Index("ix_gitlab_posts_status_next_attempt_at", "status", "next_attempt_at"),
     )
+
+
+class Escalation(Base):
+    """A Red project an admin marked Escalated: listed first in the report, and its RAID
+    issue labelled `Escalated` (the handbook's "Reporting on Risk via RAID"). Removing
+    the row is un-escalating (the audit log keeps who did either, and when)."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), unique=True
+    )
+    escalated_by: Mapped[str] = mapped_column(sa.String(32))
+    escalated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Lesson(Base):
+    """A lesson learned, or a customer story, with the handbook's label; kept for the
+    project's internal retrospective (and noted on its journal issue when GitLab is on)."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str] = mapped_column(sa.String(32))
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    # The Slack message it was captured from (the message shortcut), if any.
+    source_permalink: Mapped[str] = mapped_column(sa.String(2000), default="")
+    request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    project: Mapped[Project | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(_in("label", LESSON_LABELS), name="label"),)
+
+
+class UpsideItem(Base):
+    """Upside a PM records by hand, beyond soft bookings (handbook: a pending Change Order
+    expected to complete this quarter, a milestone likely to move into it): an exact
+    amount expected in a month, and why. Shown until the end of its month."""
+
+    __tablename__ = "upside_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    month: Mapped[dt.date] = mapped_column(sa.Date, index=True)  # its first day
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.String(32))
+    request_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount"),)
 
 
 class AuditEntry(Base):

@@ -22,6 +22,7 @@ from bot.core.context import AppContext
 from bot.runtime import outbox
 from bot.runtime.outbox import Delivered, Outbox, Post
 from bot.store.models import OutboxEntry, Project, Thanks, Win
+from bot.workflows.report_pins import ReportPins
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,11 @@ def owe_shoutout(ctx: AppContext, session: Session, record: Record) -> int | Non
 
 
 def slack_outbox(ctx: AppContext, client: WebClient) -> Outbox:
-    """The outbox every Slack post goes through, with what follows a shout-out."""
-    return Shoutouts(ctx, client).outbox
+    """The outbox every Slack post goes through, with what follows a shout-out, and the
+    weekly Top Customer report's pin."""
+    box = Shoutouts(ctx, client).outbox
+    box.after_sent["job"] = ReportPins(client)
+    return box
 
 
 class Shoutouts:

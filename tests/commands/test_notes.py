@@ -34,6 +34,9 @@ def form(**overrides):
         "epic_url": "",
         "forecast_push": "",
         "upside": "",
+        "work_exception_url": "",
+        "change_order_url": "",
+        "work_at_risk_url": "",
         **overrides,
     }
     values = {}
@@ -355,6 +358,26 @@ def test_the_week_is_the_reporting_zones_week(slack, portfolio, ctx, clock):
             "raid_url",
             "Paste a full link starting with https://",
         ),
+        (
+            {"work_exception_url": "WE-123"},
+            "work_exception_url",
+            "Paste a full link starting with https://",
+        ),
+        (
+            {"change_order_url": "javascript:alert(1)"},
+            "change_order_url",
+            "Paste a full link starting with https://",
+        ),
+        (
+            {"work_at_risk_url": "https://x.com/<war>"},
+            "work_at_risk_url",
+            "A link can't contain spaces or < > |.",
+        ),
+        (
+            {"work_at_risk_url": "https://x.com/" + "w" * 2000},
+            "work_at_risk_url",
+            "Keep links under 2000 characters.",
+        ),
     ],
 )
 def test_bad_fields_are_shown_inline_and_nothing_is_stored(
@@ -376,6 +399,43 @@ def test_red_with_both_links_is_accepted(slack, portfolio, ctx):
     )
     assert errors_of(response) == {}
     assert notes(ctx)[0].internal_temp == "red"
+
+
+WE_LINK = "https://gitlab.example.com/ps/plan/-/issues/31"
+WAR_LINK = "https://gitlab.example.com/ps/plan/-/issues/32"
+
+
+def test_open_we_co_war_are_stored_prefilled_and_shown_beside_the_raid_link(
+    slack, fake_slack, portfolio, ctx
+):
+    response = submit(
+        slack,
+        portfolio.rollout.id,
+        internal="yellow",
+        raid_url=RAID,
+        epic_url=EPIC,
+        work_exception_url=WE_LINK,
+        work_at_risk_url=WAR_LINK,
+    )
+    assert errors_of(response) == {}
+    (note,) = notes(ctx)
+    assert (note.work_exception_url, note.change_order_url, note.work_at_risk_url) == (
+        WE_LINK,
+        "",
+        WAR_LINK,
+    )
+    assert revisions(ctx)[0].fields["work_at_risk_url"] == WAR_LINK
+    blocks = fake_slack.wait_for("chat.postMessage")[-1].params["blocks"]
+    confirmation = text_of(json.loads(blocks) if isinstance(blocks, str) else blocks)
+    assert (
+        f"<{RAID}|RAID> · <{EPIC}|Epic> · <{WE_LINK}|Work Exception> · <{WAR_LINK}|Work at Risk>"
+    ) in confirmation
+    assert "Change Order" not in confirmation
+    slack.command("notes sow-1")
+    _, view = opened_view(fake_slack)
+    assert field(view, "work_exception_url")["element"]["initial_value"] == WE_LINK
+    assert "initial_value" not in field(view, "change_order_url")["element"]
+    assert field(view, "work_at_risk_url")["label"]["text"] == "Work at Risk link, if one is open"
 
 
 HOSTILE = ["<!channel>", "<@U0ADMIN>", "<https://evil.example|click>", "*bold*", "&lt;"]

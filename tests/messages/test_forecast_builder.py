@@ -40,3 +40,16 @@ def test_many_projects_without_a_bill_rate_are_counted_past_the_first_three():
 def test_a_fully_priced_forecast_says_nothing_about_rates():
     _, blocks = build_forecast(Q4, summary("0", []), [])
     assert "bill rate are not" not in text_of(blocks)
+
+
+def test_the_targets_say_the_cb_and_de_target_counts_from_the_em_ps_transition():
+    _, blocks = build_forecast(Q4, summary("0", []), [])
+    assert (
+        "Targets: ±5% for T&amp;M and Fixed Fee; ±10% for Consulting Blocks and Dedicated "
+        "Engineer, from their EM&gt;PS transition meeting on."
+    ) in text_of(blocks)
+
+
+def test_recorded_upside_is_a_section_of_its_own_and_absent_when_there_is_none():
+    _, blocks = build_forecast(Q4, summary("0", []), [])
+    assert "Upside beyond soft bookings" not in text_of(blocks)

@@ -184,6 +184,44 @@ def test_links_fall_back_to_the_projects_urls():
     assert lines[-1] == "<https://project.example/raid|RAID> · <https://note.example/epic|Epic>"
 
 
+def test_open_we_co_war_are_shown_beside_the_raid_link():
+    fields = note(
+        R,
+        Y,
+        work_exception_url="https://gitlab.example/we/1",
+        change_order_url="https://gitlab.example/co/2",
+    )
+    [section] = [
+        t
+        for t in section_texts(build_top_customer_report(WEEK, [row(fields=fields)]))
+        if "(SOW-1)" in t
+    ]
+    assert section.splitlines()[-1] == (
+        "<https://gitlab.example/raid|RAID> · <https://gitlab.example/epic|Epic> · "
+        "<https://gitlab.example/we/1|Work Exception> · <https://gitlab.example/co/2|Change Order>"
+    )
+
+
+def test_five_of_the_longest_links_still_fit_one_section():
+    long = "https://gitlab.example/" + "x" * 1970  # URL_MAX is 2000
+    fields = note(
+        R,
+        R,
+        issue="I" * 1000,
+        assistance="A" * 1000,
+        dri_ids=tuple(f"U{i}" for i in range(20)),
+        raid_url=long + "r",
+        epic_url=long + "e",
+        work_exception_url=long + "w",
+        change_order_url="https://gitlab.example/co/2",
+        work_at_risk_url=long + "a",
+    )
+    section = "\n".join(note_lines(row(fields=fields), with_forecast=True))
+    assert len(section) <= 3000
+    assert "RAID: _link too long_" in section
+    assert "<https://gitlab.example/co/2|Change Order>" in section
+
+
 def test_missing_links_are_flagged_on_yellow():
     lines = note_lines(row(fields=note(Y, G, raid_url="", epic_url="")))
     assert lines[-1] == ":warning: _No RAID or epic link._"
@@ -422,6 +460,9 @@ notes = st.builds(
     epic_url=free_text,
     forecast_push=free_text,
     upside=free_text,
+    work_exception_url=free_text,
+    change_order_url=free_text,
+    work_at_risk_url=free_text,
 )
 rows = st.builds(
     lambda sow, customer, name, raid, epic, pm_id, pm_name, fields, trend: ReportRow(
@@ -448,8 +489,10 @@ def bot_made_markup(report_rows) -> set[str]:
         urls = [r.project.raid_url, r.project.epic_url]
         if r.note:
             urls += [r.note.raid_url, r.note.epic_url]
+            urls += [r.note.work_exception_url, r.note.change_order_url, r.note.work_at_risk_url]
+        labels = ("RAID", "Epic", "Work Exception", "Change Order", "Work at Risk")
         for url in filter(None, urls):
-            allowed.update({link(url.strip(), "RAID"), link(url.strip(), "Epic")})
+            allowed.update(link(url.strip(), label) for label in labels)
     return allowed
 
 

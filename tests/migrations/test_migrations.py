@@ -40,17 +40,22 @@ def test_sqlite_runs_with_foreign_keys_wal_and_a_small_cache(tmp_path):
     engine.dispose()
 
 
+def insert_project(conn, at: str) -> None:
+    """Project 1, SOW-1, as any schema since 0001 holds it."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO projects (id, sow, customer, name, type, status, top_customer, "
+            "created_at, updated_at) VALUES (1, 'SOW-1', 'Acme', 'Rollout', 'T&M', 'active', "
+            f"false, '{at}', '{at}')"
+        )
+    )
+
+
 def test_0007_moves_deliveries_in_flight_into_the_one_outbox_and_back(engine):
     migrate.downgrade(engine, "0006")
     at = "2026-11-30 13:00:00"
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO projects (id, sow, customer, name, type, status, top_customer, "
-                "created_at, updated_at) VALUES (1, 'SOW-1', 'Acme', 'Rollout', 'T&M', 'active', "
-                f"false, '{at}', '{at}')"
-            )
-        )
+        insert_project(conn, at)
         post = {"channel": "C0PMO", "blocks": [], "in_thread": False}
         one, two = [{**post, "text": "a"}], [{**post, "text": "b"}, {**post, "text": "c"}]
         runs = [  # job, period, status, posts, sent
@@ -169,3 +174,44 @@ def test_0009_keeps_every_project_and_what_hangs_off_it(engine):
     migrate.downgrade(engine, "0008")
     assert rows() == [1, 1, 1]
     migrate.upgrade(engine)
+
+
+def test_0011_fails_internal_notes_still_owed_to_a_raid_issue(engine):
+    migrate.downgrade(engine, "0010")
+    at = "2026-11-30 13:00:00"
+    with engine.begin() as conn:
+        insert_project(conn, at)
+        for number, (kind, status) in enumerate(
+            [
+                ("raid_note", "pending"),
+                ("raid_note", "retrying"),
+                ("back_to_green", "pending"),
+                ("raid_note", "sent"),
+                ("win", "pending"),
+            ]
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO gitlab_posts (kind, dedupe_key, marker, project_id, subject_id, "
+                    "target_url, label, payload, body, fingerprint, status, attempts, "
+                    "next_attempt_at, note_posting, error, created_at) VALUES (:kind, :key, :key, "
+                    "1, 1, 'https://gitlab.example.com/c/p/-/issues/1', '', '{}', '', '', "
+                    ":status, 0, :at, false, '', :at)"
+                ),
+                {"kind": kind, "key": f"k{number}", "status": status, "at": at},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT kind, status, next_attempt_at, error FROM gitlab_posts ORDER BY id")
+        ).all()
+    assert [(r.kind, r.status) for r in rows] == [
+        ("raid_note", "failed"),
+        ("raid_note", "failed"),
+        ("back_to_green", "failed"),
+        ("raid_note", "sent"),
+        ("win", "pending"),
+    ]
+    assert all(r.next_attempt_at is None for r in rows[:3])
+    assert rows[0].error.startswith("not sent: internal notes no longer go to the RAID issue")
+    assert rows[3].error == "" and rows[4].error == ""

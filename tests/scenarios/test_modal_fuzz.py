@@ -90,6 +90,9 @@ def _or_valid(strategy, valid):
     epic_url=_or_valid(links, ""),
     forecast_push=texts,
     upside=texts,
+    work_exception_url=_or_valid(links, ""),
+    change_order_url=_or_valid(links, ""),
+    work_at_risk_url=_or_valid(links, ""),
 )
 def test_any_notes_submission_is_stored_or_told_what_to_fix(slack, fake_slack, portfolio, **fields):
     payload = {

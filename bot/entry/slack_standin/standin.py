@@ -363,6 +363,7 @@ class StandInSlack:
             "chat.delete": self._delete_message,
             "chat.getPermalink": self._permalink,
             "pins.add": self._pin,
+            "pins.remove": self._unpin,
             "reactions.add": self._react,
             "conversations.open": self._open_dm,
             "conversations.info": self._conversation_info,
@@ -457,6 +458,15 @@ class StandInSlack:
             return _error("already_pinned")
         self._pins.add((message.channel, message.ts))
         self._events.append(Pinned(message))
+        return {"ok": True}
+
+    def _unpin(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find(params, "timestamp")
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if (message.channel, message.ts) not in self._pins:
+            return {"ok": False, "error": "no_pin"}
+        self._pins.discard((message.channel, message.ts))
         return {"ok": True}
 
     def _react(self, params: dict[str, Any]) -> dict[str, Any]:

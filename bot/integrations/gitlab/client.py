@@ -24,8 +24,18 @@ TIMEOUT_SECONDS = 10.0
 # Retries within one call for 5xx and lost connections (python-gitlab waits 0.1 s, 0.2 s).
 CALL_RETRIES = 2
 USER_AGENT = "psbot (GitLab sync of ProjectWins, thanks and R-Y-G notes)"
+
+
+class GraphQLError(Exception):
+    """GitLab's GraphQL answered 200 with `errors` (a query it can't run, or a refusal)."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages) or "GraphQL error")
+        self.messages = messages
+
+
 # What a call raises when GitLab answers with an error or can't be reached.
-CALL_ERRORS = (GitlabError, requests.RequestException)
+CALL_ERRORS = (GitlabError, requests.RequestException, GraphQLError)
 
 
 class RetryAfterHook:
@@ -80,6 +90,27 @@ class Connection:
         """`error` sorted by `classify`, with the Retry-After of a 429 if GitLab sent one."""
         return classify(error, self.retry_after.take())
 
+    def graphql(self, query: str, variables: dict[str, Any], *, repeatable: bool) -> dict:
+        """Run a GraphQL query or mutation at GITLAB_URL/api/graphql; its `data`.
+
+        GraphQL answers its own errors with HTTP 200 and `errors`: those raise
+        GraphQLError. The token goes in the PRIVATE-TOKEN header python-gitlab sends,
+        which GitLab's GraphQL endpoint reads like its REST API does (GraphqlController
+        authenticates `sessionless_user(:graphql_api)` through the same AuthFinders).
+        A mutation (`repeatable=False`) is sent once.
+        """
+        answer = self.gl.http_post(
+            f"{self.gl.url}/api/graphql",
+            post_data={"query": query, "variables": variables},
+            **(self.read if repeatable else self.once),
+        )
+        if not isinstance(answer, dict):
+            raise GraphQLError(["GitLab's GraphQL answer is not JSON"])
+        errors = answer.get("errors") or []
+        if errors:
+            raise GraphQLError([str(e.get("message", e)) for e in errors])
+        return answer.get("data") or {}
+
 
 def connect(
     settings: Settings, *, timeout: float = TIMEOUT_SECONDS, call_retries: int | None = None
@@ -106,6 +137,8 @@ def classify(error: Exception, retry_after: float | None = None) -> Failure:
     """Sort a python-gitlab or requests error into what the outbox does next."""
     if isinstance(error, requests.RequestException):
         return Failure("transient", f"GitLab unreachable ({type(error).__name__})")
+    if isinstance(error, GraphQLError):
+        return Failure("refused", f"GitLab GraphQL refused the request ({str(error)[:200]})")
     code = getattr(error, "response_code", None) if isinstance(error, GitlabError) else None
     message = _message(error, code)
     if code == 401:

@@ -3,13 +3,14 @@
 A note is sent by whoever claims it (a compare-and-set on `next_attempt_at`): the user's
 own request right after the Slack post, or the minute tick. Before a POST whose answer
 might be lost, the row says so (`note_posting`); the next attempt then looks for the
-note's hidden marker on the issue instead of adding it again.
+note's hidden marker on the issue or epic instead of adding it again.
 
-Failures: 403/404 (and a link that is not an issue) fail the note and tell the project's
-PM once per link what to fix (a refused label after the note was added only logs a
-warning: the note is there); 429 waits for Retry-After; 5xx, lost connections and a
-rejected token are retried with backoff for a day, then the note is marked failed.
-Admins see failed notes through `bot.runtime.undelivered.gitlab_failures`.
+Failures: 403/404 (and a link that is not an issue or epic), and an epic in a public
+group, fail the note and tell the project's PM once per link what to fix (a refused
+label after the note was added only logs a warning: the note is there); a GitLab that
+serves no epic notes fails it for admins to see; 429 waits for Retry-After; 5xx, lost
+connections and a rejected token are retried with backoff for a day, then the note is
+marked failed. Admins see failed notes through `bot.runtime.undelivered.gitlab_failures`.
 """
 
 from __future__ import annotations
@@ -25,24 +26,28 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
-from bot.integrations.gitlab.failure import Failure
+from bot.integrations.gitlab.failure import EpicProblem, Failure
 from bot.integrations.gitlab.markdown import (
-    build_green_note,
-    build_raid_note,
+    build_epic_green_note,
+    build_epic_note,
+    build_lesson_note,
+    build_raid_update,
     build_thanks_note,
     build_win_note,
+    epic_body,
     marker_of,
-    raid_body,
 )
-from bot.integrations.gitlab.outbox import fields_from_snapshot
-from bot.integrations.gitlab.urls import IssueUrlError, parse_issue_url
+from bot.integrations.gitlab.outbox import EPIC_KINDS, fields_from_snapshot
+from bot.integrations.gitlab.urls import LinkError, parse_epic_url, parse_issue_url
 from bot.pmo.wins import mentioned_ids
 from bot.runtime.outbox import Outbox, add_dm, backoff
 from bot.runtime.undelivered import GITLAB_KIND_LABELS
-from bot.store.models import GitLabPost, Person, Project, Thanks, Win
+from bot.store.models import GitLabPost, Lesson, Person, Project, Thanks, Win
 
 if TYPE_CHECKING:
     from bot.integrations.gitlab.client import Connection
+    from bot.integrations.gitlab.epics import EpicNotes
+    from bot.integrations.gitlab.issues import IssueNotes
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +143,9 @@ class GitLabSync:
         """Send one claimed note; returns "sent", "deferred", or the failure's kind."""
         with self.ctx.session_factory() as session:
             post = session.get_one(GitLabPost, post_id)
-            target, label, marker = post.target_url, post.label, post.marker
+            kind, target_url, label, marker = post.kind, post.target_url, post.label, post.marker
             note_id, posting, stored_body = post.gitlab_note_id, post.note_posting, post.body
+            remove_label = bool(post.payload.get("remove"))
             try:
                 body = stored_body or self._render(session, post, now)
             except _Gone as gone:
@@ -151,35 +157,44 @@ class GitLabSync:
             return "deferred"
         if not stored_body:
             self._update(post_id, body=body)  # every retry sends the same words
-        try:
-            ref = parse_issue_url(target, self.ctx.settings.gitlab_url)
-        except IssueUrlError as error:
-            return self._failed(post_id, now, Failure("inaccessible", str(error)), "link")
-        stage = "issue"
+        stage = "epic" if kind in EPIC_KINDS else "issue"
         try:
             connection.retry_after.take()
-            project = connection.gl.projects.get(ref.project_path, lazy=True)
-            issue = project.issues.get(ref.iid, **connection.read)
-            if note_id is None and posting:
-                note_id = _find_marker(connection, issue, marker_of(marker))
-            if note_id is None:
-                stage = "note"
-                self._update(post_id, note_posting=True)
-                note_id = issue.notes.create({"body": body}, **connection.once).get_id()
-            self._update(post_id, gitlab_note_id=note_id, note_posting=False)
-            if label and label not in (issue.attributes.get("labels") or []):
-                stage = "label"
-                # `add_labels` alone, not a rewritten `labels` list (which issue.save()
-                # would send): labels someone sets meanwhile survive.
-                project.issues.update(ref.iid, {"add_labels": label}, **connection.read)
+            target = self._open(connection, kind, target_url)
+            if body:  # a label alone (escalation) adds no note
+                if note_id is None and posting:
+                    note_id = target.find_marker(marker_of(marker))
+                if note_id is None:
+                    stage = "note"
+                    self._update(post_id, note_posting=True)
+                    note_id = target.create_note(body)
+                self._update(post_id, gitlab_note_id=note_id, note_posting=False)
+            if label and target.has_label(label) == remove_label:
+                stage = "label" if body else "labelling"
+                (target.remove_label if remove_label else target.add_label)(label)
+        except LinkError as error:
+            return self._failed(post_id, now, Failure("inaccessible", str(error)), "link")
         except connection.errors as error:
             return self._failed(post_id, now, connection.failure(error), stage)
+        except EpicProblem as problem:
+            return self._failed(post_id, now, problem.failure, stage)
         with self.ctx.session_factory.begin() as session:
             post = session.get_one(GitLabPost, post_id)
             post.status, post.finished_at, post.next_attempt_at = "sent", now, None
             post.error = ""
-        logger.info("GitLab note %s added to %s", post_id, ref)
+        logger.info("GitLab note %s added to %s", post_id, target.ref)
         return "sent"
+
+    def _open(self, connection: Connection, kind: str, url: str) -> IssueNotes | EpicNotes:
+        """The issue or epic `url` names, ready for notes (raises LinkError for a link
+        of the wrong kind, EpicProblem for an epic that can't take them)."""
+        from bot.integrations.gitlab.epics import open_epic
+        from bot.integrations.gitlab.issues import open_issue
+
+        gitlab_url = self.ctx.settings.gitlab_url
+        if kind in EPIC_KINDS:
+            return open_epic(connection, parse_epic_url(url, gitlab_url))
+        return open_issue(connection, parse_issue_url(url, gitlab_url))
 
     def _update(self, post_id: int, **values: object) -> None:
         with self.ctx.session_factory.begin() as session:
@@ -187,8 +202,22 @@ class GitLabSync:
 
     def _render(self, session: Session, post: GitLabPost, now: dt.datetime) -> str | None:
         """The note's body, built once; None while a win's or thanks' Slack post is due."""
+        if post.kind == "escalation":
+            return ""  # the Escalated label alone
         marker = marker_of(post.marker)
         project = session.get_one(Project, post.project_id)
+        if post.kind == "lesson":
+            lesson = session.get(Lesson, post.subject_id)
+            if lesson is None:
+                raise _Gone("the lesson was removed from psbot before it reached GitLab")
+            return build_lesson_note(
+                label=lesson.label,
+                text=lesson.text,
+                author_id=lesson.author_id,
+                names=self._names(session, [lesson.author_id, *mentioned_ids(lesson.text)]),
+                source_url=lesson.source_permalink,
+                marker=marker,
+            )
         if post.kind in ("win", "thanks"):
             record = session.get(Win if post.kind == "win" else Thanks, post.subject_id)
             if record is None:
@@ -218,22 +247,32 @@ class GitLabSync:
                 source_url=record.source_permalink,
                 marker=marker,
             )
-        fields = fields_from_snapshot(post.payload["fields"])
-        author_id = post.payload.get("author_id", "")
-        names = self._names(session, [author_id, *fields.dri_ids])
-        if post.kind == "raid_note":
-            note = build_raid_note(
+        payload = post.payload
+        if post.kind == "raid_update":  # customer-safe words only: see build_raid_update
+            return build_raid_update(
                 project_title=project.title,
-                week=post.payload["week"],
+                week=payload["week"],
+                progress=payload["progress"],
+                issue=payload.get("issue", ""),
+                updated=bool(payload.get("updated")),
+                marker=marker,
+            )
+        fields = fields_from_snapshot(payload["fields"])
+        author_id = payload.get("author_id", "")
+        names = self._names(session, [author_id, *fields.dri_ids])
+        if post.kind == "epic_note":
+            note = build_epic_note(
+                project_title=project.title,
+                week=payload["week"],
                 fields=fields,
                 author_name=names.get(author_id, "a PM"),
                 names=names,
-                updated=bool(post.payload.get("updated")),
+                updated=bool(payload.get("updated")),
             )
-            return raid_body(note, marker)
-        return build_green_note(
+            return epic_body(note, marker)
+        return build_epic_green_note(
             project_title=project.title,
-            week=post.payload["week"],
+            week=payload["week"],
             fields=fields,
             author_name=names.get(author_id, "a PM"),
             marker=marker,
@@ -265,7 +304,7 @@ class GitLabSync:
             project = session.get_one(Project, post.project_id)
             what = f"{GITLAB_KIND_LABELS[post.kind]} for {project.sow}"
             post.error = f"{_STAGES[stage]}: {failure.detail}"
-            permanent = failure.kind in ("inaccessible", "refused")
+            permanent = failure.kind in ("inaccessible", "refused", "public", "unsupported")
             final = permanent or now - post.created_at > GIVE_UP_AFTER
             label_missing = final and stage == "label"
             if label_missing:
@@ -274,7 +313,7 @@ class GitLabSync:
                 logger.warning("GitLab %s added, but not its label: %s", what, post.error)
             elif final:
                 post.status, post.finished_at, post.next_attempt_at = "failed", now, None
-                if failure.kind == "inaccessible":
+                if failure.kind in ("inaccessible", "public"):
                     logger.warning("GitLab %s failed (%s): %s", what, post.target_url, post.error)
                     if not _already_told(session, post):
                         post.pm_told_at = now
@@ -301,22 +340,13 @@ class _Gone(Exception):
 
 _STAGES = {
     "record": "nothing to send",
-    "link": "the issue link",
+    "link": "the link",
     "issue": "reading the issue",
+    "epic": "reading the epic",
     "note": "adding the note",
     "label": "note added, but setting the label failed",
+    "labelling": "setting the label",
 }
-
-
-def _find_marker(connection: Connection, issue, marker: str) -> int | None:
-    """The id of the note an earlier attempt added, if it is among the latest notes."""
-    notes = issue.notes.list(
-        sort="desc", order_by="created_at", per_page=100, get_all=False, **connection.read
-    )
-    for note in notes:
-        if marker in (getattr(note, "body", "") or ""):
-            return note.get_id()
-    return None
 
 
 def _already_told(session: Session, post: GitLabPost) -> bool:
@@ -346,6 +376,9 @@ def _who_to_tell(session: Session, post: GitLabPost, project: Project) -> str:
     if post.kind == "thanks":
         thanks = session.get(Thanks, post.subject_id)
         return thanks.giver_id if thanks else ""
+    if post.kind == "lesson":
+        lesson = session.get(Lesson, post.subject_id)
+        return lesson.author_id if lesson else ""
     return str(post.payload.get("author_id") or "")
 
 

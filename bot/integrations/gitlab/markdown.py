@@ -112,10 +112,36 @@ def build_thanks_note(
     return _closing(lines, marker)
 
 
+def build_lesson_note(
+    *,
+    label: str,
+    text: str,
+    author_id: str,
+    names: Mapping[str, str],
+    source_url: str,
+    marker: str,
+) -> str:
+    """The journal issue note for a lesson learned or customer story (the issue gets the
+    lesson's label, as the handbook's retrospective reports filter on it)."""
+    what = (
+        ":books: **Customer story**"
+        if label == "CustomerStory"
+        else (f":bulb: **Lesson learned** `{label}`")
+    )
+    lines = [
+        f"{what} shared in Slack by {_people([author_id], names)}",
+        "",
+        quoted(with_names(text, names, at="")),
+    ]
+    if source_url:
+        lines += ["", _link("original message", source_url)]
+    return _closing(lines, marker)
+
+
 @dataclass(frozen=True)
-class RaidNote:
-    """A Y/R weekly note for the RAID issue: a headline, and the details whose change
-    (not a mere re-save) is worth another note."""
+class EpicNote:
+    """A Y/R weekly note for the Internal Customer Epic: a headline, and the details whose
+    change (not a mere re-save) is worth another note."""
 
     headline: str
     details: str
@@ -128,7 +154,7 @@ def _temperatures(fields: NoteFields) -> str:
     )
 
 
-def build_raid_note(
+def build_epic_note(
     *,
     project_title: str,
     week: str,
@@ -136,8 +162,9 @@ def build_raid_note(
     author_name: str,
     names: Mapping[str, str],
     updated: bool,
-) -> RaidNote:
-    """The RAID issue note for a Yellow or Red weekly note (SPEC §2 fields)."""
+) -> EpicNote:
+    """The Internal Customer Epic's note for a Yellow or Red weekly note: every SPEC §2
+    field the report shows, internal assessments included (the epic is private)."""
     worst = max((fields.internal, fields.customer), key=lambda t: t.severity)
     what = "Updated weekly note" if updated else "Weekly note"
     headline = f"{_EMOJI[worst.value]} **{what} {week}** for {inline(project_title)}"
@@ -150,15 +177,18 @@ def build_raid_note(
         details += ["", f"**DRI & contributors:** {_people(fields.dri_ids, names)}"]
     if fields.forecast_push:
         details += ["", f"**Forecast push:** {inline(fields.forecast_push)}"]
+    links = [("RAID issue", fields.raid_url), *fields.open_exceptions]
+    if shown := [_link(label, url) for label, url in links if url]:
+        details += ["", " · ".join(shown)]
     details += ["", f"_From the Top Customer notes in Slack, written by {inline(author_name)}._"]
-    return RaidNote(headline, "\n".join(details))
+    return EpicNote(headline, "\n".join(details))
 
 
-def raid_body(note: RaidNote, marker: str) -> str:
+def epic_body(note: EpicNote, marker: str) -> str:
     return _closing([note.headline, "", note.details], marker)
 
 
-def build_green_note(
+def build_epic_green_note(
     *,
     project_title: str,
     week: str,
@@ -166,7 +196,7 @@ def build_green_note(
     author_name: str,
     marker: str,
 ) -> str:
-    """The RAID issue note said once when a Yellow/Red project is Green again."""
+    """The Internal Customer Epic's note, said once, when a Yellow/Red project is Green again."""
     lines = [
         f"{_EMOJI['green']} **Back to Green in {week}** for {inline(project_title)}",
         "",
@@ -176,4 +206,24 @@ def build_green_note(
         "",
         f"_From the Top Customer notes in Slack, written by {inline(author_name)}._",
     ]
+    return _closing(lines, marker)
+
+
+def build_raid_update(
+    *, project_title: str, week: str, progress: str, issue: str, updated: bool, marker: str
+) -> str:
+    """The RAID issue's optional update: customer-safe words only.
+
+    It takes only the one-line progress update and the issue/action/timing text, so
+    nothing internal (temperatures, assistance, DRIs, money, forecast pushes) can reach
+    the customer's collaboration project through it.
+    """
+    what = "Updated project update" if updated else "Project update"
+    lines = [
+        f"**{what} {week}** for {inline(project_title)}",
+        "",
+        f"**Progress:** {inline(progress)}",
+    ]
+    if issue:
+        lines += ["", "**Issue, proposed action and timing:**", quoted(issue)]
     return _closing(lines, marker)

@@ -2,11 +2,21 @@
 
 - a ProjectWin → a note on the project's journal issue, which must carry `ProjectWin`;
 - thanks for a project → a note on the same issue;
-- a Yellow or Red weekly note → a note on the RAID issue (again when an edit changes
-  what it says);
-- the first Green/Green note after Yellow or Red → "back to Green" on the RAID issue, once.
+- a lesson learned or customer story for a project → a note there too, and the issue
+  gets the lesson's label (llProduct, CustomerStory, …);
+- a Yellow or Red weekly note → a comment on the project's Internal Customer Epic (again
+  when an edit changes what it says);
+- the first Green/Green note after Yellow or Red → "back to Green" on the epic, once;
+- with PSBOT_GITLAB_RAID_UPDATES=on, a Yellow or Red note also → a customer-safe update on
+  the RAID issue: the progress line and the issue/action/timing text, nothing else;
+- a project an admin escalates (or un-escalates) → the `Escalated` label added to (or
+  taken off) its RAID issue, with no note (the handbook labels escalated RAID issues).
 
-Nothing is stored while GITLAB_TOKEN is empty, or for a project without the issue link.
+The RAID issue lives in the customer's collaboration project, where the customer can read
+it (even "internal" notes): nothing internal is ever owed to it (SPEC §4a). Its owed
+update stores only the customer-safe words, so even the stored row can't leak the rest.
+
+Nothing is stored while GITLAB_TOKEN is empty, or for a project without the link.
 """
 
 from __future__ import annotations
@@ -22,9 +32,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
-from bot.integrations.gitlab.markdown import WIN_LABEL, build_raid_note
-from bot.pmo.notes import NoteFields, Temperature, fields_of
-from bot.store.models import GitLabPost, Note, Project, Thanks, Win
+from bot.integrations.gitlab.markdown import WIN_LABEL, build_epic_note
+from bot.pmo.escalation import ESCALATED_LABEL
+from bot.pmo.notes import NoteFields, Temperature, fields_of, latest_note
+from bot.store.models import GitLabPost, Lesson, Note, Project, Thanks, Win
 
 
 def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
@@ -32,45 +43,54 @@ def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
 
     Call in the transaction that stores the win; a replayed win adds nothing.
     """
-    if not ctx.settings.gitlab_enabled:
-        return []
-    project = session.get(Project, win.project_id)
-    if project is None or not project.journal_issue_url:
-        return []
-    post = _add(
-        session,
-        kind="win",
-        dedupe_key=f"win:{win.id}",
-        project_id=project.id,
-        subject_id=win.id,
-        target_url=project.journal_issue_url,
-        label=WIN_LABEL,
-        now=ctx.now(),
-    )
-    return [post.id] if post else []
+    return _on_journal(ctx, session, "win", win.id, win.project_id, WIN_LABEL)
 
 
 def enqueue_for_thanks(ctx: AppContext, session: Session, thanks: Thanks) -> list[int]:
     """Owe the project's journal issue a note for `thanks` (when it names a project)."""
-    if not ctx.settings.gitlab_enabled or thanks.project_id is None:
+    return _on_journal(ctx, session, "thanks", thanks.id, thanks.project_id)
+
+
+def enqueue_for_lesson(ctx: AppContext, session: Session, lesson: Lesson) -> list[int]:
+    """Owe the project's journal issue a note for `lesson`, and the lesson's label."""
+    return _on_journal(ctx, session, "lesson", lesson.id, lesson.project_id, lesson.label)
+
+
+def _on_journal(
+    ctx: AppContext,
+    session: Session,
+    kind: str,
+    subject_id: int,
+    project_id: int | None,
+    label: str = "",
+) -> list[int]:
+    """Owe the journal issue of `project_id` a note of `kind` (none while GitLab is off,
+    or for no project, or a project without a journal issue)."""
+    if not ctx.settings.gitlab_enabled or project_id is None:
         return []
-    project = session.get(Project, thanks.project_id)
+    project = session.get(Project, project_id)
     if project is None or not project.journal_issue_url:
         return []
     post = _add(
         session,
-        kind="thanks",
-        dedupe_key=f"thanks:{thanks.id}",
+        kind=kind,
+        dedupe_key=f"{kind}:{subject_id}",
         project_id=project.id,
-        subject_id=thanks.id,
+        subject_id=subject_id,
         target_url=project.journal_issue_url,
+        label=label,
         now=ctx.now(),
     )
     return [post.id] if post else []
 
 
+# The kinds of note that go to the Internal Customer Epic (the rest go to an issue).
+EPIC_KINDS = ("epic_note", "epic_green")
+
+
 def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]:
-    """Owe the RAID issue a note for a Yellow/Red weekly note, or "back to Green" once.
+    """Owe the Internal Customer Epic a note for a Yellow/Red weekly note, or "back to
+    Green" once; and, when RAID updates are on, the RAID issue its customer-safe words.
 
     Call after `save_note`, in its transaction. Saving the same words again (a replayed
     submission, or an edit that changes nothing GitLab shows) adds nothing.
@@ -82,40 +102,79 @@ def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]
         return []
     fields = fields_of(note)
     if fields.needs_links:
-        post = _enqueue_alarm(ctx, session, project, note, fields)
+        posts = [_enqueue_alarm(ctx, session, project, note, fields)]
+        if ctx.settings.gitlab_raid_updates:
+            posts.append(_enqueue_raid_update(ctx, session, project, note, fields))
     else:
-        post = _enqueue_back_to_green(ctx, session, project, note, fields)
-    return [post.id] if post else []
+        posts = [_enqueue_back_to_green(ctx, session, project, note, fields)]
+    return [post.id for post in posts if post is not None]
 
 
 def _enqueue_alarm(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
 ) -> GitLabPost | None:
+    target = project.epic_url or fields.epic_url
+    if not target:
+        return None
+    shown = {"target": target, "shown": _shown_details(fields)}
+    return _add_if_changed(
+        ctx,
+        session,
+        kind="epic_note",
+        project=project,
+        note=note,
+        target=target,
+        fingerprint=_fingerprint(shown),
+        payload={"fields": fields_snapshot(fields), "author_id": note.author_id},
+    )
+
+
+def _enqueue_raid_update(
+    ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
+) -> GitLabPost | None:
     target = project.raid_url or fields.raid_url
     if not target:
         return None
-    snapshot = fields_snapshot(fields)
-    fingerprint = _fingerprint({"target": target, "shown": _shown_details(fields)})
+    safe = {"progress": fields.progress, "issue": fields.issue}
+    return _add_if_changed(
+        ctx,
+        session,
+        kind="raid_update",
+        project=project,
+        note=note,
+        target=target,
+        fingerprint=_fingerprint({"target": target, **safe}),
+        payload=safe,
+    )
+
+
+def _add_if_changed(
+    ctx: AppContext,
+    session: Session,
+    *,
+    kind: str,
+    project: Project,
+    note: Note,
+    target: str,
+    fingerprint: str,
+    payload: dict[str, Any],
+) -> GitLabPost | None:
+    """Owe `kind` for the week's note unless the last one owed for it says the same."""
     earlier = session.scalars(
         sa.select(GitLabPost)
-        .where(GitLabPost.kind == "raid_note", GitLabPost.subject_id == note.id)
+        .where(GitLabPost.kind == kind, GitLabPost.subject_id == note.id)
         .order_by(GitLabPost.id.desc())
     ).all()
     if earlier and earlier[0].fingerprint == fingerprint:
         return None
     return _add(
         session,
-        kind="raid_note",
-        dedupe_key=f"raid:{note.id}:{len(earlier) + 1}",
+        kind=kind,
+        dedupe_key=f"{kind}:{note.id}:{len(earlier) + 1}",
         project_id=project.id,
         subject_id=note.id,
         target_url=target,
-        payload={
-            "week": note.week,
-            "fields": snapshot,
-            "author_id": note.author_id,
-            "updated": bool(earlier),
-        },
+        payload={"week": note.week, "updated": bool(earlier), **payload},
         fingerprint=fingerprint,
         now=ctx.now(),
     )
@@ -124,14 +183,14 @@ def _enqueue_alarm(
 def _enqueue_back_to_green(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
 ) -> GitLabPost | None:
-    last_alarm = _latest(session, project.id, "raid_note")
+    last_alarm = _latest(session, project.id, "epic_note")
     if last_alarm is not None:
-        last_green = _latest(session, project.id, "back_to_green")
+        last_green = _latest(session, project.id, "epic_green")
         if last_green is not None and last_green.id > last_alarm.id:
             return None  # already said
-        key, fallback = f"green:{project.id}:after:{last_alarm.id}", last_alarm.target_url
+        key, fallback = f"epic_green:{project.id}:after:{last_alarm.id}", last_alarm.target_url
     else:
-        # Nothing was sent to the RAID issue yet (e.g. the sync is new): last week decides.
+        # Nothing was sent to the epic yet (e.g. the sync is new): last week decides.
         previous = session.scalar(
             sa.select(Note)
             .where(Note.project_id == project.id, Note.week < note.week)
@@ -140,13 +199,13 @@ def _enqueue_back_to_green(
         )
         if previous is None or not fields_of(previous).needs_links:
             return None
-        key, fallback = f"green:{project.id}:after-week:{previous.week}", previous.raid_url
-    target = project.raid_url or fallback
+        key, fallback = f"epic_green:{project.id}:after-week:{previous.week}", previous.epic_url
+    target = project.epic_url or fallback
     if not target:
         return None
     return _add(
         session,
-        kind="back_to_green",
+        kind="epic_green",
         dedupe_key=key,
         project_id=project.id,
         subject_id=note.id,
@@ -156,14 +215,47 @@ def _enqueue_back_to_green(
     )
 
 
+def enqueue_for_escalation(
+    ctx: AppContext, session: Session, project: Project, escalated: bool, user_id: str
+) -> list[int]:
+    """Owe the project's RAID issue the `Escalated` label (or its removal).
+
+    Call in the transaction that escalates; nothing without a RAID link (the project's,
+    else its latest note's).
+    """
+    if not ctx.settings.gitlab_enabled:
+        return []
+    note = latest_note(session, project.id)
+    target = project.raid_url or (note.raid_url if note else "")
+    if not target:
+        return []
+    earlier = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(GitLabPost)
+        .where(GitLabPost.kind == "escalation", GitLabPost.project_id == project.id)
+    )
+    post = _add(
+        session,
+        kind="escalation",
+        dedupe_key=f"escalation:{project.id}:{earlier + 1}",
+        project_id=project.id,
+        subject_id=project.id,
+        target_url=target,
+        label=ESCALATED_LABEL,
+        payload={"remove": not escalated, "author_id": user_id},
+        now=ctx.now(),
+    )
+    return [post.id] if post else []
+
+
 def _shown_details(fields: NoteFields) -> str:
-    """What the RAID note says about `fields`, as GitLab renders it (the one place that
+    """What the epic's note says about `fields`, as GitLab renders it (the one place that
     decides): a field the note doesn't show (upside, epic link) can't make it differ.
 
     People are kept as Slack ids, and the author is left out: a name resolved differently,
     or a re-save by someone else, is not a change to the note.
     """
-    note = build_raid_note(
+    note = build_epic_note(
         project_title="", week="", fields=fields, author_name="", names={}, updated=False
     )
     return note.details

@@ -1,6 +1,7 @@
 """Field parsers: properties over many inputs, plus the messages users read."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,8 @@ from bot.core.fields import (
     parse_date,
     parse_email,
     parse_hours,
+    parse_money,
+    parse_month,
     parse_positive_int,
     parse_sow,
     parse_url,
@@ -31,6 +34,8 @@ PARSERS = [
     parse_sow,
     parse_url,
     parse_positive_int,
+    parse_money,
+    parse_month,
 ]
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31))
 cents = st.decimals(min_value=0, max_value=168, places=2)
@@ -182,3 +187,56 @@ def test_choice_normalises_letter_case_and_aliases():
     assert parse("FIXED FEE") == "FF"
     with pytest.raises(FieldError, match="'Retainer' is not one of T&M, FF"):
         parse("Retainer")
+
+
+# --- money and months (the upside commands) ----------------------------------------------
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999999.99"), places=2)
+
+
+@given(amounts, st.sampled_from(["${:,.2f}", "{:,.2f}", "${:.2f}", "{:.2f}", "{:,}"]))
+def test_money_as_people_write_it_is_read_exactly(amount, spelling):
+    assert parse_money(spelling.format(amount)) == amount
+
+
+@given(st.integers(1, 10**9))
+def test_whole_dollars_need_no_cents(dollars):
+    assert parse_money(str(dollars)) == Decimal(dollars)
+    assert parse_money(f"${dollars:,}") == Decimal(dollars)
+
+
+@given(amounts, st.sampled_from(["-{}", "-${}", "$-{}", "−{}"]))
+def test_negative_amounts_are_refused_as_negative(amount, spelling):
+    with pytest.raises(FieldError, match="is negative"):
+        parse_money(spelling.format(amount))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "'abc' is not an amount of money; write it like $1,250.50 or 1250"),
+        ("", "nothing is not an amount of money"),
+        ("0", "0 is zero"),
+        ("$0.00", "$0.00 is zero"),
+        ("1.005", "1.005 has fractions of a cent"),
+        ("$12,34", "'$12,34' is not an amount of money"),
+        ("1e5", "'1e5' is not an amount of money"),
+        ("$ 5", "'$ 5' is not an amount of money"),
+        ("١٢", "'١٢' is not an amount of money"),  # ASCII digits only
+        ("10000000000", "is more than psbot can keep ($9,999,999,999.99)"),
+    ],
+)
+def test_bad_money_says_why(text, message):
+    with pytest.raises(FieldError, match=re.escape(message)):
+        parse_money(text)
+
+
+@given(st.integers(1, 9999), st.integers(1, 12))
+def test_months_read_as_their_first_day(year, month):
+    assert parse_month(f"{year:04d}-{month:02d}") == dt.date(year, month, 1)
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "26-12", "Dec 2026", "2026/12"])
+def test_other_month_spellings_are_refused(text):
+    with pytest.raises(FieldError, match="is not a month in YYYY-MM form, like 2026-12"):
+        parse_month(text)

@@ -86,6 +86,10 @@ def test_values_are_read_and_normalised():
         ("KANTATA_ROLES", "Engineer=EM"),
         ("KANTATA_ROLES", "=PM"),
         ("KANTATA_ROLES", "Lead=PM, lead=TA"),
+        ("PSBOT_GITLAB_RAID_UPDATES", "customer-safe"),
+        ("PSBOT_LEADERSHIP_CHANNEL", "ps project leadership"),
+        ("PSBOT_EM_GROUP", "@em"),
+        ("PSBOT_EM_GROUP", "s0emteam"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(name, value):
@@ -94,6 +98,18 @@ def test_bad_values_name_the_variable_in_one_line(name, value):
     message = str(error.value)
     assert name in message
     assert "\n" not in message
+
+
+def test_the_leadership_channel_and_em_group():
+    settings = load()
+    assert (settings.leadership_channel, settings.em_group) == ("ps-project-leadership", "")
+    settings = load(PSBOT_LEADERSHIP_CHANNEL="#GR4A7UJSF", PSBOT_EM_GROUP="S0EMTEAM")
+    assert (settings.leadership_channel, settings.em_group) == ("GR4A7UJSF", "S0EMTEAM")
+
+
+def test_raid_updates_are_off_unless_turned_on():
+    assert load().gitlab_raid_updates is False
+    assert load(PSBOT_GITLAB_RAID_UPDATES="on").gitlab_raid_updates is True
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,9 @@ def test_the_state_is_what_the_app_reads_back(workspace):
     view = build_notes_modal(week="2026-W48", metadata="{}", project_title="Acme", prefill=prefill)
     fields = input_fields(view.to_dict())
     state = initial_state(fields)
-    form, _ = filler(workspace, ["New words", "3", "", "", "", "@leo", "", "", "", ""])
+    form, _ = filler(
+        workspace, ["New words", "3", "", "", "", "@leo", "", "", "", "https://co", "", "", ""]
+    )
     form.fill(fields, state)
     assert read_notes_form(state) == {
         "progress": "New words",
@@ -126,6 +128,9 @@ def test_the_state_is_what_the_app_reads_back(workspace):
         "assistance": "",
         "raid_url": "https://r",
         "epic_url": "",
+        "work_exception_url": "",
+        "change_order_url": "https://co",
+        "work_at_risk_url": "",
         "forecast_push": "",
         "upside": "",
         "internal": "green",

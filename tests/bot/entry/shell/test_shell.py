@@ -57,6 +57,9 @@ def test_notes_modal_asks_each_field_and_asks_again_after_a_validation_error(she
             "@dana, leo.rossi@example.com",  # DRI & contributors
             "-",  # RAID link: cleared, which a Red note may not allow
             "-",  # epic link: cleared
+            "",  # Work Exception link
+            "https://gitlab.example.com/ps/plan/-/issues/41",  # Change Order link
+            "",  # Work at Risk link
             "",  # forecast push
             "-",  # upside: cleared
             "https://gitlab.example.com/acme/raid/-/issues/7",  # asked again: RAID
@@ -75,6 +78,7 @@ def test_notes_modal_asks_each_field_and_asks_again_after_a_validation_error(she
     assert "Acme Corp — Platform Rollout (SOW-1001) 🔴 internal · 🟢 customer" in confirmation
     assert "DRI & contributors: @Dana Kim, @Leo Rossi" in confirmation
     assert "RAID (https://gitlab.example.com/acme/raid/-/issues/7)" in confirmation
+    assert "Change Order (https://gitlab.example.com/ps/plan/-/issues/41)" in confirmation
     assert "Upside:" not in confirmation
     assert re.search(r"\[\d+\] Edit", confirmation)
 

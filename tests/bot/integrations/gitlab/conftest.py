@@ -1,5 +1,5 @@
 """GitLab sync fixtures: a fake GitLab, settings pointing at it, and the sample team with
-a journal issue and a RAID issue on Acme Rollout (SOW-1)."""
+a journal issue, a RAID issue and an Internal Customer Epic on Acme Rollout (SOW-1)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from tests.conftest import ADMIN_ID, SIGNING_SECRET
 
 JOURNAL_PATH, JOURNAL_IID = "acme/ps/rollout", 7
 RAID_PATH, RAID_IID = "acme/ps/rollout", 8
+# The Internal Customer Epic lives in PS's own (private) group, not the customer's project.
+EPIC_GROUP, EPIC_IID = "ps-group/customers", 12
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +51,28 @@ def gitlab_env(fake_slack, database_url: str, **extra: str) -> dict[str, str]:
 def settings(fake_slack, fake_gitlab: FakeGitLab, database_url: str) -> Settings:
     env = gitlab_env(fake_slack, database_url, GITLAB_URL=fake_gitlab.url, GITLAB_TOKEN=TOKEN)
     return load_settings(env, dotenv_path=None)
+
+
+@pytest.fixture
+def raid_updates_on(ctx, fake_slack, fake_gitlab: FakeGitLab, database_url: str) -> None:
+    """The app's settings, with PSBOT_GITLAB_RAID_UPDATES=on."""
+    env = gitlab_env(
+        fake_slack,
+        database_url,
+        GITLAB_URL=fake_gitlab.url,
+        GITLAB_TOKEN=TOKEN,
+        PSBOT_GITLAB_RAID_UPDATES="on",
+    )
+    ctx.settings = load_settings(env, dotenv_path=None)
+
+
+def dms_to(fake_slack, user_id: str, containing: str = "") -> list[str]:
+    """The texts of the DMs psbot sent `user_id` (those containing `containing`)."""
+    return [
+        c.params["text"]
+        for c in fake_slack.calls_to("chat.postMessage")
+        if c.params["channel"] == user_id and containing in c.params["text"]
+    ]
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -87,7 +111,7 @@ def settle(listener_executor):
 
 @pytest.fixture
 def team(ctx, fake_slack, fake_gitlab, portfolio):
-    """The sample portfolio; SOW-1 has its journal issue and RAID issue in GitLab."""
+    """The sample portfolio; SOW-1 has its journal issue, RAID issue and epic in GitLab."""
     for user_id, email, name in [
         ("U0PM", "pam@example.com", "Pam"),
         ("U0PAT", "pat@example.com", "Pat"),
@@ -96,14 +120,24 @@ def team(ctx, fake_slack, fake_gitlab, portfolio):
         fake_slack.add_user(user_id, email, name)
     portfolio.journal_url = fake_gitlab.add_issue(JOURNAL_PATH, JOURNAL_IID, ("retro",))
     portfolio.raid_url = fake_gitlab.add_issue(RAID_PATH, RAID_IID)
-    set_links(ctx, "SOW-1", journal=portfolio.journal_url, raid=portfolio.raid_url)
+    portfolio.epic_url = fake_gitlab.add_epic(EPIC_GROUP, EPIC_IID)
+    set_links(
+        ctx,
+        "SOW-1",
+        journal=portfolio.journal_url,
+        raid=portfolio.raid_url,
+        epic=portfolio.epic_url,
+    )
     return portfolio
 
 
-def set_links(ctx, sow: str, *, journal: str | None = None, raid: str | None = None) -> None:
+def set_links(ctx, sow: str, **links: str | None) -> None:
+    """Set (or, with None, clear) the project's `journal`, `raid` and `epic` links given."""
+    columns = {"journal": "journal_issue_url", "raid": "raid_url", "epic": "epic_url"}
     with ctx.session_factory.begin() as session:
         project = session.scalar(sa.select(Project).where(Project.sow == sow))
-        project.journal_issue_url, project.raid_url = journal, raid
+        for name, url in links.items():
+            setattr(project, columns[name], url)
 
 
 def posts(ctx) -> list[GitLabPost]:

@@ -32,14 +32,87 @@ def check(settings):
     return status, out.getvalue().splitlines()
 
 
+NO_RAID_NOTES = (
+    "RAID issues get no notes (PSBOT_GITLAB_RAID_UPDATES is off); Y/R notes go to the epics"
+)
+REST_EPICS = "Epic notes go through the REST epic notes API (GitLab 17.11.2-ee)"
+
+
 def test_all_links_fine(ctx, team, fake_gitlab):
     status, lines = check(ctx.settings)
     assert status == 0
     assert lines == [
         f"GitLab {fake_gitlab.url}: GITLAB_TOKEN works, as @{USERNAME}",
-        "2 issue links on 1 projects checked: 0 problems",
+        "3 links on 1 projects checked: 0 problems",
+        REST_EPICS,
+        NO_RAID_NOTES,
     ]
-    assert fake_gitlab.routes() == ["user", "project", "issue", "project", "issue"]
+    assert fake_gitlab.routes() == [
+        "user",
+        *("project", "issue", "project", "issue"),
+        *("group", "epic"),
+        "version",
+    ]
+
+
+def test_epics_reached_through_work_items_say_so(ctx, team, fake_gitlab):
+    fake_gitlab.epic_api = "work items"
+    status, lines = check(ctx.settings)
+    assert status == 0
+    assert lines[-2] == "Epic notes go through work items (GraphQL) (GitLab 17.11.2-ee)"
+
+
+def test_an_epic_in_a_public_group_is_a_problem(ctx, team, fake_gitlab):
+    public = fake_gitlab.add_epic("customers/acme", 4, visibility="public")
+    set_links(ctx, "SOW-1", epic=public)
+    status, lines = check(ctx.settings)
+    assert status == 1
+    assert lines[1] == (
+        f"SOW-1 Internal Customer Epic {public}: group customers/acme is public, so anyone "
+        "(the customer too) can read its epics; psbot writes internal notes only to an epic "
+        "in a private group"
+    )
+
+
+@pytest.mark.parametrize(
+    ("epic", "problem"),
+    [
+        ("{base}/acme/ps/rollout/-/issues/8", "is not a GitLab epic link (an epic belongs to"),
+        ("{base}/groups/nobody/-/epics/1", f"group nobody not found, or @{USERNAME} can't see it"),
+        (
+            "{base}/groups/ps-group/customers/-/epics/99",
+            f"epic &99 not found in ps-group/customers, or @{USERNAME} can't see it "
+            "(REST epics answered 403; epics need GitLab Premium or Ultimate)",
+        ),
+    ],
+)
+def test_a_bad_epic_link_is_one_line(ctx, team, fake_gitlab, epic, problem):
+    url = epic.format(base=fake_gitlab.url)
+    set_links(ctx, "SOW-1", epic=url)
+    status, lines = check(ctx.settings)
+    assert status == 1
+    assert lines[1].startswith(f"SOW-1 Internal Customer Epic {url}: {problem}")
+    assert "\n" not in lines[1]
+
+
+def test_a_gitlab_serving_no_epic_notes_is_one_line(ctx, team, fake_gitlab):
+    fake_gitlab.epic_api = "neither"
+    status, lines = check(ctx.settings)
+    assert status == 1
+    assert lines[1] == (
+        f"SOW-1 Internal Customer Epic {team.epic_url}: GitLab 17.11.2-ee at {fake_gitlab.url} "
+        "serves neither epic notes (REST /groups/:id/epics answered 404) nor work item notes "
+        "(GraphQL: Field 'workItem' doesn't exist on type 'Namespace'); Internal Customer "
+        "Epic notes need GitLab Premium or Ultimate with epics"
+    )
+
+
+def test_raid_updates_on_are_said(ctx, team, raid_updates_on):
+    _, lines = check(ctx.settings)
+    assert lines[-1] == (
+        "RAID issues get customer-safe updates (progress and issue/action/timing only; "
+        "PSBOT_GITLAB_RAID_UPDATES=on)"
+    )
 
 
 def test_one_line_per_problem(ctx, team, fake_gitlab, portfolio):
@@ -54,7 +127,7 @@ def test_one_line_per_problem(ctx, team, fake_gitlab, portfolio):
     set_links(ctx, "SOW-3", journal="https://gitlab.example.com/g/p/-/issues/1", raid=team.raid_url)
     status, lines = check(ctx.settings)
     assert status == 1
-    assert lines[1:] == [
+    assert lines[1:-2] == [
         f"SOW-1 journal issue {base}/acme/ps/rollout/-/issues/99: "
         "issue #99 not found in acme/ps/rollout",
         f"SOW-2 journal issue {base}/acme/ps/rollout/-/merge_requests/4: is not a GitLab issue "
@@ -63,7 +136,7 @@ def test_one_line_per_problem(ctx, team, fake_gitlab, portfolio):
         f"project nobody/here not found, or @{USERNAME} can't see it",
         "SOW-3 journal issue https://gitlab.example.com/g/p/-/issues/1: "
         f"is not on {base} (GITLAB_URL); use an issue link on that GitLab",
-        "6 issue links on 3 projects checked: 4 problems",
+        "7 links on 3 projects checked: 4 problems",
     ]
     assert fake_gitlab.routes().count("issue") == 2  # the RAID issue is checked once
 
@@ -96,7 +169,10 @@ def test_without_a_token_it_says_sync_is_off(ctx, fake_slack, database_url):
 def test_no_links_yet(ctx, fake_gitlab):
     status, lines = check(ctx.settings)
     assert status == 0
-    assert lines[-1] == "No active project has a journal or RAID issue link yet."
+    assert lines[-2:] == [
+        "No active project has a journal issue, RAID issue or epic link yet.",
+        NO_RAID_NOTES,
+    ]
 
 
 def link(settings, *argv):
@@ -108,7 +184,7 @@ def link(settings, *argv):
 def test_link_sets_the_projects_journal_issue(ctx, team, fake_gitlab):
     url = f"{fake_gitlab.url}/acme/ps/rollout/-/issues/42"
     status, said = link(ctx.settings, "sow-1", url)
-    assert status == 0 and said.endswith(f"wins and thanks will be noted on {url}")
+    assert status == 0 and said.endswith(f"wins, thanks and lessons will be noted on {url}")
     with ctx.session_factory() as session:
         from bot.store.models import Project
 

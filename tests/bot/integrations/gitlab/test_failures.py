@@ -12,6 +12,7 @@ from bot.runtime.undelivered import gitlab_failures
 from tests.bot.integrations.gitlab.conftest import (
     JOURNAL_IID,
     JOURNAL_PATH,
+    dms_to,
     gitlab_env,
     posts,
     set_links,
@@ -21,14 +22,6 @@ from tests.bot.integrations.gitlab.fake_gitlab import TOKEN
 
 def journal(fake_gitlab):
     return fake_gitlab.issue(JOURNAL_PATH, JOURNAL_IID)
-
-
-def dms_to(fake_slack, user_id):
-    return [
-        c.params["text"]
-        for c in fake_slack.calls_to("chat.postMessage")
-        if c.params["channel"] == user_id
-    ]
 
 
 def test_a_missing_issue_fails_the_note_and_tells_the_pm_once(
@@ -45,7 +38,7 @@ def test_a_missing_issue_fails_the_note_and_tells_the_pm_once(
     (dm,) = dms_to(fake_slack, "U0PM")
     assert "I couldn't add the ProjectWin for *Acme — Rollout (SOW-1)*" in dm
     assert f"GitLab journal issue <{missing}|{missing}>" in dm
-    assert "check the project's journal issue link" in dm
+    assert "check the journal issue link on the project" in dm
     with ctx.session_factory() as session:
         failures = gitlab_failures(session)
     assert (failures.failed, failures.retrying) == (2, 0)
@@ -74,7 +67,10 @@ def test_a_link_that_is_not_an_issue_is_reported_without_calling_gitlab(
     (post,) = posts(ctx)
     assert post.status == "failed" and "is not a GitLab issue link" in post.error
     (dm,) = dms_to(fake_slack, "U0PM")
-    assert "to the issue's own address, like https://gitlab.com/group/project/-/issues/123" in dm
+    assert (
+        "to the journal issue's own address, like https://gitlab.com/group/project/-/issues/123"
+        in dm
+    )
 
 
 def test_no_permission_to_comment_says_which_role(slack, fake_slack, fake_gitlab, ctx, team):

@@ -2,13 +2,14 @@
 
 from bot.integrations.gitlab.markdown import (
     ZERO_WIDTH_SPACE,
-    build_green_note,
-    build_raid_note,
+    build_epic_green_note,
+    build_epic_note,
+    build_raid_update,
     build_thanks_note,
     build_win_note,
+    epic_body,
     marker_of,
     quoted,
-    raid_body,
 )
 from bot.pmo.notes import NoteFields, Temperature
 
@@ -89,7 +90,7 @@ def test_stored_text_is_shown_as_stored_with_people_named():
     assert quoted("a\n\nb") == "> a\n>\n> b"
 
 
-def test_raid_note_has_temperatures_issue_action_timing_and_assistance():
+def test_epic_note_has_temperatures_issue_action_timing_and_assistance():
     fields = NoteFields(
         "UAT slipped a week",
         Temperature.RED,
@@ -98,8 +99,10 @@ def test_raid_note_has_temperatures_issue_action_timing_and_assistance():
         assistance="Infra approval from @ops",
         dri_ids=("U0PAT",),
         forecast_push="$20k to January",
+        raid_url="https://gitlab.com/acme/collab/-/issues/8",
+        work_at_risk_url="https://gitlab.com/ps/plan/-/issues/44",
     )
-    note = build_raid_note(
+    note = build_epic_note(
         project_title="Acme — Rollout (SOW-1)",
         week="2026-W48",
         fields=fields,
@@ -107,7 +110,7 @@ def test_raid_note_has_temperatures_issue_action_timing_and_assistance():
         names=NAMES,
         updated=False,
     )
-    body = raid_body(note, MARKER)
+    body = epic_body(note, MARKER)
     assert body.startswith(":red_circle: **Weekly note 2026-W48** for Acme — Rollout (SOW-1)\n")
     assert ":red_circle: internal **Red** · :yellow_circle: customer **Yellow**" in body
     assert "**Progress:** UAT slipped a week" in body
@@ -115,8 +118,12 @@ def test_raid_note_has_temperatures_issue_action_timing_and_assistance():
     assert f"**Assistance needed:**\n> Infra approval from @{ZERO_WIDTH_SPACE}ops" in body
     assert "**DRI & contributors:** **Pat Engineer**" in body
     assert "**Forecast push:** $20k to January" in body
+    assert (
+        "[RAID issue](https://gitlab.com/acme/collab/-/issues/8) · "
+        "[Work at Risk](https://gitlab.com/ps/plan/-/issues/44)"
+    ) in body
     assert body.endswith("written by Pam Manager._\n\n<!-- psbot:abc -->\n")
-    updated = build_raid_note(
+    updated = build_epic_note(
         project_title="X",
         week="2026-W48",
         fields=fields,
@@ -129,7 +136,7 @@ def test_raid_note_has_temperatures_issue_action_timing_and_assistance():
 
 def test_back_to_green_note():
     fields = NoteFields("All clear", Temperature.GREEN, Temperature.GREEN)
-    body = build_green_note(
+    body = build_epic_green_note(
         project_title="Acme — Rollout (SOW-1)",
         week="2026-W49",
         fields=fields,
@@ -138,3 +145,25 @@ def test_back_to_green_note():
     )
     assert body.startswith(":green_circle: **Back to Green in 2026-W49** for Acme — Rollout")
     assert "**Progress:** All clear" in body
+
+
+def test_raid_update_has_only_progress_and_the_issue_line():
+    body = build_raid_update(
+        project_title="Acme — Rollout (SOW-1)",
+        week="2026-W48",
+        progress="UAT slipped @all",
+        issue="Runners short.\n/close",
+        updated=False,
+        marker=MARKER,
+    )
+    assert body == (
+        "**Project update 2026-W48** for Acme — Rollout (SOW-1)\n"
+        "\n"
+        f"**Progress:** UAT slipped @{ZERO_WIDTH_SPACE}all\n"
+        "\n"
+        "**Issue, proposed action and timing:**\n"
+        "> Runners short.\n"
+        "> /close\n"
+        "\n"
+        "<!-- psbot:abc -->\n"
+    )

@@ -158,6 +158,31 @@ def test_statuses_and_fields_are_configurable():
     ]
 
 
+def _epic_field(objects: Objects, name: str) -> str:
+    url = "https://gitlab.com/groups/ps/customers/-/epics/7"
+    objects["custom_field_values"]["505"] = {
+        **objects["custom_field_values"]["504"],
+        "id": "505",
+        "custom_field_name": name,
+        "value": url,
+        "display_value": url,
+    }
+    return url
+
+
+def test_the_epic_link_is_read_from_a_field_named_for_the_gitlab_epic():
+    objects = kantata_objects()
+    url = _epic_field(objects, "GitLab Epic")
+    assert plan(objects).projects["1"].epic_url == url
+
+
+def test_a_field_still_named_jira_epic_is_read_only_when_configured():
+    objects = kantata_objects()
+    url = _epic_field(objects, "Jira Epic")
+    assert plan(objects).projects["1"].epic_url is None
+    assert plan(objects, KANTATA_FIELD_EPIC_URL="Jira Epic").projects["1"].epic_url == url
+
+
 # --- bookings --------------------------------------------------------------------------------
 
 

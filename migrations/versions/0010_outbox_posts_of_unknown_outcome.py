@@ -4,7 +4,7 @@ An outbox entry remembers which post was being sent when an attempt ended withou
 Slack's answer (the process died, or the call timed out), so that post is looked for in
 the channel before it is sent again.
 
-Revision ID: 0014
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07
 """
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
