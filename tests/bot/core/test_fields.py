@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from bot.core.fields import (
     FieldError,
     choice,
+    parse_amount,
     parse_bill_rate,
     parse_date,
+    parse_day_hours,
     parse_email,
     parse_hours,
     parse_positive_int,
@@ -22,6 +24,8 @@ from bot.core.fields import (
 )
 
 PARSERS = [
+    parse_day_hours,
+    parse_amount,
     parse_date,
     parse_week_start,
     parse_hours,
@@ -182,3 +186,27 @@ def test_choice_normalises_letter_case_and_aliases():
     assert parse("FIXED FEE") == "FF"
     with pytest.raises(FieldError, match="'Retainer' is not one of T&M, FF"):
         parse("Retainer")
+
+
+@given(st.decimals(min_value=0, max_value=24, places=2))
+def test_a_days_hours_round_trip_from_0_to_24(hours):
+    assert parse_day_hours(str(hours)) == hours
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("-1", "-1 is negative"), ("24.01", "more than the 24 hours in a day"), ("", "is empty")],
+)
+def test_a_days_hours_outside_0_to_24_are_refused(text, reason):
+    with pytest.raises(FieldError, match=reason):
+        parse_day_hours(text)
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2))
+def test_milestone_amounts_round_trip(amount):
+    assert parse_amount(str(amount)) == amount
+
+
+def test_a_negative_milestone_amount_is_refused():
+    with pytest.raises(FieldError, match="is negative"):
+        parse_amount("-5000")
