@@ -1,4 +1,5 @@
-"""The Kantata CSV formats (projects, bookings, milestones, actuals): typed records, validation and duplicate detection.
+"""The Kantata CSV formats (projects, bookings, milestones, actuals): typed records,
+validation and duplicate detection.
 
 Everything here is pure: cell text goes in, typed values or the problems with them come out.
 A file is validated column by column, parsing each distinct cell text of a column once:
@@ -258,9 +259,7 @@ ACTUALS = FileFormat[ActualRecord](
     record=ActualRecord,
     key_columns=("sow", "person_email", "date"),
 )
-FORMATS: dict[str, FileFormat[Any]] = {
-    f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES, ACTUALS)
-}
+FORMATS: dict[str, FileFormat[Any]] = {f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES, ACTUALS)}
 
 
 def parse_project(values: Mapping[str, str]) -> ProjectRecord | list[Problem]:

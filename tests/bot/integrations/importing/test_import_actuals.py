@@ -3,7 +3,6 @@ treats weeks: the file's span becomes the file's rows; a bad row names its line.
 
 import datetime as dt
 from decimal import Decimal
-
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,11 +66,12 @@ def test_actuals_are_stored_and_a_reimport_changes_nothing(psbot, tmp_path, sess
     result = psbot("import", "actuals", path)
     assert result.code == 0, result.err
     assert result.out.splitlines()[0] == "actuals.csv: 3 inserted, 0 updated, 0 removed"
+    monday, jane, raj = dt.date(2026, 11, 2), "jane@example.com", "raj@example.com"
     assert entries(session_factory) == {
-        ("SOW-1", "jane@example.com", dt.date(2026, 11, 2), dt.date(2026, 11, 2), Decimal(8), True),
-        ("SOW-1", "jane@example.com", dt.date(2026, 11, 3), dt.date(2026, 11, 2), Decimal("7.5"), False),
-        ("SOW-1", "raj@example.com", dt.date(2026, 11, 6), dt.date(2026, 11, 2), Decimal("2.25"), True),
-    }  # fmt: skip
+        ("SOW-1", jane, dt.date(2026, 11, 2), monday, Decimal(8), True),
+        ("SOW-1", jane, dt.date(2026, 11, 3), monday, Decimal("7.5"), False),
+        ("SOW-1", raj, dt.date(2026, 11, 6), monday, Decimal("2.25"), True),
+    }
     again = psbot("import", "actuals", path)
     assert again.out.splitlines()[0] == "actuals.csv: 0 inserted, 0 updated, 0 removed"
 
