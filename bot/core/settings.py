@@ -52,6 +52,10 @@ class KantataFields:
     signoff_sent: str = "Sign-off Sent"
     signoff_received: str = "Sign-off Received"
     passive_days: str = "Passive Acceptance Days"
+    # Where a Consulting Block or Dedicated Engineer project records its EM>PS transition.
+    transition_date: str = "EM>PS Transition Date"
+    # A milestone's fee; a story without it falls back to its budget_estimate_in_cents.
+    milestone_amount: str = "Milestone Amount"
 
 
 # KantataFields attribute → its variable; grouped by the Kantata object the field is on,
@@ -64,12 +68,14 @@ KANTATA_FIELD_VARIABLES: dict[str, dict[str, str]] = {
         "kickoff_date": "KANTATA_FIELD_KICKOFF_DATE",
         "raid_url": "KANTATA_FIELD_RAID_URL",
         "epic_url": "KANTATA_FIELD_EPIC_URL",
+        "transition_date": "KANTATA_FIELD_TRANSITION_DATE",
     },
     "workspace resource": {"bill_rate": "KANTATA_FIELD_BILL_RATE"},
     "milestone": {
         "signoff_sent": "KANTATA_FIELD_SIGNOFF_SENT",
         "signoff_received": "KANTATA_FIELD_SIGNOFF_RECEIVED",
         "passive_days": "KANTATA_FIELD_PASSIVE_DAYS",
+        "milestone_amount": "KANTATA_FIELD_MILESTONE_AMOUNT",
     },
 }
 DEFAULT_KANTATA_ROLES = (

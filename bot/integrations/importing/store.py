@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +38,7 @@ PROJECT_FIELDS = (
     "transition_date",
 )
 MILESTONE_FIELDS = ("due_date", "signoff_sent", "signoff_received", "passive_days", "amount")
+TIME_ENTRY_FIELDS = ("person_id", "day", "week_start", "hours", "approved", "bill_rate")
 BOOKINGS_TABLE = Booking.__table__
 SLOT_COLUMNS = ("project_id", "person_id", "role", "week_start", "kind")  # uq_bookings_slot
 # A file's bookings, their sow and person_email turned into ids, in a temporary table with
@@ -481,6 +483,70 @@ def store_actuals(
             updates.append({"id": old["id"], **values})
     kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
     gone = sorted(r["id"] for key, r in existing.items() if key not in seen and key[0] not in kept)
+    for chunk in chunks(gone):
+        session.execute(sa.delete(TimeEntry).where(TimeEntry.id.in_(chunk)))
+    _write(session, TimeEntry, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))
+
+
+def replace_synced_time_entries(
+    session: Session,
+    entries: Mapping[str, tuple[ActualRecord, Decimal | None]],
+    project_ids: Mapping[str, int],
+    covered_sows: Collection[str],
+    window: tuple[dt.date, dt.date],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make the Kantata time entries of the `covered_sows` projects dated in `window`
+    exactly `entries` (Kantata id → record and bill rate), for a Kantata sync.
+
+    Entries are matched by Kantata id; one Kantata no longer lists in the window is
+    removed, except in the `keep_sows` projects (some of theirs could not be read).
+    Entries imported from CSV (no Kantata id) are left alone.
+    """
+    covered = {project_ids[sow] for sow in covered_sows if sow in project_ids}
+    kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
+    names = ("id", "kantata_id", "project_id", *TIME_ENTRY_FIELDS)
+    columns = [getattr(TimeEntry, name) for name in names]
+    rows: dict[int, Mapping[str, Any]] = {}
+    for chunk in chunks(sorted(covered)):
+        found = session.execute(
+            sa.select(*columns).where(
+                TimeEntry.project_id.in_(chunk),
+                TimeEntry.kantata_id.is_not(None),
+                TimeEntry.day.between(*window),
+            )
+        )
+        rows.update({row.id: row._mapping for row in found})
+    for chunk in chunks(sorted(entries)):
+        found = session.execute(sa.select(*columns).where(TimeEntry.kantata_id.in_(chunk)))
+        rows.update({row.id: row._mapping for row in found})
+    by_id = {row["kantata_id"]: row for row in rows.values()}
+    person_ids = ensure_people(session, {record.person_email for record, _ in entries.values()})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for kantata_id, (record, rate) in entries.items():
+        values = {
+            "project_id": project_ids[record.sow],
+            "person_id": person_ids[record.person_email],
+            "day": record.day,
+            "week_start": monday_of(record.day),
+            "hours": record.hours,
+            "approved": record.approved,
+            "bill_rate": rate,
+        }
+        old = by_id.get(kantata_id)
+        if old is None:
+            inserts.append({"kantata_id": kantata_id, **values})
+        elif _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    gone = sorted(
+        row["id"]
+        for row in rows.values()
+        if row["kantata_id"] not in entries
+        and row["project_id"] in covered - kept
+        and window[0] <= row["day"] <= window[1]
+    )
     for chunk in chunks(gone):
         session.execute(sa.delete(TimeEntry).where(TimeEntry.id.in_(chunk)))
     _write(session, TimeEntry, inserts, updates)
