@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from bot.core.business_days import calendar_of
 from bot.core.dates import Quarter, local_today
 from bot.core.errors import UserError
 from bot.pmo.bookings_rules import check_portfolio
-from bot.pmo.forecast import summarise
+from bot.pmo.forecast import summarise_revenue
 from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
+from bot.pmo.revenue import load_revenue
+from bot.store.models import Person
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.forecast_builder import build_forecast
@@ -25,6 +30,16 @@ def show_forecast(request: PsRequest) -> Reply:
     # quarter reaching past it keeps its bookings, for the rules to pick out their own.
     with request.ctx.session_factory() as session:
         everything = load_portfolio(session, today, window=window, keep_bookings=window != rules)
-    summary = summarise(everything, quarter.months)
+        revenue = load_revenue(
+            session, everything, quarter.months, calendar_of(request.ctx.settings)
+        )
+        # A closed month's PM is the one then, who may have handed the project over since.
+        earlier = set(revenue.pm_ids.values()) - set(everything.people) - {None}
+        people = dict(everything.people)
+        if earlier:
+            people.update(
+                {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(earlier)))}
+            )
+    summary = summarise_revenue(revenue, people)
     findings = check_portfolio(restrict(everything, rules))
     return Reply(*build_forecast(quarter, summary, findings))

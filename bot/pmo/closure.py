@@ -25,6 +25,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -248,6 +249,7 @@ class MilestoneAcceptance:
     sent: dt.date | None
     received: dt.date | None
     passive: PassiveAcceptance | None  # None when received or not sent
+    amount: Decimal | None = None  # the milestone's fee, when known
 
     @property
     def accepted(self) -> bool:
@@ -532,7 +534,9 @@ def milestone_acceptance(
     passive = None
     if received is None and sent is not None:
         passive = passive_acceptance(sent, milestone.passive_days, calendar, today)
-    return MilestoneAcceptance(milestone.name, milestone.due_date, sent, received, passive)
+    return MilestoneAcceptance(
+        milestone.name, milestone.due_date, sent, received, passive, milestone.amount
+    )
 
 
 def project_info(session: Session, project: Project) -> ProjectInfo:
