@@ -155,7 +155,7 @@ def test_a_milestone_without_an_amount_is_named_not_priced_by_hours(ctx, data):
     data.book(migration, data.pat, dt.date(2026, 12, 7), hours=40, rate=200)
     milestone(ctx, migration, "Go-live", dt.date(2026, 12, 15), None)
     milestone(ctx, migration, "Design", dt.date(2026, 12, 1), 3000)
-    bare = data.project("SOW-3", "Initech", type="FF", pm=data.ann)
+    data.project("SOW-3", "Initech", type="FF", pm=data.ann)  # no milestones at all
     result, portfolio = revenue(ctx, dt.date(2026, 11, 24), [NOV, DEC])
     assert result.by_project[migration.id][DEC].amounts.forecast == Decimal(3000)
     flagged = {
@@ -187,7 +187,7 @@ def test_a_pm_who_took_over_mid_quarter_owns_only_the_months_since(ctx, data):
     data.book(project, data.pat, dt.date(2026, 10, 5), hours=10, rate=100)
     data.book(project, data.pat, dt.date(2026, 11, 2), hours=20, rate=100)
     log(ctx, project, data.pat, dt.date(2026, 10, 5), 10)
-    result, portfolio = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV])
+    result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV])
     people = {p.id: p for p in (data.ann, data.bob)}
     by_pm = {pm.name: a.forecast for pm, a in summarise_revenue(result, people).by_pm}
     assert by_pm == {"Ann Lead": Decimal(1000), "Bob Lead": Decimal(2000)}
