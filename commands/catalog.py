@@ -33,6 +33,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand("closure", "/ps closure [PROJECT]", "the Deploy & Close checklist"),
     Subcommand("projects", "/ps projects [--mine]", "projects with type, status and flags"),
+    Subcommand(
+        "accuracy",
+        "/ps accuracy [--month 2026-11 | --quarter 2026-Q4] [PROJECT | @pm]",
+        "closed months' forecast against actuals, by type and PM",
+    ),
 )
 
 BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

@@ -22,7 +22,7 @@ from messages.help_builder import build_usage_error
 
 logger = logging.getLogger(__name__)
 
-PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings"})
+PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings", "accuracy"})
 PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from commands.accuracy import show_accuracy
 from commands.bookings import show_bookings
 from commands.closure import show_closure
 from commands.forecast import show_forecast
@@ -23,4 +24,5 @@ ROUTES: dict[str, Handler] = {
     "thanks": thanks_command,
     "wins": wins_command,
     "closure": show_closure,
+    "accuracy": show_accuracy,
 }

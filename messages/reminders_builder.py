@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.slack_ids import is_user_id
 from bot.pmo.bookings_rules import Finding
+from bot.pmo.cutoff import Cutoff
 from bot.pmo.notes import ReportRow
 from bot.runtime.outbox import Post
 from bot.store.models import Project
@@ -544,3 +545,27 @@ def build_billing_period(
     )
     footer = [context("`/ps projects --mine` shows your projects' next milestones")]
     return _messages(title, summary, head, groups, footer, MAX_LINES_PER_MESSAGE)
+
+
+# --- Daily: the acceptance cut-off ------------------------------------------------------
+
+
+def build_cutoff_reminder(cutoff: Cutoff, today: dt.date) -> Message:
+    """A PM's DM: send the sign-off request by the cut-off, or the revenue slips a month."""
+    period = cutoff.send_by.strftime("%B")
+    text = (
+        f":hourglass: *Send the sign-off request for “{_clip(cutoff.milestone)}” by "
+        f"{day_label(cutoff.send_by)}* ({project_label(cutoff.project)}, due "
+        f"{day_label(cutoff.due_date)}). With the SOW's {cutoff.term}-business-day passive "
+        f"acceptance, that is the last day for it to land in {period}'s billing period; "
+        "later, its revenue moves to next month."
+    )
+    blocks: list[Block] = [
+        _section(text),
+        context("Record the day it is sent with `/ps closure` and in Kantata (Sign-Off Sent)."),
+    ]
+    fallback = (
+        f"Send the sign-off request for {cutoff.milestone} ({cutoff.project.sow}) by "
+        f"{day_label(cutoff.send_by)} for passive acceptance in {period}"
+    )
+    return escape_mrkdwn(fallback), blocks

@@ -64,7 +64,48 @@ class BeforeMonthEnd:
         return calendar.before_month_end(year, month, self.business_days)
 
 
-Schedule = Weekly | BeforeMonthEnd
+@dataclass(frozen=True)
+class MonthStart:
+    """The first business day of each month (the accuracy of the month just closed)."""
+
+    at: dt.time
+
+    def describe(self) -> str:
+        return f"first business day of the month, {self.at:%H:%M}"
+
+    def period_of(self, day: dt.date) -> str:
+        return f"{day:%Y-%m}"
+
+    def periods_near(self, day: dt.date) -> list[str]:
+        month = Month.of(day)
+        return [f"{m.year}-{m.month:02d}" for m in (month.plus(-1), month, month.plus(1))]
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        year, month = (int(part) for part in period.split("-"))
+        return calendar.on_or_after(dt.date(year, month, 1))
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Every day at a time. A job that only matters on business days checks the day
+    itself: a period per calendar day keeps every run date distinct."""
+
+    at: dt.time
+
+    def describe(self) -> str:
+        return f"daily {self.at:%H:%M}"
+
+    def period_of(self, day: dt.date) -> str:
+        return day.isoformat()
+
+    def periods_near(self, day: dt.date) -> list[str]:
+        return [(day + dt.timedelta(days=n)).isoformat() for n in (-2, -1, 0, 1)]
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        return dt.date.fromisoformat(period)
+
+
+Schedule = Weekly | BeforeMonthEnd | MonthStart | Daily
 
 
 def run_time(schedule: Schedule, period: str, calendar: BusinessCalendar, tz: ZoneInfo):
