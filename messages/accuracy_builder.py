@@ -52,7 +52,7 @@ def build_accuracy(report: AccuracyReport, title: str) -> tuple[str, list[Block]
         context(
             "Variance = (actual − forecast) ÷ forecast, against the first Monday's forecast. "
             "Targets: ±5% T&M and Fixed Fee, ±10% Consulting Block and Dedicated Engineer "
-            "(from the EM>PS transition). Actual: approved hours × rate; Fixed Fee: milestones "
+            "(from the EM&gt;PS transition). Actual: approved hours × rate; Fixed Fee: milestones "
             "accepted in the month."
         )
     )
@@ -71,7 +71,7 @@ def _mark(value: Decimal | None, target: int) -> str:
 def _type_line(group: Group) -> str:
     target = TARGETS[str(group.key)]
     return (
-        f"{_mark(group.variance, target)} *{TYPE_NAMES[str(group.key)]}*: "
+        f"{_mark(group.variance, target)} *{escape_mrkdwn(TYPE_NAMES[str(group.key)])}*: "
         f"{percent(group.variance)} (target ±{target}%) · {money(group.forecast)} forecast → "
         f"{money(group.actual)} actual · {group.met} of {group.projects} projects met"
     )
@@ -103,15 +103,18 @@ def _project_line(row: ProjectAccuracy, with_month: bool) -> str:
             f"{NOT_SCORED} {name}{month} · {figures} · not scored: {escape_mrkdwn(row.not_scored)}"
         )
     return (
-        f"{MET if row.met else MISSED} {name}{month} · {TYPE_NAMES[row.type]} · {figures} · "
+        f"{MET if row.met else MISSED} {name}{month} · {escape_mrkdwn(TYPE_NAMES[row.type])} · "
+        f"{figures} · "
         f"{percent(row.variance)} (target ±{row.target}%)"
     )
 
 
 def assumption_lines(report: AccuracyReport) -> list[str]:
     return [
-        _assumption("Hard", report.hard(), HARD_ACCURACY, HARD_FLOOR, "booked hard"),
-        _assumption("Soft", report.soft(), SOFT_ACCURACY, SOFT_FLOOR, "worked beyond hard"),
+        _assumption("Hard", report.hard(), HARD_ACCURACY, HARD_FLOOR, ""),
+        _assumption(
+            "Soft", report.soft(), SOFT_ACCURACY, SOFT_FLOOR, " worked beyond the hard hours"
+        ),
     ]
 
 
@@ -121,7 +124,7 @@ def _assumption(kind: str, held: Assumption, assumed: str, floor: int, what: str
     mark = MET if held.share >= floor else ":warning:"
     return (
         f"{mark} {kind}: {held.share:.0f}% of {hours(held.booked)} {kind.lower()}-booked became "
-        f"actual hours ({hours(held.realised)} {what}; assumed {assumed})"
+        f"actual hours ({hours(held.realised)}{what}); assumed {assumed}"
     )
 
 
