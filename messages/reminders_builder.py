@@ -438,6 +438,7 @@ class BillingMilestone:
     signoff_sent: dt.date | None
     pm: Owner | None
     passive_on: dt.date | None = None
+    send_by: dt.date | None = None  # the last day to request sign-off for passive acceptance
 
 
 @dataclass(frozen=True)
@@ -460,6 +461,12 @@ def _milestone_item(milestone: BillingMilestone, today: dt.date) -> Item:
         parts.append("*sign-off not sent*")
     if milestone.passive_on:
         parts.append(f"passive acceptance {day_label(milestone.passive_on)}")
+    if milestone.send_by and not milestone.signoff_sent:
+        last = day_label(milestone.send_by)
+        if milestone.send_by >= today:
+            parts.append(f"send the request by {last} to land this period")
+        else:
+            parts.append(f"too late for passive acceptance this period (last day {last})")
     return _billing_item(milestone, parts)
 
 

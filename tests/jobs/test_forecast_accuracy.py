@@ -191,3 +191,24 @@ def test_the_pm_is_told_two_business_days_before_the_cutoff(ctx, data):
         post.blocks, ensure_ascii=False
     )
     assert run_acceptance_cutoff(ctx, at("2026-11-13T09:00")) == []
+
+
+def test_the_billing_reminder_names_the_last_day_to_send_or_that_it_passed(ctx, data):
+    from jobs.billing_period import run_billing_period
+
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Milestone(
+                project_id=data.migration.id,
+                name="Wave 1",
+                passive_days=10,
+                due_date=dt.date(2026, 11, 25),
+            )
+        )
+    # Tuesday 24 November, 3 business days before month end: too late for a 10-day term.
+    posts = run_billing_period(ctx, at("2026-11-24T09:00"))
+    text = json.dumps([p.blocks for p in posts], ensure_ascii=False)
+    assert "too late for passive acceptance this period (last day Mon Nov 16)" in text
+    posts = run_billing_period(ctx, at("2026-11-10T09:00"))  # a preview, earlier
+    text = json.dumps([p.blocks for p in posts], ensure_ascii=False)
+    assert "send the request by Mon Nov 16 to land this period" in text
