@@ -26,6 +26,7 @@ from bot.core.slack_ids import is_user_id
 from bot.pmo.bookings_rules import Finding
 from bot.pmo.cutoff import Cutoff
 from bot.pmo.notes import ReportRow
+from bot.pmo.pushes import Push
 from bot.runtime.outbox import Post
 from bot.store.models import Project
 from messages import ids
@@ -36,6 +37,7 @@ from messages.format import (
     SECTION_TEXT_LIMIT,
     context,
     continued_messages,
+    money,
     sections,
 )
 from messages.templating import render
@@ -266,12 +268,29 @@ def _finding_item(finding: Finding) -> Item:
     return Item("\n".join(finding_lines([finding], limit=1)))
 
 
+def push_text(push: Push) -> str:
+    """What moved out, in plain words (the notes modal's "forecast push" pre-fill)."""
+    parts = []
+    if push.left_month:
+        parts.append(f"hard {money(push.left_month)} left {push.month.label}")
+    if push.left_quarter and push.left_quarter != push.left_month:
+        parts.append(f"hard {money(push.left_quarter)} left {push.quarter.label}")
+    elif push.left_quarter:
+        parts.append(f"and {push.quarter.label}")
+    for moved in push.milestones:
+        where = f"to {moved.now:%b %-d}" if moved.now else "out of the next months"
+        parts.append(f"milestone “{moved.name}” moved from {moved.was:%b %-d} {where}")
+    text = "; ".join(parts).replace("; and ", " and ")
+    return text[:1].upper() + text[1:] + " since last Monday's forecast." if text else ""
+
+
 def build_forecast_prep(
     day: dt.date,
     prep_due: dt.datetime,
     forecast_due: dt.datetime,
     by_pm: Sequence[PmFindings],
     under_allocated: Sequence[Finding],
+    pushes: Sequence[tuple[Project, Push]] = (),
 ) -> list[Message]:
     """Monday's checklist, the forecast deadline, and the bookings findings by PM."""
     title = f"Forecast call prep — {day_label(day)}"
@@ -306,6 +325,16 @@ def build_forecast_prep(
     if under_allocated:
         heading = f":mag: *Help find them work* · {len(under_allocated)} under-allocated"
         groups.append(Group(heading, [_finding_item(f) for f in under_allocated]))
+    if pushes:
+        heading = (
+            f":arrow_right: *Forecast pushes since last Monday* · {len(pushes)}: call them "
+            "out in Tuesday's notes"
+        )
+        items = [
+            Item(f"• {project_label(project)}: {escape_mrkdwn(push_text(push))}")
+            for project, push in pushes
+        ]
+        groups.append(Group(heading, items))
     summary = (
         f"{title}: prep due {clock(prep_due)}, forecast & upside due {clock(forecast_due)}; "
         + (f"{_plural(count, 'bookings finding')}." if count else "no bookings findings.")

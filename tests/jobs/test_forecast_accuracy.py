@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from bot.core.business_days import BusinessCalendar
 from bot.pmo.closure import last_send_day, passive_acceptance_date
 from bot.pmo.rhythm import job_time
-from bot.store.models import ForecastSnapshot, Milestone, Project, TimeEntry
+from bot.store.models import Booking, ForecastSnapshot, Milestone, Project, TimeEntry
 from jobs.acceptance_cutoff import run_acceptance_cutoff
 from jobs.forecast_accuracy import run_forecast_accuracy
 from jobs.forecast_snapshot import run_forecast_snapshot
@@ -212,3 +212,49 @@ def test_the_billing_reminder_names_the_last_day_to_send_or_that_it_passed(ctx, 
     posts = run_billing_period(ctx, at("2026-11-10T09:00"))  # a preview, earlier
     text = json.dumps([p.blocks for p in posts], ensure_ascii=False)
     assert "send the request by Mon Nov 16 to land this period" in text
+
+
+def test_what_moved_out_since_last_monday_is_listed_and_prefills_the_note(ctx, data, slack, clock):
+    from bot.pmo.notes import NoteFields, Temperature, save_note
+    from jobs.forecast_prep import run_forecast_prep
+
+    data.book(data.rollout, data.pat, dt.date(2026, 11, 16), weeks=2, hours=10, rate=100)
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Milestone(project_id=data.migration.id, name="Wave 1", amount=Decimal(5000),
+                      due_date=dt.date(2026, 11, 27))
+        )  # fmt: skip
+        save_note(
+            session,
+            data.rollout.id,
+            "2026-W47",
+            NoteFields("On track", Temperature.GREEN, Temperature.GREEN, forecast_push="old"),
+            "U0ANN",
+            at("2026-11-17T14:00"),
+        )
+    run_forecast_snapshot(ctx, at("2026-11-16T11:00"))
+    # During the week the week of Nov 23 moves to January, and the milestone to December.
+    with ctx.session_factory.begin() as session:
+        session.execute(
+            sa.update(Booking)
+            .where(Booking.week_start == dt.date(2026, 11, 23))
+            .values(week_start=dt.date(2027, 1, 4))
+        )
+        session.execute(sa.update(Milestone).values(due_date=dt.date(2026, 12, 4)))
+    posts = run_forecast_prep(ctx, at("2026-11-23T08:00"))
+    text = json.dumps([p.blocks for p in posts], ensure_ascii=False)
+    assert "*Forecast pushes since last Monday* · 2" in text
+    assert (
+        "*Acme — Rollout* (SOW-1): Hard $1,000 left Nov 2026 and 2026-Q4 since last "
+        "Monday's forecast." in text
+    )
+    assert (
+        "*Globex — Migration* (SOW-3): Hard $5,000 left Nov 2026; milestone “Wave 1” moved "
+        "from Nov 27 to Dec 4 since last Monday's forecast." in text
+    )
+    # Tuesday: this Monday's snapshot is taken; the new week's note starts with the push.
+    run_forecast_snapshot(ctx, at("2026-11-23T11:00"))
+    clock.set(at("2026-11-24T10:00"))
+    slack.command("notes sow-1", user_id="U0ANN")
+    view = json.dumps(slack.fake.wait_for("views.open")[-1].params, ensure_ascii=False)
+    assert "Hard $1,000 left Nov 2026 and 2026-Q4 since last Monday" in view
