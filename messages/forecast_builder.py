@@ -17,6 +17,10 @@ from messages.escape import escape_mrkdwn, mention
 from messages.format import context, hours, money, sections
 
 MAX_PMS_SHOWN = 25
+CHART_FOLLOWS = (
+    ":bar_chart: A chart of the quarter (forecast vs actual, upside stacked) follows in your "
+    "DM with psbot."
+)
 MAX_UNPRICED_SHOWN = 3
 
 

@@ -185,13 +185,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode()
+        data = self.rfile.read(length)
+        params: dict[str, Any]
         if self.path.startswith("/upload/"):
-            params = {"content": raw}
+            # The file as sent: its bytes (a PNG is not text), and as text for text files.
+            params = {"bytes": data, "content": data.decode(errors="replace")}
         elif "json" in (self.headers.get("Content-Type") or ""):
-            params = json.loads(raw or "{}")
+            params = json.loads(data.decode() or "{}")
         else:
-            params = dict(parse_qsl(raw, keep_blank_values=True))
+            params = dict(parse_qsl(data.decode(), keep_blank_values=True))
         params.update(dict(parse_qsl(self.path.partition("?")[2])))
         status, body, extra = self.fake.handle(
             self.path.partition("?")[0], params, dict(self.headers)

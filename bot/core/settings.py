@@ -98,6 +98,8 @@ class Settings:
     admins: frozenset[str] = frozenset()
     scheduler_enabled: bool = True
     auto_migrate: bool = True
+    # /ps forecast and the monthly accuracy post attach a PNG chart (drawn in a child process).
+    charts: bool = True
     # "US" (federal), "US-NY" (with a subdivision) or None for weekends only.
     holidays: tuple[str, str | None] | None = ("US", None)
     job_grace_minutes: int = 120
@@ -172,6 +174,7 @@ def load_settings(
         admins=_admins(get("PSBOT_ADMINS")),
         scheduler_enabled=_on_off("PSBOT_SCHEDULER", get("PSBOT_SCHEDULER", "on")),
         auto_migrate=_on_off("PSBOT_AUTO_MIGRATE", get("PSBOT_AUTO_MIGRATE", "on")),
+        charts=_on_off("PSBOT_CHARTS", get("PSBOT_CHARTS", "on")),
         holidays=_holidays(get("PSBOT_HOLIDAYS", "US")),
         job_grace_minutes=_whole_number(
             "PSBOT_JOB_GRACE_MINUTES",

@@ -51,6 +51,7 @@ class ProjectAccuracy:
     soft_hours: Decimal = ZERO
     actual_hours: Decimal = ZERO
     not_scored: str = ""  # why it is shown but not scored
+    upside: Decimal = ZERO  # soft $ of the month's first snapshot
 
     @property
     def target(self) -> int:
@@ -125,6 +126,14 @@ class AccuracyReport:
 
     def worst_first(self) -> list[ProjectAccuracy]:
         return sorted(self.rows, key=lambda r: (not r.scored, -badness(r.variance), r.project.sow))
+
+    def month_totals(self) -> dict[Month, tuple[Decimal, Decimal, Decimal]]:
+        """Per month: the first Monday's forecast and upside, and what was earned."""
+        totals = {month: (ZERO, ZERO, ZERO) for month in self.months}
+        for row in self.rows:
+            forecast, upside, actual = totals[row.month]
+            totals[row.month] = (forecast + row.forecast, upside + row.upside, actual + row.actual)
+        return totals
 
     def by_pm(self) -> list[Group]:
         return _grouped(self.scored, lambda row: row.pm_id)
@@ -239,8 +248,33 @@ def load_accuracy(
                     made.soft_hours if made else ZERO,
                     spent.hours if spent else ZERO,
                     why_not_scored(project, kind, first_day if made else None),
+                    made.upside if made else ZERO,
                 )
             )
     pm_ids = {row.pm_id for row in rows if row.pm_id is not None}
     people = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))}
     return AccuracyReport(months, rows, chosen, people)
+
+
+def forecasts_made(
+    session: Session, months: Sequence[Month]
+) -> dict[Month, tuple[Decimal, Decimal]]:
+    """Per month: the forecast and upside of its first snapshot (zeros without one)."""
+    if not months:
+        return {}
+    days = snapshot_days(session, months[0].first_day, months[-1].last_day)
+    made = {month: ZERO for month in months}, {month: ZERO for month in months}
+    for month in months:
+        first_day = chosen_days(days, month)[0]
+        if first_day is None:
+            continue
+        forecast, upside = session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(ForecastSnapshot.forecast), 0),
+                sa.func.coalesce(sa.func.sum(ForecastSnapshot.upside), 0),
+            ).where(
+                ForecastSnapshot.taken_on == first_day, ForecastSnapshot.month == month.first_day
+            )
+        ).one()
+        made[0][month], made[1][month] = Decimal(forecast), Decimal(upside)
+    return {month: (made[0][month], made[1][month]) for month in months}
