@@ -247,7 +247,8 @@ def load_accuracy(
                     made.hard_hours if made else ZERO,
                     made.soft_hours if made else ZERO,
                     spent.hours if spent else ZERO,
-                    why_not_scored(project, kind, first_day if made else None),
+                    why_not_scored(project, kind, first_day if made else None)
+                    or ("" if forecast or actual else "no money forecast or earned"),
                     made.upside if made else ZERO,
                 )
             )

@@ -86,6 +86,8 @@ class FileShared:
     title: str
     content: str
     comment: str
+    data: bytes = b""  # the file's bytes (a chart's PNG)
+    alt_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,9 @@ class StandInSlack:
         if path.startswith("/upload/"):
             with self._lock:
                 file = self._files.setdefault(path.removeprefix("/upload/"), {})
-                file["content"] = params.get("content", "")
+                data = params.get("content", b"")
+                data = data if isinstance(data, bytes) else str(data).encode()
+                file["data"], file["content"] = data, data.decode("utf-8", errors="replace")
             return 200, "OK - 0"
         method = path.removeprefix("/api/")
         answer = self._answers.get(method)
@@ -393,7 +397,10 @@ class StandInSlack:
 
     def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):07d}"
-        self._files[file_id] = {"filename": str(params.get("filename") or "file")}
+        self._files[file_id] = {
+            "filename": str(params.get("filename") or "file"),
+            "alt_text": str(params.get("alt_txt") or ""),
+        }
         return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
 
     def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -415,6 +422,8 @@ class StandInSlack:
                         title,
                         stored.get("content", ""),
                         str(params.get("initial_comment") or ""),
+                        stored.get("data", b""),
+                        stored.get("alt_text", ""),
                     )
                 )
             shared.append({"id": entry.get("id"), "title": title, "name": filename})
@@ -454,10 +463,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8", errors="replace")
+        data = self.rfile.read(length)
+        raw = data.decode("utf-8", errors="replace")
         path, _, query = self.path.partition("?")
         if path.startswith("/upload/"):
-            params: dict[str, Any] = {"content": raw}
+            params: dict[str, Any] = {"content": data}  # bytes: a PNG is not text
         elif "json" in (self.headers.get("Content-Type") or ""):
             params = json.loads(raw or "{}")
         else:
