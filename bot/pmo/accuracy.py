@@ -27,11 +27,23 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import BusinessCalendar
 from bot.core.dates import Month
 from bot.pmo.bookings_rules import ZERO
+from bot.pmo.closure import FIXED_FEE
 from bot.pmo.revenue import actual_amount, load_milestone_money, load_time_actuals
 from bot.pmo.snapshots import SnapshotRow, snapshot_days
 from bot.store.models import ForecastSnapshot, Person, Project
 
 TARGETS = {"T&M": 5, "FF": 5, "Consulting Block": 10, "Dedicated Engineer": 10}
+SNAPSHOT_COLUMNS = (
+    "taken_on",
+    "project_id",
+    "month",
+    "type",
+    "pm_id",
+    "forecast",
+    "upside",
+    "hard_hours",
+    "soft_hours",
+)
 FROM_TRANSITION = frozenset({"Consulting Block", "Dedicated Engineer"})
 HUNDRED = Decimal(100)
 
@@ -207,18 +219,25 @@ def load_accuracy(
     ]
     snapshots: dict[tuple[dt.date, int, Month], SnapshotRow] = {}
     if wanted:
-        query = sa.select(ForecastSnapshot).where(sa.or_(*wanted))
+        # Columns, not ORM objects: a quarter reads thousands of rows.
+        columns = [getattr(ForecastSnapshot, c) for c in SNAPSHOT_COLUMNS]
+        query = sa.select(*columns).where(sa.or_(*wanted))
         if project_id is not None:
             query = query.where(ForecastSnapshot.project_id == project_id)
-        for stored in session.scalars(query):
-            row = SnapshotRow.of(stored)
-            snapshots[stored.taken_on, row.project_id, row.month] = row
+        for taken_on, *values in session.connection().execute(query):
+            row = SnapshotRow(values[0], Month.of(values[1]), *values[2:], milestones=())
+            snapshots[taken_on, row.project_id, row.month] = row
     projects_query = sa.select(Project).order_by(Project.sow)
     if project_id is not None:
         projects_query = projects_query.where(Project.id == project_id)
     projects = list(session.scalars(projects_query))
     time = {month: load_time_actuals(session, month) for month in months}
-    milestones = load_milestone_money(session, projects, today, calendar)
+    # Only Fixed Fee projects (then or now) earn by milestone.
+    fixed_fee = {row.project_id for row in snapshots.values() if row.type in FIXED_FEE}
+    fixed_fee |= {p.id for p in projects if p.type in FIXED_FEE}
+    milestones = load_milestone_money(
+        session, [p for p in projects if p.id in fixed_fee], today, calendar
+    )
     rows = []
     for month in months:
         first_day, latest_day = chosen[month]

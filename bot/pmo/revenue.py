@@ -205,7 +205,7 @@ def load_time_actuals(session: Session, month: Month) -> dict[int, TimeActual]:
             Decimal(int(money or 0)) / MONEY_UNITS,
             Decimal(int(unpriced or 0)) / HUNDREDTHS,
         )
-        for project_id, hours, money, unpriced in session.execute(statement)
+        for project_id, hours, money, unpriced in session.connection().execute(statement)
     }
 
 
