@@ -48,7 +48,8 @@ class Month(NamedTuple):
         """A month the user typed (`2026-11`), or say what is wrong."""
         match = _MONTH.fullmatch(text.strip())
         if not match:
-            raise UserError(f"'{text}' is not a month; write it like 2026-11.")
+            shown = " ".join(text.split())[:40]  # one line, however it was typed
+            raise UserError(f"'{shown}' is not a month; write it like 2026-11.")
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise UserError(f"'{text.strip()}' has no month {month}; months run 01 to 12.")
