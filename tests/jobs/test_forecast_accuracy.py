@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from bot.core.business_days import BusinessCalendar
 from bot.pmo.closure import last_send_day, passive_acceptance_date
 from bot.pmo.rhythm import job_time
-from bot.store.models import Booking, ForecastSnapshot, Milestone, Project, TimeEntry
+from bot.store.models import Booking, ForecastSnapshot, Milestone, Project
 from jobs.acceptance_cutoff import run_acceptance_cutoff
 from jobs.forecast_accuracy import run_forecast_accuracy
 from jobs.forecast_snapshot import run_forecast_snapshot
@@ -52,20 +52,6 @@ def data(ctx):
     return data
 
 
-def log(ctx, project, person, day, hours):
-    with ctx.session_factory.begin() as session:
-        session.add(
-            TimeEntry(
-                project_id=project.id,
-                person_id=person.id,
-                day=day,
-                week_start=day - dt.timedelta(days=day.weekday()),
-                hours=Decimal(hours),
-                approved=True,
-            )
-        )
-
-
 def test_the_snapshot_is_monday_at_the_forecast_deadline_and_never_rewritten(ctx, data):
     assert job_time(ctx, "forecast_snapshot", "2026-W49") == at("2026-11-30T11:00")
     data.book(data.rollout, data.pat, dt.date(2026, 11, 30), weeks=2, hours=40, rate=200)
@@ -98,9 +84,9 @@ def november(ctx, data):
     # Rollout: 4 × 10 h forecast, 42 h worked (+5%, met); Block: no transition date.
     for week in range(4):
         monday = dt.date(2026, 11, 2) + dt.timedelta(weeks=week)
-        log(ctx, data.rollout, data.pat, monday, 10)
-        log(ctx, data.block, data.pat, monday, 3)
-    log(ctx, data.rollout, data.pat, dt.date(2026, 11, 27), 2)
+        data.log(data.rollout, data.pat, monday, 10)
+        data.log(data.block, data.pat, monday, 3)
+    data.log(data.rollout, data.pat, dt.date(2026, 11, 27), 2)
     # The milestone slips: due in December now, so November earns nothing of it.
     with ctx.session_factory.begin() as session:
         session.execute(sa.update(Milestone).values(due_date=dt.date(2026, 12, 10)))

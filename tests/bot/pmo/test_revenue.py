@@ -17,7 +17,7 @@ from bot.core.dates import Month
 from bot.pmo.forecast import summarise_revenue
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.pmo.revenue import load_revenue
-from bot.store.models import ForecastSnapshot, Milestone, TimeEntry
+from bot.store.models import ForecastSnapshot, Milestone
 from tests.factories import Portfolio
 
 OCT, NOV, DEC = Month(2026, 10), Month(2026, 11), Month(2026, 12)
@@ -38,21 +38,6 @@ def revenue(ctx, today: dt.date, months, calendar=US):
     with ctx.session_factory() as session:
         portfolio = load_portfolio(session, today, window=window)
         return load_revenue(session, portfolio, months, calendar), portfolio
-
-
-def log(ctx, project, person, day: dt.date, hours, approved=True, rate=None):
-    with ctx.session_factory.begin() as session:
-        session.add(
-            TimeEntry(
-                project_id=project.id,
-                person_id=person.id,
-                day=day,
-                week_start=day - dt.timedelta(days=day.weekday()),
-                hours=Decimal(hours),
-                approved=approved,
-                bill_rate=None if rate is None else Decimal(rate),
-            )
-        )
 
 
 def milestone(ctx, project, name, due, amount, sent=None, received=None, days=None):
@@ -98,7 +83,7 @@ def test_a_week_across_the_month_end_splits_forecast_and_actuals_by_working_day(
     # Later, the hours are worked: 8 h each day, Tuesday's not approved yet.
     for day, approved in ((30, True), (1, True), (2, False)):
         month = 11 if day == 30 else 12
-        log(ctx, rollout, data.pat, dt.date(2026, month, day), 8, approved)
+        data.log(rollout, data.pat, dt.date(2026, month, day), 8, approved)
     result, _ = revenue(ctx, dt.date(2027, 1, 4), [NOV, DEC])
     assert result.by_project[rollout.id][NOV].actual == Decimal(1600)  # its week's rate
     assert result.by_project[rollout.id][DEC].actual == Decimal(1600)
@@ -107,8 +92,8 @@ def test_a_week_across_the_month_end_splits_forecast_and_actuals_by_working_day(
 
 def test_a_logged_rate_wins_and_hours_without_any_rate_are_counted_apart(ctx, data):
     rollout = data.project("SOW-1", "Acme", pm=data.ann)
-    log(ctx, rollout, data.pat, dt.date(2026, 10, 6), "7.5", rate="181.10")
-    log(ctx, rollout, data.pat, dt.date(2026, 10, 7), 2)  # no rate, no booking that week
+    data.log(rollout, data.pat, dt.date(2026, 10, 6), "7.5", rate="181.10")
+    data.log(rollout, data.pat, dt.date(2026, 10, 7), 2)  # no rate, no booking that week
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT])
     figure = result.by_project[rollout.id][OCT]
     assert figure.actual == Decimal("1358.25")  # 7.5 × 181.10, to the cent
@@ -173,7 +158,7 @@ def test_a_project_that_changed_type_keeps_its_closed_months_as_earned(ctx, data
     snapshot(ctx, project, OCT, dt.date(2026, 10, 5), "T&M", data.ann)
     snapshot(ctx, project, OCT, dt.date(2026, 10, 26), "T&M", data.ann)
     data.book(project, data.pat, dt.date(2026, 10, 5), hours=10, rate=150)
-    log(ctx, project, data.pat, dt.date(2026, 10, 6), 10)
+    data.log(project, data.pat, dt.date(2026, 10, 6), 10)
     milestone(ctx, project, "Phase 2", dt.date(2026, 11, 30), 20000)
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV])
     assert result.type_of(project, OCT) == "T&M"
@@ -186,7 +171,7 @@ def test_a_pm_who_took_over_mid_quarter_owns_only_the_months_since(ctx, data):
     snapshot(ctx, project, OCT, dt.date(2026, 10, 5), "T&M", data.ann)  # Ann's then
     data.book(project, data.pat, dt.date(2026, 10, 5), hours=10, rate=100)
     data.book(project, data.pat, dt.date(2026, 11, 2), hours=20, rate=100)
-    log(ctx, project, data.pat, dt.date(2026, 10, 5), 10)
+    data.log(project, data.pat, dt.date(2026, 10, 5), 10)
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV])
     people = {p.id: p for p in (data.ann, data.bob)}
     by_pm = {pm.name: a.forecast for pm, a in summarise_revenue(result, people).by_pm}
