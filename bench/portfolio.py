@@ -149,8 +149,17 @@ def generate(folder: Path, size: Size, seed: int = SEED) -> PortfolioFiles:
         epic = f"https://jira.example.com/browse/PS-{n}" if rng.random() < 0.5 else None
         customer = customers[n % len(customers)]
         name = rng.choice(PROJECT_NAMES)
+        # No draws from `rng` below: the rest of the portfolio stays as it was generated.
+        transition = (
+            kickoff + dt.timedelta(days=14)
+            if kickoff and kind_of_project in ("Consulting Block", "Dedicated Engineer")
+            else None
+        )
         projects.append(
-            (sow, customer, name, kind_of_project, pm, status, start, end, kickoff, top, raid, epic)
+            (
+                *(sow, customer, name, kind_of_project, pm, status, start, end, kickoff, top),
+                *(raid, epic, transition),
+            )
         )
 
         team = [(p, "PSE") for p in rng.sample(staff, rng.randint(1, 3))]
@@ -183,7 +192,8 @@ def generate(folder: Path, size: Size, seed: int = SEED) -> PortfolioFiles:
                     else None
                 )
                 passive = rng.choice((None, 5, 10))
-                milestones.append((sow, title, due, sent, received, passive))
+                amount = 5000 * (i + 1)  # not drawn from rng, as above
+                milestones.append((sow, title, due, sent, received, passive, amount))
 
     if len(candidates) < size.bookings:
         raise ValueError(f"only {len(candidates)} booking slots for {size.bookings} bookings")

@@ -21,12 +21,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench import stats
+from bench.accuracy import QUARTER, SNAPSHOT_WEEKS, AccuracyFigures, measure_accuracy
 from bench.breakdown import STEPS, median_steps, profile_forecast
 from bench.bulk import BulkFigures, bulk_load
 from bench.database import BenchDatabase, postgres_database, sqlite_database
@@ -108,8 +109,9 @@ class ScaleFigures:
     commands: dict[str, list[Sample]]
 
 
-SECTIONS = ("core", "bulk", "report", "memory", "load")
-DEFAULT_SECTIONS = ("core", "bulk", "report")
+SECTIONS = ("core", "bulk", "report", "accuracy", "memory", "load")
+DEFAULT_SECTIONS = ("core", "bulk", "report", "accuracy")
+GOAL_ACCURACY_SECONDS = 1.0
 GOAL_ACK_RATIO = 1.5
 GOAL_FORECAST_RATIO = 5.0
 GOAL_BULK_RATIO = 3.0
@@ -149,6 +151,7 @@ class BackendFigures:
     memory: MemoryFigures | None = None
     load: Run | None = None
     burst: Burst | None = None
+    accuracy: dict[int, AccuracyFigures] = field(default_factory=dict)
 
 
 def progress(message: str) -> None:
@@ -231,6 +234,12 @@ def run_backend(
             small = projects != max(SCALES)
             commands = _commands(bench, files, imports, small) if "core" in sections else {}
             figures.scales[projects] = ScaleFigures(files, imports, commands)
+            if "accuracy" in sections:
+                progress(f"  /ps accuracy --quarter on {SNAPSHOT_WEEKS} weekly snapshots")
+                caller = imports.slack_ids[files.pm_emails[0]]
+                figures.accuracy[projects] = measure_accuracy(
+                    db, bench, ctx, caller, projects, NOW, small
+                )
             if small:
                 continue
             caller = imports.slack_ids[files.pm_emails[0]]
@@ -487,6 +496,51 @@ def report_statements(result: BackendFigures) -> str:
         "constant",
     )
     return "\n".join([stats.table(headers, rows), constant])
+
+
+def report_accuracy(result: BackendFigures) -> str:
+    """`/ps accuracy --quarter`: reply time against 1 s, SQL statements constant by size."""
+    rows = []
+    for projects, figures in sorted(result.accuracy.items()):
+        counts = sorted({s.statements for s in figures.samples})
+        rows.append(
+            [
+                f"{projects:,} projects",
+                f"{figures.snapshot_rows:,}",
+                f"{figures.time_entries:,}",
+                "/".join(map(str, counts)),
+                _p(replies(figures.samples), 50),
+                _max(replies(figures.samples)),
+                stats.ms(figures.snapshot_job),
+            ]
+        )
+    headers = [
+        f"· /ps accuracy --quarter {QUARTER.label} ({result.backend})",
+        "snapshot rows",
+        "time entries",
+        "SQL",
+        "p50 ms",
+        "max ms",
+        "snapshot job ms",
+    ]
+    big = result.accuracy[max(result.accuracy)]
+    slowest = max(replies(big.samples))
+    counts = {tuple(sorted({s.statements for s in f.samples})) for f in result.accuracy.values()}
+    return "\n".join(
+        [
+            stats.table(headers, rows),
+            _goal(
+                f"  slowest reply at {big.projects:,} projects: {slowest:.2f} s",
+                slowest <= GOAL_ACCURACY_SECONDS,
+                f"≤ {GOAL_ACCURACY_SECONDS:g} s",
+            ),
+            _goal(
+                "  SQL statements: " + ("the same at every size" if len(counts) == 1 else "differ"),
+                len(counts) == 1,
+                "constant",
+            ),
+        ]
+    )
 
 
 def report_bulk(result: BackendFigures, bulk: BulkFigures) -> str:
@@ -763,7 +817,8 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     started = time.perf_counter()
     backends = ["sqlite", *(["postgresql"] if postgres_url else [])]
-    sizes = SCALES if "core" in args.sections else (max(SCALES),)
+    both = {"core", "accuracy"} & set(args.sections)
+    sizes = SCALES if both else (max(SCALES),)
     # Not strict: the benchmark's rows point at Slack messages it never made.
     fake = StandInSlack(strict=False).start()
     try:
@@ -791,6 +846,8 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
                     f"cProfile of one /ps forecast, commands.ps.answer() in this thread "
                     f"({result.backend}):\n{result.core.profile.rstrip()}"
                 )
+        if result.accuracy:
+            out.append(report_accuracy(result))
         if result.bulk:
             out.append(report_bulk(result, result.bulk))
         if result.report:

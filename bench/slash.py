@@ -54,6 +54,9 @@ def psbot_context(db: BenchDatabase, fake: StandInSlack) -> AppContext:
             "DATABASE_URL": db.url,
             "PSBOT_PMO_CHANNEL": CHANNEL,
             "PSBOT_SCHEDULER": "off",
+            # The chart is drawn in a child process after the reply; the goals are the
+            # replies', and two cores are better spent on them.
+            "PSBOT_CHARTS": "off",
         },
         dotenv_path=None,
     )

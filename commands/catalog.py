@@ -49,6 +49,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "/ps escalate PROJECT [--off]",
         "mark a Red project Escalated, or not any more (admins)",
     ),
+    Subcommand(
+        "accuracy",
+        "/ps accuracy [--month 2026-11 | --quarter 2026-Q4] [PROJECT | @pm]",
+        "closed months' forecast against actuals, by type and PM",
+    ),
 )
 
 BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.core.business_days import calendar_of
 from bot.core.dates import Quarter, local_today
-from bot.core.errors import UserError
+from bot.core.errors import UserError, first_line
+from bot.pmo.accuracy import forecasts_made
 from bot.pmo.bookings_rules import check_portfolio
-from bot.pmo.forecast import summarise
+from bot.pmo.forecast import summarise_revenue
 from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
+from bot.pmo.revenue import load_revenue
 from bot.pmo.upside import open_upside
+from bot.store.models import Person
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
-from messages.forecast_builder import build_forecast
+from messages.chart import Chart, ChartError, ChartMonth, render_png
+from messages.forecast_builder import CHART_FOLLOWS, build_forecast
+from messages.format import context
 
 
 def show_forecast(request: PsRequest) -> Reply:
@@ -26,8 +35,55 @@ def show_forecast(request: PsRequest) -> Reply:
     # quarter reaching past it keeps its bookings, for the rules to pick out their own.
     with request.ctx.session_factory() as session:
         everything = load_portfolio(session, today, window=window, keep_bookings=window != rules)
+        revenue = load_revenue(
+            session, everything, quarter.months, calendar_of(request.ctx.settings)
+        )
+        # A closed month's PM is the one then, who may have handed the project over since.
+        earlier = set(revenue.pm_ids.values()) - set(everything.people) - {None}
+        people = dict(everything.people)
+        if earlier:
+            people.update(
+                {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(earlier)))}
+            )
+        made = forecasts_made(session, [m for m in quarter.months if revenue.closed(m)])
         # Upside recorded by hand (a pending CO, a milestone moving in), apart from the sums.
         recorded = open_upside(session, today, quarter.months)
-    summary = summarise(everything, quarter.months)
+    summary = summarise_revenue(revenue, people)
     findings = check_portfolio(restrict(everything, rules))
-    return Reply(*build_forecast(quarter, summary, findings, recorded))
+    text, blocks = build_forecast(quarter, summary, findings, recorded)
+    if not request.ctx.settings.charts:
+        return Reply(text, blocks)
+    chart = Chart(
+        f"Forecast vs actual, {quarter.label}",
+        [
+            ChartMonth(m.label, *made[m], summary.actuals[m])
+            if m in made
+            else ChartMonth(m.label, a.forecast, a.upside, None)
+            for m, a in summary.by_month.items()
+        ],
+    )
+    blocks.append(context(CHART_FOLLOWS))
+    return Reply(
+        text, blocks, then=lambda: send_chart(request, chart, f"forecast-{quarter.label}.png")
+    )
+
+
+def send_chart(request: PsRequest, chart: Chart, filename: str) -> Reply | None:
+    """Draw the chart and share it in the caller's DM with psbot (an ephemeral answer
+    can't hold a file); say so when it can't be, the figures being complete without it."""
+    try:
+        png = render_png(chart)
+        channel = request.client.conversations_open(users=request.user_id)["channel"]["id"]
+        request.client.files_upload_v2(
+            channel=channel,
+            content=png,
+            filename=filename,
+            title=chart.title,
+            alt_txt=chart.alt_text,
+        )
+    except (ChartError, SlackApiError, SlackClientError, OSError) as error:
+        reason = first_line(error)
+        return Reply(
+            f":warning: The chart couldn't be sent ({reason}); the figures above are complete."
+        )
+    return None

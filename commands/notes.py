@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
@@ -12,7 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
+from bot.core.dates import local_today
 from bot.core.errors import DATABASE_DOWN, UserError
 from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note
 from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EpicUrlError, parse_epic_url
@@ -28,6 +31,7 @@ from bot.pmo.notes import (
     validate_note,
     writable_projects,
 )
+from bot.pmo.pushes import week_pushes
 from bot.pmo.rhythm import notes_due, notes_week
 from bot.runtime.outbox import Outbox, add_dm
 from bot.store.db import write_while_slack_waits
@@ -39,6 +43,7 @@ from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.notes_modal_builder import build_notes_modal, form_errors, read_notes_form
 from messages.pickers import PickerProject, picker_entries, picker_entry
+from messages.reminders_builder import push_text
 from messages.report_builder import build_note_confirmation
 
 logger = logging.getLogger(__name__)
@@ -229,11 +234,15 @@ def _modal(
         )
     latest = latest_note(session, project.id)
     due = notes_due(ctx, now) if owes_note(session, project.id) else None
+    prefill = fields_of(latest) if latest else None
+    if latest is None or latest.week != week:
+        today = local_today(now, ctx.settings.timezone)
+        prefill = _with_pushes(ctx, session, project, prefill, today)
     return build_notes_modal(
         week=week,
         metadata=json.dumps({"project_id": project.id}),
         project_title=escape_mrkdwn(project.title),
-        prefill=fields_of(latest) if latest else None,
+        prefill=prefill,
         project_id=project.id,
         project_raid_url=project.raid_url or "",
         project_epic_url=project.epic_url or "",
@@ -244,6 +253,17 @@ def _modal(
         due_passed=due is not None and now >= due,
         noted=latest is not None and latest.week == week,
     )
+
+
+def _with_pushes(
+    ctx: AppContext, session: Session, project: Project, prefill: NoteFields | None, today
+) -> NoteFields | None:
+    """A new week's note starts with what moved out of the project's forecast since last
+    Monday in its "forecast push" field (last week's push is last week's); the PM edits it."""
+    if prefill is None:  # a first note: nothing to start from, nor a forecast to compare
+        return None
+    push = week_pushes(session, today, calendar_of(ctx.settings)).get(project.id)
+    return replace(prefill, forecast_push=push_text(push) if push else "")
 
 
 def _pm_slack_id(session: Session, project: Project) -> str | None:

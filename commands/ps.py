@@ -22,7 +22,7 @@ from messages.help_builder import build_usage_error
 
 logger = logging.getLogger(__name__)
 
-PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings"})
+PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings", "accuracy"})
 PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
@@ -41,11 +41,18 @@ def handle_ps(
         replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
     replies = [replies] if isinstance(replies, Reply) else replies or []
     for reply in within_answer_limit(replies, name):
-        response = respond(**reply.as_kwargs())
-        if response.status_code != 200:
-            logger.warning(
-                "/ps %s answer not delivered: %s %s", name, response.status_code, response.body
-            )
+        _answer(respond, reply, name)
+        follow = reply.then() if reply.then else None
+        if follow is not None:
+            _answer(respond, follow, name)
+
+
+def _answer(respond: Respond, reply: Reply, name: str) -> None:
+    response = respond(**reply.as_kwargs())
+    if response.status_code != 200:
+        logger.warning(
+            "/ps %s answer not delivered: %s %s", name, response.status_code, response.body
+        )
 
 
 def within_answer_limit(replies: list[Reply], name: str) -> list[Reply]:

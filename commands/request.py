@@ -21,6 +21,8 @@ class Reply:
     text: str
     blocks: list[Block] = field(default_factory=list)
     in_channel: bool = False
+    # Slow work to do once this reply is out (a chart); what it returns is answered too.
+    then: Callable[[], Reply | None] | None = field(default=None, compare=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from commands.accuracy import show_accuracy
 from commands.bookings import show_bookings
 from commands.closure import show_closure
 from commands.escalation import escalate_command
@@ -29,4 +30,5 @@ ROUTES: dict[str, Handler] = {
     "escalate": escalate_command,
     "lesson": lesson_command,
     "upside": upside_command,
+    "accuracy": show_accuracy,
 }

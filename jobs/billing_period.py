@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import Month, local_today
-from bot.pmo.closure import MilestoneAcceptance, PassiveState, milestone_acceptances
+from bot.pmo.closure import (
+    MilestoneAcceptance,
+    PassiveState,
+    last_send_day,
+    milestone_acceptances,
+)
 from bot.pmo.lookup import project_open
 from bot.runtime.outbox import Post
 from bot.store.models import Person, Project
@@ -55,6 +60,7 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
                 milestone.sent,
                 owners.get(project.pm_id) if project.pm_id else None,
                 milestone.passive.reached_on if milestone.passive else None,
+                _send_by(milestone, month, calendar),
             )
 
         milestones = sorted(
@@ -71,6 +77,15 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
             today, closes, milestones, _timesheets(timesheet_projects, owners), passive
         )
     return channel_posts(messages)
+
+
+def _send_by(milestone: MilestoneAcceptance, month: Month, calendar) -> dt.date | None:
+    """For a milestone due this period with a passive term: the last day its sign-off
+    request can be sent for passive acceptance to land in the period (SPEC §1)."""
+    due, term = milestone.due_date, milestone.term
+    if due is None or term is None or term < 1 or not month.first_day <= due <= month.last_day:
+        return None
+    return last_send_day(month.last_day, term, calendar)
 
 
 def _waiting(milestone: MilestoneAcceptance, closes: dt.date) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
+from bot.pmo.pushes import week_pushes
 from bot.pmo.rhythm import PREP_DUE, forecast_due
 from bot.runtime.outbox import Post
 from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, channel_posts
@@ -28,12 +30,15 @@ def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
             for pm_id, group in _project_findings_by_pm(portfolio, findings)
         ]
         under_allocated = [f for f in findings if f.project_id is None]
+        pushed = week_pushes(session, today, calendar_of(ctx.settings))
+        pushes = [(p, pushed[p.id]) for p in portfolio.projects if p.id in pushed]
         messages = build_forecast_prep(
             today,
             dt.datetime.combine(today, PREP_DUE, tzinfo=tz),
             forecast_due(ctx, now),
             by_pm,
             under_allocated,
+            pushes,
         )
     return channel_posts(messages)
 

@@ -42,7 +42,11 @@ def run_kantata_sync(ctx: AppContext, now: dt.datetime) -> list[Post]:
         return []
     try:
         result = sync_kantata(
-            ctx.session_factory, client_for(settings), settings, actor="job:kantata_sync"
+            ctx.session_factory,
+            client_for(settings),
+            settings,
+            actor="job:kantata_sync",
+            now=now,
         )
     except KantataUnavailable as error:
         raise KantataUnreachable(f"Kantata sync: {error}") from error

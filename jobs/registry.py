@@ -6,9 +6,12 @@ from __future__ import annotations
 from bot.core.settings import Settings
 from bot.pmo.rhythm import JOB_NAMES, configured_timings
 from bot.runtime.schedule import JobFunction, JobSpec
+from jobs.acceptance_cutoff import run_acceptance_cutoff
 from jobs.billing_period import run_billing_period
+from jobs.forecast_accuracy import run_forecast_accuracy
 from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import run_forecast_prep
+from jobs.forecast_snapshot import run_forecast_snapshot
 from jobs.kantata_sync import run_kantata_sync
 from jobs.timesheet_nudge import run_timesheet_nudge
 from jobs.top_customer_nudge import run_top_customer_nudge
@@ -24,6 +27,9 @@ RUNS: dict[str, JobFunction] = {
     "top_customer_report": run_top_customer_report,
     "billing_period": run_billing_period,
     "timesheet_nudge": run_timesheet_nudge,
+    "forecast_snapshot": run_forecast_snapshot,
+    "forecast_accuracy": run_forecast_accuracy,
+    "acceptance_cutoff": run_acceptance_cutoff,
 }
 __all__ = ["JOB_NAMES", "configured_jobs"]
 

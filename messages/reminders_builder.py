@@ -24,7 +24,9 @@ from slack_sdk.models.blocks import (
 
 from bot.core.slack_ids import is_user_id
 from bot.pmo.bookings_rules import Finding
+from bot.pmo.cutoff import Cutoff
 from bot.pmo.notes import ReportRow
+from bot.pmo.pushes import Push
 from bot.runtime.outbox import Post
 from bot.store.models import Project
 from messages import ids
@@ -35,6 +37,7 @@ from messages.format import (
     SECTION_TEXT_LIMIT,
     context,
     continued_messages,
+    money,
     sections,
 )
 from messages.templating import render
@@ -265,12 +268,29 @@ def _finding_item(finding: Finding) -> Item:
     return Item("\n".join(finding_lines([finding], limit=1)))
 
 
+def push_text(push: Push) -> str:
+    """What moved out, in plain words (the notes modal's "forecast push" pre-fill)."""
+    parts = []
+    if push.left_month:
+        parts.append(f"hard {money(push.left_month)} left {push.month.label}")
+    if push.left_quarter and push.left_quarter != push.left_month:
+        parts.append(f"hard {money(push.left_quarter)} left {push.quarter.label}")
+    elif push.left_quarter:
+        parts.append(f"and {push.quarter.label}")
+    for moved in push.milestones:
+        where = f"to {moved.now:%b %-d}" if moved.now else "out of the next months"
+        parts.append(f"milestone “{moved.name}” moved from {moved.was:%b %-d} {where}")
+    text = "; ".join(parts).replace("; and ", " and ")
+    return text[:1].upper() + text[1:] + " since last Monday's forecast." if text else ""
+
+
 def build_forecast_prep(
     day: dt.date,
     prep_due: dt.datetime,
     forecast_due: dt.datetime,
     by_pm: Sequence[PmFindings],
     under_allocated: Sequence[Finding],
+    pushes: Sequence[tuple[Project, Push]] = (),
 ) -> list[Message]:
     """Monday's checklist, the forecast deadline, and the bookings findings by PM."""
     title = f"Forecast call prep — {day_label(day)}"
@@ -305,6 +325,16 @@ def build_forecast_prep(
     if under_allocated:
         heading = f":mag: *Help find them work* · {len(under_allocated)} under-allocated"
         groups.append(Group(heading, [_finding_item(f) for f in under_allocated]))
+    if pushes:
+        heading = (
+            f":arrow_right: *Forecast pushes since last Monday* · {len(pushes)}: call them "
+            "out in Tuesday's notes"
+        )
+        items = [
+            Item(f"• {project_label(project)}: {escape_mrkdwn(push_text(push))}")
+            for project, push in pushes
+        ]
+        groups.append(Group(heading, items))
     summary = (
         f"{title}: prep due {clock(prep_due)}, forecast & upside due {clock(forecast_due)}; "
         + (f"{_plural(count, 'bookings finding')}." if count else "no bookings findings.")
@@ -437,6 +467,7 @@ class BillingMilestone:
     signoff_sent: dt.date | None
     pm: Owner | None
     passive_on: dt.date | None = None
+    send_by: dt.date | None = None  # the last day to request sign-off for passive acceptance
 
 
 @dataclass(frozen=True)
@@ -459,6 +490,12 @@ def _milestone_item(milestone: BillingMilestone, today: dt.date) -> Item:
         parts.append("*sign-off not sent*")
     if milestone.passive_on:
         parts.append(f"passive acceptance {day_label(milestone.passive_on)}")
+    if milestone.send_by and not milestone.signoff_sent:
+        last = day_label(milestone.send_by)
+        if milestone.send_by >= today:
+            parts.append(f"send the request by {last} to land this period")
+        else:
+            parts.append(f"too late for passive acceptance this period (last day {last})")
     return _billing_item(milestone, parts)
 
 
@@ -572,3 +609,27 @@ def build_timesheet_nudge(monday: dt.date, friday: dt.date, projects: Sequence[P
     ]
     text = f"Approve this week's hours in Kantata ({week}): {_plural(len(projects), 'project')}"
     return escape_mrkdwn(text), blocks
+
+
+# --- Daily: the acceptance cut-off ------------------------------------------------------
+
+
+def build_cutoff_reminder(cutoff: Cutoff, today: dt.date) -> Message:
+    """A PM's DM: send the sign-off request by the cut-off, or the revenue slips a month."""
+    period = cutoff.send_by.strftime("%B")
+    text = (
+        f":hourglass: *Send the sign-off request for “{_clip(cutoff.milestone)}” by "
+        f"{day_label(cutoff.send_by)}* ({project_label(cutoff.project)}, due "
+        f"{day_label(cutoff.due_date)}). With the SOW's {cutoff.term}-business-day passive "
+        f"acceptance, that is the last day for it to land in {period}'s billing period; "
+        "later, its revenue moves to next month."
+    )
+    blocks: list[Block] = [
+        _section(text),
+        context("Record the day it is sent with `/ps closure` and in Kantata (Sign-Off Sent)."),
+    ]
+    fallback = (
+        f"Send the sign-off request for {cutoff.milestone} ({cutoff.project.sow}) by "
+        f"{day_label(cutoff.send_by)} for passive acceptance in {period}"
+    )
+    return escape_mrkdwn(fallback), blocks

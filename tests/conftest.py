@@ -148,6 +148,8 @@ def settings(fake_slack: StandInSlack, database_url: str) -> Settings:
             "PSBOT_ADMINS": ADMIN_ID,
             "PSBOT_PMO_CHANNEL": "C0PMO",
             "PSBOT_INTERNAL_CHANNEL": "C0INTERNAL",
+            # A chart takes a child process a second or two; the tests of charts turn it on.
+            "PSBOT_CHARTS": "off",
         },
         dotenv_path=None,
     )

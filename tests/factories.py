@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import Booking, Milestone, Person, Project
+from bot.store.models import Booking, Milestone, Person, Project, TimeEntry
 
 
 class Portfolio:
@@ -79,6 +79,28 @@ class Portfolio:
                         bill_rate=None if rate is None else Decimal(rate),
                     )
                 )
+
+    def log(
+        self,
+        project: Project,
+        person: Person,
+        day: dt.date,
+        hours,
+        approved: bool = True,
+        rate=None,
+    ) -> TimeEntry:
+        """Hours worked on a day (a time entry), approved unless told otherwise."""
+        return self._add(
+            TimeEntry(
+                project_id=project.id,
+                person_id=person.id,
+                day=day,
+                week_start=day - dt.timedelta(days=day.weekday()),
+                hours=Decimal(hours),
+                approved=approved,
+                bill_rate=None if rate is None else Decimal(rate),
+            )
+        )
 
     def milestone(self, project: Project, name: str, due: dt.date | None) -> Milestone:
         return self._add(Milestone(project_id=project.id, name=name, due_date=due))

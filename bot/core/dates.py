@@ -38,6 +38,31 @@ class Month(NamedTuple):
     def label(self) -> str:
         return self.first_day.strftime("%b %Y")
 
+    @property
+    def key(self) -> str:
+        """`2026-11`."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """A month the user typed (`2026-11`), or say what is wrong."""
+        match = _MONTH.fullmatch(text.strip())
+        if not match:
+            shown = " ".join(text.split())[:40]  # one line, however it was typed
+            raise UserError(f"'{shown}' is not a month; write it like 2026-11.")
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            raise UserError(f"'{text.strip()}' has no month {month}; months run 01 to 12.")
+        if year not in QUARTER_YEARS:
+            first, last = QUARTER_YEARS[0], QUARTER_YEARS[-1]
+            raise UserError(
+                f"'{text.strip()}' is out of range; give a month from {first} to {last}."
+            )
+        return cls(year, month)
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
 
 def local_today(now: dt.datetime, tz: ZoneInfo) -> dt.date:
     """The calendar date at `now` in the reporting time zone."""

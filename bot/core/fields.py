@@ -26,7 +26,9 @@ NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 WHOLE_NUMBER = re.compile(r"\+?[0-9]+")
 CENTS = Decimal("0.01")
 HOURS_IN_A_WEEK = Decimal(168)
+HOURS_IN_A_DAY = Decimal(24)
 MAX_BILL_RATE = Decimal("99999999.99")  # Numeric(10, 2)
+MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 MAX_PASSIVE_DAYS = 365
 # Money as people write it: `$1,250.50`, `1250`, `1,250.5` — groups of three after the
 # first comma, at most two decimals (cents).
@@ -133,6 +135,17 @@ def _amount(text: str, limit: Decimal, over_limit: str) -> Decimal:
 def parse_hours(text: str) -> Decimal:
     """Booked hours in one week: a number from 0 to 168, kept to the cent."""
     return _amount(text, HOURS_IN_A_WEEK, f"more than the {HOURS_IN_A_WEEK} hours in a week")
+
+
+@lru_cache(maxsize=4096)
+def parse_day_hours(text: str) -> Decimal:
+    """Hours logged on one day (a time entry): a number from 0 to 24, kept to the cent."""
+    return _amount(text, HOURS_IN_A_DAY, f"more than the {HOURS_IN_A_DAY} hours in a day")
+
+
+def parse_amount(text: str) -> Decimal:
+    """A milestone's fee in dollars: a non-negative number, kept to the cent."""
+    return _amount(text, MAX_AMOUNT, "too large for a milestone amount")
 
 
 @lru_cache(maxsize=4096)

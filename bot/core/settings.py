@@ -54,6 +54,10 @@ class KantataFields:
     signoff_sent: str = "Sign-off Sent"
     signoff_received: str = "Sign-off Received"
     passive_days: str = "Passive Acceptance Days"
+    # Where a Consulting Block or Dedicated Engineer project records its EM>PS transition.
+    transition_date: str = "EM>PS Transition Date"
+    # A milestone's fee; a story without it falls back to its budget_estimate_in_cents.
+    milestone_amount: str = "Milestone Amount"
 
 
 # KantataFields attribute → its variable; grouped by the Kantata object the field is on,
@@ -66,12 +70,14 @@ KANTATA_FIELD_VARIABLES: dict[str, dict[str, str]] = {
         "kickoff_date": "KANTATA_FIELD_KICKOFF_DATE",
         "raid_url": "KANTATA_FIELD_RAID_URL",
         "epic_url": "KANTATA_FIELD_EPIC_URL",
+        "transition_date": "KANTATA_FIELD_TRANSITION_DATE",
     },
     "workspace resource": {"bill_rate": "KANTATA_FIELD_BILL_RATE"},
     "milestone": {
         "signoff_sent": "KANTATA_FIELD_SIGNOFF_SENT",
         "signoff_received": "KANTATA_FIELD_SIGNOFF_RECEIVED",
         "passive_days": "KANTATA_FIELD_PASSIVE_DAYS",
+        "milestone_amount": "KANTATA_FIELD_MILESTONE_AMOUNT",
     },
 }
 DEFAULT_KANTATA_ROLES = (
@@ -98,6 +104,8 @@ class Settings:
     admins: frozenset[str] = frozenset()
     scheduler_enabled: bool = True
     auto_migrate: bool = True
+    # /ps forecast and the monthly accuracy post attach a PNG chart (drawn in a child process).
+    charts: bool = True
     # "US" (federal), "US-NY" (with a subdivision) or None for weekends only.
     holidays: tuple[str, str | None] | None = ("US", None)
     job_grace_minutes: int = 120
@@ -179,6 +187,7 @@ def load_settings(
         admins=_admins(get("PSBOT_ADMINS")),
         scheduler_enabled=_on_off("PSBOT_SCHEDULER", get("PSBOT_SCHEDULER", "on")),
         auto_migrate=_on_off("PSBOT_AUTO_MIGRATE", get("PSBOT_AUTO_MIGRATE", "on")),
+        charts=_on_off("PSBOT_CHARTS", get("PSBOT_CHARTS", "on")),
         holidays=_holidays(get("PSBOT_HOLIDAYS", "US")),
         job_grace_minutes=_whole_number(
             "PSBOT_JOB_GRACE_MINUTES",

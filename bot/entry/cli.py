@@ -173,6 +173,7 @@ def _import(settings: Settings, kind: str, path: Path, *, skip_bad_rows: bool) -
                     session_factory,
                     skip_bad_rows=skip_bad_rows,
                     progress=progress if sys.stderr.isatty() else None,
+                    today=dt.datetime.now(settings.timezone).date(),
                 )
         except BadRowsError as error:
             print("\n".join(bad_row_lines(error.name, error.bad_rows)), file=sys.stderr)

@@ -25,6 +25,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -163,6 +164,16 @@ def passive_acceptance_date(sent: dt.date, term: int, calendar: BusinessCalendar
     return calendar.shift(calendar.on_or_after(sent), term - 1)
 
 
+def last_send_day(period_end: dt.date, term: int, calendar: BusinessCalendar) -> dt.date:
+    """The last day a sign-off request can be sent so that passive acceptance (Day 1 =
+    the send day, then business days) is reached by `period_end`: Day N falls on the
+    period's last business day."""
+    last = period_end
+    while not calendar.is_business_day(last):
+        last -= dt.timedelta(days=1)
+    return calendar.shift(last, -(term - 1))
+
+
 def business_days_after(today: dt.date, until: dt.date, calendar: BusinessCalendar) -> int:
     """Business days in (today, until]: how many are left before `until` is reached."""
     count, day = 0, today
@@ -251,6 +262,8 @@ class MilestoneAcceptance:
     sent: dt.date | None
     received: dt.date | None
     passive: PassiveAcceptance | None  # None when received or not sent
+    amount: Decimal | None = None  # the milestone's fee, when known
+    term: int | None = None  # the SOW's passive acceptance term, in business days
 
     @property
     def accepted(self) -> bool:
@@ -535,7 +548,15 @@ def milestone_acceptance(
     passive = None
     if received is None and sent is not None:
         passive = passive_acceptance(sent, milestone.passive_days, calendar, today)
-    return MilestoneAcceptance(milestone.name, milestone.due_date, sent, received, passive)
+    return MilestoneAcceptance(
+        milestone.name,
+        milestone.due_date,
+        sent,
+        received,
+        passive,
+        milestone.amount,
+        milestone.passive_days,
+    )
 
 
 def project_info(session: Session, project: Project) -> ProjectInfo:

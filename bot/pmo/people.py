@@ -29,7 +29,7 @@ def name_from_email(email: str) -> str:
     return " ".join(part.capitalize() for part in re.split(r"[._+-]+", local) if part)[:200]
 
 
-def _ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, int]:
+def ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, int]:
     """Person ids of the people with these (lower-case) emails, keyed by lower-case email."""
     found: dict[str, int] = {}
     for chunk in chunks(sorted(set(emails))):
@@ -43,13 +43,13 @@ def _ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, int]:
 def ensure_people(session: Session, emails: Iterable[str]) -> dict[str, int]:
     """Person ids for these (lower-case) emails, creating the people who are new."""
     wanted = set(emails)
-    found = _ids_by_email(session, wanted)
+    found = ids_by_email(session, wanted)
     missing = sorted(wanted - found.keys())
     if missing:
         session.execute(
             sa.insert(Person), [{"email": e, "name": name_from_email(e)} for e in missing]
         )
-        found.update(_ids_by_email(session, missing))
+        found.update(ids_by_email(session, missing))
     return found
 
 

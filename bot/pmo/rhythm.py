@@ -19,12 +19,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from functools import partial
 
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today, week_key
 from bot.core.settings import Settings, SettingsError, parse_channel
-from bot.runtime.schedule import BeforeMonthEnd, JobTiming, Schedule, Weekly, period_at, run_time
+from bot.runtime.schedule import (
+    BeforeMonthEnd,
+    Daily,
+    JobTiming,
+    MonthStart,
+    Schedule,
+    Weekly,
+    period_at,
+    run_time,
+)
 
 # The handbook's Monday deadlines: forecast call prep by 10:00, forecast & upside by 11:00.
 PREP_DUE = dt.time(10, 0)
@@ -101,6 +111,22 @@ DEFAULT_TIMINGS: tuple[JobTiming, ...] = (
         "DM PMs of T&M, CB and DE projects to approve the week's hours",
         Weekly(4, _t("14:00")),
     ),
+    JobTiming(
+        "forecast_snapshot",
+        "Store the forecast per project and month, never rewritten (posts nothing)",
+        Weekly(0, FORECAST_DUE),
+        posts=False,
+    ),
+    JobTiming(
+        "forecast_accuracy",
+        "Last month's forecast against actuals, by type, with the targets",
+        MonthStart(_t("09:00")),
+    ),
+    JobTiming(
+        "acceptance_cutoff",
+        "DM PMs two business days before a sign-off request's last day",
+        Daily(_t("09:00")),
+    ),
 )
 JOB_NAMES = tuple(timing.name for timing in DEFAULT_TIMINGS)
 
@@ -142,15 +168,25 @@ def _configure(timing: JobTiming, settings: Settings, grace: dt.timedelta) -> Jo
 
 
 def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
-    weekly = isinstance(default, Weekly)
+    if isinstance(default, Weekly):
+        parse, expected = _weekly, "a time like 'tue 16:00'"
+    elif isinstance(default, BeforeMonthEnd):
+        parse, expected = partial(_month_end, default=default), _MONTH_END_EXPECTED
+    else:  # the first business day of the month, or every day: only the time moves
+        parse, expected = partial(_time_of_day, default=default), "a time like '09:00'"
     try:
-        schedule = _weekly(value) if weekly else _month_end(value, default)
+        schedule = parse(value)
     except ValueError:  # e.g. 25:00
         schedule = None
     if schedule is None:
-        expected = "a time like 'tue 16:00'" if weekly else _MONTH_END_EXPECTED
         raise SettingsError(f"{variable} must be off, on or {expected}, got {value!r}")
     return schedule
+
+
+def _time_of_day(value: str, default: MonthStart | Daily) -> MonthStart | Daily | None:
+    if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        return None
+    return replace(default, at=_t(value.zfill(5)))
 
 
 def _weekly(value: str) -> Weekly | None:

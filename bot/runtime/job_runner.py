@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -272,7 +272,7 @@ class JobRunner:
     def _addressed(self, job: JobSpec, post: Post) -> Post:
         if post.channel:
             return post
-        return Post(job.channel, post.text, post.blocks, post.in_thread)
+        return replace(post, channel=job.channel)
 
 
 def _connection_lost(error: BaseException | None) -> bool:

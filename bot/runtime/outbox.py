@@ -24,6 +24,7 @@ creator for `HOLD`, so the two don't race for it on every recording.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import re
@@ -72,6 +73,10 @@ class Post:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     # Continue in the thread of the entry's first post (long reports).
     in_thread: bool = False
+    # A file to share instead of a message (a chart): `filename`, `title`, `alt_txt` and
+    # `content` (base64). It goes to the channel of the entry's first post, so that post
+    # must come first; `text` says what it is in the logs.
+    file: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,11 +84,18 @@ class Post:
             "text": self.text,
             "blocks": self.blocks,
             "in_thread": self.in_thread,
+            **({"file": self.file} if self.file else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Post:
-        return cls(data["channel"], data["text"], data.get("blocks") or [], data["in_thread"])
+        return cls(
+            data["channel"],
+            data["text"],
+            data.get("blocks") or [],
+            data["in_thread"],
+            data.get("file"),
+        )
 
 
 @dataclass(frozen=True)
@@ -283,6 +295,8 @@ class Outbox:
         return self._finish(hold, key, now, len(posts))
 
     def _post(self, post: Post, first: tuple[str | None, str | None], key: str, index: int):
+        if post.file is not None:
+            return self._share(post, first)
         channel = post.channel or self.ctx.settings.internal_channel
         kwargs: dict[str, Any] = {
             "channel": channel,
@@ -376,6 +390,25 @@ class Outbox:
                 if found.get("name") == name:
                     return found["id"]
         return None
+
+    def _share(self, post: Post, first: tuple[str | None, str | None]):
+        """Upload a file with Slack's upload v2 (files.getUploadURLExternal, the bytes,
+        files.completeUploadExternal) into the first post's channel (an ID, which
+        completeUploadExternal needs), in its thread when the post says so."""
+        assert post.file is not None
+        if not first[0]:
+            raise ValueError("a file post must follow a message post")
+        kwargs: dict[str, Any] = {
+            "channel": first[0],
+            "content": base64.b64decode(post.file["content"]),
+            "filename": post.file["filename"],
+            "title": post.file["title"],
+            "alt_txt": post.file["alt_txt"],
+        }
+        if post.in_thread and first[1]:
+            kwargs["thread_ts"] = first[1]
+        self.client.files_upload_v2(**kwargs)
+        return {"channel": first[0], "ts": first[1]}
 
     def _finish(self, hold: _Hold, key: str, now: dt.datetime, count: int) -> Attempt:
         """After-sent work first (idempotent: run again if we stop before the next step),

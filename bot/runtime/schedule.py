@@ -44,13 +44,8 @@ class Weekly:
         return calendar.on_or_after(nominal)
 
 
-@dataclass(frozen=True)
-class BeforeMonthEnd:
-    business_days: int
-    at: dt.time
-
-    def describe(self) -> str:
-        return f"{self.business_days} business days before month end, {self.at:%H:%M}"
+class _Monthly:
+    """A schedule with one run a month; the period is the month, `2026-11`."""
 
     def period_of(self, day: dt.date) -> str:
         return f"{day:%Y-%m}"
@@ -59,12 +54,55 @@ class BeforeMonthEnd:
         month = Month.of(day)
         return [f"{m.year}-{m.month:02d}" for m in (month.plus(-1), month, month.plus(1))]
 
+
+@dataclass(frozen=True)
+class BeforeMonthEnd(_Monthly):
+    business_days: int
+    at: dt.time
+
+    def describe(self) -> str:
+        return f"{self.business_days} business days before month end, {self.at:%H:%M}"
+
     def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
         year, month = (int(part) for part in period.split("-"))
         return calendar.before_month_end(year, month, self.business_days)
 
 
-Schedule = Weekly | BeforeMonthEnd
+@dataclass(frozen=True)
+class MonthStart(_Monthly):
+    """The first business day of each month (the accuracy of the month just closed)."""
+
+    at: dt.time
+
+    def describe(self) -> str:
+        return f"first business day of the month, {self.at:%H:%M}"
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        year, month = (int(part) for part in period.split("-"))
+        return calendar.on_or_after(dt.date(year, month, 1))
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Every day at a time. A job that only matters on business days checks the day
+    itself: a period per calendar day keeps every run date distinct."""
+
+    at: dt.time
+
+    def describe(self) -> str:
+        return f"daily {self.at:%H:%M}"
+
+    def period_of(self, day: dt.date) -> str:
+        return day.isoformat()
+
+    def periods_near(self, day: dt.date) -> list[str]:
+        return [(day + dt.timedelta(days=n)).isoformat() for n in (-2, -1, 0, 1)]
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        return dt.date.fromisoformat(period)
+
+
+Schedule = Weekly | BeforeMonthEnd | MonthStart | Daily
 
 
 def run_time(schedule: Schedule, period: str, calendar: BusinessCalendar, tz: ZoneInfo):

@@ -107,6 +107,9 @@ class Project(Base):
     # The Kantata workspace a sync keeps it in step with, so a SOW number changed in
     # Kantata renames the project (None: imported from CSV, or never synced).
     kantata_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
+    # The EM>PS transition meeting of a Consulting Block or Dedicated Engineer project:
+    # the handbook scores their forecast (±10%) only from then on.
+    transition_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -176,12 +179,77 @@ class Milestone(Base):
     # The Kantata story (milestone) a sync keeps it in step with, so a milestone renamed
     # in Kantata is renamed here (None: imported from CSV, or never synced).
     kantata_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
+    # The milestone's fee: Fixed Fee revenue is this amount, recognised when it is accepted.
+    # Not negative: the import and the sync check it (SQLite can't add a CHECK in place).
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
 
     project: Mapped[Project] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("project_id", "name", name="uq_milestones_project_name"),
         sa.CheckConstraint("passive_days IS NULL OR passive_days > 0", name="passive_days"),
+    )
+
+
+class TimeEntry(Base):
+    """Hours one person logged on a project on one day (Kantata's time entry): actuals.
+
+    `week_start` is the Monday of `day`, kept so the bill rate of an entry without one
+    (a CSV row) can be read from that week's booking. An entry synced from Kantata keeps
+    its id; one imported from CSV has none and is one row per project, person and day.
+    """
+
+    __tablename__ = "time_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    week_start: Mapped[dt.date] = mapped_column(sa.Date)
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
+    approved: Mapped[bool] = mapped_column(default=False)
+    bill_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
+    kantata_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
+
+    __table_args__ = (
+        sa.Index("ix_time_entries_project_id_day", "project_id", "day"),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+        sa.CheckConstraint("bill_rate IS NULL OR bill_rate >= 0", name="bill_rate"),
+    )
+
+
+class ForecastSnapshot(Base):
+    """What the forecast said, taken each Monday at the forecast deadline, per project and
+    month: never rewritten, the base of accuracy and of week-over-week pushes.
+
+    `forecast` is hard $, `upside` soft $ (Fixed Fee: its milestones' amounts, no upside).
+    `type` and `pm_id` are the project's when it was taken (a
+    project may change type, and a PM hand it over); `milestones` lists the Fixed Fee
+    milestones forecast in the month: `{"name", "on", "amount"}` (ISO date, decimal text).
+    """
+
+    __tablename__ = "forecast_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_on: Mapped[dt.date] = mapped_column(sa.Date)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    month: Mapped[dt.date] = mapped_column(sa.Date)  # its first day
+    type: Mapped[str] = mapped_column(sa.String(32))
+    pm_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"))
+    # Exact: hours and rates have 2 decimals and a week is split by fifths.
+    forecast: Mapped[Decimal] = mapped_column(sa.Numeric(18, 5), default=Decimal(0))
+    upside: Mapped[Decimal] = mapped_column(sa.Numeric(18, 5), default=Decimal(0))
+    hard_hours: Mapped[Decimal] = mapped_column(sa.Numeric(9, 2), default=Decimal(0))
+    soft_hours: Mapped[Decimal] = mapped_column(sa.Numeric(9, 2), default=Decimal(0))
+    milestones: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+
+    __table_args__ = (
+        sa.UniqueConstraint("taken_on", "project_id", "month", name="uq_forecast_snapshots_slot"),
+        sa.Index("ix_forecast_snapshots_month_taken_on", "month", "taken_on"),
     )
 
 

@@ -117,9 +117,10 @@ def test_forecast_for_the_current_quarter(slack, portfolio):
     reply = slack.ask("forecast")
     text = text_of(reply)
     assert reply["text"].startswith("Forecast 2026-Q4: $46,400 forecast, $2,000 upside")
+    assert "*Oct 2026* (closed): $0 actual" in text  # nothing was logged
     assert "*Nov 2026*: $9,600 forecast (48 h hard) · $2,000 upside (10 h soft)" in text
     assert "*Dec 2026*: $36,800 forecast (184 h hard)" in text
-    assert "<@U0PM>: $46,400 forecast · $2,000 upside" in text
+    assert "<@U0PM>: $46,400 revenue · $2,000 upside" in text
     assert "assumed 90–95% accurate" in text and "assumed 40% accurate" in text
 
 
@@ -159,12 +160,14 @@ def test_forecast_bad_arguments(slack, portfolio, args, problem):
 
 
 def test_forecast_says_how_many_hours_have_no_bill_rate(slack, portfolio):
-    portfolio.book(portfolio.migration, portfolio.tia, dt.date(2026, 10, 5), hours=20, rate=None)
-    portfolio.book(portfolio.globex, portfolio.tia, dt.date(2026, 12, 7), hours=4, rate=None)
+    portfolio.book(portfolio.migration, portfolio.tia, dt.date(2026, 11, 2), hours=20, rate=None)
+    portfolio.book(portfolio.rollout, portfolio.tia, dt.date(2026, 12, 7), hours=4, rate=None)
+    # Fixed Fee hours earn nothing by the hour: a missing rate there leaves nothing out.
+    portfolio.book(portfolio.globex, portfolio.tia, dt.date(2026, 12, 7), hours=6, rate=None)
     text = text_of(slack.ask("forecast --quarter 2026-Q4"))
-    assert "*Oct 2026*: $0 forecast (20 h hard)" in text
+    assert "*Nov 2026*: $9,600 forecast (68 h hard)" in text
     assert (
-        ":warning: 24 h without a bill rate are not in the $ figures (SOW-2, SOW-3): "
+        ":warning: 24 h without a bill rate are not in the $ figures (SOW-1, SOW-2): "
         "add the rates in Kantata."
     ) in text
     assert "without a bill rate" not in text_of(slack.ask("forecast --quarter 2027-Q1"))

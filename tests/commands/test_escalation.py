@@ -99,7 +99,7 @@ def report_buttons(slack, action_id):
 
 def click(slack, action_id, value, user_id):
     """Press a report button, and wait until the presser has been answered."""
-    answered = len(slack.fake.calls_to("chat.postEphemeral"))
+    answered = len(slack.standin.calls_to("chat.postEphemeral"))
     payload = {
         "type": "block_actions",
         "user": {"id": user_id},
@@ -108,7 +108,7 @@ def click(slack, action_id, value, user_id):
         "actions": [{"action_id": action_id, "value": value, "type": "button"}],
     }
     assert slack.interactive(payload).status == 200
-    slack.fake.wait_for("chat.postEphemeral", count=answered + 1)
+    slack.standin.wait_for("chat.postEphemeral", count=answered + 1)
 
 
 def ephemerals(fake_slack, user_id):

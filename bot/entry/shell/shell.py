@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -67,6 +68,7 @@ In a modal, answer field by field: Enter keeps the current value, - clears it,
 COMMANDS = (":click", ":as", ":users", ":time", ":jobs", ":run", ":home", ":help", ":quit")
 NO_HOME = "App Home is not available yet: psbot published nothing for this tab."
 FILE_LINES_SHOWN = 60
+CHARTS_FOLDER = Path("psbot-charts")  # in the current folder, beside psbot-demo.db
 SETTLE_TIMEOUT = 60.0
 
 
@@ -157,6 +159,7 @@ class Shell:
         run_job: Callable[[str, dt.datetime], tuple[str, str]],
         list_jobs: Callable[[dt.datetime], list[str]],
         banner: list[str],
+        charts_folder: Path = CHARTS_FOLDER,
     ) -> None:
         self.app = app
         self.ctx = ctx
@@ -172,6 +175,7 @@ class Shell:
         self._run_job = run_job
         self._list_jobs = list_jobs
         self._banner = banner
+        self.charts_folder = charts_folder
         self.actions: dict[int, Action] = {}
         self._shown_at: dict[Any, list[int]] = {}
         self.modals: list[dict[str, Any]] = []
@@ -563,6 +567,17 @@ class Shell:
 
     def _print_file(self, event: FileShared) -> None:
         where = self.workspace.where(event.channel)
+        if event.data.startswith(b"\x89PNG"):
+            # A terminal shows no picture: the PNG is written where an image viewer opens it.
+            self.charts_folder.mkdir(exist_ok=True)
+            path = (self.charts_folder / event.filename).resolve()
+            path.write_bytes(event.data)
+            self.say(f"{self.style.accent('psbot')} → {where}: 🖼 {event.title}")
+            self.say(f"  chart written to {path}")
+            if event.alt_text:
+                self.say(self.style.dim(f"  alt text: {event.alt_text}"))
+            self.term.print()
+            return
         self.say(f"{self.style.accent('psbot')} → {where}: 📄 {event.title}")
         if event.comment:
             self.say("  " + Renderer(self.workspace, self.style).mrkdwn(event.comment))

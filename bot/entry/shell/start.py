@@ -21,7 +21,7 @@ from bot.core.errors import UserError
 from bot.core.settings import Settings
 from bot.entry.app import create_app
 from bot.entry.shell import demo
-from bot.entry.shell.shell import COMMANDS, Shell, ShellClock, format_when
+from bot.entry.shell.shell import CHARTS_FOLDER, COMMANDS, Shell, ShellClock, format_when
 from bot.entry.shell.terminal import Terminal
 from bot.entry.slack_standin.standin import StandInSlack
 from bot.entry.slack_standin.workspace import User, Workspace
@@ -116,6 +116,7 @@ def run_shell(
                 run_job=lambda name, now: _run_job(ctx, app, name, now),
                 list_jobs=lambda now: _job_rows(settings, now),
                 banner=banner,
+                charts_folder=(folder or Path.cwd()) / CHARTS_FOLDER,
             )
             try:
                 return shell.run()

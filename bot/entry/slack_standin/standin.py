@@ -110,6 +110,8 @@ class FileShared:
     title: str
     content: str
     comment: str
+    data: bytes = b""  # the file's bytes (a chart's PNG)
+    alt_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -329,8 +331,9 @@ class StandInSlack:
             return self._respond(path.removeprefix("/response/"), params)
         if path.startswith("/upload/"):
             file = self._files.setdefault(path.removeprefix("/upload/"), {})
-            file["content"] = params.get("content", "")
-            return 200, f"OK - {len(file['content'])}", {}
+            data = params.get("bytes", b"")
+            file["data"], file["content"] = data, params.get("content", "")
+            return 200, f"OK - {len(data)}", {}
         answer = self._methods.get(method)
         return 200, answer(params) if answer else {"ok": True}, {}
 
@@ -535,7 +538,10 @@ class StandInSlack:
 
     def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):07d}"
-        self._files[file_id] = {"filename": str(params.get("filename") or "file")}
+        self._files[file_id] = {
+            "filename": str(params.get("filename") or "file"),
+            "alt_text": str(params.get("alt_txt") or ""),
+        }
         return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
 
     def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -557,6 +563,8 @@ class StandInSlack:
                         title,
                         stored.get("content", ""),
                         str(params.get("initial_comment") or ""),
+                        stored.get("data", b""),
+                        stored.get("alt_text", ""),
                     )
                 )
             shared.append({"id": entry.get("id"), "title": title, "name": filename})
@@ -597,10 +605,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8", errors="replace")
+        data = self.rfile.read(length)
+        raw = data.decode("utf-8", errors="replace")
         path, _, query = self.path.partition("?")
         if path.startswith("/upload/"):
-            params: dict[str, Any] = {"content": raw}
+            # The file as sent: its bytes (a PNG is not text), and as text for text files.
+            params: dict[str, Any] = {"bytes": data, "content": raw}
         elif "json" in (self.headers.get("Content-Type") or ""):
             params = json.loads(raw or "{}")
         else:

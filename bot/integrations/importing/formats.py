@@ -1,4 +1,5 @@
-"""The three Kantata CSV formats: typed records, validation and duplicate detection.
+"""The Kantata CSV formats (projects, bookings, milestones, actuals): typed records,
+validation and duplicate detection.
 
 Everything here is pure: cell text goes in, typed values or the problems with them come out.
 A file is validated column by column, parsing each distinct cell text of a column once:
@@ -20,8 +21,10 @@ from bot.core.fields import (
     FieldError,
     choice,
     optional,
+    parse_amount,
     parse_bill_rate,
     parse_date,
+    parse_day_hours,
     parse_email,
     parse_hours,
     parse_positive_int,
@@ -86,6 +89,7 @@ class ProjectRecord:
     top_customer: bool
     raid_url: str | None
     epic_url: str | None
+    transition_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,18 @@ class MilestoneRecord:
     signoff_sent: dt.date | None
     signoff_received: dt.date | None
     passive_days: int | None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ActualRecord:
+    """Hours one person logged on a project on one day (a Kantata time entry)."""
+
+    sow: str
+    person_email: str
+    day: dt.date
+    hours: Decimal
+    approved: bool
 
 
 @dataclass(frozen=True)
@@ -136,10 +152,13 @@ class FileFormat(Generic[R]):
         return tuple(values[column] for column in self.key_columns)
 
     def parse_row(self, values: Mapping[str, str]) -> R | list[Problem]:
-        """One row (column → cell text) → a record, or every problem with it."""
-        rows, bad = validate_columns(
-            self, [0], {column: [values[column]] for column in self.columns}
-        )
+        """One row (column → cell text) → a record, or every problem with it. An optional
+        column the row lacks reads as empty."""
+        cells = {
+            column: [values.get(column, "") if column in self.optional_columns else values[column]]
+            for column in self.columns
+        }
+        rows, bad = validate_columns(self, [0], cells)
         return list(bad[0].problems) if bad else rows.records()[0]
 
 
@@ -188,10 +207,13 @@ PROJECTS = FileFormat[ProjectRecord](
         ("top_customer", parse_yes_no),
         ("raid_url", optional(parse_url)),
         ("epic_url", optional(parse_url)),
+        ("transition_date", optional_date),
     ),
     record=ProjectRecord,
     key_columns=("sow",),
     order=(("start_date", "end_date"),),
+    # The EM>PS transition of a CB/DE project; an export without it leaves it as it is.
+    optional_columns=("transition_date",),
 )
 BOOKINGS = FileFormat[BookingRecord](
     kind="bookings",
@@ -217,12 +239,27 @@ MILESTONES = FileFormat[MilestoneRecord](
         ("signoff_sent", optional_date),
         ("signoff_received", optional_date),
         ("passive_days", optional(parse_positive_int)),
+        ("amount", optional(parse_amount)),
     ),
     record=MilestoneRecord,
     key_columns=("sow", "milestone"),
     order=(("signoff_sent", "signoff_received"),),
+    # The milestone's fee (SPEC §6); an export without it leaves the amounts as they are.
+    optional_columns=("amount",),
 )
-FORMATS: dict[str, FileFormat[Any]] = {f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES)}
+ACTUALS = FileFormat[ActualRecord](
+    kind="actuals",
+    fields=(
+        ("sow", parse_sow),
+        ("person_email", parse_email),
+        ("date", parse_date),
+        ("hours", parse_day_hours),
+        ("approved", parse_yes_no),
+    ),
+    record=ActualRecord,
+    key_columns=("sow", "person_email", "date"),
+)
+FORMATS: dict[str, FileFormat[Any]] = {f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES, ACTUALS)}
 
 
 def parse_project(values: Mapping[str, str]) -> ProjectRecord | list[Problem]:
@@ -369,3 +406,32 @@ def split_unknown_sows(rows: Rows[R], known: Mapping[str, int]) -> tuple[Rows[R]
         if sow in unknown
     ]
     return rows.where([sow not in unknown for sow in sows]), bad
+
+
+def split_unknown_people(rows: Rows[R], known: Mapping[str, int]) -> tuple[Rows[R], list[BadRow]]:
+    """Rows whose person_email is someone psbot knows, and BadRows for the others."""
+    emails = rows.columns["person_email"]
+    unknown = set(emails).difference(known)
+    if not unknown:
+        return rows, []
+    reason = "unknown person {!r} — import their bookings first (or sync Kantata)"
+    bad = [
+        BadRow(line, (Problem("person_email", reason.format(email)),), sow)
+        for line, email, sow in zip(rows.lines, emails, rows.columns["sow"], strict=True)
+        if email in unknown
+    ]
+    return rows.where([email not in unknown for email in emails]), bad
+
+
+def split_future_days(rows: Rows[R], today: dt.date) -> tuple[Rows[R], list[BadRow]]:
+    """Rows dated today or earlier, and BadRows for those in the future: hours not yet
+    worked are a typo or a plan, and plans are bookings."""
+    days = rows.columns["date"]
+    if not days or max(days) <= today:
+        return rows, []
+    bad = [
+        BadRow(line, (Problem("date", f"{day} is in the future (today is {today})"),), sow)
+        for line, day, sow in zip(rows.lines, days, rows.columns["sow"], strict=True)
+        if day > today
+    ]
+    return rows.where([day <= today for day in days]), bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.errors import UserError
 from bot.integrations.importing import store
 from bot.integrations.importing.csvfile import parse_table, read_text
-from bot.integrations.importing.formats import FORMATS, BadRow, split_unknown_sows, validate_columns
+from bot.integrations.importing.formats import (
+    FORMATS,
+    BadRow,
+    split_future_days,
+    split_unknown_people,
+    split_unknown_sows,
+    validate_columns,
+)
 from bot.integrations.slack_directory import link_to_slack
-from bot.pmo.people import unlinked_people
+from bot.pmo.people import ids_by_email, unlinked_people
 from bot.store.models import AuditEntry
 
 # Beyond this, more bad-row lines would bury the summary; the count is still given.
@@ -69,12 +77,14 @@ def import_file(
     *,
     skip_bad_rows: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    today: dt.date | None = None,
 ) -> ImportResult:
-    """Import a Kantata CSV export of `kind` (projects, bookings or milestones).
+    """Import a Kantata CSV export of `kind` (projects, bookings, milestones or actuals).
 
     The whole file is validated before anything is written. Raises ImportFileError for a
     file that cannot be read at all and BadRowsError when rows are bad and `skip_bad_rows`
-    is false; either way the database is unchanged.
+    is false; either way the database is unchanged. Actuals dated after `today` (the
+    reporting time zone's; the machine's date when not given) are bad rows.
     """
     file_format = FORMATS[kind]
     table = parse_table(
@@ -90,12 +100,21 @@ def import_file(
         if kind != "projects":
             good, unknown = split_unknown_sows(good, known)
             bad.extend(unknown)
+        people: dict[str, int] = {}
+        if kind == "actuals":
+            good, future = split_future_days(good, today or dt.date.today())
+            people = ids_by_email(session, set(good.columns["person_email"]))
+            good, strangers = split_unknown_people(good, people)
+            bad.extend(future + strangers)
         bad.sort(key=lambda row: row.line)
         if bad and not skip_bad_rows:
             raise BadRowsError(path.name, bad)
+        # An optional column the file lacks leaves that field as it is.
+        given = [c for c in file_format.columns if c not in table.absent]
         if kind == "projects":
             records = good.records()
-            result.counts = store.store_projects(session, records)
+            fields = [f for f in store.PROJECT_FIELDS if f in given]
+            result.counts = store.store_projects(session, records, fields)
             result.emails = {r.pm_email for r in records if r.pm_email}
         elif kind == "bookings":
             keep_sows = {row.sow for row in bad}
@@ -103,8 +122,12 @@ def import_file(
                 session, good, known, keep_sows, rates_given="bill_rate" not in table.absent
             )
             result.emails = set(good.columns["person_email"])
+        elif kind == "milestones":
+            fields = [f for f in store.MILESTONE_FIELDS if f in given]
+            result.counts = store.store_milestones(session, good.records(), known, fields)
         else:
-            result.counts = store.store_milestones(session, good.records(), known)
+            keep_sows = {row.sow for row in bad}
+            result.counts = store.store_actuals(session, good, known, people, keep_sows)
         result.skipped = bad
         session.add(
             AuditEntry(

@@ -5,21 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.core.dates import monday_of
 from bot.core.fields import map_distinct
 from bot.integrations.importing.formats import (
     BOOKINGS,
+    ActualRecord,
     BookingRecord,
     MilestoneRecord,
     ProjectRecord,
     Rows,
 )
 from bot.pmo.people import chunks, ensure_people
-from bot.store.models import Booking, Milestone, Project
+from bot.store.models import Booking, Milestone, Project, TimeEntry
 
 PROJECT_FIELDS = (
     "customer",
@@ -32,8 +35,10 @@ PROJECT_FIELDS = (
     "top_customer",
     "raid_url",
     "epic_url",
+    "transition_date",
 )
-MILESTONE_FIELDS = ("due_date", "signoff_sent", "signoff_received", "passive_days")
+MILESTONE_FIELDS = ("due_date", "signoff_sent", "signoff_received", "passive_days", "amount")
+TIME_ENTRY_FIELDS = ("person_id", "day", "week_start", "hours", "approved", "bill_rate")
 BOOKINGS_TABLE = Booking.__table__
 SLOT_COLUMNS = ("project_id", "person_id", "role", "week_start", "kind")  # uq_bookings_slot
 # A file's bookings, their sow and person_email turned into ids, in a temporary table with
@@ -83,10 +88,13 @@ def _write(
         session.execute(sa.update(model), updates)
 
 
-def store_projects(session: Session, records: Sequence[ProjectRecord]) -> Counts:
-    """Upsert projects by SOW; the PM is found or created by email."""
+def store_projects(
+    session: Session, records: Sequence[ProjectRecord], fields: Sequence[str] = PROJECT_FIELDS
+) -> Counts:
+    """Upsert projects by SOW; the PM is found or created by email. Only `fields` are
+    written (a file without an optional column leaves that field as it is)."""
     by_sow = _projects_by(session, sa.func.upper(Project.sow), {r.sow for r in records})
-    return _upsert_projects(session, [(r, by_sow.get(r.sow), {}) for r in records])
+    return _upsert_projects(session, [(r, by_sow.get(r.sow), {}) for r in records], fields)
 
 
 def store_synced_projects(
@@ -135,6 +143,7 @@ def _projects_by(
 def _upsert_projects(
     session: Session,
     matched: Sequence[tuple[ProjectRecord, Mapping[str, Any] | None, dict[str, Any]]],
+    fields: Sequence[str] = PROJECT_FIELDS,
 ) -> Counts:
     """Insert the records without a project, update those whose project differs.
 
@@ -143,7 +152,7 @@ def _upsert_projects(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for record, old, extra in matched:
-        values = {name: getattr(record, name) for name in PROJECT_FIELDS}
+        values = {name: getattr(record, name) for name in fields}
         values["pm_id"] = pm_ids[record.pm_email] if record.pm_email else None
         values.update(extra)
         if old is None:
@@ -323,9 +332,13 @@ def _bound(column: sa.Column[Any], dialect: sa.Dialect, values: Sequence[Any]) -
 
 
 def store_milestones(
-    session: Session, records: Sequence[MilestoneRecord], project_ids: Mapping[str, int]
+    session: Session,
+    records: Sequence[MilestoneRecord],
+    project_ids: Mapping[str, int],
+    fields: Sequence[str] = MILESTONE_FIELDS,
 ) -> Counts:
-    """Upsert milestones by (project, name); milestones missing from the file stay."""
+    """Upsert milestones by (project, name); milestones missing from the file stay. Only
+    `fields` are written (a file without amounts leaves the amounts as they are)."""
     columns = [getattr(Milestone, name) for name in ("id", "project_id", "name", *MILESTONE_FIELDS)]
     existing: dict[tuple[int, str], Mapping[str, Any]] = {}
     for chunk in chunks(sorted({project_ids[r.sow] for r in records})):
@@ -334,7 +347,7 @@ def store_milestones(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for record in records:
-        values = {name: getattr(record, name) for name in MILESTONE_FIELDS}
+        values = {name: getattr(record, name) for name in fields}
         project_id = project_ids[record.sow]
         old = existing.get((project_id, record.name))
         if old is None:
@@ -407,4 +420,134 @@ def replace_project_milestones(
     for chunk in chunks(sorted(gone)):
         session.execute(sa.delete(Milestone).where(Milestone.id.in_(chunk)))
     _write(session, Milestone, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))
+
+
+def store_actuals(
+    session: Session,
+    rows: Rows[ActualRecord],
+    project_ids: Mapping[str, int],
+    person_ids: Mapping[str, int],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make the file's projects' time entries in its date span match the file, as
+    `store_bookings` does for bookings: one entry per project, person and day, updated in
+    place; an entry in the span the file lacks is removed (deleted in Kantata), except in
+    the projects of `keep_sows` (some of their rows were skipped as bad). Entries synced
+    from Kantata (with a Kantata id) are the sync's, and never touched here.
+    """
+    if not rows:
+        return Counts()
+    days = rows.columns["date"]
+    span = (min(days), max(days))
+    covered = sorted({project_ids[sow] for sow in set(rows.columns["sow"])})
+    existing: dict[tuple[int, int, dt.date], Mapping[str, Any]] = {}
+    for chunk in chunks(covered):
+        found = session.execute(
+            sa.select(
+                TimeEntry.id,
+                TimeEntry.project_id,
+                TimeEntry.person_id,
+                TimeEntry.day,
+                TimeEntry.hours,
+                TimeEntry.approved,
+            ).where(
+                TimeEntry.project_id.in_(chunk),
+                TimeEntry.day.between(*span),
+                TimeEntry.kantata_id.is_(None),
+            )
+        )
+        existing.update({(r.project_id, r.person_id, r.day): r._mapping for r in found})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    seen: set[tuple[int, int, dt.date]] = set()
+    for record in rows.records():
+        key = (project_ids[record.sow], person_ids[record.person_email], record.day)
+        seen.add(key)
+        values = {"hours": record.hours, "approved": record.approved}
+        old = existing.get(key)
+        if old is None:
+            project_id, person_id, day = key
+            inserts.append(
+                {
+                    "project_id": project_id,
+                    "person_id": person_id,
+                    "day": day,
+                    "week_start": monday_of(day),
+                    "bill_rate": None,
+                    "kantata_id": None,
+                    **values,
+                }
+            )
+        elif _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
+    gone = sorted(r["id"] for key, r in existing.items() if key not in seen and key[0] not in kept)
+    for chunk in chunks(gone):
+        session.execute(sa.delete(TimeEntry).where(TimeEntry.id.in_(chunk)))
+    _write(session, TimeEntry, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))
+
+
+def replace_synced_time_entries(
+    session: Session,
+    entries: Mapping[str, tuple[ActualRecord, Decimal | None]],
+    project_ids: Mapping[str, int],
+    covered_sows: Collection[str],
+    window: tuple[dt.date, dt.date],
+    keep_sows: Collection[str] = (),
+) -> Counts:
+    """Make the Kantata time entries of the `covered_sows` projects dated in `window`
+    exactly `entries` (Kantata id → record and bill rate), for a Kantata sync.
+
+    Entries are matched by Kantata id; one Kantata no longer lists in the window is
+    removed, except in the `keep_sows` projects (some of theirs could not be read).
+    Entries imported from CSV (no Kantata id) are left alone.
+    """
+    covered = {project_ids[sow] for sow in covered_sows if sow in project_ids}
+    kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
+    names = ("id", "kantata_id", "project_id", *TIME_ENTRY_FIELDS)
+    columns = [getattr(TimeEntry, name) for name in names]
+    rows: dict[int, Mapping[str, Any]] = {}
+    for chunk in chunks(sorted(covered)):
+        found = session.execute(
+            sa.select(*columns).where(
+                TimeEntry.project_id.in_(chunk),
+                TimeEntry.kantata_id.is_not(None),
+                TimeEntry.day.between(*window),
+            )
+        )
+        rows.update({row.id: row._mapping for row in found})
+    for chunk in chunks(sorted(entries)):
+        found = session.execute(sa.select(*columns).where(TimeEntry.kantata_id.in_(chunk)))
+        rows.update({row.id: row._mapping for row in found})
+    by_id = {row["kantata_id"]: row for row in rows.values()}
+    person_ids = ensure_people(session, {record.person_email for record, _ in entries.values()})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for kantata_id, (record, rate) in entries.items():
+        values = {
+            "project_id": project_ids[record.sow],
+            "person_id": person_ids[record.person_email],
+            "day": record.day,
+            "week_start": monday_of(record.day),
+            "hours": record.hours,
+            "approved": record.approved,
+            "bill_rate": rate,
+        }
+        old = by_id.get(kantata_id)
+        if old is None:
+            inserts.append({"kantata_id": kantata_id, **values})
+        elif _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    gone = sorted(
+        row["id"]
+        for row in rows.values()
+        if row["kantata_id"] not in entries
+        and row["project_id"] in covered - kept
+        and window[0] <= row["day"] <= window[1]
+    )
+    for chunk in chunks(gone):
+        session.execute(sa.delete(TimeEntry).where(TimeEntry.id.in_(chunk)))
+    _write(session, TimeEntry, inserts, updates)
     return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))

@@ -29,7 +29,9 @@ How Kantata maps onto psbot:
   left out. Allocations landing on the same (project, person, role, week, kind) add up.
 - story of type milestone → milestone (it keeps the story id, so a renamed one is
   renamed): `title`, `due_date`, and the sign-off dates and passive-acceptance days
-  from custom fields on the story.
+  from custom fields on the story; its amount from a custom field
+  (KANTATA_FIELD_MILESTONE_AMOUNT) or else the story's `budget_estimate_in_cents`.
+- workspace → its EM>PS transition date from a custom field (KANTATA_FIELD_TRANSITION_DATE).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from typing import Any
 from bot.core.dates import monday_of
 from bot.core.fields import (
     FieldError,
+    parse_amount,
     parse_bill_rate,
     parse_date,
     parse_email,
@@ -332,6 +335,7 @@ def _plan_projects(
         "start_date": "start_date",
         "end_date": "due_date",
         "kickoff_date": f"custom field {fields.kickoff_date!r}",
+        "transition_date": f"custom field {fields.transition_date!r}",
         "top_customer": f"custom field {fields.top_customer!r}",
         "raid_url": f"custom field {fields.raid_url!r}",
         "epic_url": f"custom field {fields.epic_url!r}",
@@ -369,6 +373,7 @@ def _plan_projects(
             "top_customer": cell(fields.top_customer, parse_yes_no),
             "raid_url": cell(fields.raid_url, parse_url),
             "epic_url": cell(fields.epic_url, parse_url),
+            "transition_date": cell(fields.transition_date, parse_date),
         }
         parsed = parse_project(values)
         what = f"{workspace} {title!r}"
@@ -545,6 +550,15 @@ def weekly_hours(start: dt.date, end: dt.date, minutes: int) -> list[tuple[dt.da
     return weeks
 
 
+def _budget(story: KObject) -> str:
+    """The story's budget in dollars, as a CSV cell ("" when Kantata sends none: budgets
+    are sent only where the workspace has them and the token's user may see them)."""
+    cents = story.data.get("budget_estimate_in_cents")
+    if isinstance(cents, bool) or not isinstance(cents, int):
+        return ""
+    return str(Decimal(cents) / 100)
+
+
 def _plan_milestones(
     plan: SyncPlan,
     graph: Graph,
@@ -559,6 +573,7 @@ def _plan_milestones(
         "signoff_sent": f"custom field {fields.signoff_sent!r}",
         "signoff_received": f"custom field {fields.signoff_received!r}",
         "passive_days": f"custom field {fields.passive_days!r}",
+        "amount": f"custom field {fields.milestone_amount!r} (or budget_estimate_in_cents)",
     }
     first: dict[tuple[str, str], KObject] = {}
     for story_id in story_ids:
@@ -581,6 +596,7 @@ def _plan_milestones(
             "signoff_sent": cell(fields.signoff_sent, parse_date),
             "signoff_received": cell(fields.signoff_received, parse_date),
             "passive_days": cell(fields.passive_days, parse_positive_int),
+            "amount": cell(fields.milestone_amount, parse_amount) or _budget(story),
         }
         parsed = parse_milestone(values)
         what = f"milestone {story.id} {title!r} of {sow}"

@@ -13,19 +13,27 @@ archived projects out of its list, and the token's user may have lost access).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.dates import local_today
 from bot.core.settings import Settings
 from bot.integrations.importing import store
+from bot.integrations.kantata.actuals import (
+    ActualsPlan,
+    actuals_window,
+    fetch_time_entries,
+    plan_actuals,
+)
 from bot.integrations.kantata.client import KantataClient
 from bot.integrations.kantata.mapping import Snapshot, SyncPlan, plan_sync
 from bot.pmo.lookup import project_open
 from bot.store.models import AuditEntry, Project
 
-KINDS = ("projects", "bookings", "milestones")
+KINDS = ("projects", "bookings", "milestones", "actuals")
 
 # What each endpoint is asked to include: the objects the mapping follows from it.
 WORKSPACES_INCLUDE = ("primary_maven", "workspace_groups", "custom_field_values")
@@ -96,18 +104,27 @@ def sync_kantata(
     *,
     dry_run: bool = False,
     actor: str = "cli",
+    now: dt.datetime | None = None,
 ) -> SyncResult:
     """Fetch Kantata and store it in one transaction (rolled back when `dry_run`).
+
+    Time entries are read for the days of `actuals_window` up to `now`'s date (the
+    reporting time zone's; the clock's when not given).
 
     Raises KantataError (a UserError) when Kantata cannot be read or sends something
     unexpected; the database is then untouched.
     """
+    today = local_today(now or dt.datetime.now(dt.UTC), settings.timezone)
     snapshot = fetch_snapshot(client)
+    window = actuals_window(today)
+    time_entries = fetch_time_entries(client, window)
     plan = plan_sync(snapshot, settings.kantata_fields, settings.kantata_roles)
-    result = SyncResult(skipped=plan.skipped, emails=plan.emails, dry_run=dry_run)
+    actuals = plan_actuals(time_entries, {w: r.sow for w, r in plan.projects.items()}, today)
+    plan.skipped["actuals"] = actuals.skipped
+    result = SyncResult(skipped=plan.skipped, emails=plan.emails | actuals.emails, dry_run=dry_run)
     with session_factory() as session:
         try:
-            result.counts = _store(session, plan)
+            result.counts = _store(session, plan, actuals, window)
             result.gone = _gone(session, plan.listed_workspaces)
             if dry_run:
                 session.rollback()
@@ -131,8 +148,10 @@ def sync_kantata(
     return result
 
 
-def _store(session: Session, plan: SyncPlan) -> dict[str, store.Counts]:
-    """Write the plan; returns what was inserted, updated and removed.
+def _store(
+    session: Session, plan: SyncPlan, actuals: ActualsPlan, window: tuple[dt.date, dt.date]
+) -> dict[str, store.Counts]:
+    """Write the plan and the time entries; returns what was inserted, updated and removed.
 
     A workspace whose SOW another project holds is added to the skipped projects, and
     its bookings and milestones are left out: they would land on that other project.
@@ -156,6 +175,14 @@ def _store(session: Session, plan: SyncPlan) -> dict[str, store.Counts]:
         known,
         covered,
         plan.keep_milestone_sows,
+    )
+    counts["actuals"] = store.replace_synced_time_entries(
+        session,
+        {k: (e.record, e.bill_rate) for k, e in actuals.entries.items() if e.record.sow in covered},
+        known,
+        covered,
+        window,
+        actuals.keep_sows,
     )
     return counts
 

@@ -78,3 +78,25 @@ def test_week_key_uses_iso_weeks():
 def test_local_today_is_in_the_reporting_zone():
     late_evening_ny = dt.datetime(2026, 12, 1, 3, 30, tzinfo=dt.UTC)
     assert local_today(late_evening_ny, NY) == dt.date(2026, 11, 30)
+
+
+@given(st.integers(2000, 2099), st.integers(1, 12))
+def test_a_month_round_trips_through_its_key(year, month):
+    assert Month.parse(Month(year, month).key) == Month(year, month)
+
+
+@given(st.text(max_size=20))
+def test_any_text_is_a_month_or_a_user_error(text):
+    try:
+        Month.parse(text)
+    except UserError as error:
+        assert "\n" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("2026-13", "has no month 13"), ("Nov 2026", "is not a month"), ("1999-01", "out of range")],
+)
+def test_bad_months_say_what_is_wrong(text, problem):
+    with pytest.raises(UserError, match=problem):
+        Month.parse(text)

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from bot.core.fields import (
     FieldError,
     choice,
+    parse_amount,
     parse_bill_rate,
     parse_date,
+    parse_day_hours,
     parse_email,
     parse_hours,
     parse_money,
@@ -25,6 +27,8 @@ from bot.core.fields import (
 )
 
 PARSERS = [
+    parse_day_hours,
+    parse_amount,
     parse_date,
     parse_week_start,
     parse_hours,
@@ -240,3 +244,27 @@ def test_months_read_as_their_first_day(year, month):
 def test_other_month_spellings_are_refused(text):
     with pytest.raises(FieldError, match="is not a month in YYYY-MM form, like 2026-12"):
         parse_month(text)
+
+
+@given(st.decimals(min_value=0, max_value=24, places=2))
+def test_a_days_hours_round_trip_from_0_to_24(hours):
+    assert parse_day_hours(str(hours)) == hours
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("-1", "-1 is negative"), ("24.01", "more than the 24 hours in a day"), ("", "is empty")],
+)
+def test_a_days_hours_outside_0_to_24_are_refused(text, reason):
+    with pytest.raises(FieldError, match=reason):
+        parse_day_hours(text)
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2))
+def test_milestone_amounts_round_trip(amount):
+    assert parse_amount(str(amount)) == amount
+
+
+def test_a_negative_milestone_amount_is_refused():
+    with pytest.raises(FieldError, match="is negative"):
+        parse_amount("-5000")

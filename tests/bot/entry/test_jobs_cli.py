@@ -5,6 +5,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from freezegun import freeze_time
 from slack_sdk import WebClient
 
@@ -221,3 +222,19 @@ def test_a_bad_job_setting_stops_the_cli(migrated, capsys):
     migrated.setenv("PSBOT_JOB_FORECAST_PREP", "maybe")
     assert main(["jobs", "list"]) == 2
     assert "PSBOT_JOB_FORECAST_PREP must be off, on or a time" in capsys.readouterr().err
+
+
+def test_a_missed_snapshot_week_is_backfilled_dated_that_monday(migrated, capsys, ctx):
+    from bot.store.models import ForecastSnapshot
+    from tests.factories import Portfolio
+
+    data = Portfolio(ctx.session_factory)
+    project = data.project("SOW-1", "Acme")
+    data.book(project, data.person("Pat"), dt.date(2026, 11, 16), hours=10, rate=100)
+    capsys.readouterr()
+    with wall_clock("2026-11-24T10:00"):
+        assert main(["jobs", "run", "forecast_snapshot", "--at", "2026-11-16T11:00"]) == 0
+        assert capsys.readouterr().out == "forecast_snapshot: done\n"
+    with ctx.session_factory() as session:
+        taken = session.execute(sa.select(ForecastSnapshot.taken_on, ForecastSnapshot.forecast))
+        assert [tuple(row) for row in taken] == [(dt.date(2026, 11, 16), 1000)]

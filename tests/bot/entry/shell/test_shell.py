@@ -331,3 +331,15 @@ def test_requests_are_signed_with_the_sessions_secret(ctx, fake_slack, secret_ma
     assert response.status == (200 if secret_matches else 401)
     if secret_matches:
         assert "psbot" in fake_slack.wait_for("/response/cmd")[-1].params["text"]
+
+
+def test_the_demo_shows_accuracy_and_writes_the_chart_where_it_says(shell, tmp_path):
+    out = shell(":time 2026-12-01 10:00\n/ps accuracy\n:run forecast_accuracy\n")
+    assert "Forecast accuracy — " in out
+    assert "How the assumptions held" in out
+    written = [
+        line.split("chart written to ", 1)[1]
+        for line in out.splitlines()
+        if "chart written to" in line
+    ]
+    assert written and all(Path(path).read_bytes().startswith(b"\x89PNG") for path in written)

@@ -97,7 +97,9 @@ def test_file_uploads_keep_their_content(standin, client):
         channel=channel, content="# Wins\n", filename="wins.md", initial_comment="for you"
     )
     (shared,) = standin.drain()
-    assert shared == FileShared(channel, "wins.md", "wins.md", "# Wins\n", "for you")
+    assert shared == FileShared(
+        channel, "wins.md", "wins.md", "# Wins\n", "for you", b"# Wins\n", ""
+    )
 
 
 def test_every_call_is_recorded_and_an_answer_replaces_the_kept_state(standin, client):
@@ -156,3 +158,11 @@ def test_people_can_be_added_deactivated_or_from_another_workspace(standin, clie
     jane = client.users_lookupByEmail(email="jane@example.com")["user"]
     assert (jane["real_name"], jane["deleted"], jane["team_id"]) == ("Jane Smith", True, "T0PSBOT")
     assert client.users_info(user="U0OUT")["user"]["team_id"] == "T0OTHER"
+
+
+def test_a_png_upload_keeps_its_bytes_and_alt_text(standin, client):
+    channel = client.conversations_open(users="U01PRIYA")["channel"]["id"]
+    png = b"\x89PNG\r\n\x1a\n\xff\x00binary"
+    client.files_upload_v2(channel=channel, content=png, filename="c.png", alt_txt="A chart")
+    (shared,) = standin.drain()
+    assert (shared.data, shared.alt_text) == (png, "A chart")

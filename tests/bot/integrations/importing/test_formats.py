@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.integrations.importing.formats import (
+    ACTUALS,
     BOOKINGS,
     MILESTONES,
     PROJECTS,
@@ -171,6 +172,14 @@ CELLS = {
         "signoff_sent": ["", "2026-12-16", "2026-12-14"],
         "signoff_received": ["", "2026-12-15", "someday"],
         "passive_days": ["", "5", "0"],
+        "amount": ["12000", "", "-1", "$5"],
+    },
+    ACTUALS: {
+        "sow": ["SOW-7", "sow-7", "SOW-8", ""],
+        "person_email": ["jane@example.com", "Jane@Example.com", "raj@"],
+        "date": ["2026-11-30", "2026-12-01", "2026-02-30"],
+        "hours": ["8", "7.25", "-2", "24.5"],
+        "approved": ["yes", "no", "maybe"],
     },
 }
 

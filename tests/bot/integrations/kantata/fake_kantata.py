@@ -36,7 +36,12 @@ INCLUDES: dict[tuple[str, str], tuple[str, str]] = {
         "workspace_resources",
         "workspace_resource_id",
     ),
+    ("time_entries", "user"): ("users", "user_id"),
+    ("time_entries", "workspace"): ("workspaces", "workspace_id"),
 }
+# Filters on a range of days: `FIELD_between=FIRST:LAST`, as Kantata documents
+# `date_performed_between` on time entries.
+BETWEEN = {"time_entries": ("date_performed",)}
 SUBJECT_TYPES = {
     "workspaces": "Workspace",
     "workspace_resources": "WorkspaceResource",
@@ -140,6 +145,7 @@ class FakeKantata:
                 name not in query or str(obj.get(name)) == query[name]
                 for name in FILTERS.get(endpoint, ())
             )
+            and all(_between(obj, name, query) for name in BETWEEN.get(endpoint, ()))
         ]
         per_page = min(int(query.get("per_page", "20")), 200, self.page_size)
         shown = listed[(page - 1) * per_page : page * per_page]
@@ -176,6 +182,15 @@ class FakeKantata:
         for related_id in ids if isinstance(ids, list) else [ids]:
             if related_id is not None and str(related_id) in objects.get(kind, {}):
                 body.setdefault(kind, {})[str(related_id)] = objects[kind][str(related_id)]
+
+
+def _between(obj: dict[str, Any], name: str, query: dict[str, str]) -> bool:
+    """Whether `obj[name]` lies in the `NAME_between=FIRST:LAST` range asked for (if any)."""
+    asked = query.get(f"{name}_between")
+    if asked is None:
+        return True
+    first, _, last = asked.partition(":")
+    return first <= str(obj.get(name)) <= last
 
 
 def _errors(message: str) -> str:

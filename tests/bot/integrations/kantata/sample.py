@@ -6,10 +6,15 @@ so 3 days (24 h) in the week of 23 November, across the month boundary, and 40 h
 of the next three weeks. An unnamed Technical Architect resource is skipped. Custom
 fields are shown as Kantata displays them ("$200.00", "10/05/2026", a choice's label)
 with the stored value beside.
+
+Time entries are dated days before the real today (the sync reads those of this quarter
+and the last): Pat's two on Rollout (one approved, at $180), Tia's non-billable one on
+Migration, and one on the internal project, which is not synced.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 Objects = dict[str, dict[str, dict[str, Any]]]
@@ -43,6 +48,26 @@ def _allocation(allocation_id, resource_id, workspace_id, start, end, minutes, h
         "percentage": None,
         "notes": "",
         "hard": hard,
+    }
+
+
+def _time_entry(entry_id, workspace_id, user_id, days_ago, minutes, approved, rate, billable):
+    performed = dt.date.today() - dt.timedelta(days=days_ago)
+    return {
+        "id": entry_id,
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        "story_id": None,
+        "date_performed": performed.isoformat(),
+        "time_in_minutes": minutes,
+        "approved": approved,
+        "billable": billable,
+        "rate_in_cents": rate,
+        "cost_rate_in_cents": 9000,
+        "currency": "USD",
+        "notes": "",
+        "created_at": f"{performed.isoformat()}T17:00:00-05:00",
+        "updated_at": f"{performed.isoformat()}T17:00:00-05:00",
     }
 
 
@@ -137,6 +162,12 @@ def kantata_objects() -> Objects:
             _allocation("34", "23", "2", "2026-12-14", "2026-12-18", 630, False),
             _allocation("35", "24", "3", "2026-12-07", "2026-12-11", 2400, True),
         ),
+        "time_entries": _by_id(
+            _time_entry("60", "1", "2", 12, 480, True, 18000, True),
+            _time_entry("61", "1", "2", 11, 450, False, 18000, True),
+            _time_entry("62", "2", "3", 7, 90, True, 0, False),
+            _time_entry("63", "3", "2", 7, 240, True, 18000, True),
+        ),
         "stories": _by_id(
             {
                 "id": "40",
@@ -188,6 +219,7 @@ FIRST_SYNC = [
     "projects: 2 inserted, 0 updated, 0 removed, 1 skipped",
     "bookings: 7 inserted, 0 updated, 0 removed, 1 skipped",
     "milestones: 2 inserted, 0 updated, 0 removed",
+    "actuals: 3 inserted, 0 updated, 0 removed",
 ]
 FIRST_SYNC_SKIPPED = [
     "projects: skipped workspace 3 'Internal tooling': custom field 'SOW Number': is empty; "
@@ -200,4 +232,5 @@ NOTHING_CHANGED = [
     "projects: 0 inserted, 0 updated, 0 removed, 1 skipped",
     "bookings: 0 inserted, 0 updated, 0 removed, 1 skipped",
     "milestones: 0 inserted, 0 updated, 0 removed",
+    "actuals: 0 inserted, 0 updated, 0 removed",
 ]

@@ -66,7 +66,12 @@ def test_a_sync_stores_projects_people_bookings_and_milestones(
         audit = session.scalars(sa.select(AuditEntry)).one()
     assert (audit.actor, audit.action, audit.subject) == ("cli", "sync.kantata", client.base_url)
     assert audit.detail["bookings"] == {"inserted": 7, "updated": 0, "removed": 0}
-    assert audit.detail["skipped"] == {"projects": 1, "bookings": 1, "milestones": 0}
+    assert audit.detail["skipped"] == {
+        "projects": 1,
+        "bookings": 1,
+        "milestones": 0,
+        "actuals": 0,
+    }
 
 
 def test_it_asks_kantata_for_what_the_mapping_follows(
@@ -81,6 +86,7 @@ def test_it_asks_kantata_for_what_the_mapping_follows(
         "workspace_resources": ("user,role,custom_field_values", None),
         "workspace_allocations": ("workspace,workspace_resource", None),
         "stories": ("custom_field_values", "milestone"),
+        "time_entries": ("user,workspace", None),
     }
 
 
