@@ -31,7 +31,9 @@ KINDS = ("projects", "bookings", "milestones")
 WORKSPACES_INCLUDE = ("primary_maven", "workspace_groups", "custom_field_values")
 RESOURCES_INCLUDE = ("user", "role", "custom_field_values")
 ALLOCATIONS_INCLUDE = ("workspace", "workspace_resource")
-MILESTONES_INCLUDE = ("custom_field_values",)
+# A story's `workspace_id` is read: ask for its include (the issue tracker reports it
+# gated like the allocation's; recorded responses carry it anyway, so asking is harmless).
+MILESTONES_INCLUDE = ("workspace", "custom_field_values")
 
 
 @dataclass

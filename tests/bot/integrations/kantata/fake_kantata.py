@@ -32,17 +32,36 @@ INCLUDES: dict[tuple[str, str], tuple[str, str]] = {
     ("workspace_resources", "user"): ("users", "user_id"),
     ("workspace_resources", "role"): ("roles", "role_id"),
     ("workspace_allocations", "workspace"): ("workspaces", "workspace_id"),
+    ("stories", "workspace"): ("workspaces", "workspace_id"),
     ("workspace_allocations", "workspace_resource"): (
         "workspace_resources",
         "workspace_resource_id",
     ),
 }
+# The subject type of each endpoint's custom field values, as Kantata documents them
+# (custom-field-values: Estimate, Story, User, Workspace, WorkspaceGroup, Resource).
 SUBJECT_TYPES = {
     "workspaces": "Workspace",
-    "workspace_resources": "WorkspaceResource",
+    "workspace_resources": "Resource",
     "stories": "Story",
 }
 FILTERS = {"stories": ("story_type",)}
+# Foreign keys Kantata sends only when their association is included ("`workspace_id`
+# will only be included in the response if `workspace` is in the list of included
+# associations"): endpoint → field → the include that brings it. The allocation's and the
+# custom field value's are documented; the story's is reported (psbot asks for it anyway);
+# a workspace listed without include=workspace_groups had no workspace_group_ids [R].
+GATED: dict[str, dict[str, str]] = {
+    "workspace_allocations": {"workspace_id": "workspace"},
+    "stories": {"workspace_id": "workspace"},
+    "workspaces": {"workspace_group_ids": "workspace_groups"},
+    "custom_field_values": {"custom_field_id": "custom_field", "setter_id": "setter"},
+}
+
+
+def subject_key(subject_type: str) -> str:
+    """Kantata answers `Resource` or `resource` alike (recorded responses use both cases)."""
+    return subject_type.replace("_", "").casefold()
 
 
 @dataclass
@@ -158,15 +177,23 @@ class FakeKantata:
         for name in includes:
             for obj in shown:
                 self._include(body, objects, endpoint, name, obj)
+        for kind, by_id in body.items():
+            if isinstance(by_id, dict) and kind != "meta":
+                asked = includes if kind == endpoint else []  # nested includes: never
+                for obj in by_id.values():
+                    for name, include in GATED.get(kind, {}).items():
+                        if include not in asked:
+                            obj.pop(name, None)
         return body
 
     def _include(self, body, objects, endpoint: str, name: str, obj: dict[str, Any]) -> None:
         if name == "custom_field_values":
-            subject = SUBJECT_TYPES[endpoint]
+            subject = subject_key(SUBJECT_TYPES[endpoint])
             values = [
                 value
                 for value in objects.get("custom_field_values", {}).values()
-                if value["subject_type"] == subject and str(value["subject_id"]) == obj["id"]
+                if subject_key(value["subject_type"]) == subject
+                and str(value["subject_id"]) == obj["id"]
             ]
             obj["custom_field_value_ids"] = [value["id"] for value in values]
             body.setdefault("custom_field_values", {}).update({v["id"]: v for v in values})

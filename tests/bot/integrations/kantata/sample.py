@@ -111,8 +111,9 @@ def kantata_objects() -> Objects:
             _value("510", "Workspace", "2", "SOW Number", "sow-2", "sow-2"),
             _value("511", "Workspace", "2", "Project Type", [9002], "Fixed Fee"),
             _value("512", "Workspace", "2", "Top Customer", False, "No"),
-            _value("520", "WorkspaceResource", "20", "Bill Rate", 200, "$200.00"),
-            _value("521", "WorkspaceResource", "21", "Bill Rate", 180, "$180.00"),
+            _value("520", "Resource", "20", "Bill Rate", 200, "$200.00"),
+            # Recorded responses spell subject types in snake_case too.
+            _value("521", "resource", "21", "Bill Rate", 180, "$180.00"),
             _value("530", "Story", "40", "Sign-off Sent", "2026-12-16", "12/16/2026"),
             _value("531", "Story", "40", "Passive Acceptance Days", 5, "5"),
         ),

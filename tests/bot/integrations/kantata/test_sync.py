@@ -80,7 +80,7 @@ def test_it_asks_kantata_for_what_the_mapping_follows(
         "workspaces": ("primary_maven,workspace_groups,custom_field_values", None),
         "workspace_resources": ("user,role,custom_field_values", None),
         "workspace_allocations": ("workspace,workspace_resource", None),
-        "stories": ("custom_field_values", "milestone"),
+        "stories": ("workspace,custom_field_values", "milestone"),
     }
 
 
