@@ -370,7 +370,10 @@ class JobRun(Base):
 
     @property
     def outcome(self) -> str:
-        """What happened to the run: skipped, failed, or its posts' delivery status."""
+        """What happened to the run: skipped, failed, or its posts' delivery status; a
+        job that posts nothing is claimed before its work and is `running` until done."""
+        if self.outbox is None and self.status == "queued" and self.finished_at is None:
+            return "running"
         return self.outbox.status if self.outbox is not None else self.status
 
     @property

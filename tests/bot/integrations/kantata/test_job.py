@@ -18,7 +18,9 @@ from messages.words import SLACK_WORDS
 from tests.bot.integrations.kantata.conftest import database_state
 
 MONDAY_7AM = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
-JOB = JobSpec("kantata_sync", "Sync Kantata", Weekly(0, dt.time(7, 0)), run=run_kantata_sync)
+JOB = JobSpec(
+    "kantata_sync", "Sync Kantata", Weekly(0, dt.time(7, 0)), posts=False, run=run_kantata_sync
+)
 
 
 def runner_for(ctx: AppContext, fake_slack) -> JobRunner:
@@ -97,3 +99,43 @@ def test_the_runner_records_a_success_without_posting(ctx, fake_slack):
     outcome = runner_for(ctx, fake_slack).run(JOB, "2026-W49", MONDAY_7AM, MONDAY_7AM)
     assert (outcome.status, outcome.detail) == ("sent", "0 posts")
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_three_replicas_sync_once_and_log_no_error(
+    ctx, database_url, fake_slack, fake_kantata, session_factory, caplog
+):
+    """Claimed before the work: the others see the claim and never call Kantata."""
+    import threading
+
+    from bot.store.db import make_engine, make_session_factory
+
+    engines = [make_engine(database_url) for _ in range(3)]
+    runners = [
+        runner_for(
+            AppContext(ctx.settings, make_session_factory(e), ctx.clock, words=SLACK_WORDS),
+            fake_slack,
+        )
+        for e in engines
+    ]
+    barrier = threading.Barrier(len(runners))
+    outcomes = []
+
+    def tick(runner):
+        barrier.wait()
+        outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
+        outcomes.append(outcome.status if outcome else None)
+
+    threads = [threading.Thread(target=tick, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+    first_pages = [c for c in fake_kantata.calls_to("workspaces") if c.query["page"] == "1"]
+    assert len(first_pages) == 1
+    assert outcomes.count("sent") == 1
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    with session_factory() as session:
+        assert [r.outcome for r in session.scalars(sa.select(JobRun))] == ["sent"]
+    assert len(database_state(session_factory)["bookings"]) == 7
