@@ -37,9 +37,9 @@ class SettingsError(ValueError):
 class KantataFields:
     """Names of the Kantata custom fields the sync reads, matched case-insensitively.
 
-    Project fields are read from workspaces, the bill rate from workspace resources and
-    the sign-off fields from milestones (stories). A field left empty in Kantata reads as
-    an empty CSV cell would.
+    Project fields are read from workspaces, the bill rate from workspace resources, the
+    sign-off fields from milestones (stories) and the weekly capacity from users. A field
+    left empty in Kantata reads as an empty CSV cell would.
     """
 
     sow: str = "SOW Number"
@@ -52,6 +52,7 @@ class KantataFields:
     signoff_sent: str = "Sign-off Sent"
     signoff_received: str = "Sign-off Received"
     passive_days: str = "Passive Acceptance Days"
+    weekly_capacity: str = "Weekly Capacity"
 
 
 # KantataFields attribute → its variable; grouped by the Kantata object the field is on,
@@ -71,6 +72,7 @@ KANTATA_FIELD_VARIABLES: dict[str, dict[str, str]] = {
         "signoff_received": "KANTATA_FIELD_SIGNOFF_RECEIVED",
         "passive_days": "KANTATA_FIELD_PASSIVE_DAYS",
     },
+    "user": {"weekly_capacity": "KANTATA_FIELD_WEEKLY_CAPACITY"},
 }
 DEFAULT_KANTATA_ROLES = (
     "Project Manager=PM, Professional Services Engineer=PSE, Technical Architect=TA"

@@ -128,6 +128,8 @@ class JobRunner:
         for missed_period, missed_at in earlier:
             self._close_missed(job, missed_period, missed_at, now)
         if now > job.useful_until(self.ctx, scheduled_at):
+            if not job.schedule.catch_up:
+                return None  # every few minutes: the next slot does the work, nothing missed
             return self._close_missed(job, period, scheduled_at, now)
         return self.run(job, period, scheduled_at, now)
 
@@ -251,7 +253,7 @@ class JobRunner:
                 )
             )
             runs = [latest]  # a job that never ran has no missed runs to list
-            if last_claimed is not None:
+            if last_claimed is not None and job.schedule.catch_up:
                 since = max(last_claimed, now - MISSED_RUNS_LOOKBACK)
                 runs = runs_between(job.schedule, since, now, self.calendar, tz) or runs
             periods = [period for period, _ in runs]

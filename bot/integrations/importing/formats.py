@@ -1,4 +1,5 @@
-"""The three Kantata CSV formats: typed records, validation and duplicate detection.
+"""The Kantata CSV formats and the people file: typed records, validation and duplicate
+detection.
 
 Everything here is pure: cell text goes in, typed values or the problems with them come out.
 A file is validated column by column, parsing each distinct cell text of a column once:
@@ -107,6 +108,17 @@ class MilestoneRecord:
     signoff_sent: dt.date | None
     signoff_received: dt.date | None
     passive_days: int | None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """Someone on the PS team: the bench is every active person with a role."""
+
+    email: str
+    name: str
+    role: str
+    weekly_capacity: Decimal | None  # None: the default, 40 h
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -222,7 +234,34 @@ MILESTONES = FileFormat[MilestoneRecord](
     key_columns=("sow", "milestone"),
     order=(("signoff_sent", "signoff_received"),),
 )
-FORMATS: dict[str, FileFormat[Any]] = {f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES)}
+
+
+def parse_active(text: str) -> bool:
+    """yes or no, required: an empty cell must not take someone off the bench unnoticed."""
+    if not text:
+        raise FieldError("is empty; yes or no is required")
+    return parse_yes_no(text)
+
+
+PEOPLE = FileFormat[PersonRecord](
+    kind="people",
+    fields=(
+        ("email", parse_email),
+        ("name", parse_text),
+        ("role", parse_role),
+        ("weekly_capacity", optional(parse_hours)),
+        ("active", parse_active),
+    ),
+    record=PersonRecord,
+    key_columns=("email",),
+)
+FORMATS: dict[str, FileFormat[Any]] = {f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES, PEOPLE)}
+
+
+def parse_person(values: Mapping[str, str]) -> PersonRecord | list[Problem]:
+    """A people.csv row (or a Kantata account member as one) → a PersonRecord, or every
+    problem with it."""
+    return PEOPLE.parse_row(values)
 
 
 def parse_project(values: Mapping[str, str]) -> ProjectRecord | list[Problem]:

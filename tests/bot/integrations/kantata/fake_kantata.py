@@ -4,6 +4,9 @@
 `{key, id}`), the objects under one top-level key per type indexed by id, the included
 associations under theirs, and `meta` (`count`, `page_count`, `page_number`,
 `page_size`). `per_page` is capped at `page_size` so that small data spans several pages.
+A foreign key Kantata gates behind its include is left out unless included (GATED);
+`updated_after` lists only objects updated since; `custom_field_values` requires its
+`subject_type`. Deleted objects are simply not listed, as in Kantata.
 Tests inject failures (a 429 with Retry-After on page 2, 5xx, slow answers, bodies that
 are not JSON) and read what was asked.
 """
@@ -11,6 +14,7 @@ are not JSON) and read what was asked.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import math
 import threading
@@ -37,6 +41,9 @@ INCLUDES: dict[tuple[str, str], tuple[str, str]] = {
         "workspace_resources",
         "workspace_resource_id",
     ),
+    ("account_memberships", "user"): ("users", "user_id"),
+    ("account_memberships", "default_role"): ("roles", "default_role_id"),
+    ("time_off_entries", "user"): ("users", "user_id"),
 }
 # The subject type of each endpoint's custom field values, as Kantata documents them
 # (custom-field-values: Estimate, Story, User, Workspace, WorkspaceGroup, Resource).
@@ -90,6 +97,7 @@ class FakeKantata:
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     url: str = ""
+    ignore_updated_after: bool = False  # as a server that does not know the filter would
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -102,6 +110,7 @@ class FakeKantata:
             self.calls.clear()
             self.failures.clear()
             self.page_size = 2
+            self.ignore_updated_after = False
 
     def fail(
         self,
@@ -115,6 +124,19 @@ class FakeKantata:
         delay: float = 0.0,
     ) -> None:
         self.failures.append(Failure(endpoint, status, page, retry_after, times, body, delay))
+
+    def change(self, kind: str, object_id: str, at: dt.datetime, **fields: Any) -> None:
+        """Change (or add) an object as a Kantata user would: its `updated_at` moves to `at`."""
+        with self._lock:
+            obj = self.objects.setdefault(kind, {}).setdefault(
+                object_id, {"id": object_id, "created_at": at.isoformat()}
+            )
+            obj.update(fields, updated_at=at.isoformat())
+
+    def delete(self, kind: str, object_id: str) -> None:
+        """Delete an object: Kantata lists it no more, and says so nowhere."""
+        with self._lock:
+            del self.objects[kind][object_id]
 
     def calls_to(self, endpoint: str) -> list[Call]:
         with self._lock:
@@ -147,6 +169,8 @@ class FakeKantata:
             return 401, _errors("Must be logged in."), {}
         if endpoint not in self.objects:
             return 404, _errors("not found"), {}
+        if endpoint == "custom_field_values" and not query.get("subject_type"):
+            return 400, _errors("subject_type is required", "validation"), {}
         return 200, json.dumps(self._page(endpoint, query, page)), {}
 
     def _page(self, endpoint: str, query: dict[str, str], page: int) -> dict[str, Any]:
@@ -158,6 +182,11 @@ class FakeKantata:
             if all(
                 name not in query or str(obj.get(name)) == query[name]
                 for name in FILTERS.get(endpoint, ())
+            )
+            and (self.ignore_updated_after or _changed_after(obj, query.get("updated_after")))
+            and (
+                "subject_type" not in query
+                or subject_key(obj["subject_type"]) == subject_key(query["subject_type"])
             )
         ]
         per_page = min(int(query.get("per_page", "20")), 200, self.page_size)
@@ -205,8 +234,15 @@ class FakeKantata:
                 body.setdefault(kind, {})[str(related_id)] = objects[kind][str(related_id)]
 
 
-def _errors(message: str) -> str:
-    return json.dumps({"errors": [{"type": "system", "message": message}]})
+def _errors(message: str, kind: str = "system") -> str:
+    return json.dumps({"errors": [{"type": kind, "message": message}]})
+
+
+def _changed_after(obj: dict[str, Any], after: str | None) -> bool:
+    """`updated_after`: objects updated after the ISO 8601 datetime given."""
+    if after is None:
+        return True
+    return dt.datetime.fromisoformat(obj["updated_at"]) > dt.datetime.fromisoformat(after)
 
 
 class _Handler(BaseHTTPRequestHandler):
