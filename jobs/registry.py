@@ -9,7 +9,7 @@ from bot.runtime.schedule import JobFunction, JobSpec
 from jobs.billing_period import run_billing_period
 from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import run_forecast_prep
-from jobs.kantata_sync import run_kantata_sync
+from jobs.kantata_sync import run_kantata_incremental, run_kantata_sync
 from jobs.top_customer_nudge import run_top_customer_nudge
 from jobs.top_customer_open import run_top_customer_open
 from jobs.top_customer_report import run_top_customer_report
@@ -22,6 +22,7 @@ RUNS: dict[str, JobFunction] = {
     "top_customer_nudge": run_top_customer_nudge,
     "top_customer_report": run_top_customer_report,
     "billing_period": run_billing_period,
+    "kantata_incremental": run_kantata_incremental,
 }
 __all__ = ["JOB_NAMES", "configured_jobs"]
 

@@ -219,6 +219,7 @@ class JobTiming:
     grace: dt.timedelta = dt.timedelta(hours=2)
     deadline: Deadline | None = None
     posts: bool = True  # False: the job only does its work (kantata_sync) and posts nothing
+    needs_kantata: bool = False  # off, whatever its setting, without KANTATA_API_TOKEN
 
     def describe(self) -> str:
         return self.schedule.describe()
