@@ -17,3 +17,8 @@ CLOSURE_NA = "closure_na"
 CLOSURE_DATE = "closure_date"
 CLOSURE_OPEN = "closure_open"
 OUTBOX_RETRY = "outbox_retry"  # App Home (admins): post a failed entry again; value: its id
+
+# "Re-check now": sync Kantata, judge the bookings again, update the message in place:
+# on the forecast nudge DM, and in App Home's bookings findings.
+RECHECK_NUDGE = "recheck_nudge"
+RECHECK_HOME = "recheck_home"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import BusinessCalendar
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
+from bot.pmo.freshness import DataAsOf
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.pmo.portfolio_loading import load_portfolio
@@ -64,6 +65,8 @@ class Home:
     # Deliveries psbot could not make (admins only): Slack posts and GitLab notes.
     undelivered: Undelivered | None = None
     gitlab: GitLabFailures | None = None
+    # How old the Kantata data behind the findings is (set by the caller).
+    as_of: DataAsOf | None = None
 
 
 def gather_home(
