@@ -10,6 +10,7 @@ from commands.failures import answers_failures
 from commands.home import app_home_opened, retry_post
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
+from commands.recheck import recheck_home, recheck_nudge
 from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
 from messages import ids
 
@@ -30,3 +31,5 @@ def register(app: App) -> None:
     app.action(ids.CLOSURE_NA)(mark_not_applicable)
     app.action(ids.CLOSURE_DATE)(pick_date)
     app.action(ids.CLOSURE_OPEN)(open_checklist)
+    app.action(ids.RECHECK_NUDGE)(answers_failures(recheck_nudge))
+    app.action(ids.RECHECK_HOME)(answers_failures(recheck_home))

@@ -96,3 +96,9 @@ def data_as_of(as_of: DataAsOf) -> str:
 def data_as_of_block(as_of: DataAsOf | None) -> list[Block]:
     """The "data as of" line as a context block (none when `as_of` is None)."""
     return [] if as_of is None else [context(data_as_of(as_of))]
+
+
+def dated(message: tuple[str, list[Block]], as_of: DataAsOf) -> tuple[str, list[Block]]:
+    """A reply built from Kantata data, with its "data as of" line at the end."""
+    text, blocks = message
+    return text, [*blocks, *data_as_of_block(as_of)]

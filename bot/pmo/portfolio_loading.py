@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -14,9 +15,11 @@ from bot.pmo.bookings_rules import (
     HUNDREDTHS,
     BookingRow,
     Capacity,
+    Finding,
     Ledger,
     MilestoneDate,
     Portfolio,
+    check_portfolio,
     horizon,
 )
 from bot.pmo.people import chunks
@@ -161,3 +164,24 @@ def _capacity(
 def restrict(portfolio: Portfolio, window: tuple[dt.date, dt.date]) -> Portfolio:
     """The same portfolio with only the bookings whose week starts inside `window`."""
     return portfolio.within(*window)
+
+
+def findings_by_pm(
+    session: Session, today: dt.date, pm_id: int | None = None
+) -> tuple[dict[int, list[Finding]], list[Person]]:
+    """Each PM's project findings (only `pm_id`'s when given), and those PMs by name.
+    Under-allocation is the team's to solve (Monday's post), not one PM's to fix."""
+    project_ids = None
+    if pm_id is not None:
+        project_ids = list(session.scalars(sa.select(Project.id).where(Project.pm_id == pm_id)))
+    portfolio = load_portfolio(session, today, project_ids=project_ids, keep_bookings=False)
+    pm_of = {project.id: project.pm_id for project in portfolio.projects}
+    by_pm: dict[int, list[Finding]] = defaultdict(list)
+    for finding in check_portfolio(portfolio):
+        owner = pm_of.get(finding.project_id) if finding.project_id is not None else None
+        if owner is not None:
+            by_pm[owner].append(finding)
+    people = sorted(
+        (portfolio.people[owner] for owner in by_pm), key=lambda p: (p.label.casefold(), p.id)
+    )
+    return by_pm, people

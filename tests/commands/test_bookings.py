@@ -88,14 +88,17 @@ def test_project_text_is_escaped(slack, portfolio):
 def test_bookings_for_a_person_shows_eight_weeks_against_capacity(slack, portfolio):
     text = text_of(slack.ask("bookings <@U0PAT|pat>"))
     assert "Allocation: Pat Engineer" in text
-    assert "Week of Nov 23: 40 h hard of 40 h" in text
+    # Capacity is less the holidays (PSBOT_HOLIDAYS): Thanksgiving, Christmas, New Year.
+    assert "Week of Nov 23: 40 h hard of 32 h" in text
+    assert "Week of Dec 21: 40 h hard of 32 h" in text
     assert "Week of Jan 11: 40 h hard of 40 h" in text
     assert "Fully allocated for the next 8 weeks." in text
+    assert "Kantata data: none synced or imported yet" in text
 
 
 def test_under_allocated_person(slack, portfolio):
     text = text_of(slack.ask("bookings <@U0PM|pam>"))
-    assert ":warning: Week of Nov 23: 0 h hard of 40 h" in text
+    assert ":warning: Week of Nov 23: 0 h hard of 32 h" in text
     assert "Under capacity in 8 of 8 weeks" in text
 
 
