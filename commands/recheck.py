@@ -1,4 +1,4 @@
-""""Re-check now": a PM fixed their bookings in Kantata and asks psbot to look again.
+""" "Re-check now": a PM fixed their bookings in Kantata and asks psbot to look again.
 
 On the forecast nudge DM and in App Home's bookings findings. Within Slack's 3 seconds the
 click is acknowledged; then Kantata is synced (always, however recent the last sync), the
