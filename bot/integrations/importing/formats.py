@@ -335,7 +335,7 @@ def validate_columns(
     bad: list[BadRow] = []
     for index in sorted(problems.keys() | duplicates.keys()):
         if index in problems:
-            sow = cells["sow"][index].upper()
+            sow = cells["sow"][index].upper() if "sow" in cells else ""  # people have none
             bad.append(BadRow(lines[index], tuple(problems[index]), sow))
         else:
             # No sow: the first row covers this slot, so the project's bookings may be pruned.
