@@ -174,8 +174,10 @@ class FakeKantata:
         return 200, json.dumps(self._page(endpoint, query, page)), {}
 
     def _page(self, endpoint: str, query: dict[str, str], page: int) -> dict[str, Any]:
-        with self._lock:
-            objects = copy.deepcopy(self.objects)
+        with self._lock:  # only what is sent is copied: an account may be large (bench/)
+            return self._page_of(self.objects, endpoint, query, page)
+
+    def _page_of(self, objects, endpoint: str, query: dict[str, str], page: int) -> dict:
         listed = [
             obj
             for _, obj in sorted(objects[endpoint].items(), key=lambda item: int(item[0]))
@@ -190,7 +192,7 @@ class FakeKantata:
             )
         ]
         per_page = min(int(query.get("per_page", "20")), 200, self.page_size)
-        shown = listed[(page - 1) * per_page : page * per_page]
+        shown = copy.deepcopy(listed[(page - 1) * per_page : page * per_page])
         body: dict[str, Any] = {
             "count": len(listed),
             "results": [{"key": endpoint, "id": obj["id"]} for obj in shown],
@@ -203,9 +205,10 @@ class FakeKantata:
             },
         }
         includes = [name for name in query.get("include", "").split(",") if name]
+        values = _values_by_subject(objects) if "custom_field_values" in includes else {}
         for name in includes:
             for obj in shown:
-                self._include(body, objects, endpoint, name, obj)
+                self._include(body, objects, values, endpoint, name, obj)
         for kind, by_id in body.items():
             if isinstance(by_id, dict) and kind != "meta":
                 asked = includes if kind == endpoint else []  # nested includes: never
@@ -215,23 +218,29 @@ class FakeKantata:
                             obj.pop(name, None)
         return body
 
-    def _include(self, body, objects, endpoint: str, name: str, obj: dict[str, Any]) -> None:
+    def _include(self, body, objects, values, endpoint: str, name: str, obj: dict) -> None:
         if name == "custom_field_values":
-            subject = subject_key(SUBJECT_TYPES[endpoint])
-            values = [
-                value
-                for value in objects.get("custom_field_values", {}).values()
-                if subject_key(value["subject_type"]) == subject
-                and str(value["subject_id"]) == obj["id"]
-            ]
-            obj["custom_field_value_ids"] = [value["id"] for value in values]
-            body.setdefault("custom_field_values", {}).update({v["id"]: v for v in values})
+            found = values.get((subject_key(SUBJECT_TYPES[endpoint]), obj["id"]), [])
+            obj["custom_field_value_ids"] = [value["id"] for value in found]
+            body.setdefault("custom_field_values", {}).update(
+                {v["id"]: copy.deepcopy(v) for v in found}
+            )
             return
         kind, key = INCLUDES[(endpoint, name)]
         ids = obj.get(key)
         for related_id in ids if isinstance(ids, list) else [ids]:
             if related_id is not None and str(related_id) in objects.get(kind, {}):
-                body.setdefault(kind, {})[str(related_id)] = objects[kind][str(related_id)]
+                related = copy.deepcopy(objects[kind][str(related_id)])
+                body.setdefault(kind, {})[str(related_id)] = related
+
+
+def _values_by_subject(objects) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Custom field values by (subject type, subject id): what `include` finds."""
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for value in objects.get("custom_field_values", {}).values():
+        key = (subject_key(value["subject_type"]), str(value["subject_id"]))
+        found.setdefault(key, []).append(value)
+    return found
 
 
 def _errors(message: str, kind: str = "system") -> str:
