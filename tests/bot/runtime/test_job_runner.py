@@ -115,30 +115,47 @@ def test_disabled_jobs_do_not_run(ctx, fake_slack):
     assert runs(ctx) == []
 
 
-def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fake_slack):
-    """Two processes' worth of runners, each with its own engine, racing for the run."""
-    engines = [make_engine(database_url) for _ in range(4)]
+def replicas(ctx, database_url, fake_slack, job, count=4):
+    """`count` runners of `job`, each on an engine of its own, as separate processes
+    would be; (their engines, to dispose of, and the runners)."""
+    engines = [make_engine(database_url) for _ in range(count)]
     runners = [
         runner_for(
-            AppContext(ctx.settings, make_session_factory(engine), words=SLACK_WORDS), fake_slack
+            AppContext(ctx.settings, make_session_factory(engine), ctx.clock, words=SLACK_WORDS),
+            fake_slack,
+            job,
         )
         for engine in engines
     ]
+    return engines, runners
+
+
+def race(runners, name, now):
+    """Every runner runs `name`'s due run at once; each one's outcome status."""
     barrier = threading.Barrier(len(runners))
     outcomes = []
 
-    def race(runner):
+    def one(runner):
         barrier.wait()
-        outcome = runner.run_due("forecast_prep", MONDAY_8)
+        outcome = runner.run_due(name, now)
         outcomes.append(outcome.status if outcome else "saw it claimed")
 
-    threads = [threading.Thread(target=race, args=(runner,)) for runner in runners]
+    threads = [threading.Thread(target=one, args=(runner,)) for runner in runners]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    for engine in engines:
-        engine.dispose()
+    return outcomes
+
+
+def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fake_slack):
+    """Two processes' worth of runners, each with its own engine, racing for the run."""
+    engines, runners = replicas(ctx, database_url, fake_slack, spec())
+    try:
+        outcomes = race(runners, "forecast_prep", MONDAY_8)
+    finally:
+        for engine in engines:
+            engine.dispose()
     assert outcomes.count("sent") == 1
     assert set(outcomes) - {"sent"} <= {"already claimed", "saw it claimed"}
     assert posted(fake_slack) == ["hello"]
@@ -520,37 +537,6 @@ def silent_spec(work):
     return spec(run=work, posts=False)
 
 
-def replicas(ctx, database_url, fake_slack, job, count=4):
-    """`count` runners, each on an engine of its own, as separate processes would be."""
-    engines = [make_engine(database_url) for _ in range(count)]
-    runners = [
-        runner_for(
-            AppContext(ctx.settings, make_session_factory(engine), words=SLACK_WORDS),
-            fake_slack,
-            job,
-        )
-        for engine in engines
-    ]
-    return engines, runners
-
-
-def race(runners, now):
-    barrier = threading.Barrier(len(runners))
-    outcomes = []
-
-    def one(runner):
-        barrier.wait()
-        outcome = runner.run_due("forecast_prep", now)
-        outcomes.append(outcome.status if outcome else "saw it claimed")
-
-    threads = [threading.Thread(target=one, args=(runner,)) for runner in runners]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_work_that_posts_nothing_is_done_once_across_replicas(
     ctx, database_url, fake_slack, caplog
 ):
@@ -565,7 +551,7 @@ def test_work_that_posts_nothing_is_done_once_across_replicas(
 
     engines, runners = replicas(ctx, database_url, fake_slack, silent_spec(work))
     try:
-        outcomes = race(runners, MONDAY_8)
+        outcomes = race(runners, "forecast_prep", MONDAY_8)
     finally:
         for engine in engines:
             engine.dispose()

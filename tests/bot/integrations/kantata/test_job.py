@@ -16,6 +16,7 @@ from bot.store.models import JobRun
 from jobs.kantata_sync import KantataSyncFailed, run_kantata_sync
 from messages.words import SLACK_WORDS
 from tests.bot.integrations.kantata.conftest import database_state
+from tests.bot.runtime.test_job_runner import race, replicas
 from tests.jobs.sample import ET
 
 MONDAY_7AM = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -106,33 +107,12 @@ def test_three_replicas_sync_once_and_log_no_error(
     ctx, database_url, fake_slack, fake_kantata, session_factory, caplog
 ):
     """Claimed before the work: the others see the claim and never call Kantata."""
-    import threading
-
-    from bot.store.db import make_engine, make_session_factory
-
-    engines = [make_engine(database_url) for _ in range(3)]
-    runners = [
-        runner_for(
-            AppContext(ctx.settings, make_session_factory(e), ctx.clock, words=SLACK_WORDS),
-            fake_slack,
-        )
-        for e in engines
-    ]
-    barrier = threading.Barrier(len(runners))
-    outcomes = []
-
-    def tick(runner):
-        barrier.wait()
-        outcome = runner.run_due(JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
-        outcomes.append(outcome.status if outcome else None)
-
-    threads = [threading.Thread(target=tick, args=(r,)) for r in runners]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for engine in engines:
-        engine.dispose()
+    engines, runners = replicas(ctx, database_url, fake_slack, JOB, count=3)
+    try:
+        outcomes = race(runners, JOB.name, MONDAY_7AM + dt.timedelta(seconds=30))
+    finally:
+        for engine in engines:
+            engine.dispose()
     first_pages = [c for c in fake_kantata.calls_to("workspaces") if c.query["page"] == "1"]
     assert len(first_pages) == 1
     assert outcomes.count("sent") == 1
