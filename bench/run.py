@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import stats
+from bench import kantata_sync, stats
 from bench.accuracy import QUARTER, SNAPSHOT_WEEKS, AccuracyFigures, measure_accuracy
 from bench.breakdown import STEPS, median_steps, profile_forecast
 from bench.bulk import BulkFigures, bulk_load
@@ -109,7 +109,7 @@ class ScaleFigures:
     commands: dict[str, list[Sample]]
 
 
-SECTIONS = ("core", "bulk", "report", "accuracy", "memory", "load")
+SECTIONS = ("core", "bulk", "report", "accuracy", "memory", "load", "sync")
 DEFAULT_SECTIONS = ("core", "bulk", "report", "accuracy")
 GOAL_ACCURACY_SECONDS = 1.0
 GOAL_ACK_RATIO = 1.5
@@ -808,6 +808,20 @@ def _sections(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tupl
     return tuple(name for name in SECTIONS if name in chosen)
 
 
+def _kantata_sync(backend: str, postgres_url: str) -> str:
+    """The incremental Kantata sync against a full one (bench/kantata_sync.py)."""
+    progress(f"{backend}: Kantata sync, full and incremental")
+    with tempfile.TemporaryDirectory(prefix="psbot-bench-sync-") as tmp:
+        names = iter(range(1, 100))
+
+        def new_database() -> BenchDatabase:
+            if backend == "sqlite":
+                return sqlite_database(Path(tmp), f"sync-{next(names)}.db")
+            return postgres_database(postgres_url)
+
+        return kantata_sync.run(new_database, backend)
+
+
 def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -856,6 +870,8 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
             out.append(report_memory(result, result.memory))
         if result.load:
             out.append(report_load(result, result.load, result.burst, postgres=bool(postgres_url)))
+    if "sync" in args.sections:
+        out += [_kantata_sync(backend, postgres_url) for backend in backends]
     out.append(f"total time {time.perf_counter() - started:.0f} s")
     print("\n\n".join(out))
     return 0

@@ -12,6 +12,7 @@ from commands.home import app_home_opened, retry_post
 from commands.lessons import lesson_shortcut, submit_lesson
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
+from commands.recheck import recheck_home, recheck_nudge
 from commands.upside import submit_upside
 from commands.wins import submit_thanks, submit_win, thanks_shortcut, win_shortcut
 from messages import ids
@@ -38,3 +39,5 @@ def register(app: App) -> None:
     app.view(ids.LESSON_VIEW)(answers_failures(submit_lesson))
     app.shortcut(ids.LESSON_SHORTCUT)(answers_failures(lesson_shortcut))
     app.view(ids.UPSIDE_VIEW)(answers_failures(submit_upside))
+    app.action(ids.RECHECK_NUDGE)(answers_failures(recheck_nudge))
+    app.action(ids.RECHECK_HOME)(answers_failures(recheck_home))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.core.business_days import calendar_of
 from bot.core.dates import Month, local_today, monday_of
 from bot.core.errors import UserError
 from bot.pmo import bookings_rules as rules
 from bot.pmo.bookings_rules import check_portfolio, check_project, staff_amounts
+from bot.pmo.freshness import DataAsOf, data_as_of
 from bot.pmo.lookup import find_project, person_by_slack_id
 from bot.pmo.portfolio_loading import load_portfolio
 from commands.arguments import is_unresolved_mention, unresolved_mention_error, user_id_of
@@ -19,6 +21,7 @@ from messages.bookings_builder import (
     build_project_bookings,
 )
 from messages.escape import mention
+from messages.format import dated
 
 PERSON_WEEKS = 8
 PROJECT_MONTHS = 3
@@ -37,23 +40,32 @@ def show_bookings(request: PsRequest) -> Reply:
         if user_id:
             if len(request.args) > 1:
                 raise UserError("Give one person or one project.", usage)
-            return _person(session, user_id, today)
-        return _project(session, find_project(session, argument), today)
+            return _person(request, session, user_id, today)
+        return _project(request, session, find_project(session, argument), today)
 
 
 def _explainer(request: PsRequest, session, today) -> Reply:
     caller = person_by_slack_id(session, request.user_id)
     findings = []
+    own: set[int] = set()
     if caller is not None:
-        portfolio = load_portfolio(session, today, keep_bookings=False)
+        portfolio = load_portfolio(
+            session, today, keep_bookings=False, calendar=calendar_of(request.ctx.settings)
+        )
         own = {p.id for p in portfolio.projects if p.pm_id == caller.id}
         findings = [
             f for f in check_portfolio(portfolio) if f.project_id in own or f.person_id == caller.id
         ]
-    return Reply(*build_bookings_explainer(findings, knows_caller=caller is not None))
+    message = build_bookings_explainer(findings, knows_caller=caller is not None)
+    return Reply(*dated(message, _as_of(request, session, own or None)))
 
 
-def _project(session, project, today) -> Reply:
+def _as_of(request: PsRequest, session, project_ids) -> DataAsOf:
+    ctx = request.ctx
+    return data_as_of(session, ctx.now(), ctx.settings.timezone, project_ids)
+
+
+def _project(request: PsRequest, session, project, today) -> Reply:
     months = [Month.of(today).plus(n) for n in range(PROJECT_MONTHS)]
     portfolio = load_portfolio(session, today, project_ids=[project.id])
     shown = [b for b in portfolio.bookings if b.week_start >= monday_of(months[0].first_day)]
@@ -67,10 +79,11 @@ def _project(session, project, today) -> Reply:
     )
     totals = {m: portfolio.amounts(project.id, m) for m in months}
     findings = check_project(portfolio, project) if project.status == "active" else []
-    return Reply(*build_project_bookings(project, months, staff, totals, findings))
+    message = build_project_bookings(project, months, staff, totals, findings)
+    return Reply(*dated(message, _as_of(request, session, [project.id])))
 
 
-def _person(session, user_id: str, today) -> Reply:
+def _person(request: PsRequest, session, user_id: str, today) -> Reply:
     person = person_by_slack_id(session, user_id)
     if person is None:
         return Reply(
@@ -78,6 +91,14 @@ def _person(session, user_id: str, today) -> Reply:
         )
     first_week = monday_of(today)
     window = (first_week, first_week + dt.timedelta(weeks=PERSON_WEEKS))
-    portfolio = load_portfolio(session, today, window=window, person_id=person.id)
+    portfolio = load_portfolio(
+        session,
+        today,
+        window=window,
+        person_id=person.id,
+        calendar=calendar_of(request.ctx.settings),
+    )
     loads = rules.person_weeks(portfolio, person, first_week, PERSON_WEEKS)
-    return Reply(*build_person_bookings(person, loads))
+    booked_on = sorted({row.project_id for row in portfolio.bookings})
+    as_of = _as_of(request, session, booked_on)
+    return Reply(*dated(build_person_bookings(person, loads), as_of))

@@ -11,6 +11,7 @@ from bot.core.errors import UserError, first_line
 from bot.pmo.accuracy import forecasts_made
 from bot.pmo.bookings_rules import check_portfolio
 from bot.pmo.forecast import summarise_revenue
+from bot.pmo.freshness import data_as_of
 from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
 from bot.pmo.revenue import load_revenue
 from bot.pmo.upside import open_upside
@@ -19,7 +20,7 @@ from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.chart import Chart, ChartError, ChartMonth, render_png
 from messages.forecast_builder import CHART_FOLLOWS, build_forecast
-from messages.format import context
+from messages.format import context, dated
 
 
 def show_forecast(request: PsRequest) -> Reply:
@@ -33,11 +34,16 @@ def show_forecast(request: PsRequest) -> Reply:
     window, rules = forecast_window(today, quarter), rules_window(today)
     # The current quarter lies inside the rules window, so one load's sums serve both; a
     # quarter reaching past it keeps its bookings, for the rules to pick out their own.
-    with request.ctx.session_factory() as session:
-        everything = load_portfolio(session, today, window=window, keep_bookings=window != rules)
-        revenue = load_revenue(
-            session, everything, quarter.months, calendar_of(request.ctx.settings)
+    ctx = request.ctx
+    with ctx.session_factory() as session:
+        everything = load_portfolio(
+            session,
+            today,
+            window=window,
+            keep_bookings=window != rules,
+            calendar=calendar_of(ctx.settings),
         )
+        revenue = load_revenue(session, everything, quarter.months, calendar_of(ctx.settings))
         # A closed month's PM is the one then, who may have handed the project over since.
         earlier = set(revenue.pm_ids.values()) - set(everything.people) - {None}
         people = dict(everything.people)
@@ -48,10 +54,11 @@ def show_forecast(request: PsRequest) -> Reply:
         made = forecasts_made(session, [m for m in quarter.months if revenue.closed(m)])
         # Upside recorded by hand (a pending CO, a milestone moving in), apart from the sums.
         recorded = open_upside(session, today, quarter.months)
+        as_of = data_as_of(session, ctx.now(), ctx.settings.timezone)
     summary = summarise_revenue(revenue, people)
     findings = check_portfolio(restrict(everything, rules))
-    text, blocks = build_forecast(quarter, summary, findings, recorded)
-    if not request.ctx.settings.charts:
+    text, blocks = dated(build_forecast(quarter, summary, findings, recorded), as_of)
+    if not ctx.settings.charts:
         return Reply(text, blocks)
     chart = Chart(
         f"Forecast vs actual, {quarter.label}",

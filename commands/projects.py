@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from bot.core.dates import local_today
 from bot.core.errors import UserError
 from bot.pmo.bookings_rules import check_portfolio
+from bot.pmo.freshness import data_as_of
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.store.models import Milestone
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
+from messages.format import dated
 from messages.projects_builder import ProjectLine, build_projects
 
 
@@ -39,6 +41,8 @@ def show_projects(request: PsRequest) -> Reply:
         next_milestone: dict[int, Milestone] = {}
         for milestone in upcoming:
             next_milestone.setdefault(milestone.project_id, milestone)
+        shown_ids = mine_ids if only_mine else None
+        as_of = data_as_of(session, request.ctx.now(), request.ctx.settings.timezone, shown_ids)
     ordered = sorted(
         portfolio.projects,
         key=lambda p: (p.status, p.customer.casefold(), p.name.casefold()),
@@ -47,4 +51,4 @@ def show_projects(request: PsRequest) -> Reply:
     own = set(mine_ids)
     mine = [line for line in lines if line.project.id in own]
     others = [line for line in lines if line.project.id not in own]
-    return Reply(*build_projects(mine, others, only_mine))
+    return Reply(*dated(build_projects(mine, others, only_mine), as_of))

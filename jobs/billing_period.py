@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import Month, local_today
+from bot.integrations.kantata.freshness import ensure_fresh
 from bot.pmo.closure import (
     MilestoneAcceptance,
     PassiveState,
@@ -43,6 +44,7 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
     month = Month.of(today)
     closes = month.last_day
     calendar = calendar_of(ctx.settings)
+    as_of = ensure_fresh(ctx, why="job:billing_period")
     with ctx.session_factory() as session:
         ff_projects = list(session.scalars(_open_projects("FF")))
         timesheet_projects = list(session.scalars(_open_projects("T&M")))
@@ -74,7 +76,7 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
         if not milestones and not passive and not timesheet_projects:
             return []
         messages = build_billing_period(
-            today, closes, milestones, _timesheets(timesheet_projects, owners), passive
+            today, closes, milestones, _timesheets(timesheet_projects, owners), passive, as_of
         )
     return channel_posts(messages)
 

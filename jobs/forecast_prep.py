@@ -8,6 +8,7 @@ from collections import defaultdict
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
+from bot.integrations.kantata.freshness import ensure_fresh
 from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.pmo.pushes import week_pushes
@@ -19,11 +20,16 @@ from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, c
 # Fixed by the handbook, not by the schedule: prep is "to be complete by 10am est
 # Mondays" and the forecast & upside "updated by Monday, 11am EST".
 def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
-    """The prep reminder for #ps_pmo; it always posts, with a ✅ when nothing is wrong."""
+    """The prep reminder for #ps_pmo; it always posts, with a ✅ when nothing is wrong.
+
+    Kantata is re-synced first when its last sync is more than a few minutes old."""
     tz = ctx.settings.timezone
     today = local_today(now, tz)
+    as_of = ensure_fresh(ctx, why="job:forecast_prep")
     with ctx.session_factory() as session:
-        portfolio = load_portfolio(session, today, keep_bookings=False)
+        portfolio = load_portfolio(
+            session, today, keep_bookings=False, calendar=calendar_of(ctx.settings)
+        )
         findings = check_portfolio(portfolio)
         by_pm = [
             PmFindings(_owner(portfolio, pm_id), group)
@@ -39,6 +45,7 @@ def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
             by_pm,
             under_allocated,
             pushes,
+            as_of,
         )
     return channel_posts(messages)
 

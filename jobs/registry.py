@@ -12,7 +12,7 @@ from jobs.forecast_accuracy import run_forecast_accuracy
 from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import run_forecast_prep
 from jobs.forecast_snapshot import run_forecast_snapshot
-from jobs.kantata_sync import run_kantata_sync
+from jobs.kantata_sync import run_kantata_incremental, run_kantata_sync
 from jobs.timesheet_nudge import run_timesheet_nudge
 from jobs.top_customer_nudge import run_top_customer_nudge
 from jobs.top_customer_open import run_top_customer_open
@@ -30,6 +30,7 @@ RUNS: dict[str, JobFunction] = {
     "forecast_snapshot": run_forecast_snapshot,
     "forecast_accuracy": run_forecast_accuracy,
     "acceptance_cutoff": run_acceptance_cutoff,
+    "kantata_incremental": run_kantata_incremental,
 }
 __all__ = ["JOB_NAMES", "configured_jobs"]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.pmo.freshness import DataAsOf
 from messages.escape import escape_mrkdwn
 
 SECTION_TEXT_LIMIT = 3000
@@ -63,3 +65,46 @@ def continued_messages(
         text = escape_mrkdwn(f"{title} (continued, {number}/{len(pages)})")
         messages.append((text, [context(text), *page]))
     return messages
+
+
+def zone_abbreviation(moment: dt.datetime) -> str:
+    """US zones read better as ET/CT/MT/PT than EST/EDT."""
+    name = moment.tzname() or ""
+    return {
+        "EST": "ET",
+        "EDT": "ET",
+        "CST": "CT",
+        "CDT": "CT",
+        "MST": "MT",
+        "MDT": "MT",
+        "PST": "PT",
+        "PDT": "PT",
+    }.get(name, name)
+
+
+def data_as_of(as_of: DataAsOf) -> str:
+    """ ":clock3: Kantata data as of 09:12 ET" (with the day, when not that of the check),
+    and, when a re-sync just before failed, that the data is older than it should be."""
+    if as_of.at is None:
+        when = "Kantata data: none synced or imported yet"
+    else:
+        day = "" if as_of.at.date() == as_of.checked.date() else f"{as_of.at:%a %b %-d} "
+        when = f"Kantata data as of {day}{as_of.at:%H:%M} {zone_abbreviation(as_of.at)}"
+    if not as_of.unreachable:
+        return f":clock3: {when}"
+    reason = escape_mrkdwn(as_of.unreachable[:200])
+    return (
+        f":warning: Kantata could not be reached just now ({reason}), so this uses what "
+        f"psbot has. {when}."
+    )
+
+
+def data_as_of_block(as_of: DataAsOf | None) -> list[Block]:
+    """The "data as of" line as a context block (none when `as_of` is None)."""
+    return [] if as_of is None else [context(data_as_of(as_of))]
+
+
+def dated(message: tuple[str, list[Block]], as_of: DataAsOf) -> tuple[str, list[Block]]:
+    """A reply built from Kantata data, with its "data as of" line at the end."""
+    text, blocks = message
+    return text, [*blocks, *data_as_of_block(as_of)]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     DividerBlock,
@@ -23,7 +24,8 @@ from bot.store.models import OutboxEntry, Project
 from messages import ids
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
-from messages.format import context, sections
+from messages.format import context, data_as_of_block, sections, zone_abbreviation
+from messages.reminders_builder import recheck_button
 
 HOME_BLOCK_LIMIT = 100
 MAX_PROJECT_ROWS = 15
@@ -34,21 +36,6 @@ EMOJI = {
     Temperature.YELLOW: ":large_yellow_circle:",
     Temperature.GREEN: ":large_green_circle:",
 }
-
-
-def zone_abbreviation(moment: dt.datetime) -> str:
-    name = moment.tzname() or ""
-    # US zones read better as ET/CT/MT/PT than EST/EDT.
-    return {
-        "EST": "ET",
-        "EDT": "ET",
-        "CST": "CT",
-        "CDT": "CT",
-        "MST": "MT",
-        "MDT": "MT",
-        "PST": "PT",
-        "PDT": "PT",
-    }.get(name, name)
 
 
 def due_text(due: dt.datetime, viewer_tz: ZoneInfo | None) -> str:
@@ -157,9 +144,16 @@ def _findings(home: Home) -> list[Block]:
         return [
             DividerBlock(),
             *sections(["*Bookings* :white_check_mark: no rule breaks on your projects."]),
+            *data_as_of_block(home.as_of),
         ]
     lines = ["*Bookings to fix*", *finding_lines(home.findings, limit=MAX_FINDINGS)]
-    return [DividerBlock(), *sections(lines), context("`/ps bookings PROJECT` for details.")]
+    return [
+        DividerBlock(),
+        *sections(lines),
+        ActionsBlock(elements=[recheck_button(ids.RECHECK_HOME)]),
+        *data_as_of_block(home.as_of),
+        context("Fixed them in Kantata? *Re-check now*. `/ps bookings PROJECT` for details."),
+    ]
 
 
 def _closing(projects: Sequence[Project], progress: dict[int, tuple[int, int]]) -> list[Block]:

@@ -22,3 +22,8 @@ OUTBOX_RETRY = "outbox_retry"  # App Home (admins): post a failed entry again; v
 ESCALATE = "escalate"  # the report's button on a Red project; value: the project id
 UNESCALATE = "unescalate"  # the report's button on an escalated project; value: its id
 UPSIDE_VIEW = "upside_submit"
+
+# "Re-check now": sync Kantata, judge the bookings again, update the message in place:
+# on the forecast nudge DM, and in App Home's bookings findings.
+RECHECK_NUDGE = "recheck_nudge"
+RECHECK_HOME = "recheck_home"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     DividerBlock,
@@ -23,8 +24,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.slack_ids import is_user_id
-from bot.pmo.bookings_rules import Finding
+from bot.pmo.bookings_rules import Finding, bench_first
 from bot.pmo.cutoff import Cutoff
+from bot.pmo.freshness import DataAsOf
 from bot.pmo.notes import ReportRow
 from bot.pmo.pushes import Push
 from bot.runtime.outbox import Post
@@ -37,6 +39,7 @@ from messages.format import (
     SECTION_TEXT_LIMIT,
     context,
     continued_messages,
+    data_as_of_block,
     money,
     sections,
 )
@@ -55,6 +58,7 @@ MAX_DM_PROJECTS = 40
 NAME_ROOM = 200
 MAX_SOWS_PER_PM = 12
 UPDATE_NOTES = "Update notes"
+RECHECK = "Re-check now"
 
 # Slack users read "ET", not "EST"/"EDT"; other zones fall back to their abbreviation.
 ZONE_LABELS = {
@@ -291,8 +295,10 @@ def build_forecast_prep(
     by_pm: Sequence[PmFindings],
     under_allocated: Sequence[Finding],
     pushes: Sequence[tuple[Project, Push]] = (),
+    as_of: DataAsOf | None = None,
 ) -> list[Message]:
-    """Monday's checklist, the forecast deadline, and the bookings findings by PM."""
+    """Monday's checklist, the forecast deadline, and the bookings findings by PM; the
+    under-allocated are listed bench first."""
     title = f"Forecast call prep — {day_label(day)}"
     count = sum(len(group.findings) for group in by_pm) + len(under_allocated)
     head: list[Block] = [
@@ -324,7 +330,7 @@ def build_forecast_prep(
     ]
     if under_allocated:
         heading = f":mag: *Help find them work* · {len(under_allocated)} under-allocated"
-        groups.append(Group(heading, [_finding_item(f) for f in under_allocated]))
+        groups.append(Group(heading, [_finding_item(f) for f in bench_first(under_allocated)]))
     if pushes:
         heading = (
             f":arrow_right: *Forecast pushes since last Monday* · {len(pushes)}: call them "
@@ -339,9 +345,8 @@ def build_forecast_prep(
         f"{title}: prep due {clock(prep_due)}, forecast & upside due {clock(forecast_due)}; "
         + (f"{_plural(count, 'bookings finding')}." if count else "no bookings findings.")
     )
-    return _messages(
-        title, summary, head, groups, [context(COMMANDS_HINT)], MAX_FINDINGS_PER_MESSAGE
-    )
+    footer = [*data_as_of_block(as_of), context(COMMANDS_HINT)]
+    return _messages(title, summary, head, groups, footer, MAX_FINDINGS_PER_MESSAGE)
 
 
 def _pm_heading(pm: Owner | None, count: int) -> str:
@@ -350,18 +355,33 @@ def _pm_heading(pm: Owner | None, count: int) -> str:
     return f"{pm.mrkdwn} · {count} to fix"
 
 
-def build_forecast_nudge(forecast_due: dt.datetime, findings: Sequence[Finding]) -> Message:
-    """A PM's DM: what still breaks a bookings rule on their projects, and the deadline."""
+def build_forecast_nudge(
+    forecast_due: dt.datetime, findings: Sequence[Finding], as_of: DataAsOf | None = None
+) -> Message:
+    """A PM's DM: what still breaks a bookings rule on their projects, and the deadline,
+    with a button to look again once they are fixed in Kantata. With no findings left (a
+    re-check), it thanks them instead."""
     due = clock(forecast_due)
+    if not findings:
+        blocks: list[Block] = [
+            _section(
+                ":white_check_mark: *All fixed, thanks!* Your projects follow the bookings "
+                f"rules now. Forecast &amp; upside are due {due}."
+            ),
+            *data_as_of_block(as_of),
+        ]
+        return escape_mrkdwn(f"All fixed, thanks! Forecast & upside are due {due}."), blocks
     lines = finding_lines(findings, limit=MAX_DM_FINDINGS)
     if len(findings) > MAX_DM_FINDINGS:
         lines[-1] = f"…and {len(findings) - MAX_DM_FINDINGS} more: `/ps bookings` lists them all."
-    blocks: list[Block] = [
+    blocks = [
         _section(
             f":wave: Your projects still break {_plural(len(findings), 'bookings rule')}. "
             f"*Forecast &amp; upside are due {due}.*"
         ),
         *sections(lines),
+        ActionsBlock(elements=[recheck_button(ids.RECHECK_NUDGE)]),
+        *data_as_of_block(as_of),
         context(COMMANDS_HINT),
     ]
     text = (
@@ -369,6 +389,11 @@ def build_forecast_nudge(forecast_due: dt.datetime, findings: Sequence[Finding])
         f"{_plural(len(findings), 'bookings issue')} on your projects"
     )
     return escape_mrkdwn(text), blocks
+
+
+def recheck_button(action_id: str) -> ButtonElement:
+    """ "Re-check now": sync Kantata and look at the bookings again."""
+    return ButtonElement(text=RECHECK, action_id=action_id, value="recheck")
 
 
 # --- Tuesday: Top Customer notes ------------------------------------------------------
@@ -536,6 +561,7 @@ def build_billing_period(
     milestones: Sequence[BillingMilestone],
     timesheets: Sequence[PmTimesheets],
     accepted_passively: Sequence[BillingMilestone] = (),
+    as_of: DataAsOf | None = None,
 ) -> list[Message]:
     """Month end: FF milestones still without sign-off, those accepted passively this
     period (to record in Kantata), and T&M timesheets to approve."""
@@ -579,7 +605,10 @@ def build_billing_period(
     summary = f"{title}: {pending}" + (
         "; approve T&M timesheets before month end" if timesheets else ""
     )
-    footer = [context("`/ps projects --mine` shows your projects' next milestones")]
+    footer = [
+        *data_as_of_block(as_of),
+        context("`/ps projects --mine` shows your projects' next milestones"),
+    ]
     return _messages(title, summary, head, groups, footer, MAX_LINES_PER_MESSAGE)
 
 

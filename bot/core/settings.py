@@ -37,9 +37,9 @@ class SettingsError(ValueError):
 class KantataFields:
     """Names of the Kantata custom fields the sync reads, matched case-insensitively.
 
-    Project fields are read from workspaces, the bill rate from workspace resources and
-    the sign-off fields from milestones (stories). A field left empty in Kantata reads as
-    an empty CSV cell would.
+    Project fields are read from workspaces, the bill rate from workspace resources, the
+    sign-off fields from milestones (stories) and the weekly capacity from users. A field
+    left empty in Kantata reads as an empty CSV cell would.
     """
 
     sow: str = "SOW Number"
@@ -58,6 +58,7 @@ class KantataFields:
     transition_date: str = "EM>PS Transition Date"
     # A milestone's fee; a story without it falls back to its budget_estimate_in_cents.
     milestone_amount: str = "Milestone Amount"
+    weekly_capacity: str = "Weekly Capacity"
 
 
 # KantataFields attribute → its variable; grouped by the Kantata object the field is on,
@@ -79,6 +80,7 @@ KANTATA_FIELD_VARIABLES: dict[str, dict[str, str]] = {
         "passive_days": "KANTATA_FIELD_PASSIVE_DAYS",
         "milestone_amount": "KANTATA_FIELD_MILESTONE_AMOUNT",
     },
+    "user": {"weekly_capacity": "KANTATA_FIELD_WEEKLY_CAPACITY"},
 }
 DEFAULT_KANTATA_ROLES = (
     "Project Manager=PM, Professional Services Engineer=PSE, Technical Architect=TA"

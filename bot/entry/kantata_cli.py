@@ -1,8 +1,11 @@
-"""`psbot sync kantata [--dry-run]`: the parser piece and the command, for bot.entry.cli to wire.
+"""`psbot sync kantata [--full] [--dry-run]`: the parser piece and the command, for
+bot.entry.cli to wire.
 
-Output follows `psbot import`: skipped items (and projects no longer in Kantata) on
-stderr, one line each; the summary on stdout; then people linked to Slack. A user error
-raises UserError, which bot.entry.cli prints as one `psbot:` line with exit status 2.
+Without --full, only what changed since the last successful sync is fetched (a full sync
+when none has succeeded). Output follows `psbot import`: skipped items (and projects no
+longer in Kantata) on stderr, one line each; on stdout what kind of sync it was, the
+summary, then people linked to Slack. A user error raises UserError, which bot.entry.cli
+prints as one `psbot:` line with exit status 2.
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ from bot.runtime.slack_client import create_web_client
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
-    """Register `sync kantata [--dry-run]` on psbot's sub-command parsers."""
+    """Register `sync kantata [--full] [--dry-run]` on psbot's sub-command parsers."""
     sync = verbs.add_parser("sync", help="pull projects, people and bookings from a source")
     sources = sync.add_subparsers(dest="sync_source", required=True, metavar="SOURCE")
     kantata = sources.add_parser(
         "kantata",
         help="projects, people, allocations and milestones from Kantata OX's API",
-        description="Fetch Kantata (KANTATA_API_TOKEN, KANTATA_API_URL) and store it in one "
-        "transaction; re-running it changes nothing.",
+        description="Fetch what changed in Kantata since the last sync (KANTATA_API_TOKEN, "
+        "KANTATA_API_URL) and store it in one transaction; re-running it changes nothing.",
+    )
+    kantata.add_argument(
+        "--full",
+        action="store_true",
+        help="read everything, not only what changed since the last sync",
     )
     kantata.add_argument(
         "--dry-run",
@@ -48,9 +56,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine = _ready_engine(settings)
     try:
         session_factory = make_session_factory(engine)
-        result = sync_kantata(session_factory, client_for(settings), settings, dry_run=args.dry_run)
+        result = sync_kantata(
+            session_factory,
+            client_for(settings),
+            settings,
+            incremental=not args.full,
+            dry_run=args.dry_run,
+        )
         for line in result.warnings():
             print(line, file=sys.stderr)
+        print(result.headline(settings.timezone))
         print("\n".join(result.summary()))
         if result.emails and not args.dry_run:
             client = None

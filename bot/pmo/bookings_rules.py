@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache, cached_property
@@ -76,6 +76,31 @@ class MilestoneDate(NamedTuple):
 
     project_id: int
     due_date: dt.date | None
+    name: str = ""
+    signoff_received: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What each person can work in a week: their weekly hours (40 by default), less the
+    holidays among its working days and their time off. `bench` holds the active PS
+    people, booked or not: under-allocation covers all of them."""
+
+    holidays: frozenset[dt.date] = frozenset()
+    time_off: Mapping[int, Mapping[dt.date, Decimal]] = field(default_factory=dict)
+    bench: tuple[int, ...] = ()
+
+    def of(self, person: Person, week_start: dt.date) -> Decimal:
+        """`person`'s hours in the week: a holiday takes a fifth of the week, time off its
+        hours (on a working day that is not a holiday), never below 0."""
+        days = [week_start + dt.timedelta(days=n) for n in range(WORKING_DAYS_PER_WEEK)]
+        working = [day for day in days if day not in self.holidays]
+        off = self.time_off.get(person.id, {})
+        weekly = Decimal(person.weekly_capacity_hours)
+        hours = weekly * len(working) / WORKING_DAYS_PER_WEEK - sum(
+            (off.get(day, ZERO) for day in working), ZERO
+        )
+        return max(hours, ZERO).quantize(Decimal("0.01"))
 
 
 def _hundredths(value: Decimal) -> int:
@@ -251,7 +276,8 @@ class Rule(StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    """One broken rule: what is wrong, the next step, and the money it puts at stake."""
+    """One broken rule: what is wrong, the next step, and the money it puts at stake.
+    `bench`: an under-allocated person with no bookings at all (listed first)."""
 
     rule: Rule
     problem: str
@@ -259,6 +285,7 @@ class Finding:
     at_stake: Decimal = ZERO
     project_id: int | None = None
     person_id: int | None = None
+    bench: bool = False
 
 
 @dataclass
@@ -322,6 +349,7 @@ class Portfolio:
         milestones: Sequence[Milestone | MilestoneDate],
         *,
         window: tuple[dt.date, dt.date] | None = None,
+        capacity: Capacity | None = None,
     ) -> None:
         self.today = today
         self.projects = projects
@@ -329,6 +357,7 @@ class Portfolio:
         self.rows: list[tuple] | None = [plain_row(booking) for booking in bookings]
         self.milestones = milestones
         self.window = window
+        self.capacity = capacity or Capacity()
         self._milestones: dict[int, list[Milestone | MilestoneDate]] = defaultdict(list)
         for milestone in milestones:
             self._milestones[milestone.project_id].append(milestone)
@@ -343,9 +372,10 @@ class Portfolio:
         milestones: Sequence[Milestone | MilestoneDate],
         *,
         window: tuple[dt.date, dt.date],
+        capacity: Capacity | None = None,
     ) -> Portfolio:
         """A portfolio of the bookings in `window` that keeps only their sums."""
-        portfolio = cls(today, projects, people, (), milestones, window=window)
+        portfolio = cls(today, projects, people, (), milestones, window=window, capacity=capacity)
         portfolio.rows = None
         portfolio.ledger = ledger
         return portfolio
@@ -390,7 +420,13 @@ class Portfolio:
             first, last = max(first, self.window[0]), min(last, self.window[1])
         window = (first, last)
         return Portfolio(
-            self.today, self.projects, self.people, rows, self.milestones, window=window
+            self.today,
+            self.projects,
+            self.people,
+            rows,
+            self.milestones,
+            window=window,
+            capacity=self.capacity,
         )
 
     def milestones_of(self, project_id: int) -> list[Milestone | MilestoneDate]:
@@ -476,30 +512,59 @@ def _no_hard_after_kickoff(portfolio: Portfolio, project: Project) -> Finding | 
     )
 
 
+# The project types whose PM hard-books the PM, PSE and TA time two months out (handbook).
+BOOKED_AHEAD_TYPES = ("T&M", "FF")
+
+
 def _not_hard_booked_ahead(portfolio: Portfolio, project: Project) -> list[Finding]:
+    """Roles staffed on the project without hard hours in a horizon month; for T&M and
+    Fixed Fee, also the months it runs with nobody booked at all, and (Fixed Fee) its open
+    milestones without a date."""
     staffed_roles = sorted(portfolio.ledger.roles.get(project.id, ()), key=ROLE_ORDER.index)
     hard_role_months = portfolio.ledger.hard_role_months.get(project.id, set())
+    months = [month for month in horizon(portfolio.today) if _runs_in(project, month)]
     gaps = [
         (role, month)
-        for month in horizon(portfolio.today)
-        if _runs_in(project, month)
+        for month in months
         for role in staffed_roles
         if (role, month) not in hard_role_months
     ]
-    if not gaps:
+    missing = [f"{role} in {month.label}" for role, month in gaps]
+    if project.type in BOOKED_AHEAD_TYPES:
+        empty = [month for month in months if not _booked_in(portfolio, project.id, month)]
+        if empty:
+            labels = ", ".join(month.label for month in empty)
+            missing.append(f"no PM, PSE or TA booked at all in {labels}")
+    if project.type == "FF":
+        undated = [m.name for m in _open_milestones(portfolio, project.id) if m.due_date is None]
+        if undated:
+            names = ", ".join(repr(name) for name in undated[:3])
+            more = f" and {len(undated) - 3} more" if len(undated) > 3 else ""
+            missing.append(f"milestone {names}{more} without a date")
+    if not missing:
         return []
-    missing = ", ".join(f"{role} in {month.label}" for role, month in gaps)
     at_stake = _month_money(portfolio, project.id, {m for _, m in gaps}, UPSIDE)
     return [
         Finding(
             Rule.NOT_HARD_BOOKED_AHEAD,
-            f"{project.title} is not hard-booked {MONTHS_AHEAD} months out: {missing}.",
-            "Hard-book these roles in Kantata; if you can't forecast them confidently, "
-            "soft-book them so they count as upside.",
+            f"{project.title} is not hard-booked {MONTHS_AHEAD} months out: {'; '.join(missing)}.",
+            "Hard-book these roles in Kantata (and date the milestones); if you can't "
+            "forecast them confidently, soft-book them so they count as upside.",
             at_stake,
             project_id=project.id,
         )
     ]
+
+
+def _booked_in(portfolio: Portfolio, project_id: int, month: Month) -> bool:
+    """Whether the project has any hours, hard or soft, in the month."""
+    sums = portfolio.month_sums(project_id, month)
+    return sums is not None and sums[HARD] + sums[SOFT] > 0
+
+
+def _open_milestones(portfolio: Portfolio, project_id: int) -> list[Milestone | MilestoneDate]:
+    """The project's milestones not accepted yet (no sign-off received)."""
+    return [m for m in portfolio.milestones_of(project_id) if m.signoff_received is None]
 
 
 def _just_kicked_off(project: Project, today: dt.date) -> bool:
@@ -576,7 +641,7 @@ def person_weeks(
             week,
             _decimal(hard.get(week, 0), WEEK_HOURS),
             _decimal(soft.get(week, 0), WEEK_HOURS),
-            person.weekly_capacity_hours,
+            portfolio.capacity.of(person, week),
         )
         for week in starts
     ]
@@ -588,31 +653,51 @@ def _exact(hours: Decimal) -> str:
 
 
 def under_allocated(portfolio: Portfolio) -> list[Finding]:
-    """Booked people with fewer hours than their capacity in the next four weeks."""
+    """Active people with fewer hours than their capacity in the next four weeks: everyone
+    booked, and every active PS person (`Capacity.bench`), booked or not. Those with no
+    bookings at all (the bench) come first."""
     first_week = monday_of(portfolio.today)
+    ids = sorted(set(portfolio.booked_person_ids()) | set(portfolio.capacity.bench))
     findings = []
-    for person_id in portfolio.booked_person_ids():
+    for person_id in ids:
         person = portfolio.people[person_id]
-        short = [
-            load
-            for load in person_weeks(portfolio, person, first_week, UNDER_ALLOCATION_WEEKS)
-            if load.under
-        ]
+        if person.active is False:
+            continue
+        loads = person_weeks(portfolio, person, first_week, UNDER_ALLOCATION_WEEKS)
+        short = [load for load in loads if load.under]
         if not short:
             continue
-        weeks = ", ".join(
-            f"{_exact(load.booked)}/{_exact(load.capacity)} h week of {load.week_start:%b %-d}"
-            for load in short
-        )
         rate = _decimal(portfolio.ledger.top_rates.get(person_id, 0), HUNDREDTHS)
         at_stake = sum((load.capacity - load.booked for load in short), ZERO) * rate
+        bench = all(load.booked == 0 for load in loads)
+        if bench:
+            capacity = ", ".join(
+                f"{_exact(load.capacity)} h week of {load.week_start:%b %-d}" for load in short
+            )
+            problem = (
+                f"{person.label} is on the bench: no bookings in the next "
+                f"{UNDER_ALLOCATION_WEEKS} weeks ({capacity} free)."
+            )
+        else:
+            weeks = ", ".join(
+                f"{_exact(load.booked)}/{_exact(load.capacity)} h week of {load.week_start:%b %-d}"
+                for load in short
+            )
+            problem = f"{person.label} is under-allocated: {weeks}."
         findings.append(
             Finding(
                 Rule.UNDER_ALLOCATED,
-                f"{person.label} is under-allocated: {weeks}.",
+                problem,
                 "Help find them work.",
                 at_stake,
                 person_id=person_id,
+                bench=bench,
             )
         )
     return findings
+
+
+def bench_first(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings with the bench's first, each group in its own order."""
+    findings = list(findings)
+    return [f for f in findings if f.bench] + [f for f in findings if not f.bench]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import BusinessCalendar
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
+from bot.pmo.freshness import DataAsOf
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.pmo.portfolio_loading import load_portfolio
@@ -64,6 +65,8 @@ class Home:
     # Deliveries psbot could not make (admins only): Slack posts and GitLab notes.
     undelivered: Undelivered | None = None
     gitlab: GitLabFailures | None = None
+    # How old the Kantata data behind the findings is (set by the caller).
+    as_of: DataAsOf | None = None
 
 
 def gather_home(
@@ -107,7 +110,9 @@ def gather_home(
         own = {p.id for p in projects if p.pm_id == person.id}
         home.manages_projects = bool(own)
         if own:
-            portfolio = load_portfolio(session, today, project_ids=sorted(own), keep_bookings=False)
+            portfolio = load_portfolio(
+                session, today, project_ids=sorted(own), keep_bookings=False, calendar=calendar
+            )
             home.findings = [f for f in check_portfolio(portfolio) if f.project_id in own]
         home.closing = closing_projects([p for p in projects if p.pm_id == person.id], today)
         for project in home.closing[:MAX_CLOSING]:
@@ -129,16 +134,19 @@ def gather_home(
         if user_id in (t.receiver_ids or [])
     ][:5]
     if is_admin:
-        _portfolio_counts(session, home, today, now)
+        _portfolio_counts(session, home, today, now, calendar)
     return home
 
 
-def _portfolio_counts(session: Session, home: Home, today: dt.date, now: dt.datetime) -> None:
+def _portfolio_counts(
+    session: Session, home: Home, today: dt.date, now: dt.datetime, calendar: BusinessCalendar
+) -> None:
     top = list(session.scalars(sa.select(Project.id).where(note_required())))
     notes = session.scalars(sa.select(Note).where(Note.week == home.week, Note.project_id.in_(top)))
     for note in notes:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())
-    home.rule_breaks = len(check_portfolio(load_portfolio(session, today, keep_bookings=False)))
+    portfolio = load_portfolio(session, today, keep_bookings=False, calendar=calendar)
+    home.rule_breaks = len(check_portfolio(portfolio))
     home.undelivered = undelivered_posts(session, now)
     home.gitlab = gitlab_failures(session)

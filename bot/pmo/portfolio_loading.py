@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.core.business_days import BusinessCalendar
 from bot.core.dates import Month, Quarter, monday_of
 from bot.pmo.bookings_rules import (
     HUNDREDTHS,
     BookingRow,
+    Capacity,
+    Finding,
     Ledger,
     MilestoneDate,
     Portfolio,
+    check_portfolio,
     horizon,
 )
-from bot.store.models import Booking, Milestone, Person, Project
+from bot.pmo.people import chunks
+from bot.store.models import Booking, Milestone, Person, Project, TimeOff
 
 HISTORY_MONTHS = 2
 BATCH = 1000
+CAPACITY_WEEKS = 8  # the most any view shows (`/ps bookings @person`)
 PERSON_ID = BookingRow._fields.index("person_id")
 
 
@@ -70,8 +78,11 @@ def load_portfolio(
     project_ids: list[int] | None = None,
     person_id: int | None = None,
     keep_bookings: bool = True,
+    calendar: BusinessCalendar | None = None,
 ) -> Portfolio:
-    """Projects (all, or the given ones), their bookings in the window, milestones, people.
+    """Projects (all, or the given ones), their bookings in the window, milestones, people,
+    and their capacity in the coming weeks: holidays from `calendar`, time off, and — for
+    the whole portfolio — the bench (every active PS person, booked or not).
 
     `keep_bookings=False` sums the bookings as they arrive and keeps only the sums: the
     rules and totals work the same, but `bookings` and a narrower `restrict` do not, and a
@@ -98,20 +109,79 @@ def load_portfolio(
     else:
         ledger = Ledger.of(rows)
         booked = set(ledger.person_weeks)
-    milestones_query = sa.select(Milestone.project_id, Milestone.due_date)
+    milestones_query = sa.select(
+        Milestone.project_id, Milestone.due_date, Milestone.name, Milestone.signoff_received
+    )
     if project_ids is not None:
         milestones_query = milestones_query.where(Milestone.project_id.in_(project_ids))
     milestones = list(map(MilestoneDate._make, session.connection().execute(milestones_query)))
-    person_ids = booked | {p.pm_id for p in projects if p.pm_id}
+    whole = project_ids is None and person_id is None
+    bench = set(session.scalars(sa.select(Person.id).where(on_the_bench()))) if whole else set()
+    person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id}
     people = {
         person.id: person
         for person in session.scalars(sa.select(Person).where(Person.id.in_(person_ids)))
     }
+    capacity = _capacity(session, today, calendar, booked | bench, bench)
     if keep_bookings:
-        return Portfolio(today, projects, people, bookings, milestones, window=(first, last))
-    return Portfolio.of_sums(today, projects, people, ledger, milestones, window=(first, last))
+        return Portfolio(
+            today, projects, people, bookings, milestones, window=(first, last), capacity=capacity
+        )
+    return Portfolio.of_sums(
+        today, projects, people, ledger, milestones, window=(first, last), capacity=capacity
+    )
+
+
+def on_the_bench() -> sa.ColumnElement[bool]:
+    """Active people with a PS role: whom under-allocation covers, booked or not."""
+    return sa.and_(Person.role.is_not(None), Person.active.is_(True))
+
+
+def _capacity(
+    session: Session,
+    today: dt.date,
+    calendar: BusinessCalendar | None,
+    person_ids: set[int],
+    bench: set[int],
+) -> Capacity:
+    """Holidays and time off in the weeks a capacity is shown for (from this Monday)."""
+    first = monday_of(today)
+    last = first + dt.timedelta(weeks=CAPACITY_WEEKS) - dt.timedelta(days=1)
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    holidays = frozenset(d for d in days if calendar is not None and calendar.is_holiday(d))
+    time_off: dict[int, dict[dt.date, Decimal]] = {}
+    for chunk in chunks(sorted(person_ids)):
+        rows = session.execute(
+            sa.select(TimeOff.person_id, TimeOff.day, TimeOff.hours).where(
+                TimeOff.person_id.in_(chunk), TimeOff.day.between(first, last)
+            )
+        )
+        for person_id, day, hours in rows:
+            time_off.setdefault(person_id, {})[day] = hours
+    return Capacity(holidays, time_off, tuple(sorted(bench)))
 
 
 def restrict(portfolio: Portfolio, window: tuple[dt.date, dt.date]) -> Portfolio:
     """The same portfolio with only the bookings whose week starts inside `window`."""
     return portfolio.within(*window)
+
+
+def findings_by_pm(
+    session: Session, today: dt.date, pm_id: int | None = None
+) -> tuple[dict[int, list[Finding]], list[Person]]:
+    """Each PM's project findings (only `pm_id`'s when given), and those PMs by name.
+    Under-allocation is the team's to solve (Monday's post), not one PM's to fix."""
+    project_ids = None
+    if pm_id is not None:
+        project_ids = list(session.scalars(sa.select(Project.id).where(Project.pm_id == pm_id)))
+    portfolio = load_portfolio(session, today, project_ids=project_ids, keep_bookings=False)
+    pm_of = {project.id: project.pm_id for project in portfolio.projects}
+    by_pm: dict[int, list[Finding]] = defaultdict(list)
+    for finding in check_portfolio(portfolio):
+        owner = pm_of.get(finding.project_id) if finding.project_id is not None else None
+        if owner is not None:
+            by_pm[owner].append(finding)
+    people = sorted(
+        (portfolio.people[owner] for owner in by_pm), key=lambda p: (p.label.casefold(), p.id)
+    )
+    return by_pm, people

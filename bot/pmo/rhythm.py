@@ -12,12 +12,16 @@ read once by settings:
   (a channel ID or name, checked as PSBOT_PMO_CHANNEL is);
 - `PSBOT_JOB_GRACE_MINUTES=120`: how late a missed run may still be posted. A nudge is
   never posted after the deadline it announces (its `deadline` below), whatever the grace.
+- `PSBOT_JOB_KANTATA_INCREMENTAL=15 08:00-18:00`: every N minutes (5 to 240) between two
+  times on business days; its grace is its interval (the next run does the same work),
+  and it is off without KANTATA_API_TOKEN.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -28,6 +32,7 @@ from bot.core.settings import Settings, SettingsError, parse_channel
 from bot.runtime.schedule import (
     BeforeMonthEnd,
     Daily,
+    Every,
     JobTiming,
     MonthStart,
     Schedule,
@@ -127,6 +132,13 @@ DEFAULT_TIMINGS: tuple[JobTiming, ...] = (
         "DM PMs two business days before a sign-off request's last day",
         Daily(_t("09:00")),
     ),
+    JobTiming(
+        "kantata_incremental",
+        "Pull what changed in Kantata since the last sync (posts nothing)",
+        Every(15, _t("08:00"), _t("18:00")),
+        posts=False,
+        needs_kantata=True,
+    ),
 )
 JOB_NAMES = tuple(timing.name for timing in DEFAULT_TIMINGS)
 
@@ -160,18 +172,24 @@ def _configure(timing: JobTiming, settings: Settings, grace: dt.timedelta) -> Jo
     if channel:
         channel = parse_channel(f"{variable}_CHANNEL", channel)
     timing = replace(timing, grace=grace, channel=channel or settings.pmo_channel)
-    if not value or value.lower() == "on":
-        return timing
-    if value.lower() == "off":
-        return replace(timing, enabled=False)
-    return replace(timing, schedule=_parse_schedule(variable, value, timing.schedule))
+    if value and value.lower() not in ("on", "off"):
+        timing = replace(timing, schedule=_parse_schedule(variable, value, timing.schedule))
+    if isinstance(timing.schedule, Every):
+        # A run later than its interval overlaps the next one, which does the same work.
+        timing = replace(timing, grace=dt.timedelta(minutes=timing.schedule.minutes))
+    if value.lower() == "off" or (timing.needs_kantata and not settings.kantata_api_token):
+        timing = replace(timing, enabled=False)
+    return timing
 
 
 def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
+    parse: Callable[[str], Schedule | None]
     if isinstance(default, Weekly):
         parse, expected = _weekly, "a time like 'tue 16:00'"
     elif isinstance(default, BeforeMonthEnd):
         parse, expected = partial(_month_end, default=default), _MONTH_END_EXPECTED
+    elif isinstance(default, Every):
+        parse, expected = _every, _EVERY_EXPECTED
     else:  # the first business day of the month, or every day: only the time moves
         parse, expected = partial(_time_of_day, default=default), "a time like '09:00'"
     try:
@@ -187,6 +205,22 @@ def _time_of_day(value: str, default: MonthStart | Daily) -> MonthStart | Daily 
     if not re.fullmatch(r"\d{1,2}:\d{2}", value):
         return None
     return replace(default, at=_t(value.zfill(5)))
+
+
+_EVERY = re.compile(r"(\d{1,3})\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})")
+_EVERY_MINUTES = range(5, 241)
+_EVERY_EXPECTED = (
+    f"every N minutes ({_EVERY_MINUTES.start} to {_EVERY_MINUTES.stop - 1}) between two "
+    "times, like '15 08:00-18:00'"
+)
+
+
+def _every(value: str) -> Every | None:
+    match = _EVERY.fullmatch(value.strip())
+    if match is None or int(match.group(1)) not in _EVERY_MINUTES:
+        return None
+    start, end = (_t(match.group(n).zfill(5)) for n in (2, 3))
+    return Every(int(match.group(1)), start, end) if start <= end else None
 
 
 def _weekly(value: str) -> Weekly | None:

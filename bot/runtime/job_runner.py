@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # How far back missed runs are recorded one by one: after a longer outage, only this much.
 MISSED_RUNS_LOOKBACK = dt.timedelta(days=366)
+# A job that posts nothing is claimed before its work; a claim still running after this
+# long belongs to a process that died, and the next tick takes it over.
+RUNNING_LEASE = dt.timedelta(minutes=30)
 
 
 def one_off_period(period: str, label: str) -> str:
@@ -42,6 +45,13 @@ def one_off_period(period: str, label: str) -> str:
     --force, the shell's :run): `period` and a label, so it never takes the scheduled run's
     key. Scheduled periods ("2026-W49", "2026-11") have no space; one-offs always do."""
     return f"{period} {label}"
+
+
+def running_claim() -> sa.ColumnElement[bool]:
+    """A run claimed before its work that has not finished it (see `JobRun.outcome`)."""
+    return sa.and_(
+        JobRun.status == "queued", JobRun.outbox_id.is_(None), JobRun.finished_at.is_(None)
+    )
 
 
 def scheduled_run() -> sa.ColumnElement[bool]:
@@ -118,6 +128,8 @@ class JobRunner:
         for missed_period, missed_at in earlier:
             self._close_missed(job, missed_period, missed_at, now)
         if now > job.useful_until(self.ctx, scheduled_at):
+            if not job.schedule.catch_up:
+                return None  # every few minutes: the next slot does the work, nothing missed
             return self._close_missed(job, period, scheduled_at, now)
         return self.run(job, period, scheduled_at, now)
 
@@ -127,7 +139,13 @@ class JobRunner:
         """Build the posts, claim (job, period) with them, and deliver them if ours.
 
         The posts are built as at `scheduled_at`: a run caught up late (a week late, with a
-        long grace) still reports its own week or month, not the one it runs in."""
+        long grace) still reports its own week or month, not the one it runs in.
+
+        A job that posts nothing (the Kantata sync) is claimed before its work instead: its
+        work is all it does, so it must be done once, not built by every replica and
+        then thrown away by all but one."""
+        if not job.posts:
+            return self._run_claimed_first(job, period, scheduled_at, now)
         try:
             posts = [self._addressed(job, post) for post in job.run(self.ctx, scheduled_at)]
         except Exception as error:
@@ -150,6 +168,70 @@ class JobRunner:
             return Outcome(job.name, period, "sending", "another psbot process is posting it")
         return _job_outcome(attempt) or Outcome(job.name, period, attempt.status)
 
+    def _run_claimed_first(
+        self, job: JobSpec, period: str, scheduled_at: dt.datetime, now: dt.datetime
+    ) -> Outcome:
+        """Claim (job, period), then do the job's work; record how it went on the claim.
+
+        A claim left running past RUNNING_LEASE (its process died) is taken over. Work cut
+        short by a lost connection (Kantata or the database unreachable) gives the claim
+        back, so the next tick tries again while the run is still useful.
+        """
+        self._release_stale_claim(job, period, now)
+        run_id = self._claim(job, period, scheduled_at, now, status="queued", running=True)
+        if run_id is None:
+            return Outcome(job.name, period, "already claimed")
+        try:
+            job.run(self.ctx, scheduled_at)
+        except Exception as error:
+            if _connection_lost(error):
+                self._unclaim(run_id)
+                return self._retry_later(job, period, error)
+            if isinstance(error, UserError):
+                logger.error("job %s %s failed: %s", job.name, period, error)
+                reason = first_line(error)
+            else:
+                logger.exception("job %s %s failed", job.name, period)
+                reason = f"the job failed: {error}"
+            self._finish(run_id, now, reason)
+            return Outcome(job.name, period, "failed", reason)
+        self._lost_connection.pop(job.name, None)
+        entry_id = self._finish(run_id, now, None)
+        attempt = self.outbox.deliver(entry_id, now)  # no posts: marks the run done
+        return _job_outcome(attempt) or Outcome(job.name, period, attempt.status)
+
+    def _release_stale_claim(self, job: JobSpec, period: str, now: dt.datetime) -> None:
+        """Drop a running claim whose process must have died (see RUNNING_LEASE)."""
+        with self.ctx.session_factory.begin() as session:
+            session.execute(
+                sa.delete(JobRun).where(
+                    JobRun.job == job.name,
+                    JobRun.period == period,
+                    running_claim(),
+                    JobRun.claimed_at < now - RUNNING_LEASE,
+                )
+            )
+
+    def _unclaim(self, run_id: int) -> None:
+        with self.ctx.session_factory.begin() as session:
+            session.execute(sa.delete(JobRun).where(JobRun.id == run_id, running_claim()))
+
+    def _finish(self, run_id: int, now: dt.datetime, error: str | None) -> int:
+        """Close a running claim: failed with `error`, or done with an empty outbox entry
+        (the run's delivery record, as for a job that posts); returns that entry's id."""
+        with self.ctx.session_factory.begin() as session:
+            run = session.get(JobRun, run_id)
+            assert run is not None
+            run.finished_at = now
+            if error is not None:
+                run.status, run.error = "failed", error
+                return 0
+            entry_id = outbox.add(
+                session, key=f"job:{run.job}:{run.period}", kind="job", posts=[], now=now
+            )
+            run.outbox_id = entry_id
+            return entry_id or 0
+
     # --- claiming -------------------------------------------------------------------
 
     def _unclaimed_runs(self, job: JobSpec, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
@@ -171,14 +253,17 @@ class JobRunner:
                 )
             )
             runs = [latest]  # a job that never ran has no missed runs to list
-            if last_claimed is not None:
+            if last_claimed is not None and job.schedule.catch_up:
                 since = max(last_claimed, now - MISSED_RUNS_LOOKBACK)
                 runs = runs_between(job.schedule, since, now, self.calendar, tz) or runs
             periods = [period for period, _ in runs]
             claimed = set(
                 session.scalars(
                     sa.select(JobRun.period).where(
-                        JobRun.job == job.name, JobRun.period.in_(periods)
+                        JobRun.job == job.name,
+                        JobRun.period.in_(periods),
+                        # A claim left running by a process that died is taken over.
+                        ~sa.and_(running_claim(), JobRun.claimed_at < now - RUNNING_LEASE),
                     )
                 )
             )
@@ -194,8 +279,10 @@ class JobRunner:
         status: str,
         posts: list[Post] | None = None,
         error: str = "",
+        running: bool = False,
     ) -> int | None:
-        """The claimed run's outbox entry id (or its row id when it posts nothing)."""
+        """The claimed run's outbox entry id (or its row id when it posts nothing, or is
+        `running`: claimed before its work, finished by `_finish`)."""
         try:
             with self.ctx.session_factory.begin() as session:
                 run = JobRun(
@@ -204,7 +291,7 @@ class JobRunner:
                     status=status,
                     scheduled_at=scheduled_at,
                     claimed_at=now,
-                    finished_at=None if posts is not None else now,
+                    finished_at=None if posts is not None or running else now,
                     error=error,
                 )
                 if posts is not None:

@@ -1,9 +1,11 @@
-"""When a job runs: weekly at a local time, or N business days before month end.
+"""When a job runs: weekly at a local time, N business days before month end, on the
+first business day of the month, daily, or every few minutes in business hours.
 
-Each run belongs to a period (an ISO week or a month); the period names the run in the
-exactly-once table. Times are wall-clock times in the reporting time zone, so a Monday
-08:00 reminder stays at 08:00 across DST changes; a holiday moves a weekly run to the
-next business day.
+Each run belongs to a period (an ISO week, a month, a day, or a slot such as
+2026-11-30T09:15);
+the period names the run in the exactly-once table. Times are wall-clock times in the
+reporting time zone, so a Monday 08:00 reminder stays at 08:00 across DST changes; a
+holiday moves a weekly run to the next business day, and has no business-hours slots.
 """
 
 from __future__ import annotations
@@ -21,8 +23,41 @@ from bot.runtime.outbox import Post
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+class _OncePerPeriod:
+    """A schedule with one run per period, at `at` on the period's run date."""
+
+    at: dt.time
+    catch_up = True  # runs missed while psbot was down are recorded, and posted if useful
+
+    def period_of(self, day: dt.date) -> str:
+        raise NotImplementedError
+
+    def periods_near(self, day: dt.date) -> list[str]:
+        raise NotImplementedError
+
+    def run_date(self, period: str, calendar: BusinessCalendar) -> dt.date:
+        raise NotImplementedError
+
+    def run_at(self, period: str, calendar: BusinessCalendar, tz: ZoneInfo) -> dt.datetime:
+        return dt.datetime.combine(self.run_date(period, calendar), self.at, tzinfo=tz)
+
+    def runs_near(
+        self, day: dt.date, calendar: BusinessCalendar, tz: ZoneInfo
+    ) -> list[tuple[str, dt.datetime]]:
+        return [(p, self.run_at(p, calendar, tz)) for p in self.periods_near(day)]
+
+    def period_at(self, moment: dt.datetime, calendar: BusinessCalendar) -> str:
+        """The period whose run day `moment` is on, else the one of its day (a holiday can
+        move a Friday run into the next week; it still belongs to its own week)."""
+        day = moment.date()
+        for period in self.periods_near(day):
+            if self.run_date(period, calendar) == day:
+                return period
+        return self.period_of(day)
+
+
 @dataclass(frozen=True)
-class Weekly:
+class Weekly(_OncePerPeriod):
     weekday: int  # 0 = Monday
     at: dt.time
 
@@ -44,7 +79,7 @@ class Weekly:
         return calendar.on_or_after(nominal)
 
 
-class _Monthly:
+class _Monthly(_OncePerPeriod):
     """A schedule with one run a month; the period is the month, `2026-11`."""
 
     def period_of(self, day: dt.date) -> str:
@@ -83,7 +118,7 @@ class MonthStart(_Monthly):
 
 
 @dataclass(frozen=True)
-class Daily:
+class Daily(_OncePerPeriod):
     """Every day at a time. A job that only matters on business days checks the day
     itself: a period per calendar day keeps every run date distinct."""
 
@@ -102,12 +137,60 @@ class Daily:
         return dt.date.fromisoformat(period)
 
 
-Schedule = Weekly | BeforeMonthEnd | MonthStart | Daily
+@dataclass(frozen=True)
+class Every:
+    """Every `minutes` minutes from `start` to `end` (both included) on business days:
+    the incremental Kantata sync. Each slot is its own period ("2026-11-30T09:15"). A slot
+    missed is not caught up: the next one does the same work."""
+
+    minutes: int
+    start: dt.time
+    end: dt.time
+    catch_up = False
+
+    def describe(self) -> str:
+        return f"every {self.minutes} min, {self.start:%H:%M}–{self.end:%H:%M} business days"
+
+    def _slots(self, day: dt.date) -> list[dt.datetime]:
+        """The day's slots, as naive local times."""
+        slot, last = dt.datetime.combine(day, self.start), dt.datetime.combine(day, self.end)
+        slots = []
+        while slot <= last:
+            slots.append(slot)
+            slot += dt.timedelta(minutes=self.minutes)
+        return slots
+
+    def run_at(self, period: str, calendar: BusinessCalendar, tz: ZoneInfo) -> dt.datetime:
+        return dt.datetime.fromisoformat(period).replace(tzinfo=tz)
+
+    def runs_near(
+        self, day: dt.date, calendar: BusinessCalendar, tz: ZoneInfo
+    ) -> list[tuple[str, dt.datetime]]:
+        """The slots of the business days just before, on and just after `day`."""
+        before = day - dt.timedelta(days=1)
+        while not calendar.is_business_day(before):
+            before -= dt.timedelta(days=1)
+        after = calendar.on_or_after(day + dt.timedelta(days=1))
+        days = [before, *([day] if calendar.is_business_day(day) else []), after]
+        return [
+            (f"{slot:%Y-%m-%dT%H:%M}", slot.replace(tzinfo=tz))
+            for d in days
+            for slot in self._slots(d)
+        ]
+
+    def period_at(self, moment: dt.datetime, calendar: BusinessCalendar) -> str:
+        """The slot at or before `moment` (naive local) on its day, else the day's first."""
+        slots = self._slots(moment.date())
+        earlier = [slot for slot in slots if slot <= moment]
+        return f"{(earlier[-1] if earlier else slots[0]):%Y-%m-%dT%H:%M}"
+
+
+Schedule = Weekly | BeforeMonthEnd | MonthStart | Daily | Every
 
 
 def run_time(schedule: Schedule, period: str, calendar: BusinessCalendar, tz: ZoneInfo):
     """The aware datetime of the period's run."""
-    return dt.datetime.combine(schedule.run_date(period, calendar), schedule.at, tzinfo=tz)
+    return schedule.run_at(period, calendar, tz)
 
 
 def runs_near(
@@ -115,22 +198,14 @@ def runs_near(
 ) -> list[tuple[str, dt.datetime]]:
     """(period, run time) of the periods around `now`, in time order."""
     day = now.astimezone(tz).date()
-    runs = [(p, run_time(schedule, p, calendar, tz)) for p in schedule.periods_near(day)]
-    return sorted(runs, key=lambda run: run[1])
+    return sorted(schedule.runs_near(day, calendar, tz), key=lambda run: run[1])
 
 
 def period_at(
     schedule: Schedule, moment: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo
 ) -> str:
-    """The period a run at `moment` is for: the one whose run day it is, else its day's.
-
-    A holiday can move a Friday run into the next week; it still belongs to its own week.
-    """
-    day = moment.astimezone(tz).date()
-    for period in schedule.periods_near(day):
-        if schedule.run_date(period, calendar) == day:
-            return period
-    return schedule.period_of(day)
+    """The period a run at `moment` is for (see each schedule's `period_at`)."""
+    return schedule.period_at(moment.astimezone(tz).replace(tzinfo=None), calendar)
 
 
 def last_run(schedule: Schedule, now: dt.datetime, calendar: BusinessCalendar, tz: ZoneInfo):
@@ -183,6 +258,7 @@ class JobTiming:
     grace: dt.timedelta = dt.timedelta(hours=2)
     deadline: Deadline | None = None
     posts: bool = True  # False: the job only does its work (kantata_sync) and posts nothing
+    needs_kantata: bool = False  # off, whatever its setting, without KANTATA_API_TOKEN
 
     def describe(self) -> str:
         return self.schedule.describe()

@@ -73,6 +73,12 @@ class Person(Base):
     weekly_capacity_hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The PS role (PM, PSE, TA) of someone on the PS team, from `psbot import people` or a
+    # Kantata user's role: the bench is every active person with one (None: not known).
+    role: Mapped[str | None] = mapped_column(sa.String(8))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The Kantata user a sync keeps them in step with (time off is filed by user).
+    kantata_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
 
     __table_args__ = (sa.CheckConstraint("weekly_capacity_hours >= 0", name="capacity"),)
 
@@ -110,6 +116,10 @@ class Project(Base):
     # The EM>PS transition meeting of a Consulting Block or Dedicated Engineer project:
     # the handbook scores their forecast (±10%) only from then on.
     transition_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    # When its Kantata data (project, bookings, milestones) was last synced or imported:
+    # what posts say as "Kantata data as of", and what a judgement checks for freshness.
+    data_as_of: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -452,7 +462,10 @@ class JobRun(Base):
 
     @property
     def outcome(self) -> str:
-        """What happened to the run: skipped, failed, or its posts' delivery status."""
+        """What happened to the run: skipped, failed, or its posts' delivery status; a
+        job that posts nothing is claimed before its work and is `running` until done."""
+        if self.outbox is None and self.status == "queued" and self.finished_at is None:
+            return "running"
         return self.outbox.status if self.outbox is not None else self.status
 
     @property
@@ -604,3 +617,56 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(64))
     subject: Mapped[str] = mapped_column(sa.String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class TimeOff(Base):
+    """Hours a person is off on one day (Kantata's time off entries): less capacity."""
+
+    __tablename__ = "time_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "day", name="uq_time_off_person_day"),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+    )
+
+
+class KantataObject(Base):
+    """The last Kantata sync's copy of one Kantata object, as Kantata sent it.
+
+    An incremental sync fetches only what changed and merges it here; the projects it
+    touched are then mapped again from this copy, as a full sync maps what it fetched.
+    `owner` is what the object belongs to ("workspace:12", "resource:20", "user:7"), so a
+    project's objects are found without reading them all. (Stored as JSON: it is read back
+    whole, never queried inside.)
+    """
+
+    __tablename__ = "kantata_objects"
+
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    kantata_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(sa.String(80))
+    # Listed by its own endpoint (not only included by another's): what Kantata's count of
+    # that endpoint is compared with, to notice deletions.
+    listed: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.Index("ix_kantata_objects_kind_owner", "kind", "owner"),)
+
+
+class SyncState(Base):
+    """One source's sync (Kantata): when the last one started that succeeded (changes
+    since then are what the next incremental sync fetches), when the last full one did,
+    and the lease of the sync running now, so that only one runs at a time."""
+
+    __tablename__ = "sync_state"
+
+    source: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    full_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_holder: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -13,11 +14,14 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
+from bot.integrations.kantata.freshness import ensure_fresh
+from bot.pmo.freshness import DataAsOf
 from bot.pmo.home import JobStatus, gather_home
 from bot.pmo.lookup import person_by_slack_id
 from bot.pmo.rhythm import configured_timings, notes_due, notes_week
 from bot.runtime.job_runner import last_runs
 from bot.runtime.schedule import next_run
+from bot.store.models import Project
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +29,7 @@ logger = logging.getLogger(__name__)
 def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
     """Publish `user_id`'s App Home; failures are logged, never raised into their action."""
     try:
+        as_of = _fresh_findings(ctx, user_id)
         now = ctx.now()
         today = local_today(now, ctx.settings.timezone)
         with ctx.session_factory.begin() as session:
@@ -39,12 +44,26 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
                 is_admin=ctx.is_admin(user_id),
                 admins=ctx.settings.admins,
             )
+            home.as_of = as_of
             if home.is_admin:
                 home.jobs = _job_statuses(ctx, session, now)
             viewer_tz = _viewer_zone(session, client, user_id)
         client.views_publish(user_id=user_id, view=ctx.words.home(home, viewer_tz))
     except Exception:
         logger.exception("publishing App Home for %s failed", user_id)
+
+
+def _fresh_findings(ctx: AppContext, user_id: str) -> DataAsOf | None:
+    """Kantata re-synced first when stale, for a viewer whose home judges bookings (a PM,
+    or an admin, who sees the portfolio's rule breaks): how old their projects' data is."""
+    with ctx.session_factory() as session:
+        person = person_by_slack_id(session, user_id)
+        own = []
+        if person is not None:
+            own = list(session.scalars(sa.select(Project.id).where(Project.pm_id == person.id)))
+    if not own and not ctx.is_admin(user_id):
+        return None
+    return ensure_fresh(ctx, own or None, why="app_home")
 
 
 def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:

@@ -4,6 +4,9 @@ import datetime as dt
 import json
 
 import pytest
+import sqlalchemy as sa
+
+from bot.store.models import Project
 
 
 def text_of(reply) -> str:
@@ -88,14 +91,17 @@ def test_project_text_is_escaped(slack, portfolio):
 def test_bookings_for_a_person_shows_eight_weeks_against_capacity(slack, portfolio):
     text = text_of(slack.ask("bookings <@U0PAT|pat>"))
     assert "Allocation: Pat Engineer" in text
-    assert "Week of Nov 23: 40 h hard of 40 h" in text
+    # Capacity is less the holidays (PSBOT_HOLIDAYS): Thanksgiving, Christmas, New Year.
+    assert "Week of Nov 23: 40 h hard of 32 h" in text
+    assert "Week of Dec 21: 40 h hard of 32 h" in text
     assert "Week of Jan 11: 40 h hard of 40 h" in text
     assert "Fully allocated for the next 8 weeks." in text
+    assert "Kantata data: none synced or imported yet" in text
 
 
 def test_under_allocated_person(slack, portfolio):
     text = text_of(slack.ask("bookings <@U0PM|pam>"))
-    assert ":warning: Week of Nov 23: 0 h hard of 40 h" in text
+    assert ":warning: Week of Nov 23: 0 h hard of 32 h" in text
     assert "Under capacity in 8 of 8 weeks" in text
 
 
@@ -182,3 +188,17 @@ def test_kickoff_rule_claims_only_the_weeks_it_looked_at(slack, portfolio):
         "Acme — Twenty (SOW-20) kicked off Jan 5 but has no hard bookings since the week of Aug 31."
     ) in text
     assert "is not hard-booked 2 months out" not in text  # folded into the finding above
+
+
+def test_replies_say_how_old_their_kantata_data_is(slack, portfolio, ctx, clock):
+    two_hours_ago = clock() - dt.timedelta(hours=2)  # 08:00 ET on the test's Tuesday
+    yesterday = clock() - dt.timedelta(days=1, hours=1)
+    with ctx.session_factory.begin() as session:
+        session.execute(sa.update(Project).values(data_as_of=two_hours_ago))
+        session.execute(
+            sa.update(Project).where(Project.sow == "SOW-3").values(data_as_of=yesterday)
+        )
+    assert ":clock3: Kantata data as of 08:00 ET" in text_of(slack.ask("bookings SOW-1"))
+    # Over several projects: the oldest of them, with its day when not today.
+    assert "Kantata data as of Mon Nov 23 09:00 ET" in text_of(slack.ask("forecast"))
+    assert "Kantata data as of Mon Nov 23 09:00 ET" in text_of(slack.ask("projects"))

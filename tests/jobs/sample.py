@@ -11,7 +11,7 @@ the 30th, Thanksgiving not counting).
   Stark Advisory (a Consulting Block, not Top Customer, not billed on timesheets).
 - Noah has no Slack id; his Initech Upgrade has no hard bookings since kick-off.
 - Hooli Audit (FF, no milestones) has no PM. Soylent Archive is completed.
-- Tia is under-allocated; Pat is fully booked.
+- Tia is on the bench (no bookings in the next four weeks); Pat is fully booked.
 """
 
 from __future__ import annotations

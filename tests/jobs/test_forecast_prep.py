@@ -58,24 +58,26 @@ def test_prep_posts_checklist_deadlines_and_findings_by_pm(ctx, week):
     noah, pam, no_pm, help_ = (
         text.index("Noah Nolink · 1 to fix"),
         text.index("<@U0PAM> · 2 to fix"),
-        text.index("*No PM* · 1"),
+        text.index("*No PM* · 2"),  # Hooli: no milestone dates, and nobody booked at all
         text.index("*Help find them work* · 1 under-allocated"),
     )
     assert noah < pam < no_pm < help_
     upgrade = text.index("Initech — Upgrade (SOW-301) kicked off Sep 1 but has no hard bookings")
     migration = text.index("Acme — Migration (SOW-102) has 10 h soft-booked in Nov 2026.")
     audit = text.index("Hooli — Audit (SOW-401) is Fixed Fee with no milestone dates")
-    tia = text.index("Tia Architect is under-allocated: 0/40 h week of Nov 30")
+    tia = text.index("Tia Architect is on the bench: no bookings in the next 4 weeks (40 h")
     assert noah < upgrade < pam < migration < no_pm < audit < help_ < tia
     assert "→ Hard-book the team in Kantata" in text
     assert "→ Convert them to hard bookings or remove them" in text
-    assert "_($32,000 at stake)_" in text
+    # Christmas takes a day off Tia's capacity in the week of Dec 21.
+    assert "40 h week of Dec 14, 32 h week of Dec 21 free). _($30,400 at stake)_" in text
+    assert ":clock3: Kantata data: none synced or imported yet" in text
     # Healthy projects, Quinn (no findings) and Pat (fully booked) are not listed.
     for absent in ("Rollout", "Globex", "U0QUINN", "Quinn", "Pat Engineer", "Soylent"):
         assert absent not in text
     assert posts[0].text == (
         "Forecast call prep — Mon Nov 30: prep due 10:00 ET, forecast &amp; upside due "
-        "11:00 ET; 5 bookings findings."
+        "11:00 ET; 6 bookings findings."
     )
 
 

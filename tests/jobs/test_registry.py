@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.settings import SettingsError, load_settings
 from bot.entry.cli import main
-from bot.runtime.schedule import BeforeMonthEnd, Weekly
+from bot.runtime.schedule import BeforeMonthEnd, Every, Weekly
 from jobs.registry import JOB_NAMES, configured_jobs
 from tests.bot.entry.test_cli import env  # noqa: F401 - the clean-environment fixture
 
@@ -25,8 +25,24 @@ def test_defaults_follow_the_spec():
     assert by_name["top_customer_nudge"].schedule == Weekly(1, dt.time(15, 0))
     assert by_name["top_customer_report"].schedule == Weekly(1, dt.time(16, 0))
     assert by_name["billing_period"].schedule == BeforeMonthEnd(3, dt.time(9, 0))
-    assert all(job.enabled and job.channel == "ps_pmo" for job in by_name.values())
-    assert all(job.grace == dt.timedelta(hours=2) for job in by_name.values())
+    posting = [job for job in by_name.values() if job.name != "kantata_incremental"]
+    assert all(job.enabled and job.channel == "ps_pmo" for job in posting)
+    assert all(job.grace == dt.timedelta(hours=2) for job in posting)
+    incremental = by_name["kantata_incremental"]
+    assert incremental.schedule == Every(15, dt.time(8, 0), dt.time(18, 0))
+    assert incremental.grace == dt.timedelta(minutes=15)
+    assert not incremental.enabled  # no KANTATA_API_TOKEN
+    assert jobs(KANTATA_API_TOKEN="t")["kantata_incremental"].enabled
+
+
+def test_the_incremental_sync_can_be_moved_or_switched_off():
+    moved = jobs(KANTATA_API_TOKEN="t", PSBOT_JOB_KANTATA_INCREMENTAL="30 07:30-19:00")
+    assert moved["kantata_incremental"].schedule == Every(30, dt.time(7, 30), dt.time(19, 0))
+    assert moved["kantata_incremental"].grace == dt.timedelta(minutes=30)
+    off = jobs(KANTATA_API_TOKEN="t", PSBOT_JOB_KANTATA_INCREMENTAL="off")
+    assert not off["kantata_incremental"].enabled
+    # Without a token it stays off: there is nothing to sync.
+    assert not jobs(PSBOT_JOB_KANTATA_INCREMENTAL="on")["kantata_incremental"].enabled
 
 
 def test_overrides():
@@ -60,6 +76,10 @@ def test_overrides():
         ("PSBOT_JOB_BILLING_PERIOD", "16 09:00", "or 1 to 15 business days before month end"),
         ("PSBOT_JOB_BILLING_PERIOD", "0 09:00", "or 1 to 15 business days before month end"),
         ("PSBOT_JOB_FORCAST_PREP", "off", "PSBOT_JOB_FORCAST_PREP is not a job setting"),
+        ("PSBOT_JOB_KANTATA_INCREMENTAL", "mon 09:00", "like '15 08:00-18:00'"),
+        ("PSBOT_JOB_KANTATA_INCREMENTAL", "1 08:00-18:00", r"every N minutes \(5 to 240\)"),
+        ("PSBOT_JOB_KANTATA_INCREMENTAL", "15 18:00-08:00", "between two times"),
+        ("PSBOT_JOB_KANTATA_INCREMENTAL", "15 08:00-25:00", "like '15 08:00-18:00'"),
         ("PSBOT_JOB_GRACE_MINUTES", "soon", "PSBOT_JOB_GRACE_MINUTES must be a whole number"),
     ],
 )

@@ -136,6 +136,8 @@ def seed_demo(session_factory: sessionmaker[Session], now: dt.datetime, tz: Zone
         people = {p.key: _person(session, p) for p in PEOPLE}
         session.flush()
         projects = {p.key: _project(session, p, people, today) for p in PROJECTS}
+        for project in projects.values():
+            project.data_as_of = now  # as if imported from Kantata when the demo was made
         session.flush()
         _bookings(session, people, projects, today)
         _milestones(session, projects, today)

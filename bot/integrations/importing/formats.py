@@ -1,5 +1,5 @@
-"""The Kantata CSV formats (projects, bookings, milestones, actuals): typed records,
-validation and duplicate detection.
+"""The Kantata CSV formats (projects, bookings, milestones, actuals) and the people file:
+typed records, validation and duplicate detection.
 
 Everything here is pure: cell text goes in, typed values or the problems with them come out.
 A file is validated column by column, parsing each distinct cell text of a column once:
@@ -123,6 +123,17 @@ class ActualRecord:
     day: dt.date
     hours: Decimal
     approved: bool
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """Someone on the PS team: the bench is every active person with a role."""
+
+    email: str
+    name: str
+    role: str
+    weekly_capacity: Decimal | None  # None: the default, 40 h
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -259,7 +270,36 @@ ACTUALS = FileFormat[ActualRecord](
     record=ActualRecord,
     key_columns=("sow", "person_email", "date"),
 )
-FORMATS: dict[str, FileFormat[Any]] = {f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES, ACTUALS)}
+
+
+def parse_active(text: str) -> bool:
+    """yes or no, required: an empty cell must not take someone off the bench unnoticed."""
+    if not text:
+        raise FieldError("is empty; yes or no is required")
+    return parse_yes_no(text)
+
+
+PEOPLE = FileFormat[PersonRecord](
+    kind="people",
+    fields=(
+        ("email", parse_email),
+        ("name", parse_text),
+        ("role", parse_role),
+        ("weekly_capacity", optional(parse_hours)),
+        ("active", parse_active),
+    ),
+    record=PersonRecord,
+    key_columns=("email",),
+)
+FORMATS: dict[str, FileFormat[Any]] = {
+    f.kind: f for f in (PROJECTS, BOOKINGS, MILESTONES, ACTUALS, PEOPLE)
+}
+
+
+def parse_person(values: Mapping[str, str]) -> PersonRecord | list[Problem]:
+    """A people.csv row (or a Kantata account member as one) → a PersonRecord, or every
+    problem with it."""
+    return PEOPLE.parse_row(values)
 
 
 def parse_project(values: Mapping[str, str]) -> ProjectRecord | list[Problem]:
@@ -333,7 +373,7 @@ def validate_columns(
     bad: list[BadRow] = []
     for index in sorted(problems.keys() | duplicates.keys()):
         if index in problems:
-            sow = cells["sow"][index].upper()
+            sow = cells["sow"][index].upper() if "sow" in cells else ""  # people have none
             bad.append(BadRow(lines[index], tuple(problems[index]), sow))
         else:
             # No sow: the first row covers this slot, so the project's bookings may be pruned.

@@ -78,8 +78,10 @@ def import_file(
     skip_bad_rows: bool = False,
     progress: Callable[[int, int], None] | None = None,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> ImportResult:
-    """Import a Kantata CSV export of `kind` (projects, bookings, milestones or actuals).
+    """Import a Kantata CSV export of `kind` (projects, bookings, milestones or actuals),
+    or the people file; the imported projects' data is then as of `now` (by default, now).
 
     The whole file is validated before anything is written. Raises ImportFileError for a
     file that cannot be read at all and BadRowsError when rows are bad and `skip_bad_rows`
@@ -96,8 +98,9 @@ def import_file(
     if not result.rows:
         return result
     with session_factory.begin() as session:
-        known = {} if kind == "projects" else store.project_ids(session, set(good.columns["sow"]))
-        if kind != "projects":
+        by_sow = kind not in ("projects", "people")
+        known = store.project_ids(session, set(good.columns["sow"])) if by_sow else {}
+        if by_sow:
             good, unknown = split_unknown_sows(good, known)
             bad.extend(unknown)
         people: dict[str, int] = {}
@@ -116,6 +119,10 @@ def import_file(
             fields = [f for f in store.PROJECT_FIELDS if f in given]
             result.counts = store.store_projects(session, records, fields)
             result.emails = {r.pm_email for r in records if r.pm_email}
+        elif kind == "people":
+            records = good.records()
+            result.counts = store.store_people(session, records)
+            result.emails = {r.email for r in records}
         elif kind == "bookings":
             keep_sows = {row.sow for row in bad}
             result.counts = store.store_bookings(
@@ -128,6 +135,10 @@ def import_file(
         else:
             keep_sows = {row.sow for row in bad}
             result.counts = store.store_actuals(session, good, known, people, keep_sows)
+        if kind != "people":
+            # The file is what these projects' Kantata data is as of, now.
+            imported = store.project_ids(session, set(good.columns["sow"])).values()
+            store.mark_synced(session, imported, now or dt.datetime.now(dt.UTC))
         result.skipped = bad
         session.add(
             AuditEntry(

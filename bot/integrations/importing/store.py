@@ -18,11 +18,12 @@ from bot.integrations.importing.formats import (
     ActualRecord,
     BookingRecord,
     MilestoneRecord,
+    PersonRecord,
     ProjectRecord,
     Rows,
 )
 from bot.pmo.people import chunks, ensure_people
-from bot.store.models import Booking, Milestone, Project, TimeEntry
+from bot.store.models import Booking, Milestone, Person, Project, TimeEntry, TimeOff
 
 PROJECT_FIELDS = (
     "customer",
@@ -39,6 +40,8 @@ PROJECT_FIELDS = (
 )
 MILESTONE_FIELDS = ("due_date", "signoff_sent", "signoff_received", "passive_days", "amount")
 TIME_ENTRY_FIELDS = ("person_id", "day", "week_start", "hours", "approved", "bill_rate")
+PERSON_FIELDS = ("name", "role", "weekly_capacity_hours", "active")
+DEFAULT_CAPACITY = Decimal(40)
 BOOKINGS_TABLE = Booking.__table__
 SLOT_COLUMNS = ("project_id", "person_id", "role", "week_start", "kind")  # uq_bookings_slot
 # A file's bookings, their sow and person_email turned into ids, in a temporary table with
@@ -550,4 +553,84 @@ def replace_synced_time_entries(
     for chunk in chunks(gone):
         session.execute(sa.delete(TimeEntry).where(TimeEntry.id.in_(chunk)))
     _write(session, TimeEntry, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))
+
+
+def store_people(
+    session: Session,
+    records: Sequence[PersonRecord],
+    kantata_ids: Mapping[str, str] | None = None,
+) -> Counts:
+    """Upsert people by email: name, PS role, weekly capacity (40 h when not given) and
+    whether they are active; `kantata_ids` (email → Kantata user id) links them to Kantata.
+    People not in `records` are left as they are."""
+    names = ("id", "email", "kantata_id", *PERSON_FIELDS)
+    columns = [getattr(Person, name) for name in names]
+    existing: dict[str, Mapping[str, Any]] = {}
+    for chunk in chunks(sorted({r.email for r in records})):
+        rows = session.execute(sa.select(*columns).where(sa.func.lower(Person.email).in_(chunk)))
+        existing.update({row.email.lower(): row._mapping for row in rows})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for record in records:
+        values: dict[str, Any] = {
+            "name": record.name,
+            "role": record.role,
+            "weekly_capacity_hours": record.weekly_capacity
+            if record.weekly_capacity is not None
+            else DEFAULT_CAPACITY,
+            "active": record.active,
+        }
+        if kantata_ids is not None:
+            values["kantata_id"] = kantata_ids.get(record.email)
+        old = existing.get(record.email)
+        if old is None:
+            inserts.append({"email": record.email, **values})
+        elif _changed(old, values):
+            updates.append({"id": old["id"], **values})
+    _write(session, Person, inserts, updates)
+    return Counts(inserted=len(inserts), updated=len(updates))
+
+
+def mark_synced(session: Session, project_ids: Collection[int], at: dt.datetime) -> None:
+    """Record that these projects' Kantata data is as of `at` (a sync or an import)."""
+    for chunk in chunks(sorted(project_ids)):
+        session.execute(
+            sa.update(Project)
+            .where(Project.id.in_(chunk))
+            # Freshness is not a change to the project: its updated_at stays.
+            .values(data_as_of=at, updated_at=Project.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def replace_time_off(
+    session: Session, hours: Mapping[tuple[str, dt.date], Decimal], emails: Collection[str]
+) -> Counts:
+    """Make the time off of the people with these emails exactly `hours` ((email, day) →
+    hours off); other people's is left alone."""
+    person_ids = ensure_people(session, emails) if emails else {}
+    wanted = {(person_ids[email], day): off for (email, day), off in hours.items()}
+    existing: dict[tuple[int, dt.date], tuple[int, Decimal]] = {}
+    for chunk in chunks(sorted(set(person_ids.values()))):
+        rows = session.execute(
+            sa.select(TimeOff.id, TimeOff.person_id, TimeOff.day, TimeOff.hours).where(
+                TimeOff.person_id.in_(chunk)
+            )
+        )
+        existing.update({(p, day): (row_id, off) for row_id, p, day, off in rows})
+    inserts = [
+        {"person_id": p, "day": day, "hours": off}
+        for (p, day), off in wanted.items()
+        if (p, day) not in existing
+    ]
+    updates = [
+        {"id": existing[key][0], "hours": off}
+        for key, off in wanted.items()
+        if key in existing and existing[key][1] != off
+    ]
+    gone = [row_id for key, (row_id, _) in existing.items() if key not in wanted]
+    for chunk in chunks(sorted(gone)):
+        session.execute(sa.delete(TimeOff).where(TimeOff.id.in_(chunk)))
+    _write(session, TimeOff, inserts, updates)
     return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))

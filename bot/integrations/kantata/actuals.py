@@ -26,6 +26,7 @@ from bot.core.dates import Month
 from bot.core.fields import FieldError, parse_day_hours, parse_email
 from bot.integrations.importing.formats import ActualRecord
 from bot.integrations.kantata.client import KantataClient, Listing
+from bot.integrations.kantata.endpoints import UPDATED_AFTER
 from bot.integrations.kantata.mapping import Graph
 
 TIME_ENTRIES_INCLUDE = ("user", "workspace")
@@ -57,14 +58,18 @@ def actuals_window(today: dt.date) -> tuple[dt.date, dt.date]:
     return this_quarter.plus(-3).first_day, today
 
 
-def fetch_time_entries(client: KantataClient, window: tuple[dt.date, dt.date]) -> Listing:
-    """Every time entry performed in `window`, with its user and workspace."""
+def fetch_time_entries(
+    client: KantataClient,
+    window: tuple[dt.date, dt.date],
+    changed_since: dt.datetime | None = None,
+) -> Listing:
+    """Every time entry performed in `window`, with its user and workspace; only those
+    changed since `changed_since` when given (an incremental sync)."""
     first, last = window
-    return client.list(
-        "time_entries",
-        include=TIME_ENTRIES_INCLUDE,
-        params={"date_performed_between": f"{first.isoformat()}:{last.isoformat()}"},
-    )
+    params = {"date_performed_between": f"{first.isoformat()}:{last.isoformat()}"}
+    if changed_since is not None:
+        params[UPDATED_AFTER] = changed_since.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return client.list("time_entries", include=TIME_ENTRIES_INCLUDE, params=params)
 
 
 def plan_actuals(listing: Listing, sows: Mapping[str, str], today: dt.date) -> ActualsPlan:

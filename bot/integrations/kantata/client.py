@@ -27,7 +27,10 @@ from bot.core.errors import UserError
 
 logger = logging.getLogger(__name__)
 
-PER_PAGE = 200  # Kantata's maximum
+# What third-party syncers send; Kantata's documented default is 20 and its maximum is
+# not in the reference psbot could read. Pages are followed to `meta.page_count`, so a
+# lower cap still reads everything.
+PER_PAGE = 200
 ATTEMPTS = 5
 TIMEOUT_SECONDS = 30.0
 MAX_WAIT_SECONDS = 120.0
@@ -109,6 +112,7 @@ class KantataClient:
         self.per_page = per_page
         self.max_wait = max_wait
         self.sleep = sleep
+        self.requests = 0  # answered requests, for reports and benchmarks
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     def list(
@@ -135,10 +139,22 @@ class KantataClient:
             page_number += 1
         return listing
 
+    def count(self, endpoint: str, *, params: Mapping[str, str] | None = None) -> int:
+        """How many objects `endpoint` lists (with `params`): `meta.count` of a one-object
+        page, so one request whatever the total."""
+        where = f"{endpoint} count"
+        page = self._get_page(endpoint, {**(params or {}), "page": 1}, where, per_page=1)
+        count = page["meta"].get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise KantataPayloadError(f"{where}: 'meta' has no whole-number 'count'")
+        return count
+
     # --- one page ----------------------------------------------------------------------
 
-    def _get_page(self, endpoint: str, query: dict[str, Any], where: str) -> dict[str, Any]:
-        body = self._get(endpoint, {**query, "per_page": self.per_page}, where)
+    def _get_page(
+        self, endpoint: str, query: dict[str, Any], where: str, per_page: int | None = None
+    ) -> dict[str, Any]:
+        body = self._get(endpoint, {**query, "per_page": per_page or self.per_page}, where)
         try:
             page = json.loads(body)
         except ValueError:
@@ -166,7 +182,9 @@ class KantataClient:
             last = attempt == self.attempts
             try:
                 with self._opener.open(request, timeout=self.timeout) as response:
-                    return response.read()
+                    body = response.read()
+                    self.requests += 1
+                    return body
             except urllib.error.HTTPError as error:
                 detail = _error_detail(_body_of(error))
                 if error.code != 429 and not 500 <= error.code < 600:

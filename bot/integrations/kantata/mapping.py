@@ -93,8 +93,18 @@ LABELS = {
     "custom_field_values": "custom field value",
 }
 
-# Custom field values name their subject by these types.
-WORKSPACE, RESOURCE, STORY = "workspace", "workspaceresource", "story"
+# Custom field values name their subject by these types, as `subject_type_key` reads
+# them. Kantata documents `Workspace`, `Resource` (a workspace resource), `Story`, `User`
+# (developer.kantata.com, custom-field-values); recorded responses spell them in
+# snake_case too ("workspace_group"), so case and underscores are ignored. Nothing shows
+# a tenant sending "WorkspaceResource": it is not accepted.
+WORKSPACE, RESOURCE, STORY, USER = "workspace", "resource", "story", "user"
+
+
+def subject_type_key(subject_type: str) -> str:
+    """`Resource`, `resource`, `RESOURCE` → "resource"; `WorkspaceGroup`, `workspace_group`
+    → "workspacegroup"."""
+    return subject_type.replace("_", "").casefold()
 
 
 @dataclass(frozen=True)
@@ -245,7 +255,7 @@ class CustomFields:
         self.values: dict[tuple[str, str, str], list[str]] = {}
         for value in sorted(graph.all("custom_field_values"), key=lambda v: _id_order(v.id)):
             key = (
-                (value.text("subject_type") or "").casefold(),
+                subject_type_key(value.text("subject_type") or ""),
                 value.ref("subject_id") or "",
                 (value.text("custom_field_name") or "").casefold(),
             )
@@ -441,7 +451,7 @@ def _plan_bookings(
         resource_id = allocation.ref("workspace_resource_id")
         assert resource_id is not None
         resource = graph.get("workspace_resources", resource_id, allocation)
-        workspace_id = resource.ref("workspace_id")
+        workspace_id = allocation_workspace(allocation, resource)
         start, end = allocation.date("start_date"), allocation.date("end_date")
         assert start is not None and end is not None
         minutes, hard = allocation.whole("minutes"), allocation.flag("hard")
@@ -491,6 +501,20 @@ def _plan_bookings(
             )
         else:
             plan.bookings.append(parsed)
+
+
+def allocation_workspace(allocation: KObject, resource: KObject | None) -> str:
+    """The workspace an allocation is in: its own `workspace_id`, which Kantata sends
+    only with `include=workspace` (psbot always asks), else its resource's."""
+    workspace_id = allocation.ref("workspace_id", required=False)
+    if workspace_id is None and resource is not None:
+        workspace_id = resource.ref("workspace_id", required=False)
+    if workspace_id is None:
+        raise KantataPayloadError(
+            f"{allocation} has no 'workspace_id' (asked for with include=workspace), "
+            "nor has its workspace resource"
+        )
+    return workspace_id
 
 
 def _read_resource(
@@ -578,7 +602,8 @@ def _plan_milestones(
     first: dict[tuple[str, str], KObject] = {}
     for story_id in story_ids:
         story = graph.get("stories", story_id)
-        if story.text("story_type") != "milestone":
+        # A story Kantata still lists with `deleted_at` set is gone all the same.
+        if story.text("story_type") != "milestone" or story.data.get("deleted_at"):
             continue
         workspace_id, title = story.ref("workspace_id"), story.text("title") or ""
         due = story.date("due_date", required=False)

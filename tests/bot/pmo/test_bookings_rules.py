@@ -10,11 +10,15 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.dates import Month
 from bot.pmo.bookings_rules import (
+    Capacity,
     Portfolio,
     Rule,
+    bench_first,
     check_portfolio,
     monthly_amounts,
     person_weeks,
@@ -273,3 +277,151 @@ def test_person_weeks_show_hard_soft_and_capacity():
     ]
     loads = person_weeks(portfolio([proj], [pat], bookings), pat, D(2026, 11, 30), 2)
     assert [(w.hard, w.soft, w.under) for w in loads] == [(30, 5, True), (0, 0, True)]
+
+
+# --- the bench and capacity ------------------------------------------------------------------
+
+THANKSGIVING = D(2026, 11, 26)
+NOV_30 = D(2026, 11, 30)
+
+
+def test_an_active_ps_person_with_no_bookings_is_on_the_bench_and_listed_first():
+    proj, pat, ben = project(), person("Pat PSE"), person("Ben Bench")
+    bookings = full_weeks(proj, pat, count=3)  # Pat: short from Dec 14
+    whole = Portfolio(
+        TODAY, [proj], {p.id: p for p in (pat, ben)}, bookings, [],
+        capacity=Capacity(bench=(ben.id,)),
+    )  # fmt: skip
+    under = [f for f in check_portfolio(whole) if f.rule == Rule.UNDER_ALLOCATED]
+    # Pat's money at stake puts him first by money; the bench still comes first to read.
+    assert [f.person_id for f in under] == [pat.id, ben.id]
+    assert [f.person_id for f in bench_first(under)] == [ben.id, pat.id]
+    (bench,) = [f for f in under if f.bench]
+    assert bench.problem == (
+        "Ben Bench is on the bench: no bookings in the next 4 weeks (40 h week of Nov 23, "
+        "40 h week of Nov 30, 40 h week of Dec 7, 40 h week of Dec 14 free)."
+    )
+
+
+def test_someone_inactive_is_not_on_the_bench_nor_under_allocated():
+    proj, gone = project(), person("Gone Away")
+    gone.active = False
+    whole = Portfolio(
+        TODAY, [proj], {gone.id: gone}, full_weeks(proj, gone, count=1), [],
+        capacity=Capacity(bench=(gone.id,)),
+    )  # fmt: skip
+    assert [f for f in check_portfolio(whole) if f.rule == Rule.UNDER_ALLOCATED] == []
+
+
+@pytest.mark.parametrize(
+    ("weekly", "holidays", "off", "week", "expected"),
+    [
+        (40, (), {}, NOV_30, 40),
+        (40, (THANKSGIVING,), {}, NOV_23, 32),  # a holiday takes a fifth of the week
+        (32, (THANKSGIVING,), {}, NOV_23, Decimal("25.6")),  # of the person's own week
+        (40, (), {D(2026, 12, 1): 8}, NOV_30, 32),  # time off, by the hour
+        (40, (), {D(2026, 12, 1): 4, D(2026, 12, 2): 2}, NOV_30, 34),
+        (40, (THANKSGIVING,), {THANKSGIVING: 8}, NOV_23, 32),  # not counted twice
+        (40, (), {D(2026, 12, 5): 8}, NOV_30, 40),  # a Saturday is no working day
+        (40, (), {D(2026, 12, d): 10 for d in range(1, 5)}, NOV_30, 0),  # never below 0
+    ],
+)
+def test_capacity_is_the_weekly_hours_less_holidays_and_time_off(
+    weekly, holidays, off, week, expected
+):
+    pat = person(capacity=weekly)
+    capacity = Capacity(frozenset(holidays), {pat.id: {d: Decimal(h) for d, h in off.items()}})
+    assert capacity.of(pat, week) == Decimal(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weekly=st.decimals(min_value=0, max_value=168, places=2),
+    holidays=st.sets(st.integers(min_value=0, max_value=6), max_size=7),
+    off=st.dictionaries(
+        st.integers(min_value=0, max_value=6),
+        st.decimals(min_value=0, max_value=24, places=2),
+        max_size=7,
+    ),
+)
+def test_capacity_stays_between_0_and_the_weekly_hours(weekly, holidays, off):
+    pat = person(capacity=weekly)
+    days = {n: NOV_30 + dt.timedelta(days=n) for n in range(7)}
+    capacity = Capacity(
+        frozenset(days[n] for n in holidays), {pat.id: {days[n]: h for n, h in off.items()}}
+    )
+    hours = capacity.of(pat, NOV_30)
+    assert 0 <= hours <= weekly
+    # A day off more never gives more hours.
+    more = Capacity(capacity.holidays, {pat.id: {**capacity.time_off[pat.id], NOV_30: weekly}})
+    assert more.of(pat, NOV_30) <= hours
+
+
+def test_under_allocation_counts_holidays_and_time_off():
+    proj, pat = project(), person()
+    bookings = full_weeks(proj, pat, count=10)  # 40 h every week
+    off = Capacity(frozenset({THANKSGIVING}), {pat.id: {D(2026, 12, 1): Decimal(8)}})
+    whole = Portfolio(TODAY, [proj], {pat.id: pat}, bookings, [], capacity=off)
+    # Fully booked: 40 h is more than 32 h of capacity; nobody is short.
+    assert [f for f in check_portfolio(whole) if f.rule == Rule.UNDER_ALLOCATED] == []
+    loads = person_weeks(whole, pat, NOV_23, 2)
+    assert [(load.capacity, load.under) for load in loads] == [(32, False), (32, False)]
+
+
+# --- roles not booked at all -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("project_type", ["T&M", "FF"])
+def test_a_project_with_nobody_booked_in_a_horizon_month_is_flagged(project_type):
+    proj, pat = project(type=project_type, kickoff=None), person()
+    milestone = Milestone(project_id=proj.id, name="Go-live", due_date=D(2026, 12, 15))
+    (finding,) = [
+        f
+        for f in check_portfolio(portfolio([proj], [pat], [], [milestone]))
+        if f.rule == Rule.NOT_HARD_BOOKED_AHEAD
+    ]
+    assert finding.problem == (
+        "Acme — Rollout (SOW-1) is not hard-booked 2 months out: no PM, PSE or TA booked "
+        "at all in Dec 2026, Jan 2027."
+    )
+
+
+def test_a_month_with_only_soft_hours_is_booked_but_not_hard_booked():
+    proj, pat = project(), person()
+    bookings = full_weeks(proj, pat, count=2) + full_weeks(
+        proj, pat, kind="soft", first=D(2026, 12, 7), count=8
+    )
+    (finding,) = rules_of(check_portfolio(portfolio([proj], [pat], bookings)), "ahead")
+    assert finding.problem.endswith("not hard-booked 2 months out: PSE in Jan 2027.")
+
+
+def rules_of(findings, which):
+    wanted = {"ahead": Rule.NOT_HARD_BOOKED_AHEAD}[which]
+    return [f for f in findings if f.rule == wanted]
+
+
+def test_only_the_months_a_project_runs_and_only_t_and_m_or_fixed_fee():
+    ends = project(kickoff=None, end=D(2026, 12, 31))
+    block = project("SOW-2", type="Consulting Block", kickoff=None)
+    findings = rules_of(check_portfolio(portfolio([ends, block], [], [])), "ahead")
+    assert [f.problem for f in findings] == [
+        "Acme — Rollout (SOW-1) is not hard-booked 2 months out: no PM, PSE or TA booked "
+        "at all in Dec 2026."
+    ]
+
+
+def test_a_fixed_fee_milestone_without_a_date_is_flagged_until_accepted():
+    proj, pat = project(type="FF"), person()
+    bookings = full_weeks(proj, pat, count=10)
+    dated = Milestone(project_id=proj.id, name="Design", due_date=D(2026, 12, 15))
+    undated = Milestone(project_id=proj.id, name="Go-live", due_date=None)
+    accepted = Milestone(
+        project_id=proj.id, name="Kickoff", due_date=None, signoff_received=D(2026, 10, 1)
+    )
+    milestones = [dated, undated, accepted]
+    (finding,) = rules_of(check_portfolio(portfolio([proj], [pat], bookings, milestones)), "ahead")
+    assert finding.problem.endswith(
+        "not hard-booked 2 months out: milestone 'Go-live' without a date."
+    )
+    undated.due_date = D(2027, 1, 20)
+    assert rules_of(check_portfolio(portfolio([proj], [pat], bookings, milestones)), "ahead") == []

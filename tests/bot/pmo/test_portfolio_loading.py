@@ -94,3 +94,26 @@ def test_the_current_quarter_lies_inside_the_rules_window(month):
     for day in (1, 15, 28):
         today = dt.date(2026, month, day)
         assert forecast_window(today, Quarter.of(today)) == rules_window(today)
+
+
+def test_the_whole_portfolio_brings_the_bench_holidays_and_time_off(ctx, data):
+    from bot.core.business_days import BusinessCalendar
+    from bot.store.models import TimeOff
+
+    with ctx.session_factory.begin() as session:
+        ben = Person(email="ben@example.com", name="Ben Bench", role="PSE", active=True)
+        gone = Person(email="gone@example.com", name="Gone", role="PSE", active=False)
+        session.add_all([ben, gone])
+        session.flush()
+        session.add(TimeOff(person_id=ben.id, day=dt.date(2026, 12, 1), hours=Decimal(8)))
+        ben_id = ben.id
+    with ctx.session_factory() as session:
+        whole = load_portfolio(session, TODAY, calendar=BusinessCalendar("US"))
+        scoped = load_portfolio(session, TODAY, project_ids=[data.rollout.id])
+    assert whole.capacity.bench == (ben_id,)  # active, with a PS role; the others have none
+    assert dt.date(2026, 11, 26) in whole.capacity.holidays  # Thanksgiving
+    assert whole.capacity.of(whole.people[ben_id], dt.date(2026, 11, 30)) == 32
+    (finding,) = [f for f in check_portfolio(whole) if f.person_id == ben_id]
+    assert finding.bench and finding.problem.startswith("Ben Bench is on the bench")
+    # A project's own view has no bench: under-allocation is the team's, not a project's.
+    assert scoped.capacity.bench == () and scoped.capacity.holidays == frozenset()

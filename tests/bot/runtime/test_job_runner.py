@@ -115,30 +115,47 @@ def test_disabled_jobs_do_not_run(ctx, fake_slack):
     assert runs(ctx) == []
 
 
-def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fake_slack):
-    """Two processes' worth of runners, each with its own engine, racing for the run."""
-    engines = [make_engine(database_url) for _ in range(4)]
+def replicas(ctx, database_url, fake_slack, job, count=4):
+    """`count` runners of `job`, each on an engine of its own, as separate processes
+    would be; (their engines, to dispose of, and the runners)."""
+    engines = [make_engine(database_url) for _ in range(count)]
     runners = [
         runner_for(
-            AppContext(ctx.settings, make_session_factory(engine), words=SLACK_WORDS), fake_slack
+            AppContext(ctx.settings, make_session_factory(engine), ctx.clock, words=SLACK_WORDS),
+            fake_slack,
+            job,
         )
         for engine in engines
     ]
+    return engines, runners
+
+
+def race(runners, name, now):
+    """Every runner runs `name`'s due run at once; each one's outcome status."""
     barrier = threading.Barrier(len(runners))
     outcomes = []
 
-    def race(runner):
+    def one(runner):
         barrier.wait()
-        outcome = runner.run_due("forecast_prep", MONDAY_8)
+        outcome = runner.run_due(name, now)
         outcomes.append(outcome.status if outcome else "saw it claimed")
 
-    threads = [threading.Thread(target=race, args=(runner,)) for runner in runners]
+    threads = [threading.Thread(target=one, args=(runner,)) for runner in runners]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    for engine in engines:
-        engine.dispose()
+    return outcomes
+
+
+def test_two_schedulers_on_one_database_post_each_run_once(ctx, database_url, fake_slack):
+    """Two processes' worth of runners, each with its own engine, racing for the run."""
+    engines, runners = replicas(ctx, database_url, fake_slack, spec())
+    try:
+        outcomes = race(runners, "forecast_prep", MONDAY_8)
+    finally:
+        for engine in engines:
+            engine.dispose()
     assert outcomes.count("sent") == 1
     assert set(outcomes) - {"sent"} <= {"already claimed", "saw it claimed"}
     assert posted(fake_slack) == ["hello"]
@@ -513,3 +530,120 @@ def test_the_scheduler_catches_up_as_soon_as_it_starts(ctx, fake_slack):
         scheduler.shutdown(wait=True)
     assert posted(fake_slack) == ["hello"]
     assert runs(ctx)[0].outcome == "sent"
+
+
+# --- a job that posts nothing: claimed before its work --------------------------------------
+
+
+def silent_spec(work):
+    return spec(run=work, posts=False)
+
+
+def test_work_that_posts_nothing_is_done_once_across_replicas(
+    ctx, database_url, fake_slack, caplog
+):
+    done = []
+    lock = threading.Lock()
+
+    def work(ctx, now):
+        with lock:
+            done.append(now)
+        threading.Event().wait(0.2)  # the others arrive while this one works
+        return []
+
+    engines, runners = replicas(ctx, database_url, fake_slack, silent_spec(work))
+    try:
+        outcomes = race(runners, "forecast_prep", MONDAY_8)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert len(done) == 1
+    assert outcomes.count("sent") == 1
+    assert set(outcomes) - {"sent"} <= {"already claimed", "saw it claimed"}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    (run,) = runs(ctx)
+    assert (run.outcome, run.error) == ("sent", "")
+
+
+def test_while_it_works_the_run_shows_running_and_a_second_runner_waits(ctx, fake_slack):
+    working, release = threading.Event(), threading.Event()
+    seen = []
+
+    def work(ctx, now):
+        working.set()
+        assert release.wait(timeout=10)
+        return []
+
+    job = silent_spec(work)
+    first = threading.Thread(
+        target=lambda: runner_for(ctx, fake_slack, job).run_due(job.name, MONDAY_8)
+    )
+    first.start()
+    try:
+        assert working.wait(timeout=10)
+        seen.append([r.outcome for r in runs(ctx)])
+        other = runner_for(ctx, fake_slack, job)
+        seen.append(other.run_due(job.name, MONDAY_8 + dt.timedelta(minutes=1)))
+    finally:
+        release.set()
+        first.join(timeout=10)
+    assert seen == [["running"], None]
+    assert [r.outcome for r in runs(ctx)] == ["sent"]
+
+
+def test_a_claim_left_running_by_a_dead_process_is_taken_over_after_its_lease(ctx, fake_slack):
+    from bot.runtime.job_runner import RUNNING_LEASE
+
+    with ctx.session_factory.begin() as session:
+        session.add(
+            JobRun(
+                job="forecast_prep",
+                period=PERIOD,
+                status="queued",
+                scheduled_at=MONDAY_8,
+                claimed_at=MONDAY_8,
+            )
+        )
+    done = []
+    job = dataclasses.replace(silent_spec(lambda ctx, now: done.append(now) or []), grace=GRACE)
+    runner = runner_for(ctx, fake_slack, job)
+    assert runner.run_due(job.name, MONDAY_8 + dt.timedelta(minutes=5)) is None
+    assert done == []
+    later = MONDAY_8 + RUNNING_LEASE + dt.timedelta(minutes=1)
+    assert runner.run_due(job.name, later).status == "sent"
+    assert done == [MONDAY_8]
+    assert [r.outcome for r in runs(ctx)] == ["sent"]
+
+
+def test_silent_work_that_fails_is_recorded_failed_once(ctx, fake_slack, caplog):
+    calls = []
+
+    def work(ctx, now):
+        calls.append(now)
+        raise UserError("Kantata sync: Kantata rejected KANTATA_API_TOKEN (401 Unauthorized)")
+
+    runner = runner_for(ctx, fake_slack, silent_spec(work))
+    outcome = runner.run_due("forecast_prep", MONDAY_8)
+    assert (outcome.status, outcome.detail) == (
+        "failed",
+        "Kantata sync: Kantata rejected KANTATA_API_TOKEN (401 Unauthorized)",
+    )
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)) is None
+    assert len(calls) == 1
+    assert [(r.outcome, r.error[:12]) for r in runs(ctx)] == [("failed", "Kantata sync")]
+
+
+def test_silent_work_cut_short_by_a_lost_connection_is_given_back_and_retried(ctx, fake_slack):
+    calls = []
+
+    def work(ctx, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise ConnectionError("Kantata is down")
+        return []
+
+    runner = runner_for(ctx, fake_slack, silent_spec(work))
+    assert runner.run_due("forecast_prep", MONDAY_8).status == "retrying"
+    assert runs(ctx) == []
+    assert runner.run_due("forecast_prep", MONDAY_8 + dt.timedelta(minutes=1)).status == "sent"
+    assert len(calls) == 2

@@ -4,7 +4,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.business_days import BusinessCalendar
-from bot.runtime.schedule import BeforeMonthEnd, Weekly, last_run, next_run, period_at, run_time
+from bot.runtime.schedule import (
+    BeforeMonthEnd,
+    Every,
+    Weekly,
+    last_run,
+    next_run,
+    period_at,
+    run_time,
+    runs_between,
+)
 from bot.runtime.scheduler import ScheduleTrigger
 
 NY = ZoneInfo("America/New_York")
@@ -82,3 +91,50 @@ def test_describe_in_words():
     assert MONDAY_8.describe() == "Mondays 08:00, next business day if a holiday"
     assert BILLING.describe() == "3 business days before month end, 09:00"
     assert Weekly(6, dt.time(8, 0)).describe() == "Sundays 08:00, posted the next business day"
+
+
+# --- every few minutes in business hours ----------------------------------------------------
+
+EVERY_15 = Every(15, dt.time(8, 0), dt.time(18, 0))
+
+
+def ny(*args):
+    return dt.datetime(*args, tzinfo=NY)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (ny(2026, 11, 30, 9, 7), ("2026-11-30T09:00", ny(2026, 11, 30, 9, 0))),
+        (ny(2026, 11, 30, 9, 15), ("2026-11-30T09:15", ny(2026, 11, 30, 9, 15))),
+        # Before the first slot: the previous business day's last one.
+        (ny(2026, 11, 30, 7, 59), ("2026-11-27T18:00", ny(2026, 11, 27, 18, 0))),
+        # Thanksgiving (Thursday 26 November) has no slots.
+        (ny(2026, 11, 26, 12, 0), ("2026-11-25T18:00", ny(2026, 11, 25, 18, 0))),
+    ],
+)
+def test_the_last_slot_is_the_one_at_or_before_now_on_a_business_day(now, expected):
+    assert last_run(EVERY_15, now, US, NY) == expected
+
+
+def test_the_next_slot_skips_nights_weekends_and_holidays():
+    assert next_run(EVERY_15, ny(2026, 11, 30, 9, 0), US, NY)[1] == ny(2026, 11, 30, 9, 15)
+    assert next_run(EVERY_15, ny(2026, 11, 27, 18, 0), US, NY)[1] == ny(2026, 11, 30, 8, 0)
+    assert next_run(EVERY_15, ny(2026, 11, 25, 18, 0), US, NY)[1] == ny(2026, 11, 27, 8, 0)
+
+
+def test_a_slot_keeps_its_wall_clock_time_across_dst_and_names_its_period():
+    assert run_time(EVERY_15, "2026-11-02T08:00", US, NY) == utc(2026, 11, 2, 13, 0)
+    assert run_time(EVERY_15, "2026-10-26T08:00", US, NY) == utc(2026, 10, 26, 12, 0)
+    assert period_at(EVERY_15, ny(2026, 11, 30, 9, 29), US, NY) == "2026-11-30T09:15"
+    assert period_at(EVERY_15, ny(2026, 11, 30, 6, 0), US, NY) == "2026-11-30T08:00"
+    assert [
+        p
+        for p, _ in runs_between(EVERY_15, ny(2026, 11, 30, 17, 20), ny(2026, 12, 1, 8, 0), US, NY)
+    ] == [
+        "2026-11-30T17:30",
+        "2026-11-30T17:45",
+        "2026-11-30T18:00",
+        "2026-12-01T08:00",
+    ]
+    assert EVERY_15.describe() == "every 15 min, 08:00–18:00 business days"

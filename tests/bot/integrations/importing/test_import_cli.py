@@ -66,9 +66,9 @@ def test_an_unmigrated_database_is_refused(psbot, tmp_path, monkeypatch, capsys)
 
 def test_unknown_kind_is_a_usage_error(psbot, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["import", "people", "x.csv"])
+        main(["import", "timesheets", "x.csv"])
     assert exit_info.value.code == 2
-    assert "invalid choice: 'people'" in capsys.readouterr().err
+    assert "invalid choice: 'timesheets'" in capsys.readouterr().err
 
 
 @pytest.mark.usefixtures("with_projects")

@@ -127,3 +127,10 @@ def test_skip_bad_rows_imports_the_good_ones(psbot, tmp_path, session_factory):
         "projects.csv: 1 inserted, 0 updated, 0 removed, 1 skipped (bad rows)"
     )
     assert [r.sow for r in rows(session_factory, sa.select(Project.sow))] == ["SOW-1"]
+
+
+def test_an_import_dates_the_data_of_its_projects(psbot, tmp_path, session_factory):
+    before = dt.datetime.now(dt.UTC)
+    psbot("import", "projects", write_csv(tmp_path, "p.csv", TWO_PROJECTS))
+    stamps = [r[0] for r in rows(session_factory, sa.select(Project.data_as_of))]
+    assert len(stamps) == 2 and all(stamp >= before for stamp in stamps)

@@ -1,5 +1,9 @@
 """The Kantata account the sync tests read, and the CSV exports equivalent to it.
 
+Five account members: the three booked people, Ben (a PSE on the bench, on no project)
+and Sam (an account executive, not PS). Tia's weekly capacity is 32 h; Pat is off on
+Tuesday 1 December.
+
 Two client projects and an internal one without a SOW number (skipped). Pat's hard
 allocation runs from Wednesday 25 November to Friday 18 December: 18 working days, 144 h,
 so 3 days (24 h) in the week of 23 November, across the month boundary, and 40 h in each
@@ -71,17 +75,60 @@ def _time_entry(entry_id, workspace_id, user_id, days_ago, minutes, approved, ra
     }
 
 
+# Every object says when it was created and last updated, as Kantata's do; the sample's
+# predate the tests' first sync, so an incremental sync sees only what a test changes.
+STAMPED = "2026-11-02T09:00:00-05:00"
+
+
+def _stamped(objects: Objects) -> Objects:
+    for by_id in objects.values():
+        for obj in by_id.values():
+            obj.setdefault("created_at", STAMPED)
+            obj.setdefault("updated_at", STAMPED)
+    return objects
+
+
+def _membership(membership_id: str, user_id: str, role_id: str, **more) -> dict:
+    return {
+        "id": membership_id,
+        "user_id": user_id,
+        "default_role_id": role_id,
+        "disabled_at": None,
+        **more,
+    }
+
+
 def kantata_objects() -> Objects:
+    return _stamped(_objects())
+
+
+def _objects() -> Objects:
     return {
         "users": _by_id(
             {"id": "1", "full_name": "Pam Manager", "email_address": "Pam@Example.com"},
             {"id": "2", "full_name": "Pat Engineer", "email_address": "pat@example.com"},
             {"id": "3", "full_name": "Tia Architect", "email_address": "tia@example.com"},
+            # On the bench: a PSE on no project at all.
+            {"id": "4", "full_name": "Ben Bench", "email_address": "ben@example.com"},
+            {"id": "5", "full_name": "Sam Sales", "email_address": "sam@example.com"},
         ),
         "roles": _by_id(
             {"id": "10", "name": "Project Manager"},
             {"id": "11", "name": "Professional Services Engineer"},
             {"id": "12", "name": "Technical Architect"},
+            {"id": "13", "name": "Account Executive"},
+        ),
+        # Every account member, with the default role that makes them PS people or not.
+        "account_memberships": _by_id(
+            _membership("60", "1", "10"),
+            _membership("61", "2", "11"),
+            _membership("62", "3", "12"),
+            _membership("63", "4", "11"),
+            _membership("64", "5", "13"),
+        ),
+        # Pat is off on Tuesday 1 December.
+        "time_off_entries": _by_id(
+            {"id": "70", "user_id": "2", "requested_date": "2026-12-01", "hours": 8},
         ),
         "workspace_groups": _by_id(
             {"id": "100", "name": "Acme", "company": True},
@@ -136,10 +183,13 @@ def kantata_objects() -> Objects:
             _value("510", "Workspace", "2", "SOW Number", "sow-2", "sow-2"),
             _value("511", "Workspace", "2", "Project Type", [9002], "Fixed Fee"),
             _value("512", "Workspace", "2", "Top Customer", False, "No"),
-            _value("520", "WorkspaceResource", "20", "Bill Rate", 200, "$200.00"),
-            _value("521", "WorkspaceResource", "21", "Bill Rate", 180, "$180.00"),
+            _value("520", "Resource", "20", "Bill Rate", 200, "$200.00"),
+            # Recorded responses spell subject types in snake_case too.
+            _value("521", "resource", "21", "Bill Rate", 180, "$180.00"),
             _value("530", "Story", "40", "Sign-off Sent", "2026-12-16", "12/16/2026"),
             _value("531", "Story", "40", "Passive Acceptance Days", 5, "5"),
+            # Tia works four days a week.
+            _value("540", "User", "3", "Weekly Capacity", 32, "32"),
         ),
         "workspace_resources": _by_id(
             {"id": "20", "workspace_id": "1", "user_id": "1", "role_id": "10", "label": "PM"},
@@ -215,10 +265,19 @@ SOW-2,Design sign-off,2026-12-15,2026-12-16,,5
 SOW-2,Go-live,2027-01-31,,,
 """
 
+PEOPLE_CSV = """\
+email,name,role,weekly_capacity,active
+pam@example.com,Pam Manager,PM,,yes
+pat@example.com,Pat Engineer,PSE,,yes
+tia@example.com,Tia Architect,TA,32,yes
+ben@example.com,Ben Bench,PSE,40,yes
+"""
+
 FIRST_SYNC = [
     "projects: 2 inserted, 0 updated, 0 removed, 1 skipped",
     "bookings: 7 inserted, 0 updated, 0 removed, 1 skipped",
     "milestones: 2 inserted, 0 updated, 0 removed",
+    "people: 4 inserted, 0 updated, 0 removed",
     "actuals: 3 inserted, 0 updated, 0 removed",
 ]
 FIRST_SYNC_SKIPPED = [
@@ -232,5 +291,6 @@ NOTHING_CHANGED = [
     "projects: 0 inserted, 0 updated, 0 removed, 1 skipped",
     "bookings: 0 inserted, 0 updated, 0 removed, 1 skipped",
     "milestones: 0 inserted, 0 updated, 0 removed",
+    "people: 0 inserted, 0 updated, 0 removed",
     "actuals: 0 inserted, 0 updated, 0 removed",
 ]

@@ -15,7 +15,7 @@ from bot.core.errors import UserError
 from bot.entry.kantata_cli import add_parser, run
 from bot.store.models import AuditEntry
 from tests.bot.integrations.kantata.conftest import database_state
-from tests.bot.integrations.kantata.sample import FIRST_SYNC, FIRST_SYNC_SKIPPED
+from tests.bot.integrations.kantata.sample import FIRST_SYNC, FIRST_SYNC_SKIPPED, NOTHING_CHANGED
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,13 @@ def test_sync_prints_the_summary_and_links_people_to_slack(
     result = psbot(settings, "sync", "kantata")
     assert result.code == 0
     assert result.err == FIRST_SYNC_SKIPPED
-    assert result.out == [
+    headline, *rest = result.out
+    assert headline.startswith("full sync: ")
+    assert rest == [
         *FIRST_SYNC,
         "linked 1 person to their Slack users",
-        "not linked to Slack: pat@example.com (no Slack user with that email), "
+        "not linked to Slack: ben@example.com (no Slack user with that email), "
+        "pat@example.com (no Slack user with that email), "
         "tia@example.com (no Slack user with that email)",
     ]
     assert ("pam@example.com", "Pam Manager", "U0PAM") in {
@@ -64,7 +67,7 @@ def test_sync_prints_the_summary_and_links_people_to_slack(
 def test_dry_run_writes_nothing_and_looks_nobody_up(psbot, settings, fake_slack, session_factory):
     result = psbot(settings, "sync", "kantata", "--dry-run")
     assert result.code == 0
-    assert result.out == [line + " (dry run: nothing written)" for line in FIRST_SYNC]
+    assert result.out[1:] == [line + " (dry run: nothing written)" for line in FIRST_SYNC]
     assert database_state(session_factory)["projects"] == set()
     assert fake_slack.calls_to("users.lookupByEmail") == []
     with session_factory() as session:
@@ -103,3 +106,16 @@ def test_a_source_is_required(psbot, settings, capsys):
         psbot(settings, "sync")
     assert exit_info.value.code == 2
     assert "SOURCE" in capsys.readouterr().err
+
+
+def test_after_a_first_sync_only_changes_are_fetched_unless_full_is_asked(
+    psbot, settings, fake_kantata, session_factory, clock
+):
+    assert psbot(settings, "sync", "kantata").out[0].startswith("full sync: ")
+    again = psbot(settings, "sync", "kantata")
+    assert again.code == 0
+    assert again.out[0].startswith("incremental sync: 0 changed and 0 deleted since ")
+    assert again.out[1:6] == [line.replace(", 1 skipped", "") for line in NOTHING_CHANGED]
+    full = psbot(settings, "sync", "kantata", "--full")
+    assert full.out[0].startswith("full sync: ")
+    assert full.out[1:6] == NOTHING_CHANGED

@@ -217,7 +217,7 @@ def test_allocations_on_the_same_slot_add_up():
                 {
                     "599": {
                         "id": "599",
-                        "subject_type": "WorkspaceResource",
+                        "subject_type": "Resource",
                         "subject_id": "23",
                         "custom_field_name": "Bill Rate",
                         "display_value": "ask Sam",

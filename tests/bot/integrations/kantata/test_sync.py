@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.integrations.importing.run import import_file
 from bot.integrations.kantata.client import KantataError, KantataPayloadError
 from bot.integrations.kantata.sync import sync_kantata
-from bot.store.models import AuditEntry, Booking, Milestone, Person, Project
+from bot.store.models import AuditEntry, Booking, Milestone, Person, Project, TimeOff
 from tests.bot.integrations.kantata.conftest import database_state
 from tests.bot.integrations.kantata.sample import (
     BOOKINGS_CSV,
@@ -18,6 +18,7 @@ from tests.bot.integrations.kantata.sample import (
     FIRST_SYNC_SKIPPED,
     MILESTONES_CSV,
     NOTHING_CHANGED,
+    PEOPLE_CSV,
     PROJECTS_CSV,
 )
 
@@ -30,7 +31,12 @@ def test_a_sync_stores_projects_people_bookings_and_milestones(
     result = sync_kantata(session_factory, client, settings)
     assert result.summary() == FIRST_SYNC
     assert result.warnings() == FIRST_SYNC_SKIPPED
-    assert result.emails == {"pam@example.com", "pat@example.com", "tia@example.com"}
+    assert result.emails == {
+        "pam@example.com",
+        "pat@example.com",
+        "tia@example.com",
+        "ben@example.com",
+    }
     state = database_state(session_factory)
     assert state["projects"] == {
         (
@@ -57,11 +63,16 @@ def test_a_sync_stores_projects_people_bookings_and_milestones(
         ("SOW-2", "Design sign-off", D(2026, 12, 15), D(2026, 12, 16), None, 5),
         ("SOW-2", "Go-live", D(2027, 1, 31), None, None, None),
     }
-    assert {email: name for email, name, *_ in state["people"]} == {
-        "pam@example.com": "Pam",
-        "pat@example.com": "Pat",
-        "tia@example.com": "Tia",
+    # Every PS person Kantata lists, with a booking or not, named and sized as in Kantata.
+    assert {(email, name, capacity) for email, name, _, _, capacity in state["people"]} == {
+        ("pam@example.com", "Pam Manager", 40),
+        ("pat@example.com", "Pat Engineer", 40),
+        ("tia@example.com", "Tia Architect", 32),
+        ("ben@example.com", "Ben Bench", 40),
     }
+    with session_factory() as session:
+        off = session.execute(sa.select(Person.email, TimeOff.day, TimeOff.hours).join(Person))
+        assert off.all() == [("pat@example.com", D(2026, 12, 1), 8)]
     with session_factory() as session:
         audit = session.scalars(sa.select(AuditEntry)).one()
     assert (audit.actor, audit.action, audit.subject) == ("cli", "sync.kantata", client.base_url)
@@ -70,6 +81,7 @@ def test_a_sync_stores_projects_people_bookings_and_milestones(
         "projects": 1,
         "bookings": 1,
         "milestones": 0,
+        "people": 0,
         "actuals": 0,
     }
 
@@ -79,14 +91,22 @@ def test_it_asks_kantata_for_what_the_mapping_follows(
 ):
     sync_kantata(session_factory, client, settings)
     asked = {
-        c.endpoint: (c.query.get("include"), c.query.get("story_type")) for c in fake_kantata.calls
+        (
+            c.endpoint,
+            c.query.get("include"),
+            c.query.get("story_type") or c.query.get("subject_type"),
+        )
+        for c in fake_kantata.calls
     }
     assert asked == {
-        "workspaces": ("primary_maven,workspace_groups,custom_field_values", None),
-        "workspace_resources": ("user,role,custom_field_values", None),
-        "workspace_allocations": ("workspace,workspace_resource", None),
-        "stories": ("custom_field_values", "milestone"),
-        "time_entries": ("user,workspace", None),
+        ("workspaces", "primary_maven,workspace_groups,custom_field_values", None),
+        ("workspace_resources", "user,role,custom_field_values", None),
+        ("workspace_allocations", "workspace,workspace_resource", None),
+        ("stories", "workspace,custom_field_values", "milestone"),
+        ("account_memberships", "user,default_role", None),
+        ("custom_field_values", None, "User"),
+        ("time_off_entries", "user", None),
+        ("time_entries", "user,workspace", None),
     }
 
 
@@ -98,6 +118,7 @@ def test_a_sync_equals_importing_the_equivalent_csv_files(
         ("projects", PROJECTS_CSV),
         ("bookings", BOOKINGS_CSV),
         ("milestones", MILESTONES_CSV),
+        ("people", PEOPLE_CSV),
     ):
         files[kind] = tmp_path / f"{kind}.csv"
         files[kind].write_text(text, encoding="utf-8")
