@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 import commands
 from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
+from bot.core.logs import log_ids
 from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
 
@@ -30,6 +32,35 @@ def user_team(body: dict) -> str | None:
     return event.get("user_team")
 
 
+def request_id(body: dict) -> str | None:
+    """What identifies one request from Slack: its trigger, event or view id."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    return body.get("trigger_id") or body.get("event_id") or view.get("id")
+
+
+class ContextCarryingExecutor(Executor):
+    """Runs each task in a copy of its submitter's context variables, so what a listener
+    logs after its ack still carries the id of the request that started it."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._inner.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class PsbotApp(App):
+    """Bolt's App, whose log lines about a request (its listeners' too, after the ack:
+    see ContextCarryingExecutor) carry that request's id."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with log_ids(request=request_id(req.body)):
+            return super().dispatch(req)
+
+
 def create_app(
     ctx: AppContext, *, verify_token: bool = False, listener_executor: Executor | None = None
 ) -> App:
@@ -40,17 +71,23 @@ def create_app(
     """
     settings = ctx.settings
     client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
-    app = App(
+    app = PsbotApp(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
         token_verification_enabled=verify_token,
         request_verification_enabled=False,
-        before_authorize=StrictRequestVerification(settings.slack_signing_secret),
+        # Socket Mode has no signing secret, nor needs one: its requests come over the
+        # socket psbot opened. HTTP mode cannot start without one (bot.entry.web).
+        before_authorize=StrictRequestVerification(settings.slack_signing_secret)
+        if settings.slack_signing_secret
+        else None,
         logger=logging.getLogger("psbot.bolt"),
         # Bolt's default pool has 5 threads and runs acks on it too: five forecasts at once
         # would hold back the next command's ack past Slack's 3 seconds.
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot"),
+        listener_executor=ContextCarryingExecutor(
+            listener_executor
+            or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot")
+        ),
     )
 
     @app.middleware

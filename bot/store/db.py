@@ -9,6 +9,8 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.limits import POOL_WAIT_SECONDS, answer_within
+
 # How long a SQLite writer waits for another's lock (a long import, say). Long, so that a
 # post already out is still recorded as sent, and a job's run still gets claimed.
 SQLITE_LOCK_WAIT_SECONDS = 15
@@ -18,15 +20,19 @@ SLACK_LOCK_WAIT_SECONDS = 2
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a small cache."""
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a small cache,
+    PostgreSQL connections the limits of bot/store/limits.py."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # A server that takes the connection but never answers fails in seconds, not never.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    from bot.store.postgres import bound_connections  # psycopg, for PostgreSQL only
+
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=POOL_WAIT_SECONDS)
+    bound_connections(engine)  # no call waits for ever (bot/store/limits.py)
+    return engine
 
 
 # Each pooled connection (up to 15) keeps its own page cache, 2 MiB by default. Pages not
@@ -52,8 +58,9 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def write_while_slack_waits(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A write transaction, as `session_factory.begin()`, for a request Slack waits on:
     on SQLite its writes wait at most SLACK_LOCK_WAIT_SECONDS for another writer's lock
-    (then OperationalError), and the connection goes back to the long wait after."""
-    with session_factory.begin() as session:
+    (then OperationalError), and the connection goes back to the long wait after; on
+    PostgreSQL the whole transaction gives up after SLACK_LOCK_WAIT_SECONDS."""
+    with answer_within(SLACK_LOCK_WAIT_SECONDS), session_factory.begin() as session:
         connection = session.connection()
         if connection.dialect.name != "sqlite":
             yield session
@@ -71,7 +78,7 @@ def _lock_wait(connection: Connection, seconds: int) -> None:
 
 
 def database_reachable(engine: Engine) -> bool:
-    """True when a trivial query succeeds; used by /healthz and the CLI."""
+    """True when a trivial query succeeds; used by /readyz and the CLI."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -35,7 +35,7 @@ def test_a_note_submitted_during_an_outage_keeps_the_modal_open(slack, portfolio
 
 
 def test_oversized_request_bodies_are_refused(app, engine):
-    wsgi = make_wsgi_app(app, engine)
+    wsgi = make_wsgi_app(app, engine, SIGNING_SECRET)
     statuses = []
     environ = {
         "PATH_INFO": "/slack/events",
