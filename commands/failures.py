@@ -17,11 +17,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 
 from bot.core.errors import DATABASE_DOWN
+from bot.pmo.wins import plain_text
+from messages.escape import Mrkdwn, escape_keeping_mentions
 
 logger = logging.getLogger(__name__)
 
 # Slack refusing the second of a double click: the first one did the work.
 ALREADY_DONE = frozenset({"exchanged_trigger_id", "hash_conflict"})
+# How a command that met a database outage starts its answer (see `command_failure`).
+DATABASE_UNAVAILABLE = ":hourglass: psbot's database is temporarily unavailable"
 INTERNAL_ERROR = (
     ":boom: Something went wrong on psbot's side; nothing you typed was lost. "
     "Please try again in a minute, or tell a PMO admin if it keeps happening."
@@ -45,6 +49,25 @@ def explain(error: Exception, doing: str) -> str:
         return ":warning: Slack didn't answer in time; nothing was lost. Try again in a minute."
     logger.exception("%s failed", doing)
     return INTERNAL_ERROR
+
+
+def command_failure(error: Exception, doing: str, command_text: str) -> Mrkdwn:
+    """What a `/ps` command that failed says: why, that it did not go through, and what
+    was sent, to send again (a command has no modal to keep it in). Logged as `explain`."""
+    explain(error, doing)
+    if isinstance(error, OperationalError):
+        why = DATABASE_UNAVAILABLE
+    elif isinstance(error, SlackApiError):
+        why = f":warning: Slack refused that just now (`{error.response.get('error', '')}`)"
+    elif isinstance(error, SlackClientError | OSError):
+        why = ":warning: Slack didn't answer in time"
+    else:
+        why = ":boom: Something went wrong on psbot's side"
+    sent = escape_keeping_mentions(plain_text(f"/ps {command_text}".strip()))
+    return Mrkdwn(
+        f"{why}, so this didn't go through. Try again in a minute; here is what you sent:\n"
+        + "\n".join(f">{line}" for line in sent.splitlines() or [""])
+    )
 
 
 def answers_failures(listener: Callable[..., None]) -> Callable[..., None]:

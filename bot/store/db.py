@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.limits import POOL_WAIT_SECONDS, answer_within
@@ -75,6 +77,13 @@ def write_while_slack_waits(session_factory: sessionmaker[Session]) -> Iterator[
 
 def _lock_wait(connection: Connection, seconds: int) -> None:
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {seconds * 1000}")
+
+
+def is_lock_wait(error: OperationalError) -> bool:
+    """Whether `error` is SQLite's write lock, held by another writer for longer than the
+    wait (as opposed to a database that is down)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def database_reachable(engine: Engine) -> bool:

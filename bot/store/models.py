@@ -446,3 +446,13 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(64))
     subject: Mapped[str] = mapped_column(sa.String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class SlackRequest(Base):
+    """A Slack request psbot has taken on, by its trigger id: a replay of the same signed
+    request, or Slack's retry of it, finds it here (on any replica) and does nothing."""
+
+    __tablename__ = "slack_requests"
+
+    request_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -13,6 +13,7 @@ from bot.core.errors import DATABASE_DOWN
 from bot.entry.app import create_app
 from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
+from commands.failures import DATABASE_UNAVAILABLE
 from commands.ps import answer
 from messages.words import SLACK_WORDS
 from tests.commands.test_notes import errors_of, submit
@@ -23,7 +24,9 @@ def test_commands_answer_plainly_while_the_database_is_down_and_recover(slack, p
     down, up = outage
     down()
     for command in ("bookings sow-1", "forecast", "report", "projects"):
-        assert slack.ask(command)["text"] == DATABASE_DOWN
+        text = slack.ask(command)["text"]
+        assert text.startswith(f"{DATABASE_UNAVAILABLE}, so this didn't go through"), text
+        assert text.endswith(f">/ps {command}")
     up()
     assert "Bookings: Acme — Rollout" in json.dumps(slack.ask("bookings sow-1"), ensure_ascii=False)
 

@@ -35,6 +35,7 @@ from bot.entry.web import make_wsgi_app
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Note
+from commands.failures import DATABASE_UNAVAILABLE
 from messages import ids
 from messages.words import SLACK_WORDS
 from tests.commands.test_closure import button, click
@@ -159,7 +160,7 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
         pam = data.person("Pam Manager", "U0PM")
         rollout = data.project("SOW-1", "Acme", "Rollout", pm=pam, top_customer=True)
         slack = SlackDriver(create_app(ctx, listener_executor=executor), fake_slack)
-        health = make_wsgi_app(slack.app, engine)
+        health = make_wsgi_app(slack.app, engine, SIGNING_SECRET)
         retro_done = button(ids.CLOSURE_DONE, rollout.id, "internal_retro", 0)
 
         assert "Acme — Rollout" in str(slack.ask("projects"))
@@ -173,7 +174,8 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
             response = slack.dispatch(body)
             assert response.status == 200, (command, response.body)
             assert time.monotonic() - started < SLACK_ACK_SECONDS, command
-            assert fake_slack.wait_for(f"/response/{name}")[-1].params["text"] == DATABASE_DOWN
+            answer = fake_slack.wait_for(f"/response/{name}")[-1].params["text"]
+            assert answer.startswith(DATABASE_UNAVAILABLE), answer
 
         started = time.monotonic()
         response = submit(slack, rollout.id, progress="Written while the database was down")
@@ -194,6 +196,7 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
                 time.sleep(0.05)
         assert fake_slack.calls_to("views.publish") == []
         assert _health(health) == "503 Service Unavailable"
+        assert _health(health, "/healthz") == "200 OK"  # alive all the same
 
         cluster.start()
 
@@ -213,9 +216,9 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
         engine.dispose()
 
 
-def _health(wsgi) -> str:
+def _health(wsgi, path: str = "/readyz") -> str:
     statuses: list[str] = []
-    environ = {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()}
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()}
     wsgi(environ, lambda status, headers: statuses.append(status))
     return statuses[0]
 
