@@ -12,6 +12,7 @@ import commands
 from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
 from bot.core.logs import log_ids
+from bot.core.text import clean_strings
 from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
 
@@ -93,6 +94,13 @@ def create_app(
     @app.middleware
     def attach_psbot_context(context: BoltContext, next) -> None:
         context["psbot"] = ctx
+        next()
+
+    @app.middleware
+    def without_control_characters(body: dict, next) -> None:
+        """No NUL byte or other control character typed into a command, a modal or a
+        captured message reaches a listener, so none is ever stored (bot.core.text)."""
+        clean_strings(body)
         next()
 
     @app.middleware
