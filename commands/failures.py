@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 
-from bot.core.errors import DATABASE_DOWN
+from bot.core.errors import DATABASE_DOWN, MalformedRequest
 from bot.pmo.wins import plain_text
 from messages.escape import Mrkdwn, escape_keeping_mentions
 
@@ -78,12 +78,30 @@ def answers_failures(listener: Callable[..., None]) -> Callable[..., None]:
     def guarded(**kwargs: Any) -> None:
         try:
             listener(**kwargs)
+        except MalformedRequest as error:
+            logger.warning("%s: refused a malformed request (%s)", listener.__name__, error)
+            kwargs["ack"]()  # a clean answer at once, if the listener hadn't given one
         except Exception as error:
             if isinstance(error, SlackApiError) and error.response.get("error") in ALREADY_DONE:
                 logger.info("%s: a repeated click, already done", listener.__name__)
                 return
             body = kwargs.get("body") or kwargs.get("shortcut") or {}
             tell_presser(kwargs.get("client"), body, explain(error, listener.__name__))
+
+    return guarded
+
+
+def never_raises(listener: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a listener that answers its own failures, so that nothing it raises reaches
+    Bolt: for a listener that raised just after its ack, Bolt drops the ack it had and
+    answers Slack 404, three seconds late. Whatever is left is logged."""
+
+    @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+    def guarded(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception:
+            logger.exception("%s failed", listener.__name__)
 
     return guarded
 

@@ -24,6 +24,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request.internals import parse_body
 from sqlalchemy.engine import Engine
 
+from bot.entry.payloads import payload_problem
 from bot.runtime.verification import StrictSignatureVerifier
 from bot.store.db import database_reachable
 from bot.store.limits import answer_within
@@ -83,21 +84,25 @@ class _SlackEvents:
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
         if not self._verifier.is_valid(raw, timestamp, signature):
             return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
-        if not _well_formed(raw, environ.get("CONTENT_TYPE")):
-            logger.warning("refused a signed request whose body is not Slack's JSON or form")
+        problem = _malformed(raw, environ.get("CONTENT_TYPE"))
+        if problem:
+            logger.warning("refused a signed request: %s", problem)
             return _json(start_response, "400 Bad Request", {"error": "malformed body"})
         environ["wsgi.input"] = io.BytesIO(raw)  # Bolt reads the body again
         return self._bolt(environ, start_response)
 
 
-def _well_formed(raw: bytes, content_type: str | None) -> bool:
-    """Whether Bolt can read `raw` as Slack sends it: UTF-8, and a JSON object (an event,
-    or the `payload` of a form-encoded interaction) where Bolt expects one."""
+def _malformed(raw: bytes, content_type: str | None) -> str | None:
+    """What makes `raw` something Slack doesn't send (None: nothing): not UTF-8, not the
+    JSON object or form Bolt reads, or an interaction payload of another shape (which
+    Bolt would stumble on before any check of psbot's could run)."""
     try:
         body = parse_body(raw.decode("utf-8"), content_type)
     except (UnicodeDecodeError, ValueError):  # json.JSONDecodeError is a ValueError
-        return False
-    return isinstance(body, dict)
+        return "the body is not Slack's JSON or form"
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    return payload_problem(body)
 
 
 class ReadinessProbe:

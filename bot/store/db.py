@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.limits import POOL_WAIT_SECONDS, answer_within
+
+T = TypeVar("T")
 
 # How long a SQLite writer waits for another's lock (a long import, say). Long, so that a
 # post already out is still recorded as sent, and a job's run still gets claimed.
@@ -59,8 +62,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def write_while_slack_waits(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A write transaction, as `session_factory.begin()`, for a request Slack waits on:
-    on SQLite its writes wait at most SLACK_LOCK_WAIT_SECONDS for another writer's lock
-    (then OperationalError), and the connection goes back to the long wait after; on
+    on SQLite it waits at most SLACK_LOCK_WAIT_SECONDS for another writer's lock (then
+    OperationalError), and the connection goes back to the long wait after; on
     PostgreSQL the whole transaction gives up after SLACK_LOCK_WAIT_SECONDS."""
     with answer_within(SLACK_LOCK_WAIT_SECONDS), session_factory.begin() as session:
         connection = session.connection()
@@ -69,8 +72,11 @@ def write_while_slack_waits(session_factory: sessionmaker[Session]) -> Iterator[
             return
         _lock_wait(connection, SLACK_LOCK_WAIT_SECONDS)
         try:
+            # The write lock first, then the reads: a transaction that read before another
+            # writer committed could not write after it (SQLITE_BUSY_SNAPSHOT), so two
+            # copies of one submission would fail instead of the second finding the first.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield session
-            session.flush()  # the writes take the lock now, within the short wait
         finally:
             _lock_wait(connection, SQLITE_LOCK_WAIT_SECONDS)
 
@@ -83,7 +89,18 @@ def is_lock_wait(error: OperationalError) -> bool:
     """Whether `error` is SQLite's write lock, held by another writer for longer than the
     wait (as opposed to a database that is down)."""
     code = getattr(error.orig, "sqlite_errorcode", None)
-    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    # An extended code (SQLITE_BUSY_TIMEOUT, say) keeps its primary code in the low byte.
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def once_more_on_conflict(work: Callable[[], T]) -> T:
+    """`work()`, run a second time if it lost a race for a unique key (IntegrityError) to
+    a copy of itself running at the same moment (a view submitted twice, the same
+    project's first note saved by two people): the second run finds the copy's row."""
+    try:
+        return work()
+    except IntegrityError:
+        return work()
 
 
 def database_reachable(engine: Engine) -> bool:
