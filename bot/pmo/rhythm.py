@@ -145,6 +145,12 @@ def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
     if schedule is None:
         expected = "a time like 'tue 16:00'" if weekly else _MONTH_END_EXPECTED
         raise SettingsError(f"{variable} must be off, on or {expected}, got {value!r}")
+    if isinstance(schedule, Weekly) and schedule.weekday >= 5:
+        # Reminders go out on business days: a weekend time would quietly run on Monday.
+        raise SettingsError(
+            f"{variable} must be on a business day, mon to fri (a weekend run would wait "
+            f"for Monday), got {value!r}"
+        )
     return schedule
 
 
