@@ -111,21 +111,31 @@ class PrivateCluster:
         )
 
 
-@pytest.fixture
-def cluster() -> Iterator[PrivateCluster]:
+def cluster_tools() -> dict[str, str | None] | None:
+    """initdb, pg_ctl and (as root, to run them as postgres) runuser; None when one is
+    not installed."""
     as_root = os.geteuid() == 0
     tools = {name: _server_tool(name) for name in ("initdb", "pg_ctl")}
-    tools["runuser"] = shutil.which("runuser") if as_root else "not needed"
-    missing = sorted(name for name, path in tools.items() if not path)
-    if missing:
-        pytest.skip(f"a private PostgreSQL cluster needs {', '.join(missing)}, not installed here")
-    # Not pytest's tmp_path: its parents are private to root, and the server runs as postgres.
-    root = Path(tempfile.mkdtemp(prefix="psbot-pg-outage-"))
-    if as_root:
+    tools["runuser"] = shutil.which("runuser") if as_root else None
+    if not (tools["initdb"] and tools["pg_ctl"] and (tools["runuser"] or not as_root)):
+        return None
+    return tools
+
+
+def new_cluster(root: Path, tools: dict[str, str | None]) -> PrivateCluster:
+    """A cluster in `root` (not pytest's tmp_path, whose parents are private to root: the
+    server runs as postgres)."""
+    if tools["runuser"]:
         shutil.chown(root, user="postgres")
-    cluster = PrivateCluster(
-        root, tools["initdb"], tools["pg_ctl"], tools["runuser"] if as_root else None
-    )
+    return PrivateCluster(root, tools["initdb"], tools["pg_ctl"], tools["runuser"])
+
+
+@pytest.fixture
+def cluster() -> Iterator[PrivateCluster]:
+    tools = cluster_tools()
+    if tools is None:
+        pytest.skip("a private PostgreSQL cluster needs initdb and pg_ctl, not installed here")
+    cluster = new_cluster(Path(tempfile.mkdtemp(prefix="psbot-pg-")), tools)
     try:
         cluster.init()
         cluster.start()

@@ -15,11 +15,17 @@ from bot.core.logs import log_ids
 from bot.core.text import clean_strings
 from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
+from bot.store.limits import REQUEST_ANSWER_SECONDS, each_call_within
 
 logger = logging.getLogger(__name__)
 
 
-LISTENER_THREADS = 32
+# Threads start only as requests need them (a pool's idle ones are reused first). Many,
+# because a request that needs a database that stopped answering holds its thread for a
+# few seconds (bot/store/limits.py), and the next requests' acks must still find a
+# thread at once: `python -m bench --load` measures /ps help's acks with the database
+# frozen and one command in ten needing it.
+LISTENER_THREADS = 128
 OUTSIDER = "psbot only answers people in the workspace it is installed in."
 
 
@@ -54,11 +60,12 @@ class ContextCarryingExecutor(Executor):
 
 
 class PsbotApp(App):
-    """Bolt's App, whose log lines about a request (its listeners' too, after the ack:
-    see ContextCarryingExecutor) carry that request's id."""
+    """Bolt's App, whose log lines about a request carry that request's id, and whose
+    database calls for a request wait REQUEST_ANSWER_SECONDS at most: its listeners'
+    too, after the ack (see ContextCarryingExecutor)."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        with log_ids(request=request_id(req.body)):
+        with log_ids(request=request_id(req.body)), each_call_within(REQUEST_ANSWER_SECONDS):
             return super().dispatch(req)
 
 

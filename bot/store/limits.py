@@ -13,8 +13,9 @@ unavailable", so a request or a job never hangs on it:
 - TCP keepalives notice a server that is gone from the network;
 - taking a connection from a pool whose connections are all busy waits POOL_WAIT_SECONDS.
 
-`answer_within` shortens these for a request someone waits on; `patiently` lifts the
-statement and answer limits for work that may rightly take long (a migration).
+`answer_within` gives a request someone waits on a deadline, `each_call_within` a
+shorter limit on each call; `patiently` lifts the statement and answer limits for work
+that may rightly take long (a migration).
 SQLite has its own limit: the busy timeout on a lock (bot/store/db.py).
 """
 
@@ -29,6 +30,9 @@ CONNECT_SECONDS = 5
 STATEMENT_SECONDS = 10
 # Longer than STATEMENT_SECONDS: a server that answers at all cancels first, and says why.
 ANSWER_SECONDS = 15
+# Each call made for a Slack request, where someone waits for the answer: a frozen
+# database then holds a listener's thread for seconds, not a quarter of a minute.
+REQUEST_ANSWER_SECONDS = 5
 POOL_WAIT_SECONDS = 5
 
 # When this context's database calls must be done by (time.monotonic()), if sooner than
@@ -37,6 +41,10 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "psbot_db_deadline", default=None
 )
 _PATIENT: contextvars.ContextVar[bool] = contextvars.ContextVar("psbot_db_patient", default=False)
+# The most each call in this context may wait for an answer, if less than ANSWER_SECONDS.
+_EACH_CALL: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "psbot_db_each_call", default=None
+)
 
 
 @contextmanager
@@ -49,6 +57,17 @@ def answer_within(seconds: float) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+@contextmanager
+def each_call_within(seconds: float) -> Iterator[None]:
+    """Each database call made inside (in this thread, and in the tasks it hands on with
+    its context) waits `seconds` at most for the server's answer."""
+    token = _EACH_CALL.set(seconds)
+    try:
+        yield
+    finally:
+        _EACH_CALL.reset(token)
 
 
 @contextmanager
@@ -70,10 +89,11 @@ def answer_limit() -> float | None:
     """How long the next call may wait for the server's answer (None: as long as it takes)."""
     if _PATIENT.get():
         return None
+    limit = min(ANSWER_SECONDS, _EACH_CALL.get() or ANSWER_SECONDS)
     deadline = _DEADLINE.get()
     if deadline is None:
-        return ANSWER_SECONDS
-    return max(0.0, min(ANSWER_SECONDS, deadline - time.monotonic()))
+        return limit
+    return max(0.0, min(limit, deadline - time.monotonic()))
 
 
 def connect_limit() -> float:
