@@ -64,22 +64,30 @@ def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
     yield fake_slack_server
 
 
+@contextlib.contextmanager
+def postgres_schema(schema: str) -> Iterator[str]:
+    """A URL whose connections live in `schema`, new and empty, dropped at the end."""
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _postgres_url() -> Iterator[str]:
     """A URL whose connections live in a fresh schema of this test run."""
     if not POSTGRES_URL:
         yield ""
         return
-    schema = f"psbot_test_{os.getpid()}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema(f"psbot_test_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(params=DATABASES)

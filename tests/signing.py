@@ -7,6 +7,7 @@ import hmac
 import itertools
 import json
 import time
+import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,27 @@ def signed_headers(body: str, timestamp: int | None = None) -> dict[str, str]:
         "x-slack-request-timestamp": stamp,
         "x-slack-signature": signature(body, stamp),
     }
+
+
+def post_command(base_url: str, text: str, response_url: str, trigger_id: str) -> int:
+    """`/ps text` from U0PM in C0PMO, sent to a running psbot over HTTP as Slack sends it;
+    the HTTP status of its ack."""
+    body = urlencode(
+        {
+            "command": "/ps",
+            "text": text,
+            "user_id": "U0PM",
+            "channel_id": "C0PMO",
+            "team_id": TEAM_ID,
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+    request = urllib.request.Request(
+        f"{base_url}/slack/events", data=body.encode(), headers=signed_headers(body)
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
 
 
 class SlackDriver:

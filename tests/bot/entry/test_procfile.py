@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from bot.runtime import outbox
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from tests.bot.entry.test_cli import CLEAN_ENV, _free_port, _get
-from tests.signing import SIGNING_SECRET, signed_headers
+from tests.signing import SIGNING_SECRET, post_command
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -112,17 +111,8 @@ def test_web_serves_slack_over_http_on_port_and_runs_no_jobs(platform_env, tmp_p
     try:
         wait_until_healthy(process, port)
         assert _get(f"http://127.0.0.1:{port}/readyz") == (200, b'{"status": "ready"}')
-        body = (
-            "command=%2Fps&text=help&user_id=U0PM&channel_id=C0PMO&team_id=T0TEAM"
-            f"&response_url={fake_slack.response_url('web')}&trigger_id=t.web"
-        )
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/slack/events",
-            data=body.encode(),
-            headers=signed_headers(body),
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 200
+        base, answer_at = f"http://127.0.0.1:{port}", fake_slack.response_url("web")
+        assert post_command(base, "help", answer_at, "t.web") == 200
         assert "psbot help" in fake_slack.wait_for("/response/web")[0].params["text"]
     finally:
         output = stop(process)

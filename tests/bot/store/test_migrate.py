@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from bot.store import migrate
 from bot.store.db import make_engine
 from tests.bot.entry.test_cli import CLEAN_ENV
-from tests.conftest import POSTGRES_URL
+from tests.conftest import postgres_schema
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -84,16 +84,8 @@ def empty_database_url(tmp_path, database_url) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    schema = f"psbot_race_{os.getpid()}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema(f"psbot_race_{os.getpid()}") as url:
+        yield url
 
 
 def test_two_processes_migrating_at_once_take_turns(tmp_path, empty_database_url):
