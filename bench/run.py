@@ -262,7 +262,7 @@ def run_backend(
                 )
                 mixed = _mixed(db, files, imports, LOAD_COMMANDS, LOAD_SEED)
                 figures.load, figures.burst = run_load(db.url, fake, folder, mixed, caller)
-                progress("  load: /ps help with the database healthy, then frozen")
+                progress("  load: /ps help with the database healthy and frozen, in turns")
                 postgres = db.url if backend == "postgresql" else ""
                 figures.frozen = frozen_database_acks(fake, folder, postgres, caller)
         finally:
@@ -669,7 +669,7 @@ def report_frozen(frozen: FrozenFigures) -> list[str]:
         met = met and now <= max(was * GOAL_FROZEN_RATIO, was + GOAL_FROZEN_SLACK)
     return [
         f"  then /ps help with the database frozen: psbot run on PostgreSQL ({frozen.where}) "
-        "through a relay that stops answering; the same commands healthy, then frozen, at "
+        "through a relay that stops answering; the same commands healthy and frozen in turns, at "
         f"concurrency {CONCURRENCY}, one in {DB_EVERY} a /ps projects --mine that needs the "
         "database",
         f"    /ps help acks, healthy: p50 {_p(healthy, 50)} ms, p99 {_p(healthy, 99)} ms; "
