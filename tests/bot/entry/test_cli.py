@@ -90,12 +90,13 @@ def test_run_without_tokens_exits_2_naming_the_variable(env, capsys, variables, 
     assert err.count("\n") == 1
 
 
-def test_run_with_a_token_slack_rejects_exits_2(env, capsys, fake_slack, tmp_path):
+@pytest.mark.parametrize("role", [[], ["--web"], ["--worker"]], ids=["all", "web", "worker"])
+def test_run_with_a_token_slack_rejects_exits_2(env, capsys, fake_slack, tmp_path, role):
     fake_slack.answer("auth.test", lambda params: {"ok": False, "error": "invalid_auth"})
     env.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
     env.setenv("SLACK_SIGNING_SECRET", "s")
     env.setenv("SLACK_API_URL", fake_slack.api_url)
-    assert main(["run"]) == 2
+    assert main(["run", *role]) == 2
     err = capsys.readouterr().err
     assert "Slack rejected SLACK_BOT_TOKEN" in err and "invalid_auth" in err
 
