@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +31,8 @@ class SlackRequests:
         self._ids = itertools.count(1)
 
     def trigger_id(self) -> str:
-        return f"{next(self._ids)}.{int(time.time())}.shell"
+        # Unique across sessions too: psbot takes each trigger id on once (slack_requests).
+        return f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(8)}"
 
     def dispatch(self, body: str, content_type: str = FORM) -> BoltResponse:
         timestamp = str(int(time.time()))  # Slack's clock, not the shell's: the 5-minute window
