@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.database import BenchDatabase
+from bench.fake_kantata import TOKEN, FakeKantata, start_fake_kantata
 from bot.core.settings import load_settings
 from bot.integrations.kantata.client import KantataClient
 from bot.integrations.kantata.sync import sync_kantata
-from tests.bot.integrations.kantata.fake_kantata import TOKEN, FakeKantata, start_fake_kantata
 
 GOAL_RATIO = 0.05
 CHANGED = 10

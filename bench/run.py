@@ -31,6 +31,7 @@ from bench.accuracy import QUARTER, SNAPSHOT_WEEKS, AccuracyFigures, measure_acc
 from bench.breakdown import STEPS, median_steps, profile_forecast
 from bench.bulk import BulkFigures, bulk_load
 from bench.database import BenchDatabase, postgres_database, sqlite_database
+from bench.frozen import DB_EVERY, FrozenFigures, frozen_database_acks
 from bench.imports import ImportFigures, import_portfolio
 from bench.portfolio import SEED, PortfolioFiles, Size, generate
 from bench.raw_sql import time_against_forecast
@@ -117,6 +118,10 @@ GOAL_FORECAST_RATIO = 5.0
 GOAL_BULK_RATIO = 3.0
 GOAL_REPORT_SECONDS = 1.0  # "well under" Slack's 3-second window
 GOAL_MEMORY_RATIO = 1.5
+# A frozen database leaves the /ps help acks as they were: within this ratio, or this
+# many seconds (a few milliseconds of noise would otherwise read as a ratio).
+GOAL_FROZEN_RATIO = 1.5
+GOAL_FROZEN_SLACK = 0.020
 MEMORY_SEED = 11
 LOAD_SEED = 10
 
@@ -152,6 +157,7 @@ class BackendFigures:
     load: Run | None = None
     burst: Burst | None = None
     accuracy: dict[int, AccuracyFigures] = field(default_factory=dict)
+    frozen: FrozenFigures | None = None
 
 
 def progress(message: str) -> None:
@@ -265,6 +271,9 @@ def run_backend(
                 )
                 mixed = _mixed(db, files, imports, LOAD_COMMANDS, LOAD_SEED)
                 figures.load, figures.burst = run_load(db.url, fake, folder, mixed, caller)
+                progress("  load: /ps help with the database healthy and frozen, in turns")
+                postgres = db.url if backend == "postgresql" else ""
+                figures.frozen = frozen_database_acks(fake, folder, postgres, caller)
         finally:
             db.close()
     return figures
@@ -702,6 +711,32 @@ def report_burst(burst: Burst) -> list[str]:
     ]
 
 
+def report_frozen(frozen: FrozenFigures) -> list[str]:
+    if frozen.skipped:
+        return [f"  then /ps help with the database frozen: skipped ({frozen.skipped})"]
+    healthy, stuck = FrozenFigures.help_acks(frozen.healthy), FrozenFigures.help_acks(frozen.frozen)
+    helps = sum(shot.command.label == "help" for shot in frozen.frozen.shots)
+    failed = helps - len(stuck) + frozen.frozen.unsent
+    met = bool(healthy and stuck) and not failed
+    for pct in (50, 99):
+        was, now = stats.percentile(healthy, pct), stats.percentile(stuck, pct)
+        met = met and now <= max(was * GOAL_FROZEN_RATIO, was + GOAL_FROZEN_SLACK)
+    return [
+        f"  then /ps help with the database frozen: psbot run on PostgreSQL ({frozen.where}) "
+        "through a relay that stops answering; the same commands healthy and frozen in turns, at "
+        f"concurrency {CONCURRENCY}, one in {DB_EVERY} a /ps projects --mine that needs the "
+        "database",
+        f"    /ps help acks, healthy: p50 {_p(healthy, 50)} ms, p99 {_p(healthy, 99)} ms; "
+        f"frozen: p50 {_p(stuck, 50)} ms, p99 {_p(stuck, 99)} ms, max {_max(stuck)} ms",
+        _goal(
+            f"    frozen help acks not 200: {failed}",
+            met,
+            f"p50 and p99 as healthy (within {GOAL_FROZEN_RATIO}× or "
+            f"{GOAL_FROZEN_SLACK * 1000:.0f} ms), none failed",
+        ),
+    ]
+
+
 def report_load(result: BackendFigures, run: Run, burst: Burst | None, postgres: bool) -> str:
     shots = run.fired.shots
     by_label: dict[str, list[float]] = {}
@@ -756,6 +791,8 @@ def report_load(result: BackendFigures, run: Run, burst: Burst | None, postgres:
         lines.append(f"    log: {problem[:150]}")
     if burst is not None:
         lines += report_burst(burst)
+    if result.frozen is not None:
+        lines += report_frozen(result.frozen)
     return "\n".join(lines)
 
 

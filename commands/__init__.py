@@ -7,7 +7,7 @@ from slack_bolt import App
 
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
 from commands.escalation import escalate_from_button, unescalate_from_button
-from commands.failures import answers_failures
+from commands.failures import answers_failures, never_raises
 from commands.home import app_home_opened, retry_post
 from commands.lessons import lesson_shortcut, submit_lesson
 from commands.notes import open_from_button, pick_project, submit_notes
@@ -19,7 +19,7 @@ from messages import ids
 
 
 def register(app: App) -> None:
-    app.command("/ps")(handle_ps)
+    app.command("/ps")(never_raises(handle_ps))
     app.event("app_home_opened")(app_home_opened)
     app.action(ids.OUTBOX_RETRY)(answers_failures(retry_post))
     app.view(ids.NOTES_VIEW)(answers_failures(submit_notes))
@@ -29,11 +29,11 @@ def register(app: App) -> None:
     app.view(ids.THANKS_VIEW)(answers_failures(submit_thanks))
     app.shortcut(ids.WIN_SHORTCUT)(answers_failures(win_shortcut))
     app.shortcut(ids.THANKS_SHORTCUT)(answers_failures(thanks_shortcut))
-    app.action(ids.CLOSURE_DONE)(mark_done)
-    app.action(ids.CLOSURE_REOPEN)(mark_open)
-    app.action(ids.CLOSURE_NA)(mark_not_applicable)
-    app.action(ids.CLOSURE_DATE)(pick_date)
-    app.action(ids.CLOSURE_OPEN)(open_checklist)
+    app.action(ids.CLOSURE_DONE)(never_raises(mark_done))
+    app.action(ids.CLOSURE_REOPEN)(never_raises(mark_open))
+    app.action(ids.CLOSURE_NA)(never_raises(mark_not_applicable))
+    app.action(ids.CLOSURE_DATE)(never_raises(pick_date))
+    app.action(ids.CLOSURE_OPEN)(never_raises(open_checklist))
     app.action(ids.ESCALATE)(answers_failures(escalate_from_button))
     app.action(ids.UNESCALATE)(answers_failures(unescalate_from_button))
     app.view(ids.LESSON_VIEW)(answers_failures(submit_lesson))

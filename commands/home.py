@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
+from bot.core.errors import payload_int
 from bot.runtime.outbox import requeue
 from bot.workflows.home import publish_home
 from bot.workflows.shoutouts import slack_outbox
@@ -32,7 +33,7 @@ def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, context: dict)
             channel=user_id, text="Only PMO admins can post failed posts again."
         )
         return
-    entry_id = int(body["actions"][0]["value"])
+    entry_id = payload_int(body["actions"][0].get("value"))
     with ctx.session_factory.begin() as session:
         requeued = requeue(session, entry_id, ctx.now())
     if requeued:

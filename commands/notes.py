@@ -10,13 +10,13 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
-from bot.core.errors import DATABASE_DOWN, UserError
+from bot.core.errors import DATABASE_DOWN, UserError, payload_int
 from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note
 from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EpicUrlError, parse_epic_url
 from bot.pmo.lookup import find_project
@@ -34,7 +34,7 @@ from bot.pmo.notes import (
 from bot.pmo.pushes import week_pushes
 from bot.pmo.rhythm import notes_due, notes_week
 from bot.runtime.outbox import Outbox, add_dm
-from bot.store.db import write_while_slack_waits
+from bot.store.db import once_more_on_conflict, write_while_slack_waits
 from bot.store.models import AuditEntry, Person, Project
 from bot.workflows.home import publish_home
 from commands.failures import tell_presser
@@ -79,7 +79,7 @@ def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dic
     """The picker changed: show that project's form, pre-filled from its latest note."""
     ack()
     ctx: AppContext = context["psbot"]
-    project_id = int(body["actions"][0]["selected_option"]["value"])
+    project_id = payload_int((body["actions"][0].get("selected_option") or {}).get("value"))
     user_id = body["user"]["id"]
     with ctx.session_factory() as session:
         project = session.get(Project, project_id)
@@ -98,7 +98,7 @@ def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context:
     ack()
     ctx: AppContext = context["psbot"]
     user_id = body["user"]["id"]
-    project_id = int(body["actions"][0]["value"])
+    project_id = payload_int(body["actions"][0].get("value"))
     with ctx.session_factory() as session:
         project = session.get(Project, project_id)
         if project is None or not may_write(session, project, user_id, ctx.settings.admins):
@@ -117,6 +117,7 @@ def submit_notes(
     ctx: AppContext = context["psbot"]
     user_id = body["user"]["id"]
     project_id = json.loads(view.get("private_metadata") or "{}").get("project_id")
+    project_id = None if project_id is None else payload_int(project_id)
     values = view["state"]["values"]
 
     def refuse(errors: dict[str, str]) -> None:
@@ -157,38 +158,36 @@ def _store(
 ) -> list[int] | None:
     """Save the note, its revision and the DM confirming it (none for a replay); None,
     with the modal told why, when refused."""
-    for attempt in range(2):
-        try:
-            with write_while_slack_waits(ctx.session_factory) as session:
-                project = session.get(Project, project_id) if project_id else None
-                if project is None:
-                    refuse({"progress": PROJECT_GONE})
-                    return None
-                if not may_write(session, project, user_id, ctx.settings.admins):
-                    refuse({"progress": NOT_ALLOWED})
-                    return None
-                note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
-                enqueue_for_note(ctx, session, note)  # GitLab sync (issue 13)
-                session.add(
-                    AuditEntry(
-                        actor=user_id,
-                        action="note.saved",
-                        subject=project.sow,
-                        detail={"week": week, "note_id": note.id},
-                    )
+
+    def save() -> list[int] | None:
+        with write_while_slack_waits(ctx.session_factory) as session:
+            project = session.get(Project, project_id) if project_id else None
+            if project is None:
+                refuse({"progress": PROJECT_GONE})
+                return None
+            if not may_write(session, project, user_id, ctx.settings.admins):
+                refuse({"progress": NOT_ALLOWED})
+                return None
+            note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
+            enqueue_for_note(ctx, session, note)  # GitLab sync (issue 13)
+            session.add(
+                AuditEntry(
+                    actor=user_id,
+                    action="note.saved",
+                    subject=project.sow,
+                    detail={"week": week, "note_id": note.id},
                 )
-                row = ReportRow(
-                    project, _pm_slack_id(session, project), _pm_name(session, project), result
-                )
-                text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project.id))
-                dicts = [block.to_dict() for block in blocks]
-                dm = add_dm(session, f"note:{key}", user_id, text, ctx.now(), blocks=dicts)
-            return [dm] if dm is not None else []
-        except IntegrityError:
-            # Two people saved the same project's first note at once: the retry updates it.
-            if attempt:
-                raise
-    return None
+            )
+            row = ReportRow(
+                project, _pm_slack_id(session, project), _pm_name(session, project), result
+            )
+            text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project.id))
+            dicts = [block.to_dict() for block in blocks]
+            dm = add_dm(session, f"note:{key}", user_id, text, ctx.now(), blocks=dicts)
+        return [dm] if dm is not None else []
+
+    # Two people saving the same project's first note at once: the second run updates it.
+    return once_more_on_conflict(save)
 
 
 def _epic_link_problem(ctx: AppContext, fields: NoteFields) -> dict[str, str]:

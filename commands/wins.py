@@ -35,7 +35,7 @@ from bot.pmo.wins import (
     with_names,
 )
 from bot.runtime.slack_client import without_waiting
-from bot.store.db import write_while_slack_waits
+from bot.store.db import once_more_on_conflict, write_while_slack_waits
 from bot.store.models import Person, Project, Thanks, Win
 from bot.workflows.recognition import (
     Recognition,
@@ -433,13 +433,19 @@ def _submit(
     ctx: AppContext = context["psbot"]
     form = read_capture_form(view["state"]["values"])
     user_id = body["user"]["id"]
-    try:
-        fields = _modal_fields(model, form, user_id, view, context.get("bot_user_id") or "")
+
+    def save() -> tuple[Recognition, bool]:
         with write_while_slack_waits(ctx.session_factory) as session:
             if form["project_id"] is not None and session.get(Project, form["project_id"]) is None:
                 raise _FieldError("project", PROJECT_GONE)
             store = store_win if model is Win else store_thanks
-            recognition, created = store(ctx, session, **fields)
+            return store(ctx, session, **fields)
+
+    try:
+        fields = _modal_fields(model, form, user_id, view, context.get("bot_user_id") or "")
+        # The same view submitted twice at once: the copy that loses the race for its
+        # request key finds the other's record, and is acknowledged like it.
+        recognition, created = once_more_on_conflict(save)
     except _FieldError as error:
         ack(response_action="errors", errors={error.block: error.message})
         return

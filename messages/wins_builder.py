@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.errors import payload_int
 from bot.core.slack_ids import is_user_id
 from bot.pmo.wins import TEXT_MAX, Recognition, typed_text
 from bot.store.models import Project, Thanks, Win
@@ -236,7 +237,7 @@ def read_capture_form(values: dict[str, Any]) -> dict[str, Any]:
     nothing typed there mentions anyone."""
     project = (values.get("project", {}).get(VALUE, {}) or {}).get("selected_option") or {}
     return {
-        "project_id": int(project["value"]) if project.get("value") else None,
+        "project_id": payload_int(project["value"]) if project.get("value") else None,
         "text": typed_text((values.get("text", {}).get(VALUE, {}) or {}).get("value") or ""),
         "people": (values.get("people", {}).get(VALUE, {}) or {}).get("selected_users") or [],
     }

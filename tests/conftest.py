@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ POSTGRES_URL = os.environ.get("PSBOT_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 ADMIN_ID = "U0ADMIN"
 SIGNING_SECRET = "test-signing-secret"
+SLACK_ACK_SECONDS = 3  # how long Slack waits for an ack (or a modal's answer)
 WORKSPACE = Identity(
     team_id="T0TEAM",
     team_name="PS",
@@ -59,6 +61,27 @@ def signature(body: str, timestamp: str) -> str:
 def signed_headers(body: str, timestamp: int | None = None) -> dict[str, str]:
     """Headers signing `body` with the tests' secret, as Slack signs what it sends."""
     return slack_requests.signed_headers(body, SIGNING_SECRET, timestamp)
+
+
+def post_command(base_url: str, text: str, response_url: str, trigger_id: str) -> int:
+    """`/ps text` from U0PM in C0PMO, sent to a running psbot over HTTP as Slack sends it;
+    the HTTP status of its ack."""
+    body = slack_requests.slash_command_body(
+        WORKSPACE,
+        command="/ps",
+        text=text,
+        user_id="U0PM",
+        user_name="u0pm",
+        channel_id="C0PMO",
+        channel_name="ps_pmo",
+        response_url=response_url,
+        trigger_id=trigger_id,
+    )
+    request = urllib.request.Request(
+        f"{base_url}/slack/events", data=body.encode(), headers=signed_headers(body)
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
 
 
 @dataclass
@@ -88,22 +111,30 @@ def fake_slack(fake_slack_server: StandInSlack) -> StandInSlack:
     return fake_slack_server
 
 
+@contextlib.contextmanager
+def postgres_schema(schema: str) -> Iterator[str]:
+    """A URL whose connections live in `schema`, new and empty, dropped at the end."""
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _postgres_url() -> Iterator[str]:
     """A URL whose connections live in a fresh schema of this test run."""
     if not POSTGRES_URL:
         yield ""
         return
-    schema = f"psbot_test_{os.getpid()}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema(f"psbot_test_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(params=DATABASES)

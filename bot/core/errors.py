@@ -20,3 +20,19 @@ DATABASE_DOWN = (
     ":hourglass: psbot's database is temporarily unavailable; nothing was lost. "
     "Try again in a minute."
 )
+
+
+class MalformedRequest(Exception):
+    """A request no Slack client sends (a button value psbot never wrote, say). Refused
+    quietly: nobody did anything wrong, so nobody is told."""
+
+
+def payload_int(value: object) -> int:
+    """A number psbot put in a button, a menu or a modal's metadata; MalformedRequest when
+    it isn't one."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise MalformedRequest(f"expected a number, got {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise MalformedRequest(f"expected a number, got {value!r}") from None

@@ -25,6 +25,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITLAB_URL = "https://gitlab.com"
 DEFAULT_KANTATA_API_URL = "https://api.mavenlink.com/api/v1/"
 README_HINT = "see README.md, 'Connect to Slack'"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 # A reminder more than a week late would run into the next week's.
 MAX_GRACE_MINUTES = 7 * 24 * 60
 
@@ -96,6 +98,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = field(default="sqlite:///psbot.db", repr=False)  # may hold a password
     port: int = 3000
+    # Whether PORT was set: Socket Mode and worker processes serve health checks only then.
+    port_set: bool = False
     pmo_channel: str = "ps_pmo"
     internal_channel: str = "ps-internal"
     # Where a project's closeout summary goes (handbook: #ps-project-leadership), and the
@@ -126,6 +130,8 @@ class Settings:
     kantata_roles: Mapping[str, str] = field(
         default_factory=lambda: _kantata_roles(DEFAULT_KANTATA_ROLES)
     )
+    log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object a line
 
     @property
     def socket_mode(self) -> bool:
@@ -135,23 +141,30 @@ class Settings:
     def gitlab_enabled(self) -> bool:
         return bool(self.gitlab_token)
 
-    def require_run_tokens(self) -> None:
-        """Raise when `psbot run` lacks the tokens its mode needs."""
+    def require_run_tokens(self, listener: str | None = "auto") -> None:
+        """Raise when `psbot run` lacks the tokens it needs: the bot token always, and
+        what its `listener` needs: "socket" the app-level token, "http" the signing
+        secret, None (a worker alone) nothing more; "auto" the one SLACK_APP_TOKEN picks."""
+        if listener == "auto":
+            listener = "socket" if self.socket_mode else "http"
         if not self.slack_bot_token:
             raise SettingsError(f"SLACK_BOT_TOKEN is not set ({README_HINT})")
         if not self.slack_bot_token.startswith("xoxb-"):
             raise SettingsError(
                 f"SLACK_BOT_TOKEN must be a bot token starting xoxb- ({README_HINT})"
             )
-        if self.socket_mode:
-            if not self.slack_app_token.startswith("xapp-"):
-                raise SettingsError(
-                    f"SLACK_APP_TOKEN must be an app-level token starting xapp- ({README_HINT})"
-                )
-        elif not self.slack_signing_secret:
+        if listener == "socket" and not self.slack_app_token:
+            raise SettingsError(f"SLACK_APP_TOKEN is not set; Socket Mode needs it ({README_HINT})")
+        if listener == "socket" and not self.slack_app_token.startswith("xapp-"):
+            raise SettingsError(
+                f"SLACK_APP_TOKEN must be an app-level token starting xapp- ({README_HINT})"
+            )
+        if listener == "http" and not self.slack_signing_secret:
+            # `--web` is HTTP mode whatever SLACK_APP_TOKEN says: no Socket Mode hint then.
+            hint = "" if self.socket_mode else "or set SLACK_APP_TOKEN for Socket Mode; "
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests "
-                f"(or set SLACK_APP_TOKEN for Socket Mode; {README_HINT})"
+                f"({hint}{README_HINT})"
             )
 
 
@@ -177,6 +190,7 @@ def load_settings(
         slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         database_url=_database_url(get("DATABASE_URL", "sqlite:///psbot.db")),
         port=_whole_number("PORT", get("PORT", "3000"), 1, 65535),
+        port_set=bool(get("PORT")),
         pmo_channel=parse_channel("PSBOT_PMO_CHANNEL", get("PSBOT_PMO_CHANNEL", "ps_pmo")),
         internal_channel=parse_channel(
             "PSBOT_INTERNAL_CHANNEL", get("PSBOT_INTERNAL_CHANNEL", "ps-internal")
@@ -214,6 +228,8 @@ def load_settings(
         ),
         kantata_fields=_kantata_fields(get),
         kantata_roles=_kantata_roles(get("KANTATA_ROLES", DEFAULT_KANTATA_ROLES)),
+        log_level=_choice("LOG_LEVEL", get("LOG_LEVEL", "INFO"), LOG_LEVELS).upper(),
+        log_format=_choice("LOG_FORMAT", get("LOG_FORMAT", "text"), LOG_FORMATS).lower(),
     )
 
 
@@ -231,13 +247,14 @@ def _database_url(value: str) -> str:
             f"DATABASE_URL is not a database URL: {value!r} "
             "(e.g. sqlite:///psbot.db or postgresql+psycopg://user@host/db)"
         ) from None
+    if url.drivername in ("postgres", "postgresql"):
+        # Hosted PostgreSQL hands out postgres://…; plain postgresql:// would ask
+        # SQLAlchemy for psycopg2. psycopg 3 is the driver we ship.
+        url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise SettingsError(
             f"DATABASE_URL must be SQLite or PostgreSQL, got {url.get_backend_name()!r}"
         )
-    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
-        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
-        url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
 
 
@@ -316,6 +333,13 @@ def _on_off(name: str, value: str) -> bool:
     if lowered in ("off", "false", "0", "no"):
         return False
     raise SettingsError(f"{name} must be 'on' or 'off', got {value!r}")
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    """`value` when it is one of `choices` in any letter case."""
+    if value.casefold() not in (choice.casefold() for choice in choices):
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _http_url(name: str, value: str) -> str:

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 import commands
 from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
+from bot.core.logs import log_ids
+from bot.core.text import clean_strings
 from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
+from bot.store.limits import REQUEST_ANSWER_SECONDS, each_call_within
 
 logger = logging.getLogger(__name__)
 
 
-LISTENER_THREADS = 32
+# Threads start only as requests need them (a pool's idle ones are reused first). Many,
+# because a request that needs a database that stopped answering holds its thread for a
+# few seconds (bot/store/limits.py), and the next requests' acks must still find a
+# thread at once: `python -m bench --load` measures /ps help's acks with the database
+# frozen and one command in ten needing it.
+LISTENER_THREADS = 128
 OUTSIDER = "psbot only answers people in the workspace it is installed in."
 
 
@@ -30,6 +39,36 @@ def user_team(body: dict) -> str | None:
     return event.get("user_team")
 
 
+def request_id(body: dict) -> str | None:
+    """What identifies one request from Slack: its trigger, event or view id."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    return body.get("trigger_id") or body.get("event_id") or view.get("id")
+
+
+class ContextCarryingExecutor(Executor):
+    """Runs each task in a copy of its submitter's context variables, so what a listener
+    logs after its ack still carries the id of the request that started it."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._inner.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class PsbotApp(App):
+    """Bolt's App, whose log lines about a request carry that request's id, and whose
+    database calls for a request wait REQUEST_ANSWER_SECONDS at most: its listeners'
+    too, after the ack (see ContextCarryingExecutor)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with log_ids(request=request_id(req.body)), each_call_within(REQUEST_ANSWER_SECONDS):
+            return super().dispatch(req)
+
+
 def create_app(
     ctx: AppContext, *, verify_token: bool = False, listener_executor: Executor | None = None
 ) -> App:
@@ -40,22 +79,35 @@ def create_app(
     """
     settings = ctx.settings
     client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
-    app = App(
+    app = PsbotApp(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
         token_verification_enabled=verify_token,
         request_verification_enabled=False,
-        before_authorize=StrictRequestVerification(settings.slack_signing_secret),
+        # Socket Mode has no signing secret, nor needs one: its requests come over the
+        # socket psbot opened. HTTP mode cannot start without one (bot.entry.web).
+        before_authorize=StrictRequestVerification(settings.slack_signing_secret)
+        if settings.slack_signing_secret
+        else None,
         logger=logging.getLogger("psbot.bolt"),
         # Bolt's default pool has 5 threads and runs acks on it too: five forecasts at once
         # would hold back the next command's ack past Slack's 3 seconds.
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot"),
+        listener_executor=ContextCarryingExecutor(
+            listener_executor
+            or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot")
+        ),
     )
 
     @app.middleware
     def attach_psbot_context(context: BoltContext, next) -> None:
         context["psbot"] = ctx
+        next()
+
+    @app.middleware
+    def without_control_characters(body: dict, next) -> None:
+        """No NUL byte or other control character typed into a command, a modal or a
+        captured message reaches a listener, so none is ever stored (bot.core.text)."""
+        clean_strings(body)
         next()
 
     @app.middleware

@@ -11,7 +11,10 @@ import datetime as dt
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.error import URLError
@@ -21,6 +24,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.core.context import AppContext
 from bot.core.errors import UserError, first_line
+from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.entry import gitlab_cli, kantata_cli
 from bot.integrations.importing.formats import FORMATS
@@ -45,13 +49,55 @@ class CliError(Exception):
     """A failure the user can fix; printed as one line."""
 
 
+class _Verbs(argparse._SubParsersAction):
+    """Subcommands whose own `--help` opens with the summary their parent lists."""
+
+    def add_parser(self, name: str, **kwargs):
+        if kwargs.get("help") and "description" not in kwargs:
+            kwargs["description"] = kwargs["help"][0].upper() + kwargs["help"][1:] + "."
+        return super().add_parser(name, **kwargs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """psbot's parser: its subcommands, and theirs, are `_Verbs`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", _Verbs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="psbot", description="Slack bot for the PS PMO weekly rhythm."
-    )
+    from bot.pmo.rhythm import JOB_NAMES
+
+    parser = _Parser(prog="psbot", description="Slack bot for the PS PMO weekly rhythm.")
+    parser.add_argument("--version", action="version", version=f"psbot {_version()}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
 
-    run = verbs.add_parser("run", help="run the bot (Socket Mode or HTTP, scheduler included)")
+    run = verbs.add_parser(
+        "run",
+        help="run the bot: Slack's requests, scheduled jobs and the retries of owed posts",
+        epilog="Without a role, one process does it all: Socket Mode when SLACK_APP_TOKEN "
+        "is set, else HTTP on PORT. Roles split it for platforms that run web and worker "
+        "processes apart; --worker may be added to --web or --socket. Every role serves /healthz "
+        "and /readyz on PORT (a worker or Socket Mode process only when PORT is set).",
+    )
+    listeners = run.add_mutually_exclusive_group()
+    listeners.add_argument(
+        "--web",
+        action="store_true",
+        help="HTTP only: Slack's requests at /slack/events on PORT; no scheduled jobs or retries",
+    )
+    listeners.add_argument(
+        "--socket",
+        action="store_true",
+        help="Socket Mode only (SLACK_APP_TOKEN); no scheduled jobs or retries",
+    )
+    run.add_argument(
+        "--worker",
+        action="store_true",
+        help="scheduled jobs and the retries of owed Slack posts and GitLab notes; "
+        "no Slack listener",
+    )
     run.add_argument(
         "--no-migrate",
         action="store_true",
@@ -72,8 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     jobs = verbs.add_parser("jobs", help="list the scheduled jobs, or run one now")
     job_verbs = jobs.add_subparsers(dest="jobs_verb", required=True, metavar="ACTION")
     job_verbs.add_parser("list", help="jobs, schedules, next run, last run")
-    run_job = job_verbs.add_parser("run", help="run one job now, as if at a given time")
-    run_job.add_argument("job", metavar="JOB")
+    run_job = job_verbs.add_parser(
+        "run",
+        help="run one job now, as if at a given time",
+    )
+    run_job.add_argument("job", metavar="JOB", help=f"one of: {', '.join(JOB_NAMES)}")
     run_job.add_argument("--at", help="ISO-8601 date-time, e.g. 2026-11-30T08:00 (local time)")
     run_job.add_argument(
         "--force", action="store_true", help="post even if this period's run already happened"
@@ -95,14 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("psbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Alembic's INFO lines would bury what the command itself says; `migrate` prints a summary.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format)
         return _dispatch(args, settings)
     except (SettingsError, CliError, UserError) as error:
         print(f"psbot: {error}", file=sys.stderr)
@@ -121,7 +175,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.verb == "migrate":
         return _migrate(settings)
     if args.verb == "run":
-        return _run(settings, migrate_first=settings.auto_migrate and not args.no_migrate)
+        roles = Roles.chosen(args, settings)
+        return _run(settings, roles, migrate_first=settings.auto_migrate and not args.no_migrate)
     if args.verb == "jobs" and args.jobs_verb == "list":
         return _jobs_list(settings)
     if args.verb == "jobs":
@@ -199,10 +254,6 @@ def _link_people(settings: Settings, session_factory, emails: set[str]) -> None:
         print(line)
     if error:
         print(f"psbot: {error}", file=sys.stderr)
-
-
-def _schema_is_current(engine) -> bool:
-    return migrate.current_revision(engine) == migrate.head_revision()
 
 
 def _jobs_list(settings: Settings) -> int:
@@ -324,75 +375,143 @@ def _ready_engine(settings: Settings):
     """An engine on a reachable database whose schema is current."""
     engine = make_engine(settings.database_url)
     _require_database(engine, settings)
-    if not _schema_is_current(engine):
+    if not migrate.schema_is_current(engine):
         raise CliError("the database schema is not up to date; run `psbot migrate` first")
     return engine
 
 
-def _run(settings: Settings, *, migrate_first: bool) -> int:
-    from slack_bolt.error import BoltError
+@dataclass(frozen=True)
+class Roles:
+    """What one `psbot run` process does: listen to Slack ("http", "socket" or None), and
+    be a worker (scheduled jobs, and the retries of owed Slack posts and GitLab notes)."""
 
-    from bot.core.business_days import calendar_of
-    from bot.entry.app import create_app
+    listener: str | None
+    worker: bool
+
+    @classmethod
+    def chosen(cls, args: argparse.Namespace, settings: Settings) -> Roles:
+        """The roles `run`'s flags ask for; none: all of it, listening as SLACK_APP_TOKEN says."""
+        if not (args.web or args.socket or args.worker):
+            return cls("socket" if settings.socket_mode else "http", worker=True)
+        listener = "http" if args.web else "socket" if args.socket else None
+        return cls(listener, worker=args.worker)
+
+    def describe(self) -> str:
+        parts = {"http": ["HTTP"], "socket": ["Socket Mode"], None: []}[self.listener]
+        return " + ".join([*parts, *(["worker"] if self.worker else [])])
+
+
+def _run(settings: Settings, roles: Roles, *, migrate_first: bool) -> int:
     from bot.entry.web import make_wsgi_app
-    from bot.integrations.gitlab import GitLabSync
-    from bot.runtime.job_runner import JobRunner
     from bot.runtime.malloc_arenas import cap_malloc_arenas
-    from bot.runtime.scheduler import start_scheduler
-    from bot.workflows.shoutouts import slack_outbox
-    from jobs.registry import configured_jobs
 
-    settings.require_run_tokens()
+    settings.require_run_tokens(roles.listener)
     cap_malloc_arenas()  # before the scheduler's, waitress's and Bolt's threads start
-    jobs = configured_jobs(settings)
     engine = make_engine(settings.database_url)
     _require_database(engine, settings)
     if migrate_first:
         migrate.upgrade_if_behind(engine)  # Alembic is loaded only if there is work for it
-    elif not _schema_is_current(engine):
+    elif not migrate.schema_is_current(engine):
         raise CliError("the database schema is not up to date; run `psbot migrate` first")
     ctx = AppContext(
         settings=settings, session_factory=make_session_factory(engine), words=SLACK_WORDS
     )
-    try:
-        app = create_app(ctx, verify_token=True)
-    except BoltError as error:  # auth.test rejected the token
-        raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {first_line(error)}") from None
-    except (URLError, TimeoutError, ConnectionError) as error:  # auth.test got no answer
-        reason = getattr(error, "reason", None) or error
-        raise CliError(
-            f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
-        ) from None
+    app = _slack_app(ctx) if roles.listener else None
+    client = app.client if app else _worker_client(settings)
     # Bind before the scheduler starts, so a taken port stops psbot before any job runs.
-    server = None if settings.socket_mode else _listen(make_wsgi_app(app, engine), settings.port)
-
-    # Every process retries the Slack outbox and GitLab (each delivery is claimed, so
-    # processes never double-post); PSBOT_SCHEDULER only decides whether this one also runs
-    # the scheduled jobs. The runner's tick retries the outbox before GitLab's retries run,
-    # so a win's GitLab note can link its Slack post once that exists.
-    scheduled = jobs if settings.scheduler_enabled else []
-    runner = JobRunner(ctx, slack_outbox(ctx, app.client), scheduled, calendar_of(settings))
-    gitlab = GitLabSync(ctx, app.client)
-    scheduler = start_scheduler(runner, also_every_minute=[gitlab.retry_due])
-    if not settings.scheduler_enabled:
-        logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")
+    server = None
+    if roles.listener == "http" or settings.port_set:
+        web_app = app if roles.listener == "http" else None
+        server = _listen(
+            make_wsgi_app(web_app, engine, settings.slack_signing_secret), settings.port
+        )
+    scheduler = _start_worker(ctx, client) if roles.worker else None
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    logger.info("psbot starting: %s", roles.describe())
     try:
-        if server is None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler  # 3 MiB, only here
-
-            logger.info("psbot starting in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            logger.info("psbot listening on port %s at /slack/events", settings.port)
-            server.run()
+        _serve(roles, settings, app, server)
     except KeyboardInterrupt:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
     finally:
         logger.info("psbot shutting down")
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         engine.dispose()
     return 0
+
+
+def _slack_app(ctx: AppContext):
+    """The Bolt app, its token checked with auth.test: a one-line error if Slack refuses."""
+    from slack_bolt.error import BoltError
+
+    from bot.entry.app import create_app
+
+    try:
+        return create_app(ctx, verify_token=True)
+    except BoltError as error:  # auth.test rejected the token
+        raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {first_line(error)}") from None
+    except (URLError, TimeoutError, ConnectionError) as error:  # auth.test got no answer
+        raise _slack_unreachable(ctx.settings, error) from None
+
+
+def _worker_client(settings: Settings):
+    """A worker's Web API client (no Bolt app to build), its token checked the same way."""
+    from slack_sdk.errors import SlackApiError
+
+    client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error", "")
+        raise CliError(f"Slack rejected SLACK_BOT_TOKEN: {code}") from None
+    except (URLError, TimeoutError, ConnectionError) as error:
+        raise _slack_unreachable(settings, error) from None
+    return client
+
+
+def _slack_unreachable(settings: Settings, error: Exception) -> CliError:
+    reason = getattr(error, "reason", None) or error
+    return CliError(f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}")
+
+
+def _start_worker(ctx: AppContext, client):
+    """The scheduler: scheduled jobs (unless PSBOT_SCHEDULER=off) and, every minute, the
+    retries of what the Slack outbox and GitLab owe. Each delivery is claimed, so any
+    number of workers never double-post. The runner's tick retries the outbox before
+    GitLab's retries run, so a win's GitLab note can link its Slack post once that exists."""
+    from bot.core.business_days import calendar_of
+    from bot.integrations.gitlab import GitLabSync
+    from bot.runtime.job_runner import JobRunner
+    from bot.runtime.scheduler import start_scheduler
+    from bot.workflows.shoutouts import slack_outbox
+    from jobs.registry import configured_jobs
+
+    settings = ctx.settings
+    scheduled = configured_jobs(settings) if settings.scheduler_enabled else []
+    runner = JobRunner(ctx, slack_outbox(ctx, client), scheduled, calendar_of(settings))
+    gitlab = GitLabSync(ctx, client)
+    if not settings.scheduler_enabled:
+        logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")
+    return start_scheduler(runner, also_every_minute=[gitlab.retry_due])
+
+
+def _serve(roles: Roles, settings: Settings, app, server) -> None:
+    """Block serving: Socket Mode (health checks beside it), HTTP, or only the worker's
+    threads (with health checks when PORT is set). SIGTERM ends it."""
+    if roles.listener == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler  # 3 MiB, only here
+
+        if server is not None:
+            threading.Thread(target=server.run, name="psbot-health", daemon=True).start()
+            logger.info("health checks on port %s at /healthz and /readyz", settings.port)
+        logger.info("psbot starting in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+    elif server is not None:
+        where = "at /slack/events" if roles.listener == "http" else "(health checks only)"
+        logger.info("psbot listening on port %s %s", settings.port, where)
+        server.run()
+    else:
+        threading.Event().wait()  # the scheduler's threads work; SIGTERM interrupts this
 
 
 def _listen(wsgi_app, port: int):

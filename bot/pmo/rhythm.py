@@ -198,6 +198,12 @@ def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
         schedule = None
     if schedule is None:
         raise SettingsError(f"{variable} must be off, on or {expected}, got {value!r}")
+    if isinstance(schedule, Weekly) and schedule.weekday >= 5:
+        # Reminders go out on business days: a weekend time would quietly run on Monday.
+        raise SettingsError(
+            f"{variable} must be on a business day, mon to fri (a weekend run would wait "
+            f"for Monday), got {value!r}"
+        )
     return schedule
 
 

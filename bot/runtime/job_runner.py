@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import BusinessCalendar
 from bot.core.context import AppContext
 from bot.core.errors import UserError, first_line
+from bot.core.logs import log_ids
 from bot.runtime import outbox
 from bot.runtime.outbox import Attempt, Outbox, Post
 from bot.runtime.schedule import JobSpec, last_run, runs_between
@@ -110,7 +111,8 @@ class JobRunner:
         if not running.acquire(blocking=False):
             return None
         try:
-            return self._run_due(job, now)
+            with log_ids(job=name):
+                return self._run_due(job, now)
         finally:
             running.release()
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.limits import POOL_WAIT_SECONDS, answer_within
+
+T = TypeVar("T")
 
 # How long a SQLite writer waits for another's lock (a long import, say). Long, so that a
 # post already out is still recorded as sent, and a job's run still gets claimed.
@@ -18,15 +25,19 @@ SLACK_LOCK_WAIT_SECONDS = 2
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a small cache."""
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a small cache,
+    PostgreSQL connections the limits of bot/store/limits.py."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # A server that takes the connection but never answers fails in seconds, not never.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    from bot.store.postgres import bound_connections  # psycopg, for PostgreSQL only
+
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=POOL_WAIT_SECONDS)
+    bound_connections(engine)  # no call waits for ever (bot/store/limits.py)
+    return engine
 
 
 # Each pooled connection (up to 15) keeps its own page cache, 2 MiB by default. Pages not
@@ -51,17 +62,21 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def write_while_slack_waits(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A write transaction, as `session_factory.begin()`, for a request Slack waits on:
-    on SQLite its writes wait at most SLACK_LOCK_WAIT_SECONDS for another writer's lock
-    (then OperationalError), and the connection goes back to the long wait after."""
-    with session_factory.begin() as session:
+    on SQLite it waits at most SLACK_LOCK_WAIT_SECONDS for another writer's lock (then
+    OperationalError), and the connection goes back to the long wait after; on
+    PostgreSQL the whole transaction gives up after SLACK_LOCK_WAIT_SECONDS."""
+    with answer_within(SLACK_LOCK_WAIT_SECONDS), session_factory.begin() as session:
         connection = session.connection()
         if connection.dialect.name != "sqlite":
             yield session
             return
         _lock_wait(connection, SLACK_LOCK_WAIT_SECONDS)
         try:
+            # The write lock first, then the reads: a transaction that read before another
+            # writer committed could not write after it (SQLITE_BUSY_SNAPSHOT), so two
+            # copies of one submission would fail instead of the second finding the first.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield session
-            session.flush()  # the writes take the lock now, within the short wait
         finally:
             _lock_wait(connection, SQLITE_LOCK_WAIT_SECONDS)
 
@@ -70,8 +85,26 @@ def _lock_wait(connection: Connection, seconds: int) -> None:
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {seconds * 1000}")
 
 
+def is_lock_wait(error: OperationalError) -> bool:
+    """Whether `error` is SQLite's write lock, held by another writer for longer than the
+    wait (as opposed to a database that is down)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    # An extended code (SQLITE_BUSY_TIMEOUT, say) keeps its primary code in the low byte.
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def once_more_on_conflict(work: Callable[[], T]) -> T:
+    """`work()`, run a second time if it lost a race for a unique key (IntegrityError) to
+    a copy of itself running at the same moment (a view submitted twice, the same
+    project's first note saved by two people): the second run finds the copy's row."""
+    try:
+        return work()
+    except IntegrityError:
+        return work()
+
+
 def database_reachable(engine: Engine) -> bool:
-    """True when a trivial query succeeds; used by /healthz and the CLI."""
+    """True when a trivial query succeeds; used by /readyz and the CLI."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -8,19 +8,25 @@ is already current never loads Alembic (about 10 MiB of the server's memory).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 import migrations
+from bot.store.limits import patiently
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 VERSION_TABLE = "alembic_version"  # Alembic's default, which migrations/env.py keeps
+# The PostgreSQL advisory lock a migration holds ("psbt"), so that replicas starting at
+# once migrate one after the other; any number that no other tool on the database uses.
+MIGRATION_LOCK_KEY = 0x70736274
 
 
 def alembic_config(url: str) -> Config:
@@ -33,9 +39,11 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade to `revision`; several processes doing it at once take turns, and the
+    later ones find the work done."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
@@ -43,17 +51,45 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def upgrade_if_behind(engine: Engine) -> None:
     """Upgrade to the head revision unless the database is there already."""
-    if current_revision(engine) != head_revision():
+    if not schema_is_current(engine):
         upgrade(engine)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     from alembic import command
 
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A transaction that only one process at a time holds, without time limits: Alembic
+    reads the revision inside it, so a process that waited finds the schema current.
+
+    PostgreSQL: an advisory lock held to the end of the transaction. SQLite: the
+    database's own write lock, taken at BEGIN IMMEDIATE (Python's sqlite3 would begin
+    only before the first INSERT, leaving DDL outside any transaction); a second process
+    waits for it as any writer does (the busy timeout)."""
+    with patiently(), engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.begin()
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -670,3 +670,13 @@ class SyncState(Base):
     full_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     lease_holder: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class SlackRequest(Base):
+    """A Slack request psbot has taken on, by its trigger id: a replay of the same signed
+    request, or Slack's retry of it, finds it here (on any replica) and does nothing."""
+
+    __tablename__ = "slack_requests"
+
+    request_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -71,6 +71,8 @@ def test_overrides():
             "PSBOT_JOB_FORECAST_PREP must be off, on or a time",
         ),
         ("PSBOT_JOB_FORECAST_PREP", "mon 25:00", "like 'tue 16:00'"),
+        ("PSBOT_JOB_TOP_CUSTOMER_OPEN", "sun 22:50", "must be on a business day, mon to fri"),
+        ("PSBOT_JOB_TOP_CUSTOMER_OPEN", "Saturday 09:00", "must be on a business day"),
         ("PSBOT_JOB_BILLING_PERIOD", "tue 09:00", "like '3 09:00'"),
         ("PSBOT_JOB_BILLING_PERIOD", "99 09:00", "or 1 to 15 business days before month end"),
         ("PSBOT_JOB_BILLING_PERIOD", "16 09:00", "or 1 to 15 business days before month end"),
@@ -91,6 +93,21 @@ def test_bad_overrides_name_the_variable(variable, value, message):
 @pytest.mark.parametrize(("value", "days"), [("1 09:00", 1), ("15 09:00", 15)])
 def test_billing_accepts_1_to_15_business_days_before_month_end(value, days):
     assert jobs(PSBOT_JOB_BILLING_PERIOD=value)["billing_period"].schedule.business_days == days
+
+
+@pytest.mark.parametrize("day", ["mon", "tue", "wed", "thu", "fri"])
+def test_every_business_day_is_a_weekly_time(day):
+    assert jobs(PSBOT_JOB_TOP_CUSTOMER_OPEN=f"{day} 22:50")["top_customer_open"].schedule == (
+        Weekly(("mon", "tue", "wed", "thu", "fri").index(day), dt.time(22, 50))
+    )
+
+
+def test_a_weekend_time_stops_psbot_with_one_line_naming_the_variable(env, capsys):  # noqa: F811
+    env.setenv("PSBOT_JOB_TOP_CUSTOMER_OPEN", "sun 22:50")
+    assert main(["jobs", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("psbot: PSBOT_JOB_TOP_CUSTOMER_OPEN must be on a business day")
+    assert err.count("\n") == 1
 
 
 def test_a_billing_day_count_out_of_range_stops_the_cli_with_one_line(env, capsys):  # noqa: F811

@@ -10,10 +10,12 @@ from slack_sdk import WebClient
 
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN
+from bot.core.text import clean_strings
 from bot.entry.app import create_app
 from bot.entry.slack_standin.slack_requests import SlackDriver
 from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
+from commands.failures import DATABASE_UNAVAILABLE
 from commands.ps import answer
 from messages.words import SLACK_WORDS
 from tests.commands.test_notes import errors_of, submit
@@ -24,7 +26,9 @@ def test_commands_answer_plainly_while_the_database_is_down_and_recover(slack, p
     down, up = outage
     down()
     for command in ("bookings sow-1", "forecast", "report", "projects"):
-        assert slack.ask(command)["text"] == DATABASE_DOWN
+        text = slack.ask(command)["text"]
+        assert text.startswith(f"{DATABASE_UNAVAILABLE}, so this didn't go through"), text
+        assert text.endswith(f">/ps {command}")
     up()
     assert "Bookings: Acme — Rollout" in json.dumps(slack.ask("bookings sow-1"), ensure_ascii=False)
 
@@ -36,7 +40,7 @@ def test_a_note_submitted_during_an_outage_keeps_the_modal_open(slack, portfolio
 
 
 def test_oversized_request_bodies_are_refused(app, engine):
-    wsgi = make_wsgi_app(app, engine)
+    wsgi = make_wsgi_app(app, engine, SIGNING_SECRET)
     statuses = []
     environ = {
         "PATH_INFO": "/slack/events",
@@ -96,9 +100,9 @@ NAMES = [sub.name for sub in SUBCOMMANDS]
     ),
 )
 def test_any_text_after_any_subcommand_gets_a_useful_reply(ctx, app, portfolio, name, text):
-    result = answer(
-        ctx, {"text": f"{name} {text}", "user_id": "U0PM", "trigger_id": "t"}, app.client
-    )
+    # As the app hands a command over: its control characters dropped (bot.core.text).
+    command = clean_strings({"text": f"{name} {text}", "user_id": "U0PM", "trigger_id": "t"})
+    result = answer(ctx, command, app.client)
     replies = result if isinstance(result, list) else [result] if result else []
     for reply in replies:
         assert reply.text.strip()

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from bot.store.models import OutboxEntry, Win
 from bot.workflows.shoutouts import slack_outbox
 from messages.words import SLACK_WORDS
 from tests.bot.entry.test_cli import CLEAN_ENV, _free_port, _get
-from tests.conftest import SIGNING_SECRET, signed_headers
+from tests.conftest import SIGNING_SECRET, post_command
 
 
 @pytest.mark.parametrize("slack_took_it", [False, True], ids=["never-arrived", "arrived"])
@@ -75,17 +74,8 @@ def test_a_win_whose_post_is_in_flight_when_psbot_is_killed_is_in_slack_once_aft
     )
     try:
         _wait_until_serving(process, f"http://127.0.0.1:{port}")
-        body = (
-            "command=%2Fps&text=win+SOW-1+Go-live+went+smoothly&user_id=U0PM&channel_id=C0PMO"
-            f"&team_id=T0TEAM&response_url={fake_slack.response_url('kill')}&trigger_id=t.1"
-        )
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/slack/events",
-            data=body.encode(),
-            headers=signed_headers(body),
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 200
+        text, answer_at = "win SOW-1 Go-live went smoothly", fake_slack.response_url("kill")
+        assert post_command(f"http://127.0.0.1:{port}", text, answer_at, "t.1") == 200
         assert arrived.wait(10), "psbot never tried to post the win"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -86,7 +87,8 @@ class SlackRequests:
         self._ids = itertools.count(1)
 
     def trigger_id(self) -> str:
-        return f"trigger.{next(self._ids)}"
+        # Unique across drivers and sessions too: psbot takes each trigger id on once.
+        return f"trigger.{next(self._ids)}.{secrets.token_hex(8)}"
 
     def signed_headers(self, body: str, content_type: str = FORM) -> dict[str, str]:
         return signed_headers(body, self._secret, content_type=content_type)

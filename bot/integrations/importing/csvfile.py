@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.core.errors import UserError
 from bot.core.fields import map_distinct
+from bot.core.text import has_control_characters
 from bot.integrations.importing.formats import BadRow, Problem, written_sow
 
 EXCEL_HINT = "in Excel use Save As → CSV UTF-8"
@@ -92,7 +93,7 @@ def _parse_plain(
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if any(special in text for special in ('"', "\r", "\0")):
+    if any(special in text for special in ('"', "\r")) or has_control_characters(text):
         return None
     lines = text.split("\n")
     if lines[-1] == "":
@@ -133,6 +134,7 @@ def _parse_csv(
         table: dict[str, list[str]] = {column: [] for column in positions}
         malformed: list[BadRow] = []
         last_line = reader.line_num
+        controls = has_control_characters(text)
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
@@ -142,12 +144,24 @@ def _parse_csv(
                 reason = f"has {len(cells)} cells but the header has {len(header)}"
                 malformed.append(BadRow(line, (Problem(None, reason),), written_sow(values)))
                 continue
+            if controls and (problems := _control_characters(values)):
+                malformed.append(BadRow(line, problems, written_sow(values)))
+                continue
             lines.append(line)
             for column, value in values.items():
                 table[column].append(value)
     except csv.Error as error:
         raise ImportFileError(f"{name}: line {reader.line_num}: {error}") from None
     return Table(lines, table, malformed)
+
+
+def _control_characters(values: dict[str, str]) -> tuple[Problem, ...]:
+    """A problem for each cell holding a control character (a NUL byte, say): nothing a
+    person types, and PostgreSQL refuses NUL in text."""
+    reason = f"holds a control character, such as a NUL byte; {EXCEL_HINT}"
+    return tuple(
+        Problem(column, reason) for column, value in values.items() if has_control_characters(value)
+    )
 
 
 def _positions(

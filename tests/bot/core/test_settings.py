@@ -90,6 +90,11 @@ def test_values_are_read_and_normalised():
         ("PSBOT_LEADERSHIP_CHANNEL", "ps project leadership"),
         ("PSBOT_EM_GROUP", "@em"),
         ("PSBOT_EM_GROUP", "s0emteam"),
+        ("DATABASE_URL", "postgresx://u@db/psbot"),
+        ("LOG_LEVEL", "verbose"),
+        ("LOG_LEVEL", "10"),
+        ("LOG_FORMAT", "xml"),
+        ("LOG_FORMAT", "jsonl"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(name, value):
@@ -230,3 +235,29 @@ def test_bad_gitlab_values_name_the_variable_in_one_line(name, value):
     message = str(error.value)
     assert name in message and "\n" not in message
     assert "abc" not in message  # a token is never echoed
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        # What hosted PostgreSQL services hand out, query and all.
+        ("postgres://u:p%40ss@db.example.com:5432/psbot?sslmode=require",
+         "postgresql+psycopg://u:p%40ss@db.example.com:5432/psbot?sslmode=require"),
+        ("postgresql://u@db/psbot", "postgresql+psycopg://u@db/psbot"),
+        ("postgresql+psycopg://u@db/psbot", "postgresql+psycopg://u@db/psbot"),
+        ("sqlite:///psbot.db", "sqlite:///psbot.db"),
+    ],
+)  # fmt: skip
+def test_database_urls_postgres_and_postgresql_mean_postgresql_through_psycopg(given, stored):
+    assert load(DATABASE_URL=given).database_url == stored
+
+
+def test_log_level_and_format_default_to_info_text_and_take_any_letter_case():
+    assert (load().log_level, load().log_format) == ("INFO", "text")
+    settings = load(LOG_LEVEL="debug", LOG_FORMAT="JSON")
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+
+
+def test_port_set_tells_a_port_given_from_the_default():
+    assert (load().port, load().port_set) == (3000, False)
+    assert (load(PORT="3000").port, load(PORT="3000").port_set) == (3000, True)

@@ -1,6 +1,7 @@
 """`psbot` exit codes and one-line messages, in process and through the real script."""
 
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -89,12 +90,13 @@ def test_run_without_tokens_exits_2_naming_the_variable(env, capsys, variables, 
     assert err.count("\n") == 1
 
 
-def test_run_with_a_token_slack_rejects_exits_2(env, capsys, fake_slack, tmp_path):
+@pytest.mark.parametrize("role", [[], ["--web"], ["--worker"]], ids=["all", "web", "worker"])
+def test_run_with_a_token_slack_rejects_exits_2(env, capsys, fake_slack, tmp_path, role):
     fake_slack.answer("auth.test", lambda params: {"ok": False, "error": "invalid_auth"})
     env.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
     env.setenv("SLACK_SIGNING_SECRET", "s")
     env.setenv("SLACK_API_URL", fake_slack.api_url)
-    assert main(["run"]) == 2
+    assert main(["run", *role]) == 2
     err = capsys.readouterr().err
     assert "Slack rejected SLACK_BOT_TOKEN" in err and "invalid_auth" in err
 
@@ -162,7 +164,8 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
                 assert time.monotonic() < deadline, "psbot run did not start"
                 assert process.poll() is None, process.stdout.read()
                 time.sleep(0.1)
-        assert (status, b'"database": true' in body) == (200, True)
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        assert _get(base + "/readyz") == (200, b'{"status": "ready"}')
         assert _get(base + "/nowhere")[0] == 404
 
         body = (
@@ -276,3 +279,114 @@ def test_run_on_a_taken_port_exits_2_before_any_job_runs(env, capsys, caplog, fa
     assert f"cannot listen on port {port} (PORT)" in err
     assert "set PORT to a free one" in err and len(err.strip().splitlines()) == 1
     assert "scheduler started" not in caplog.text
+
+
+def test_version_is_the_installed_one(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"psbot {version('psbot')}"
+
+
+def _every_verb(parser, path=()):
+    """Each subcommand's words, e.g. ("jobs", "run"), with its parser."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for name, sub in action.choices.items():
+            yield (*path, name), sub
+            yield from _every_verb(sub, (*path, name))
+
+
+def test_every_subcommands_help_says_what_it_does(capsys):
+    from bot.entry.cli import build_parser
+
+    verbs = list(_every_verb(build_parser()))
+    assert {("run",), ("jobs", "run"), ("sync", "kantata"), ("gitlab", "link")} <= {
+        words for words, _ in verbs
+    }
+    for words, _ in verbs:
+        with pytest.raises(SystemExit):
+            main([*words, "--help"])
+        usage, description, *_ = capsys.readouterr().out.split("\n\n")
+        assert usage.startswith(f"usage: psbot {' '.join(words)}")
+        assert len(description.strip()) > 15 and description.strip().endswith("."), words
+
+
+def test_jobs_run_help_lists_the_job_names(capsys):
+    from jobs.registry import JOB_NAMES
+
+    with pytest.raises(SystemExit):
+        main(["jobs", "run", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert ", ".join(JOB_NAMES) in help_text
+
+
+@pytest.mark.parametrize(
+    ("flags", "variables", "expected"),
+    [
+        (["--socket"], {"SLACK_SIGNING_SECRET": "s"}, "SLACK_APP_TOKEN is not set"),
+        (["--socket"], {"SLACK_APP_TOKEN": "xoxp-1"}, "SLACK_APP_TOKEN must be an app-level"),
+        # --web is HTTP whatever SLACK_APP_TOKEN says, so it needs the signing secret.
+        (["--web"], {"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_SIGNING_SECRET is not set; HTTP"),
+        (["--worker"], {}, "cannot reach the database"),  # a worker needs no more tokens
+    ],
+)
+def test_each_role_asks_for_the_tokens_it_needs(env, capsys, flags, variables, expected):
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    env.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    for name, value in variables.items():
+        env.setenv(name, value)
+    assert main(["run", *flags]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1
+    assert "Socket Mode" not in err or "--socket" in flags
+
+
+def test_web_and_socket_are_one_listener_or_the_other(env, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--web", "--socket"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_socket_mode_serves_health_checks_on_port_when_it_is_set(tmp_path, fake_slack):
+    """Socket Mode needs no port for Slack, but a platform probes the process on PORT."""
+    fake_slack.answer(
+        "apps.connections.open", lambda params: {"ok": True, "url": "ws://127.0.0.1:1/link"}
+    )
+    port = _free_port()
+    process_env = {
+        **CLEAN_ENV,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-test",  # and no signing secret: Socket Mode needs none
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.entry.cli", "run", "--socket"],
+        env=process_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        fake_slack.wait_for("apps.connections.open", timeout=30)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert _get(base + "/healthz") == (200, b'{"status": "ok"}')
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        assert _get(base + "/readyz") == (200, b'{"status": "ready"}')
+        assert _get(base + "/slack/events")[0] == 404  # Slack's requests come over the socket
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, output
+    assert "psbot starting: Socket Mode" in output and "scheduler started" not in output

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 from slack_sdk import WebClient
 
+from bench.fake_kantata import TOKEN as KANTATA_TOKEN
 from bot.core.business_days import calendar_of
 from bot.entry.cli import main
 from bot.runtime.job_runner import JobRunner
@@ -16,7 +17,6 @@ from bot.runtime.outbox import Outbox
 from jobs.registry import JOB_NAMES, configured_jobs
 from tests.bot.entry.test_cli import env  # noqa: F401 - the clean-environment fixture
 from tests.bot.integrations.kantata.conftest import fake_kantata, fake_kantata_server  # noqa: F401
-from tests.bot.integrations.kantata.fake_kantata import TOKEN as KANTATA_TOKEN
 
 ET = ZoneInfo("America/New_York")
 

@@ -147,3 +147,16 @@ def test_a_cell_over_the_csv_field_limit_is_refused_in_a_plain_export_too():
     huge = "x" * 200_000
     with pytest.raises(ImportFileError, match=r"b\.csv: line 2: field larger than field limit"):
         parse_table(f"{HEADER}\nSOW-1,{huge},PM,2026-11-30,1,hard,\n", "b.csv", COLUMNS)
+
+
+@pytest.mark.parametrize("control", ["\0", "\x07", "\x1b", "\x85"])
+def test_a_cell_with_a_control_character_makes_its_row_bad_not_the_database_fail(control):
+    """PostgreSQL refuses NUL in text; no one types any of them."""
+    rows = [f"SOW-1,a{control}@x.io,PM,2026-11-30,8,hard,", "SOW-2,b@x.io,PM,2026-11-30,8,hard,"]
+    text = "\n".join([HEADER, *rows, ""])
+    table = parse_table(text, "b.csv", COLUMNS)
+    assert [line for line, _ in table.rows] == [3]
+    (bad,) = table.malformed
+    assert (bad.line, bad.sow) == (2, "SOW-1")
+    assert str(bad).startswith("line 2, person_email: holds a control character")
+    assert "CSV UTF-8" in str(bad)

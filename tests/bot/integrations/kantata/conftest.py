@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from bench.fake_kantata import TOKEN, FakeKantata, start_fake_kantata
 from bot.core.settings import Settings
 from bot.integrations.kantata.client import KantataClient
 from bot.store.db import make_session_factory
 from bot.store.models import Booking, Milestone, Person, Project
-from tests.bot.integrations.kantata.fake_kantata import TOKEN, FakeKantata, start_fake_kantata
 from tests.bot.integrations.kantata.sample import kantata_objects
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bench.fake_kantata import TOKEN
 from bot.integrations.kantata.client import (
     KantataClient,
     KantataError,
@@ -13,7 +14,6 @@ from bot.integrations.kantata.client import (
     KantataUnavailable,
     _retry_after_seconds,
 )
-from tests.bot.integrations.kantata.fake_kantata import TOKEN
 
 
 def test_reads_every_page_with_its_includes(client, fake_kantata):

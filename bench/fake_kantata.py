@@ -7,8 +7,8 @@ associations under theirs, and `meta` (`count`, `page_count`, `page_number`,
 A foreign key Kantata gates behind its include is left out unless included (GATED);
 `updated_after` lists only objects updated since; `custom_field_values` requires its
 `subject_type`. Deleted objects are simply not listed, as in Kantata.
-Tests inject failures (a 429 with Retry-After on page 2, 5xx, slow answers, bodies that
-are not JSON) and read what was asked.
+Tests and the sync benchmark inject failures (a 429 with Retry-After on page 2, 5xx, slow
+answers, bodies that are not JSON) and read what was asked.
 """
 
 from __future__ import annotations
