@@ -38,8 +38,9 @@ from bot.pmo.closure import (
     project_info,
 )
 from bot.pmo.lookup import find_project, person_by_slack_id, projects_of
-from bot.runtime.outbox import Outbox, add_post
+from bot.runtime.outbox import add_post
 from bot.store.models import ClosureItem, Project
+from bot.workflows.deliveries import outbox_for
 from bot.workflows.home import publish_home
 from commands.request import PsRequest, Reply
 from messages.closeout_builder import build_closeout_summary
@@ -195,7 +196,7 @@ def _apply(
         return
     _redraw(respond, *_render(ctx, checklist, user_id, notice))
     if closeout_post is not None:
-        Outbox(ctx, client).deliver(closeout_post, ctx.now())
+        outbox_for(ctx, client).deliver(closeout_post, ctx.now())
     if notice is None:
         publish_home(ctx, client, user_id)
 

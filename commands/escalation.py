@@ -10,10 +10,11 @@ from slack_sdk import WebClient
 from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
 from bot.core.errors import UserError
-from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_escalation
+from bot.integrations.gitlab import enqueue_for_escalation
 from bot.pmo.escalation import NOT_ADMIN, set_escalated
 from bot.pmo.lookup import find_project
 from bot.store.models import Project
+from bot.workflows.deliveries import outbox_for
 from commands.arguments import parse_options
 from commands.failures import tell_presser
 from commands.request import PsRequest, Reply
@@ -77,6 +78,5 @@ def _escalate(
         )
         owed = enqueue_for_escalation(ctx, session, project, escalated, user_id) if changed else []
         said = build_escalation_reply(project.title, escalated, changed, labelled=bool(owed))
-    if owed:
-        deliver_gitlab_now(ctx, client, project_id)
+    outbox_for(ctx, client).deliver_each(owed, ctx.now())
     return said

@@ -12,8 +12,8 @@ from bot.core.authorization import Action, allowed
 from bot.core.context import AppContext
 from bot.core.errors import payload_int
 from bot.runtime.outbox import requeue
+from bot.workflows.deliveries import outbox_for
 from bot.workflows.home import publish_home
-from bot.workflows.shoutouts import slack_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def app_home_opened(event: dict[str, Any], client: WebClient, context: dict) -> 
 
 
 def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, context: dict) -> None:
-    """An admin's "Post again" on a failed shout-out or DM in App Home."""
+    """An admin's "Post again" on a failed shout-out, DM or GitLab note in App Home."""
     ack()
     ctx: AppContext = context["psbot"]
     user_id = body["user"]["id"]
@@ -37,6 +37,6 @@ def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, context: dict)
     with ctx.session_factory.begin() as session:
         requeued = requeue(session, entry_id, ctx.now())
     if requeued:
-        attempt = slack_outbox(ctx, client).deliver(entry_id, ctx.now())
+        attempt = outbox_for(ctx, client).deliver(entry_id, ctx.now())
         logger.info("%s posted outbox entry %s again: %s", user_id, entry_id, attempt.status)
     publish_home(ctx, client, user_id)  # shows the outcome, or that it was already done

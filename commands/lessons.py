@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN, UserError
-from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_lesson
+from bot.integrations.gitlab import enqueue_for_lesson
 from bot.pmo.lessons import LABELS_LIST, parse_label, record_lesson
 from bot.pmo.lookup import leading_project
 from bot.pmo.wins import plain_text
-from bot.runtime.outbox import Outbox, add_dm
+from bot.runtime.outbox import add_dm
 from bot.store.db import write_while_slack_waits
 from bot.store.models import Project
+from bot.workflows.deliveries import outbox_for
 from commands.request import PsRequest, Reply
 from commands.wins import capture_message, projects_to_pick, request_key_of
 from messages.lessons_builder import build_lesson_modal, build_lesson_recorded, read_lesson_form
@@ -110,10 +111,7 @@ def submit_lesson(
         ack(response_action="errors", errors={"text": DATABASE_DOWN})
         return
     ack()
-    if dm is not None:
-        Outbox(ctx, client).deliver(dm, ctx.now())
-    if owed:
-        deliver_gitlab_now(ctx, client, lesson.project_id)
+    outbox_for(ctx, client).deliver_each([*([dm] if dm is not None else []), *owed], ctx.now())
 
 
 def _record(
@@ -137,8 +135,7 @@ def _record(
         owed = enqueue_for_lesson(ctx, session, lesson)
         title = lesson.project.title if lesson.project else None
         said = build_lesson_recorded(label, title, bool(owed))
-    if owed:
-        deliver_gitlab_now(ctx, client, project_id)
+    outbox_for(ctx, client).deliver_each(owed, ctx.now())
     return said
 
 

@@ -17,7 +17,7 @@ from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.core.errors import DATABASE_DOWN, UserError, payload_int
-from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_note
+from bot.integrations.gitlab import enqueue_for_note
 from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EpicUrlError, parse_epic_url
 from bot.pmo.lookup import find_project
 from bot.pmo.notes import (
@@ -33,9 +33,10 @@ from bot.pmo.notes import (
 )
 from bot.pmo.pushes import week_pushes
 from bot.pmo.rhythm import notes_due, notes_week
-from bot.runtime.outbox import Outbox, add_dm
+from bot.runtime.outbox import add_dm
 from bot.store.db import once_more_on_conflict, write_while_slack_waits
 from bot.store.models import AuditEntry, Person, Project
+from bot.workflows.deliveries import outbox_for
 from bot.workflows.home import publish_home
 from commands.failures import tell_presser
 from commands.request import PsRequest
@@ -141,10 +142,11 @@ def submit_notes(
     if confirmation is None:
         return  # refused, with the reason shown in the modal
     ack()
-    for entry_id in confirmation:
-        Outbox(ctx, client).deliver(entry_id, ctx.now())
+    dms, gitlab_notes = confirmation
+    box = outbox_for(ctx, client)
+    box.deliver_each(dms, ctx.now())
     publish_home(ctx, client, user_id)
-    deliver_gitlab_now(ctx, client, project_id)
+    box.deliver_each(gitlab_notes, ctx.now())
 
 
 def _store(
@@ -155,11 +157,12 @@ def _store(
     week: str,
     result: NoteFields,
     key: str,
-) -> list[int] | None:
-    """Save the note, its revision and the DM confirming it (none for a replay); None,
-    with the modal told why, when refused."""
+) -> tuple[list[int], list[int]] | None:
+    """Save the note, its revision, the DM confirming it (none for a replay) and what
+    GitLab is owed: (DMs, GitLab notes) to deliver; None, with the modal told why, when
+    refused."""
 
-    def save() -> list[int] | None:
+    def save() -> tuple[list[int], list[int]] | None:
         with write_while_slack_waits(ctx.session_factory) as session:
             project = session.get(Project, project_id) if project_id else None
             if project is None:
@@ -169,7 +172,7 @@ def _store(
                 refuse({"progress": NOT_ALLOWED})
                 return None
             note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
-            enqueue_for_note(ctx, session, note)  # GitLab sync (issue 13)
+            gitlab_notes = enqueue_for_note(ctx, session, note)
             session.add(
                 AuditEntry(
                     actor=user_id,
@@ -184,7 +187,7 @@ def _store(
             text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project.id))
             dicts = [block.to_dict() for block in blocks]
             dm = add_dm(session, f"note:{key}", user_id, text, ctx.now(), blocks=dicts)
-        return [dm] if dm is not None else []
+        return ([dm] if dm is not None else []), gitlab_notes
 
     # Two people saving the same project's first note at once: the second run updates it.
     return once_more_on_conflict(save)

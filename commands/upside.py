@@ -16,9 +16,10 @@ from bot.core.errors import DATABASE_DOWN, UserError
 from bot.core.fields import YEAR_MONTH, FieldError, parse_money, parse_month
 from bot.pmo.lookup import find_project
 from bot.pmo.upside import UpsideRefused, add_upside, open_upside, remove_upside
-from bot.runtime.outbox import Outbox, add_dm
+from bot.runtime.outbox import add_dm
 from bot.store.db import write_while_slack_waits
 from bot.store.models import Project
+from bot.workflows.deliveries import outbox_for
 from commands.request import PsRequest, Reply
 from commands.wins import projects_to_pick, request_key_of
 from messages.upside_builder import (
@@ -159,7 +160,7 @@ def submit_upside(
         return
     ack()
     if dm is not None:
-        Outbox(ctx, client).deliver(dm, ctx.now())
+        outbox_for(ctx, client).deliver(dm, ctx.now())
 
 
 def _open_modal(ctx: AppContext, client: WebClient, trigger_id: str, user_id: str) -> None:

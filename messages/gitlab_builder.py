@@ -4,18 +4,18 @@ Internal Customer Epic."""
 from __future__ import annotations
 
 from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EXAMPLE
-from bot.store.models import GitLabPost, Project
+from bot.store.models import GitLabNote, Project
 from messages.escape import escape_mrkdwn, link
 
 # kind → (what was not added, where it goes, the link to fix, an example of that link)
 _TARGETS = {
-    "win": ("the ProjectWin", "journal issue", "the journal issue link", EXAMPLE),
-    "thanks": ("the thanks", "journal issue", "the journal issue link", EXAMPLE),
+    "win_note": ("the ProjectWin", "journal issue", "the journal issue link", EXAMPLE),
+    "thanks_note": ("the thanks", "journal issue", "the journal issue link", EXAMPLE),
     "raid_note": ("this week's Yellow/Red note", "RAID issue", "the RAID link", EXAMPLE),
     "back_to_green": ("the back-to-Green note", "RAID issue", "the RAID link", EXAMPLE),
     "raid_update": ("this week's project update", "RAID issue", "the RAID link", EXAMPLE),
     "escalation": ("the Escalated label", "RAID issue", "the RAID link", EXAMPLE),
-    "lesson": ("the lesson learned", "journal issue", "the journal issue link", EXAMPLE),
+    "lesson_note": ("the lesson learned", "journal issue", "the journal issue link", EXAMPLE),
     "epic_note": (
         "this week's Yellow/Red note",
         "Internal Customer Epic",
@@ -31,10 +31,10 @@ _TARGETS = {
 }
 
 
-def build_gitlab_failure_dm(post: GitLabPost, project: Project, bad_link: bool) -> str:
+def build_gitlab_failure_dm(post: GitLabNote, project: Project, bad_link: bool) -> str:
     """The DM: what could not be added where, why, and what to fix."""
     what, where, link_name, example = _TARGETS[post.kind]
-    on_note = post.kind not in ("win", "thanks", "lesson")
+    on_note = post.kind not in ("win_note", "thanks_note", "lesson_note")
     if bad_link:
         fix = f"Fix: set {link_name} on the project to the {where}'s own address, like {example}."
     elif "is public" in post.error:

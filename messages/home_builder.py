@@ -17,10 +17,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.integrations.gitlab import NOTE_LABELS
 from bot.pmo.home import MAX_CLOSING, Home, JobStatus, ProjectWeek
 from bot.pmo.notes import Temperature
 from bot.runtime.outbox import retryable
-from bot.store.models import OutboxEntry, Project
+from bot.runtime.undelivered import Failed
+from bot.store.models import Project
 from messages import ids
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
@@ -209,34 +211,33 @@ def _admin(home: Home) -> list[Block]:
     ]
 
 
+# What admins call each target's deliveries.
+_DELIVERIES = {"slack": "Slack posts", "gitlab": "GitLab notes"}
+
+
 def _delivery_lines(home: Home) -> list[str]:
-    """Posts psbot could not make: to Slack (jobs, shout-outs, DMs) and notes to GitLab."""
+    """Deliveries psbot could not make, by target: Slack posts (jobs, shout-outs, DMs)
+    and GitLab notes."""
+    found = home.undelivered
     lines = []
-    slack = home.undelivered
-    if slack is not None and (slack.failed or slack.retrying):
-        lines.append(
-            f":warning: Slack posts not delivered: {slack.failed} failed, "
-            f"{slack.retrying} retrying."
-        )
-    gitlab = home.gitlab
-    if gitlab is not None and (gitlab.failed or gitlab.retrying):
-        lines.append(f":warning: GitLab notes: {gitlab.failed} failed, {gitlab.retrying} retrying.")
-        lines.extend(
-            f"• {escape_mrkdwn(post.what)} for {escape_mrkdwn(post.project)}: "
-            f"{escape_mrkdwn(post.error[:150])}"
-            for post in gitlab.recent
-        )
+    for target, deliveries in _DELIVERIES.items():
+        failed, retrying = (found.failed[target], found.retrying[target]) if found else (0, 0)
+        if failed or retrying:
+            lines.append(
+                f":warning: {deliveries} not delivered: {failed} failed, {retrying} retrying."
+            )
     return lines or [":white_check_mark: Every Slack post and GitLab note was delivered."]
 
 
 def _failed_posts(home: Home) -> list[Block]:
-    """The latest posts given up on, each with why, and a button to post it again once
-    the cause is fixed (shout-outs and DMs; a late job reminder isn't worth posting)."""
+    """The latest deliveries given up on, each with why, and a button to send it again
+    once the cause is fixed (not a job's: a late reminder isn't worth posting)."""
     if home.undelivered is None:
         return []
     blocks: list[Block] = []
-    for entry in home.undelivered.recent:
-        text = f"• {_what(entry)}: {escape_mrkdwn(entry.error[:150])}"
+    for failure in home.undelivered.recent:
+        entry = failure.entry
+        text = f"• {_what(failure)}: {escape_mrkdwn(entry.error[:150])}"
         button = (
             _button("Post again", ids.OUTBOX_RETRY, str(entry.id)) if retryable(entry) else None
         )
@@ -244,8 +245,11 @@ def _failed_posts(home: Home) -> list[Block]:
     return blocks
 
 
-def _what(entry: OutboxEntry) -> str:
-    """An outbox entry as an admin would name it."""
+def _what(failure: Failed) -> str:
+    """A delivery as an admin would name it."""
+    entry = failure.entry
+    if entry.target == "gitlab":
+        return f"{NOTE_LABELS[entry.kind]} for {escape_mrkdwn(failure.project)}"
     if entry.kind == "job":
         return f"job `{escape_mrkdwn(entry.key.removeprefix('job:'))}`"
     if entry.kind == "dm" and entry.key.startswith("closeout:"):

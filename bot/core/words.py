@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from slack_sdk.models.views import View
 
     from bot.pmo.home import Home
-    from bot.store.models import GitLabPost, Project, Thanks, Win
+    from bot.store.models import GitLabNote, Project, Thanks, Win
 
 Blocks = list[dict[str, Any]]
 
@@ -43,6 +43,6 @@ class SlackWords(Protocol):
         """The App Home view of one person."""
         ...
 
-    def gitlab_failure(self, post: GitLabPost, project: Project, bad_link: bool) -> str:
+    def gitlab_failure(self, post: GitLabNote, project: Project, bad_link: bool) -> str:
         """The DM telling a PM why a note can't reach its GitLab issue, and the fix."""
         ...

@@ -288,7 +288,7 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
     from bot.core.business_days import calendar_of
     from bot.runtime.job_runner import JobRunner, one_off_period
     from bot.runtime.schedule import period_at, run_time
-    from bot.workflows.shoutouts import slack_outbox
+    from bot.workflows.deliveries import outbox_for
     from jobs.registry import JOB_NAMES, configured_jobs
 
     jobs = {job.name: job for job in configured_jobs(settings)}
@@ -314,7 +314,8 @@ def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> 
             settings, make_session_factory(engine), clock=lambda: when, words=SLACK_WORDS
         )
         client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
-        runner = JobRunner(ctx, slack_outbox(ctx, client), list(jobs.values()), calendar)
+        box = outbox_for(ctx, client, in_background=True)
+        runner = JobRunner(ctx, box, list(jobs.values()), calendar)
         outcome = runner.run(job, period, when, when)
         if not job.posts:
             status, line = outcome.status, _without_posts(outcome)
@@ -476,23 +477,21 @@ def _slack_unreachable(settings: Settings, error: Exception) -> CliError:
 
 def _start_worker(ctx: AppContext, client):
     """The scheduler: scheduled jobs (unless PSBOT_SCHEDULER=off) and, every minute, the
-    retries of what the Slack outbox and GitLab owe. Each delivery is claimed, so any
-    number of workers never double-post. The runner's tick retries the outbox before
-    GitLab's retries run, so a win's GitLab note can link its Slack post once that exists."""
+    retries of what the outbox owes, Slack posts and GitLab notes alike. Each delivery is
+    claimed, so any number of workers never double-post."""
     from bot.core.business_days import calendar_of
-    from bot.integrations.gitlab import GitLabSync
     from bot.runtime.job_runner import JobRunner
     from bot.runtime.scheduler import start_scheduler
-    from bot.workflows.shoutouts import slack_outbox
+    from bot.workflows.deliveries import outbox_for
     from jobs.registry import configured_jobs
 
     settings = ctx.settings
     scheduled = configured_jobs(settings) if settings.scheduler_enabled else []
-    runner = JobRunner(ctx, slack_outbox(ctx, client), scheduled, calendar_of(settings))
-    gitlab = GitLabSync(ctx, client)
+    box = outbox_for(ctx, client, in_background=True)
+    runner = JobRunner(ctx, box, scheduled, calendar_of(settings))
     if not settings.scheduler_enabled:
         logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")
-    return start_scheduler(runner, also_every_minute=[gitlab.retry_due])
+    return start_scheduler(runner)
 
 
 def _serve(roles: Roles, settings: Settings, app, server) -> None:

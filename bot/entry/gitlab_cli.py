@@ -24,9 +24,10 @@ from bot.integrations.gitlab.urls import (
     parse_issue_url,
 )
 from bot.pmo.lookup import find_project, project_open
+from bot.runtime.outbox import requeue
 from bot.store import migrate
 from bot.store.db import database_reachable, make_engine, make_session_factory
-from bot.store.models import AuditEntry, GitLabPost, Project
+from bot.store.models import AuditEntry, GitLabNote, Project
 
 if TYPE_CHECKING:
     from bot.integrations.gitlab.client import Connection
@@ -164,27 +165,21 @@ def link_journal(settings: Settings, sow: str, url: str, out: TextIO, now: dt.da
 def _requeue_failed_journal_notes(
     session: Session, project_id: int, url: str, now: dt.datetime
 ) -> int:
-    """Owe `url` the project's failed win, thanks and lesson notes again, as new; how many."""
-    result = session.execute(
-        sa.update(GitLabPost)
-        .where(
-            GitLabPost.project_id == project_id,
-            GitLabPost.kind.in_(("win", "thanks", "lesson")),
-            GitLabPost.status == "failed",
-            GitLabPost.gitlab_note_id.is_(None),  # none of it reached GitLab
-        )
-        .values(
-            target_url=url.strip(),
-            status="pending",
-            attempts=0,
-            error="",
-            next_attempt_at=now,
-            created_at=now,  # a fresh day of retries
-            finished_at=None,
-            pm_told_at=None,
+    """Owe `url` the project's failed win, thanks and lesson notes again, with a fresh
+    deadline (the outbox's requeue); how many. The PM hears again if this link fails."""
+    failed = session.scalars(
+        sa.select(GitLabNote).where(
+            GitLabNote.project_id == project_id,
+            GitLabNote.kind.in_(("win_note", "thanks_note", "lesson_note")),
+            GitLabNote.status == "failed",
+            GitLabNote.gitlab_note_id.is_(None),  # none of it reached GitLab
         )
     )
-    return result.rowcount
+    requeued = 0
+    for note in failed:
+        note.target_url, note.pm_told_at = url.strip(), None
+        requeued += requeue(session, note.id, now)
+    return requeued
 
 
 def _ready_engine(settings: Settings):

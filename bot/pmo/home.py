@@ -17,7 +17,7 @@ from bot.pmo.freshness import DataAsOf
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.pmo.portfolio_loading import load_portfolio
-from bot.runtime.undelivered import GitLabFailures, Undelivered, gitlab_failures, undelivered_posts
+from bot.runtime.undelivered import Undelivered, undelivered_posts
 from bot.store.models import Note, Project, Thanks, Win
 
 MAX_CLOSING = 8
@@ -64,7 +64,6 @@ class Home:
     closure_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Deliveries psbot could not make (admins only): Slack posts and GitLab notes.
     undelivered: Undelivered | None = None
-    gitlab: GitLabFailures | None = None
     # How old the Kantata data behind the findings is (set by the caller).
     as_of: DataAsOf | None = None
 
@@ -149,4 +148,3 @@ def _portfolio_counts(
     portfolio = load_portfolio(session, today, keep_bookings=False, calendar=calendar)
     home.rule_breaks = len(check_portfolio(portfolio))
     home.undelivered = undelivered_posts(session, now)
-    home.gitlab = gitlab_failures(session)

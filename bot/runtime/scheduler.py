@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,13 +36,9 @@ class ScheduleTrigger(BaseTrigger):
         return next_run(self.schedule, after, self.calendar, self.tz)[1]
 
 
-def start_scheduler(
-    runner: JobRunner, also_every_minute: Sequence[Callable[[dt.datetime], object]] = ()
-) -> BackgroundScheduler:
-    """Start the jobs and the catch-up tick; catch up once right away.
-
-    `also_every_minute` are further retry loops (e.g. GitLab notes) run with the tick.
-    """
+def start_scheduler(runner: JobRunner) -> BackgroundScheduler:
+    """Start the jobs and the catch-up tick (which also retries the outbox); catch up
+    once right away."""
     tz = runner.ctx.settings.timezone
     scheduler = BackgroundScheduler(timezone=tz)
     for job in runner.jobs.values():
@@ -63,7 +58,7 @@ def start_scheduler(
         _tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[runner, tuple(also_every_minute)],
+        args=[runner],
         id="catch_up_and_retry",
         coalesce=True,
         max_instances=1,
@@ -82,15 +77,9 @@ def _fire(runner: JobRunner, name: str) -> None:
         logger.info("%s", outcome)
 
 
-def _tick(runner: JobRunner, others: Sequence[Callable[[dt.datetime], object]]) -> None:
-    now = runner.ctx.now()
+def _tick(runner: JobRunner) -> None:
     try:
-        for outcome in runner.tick(now):
+        for outcome in runner.tick(runner.ctx.now()):
             logger.info("%s", outcome)
     except Exception:  # the database may be down: try again next minute, and go on
         logger.exception("catching up on jobs and the outbox failed")
-    for retry in others:
-        try:
-            retry(now)
-        except Exception:
-            logger.exception("retry loop %s failed", retry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -388,31 +388,57 @@ class ClosureItem(Base):
     )
 
 
-OUTBOX_KINDS = ("job", "win", "thanks", "dm")
+# Where an outbox entry goes: its deliverer (bot.runtime.outbox dispatches by target).
+OUTBOX_TARGETS = ("slack", "gitlab")
+# What a GitLab entry adds: a note on the journal issue for a win, thanks or lesson, one
+# on the Internal Customer Epic for a Yellow/Red note or its return to Green, a
+# customer-safe update on the RAID issue, or its Escalated label alone. "raid_note" and
+# "back_to_green" are history: internal notes sent to the RAID issue before issue 20
+# (migration 0011 failed those still unsent).
+GITLAB_NOTE_KINDS = (
+    "win_note",
+    "thanks_note",
+    "lesson_note",
+    "epic_note",
+    "epic_green",
+    "raid_update",
+    "escalation",
+    "raid_note",
+    "back_to_green",
+)
+# Kinds name what an entry is, across targets: hooks and deadlines are chosen by kind.
+OUTBOX_KINDS = ("job", "win", "thanks", "dm", *GITLAB_NOTE_KINDS)
 OUTBOX_STATUSES = ("pending", "sending", "retrying", "sent", "failed")
 
 
 class OutboxEntry(Base):
-    """Slack posts psbot owes: a job's run, a shout-out or a DM, stored with its cause.
+    """A delivery psbot owes, stored with its cause: Slack posts (a job's run, a
+    shout-out, a DM) or, as a `GitLabNote`, a note or label on GitLab.
 
-    `posts` are delivered in order; `sent` counts those already delivered, so a retry
-    resumes after the last one. `first_channel`/`first_ts` locate the first post (later
-    posts may reply in its thread). `key` makes a replay add nothing.
+    Every target shares the delivery state: `status`, `attempts` (each claim counts one;
+    a holder's writes count only while its attempt is the latest), the lease, the next
+    attempt, the deadline and the last error. `unsure_of` is the step in flight when an
+    attempt ended without an answer: it is looked for before it is done again.
+
+    Slack's own columns: `posts` are delivered in order; `sent` counts those already
+    delivered, so a retry resumes after the last one; `first_channel`/`first_ts` locate
+    the first post (later posts may reply in its thread). `key` makes a replay add
+    nothing.
     """
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    target: Mapped[str] = mapped_column(sa.String(16), default="slack", server_default="slack")
     kind: Mapped[str] = mapped_column(sa.String(16))
-    # The Win or Thanks a shout-out is for; the user a DM tells (by kind).
+    # The Win or Thanks a shout-out is for; the user a DM tells; the record a GitLab note
+    # is about (by kind).
     subject_id: Mapped[int | None] = mapped_column()
     posts: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     sent: Mapped[int] = mapped_column(default=0)
     first_channel: Mapped[str | None] = mapped_column(sa.String(64))
     first_ts: Mapped[str | None] = mapped_column(sa.String(32))
-    # The post being sent when the last attempt ended without Slack's answer: it may be in
-    # the channel already, so it is looked for before it is sent again.
     unsure_of: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -423,12 +449,46 @@ class OutboxEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    __mapper_args__: ClassVar[dict[str, Any]] = {
+        "polymorphic_on": "target",
+        "polymorphic_identity": "slack",
+        # Load every target's columns at once: entries are read, then used detached.
+        "with_polymorphic": "*",
+    }
     __table_args__ = (
+        sa.CheckConstraint(_in("target", OUTBOX_TARGETS), name="target"),
         sa.CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
         sa.CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
         sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_outbox_kind_subject_id", "kind", "subject_id"),
     )
+
+
+class GitLabNote(OutboxEntry):
+    """An outbox entry for GitLab: one note (and label) owed to a project's issue or epic.
+
+    Written in the same transaction as the win, thanks, lesson or weekly note; delivered
+    by the GitLab deliverer through the one outbox. `marker` (hidden in the note) lets a
+    retry whose earlier POST may have landed (`unsure_of` = 0) find that note instead of
+    adding it twice; `gitlab_note_id` records the note once known. The body is built from
+    `payload` when first sent, and every retry sends it unchanged.
+    """
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "gitlab"}
+
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    # The journal issue, the Internal Customer Epic or the RAID issue (by kind).
+    target_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    label: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    # What a weekly note says, hashed: an edit that says the same adds no second note.
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    marker: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    gitlab_note_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    pm_told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 JOB_RUN_STATUSES = ("queued", "failed", "skipped")
@@ -476,73 +536,6 @@ class JobRun(Base):
     def done_at(self) -> dt.datetime:
         finished = self.outbox.finished_at if self.outbox is not None else self.finished_at
         return finished or self.claimed_at
-
-
-# "raid_note" and "back_to_green" are history: internal notes sent to the RAID issue
-# before issue 20 (migration 0010 failed those still unsent). They go to the Internal
-# Customer Epic now ("epic_note", "epic_green"); the RAID issue gets at most a
-# customer-safe "raid_update".
-GITLAB_POST_KINDS = (
-    "win",
-    "thanks",
-    "raid_note",
-    "back_to_green",
-    "epic_note",
-    "epic_green",
-    "raid_update",
-    "escalation",
-    "lesson",
-)
-GITLAB_POST_STATUSES = ("pending", "retrying", "sent", "failed")
-
-
-class GitLabPost(Base):
-    """The GitLab outbox: one note psbot owes a GitLab issue, stored with what caused it.
-
-    Written in the same transaction as the win, thanks or weekly note; then sent, retried
-    with backoff, and marked sent or failed. `dedupe_key` makes a replay add nothing;
-    `marker` (hidden in the note) lets a retry whose earlier POST may have landed find
-    that note instead of adding it twice; `gitlab_note_id` records the note once known.
-    """
-
-    __tablename__ = "gitlab_posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))
-    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    marker: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    project_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
-    # The Win, Thanks or Note this is about (by kind).
-    subject_id: Mapped[int] = mapped_column()
-    # The journal issue, the Internal Customer Epic or the RAID issue (by kind).
-    target_url: Mapped[str] = mapped_column(sa.String(2000))
-    label: Mapped[str] = mapped_column(sa.String(64), default="")
-    # What the note is built from when it is first sent (e.g. the weekly note's fields
-    # as submitted), and the body then built, which every retry sends unchanged.
-    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    body: Mapped[str] = mapped_column(sa.Text, default="")
-    # What a weekly note says, hashed: an edit that says the same adds no second note.
-    fingerprint: Mapped[str] = mapped_column(sa.String(64), default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # A POST was sent whose outcome is unknown: look for `marker` before posting again.
-    note_posting: Mapped[bool] = mapped_column(default=False)
-    gitlab_note_id: Mapped[int | None] = mapped_column(sa.BigInteger)
-    error: Mapped[str] = mapped_column(sa.Text, default="")
-    pm_told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-    project: Mapped[Project] = relationship()
-
-    __table_args__ = (
-        sa.CheckConstraint(_in("kind", GITLAB_POST_KINDS), name="kind"),
-        sa.CheckConstraint(_in("status", GITLAB_POST_STATUSES), name="status"),
-        sa.Index("ix_gitlab_posts_status_next_attempt_at", "status", "next_attempt_at"),
-    )
 
 
 class Escalation(Base):

@@ -1,10 +1,10 @@
 """A ProjectWin or a thanks, from the moment someone records it.
 
 It is stored with everything it owes, in one transaction: its shout-out in #ps-internal
-and its GitLab note. Then it is shared at once: posted if Slack answers, the author told
-how that went when they came from a modal, their App Home refreshed, the GitLab note
-sent. Each sharing step is best effort; whatever isn't done now, the outbox's and
-GitLab's retries finish.
+and its GitLab note. Then it is shared at once: posted if Slack answers (the GitLab note,
+which links the post, goes right after it), the author told how that went when they
+came from a modal, their App Home refreshed. Each sharing step is best effort; whatever
+isn't done now, the outbox's retries finish.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
-from bot.integrations.gitlab import deliver_gitlab_now, enqueue_for_thanks, enqueue_for_win
+from bot.integrations.gitlab import enqueue_for_thanks, enqueue_for_win
 from bot.pmo.wins import record_thanks, record_win
 from bot.runtime.outbox import add_dm
 from bot.store.models import Thanks, Win
+from bot.workflows.deliveries import outbox_for
 from bot.workflows.home import publish_home
 from bot.workflows.shoutouts import Delivery, Shoutouts, owe_shoutout
 
@@ -49,23 +50,21 @@ def share(
     *,
     tell_author: bool = False,
 ) -> Delivery:
-    """After a win or thanks is stored: post it, DM the author the outcome when they came
-    from a modal (`tell_author`: they have no other answer), refresh their App Home, then
-    copy it to GitLab — each step best effort, never raised into the user's action."""
+    """After a win or thanks is stored: post it (and what follows: its GitLab note, the
+    DMs to people thanked), DM the author the outcome when they came from a modal
+    (`tell_author`: they have no other answer), refresh their App Home."""
     model, record_id = type(recognition), recognition.id
     author = recognition.author_id if isinstance(recognition, Win) else recognition.giver_id
-    project_id = recognition.project_id
     shoutouts = Shoutouts(ctx, client)
-    delivery = shoutouts.deliver(model, record_id, ctx.now())
+    box = outbox_for(ctx, client, shoutouts=shoutouts)
+    delivery = shoutouts.deliver(box, model, record_id, ctx.now())
     if tell_author:
         name = NAMES[model]
         with ctx.session_factory.begin() as session:
             key = f"{name}:{record_id}:recorded"
             told = add_dm(session, key, author, recorded_text(ctx, name, delivery), ctx.now())
-        if told:
-            shoutouts.outbox.deliver(told, ctx.now())
+        box.deliver_each([told] if told else [], ctx.now())
     publish_home(ctx, client, author)
-    deliver_gitlab_now(ctx, client, project_id)
     return delivery
 
 

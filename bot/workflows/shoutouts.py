@@ -2,9 +2,10 @@
 
 A win or thanks is stored with its shout-out owed in the outbox (same transaction). Once
 it is posted, a win is pinned and its link kept; a thanks gets its link kept and a DM to
-each person thanked (owed in the outbox too). If Slack refuses (bot not in the channel,
-429, 5xx) the author is told why in words they can act on, and the outbox retries for a
-day before giving up and telling them so.
+each person thanked (owed in the outbox too); the GitLab note that waited for the link
+goes next. If Slack refuses (bot not in the channel, 429, 5xx) the author is told why in
+words they can act on, and the outbox retries for a day before giving up and telling
+them so. The records keep no delivery state of their own: only where the post landed.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.core.context import AppContext
+from bot.integrations.gitlab import notes_waiting_for
 from bot.runtime import outbox
-from bot.runtime.outbox import Delivered, Outbox, Post
+from bot.runtime.outbox import AfterFailed, AfterSent, Delivered, GaveUp, Outbox, Post
 from bot.store.models import OutboxEntry, Project, Thanks, Win
-from bot.workflows.report_pins import ReportPins
 
 logger = logging.getLogger(__name__)
 
@@ -64,43 +65,41 @@ def owe_shoutout(ctx: AppContext, session: Session, record: Record) -> int | Non
     )
 
 
-def slack_outbox(ctx: AppContext, client: WebClient) -> Outbox:
-    """The outbox every Slack post goes through, with what follows a shout-out, and the
-    weekly Top Customer report's pin."""
-    box = Shoutouts(ctx, client).outbox
-    box.after_sent["job"] = ReportPins(client)
-    return box
-
-
 class Shoutouts:
-    """Delivers stored wins and thanks, and does what follows each post."""
+    """What follows a shout-out (the outbox's hooks for "win" and "thanks"), and
+    delivering a just-stored one for its author."""
 
     def __init__(self, ctx: AppContext, client: WebClient) -> None:
         self.ctx = ctx
         self.client = client
-        self.outbox = Outbox(
-            ctx,
-            client,
-            after_sent={"win": self._after_win, "thanks": self._after_thanks},
-            after_failed={"win": self._tell_author_gave_up, "thanks": self._tell_author_gave_up},
-        )
         # Pin problems of posts made by `deliver`, for the author (nobody asks the tick).
         self._pin_problems: dict[int, str] = {}
         self._reporting = False
 
     @property
+    def after_sent(self) -> dict[str, AfterSent]:
+        return {"win": self._after_win, "thanks": self._after_thanks}
+
+    @property
+    def after_failed(self) -> dict[str, AfterFailed]:
+        return {"win": self._tell_author_gave_up, "thanks": self._tell_author_gave_up}
+
+    @property
     def channel(self) -> str:
         return self.ctx.settings.internal_channel
 
-    def deliver(self, model: type[Record], record_id: int, now: dt.datetime) -> Delivery:
-        """Post a just-stored record now, and say how it went."""
+    def deliver(
+        self, box: Outbox, model: type[Record], record_id: int, now: dt.datetime
+    ) -> Delivery:
+        """Post a just-stored record now through `box` (built with these hooks), and say
+        how it went."""
         with self.ctx.session_factory() as session:
             entry_id = session.scalar(_entry_of(KINDS[model], record_id))
         if entry_id is None:  # stored before the outbox existed: the tick will post it
             return Delivery(False, problem="it's queued and will be posted shortly")
         self._reporting = True
         try:
-            attempt = self.outbox.deliver(entry_id, now)
+            attempt = box.deliver(entry_id, now)
         finally:
             self._reporting = False
         if attempt.status == "sent":
@@ -130,7 +129,8 @@ class Shoutouts:
             permalink,
             not pin_problem,
         )
-        return self._tell_author_if_told_it_failed(session, done, _author(win), permalink, now)
+        told = self._tell_author_if_told_it_failed(session, done, _author(win), permalink, now)
+        return [*told, *notes_waiting_for(session, "win", win.id, now)]
 
     def _after_thanks(self, session: Session, done: Delivered, now: dt.datetime) -> list[int]:
         permalink = self._permalink(done)
@@ -142,6 +142,7 @@ class Shoutouts:
             for user, text, blocks in self.ctx.words.thanks_dms(thanks, project, permalink)
         ]
         told = self._tell_author_if_told_it_failed(session, done, _author(thanks), permalink, now)
+        told += notes_waiting_for(session, "thanks", thanks.id, now)
         if not dms:
             return told
         entry_id = outbox.add(session, key=f"thanks:{thanks.id}:dms", kind="dm", posts=dms, now=now)
@@ -161,8 +162,9 @@ class Shoutouts:
         return [entry_id] if entry_id else []
 
     def _tell_author_gave_up(
-        self, session: Session, entry: OutboxEntry, now: dt.datetime
+        self, session: Session, gave_up: GaveUp, now: dt.datetime
     ) -> list[int]:
+        entry = gave_up.entry
         record = session.get_one(Win if entry.kind == "win" else Thanks, entry.subject_id)
         author = _author(record)
         text = (

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 from bot.entry.slack_standin.slack_requests import SLACK_ACK_SECONDS
 from bot.pmo.wins import WORD_JOINER as WJ
 from bot.store.models import OutboxEntry, Thanks, Win
-from bot.workflows.shoutouts import slack_outbox
+from bot.workflows.deliveries import outbox_for
 from messages import ids
 from messages.escape import escape_mrkdwn
 from tests.conftest import BOT_USER_ID
@@ -143,7 +143,7 @@ def test_bot_not_in_the_channel_keeps_the_win_and_retries_once(slack, fake_slack
     assert (entry.status, entry.sent, win.ts) == ("retrying", 0, None)
     assert "not_in_channel" in entry.error
     del fake_slack.answers["chat.postMessage"]
-    outbox = slack_outbox(ctx, slack.app.client)
+    outbox = outbox_for(ctx, slack.app.client)
     later = entry.next_attempt_at + dt.timedelta(seconds=1)
     assert [attempt.status for attempt in outbox.retry_due(later)] == ["sent"]
     assert outbox.retry_due(later + dt.timedelta(hours=1)) == []

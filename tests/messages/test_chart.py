@@ -73,13 +73,13 @@ def test_the_accuracy_post_shares_the_chart_after_the_summary(ctx, fake_slack):
     from bot.core.business_days import calendar_of
     from bot.runtime.job_runner import JobRunner
     from bot.runtime.slack_client import create_web_client
-    from bot.workflows.shoutouts import slack_outbox
+    from bot.workflows.deliveries import outbox_for
     from jobs.registry import configured_jobs
 
     ctx.settings = replace(ctx.settings, charts=True)
     job = next(j for j in configured_jobs(ctx.settings) if j.name == "forecast_accuracy")
     client = create_web_client(ctx.settings.slack_bot_token, ctx.settings.slack_api_url)
-    runner = JobRunner(ctx, slack_outbox(ctx, client), [job], calendar_of(ctx.settings))
+    runner = JobRunner(ctx, outbox_for(ctx, client), [job], calendar_of(ctx.settings))
     when = dt.datetime(2026, 12, 1, 9, 0, tzinfo=ET)
     outcome = runner.run(job, "2026-12", when, when)
     assert outcome.status == "sent", outcome

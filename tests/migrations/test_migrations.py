@@ -1,5 +1,6 @@
 """The schema comes from migrations, on SQLite and PostgreSQL alike."""
 
+import datetime as dt
 import json
 
 import sqlalchemy as sa
@@ -200,7 +201,7 @@ def test_0011_fails_internal_notes_still_owed_to_a_raid_issue(engine):
                 ),
                 {"kind": kind, "key": f"k{number}", "status": status, "at": at},
             )
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0011")  # the GitLab outbox's own table, until 0015
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT kind, status, next_attempt_at, error FROM gitlab_posts ORDER BY id")
@@ -215,3 +216,127 @@ def test_0011_fails_internal_notes_still_owed_to_a_raid_issue(engine):
     assert all(r.next_attempt_at is None for r in rows[:3])
     assert rows[0].error.startswith("not sent: internal notes no longer go to the RAID issue")
     assert rows[3].error == "" and rows[4].error == ""
+    migrate.upgrade(engine)
+
+
+def test_0015_moves_every_gitlab_note_into_the_one_outbox_and_back(engine):
+    """Pending, retrying, sent and failed notes keep what they are (a note whose POST may
+    have landed stays unsure, a win's note still waits for its shout-out), on SQLite too,
+    where `outbox` — a parent of job_runs — is rebuilt: the job run and its entry survive
+    both ways."""
+    migrate.downgrade(engine, "0014")
+    at = "2026-11-30 13:00:00"
+    notes = [  # kind, dedupe key, status, note_posting, GitLab's note id
+        ("win", "win:5", "pending", False, None),
+        ("thanks", "thanks:6", "retrying", True, None),
+        ("epic_note", "epic_note:3:1", "sent", False, 77),
+        ("lesson", "lesson:2", "failed", False, None),
+        ("escalation", "escalation:1:1", "retrying", False, None),
+    ]
+    with engine.begin() as conn:
+        insert_project(conn, at)
+        conn.execute(  # win 9, not shouted out yet: its GitLab note waits for the post
+            sa.text(
+                "INSERT INTO wins (id, project_id, text, author_id, member_ids, "
+                "source_permalink, channel, ts, permalink, pinned, created_at) VALUES "
+                f"(9, 1, 'Go-live', 'U0PM', '[]', '', NULL, NULL, '', false, '{at}')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO outbox (key, kind, posts, sent, status, attempts, deadline, "
+                "error, created_at) VALUES ('job:x:2026-W49', 'job', '[]', 0, 'retrying', 1, "
+                f"'{at}', '', '{at}')"
+            )
+        )
+        job_entry = conn.execute(sa.text("SELECT id FROM outbox")).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO job_runs (job, period, status, scheduled_at, claimed_at, error, "
+                f"outbox_id) VALUES ('x', '2026-W49', 'queued', '{at}', '{at}', '', :entry)"
+            ),
+            {"entry": job_entry},
+        )
+        for number, (kind, key, status, posting, note_id) in enumerate(notes):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO gitlab_posts (kind, dedupe_key, marker, project_id, subject_id, "
+                    "target_url, label, payload, body, fingerprint, status, attempts, "
+                    "next_attempt_at, note_posting, gitlab_note_id, error, pm_told_at, "
+                    "created_at) VALUES (:kind, :key, :marker, 1, 9, :url, 'L', :payload, "
+                    "'body', 'fp', :status, 2, :at, :posting, :note_id, :error, NULL, :at)"
+                ),
+                {
+                    "kind": kind,
+                    "key": key,
+                    "marker": f"marker{number}",
+                    "url": f"https://gitlab.example.com/acme/p/-/issues/{number}",
+                    "payload": json.dumps({"n": number}),
+                    "status": status,
+                    "at": at,
+                    "posting": posting,
+                    "note_id": note_id,
+                    "error": "GitLab answered 404" if status == "failed" else "",
+                },
+            )
+
+    migrate.upgrade(engine)
+    from sqlalchemy.orm import Session
+
+    from bot.store.models import GitLabNote, JobRun, OutboxEntry, UTCDateTime
+
+    with Session(engine) as session:
+        moved = session.scalars(sa.select(GitLabNote).order_by(GitLabNote.id)).all()
+        assert [(n.key, n.kind, n.status) for n in moved] == [
+            ("gitlab:win_note:5", "win_note", "pending"),
+            ("gitlab:thanks_note:6", "thanks_note", "retrying"),
+            ("gitlab:epic_note:3:1", "epic_note", "sent"),
+            ("gitlab:lesson_note:2", "lesson_note", "failed"),
+            ("gitlab:escalation:1:1", "escalation", "retrying"),
+        ]
+        assert [n.unsure_of for n in moved] == [None, 0, None, None, None]
+        assert [n.gitlab_note_id for n in moved] == [None, None, 77, None, None]
+        assert [n.payload for n in moved] == [{"n": n} for n in range(5)]
+        assert {(n.marker, n.target_url) for n in moved} == {
+            (f"marker{n}", f"https://gitlab.example.com/acme/p/-/issues/{n}") for n in range(5)
+        }
+        first = moved[0]
+        assert first.next_attempt_at == first.created_at + dt.timedelta(hours=1)
+        assert moved[1].next_attempt_at == first.created_at  # still due: nothing lost
+        assert first.deadline == first.created_at + dt.timedelta(hours=24)
+        assert (first.label, first.body, first.fingerprint, first.project_id) == (
+            "L",
+            "body",
+            "fp",
+            1,
+        )
+        assert moved[3].error == "GitLab answered 404"
+        run = session.scalars(sa.select(JobRun)).one()
+        assert (run.outbox.key, run.outbox.target) == ("job:x:2026-W49", "slack")
+        # A holder had a note in hand when the schema went back.
+        lease = first.created_at + dt.timedelta(minutes=5)
+        held = session.get_one(OutboxEntry, moved[4].id)
+        held.status, held.lease_until = "sending", lease
+        session.commit()
+
+    migrate.downgrade(engine, "0014")
+    with engine.connect() as conn:
+        back = conn.execute(
+            sa.text(
+                "SELECT kind, dedupe_key, status, note_posting, gitlab_note_id, marker, "
+                "next_attempt_at FROM gitlab_posts ORDER BY id"
+            ).columns(next_attempt_at=UTCDateTime())
+        ).all()
+        assert [(r.kind, r.dedupe_key, r.status, bool(r.note_posting)) for r in back] == [
+            ("win", "win:5", "pending", False),
+            ("thanks", "thanks:6", "retrying", True),
+            ("epic_note", "epic_note:3:1", "sent", False),
+            ("lesson", "lesson:2", "failed", False),
+            ("escalation", "escalation:1:1", "retrying", False),  # its holder's lease
+        ]
+        assert [r.gitlab_note_id for r in back] == [None, None, 77, None, None]
+        assert [r.marker for r in back] == [f"marker{n}" for n in range(5)]
+        assert back[4].next_attempt_at == lease
+        assert conn.execute(sa.text("SELECT key FROM outbox")).scalars().all() == ["job:x:2026-W49"]
+        assert conn.execute(sa.text("SELECT outbox_id FROM job_runs")).scalar() == job_entry
+    migrate.upgrade(engine)

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.core.context import AppContext
 from bot.runtime.outbox import LEASE
 from bot.store.models import OutboxEntry, Win
-from bot.workflows.shoutouts import slack_outbox
+from bot.workflows.deliveries import outbox_for
 from messages.words import SLACK_WORDS
 from tests.bot.entry.test_cli import CLEAN_ENV, _free_port, _get
 from tests.conftest import SIGNING_SECRET, post_command
@@ -104,7 +104,7 @@ def test_a_win_whose_post_is_in_flight_when_psbot_is_killed_is_in_slack_once_aft
         clock=lambda: entry.lease_until + dt.timedelta(seconds=1),
         words=SLACK_WORDS,
     )
-    outbox = slack_outbox(restarted, WebClient(token="xoxb-test", base_url=fake_slack.api_url))
+    outbox = outbox_for(restarted, WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     assert [a.status for a in outbox.retry_due(restarted.now())] == ["sent"]
     assert outbox.retry_due(restarted.now() + LEASE * 2) == []  # and never again
     assert len(accepted) == 1 and "ProjectWin" in accepted[0]["text"]

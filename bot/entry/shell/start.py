@@ -30,7 +30,7 @@ from bot.runtime.schedule import next_run, period_at
 from bot.store import migrate
 from bot.store.db import database_reachable, make_engine, make_session_factory
 from bot.store.models import Person, Project
-from bot.workflows.shoutouts import slack_outbox
+from bot.workflows.deliveries import outbox_for
 from commands.catalog import SUBCOMMANDS
 from jobs.registry import JOB_NAMES, configured_jobs
 from messages.words import SLACK_WORDS
@@ -198,7 +198,7 @@ def _run_job(ctx: AppContext, app, name: str, now: dt.datetime) -> tuple[str, st
     period = period_at(job.schedule, now, calendar, ctx.settings.timezone)
     # Like `psbot jobs run --force`: a period of its own, so the shell can run it again.
     period = one_off_period(period, f"shell {secrets.token_hex(3)}")
-    outbox = slack_outbox(ctx, app.client)
+    outbox = outbox_for(ctx, app.client, in_background=True)
     runner = JobRunner(ctx, outbox, list(jobs.values()), calendar)
     outcome = runner.run(job, period, now, now)
     return outcome.status, f" ({outcome.detail})" if outcome.detail else ""

@@ -1,23 +1,29 @@
-"""Sending the GitLab outbox: one process per note at a time, retried, never twice.
+"""The GitLab deliverer: owed notes and labels onto issues and epics, for the one outbox.
 
-A note is sent by whoever claims it (a compare-and-set on `next_attempt_at`): the user's
-own request right after the Slack post, or the minute tick. Before a POST whose answer
-might be lost, the row says so (`note_posting`); the next attempt then looks for the
-note's hidden marker on the issue or epic instead of adding it again.
+The outbox claims a GitLab entry and hands it here (`GitLabDeliverer` is registered for
+the target "gitlab" by `bot.workflows.deliveries`); its claim, lease, retries, deadline
+and retry loop are the outbox's, as for Slack posts. A note's body is built from its
+stored snapshot when it is first sent and kept, so every retry sends the same words.
+Before a POST whose answer might be lost, the entry says so (`unsure_of` = 0); the next
+attempt then looks for the note's hidden marker on the issue or epic instead of adding
+it again.
 
-Failures: 403/404 (and a link that is not an issue or epic), and an epic in a public
-group, fail the note and tell the project's PM once per link what to fix (a refused
-label after the note was added only logs a warning: the note is there); a GitLab that
-serves no epic notes fails it for admins to see; 429 waits for Retry-After; 5xx, lost
-connections and a rejected token are retried with backoff for a day, then the note is
-marked failed. Admins see failed notes through `bot.runtime.undelivered.gitlab_failures`.
+Failures: 403/404 (and a link that is not an issue or epic), an epic in a public group
+and a GitLab that serves no epic notes fail the note at once — retrying can't help — and
+the project's PM is told once per link what to fix (`tell_the_pm`, the after-failed
+hook); a label refused after the note was added only logs a warning: the note is there.
+429 (never sooner than its Retry-After), 5xx, lost connections and a rejected token are
+retried by the outbox, and leave the batch's other notes for the next tick: GitLab is
+down, limiting psbot or refusing its token.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -37,12 +43,12 @@ from bot.integrations.gitlab.markdown import (
     epic_body,
     marker_of,
 )
-from bot.integrations.gitlab.outbox import EPIC_KINDS, fields_from_snapshot
+from bot.integrations.gitlab.owed import EPIC_KINDS, NOTE_LABELS, fields_from_snapshot
 from bot.integrations.gitlab.urls import LinkError, parse_epic_url, parse_issue_url
 from bot.pmo.wins import mentioned_ids
-from bot.runtime.outbox import Outbox, add_dm, backoff
-from bot.runtime.undelivered import GITLAB_KIND_LABELS
-from bot.store.models import GitLabPost, Lesson, Person, Project, Thanks, Win
+from bot.runtime.delivery import BUSY, Result, Sending, sent
+from bot.runtime.outbox import AfterFailed, GaveUp, add_dm
+from bot.store.models import GitLabNote, Lesson, Person, Project, Thanks, Win
 
 if TYPE_CHECKING:
     from bot.integrations.gitlab.client import Connection
@@ -51,139 +57,84 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# How long a claimant holds a note before another process may take it over.
-LEASE = dt.timedelta(minutes=5)
-FIRST_RETRY = dt.timedelta(minutes=1)
-MAX_RETRY = dt.timedelta(hours=1)
-GIVE_UP_AFTER = dt.timedelta(hours=24)
-# A win's or thanks' note links the Slack post; wait this long for that post to exist.
-WAIT_FOR_SLACK_POST = dt.timedelta(hours=1)
-BATCH = 50
-# The request that recorded a win waits on this; the minute tick picks up the rest.
+# A person's request waits on what it delivers: one short try, the minute tick does the rest.
 IMMEDIATE_TIMEOUT_SECONDS = 5.0
-IMMEDIATE_BATCH = 10
+# Failures retrying can't fix: the note fails at once.
+PERMANENT = frozenset({"inaccessible", "refused", "public", "unsupported"})
+# Failures the PM can fix, by fixing the project's link (or the group it points into).
+LINK_PROBLEMS = frozenset({"inaccessible", "public"})
 
-WAITING = ("pending", "retrying")
 
+class GitLabDeliverer:
+    """Adds owed notes (and labels) to GitLab; the outbox's deliverer for "gitlab"."""
 
-class GitLabSync:
-    """Delivers stored GitLab notes; `retry_due` is the minute tick's retry loop."""
-
-    def __init__(self, ctx: AppContext, slack_client: WebClient | None) -> None:
+    def __init__(
+        self, ctx: AppContext, slack_client: WebClient | None, *, in_background: bool
+    ) -> None:
         self.ctx = ctx
-        self.slack = slack_client
+        self.slack = slack_client  # for people's names psbot doesn't know
+        self.in_background = in_background
+        self._connections = threading.local()  # a python-gitlab client is one thread's
 
-    @property
-    def enabled(self) -> bool:
-        return self.ctx.settings.gitlab_enabled
-
-    def retry_due(self, now: dt.datetime) -> int:
-        """Send notes that are due (new, or waiting out a backoff); how many were sent."""
-        if not self.enabled:
-            return 0
-        return self._send(self._due(now), now)
-
-    def deliver_now(self, project_id: int, now: dt.datetime) -> int:
-        """Send the project's due notes at once (right after a win, thanks or note)."""
-        if not self.enabled:
-            return 0
-        due = self._due(now, project_id=project_id, limit=IMMEDIATE_BATCH)
-        return self._send(due, now, immediate=True)
-
-    # --- claiming ---------------------------------------------------------------------
-
-    def _due(self, now: dt.datetime, project_id: int | None = None, limit: int = BATCH):
-        query = sa.select(GitLabPost.id).where(
-            GitLabPost.status.in_(WAITING), GitLabPost.next_attempt_at <= now
-        )
-        if project_id is not None:
-            query = query.where(GitLabPost.project_id == project_id)
+    def send(self, sending: Sending) -> Result:
+        """Add the entry's note (once) and set its label."""
+        note = sending.entry
+        assert isinstance(note, GitLabNote)  # the outbox hands "gitlab" entries only
+        if sending.late and note.gitlab_note_id is None:
+            return sending.too_late()
         with self.ctx.session_factory() as session:
-            return session.scalars(query.order_by(GitLabPost.id).limit(limit)).all()
+            project = session.get_one(Project, note.project_id)
+            what = f"{NOTE_LABELS[note.kind]} for {project.sow}"
+            try:
+                body = note.body or self._render(session, note, project)
+            except _Gone as gone:
+                return _failed(what, Failure("refused", str(gone)), "record", sending)
+        if not note.body and not sending.save(body=body):  # every retry sends the same words
+            return BUSY
+        connection = self._connection()
+        stage = "epic" if note.kind in EPIC_KINDS else "issue"
+        try:
+            connection.retry_after.take()
+            target = self._open(connection, note.kind, note.target_url or "")
+            if body:  # a label alone (escalation) adds no note
+                note_id = note.gitlab_note_id
+                if note_id is None and note.unsure_of == 0:
+                    note_id = target.find_marker(marker_of(note.marker or ""))
+                if note_id is None:
+                    stage = "note"
+                    if not sending.save(unsure_of=0):
+                        return BUSY
+                    note_id = target.create_note(body)
+                if not sending.save(gitlab_note_id=note_id, unsure_of=None):
+                    return BUSY
+            remove = bool((note.payload or {}).get("remove"))
+            if note.label and target.has_label(note.label) == remove:
+                stage = "label" if body else "labelling"
+                (target.remove_label if remove else target.add_label)(note.label)
+        except LinkError as error:
+            return _failed(what, Failure("inaccessible", str(error)), "link", sending)
+        except connection.errors as error:
+            return _failed(what, connection.failure(error), stage, sending)
+        except EpicProblem as problem:
+            return _failed(what, problem.failure, stage, sending)
+        logger.info("GitLab %s added to %s", what, target.ref)
+        return sent(1)
 
-    def _claim(self, post_id: int, now: dt.datetime) -> bool:
-        with self.ctx.session_factory.begin() as session:
-            result = session.execute(
-                sa.update(GitLabPost)
-                .where(
-                    GitLabPost.id == post_id,
-                    GitLabPost.status.in_(WAITING),
-                    GitLabPost.next_attempt_at <= now,
-                )
-                .values(next_attempt_at=now + LEASE, attempts=GitLabPost.attempts + 1)
-            )
-            return result.rowcount == 1
+    def _connection(self) -> Connection:
+        """This thread's client: the full timeout and retries within a call in the
+        background, one short try while a person's request waits."""
+        connection = getattr(self._connections, "current", None)
+        if connection is None:
+            from bot.integrations.gitlab.client import connect  # python-gitlab, when used
 
-    def _send(self, post_ids: Sequence[int], now: dt.datetime, immediate: bool = False) -> int:
-        from bot.integrations.gitlab.client import (
-            connect,  # python-gitlab loads only when it is used
-        )
-
-        sent = 0
-        connection: Connection | None = None
-        for post_id in post_ids:
-            if not self._claim(post_id, now):
-                continue
-            if connection is None and immediate:
-                # Someone's request waits on this: one short try, the tick does the rest.
+            if self.in_background:
+                connection = connect(self.ctx.settings)
+            else:
                 connection = connect(
                     self.ctx.settings, timeout=IMMEDIATE_TIMEOUT_SECONDS, call_retries=0
                 )
-            elif connection is None:
-                connection = connect(self.ctx.settings)
-            outcome = self._deliver(connection, post_id, now)
-            sent += outcome == "sent"
-            if outcome in ("token", "rate_limited", "transient"):
-                break  # GitLab is down, limiting us or refusing the token: stop for now
-        return sent
-
-    # --- delivering -------------------------------------------------------------------
-
-    def _deliver(self, connection: Connection, post_id: int, now: dt.datetime) -> str:
-        """Send one claimed note; returns "sent", "deferred", or the failure's kind."""
-        with self.ctx.session_factory() as session:
-            post = session.get_one(GitLabPost, post_id)
-            kind, target_url, label, marker = post.kind, post.target_url, post.label, post.marker
-            note_id, posting, stored_body = post.gitlab_note_id, post.note_posting, post.body
-            remove_label = bool(post.payload.get("remove"))
-            try:
-                body = stored_body or self._render(session, post, now)
-            except _Gone as gone:
-                return self._failed(post_id, now, Failure("refused", str(gone)), "record")
-        if body is None:  # waiting for the Slack post is not a failed attempt
-            self._update(
-                post_id, next_attempt_at=now + FIRST_RETRY, attempts=GitLabPost.attempts - 1
-            )
-            return "deferred"
-        if not stored_body:
-            self._update(post_id, body=body)  # every retry sends the same words
-        stage = "epic" if kind in EPIC_KINDS else "issue"
-        try:
-            connection.retry_after.take()
-            target = self._open(connection, kind, target_url)
-            if body:  # a label alone (escalation) adds no note
-                if note_id is None and posting:
-                    note_id = target.find_marker(marker_of(marker))
-                if note_id is None:
-                    stage = "note"
-                    self._update(post_id, note_posting=True)
-                    note_id = target.create_note(body)
-                self._update(post_id, gitlab_note_id=note_id, note_posting=False)
-            if label and target.has_label(label) == remove_label:
-                stage = "label" if body else "labelling"
-                (target.remove_label if remove_label else target.add_label)(label)
-        except LinkError as error:
-            return self._failed(post_id, now, Failure("inaccessible", str(error)), "link")
-        except connection.errors as error:
-            return self._failed(post_id, now, connection.failure(error), stage)
-        except EpicProblem as problem:
-            return self._failed(post_id, now, problem.failure, stage)
-        with self.ctx.session_factory.begin() as session:
-            post = session.get_one(GitLabPost, post_id)
-            post.status, post.finished_at, post.next_attempt_at = "sent", now, None
-            post.error = ""
-        logger.info("GitLab note %s added to %s", post_id, target.ref)
-        return "sent"
+            self._connections.current = connection
+        return connection
 
     def _open(self, connection: Connection, kind: str, url: str) -> IssueNotes | EpicNotes:
         """The issue or epic `url` names, ready for notes (raises LinkError for a link
@@ -196,18 +147,14 @@ class GitLabSync:
             return open_epic(connection, parse_epic_url(url, gitlab_url))
         return open_issue(connection, parse_issue_url(url, gitlab_url))
 
-    def _update(self, post_id: int, **values: object) -> None:
-        with self.ctx.session_factory.begin() as session:
-            session.execute(sa.update(GitLabPost).where(GitLabPost.id == post_id).values(**values))
-
-    def _render(self, session: Session, post: GitLabPost, now: dt.datetime) -> str | None:
-        """The note's body, built once; None while a win's or thanks' Slack post is due."""
-        if post.kind == "escalation":
+    def _render(self, session: Session, note: GitLabNote, project: Project) -> str:
+        """The note's body, from what was stored when it was owed ("" for a label alone).
+        A win or thanks links its Slack post when that is out (it waited for it)."""
+        if note.kind == "escalation":
             return ""  # the Escalated label alone
-        marker = marker_of(post.marker)
-        project = session.get_one(Project, post.project_id)
-        if post.kind == "lesson":
-            lesson = session.get(Lesson, post.subject_id)
+        marker = marker_of(note.marker or "")
+        if note.kind == "lesson_note":
+            lesson = session.get(Lesson, note.subject_id)
             if lesson is None:
                 raise _Gone("the lesson was removed from psbot before it reached GitLab")
             return build_lesson_note(
@@ -218,37 +165,36 @@ class GitLabSync:
                 source_url=lesson.source_permalink,
                 marker=marker,
             )
-        if post.kind in ("win", "thanks"):
-            record = session.get(Win if post.kind == "win" else Thanks, post.subject_id)
-            if record is None:
-                raise _Gone(f"the {post.kind} was removed from psbot before it reached GitLab")
-            if record.ts is None and now - record.created_at < WAIT_FOR_SLACK_POST:
-                return None
-            if isinstance(record, Win):
-                people = [record.author_id, *record.member_ids, *mentioned_ids(record.text)]
-                names = self._names(session, people)
-                return build_win_note(
-                    text=record.text,
-                    author_id=record.author_id,
-                    member_ids=record.member_ids,
-                    names=names,
-                    shoutout_url=record.permalink,
-                    source_url=record.source_permalink,
-                    marker=marker,
-                )
-            people = [record.giver_id, *record.receiver_ids, *mentioned_ids(record.text)]
-            names = self._names(session, people)
-            return build_thanks_note(
-                text=record.text,
-                giver_id=record.giver_id,
-                receiver_ids=record.receiver_ids,
-                names=names,
-                post_url=record.permalink,
-                source_url=record.source_permalink,
+        if note.kind == "win_note":
+            win = session.get(Win, note.subject_id)
+            if win is None:
+                raise _Gone("the win was removed from psbot before it reached GitLab")
+            people = [win.author_id, *win.member_ids, *mentioned_ids(win.text)]
+            return build_win_note(
+                text=win.text,
+                author_id=win.author_id,
+                member_ids=win.member_ids,
+                names=self._names(session, people),
+                shoutout_url=win.permalink,
+                source_url=win.source_permalink,
                 marker=marker,
             )
-        payload = post.payload
-        if post.kind == "raid_update":  # customer-safe words only: see build_raid_update
+        if note.kind == "thanks_note":
+            thanks = session.get(Thanks, note.subject_id)
+            if thanks is None:
+                raise _Gone("the thanks was removed from psbot before it reached GitLab")
+            people = [thanks.giver_id, *thanks.receiver_ids, *mentioned_ids(thanks.text)]
+            return build_thanks_note(
+                text=thanks.text,
+                giver_id=thanks.giver_id,
+                receiver_ids=thanks.receiver_ids,
+                names=self._names(session, people),
+                post_url=thanks.permalink,
+                source_url=thanks.source_permalink,
+                marker=marker,
+            )
+        payload = note.payload or {}
+        if note.kind == "raid_update":  # customer-safe words only: see build_raid_update
             return build_raid_update(
                 project_title=project.title,
                 week=payload["week"],
@@ -260,8 +206,8 @@ class GitLabSync:
         fields = fields_from_snapshot(payload["fields"])
         author_id = payload.get("author_id", "")
         names = self._names(session, [author_id, *fields.dri_ids])
-        if post.kind == "epic_note":
-            note = build_epic_note(
+        if note.kind == "epic_note":
+            epic_note = build_epic_note(
                 project_title=project.title,
                 week=payload["week"],
                 fields=fields,
@@ -269,7 +215,7 @@ class GitLabSync:
                 names=names,
                 updated=bool(payload.get("updated")),
             )
-            return epic_body(note, marker)
+            return epic_body(epic_note, marker)
         return build_epic_green_note(
             project_title=project.title,
             week=payload["week"],
@@ -295,50 +241,12 @@ class GitLabSync:
                     pass
         return names
 
-    # --- failing ----------------------------------------------------------------------
-
-    def _failed(self, post_id: int, now: dt.datetime, failure: Failure, stage: str) -> str:
-        told: int | None = None
-        with self.ctx.session_factory.begin() as session:
-            post = session.get_one(GitLabPost, post_id)
-            project = session.get_one(Project, post.project_id)
-            what = f"{GITLAB_KIND_LABELS[post.kind]} for {project.sow}"
-            post.error = f"{_STAGES[stage]}: {failure.detail}"
-            permanent = failure.kind in ("inaccessible", "refused", "public", "unsupported")
-            final = permanent or now - post.created_at > GIVE_UP_AFTER
-            label_missing = final and stage == "label"
-            if label_missing:
-                # The note is on the issue: it was delivered, only the label is missing.
-                post.status, post.finished_at, post.next_attempt_at = "sent", now, None
-                logger.warning("GitLab %s added, but not its label: %s", what, post.error)
-            elif final:
-                post.status, post.finished_at, post.next_attempt_at = "failed", now, None
-                if failure.kind in ("inaccessible", "public"):
-                    logger.warning("GitLab %s failed (%s): %s", what, post.target_url, post.error)
-                    if not _already_told(session, post):
-                        post.pm_told_at = now
-                        if who := _who_to_tell(session, post, project):
-                            bad_link = post.error.startswith(_STAGES["link"])
-                            advice = self.ctx.words.gitlab_failure(post, project, bad_link)
-                            told = add_dm(session, f"gitlab:{post.id}:told", who, advice, now)
-                else:
-                    logger.error("GitLab %s failed for good: %s", what, post.error)
-            else:
-                wait = backoff(post.attempts, MAX_RETRY)
-                if failure.kind == "rate_limited" and failure.retry_after is not None:
-                    wait = min(failure.retry_after, MAX_RETRY)
-                post.status, post.next_attempt_at = "retrying", now + wait
-                logger.warning("GitLab %s: %s; retrying at %s", what, post.error, now + wait)
-        if told is not None and self.slack is not None:
-            Outbox(self.ctx, self.slack).deliver(told, now)
-        return "sent" if label_missing else failure.kind
-
 
 class _Gone(Exception):
     """What the note was about no longer exists."""
 
 
-_STAGES = {
+STAGES = {
     "record": "nothing to send",
     "link": "the link",
     "issue": "reading the issue",
@@ -349,47 +257,74 @@ _STAGES = {
 }
 
 
-def _already_told(session: Session, post: GitLabPost) -> bool:
+def _failed(what: str, failure: Failure, stage: str, sending: Sending) -> Result:
+    """A failed GitLab call as the outbox's result: given up at once when retrying can't
+    help, else retried (and the batch's other notes left for later)."""
+    reason = f"{STAGES[stage]}: {failure.detail}"
+    permanent = failure.kind in PERMANENT
+    if stage == "label" and (permanent or sending.last_try):
+        # The note is on the issue: it was delivered, only the label is missing.
+        logger.warning("GitLab %s added, but not its label: %s", what, reason)
+        return sent(1, reason)
+    if permanent:
+        return Result("failed", failure.kind, reason)
+    wait = failure.retry_after or dt.timedelta(0)
+    return Result("retry", failure.kind, reason, retry_after=wait, hold_target=True)
+
+
+def tell_the_pm(ctx: AppContext) -> AfterFailed:
+    """The after-failed hook for GitLab notes: a link that is missing, inaccessible or
+    public is the PM's to fix, and they hear it once per link until it works again."""
+
+    def tell(session: Session, gave_up: GaveUp, now: dt.datetime) -> list[int]:
+        if gave_up.code not in LINK_PROBLEMS:
+            return []
+        note = session.get_one(GitLabNote, gave_up.entry.id)
+        if _already_told(session, note):
+            return []
+        note.pm_told_at = now
+        project = session.get_one(Project, note.project_id)
+        who = _who_to_tell(session, note, project)
+        if not who:
+            return []
+        failed = gave_up.entry  # its `error`: why it was given up
+        bad_link = failed.error.startswith(STAGES["link"])
+        advice = ctx.words.gitlab_failure(failed, project, bad_link)
+        link = hashlib.sha256((note.target_url or "").encode()).hexdigest()[:12]
+        told = add_dm(session, f"gitlab-told:{note.id}:{link}", who, advice, now)
+        return [told] if told else []
+
+    return tell
+
+
+def _already_told(session: Session, note: GitLabNote) -> bool:
     """Whether the PM heard about this link's problem since it last worked."""
     same_link = sa.and_(
-        GitLabPost.project_id == post.project_id, GitLabPost.target_url == post.target_url
+        GitLabNote.project_id == note.project_id, GitLabNote.target_url == note.target_url
     )
     last_worked = session.scalar(
-        sa.select(sa.func.max(GitLabPost.finished_at)).where(same_link, GitLabPost.status == "sent")
+        sa.select(sa.func.max(GitLabNote.finished_at)).where(same_link, GitLabNote.status == "sent")
     )
-    query = sa.select(GitLabPost.id).where(
-        same_link, GitLabPost.pm_told_at.is_not(None), GitLabPost.id != post.id
+    query = sa.select(GitLabNote.id).where(
+        same_link, GitLabNote.pm_told_at.is_not(None), GitLabNote.id != note.id
     )
     if last_worked is not None:
-        query = query.where(GitLabPost.pm_told_at > last_worked)
+        query = query.where(GitLabNote.pm_told_at > last_worked)
     return session.scalar(query.limit(1)) is not None
 
 
-def _who_to_tell(session: Session, post: GitLabPost, project: Project) -> str:
-    """The project's PM in Slack; else whoever recorded the win, thanks or note."""
+def _who_to_tell(session: Session, note: GitLabNote, project: Project) -> str:
+    """The project's PM in Slack; else whoever recorded the win, thanks, lesson or note."""
     pm = session.get(Person, project.pm_id) if project.pm_id else None
     if pm is not None and pm.slack_user_id:
         return pm.slack_user_id
-    if post.kind == "win":
-        win = session.get(Win, post.subject_id)
+    if note.kind == "win_note":
+        win = session.get(Win, note.subject_id)
         return win.author_id if win else ""
-    if post.kind == "thanks":
-        thanks = session.get(Thanks, post.subject_id)
+    if note.kind == "thanks_note":
+        thanks = session.get(Thanks, note.subject_id)
         return thanks.giver_id if thanks else ""
-    if post.kind == "lesson":
-        lesson = session.get(Lesson, post.subject_id)
+    if note.kind == "lesson_note":
+        lesson = session.get(Lesson, note.subject_id)
         return lesson.author_id if lesson else ""
-    return str(post.payload.get("author_id") or "")
-
-
-def deliver_gitlab_now(ctx: AppContext, slack_client: WebClient, project_id: int | None) -> None:
-    """Best effort, right after the Slack post: send the project's owed GitLab notes.
-
-    Never raises into the user's action; whatever is not sent now, the minute tick sends.
-    """
-    if not ctx.settings.gitlab_enabled or project_id is None:
-        return
-    try:
-        GitLabSync(ctx, slack_client).deliver_now(project_id, ctx.now())
-    except Exception:
-        logger.exception("GitLab delivery for project %s failed; the tick will retry", project_id)
+    return str((note.payload or {}).get("author_id") or "")

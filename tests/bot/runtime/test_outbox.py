@@ -1,4 +1,6 @@
-"""The one outbox every Slack post goes through: stored intent → send → mark sent."""
+"""The one outbox every delivery goes through (Slack posts, GitLab notes): stored intent →
+send → mark sent. The shared mechanism is tested here once; tests/bot/integrations/gitlab
+tests what GitLab's deliverer does through it."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from slack_sdk import WebClient
 
 from bot.pmo.wins import record_thanks
 from bot.runtime import outbox
+from bot.runtime.delivery import BUSY, Result, sent
 from bot.runtime.outbox import HOLD, Outbox, Post
-from bot.store.models import OutboxEntry, Thanks, Win
-from bot.workflows.shoutouts import owe_shoutout, slack_outbox
+from bot.store.models import GitLabNote, OutboxEntry, Thanks, Win
+from bot.workflows.deliveries import outbox_for
+from bot.workflows.shoutouts import owe_shoutout
 from tests.factories import owed_win
 
 
@@ -145,7 +149,7 @@ def test_a_thanks_dm_that_fails_is_retried_without_posting_the_shout_out_again(
         )
         shout_out = owe_shoutout(ctx, session, thanks)
     fake_slack.fail("chat.postMessage", 503, times=0)
-    box = slack_outbox(ctx, client_for(fake_slack))
+    box = outbox_for(ctx, client_for(fake_slack))
 
     def refuse_dms(params):
         if params["channel"] == "U0PAT":
@@ -174,7 +178,7 @@ def test_a_win_never_posted_in_a_day_tells_its_author_once(ctx, fake_slack, port
             else {"ok": True, "channel": params["channel"], "ts": "1.2"}
         ),
     )
-    box = slack_outbox(ctx, client_for(fake_slack))
+    box = outbox_for(ctx, client_for(fake_slack))
     box.deliver(shout_out, ctx.now())
     now = ctx.now()
     while now < ctx.now() + dt.timedelta(hours=26):
@@ -243,7 +247,7 @@ def test_an_entry_whose_posts_all_went_out_is_finished_even_past_its_deadline(
         stopped.first_channel, stopped.first_ts = "C0INTERNAL", "1700000000.000100"
         stopped.lease_until = ctx.now() + outbox.LEASE
     days_later = ctx.now() + dt.timedelta(days=3)
-    (attempt,) = slack_outbox(ctx, client_for(fake_slack)).retry_due(days_later)
+    (attempt,) = outbox_for(ctx, client_for(fake_slack)).retry_due(days_later)
     assert attempt.status == "sent"
     assert fake_slack.calls_to("chat.postMessage") == []  # nothing re-sent, nobody told
     with ctx.session_factory() as session:
@@ -463,3 +467,171 @@ def test_a_short_retry_after_is_waited_for_inside_the_call(ctx, fake_slack):
     box = Outbox(ctx, create_web_client("xoxb-test", fake_slack.api_url))
     assert box.deliver(entry_id, ctx.now()).status == "sent"
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+# --- one mechanism for every target (issue 21: one delivery path) ----------------------
+
+
+class StubDeliverer:
+    """A target's deliverer that answers what the test says, and remembers what it got."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.sent: list[str] = []
+
+    def send(self, sending):
+        self.sent.append(sending.entry.key)
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        return answer(sending) if callable(answer) else answer
+
+
+def owe_note(ctx, key="gitlab:escalation:1") -> int:
+    """An entry for the other target (GitLab's table columns, any deliverer)."""
+    with ctx.session_factory.begin() as session:
+        return outbox.add_entry(session, GitLabNote(key=key, kind="escalation"), ctx.now())
+
+
+def test_each_entry_goes_to_its_targets_deliverer(ctx, fake_slack):
+    post, note = owe(ctx), owe_note(ctx)
+    stub = StubDeliverer(sent(1))
+    box = Outbox(ctx, client_for(fake_slack), deliverers={"gitlab": stub})
+    attempts = box.retry_due(ctx.now() + HOLD)
+    assert [(a.key, a.status) for a in attempts] == [
+        ("dm:test", "sent"),
+        ("gitlab:escalation:1", "sent"),
+    ]
+    assert stub.sent == ["gitlab:escalation:1"] and texts(fake_slack) == ["hello"]
+    assert entry(ctx, post).status == entry(ctx, note).status == "sent"
+
+
+def test_an_entry_no_deliverer_here_serves_is_left_for_a_process_that_has_one(ctx, fake_slack):
+    note = owe_note(ctx)
+    box = Outbox(ctx, client_for(fake_slack))  # no GitLab here (GITLAB_TOKEN unset)
+    assert box.retry_due(ctx.now() + dt.timedelta(days=2)) == []
+    assert box.deliver(note, ctx.now()).status == "busy"
+    assert (entry(ctx, note).status, entry(ctx, note).attempts) == ("pending", 0)
+
+
+def test_every_target_gets_the_same_backoff_deadline_and_one_last_word(ctx, fake_slack):
+    """Retried 1, 2, 4, 8, then every 15 minutes, never sooner than Retry-After, until the
+    target's deadline (a day for GitLab); then failed once, its after-failed hook run once."""
+    note = owe_note(ctx)
+    retry = Result("retry", "transient", "GitLab answered 503")
+    stub = StubDeliverer(Result("retry", "rate_limited", "429", retry_after=HOLD * 20), retry)
+    told = []
+    box = Outbox(
+        ctx,
+        client_for(fake_slack),
+        deliverers={"gitlab": stub},
+        after_failed={"escalation": lambda session, gave_up, now: told.append(gave_up) or []},
+    )
+    now, waits = ctx.now(), []
+    box.deliver(note, now)
+    while entry(ctx, note).status == "retrying":
+        waits.append(entry(ctx, note).next_attempt_at - now)
+        now = entry(ctx, note).next_attempt_at
+        box.retry_due(now)
+    minutes = [int(wait / dt.timedelta(minutes=1)) for wait in waits]
+    assert minutes[:6] == [20, 2, 4, 8, 15, 15]  # Retry-After first, then the backoff
+    failed = entry(ctx, note)
+    assert failed.status == "failed" and failed.error == "GitLab answered 503"
+    assert failed.finished_at == failed.created_at + outbox.TARGET_DEADLINES["gitlab"]
+    assert [(g.entry.key, g.code, g.entry.error) for g in told] == [
+        ("gitlab:escalation:1", "transient", "GitLab answered 503")
+    ]
+
+
+def test_a_failure_retrying_cant_fix_gives_up_at_once_and_what_follows_is_delivered(
+    ctx, fake_slack
+):
+    note = owe_note(ctx)
+
+    def tell_pm(session, gave_up, now):
+        return [outbox.add_dm(session, "told:pm", "U0PM", f"fix it: {gave_up.code}", now)]
+
+    box = Outbox(
+        ctx,
+        client_for(fake_slack),
+        deliverers={"gitlab": StubDeliverer(Result("failed", "inaccessible", "404"))},
+        after_failed={"escalation": tell_pm},
+    )
+    attempt = box.deliver(note, ctx.now())
+    assert (attempt.status, attempt.code) == ("failed", "inaccessible")
+    assert entry(ctx, note).attempts == 1 and texts(fake_slack) == ["fix it: inaccessible"]
+
+
+def test_a_target_that_is_down_is_left_alone_for_the_rest_of_the_batch(ctx, fake_slack):
+    first, second = owe_note(ctx, "gitlab:escalation:1"), owe_note(ctx, "gitlab:escalation:2")
+    owe(ctx)  # a Slack post: another target, still delivered
+    down = Result("retry", "transient", "GitLab unreachable", hold_target=True)
+    stub = StubDeliverer(down)
+    box = Outbox(ctx, client_for(fake_slack), deliverers={"gitlab": stub})
+    attempts = box.retry_due(ctx.now() + HOLD)
+    assert [(a.key, a.status) for a in attempts] == [
+        ("gitlab:escalation:1", "retrying"),
+        ("dm:test", "sent"),
+    ]
+    assert stub.sent == ["gitlab:escalation:1"]
+    assert (entry(ctx, first).status, entry(ctx, second).status) == ("retrying", "pending")
+
+
+def test_a_deliverer_that_raises_is_retried_not_left_held_until_its_lease_ends(
+    ctx, fake_slack, caplog
+):
+    note = owe_note(ctx)
+
+    def broken(sending):
+        raise RuntimeError("a bug")
+
+    box = Outbox(ctx, client_for(fake_slack), deliverers={"gitlab": StubDeliverer(broken)})
+    with caplog.at_level(logging.ERROR):
+        attempt = box.deliver(note, ctx.now())
+    held = entry(ctx, note)
+    assert (attempt.status, held.status, held.lease_until) == ("retrying", "retrying", None)
+    assert held.error == "RuntimeError: a bug"
+    assert held.next_attempt_at == ctx.now() + dt.timedelta(minutes=1)
+    assert "its deliverer failed unexpectedly" in caplog.text
+
+
+def test_a_deliverers_progress_counts_only_while_it_holds_the_entry(ctx, fake_slack):
+    """A deliverer's writes are fenced like Slack's: taken over mid-send, it stops."""
+    note = owe_note(ctx)
+
+    def taken_over_midway(sending):
+        assert sending.save(body="first words")
+        with ctx.session_factory.begin() as session:  # another process's takeover
+            session.get_one(OutboxEntry, note).attempts += 1
+        assert not sending.save(body="second words")
+        return BUSY
+
+    box = Outbox(
+        ctx, client_for(fake_slack), deliverers={"gitlab": StubDeliverer(taken_over_midway)}
+    )
+    assert box.deliver(note, ctx.now()).status == "busy"
+    assert (entry(ctx, note).body, entry(ctx, note).status) == ("first words", "sending")
+
+
+def test_sent_despite_a_problem_is_sent_and_says_so(ctx, fake_slack):
+    note = owe_note(ctx)
+    stub = StubDeliverer(sent(1, "note added, but setting the label failed: 403"))
+    attempt = Outbox(ctx, client_for(fake_slack), deliverers={"gitlab": stub}).deliver(
+        note, ctx.now()
+    )
+    assert (attempt.status, attempt.detail) == ("sent", entry(ctx, note).error)
+    assert entry(ctx, note).status == "sent" and "label" in entry(ctx, note).error
+
+
+def test_an_admin_requeues_any_targets_failed_delivery_with_a_fresh_deadline(ctx, fake_slack):
+    note = owe_note(ctx)
+    box = Outbox(
+        ctx,
+        client_for(fake_slack),
+        deliverers={"gitlab": StubDeliverer(Result("failed", "inaccessible", "404"), sent(1))},
+    )
+    assert box.deliver(note, ctx.now()).status == "failed"
+    later = ctx.now() + dt.timedelta(days=3)
+    with ctx.session_factory.begin() as session:
+        assert outbox.requeue(session, note, later)
+    requeued = entry(ctx, note)
+    assert (requeued.status, requeued.deadline) == ("retrying", later + dt.timedelta(days=1))
+    assert box.deliver(note, later).status == "sent"

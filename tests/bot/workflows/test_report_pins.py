@@ -8,7 +8,7 @@ import pytest
 from bot.core.business_days import calendar_of
 from bot.runtime.job_runner import JobRunner
 from bot.runtime.slack_client import create_web_client
-from bot.workflows.shoutouts import slack_outbox
+from bot.workflows.deliveries import outbox_for
 from jobs.registry import configured_jobs
 from tests.jobs.sample import TUE_OPEN, TUE_REPORT, build_week
 
@@ -23,7 +23,7 @@ def week(ctx):
 def runner(ctx, fake_slack):
     client = create_web_client("xoxb-test", fake_slack.api_url)
     jobs = configured_jobs(ctx.settings)
-    return JobRunner(ctx, slack_outbox(ctx, client), jobs, calendar_of(ctx.settings))
+    return JobRunner(ctx, outbox_for(ctx, client), jobs, calendar_of(ctx.settings))
 
 
 def pins(fake_slack, method):

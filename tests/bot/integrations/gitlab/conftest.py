@@ -8,10 +8,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import pytest
 import sqlalchemy as sa
+from slack_sdk import WebClient
 
 from bot.core.settings import Settings, load_settings
 from bot.entry.app import create_app
-from bot.store.models import GitLabPost, Project
+from bot.runtime.outbox import Outbox
+from bot.store.models import GitLabNote, Project
+from bot.workflows.deliveries import outbox_for
 from tests.bot.integrations.gitlab.fake_gitlab import TOKEN, FakeGitLab, start_fake_gitlab
 from tests.conftest import ADMIN_ID, SIGNING_SECRET
 
@@ -140,6 +143,19 @@ def set_links(ctx, sow: str, **links: str | None) -> None:
             setattr(project, columns[name], url)
 
 
-def posts(ctx) -> list[GitLabPost]:
+def posts(ctx) -> list[GitLabNote]:
+    """The GitLab notes owed, as the one outbox holds them."""
     with ctx.session_factory() as session:
-        return list(session.scalars(sa.select(GitLabPost).order_by(GitLabPost.id)))
+        return list(session.scalars(sa.select(GitLabNote).order_by(GitLabNote.id)))
+
+
+def background_outbox(ctx, fake_slack) -> Outbox:
+    """The outbox as `psbot run`'s minute tick has it (GitLab's full timeout and retries)."""
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    return outbox_for(ctx, client, in_background=True)
+
+
+def tick(ctx, fake_slack, at) -> int:
+    """The minute tick's retry loop at `at`; how many GitLab notes it added."""
+    attempts = background_outbox(ctx, fake_slack).retry_due(at)
+    return sum(a.status == "sent" and a.key.startswith("gitlab:") for a in attempts)

@@ -9,13 +9,13 @@ import pytest
 from bot.core.errors import UserError
 from bot.core.settings import load_settings
 from bot.entry import gitlab_cli as cli
-from bot.integrations.gitlab import GitLabSync
 from tests.bot.integrations.gitlab.conftest import (
     JOURNAL_IID,
     JOURNAL_PATH,
     gitlab_env,
     posts,
     set_links,
+    tick,
 )
 from tests.bot.integrations.gitlab.fake_gitlab import TOKEN, USERNAME
 
@@ -192,7 +192,7 @@ def test_link_sets_the_projects_journal_issue(ctx, team, fake_gitlab):
 
 
 def test_link_sends_the_notes_that_failed_on_the_old_link_again(
-    slack, ctx, team, fake_gitlab, clock
+    slack, fake_slack, ctx, team, fake_gitlab, clock
 ):
     set_links(ctx, "SOW-1", journal=f"{fake_gitlab.url}/acme/ps/rollout/-/issues/404")
     slack.ask("win sow-1 Go-live")
@@ -205,7 +205,7 @@ def test_link_sends_the_notes_that_failed_on_the_old_link_again(
     )
     assert status == 0
     assert out.getvalue().splitlines()[-1] == "2 failed notes will be sent there again"
-    assert GitLabSync(ctx, None).retry_due(ctx.now()) == 2
+    assert tick(ctx, fake_slack, ctx.now()) == 2
     assert [p.status for p in posts(ctx)] == ["sent", "sent"]
     assert len(fake_gitlab.issue(JOURNAL_PATH, JOURNAL_IID).notes) == 2
 

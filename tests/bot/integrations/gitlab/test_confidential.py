@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.integrations.gitlab import GitLabSync, enqueue_for_note
+from bot.integrations.gitlab import GitLabDeliverer, enqueue_for_note
 from bot.pmo.notes import NoteFields, Temperature, save_note
-from bot.store.models import GitLabPost, Note, NoteRevision
+from bot.store.models import GitLabNote, Note, NoteRevision, Project
 from tests.bot.integrations.gitlab.conftest import (
     EPIC_GROUP,
     EPIC_IID,
@@ -140,15 +140,16 @@ def test_no_internal_text_is_owed_to_the_raid_issue(
         work_at_risk_url=f"https://war.example/{marked['work_at_risk']}",
     )
     now = dt.datetime(2026, 11, 24, 15, tzinfo=dt.UTC)
-    sync = GitLabSync(ctx, None)
+    deliverer = GitLabDeliverer(ctx, None, in_background=True)
     try:
         with ctx.session_factory.begin() as session:
             note = save_note(session, team.rollout.id, "2026-W48", fields, "U0PM", now)
             ids = enqueue_for_note(ctx, session, note)
-            owed = [session.get_one(GitLabPost, i) for i in ids]
+            owed = [session.get_one(GitLabNote, i) for i in ids]
             raid = [p for p in owed if p.kind == "raid_update"]
             assert len(raid) == 1 and raid[0].target_url == team.raid_url
-            rendered = sync._render(session, raid[0], now) or ""
+            project = session.get_one(Project, team.rollout.id)
+            rendered = deliverer._render(session, raid[0], project)
             stored = json.dumps(raid[0].payload, ensure_ascii=False)
             tags = [f"SECRET-{name}" for name in marked]
             for value in [*tags, *marked.values(), "U0TIA", "Tia Architect"]:
@@ -157,5 +158,5 @@ def test_no_internal_text_is_owed_to_the_raid_issue(
                 assert word not in rendered
     finally:
         with ctx.session_factory.begin() as session:
-            for table in (GitLabPost, NoteRevision, Note):
+            for table in (GitLabNote, NoteRevision, Note):
                 session.execute(sa.delete(table))

@@ -1,21 +1,25 @@
-"""Failure paths: missing or forbidden issues, rate limits, outages, a bad token."""
+"""Failure paths through the one outbox: missing or forbidden issues, rate limits,
+outages, a bad token."""
 
 import datetime as dt
 import logging
+import threading
 
 import pytest
 
 from bot.core.settings import load_settings
-from bot.integrations.gitlab import GitLabSync, deliver_gitlab_now
-from bot.integrations.gitlab.delivery import GIVE_UP_AFTER
-from bot.runtime.undelivered import gitlab_failures
+from bot.integrations.gitlab import NOTE_LABELS, GitLabDeliverer
+from bot.runtime.outbox import HOLD
+from bot.runtime.undelivered import undelivered_posts
 from tests.bot.integrations.gitlab.conftest import (
     JOURNAL_IID,
     JOURNAL_PATH,
+    background_outbox,
     dms_to,
     gitlab_env,
     posts,
     set_links,
+    tick,
 )
 from tests.bot.integrations.gitlab.fake_gitlab import TOKEN
 
@@ -40,11 +44,14 @@ def test_a_missing_issue_fails_the_note_and_tells_the_pm_once(
     assert f"GitLab journal issue <{missing}|{missing}>" in dm
     assert "check the journal issue link on the project" in dm
     with ctx.session_factory() as session:
-        failures = gitlab_failures(session)
-    assert (failures.failed, failures.retrying) == (2, 0)
-    assert [f.what for f in failures.recent] == ["thanks note", "ProjectWin note"]
+        failures = undelivered_posts(session, ctx.now())
+    assert (failures.failed["gitlab"], failures.retrying["gitlab"]) == (2, 0)
+    assert [NOTE_LABELS[f.entry.kind] for f in failures.recent] == [
+        "thanks note",
+        "ProjectWin note",
+    ]
     assert failures.recent[0].project == "Acme — Rollout (SOW-1)"
-    assert failures.recent[0].target_url == missing
+    assert failures.recent[0].entry.target_url == missing
 
 
 def test_the_pm_is_told_again_only_after_the_link_worked(slack, fake_slack, fake_gitlab, ctx, team):
@@ -96,85 +103,93 @@ def test_a_label_refused_after_the_note_counts_the_note_as_sent(
     assert "ProjectWin note for SOW-1 added, but not its label" in caplog.text
     assert dms_to(fake_slack, "U0PM") == []  # the note is there; nothing for the PM to fix
     with ctx.session_factory() as session:
-        failures = gitlab_failures(session)
-    assert (failures.failed, failures.retrying) == (0, 0)
+        failures = undelivered_posts(session, ctx.now())
+    assert (failures.failed["gitlab"], failures.retrying["gitlab"]) == (0, 0)
 
 
-@pytest.mark.parametrize(("route", "retry_after"), [("issue", "0"), ("notes.create", "1")])
-def test_429_waits_for_retry_after(slack, fake_gitlab, ctx, team, route, retry_after):
+@pytest.mark.parametrize(
+    ("route", "retry_after", "wait"),
+    [
+        ("issue", "0", dt.timedelta(minutes=1)),  # the backoff, as for any failure
+        ("notes.create", "150", dt.timedelta(seconds=150)),  # longer: GitLab's word
+    ],
+)
+def test_429_waits_for_retry_after(
+    slack, fake_slack, fake_gitlab, ctx, team, route, retry_after, wait
+):
     fake_gitlab.fail(route, 429, retry_after=retry_after)
     slack.ask("win sow-1 Go-live")
     (post,) = posts(ctx)
     assert post.status == "retrying" and "429" in post.error
-    assert post.next_attempt_at == ctx.now() + dt.timedelta(seconds=int(retry_after))
-    sync = GitLabSync(ctx, None)
-    if retry_after != "0":
-        assert sync.retry_due(ctx.now()) == 0  # not before Retry-After
-    assert sync.retry_due(post.next_attempt_at) == 1
+    assert post.next_attempt_at == ctx.now() + wait
+    assert tick(ctx, fake_slack, post.next_attempt_at - dt.timedelta(seconds=1)) == 0
+    assert tick(ctx, fake_slack, post.next_attempt_at) == 1
     assert len(journal(fake_gitlab).notes) == 1
     assert posts(ctx)[0].status == "sent"
 
 
 def test_a_5xx_is_left_to_the_tick_which_also_retries_within_the_call(
-    slack, fake_gitlab, ctx, team
+    slack, fake_slack, fake_gitlab, ctx, team
 ):
     fake_gitlab.fail("issue", 502)
     slack.ask("win sow-1 Go-live")  # the user's request tries once, briefly
     (post,) = posts(ctx)
     assert post.status == "retrying" and fake_gitlab.routes() == ["issue"]
     fake_gitlab.fail("issue", 502)
-    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert tick(ctx, fake_slack, post.next_attempt_at) == 1
     assert fake_gitlab.routes() == ["issue", "issue", "issue", "notes.create", "issue.update"]
 
 
-def test_a_lost_answer_to_the_note_post_is_not_posted_twice(slack, fake_gitlab, ctx, team):
+def test_a_lost_answer_to_the_note_post_is_not_posted_twice(
+    slack, fake_slack, fake_gitlab, ctx, team
+):
     fake_gitlab.fail("notes.create", 502, apply_first=True)  # created, but the answer is lost
     slack.ask("win sow-1 Go-live")
     (post,) = posts(ctx)
-    assert (post.status, post.note_posting, post.attempts) == ("retrying", True, 1)
+    assert (post.status, post.unsure_of, post.attempts) == ("retrying", 0, 1)
     assert post.next_attempt_at == ctx.now() + dt.timedelta(minutes=1)
-    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert tick(ctx, fake_slack, post.next_attempt_at) == 1
     (note,) = journal(fake_gitlab).notes
     assert fake_gitlab.routes().count("notes.create") == 1
     assert fake_gitlab.routes()[-3:] == ["issue", "notes.list", "issue.update"]
     (post,) = posts(ctx)
     assert (post.status, post.gitlab_note_id, post.attempts) == ("sent", note["id"], 2)
+    assert post.unsure_of is None
 
 
 def test_outages_back_off_then_fail_visibly_after_a_day(
-    slack, fake_gitlab, ctx, team, caplog, monkeypatch
+    slack, fake_slack, fake_gitlab, ctx, team, caplog, monkeypatch
 ):
     monkeypatch.setattr("bot.integrations.gitlab.client.CALL_RETRIES", 0)  # keep the test fast
     fake_gitlab.fail("issue", 503, times=1000)
     slack.ask("win sow-1 Go-live")
-    sync = GitLabSync(ctx, None)
     waits = []
     for _ in range(3):
         post = posts(ctx)[0]
         waits.append(post.next_attempt_at - ctx.now())
-        sync.retry_due(post.next_attempt_at)
+        tick(ctx, fake_slack, post.next_attempt_at)
         ctx.clock.set(post.next_attempt_at)
     assert waits == [dt.timedelta(minutes=m) for m in (1, 2, 4)]
-    assert posts(ctx)[0].status == "retrying"
+    (post,) = posts(ctx)
+    assert post.status == "retrying"
+    assert post.deadline == post.created_at + dt.timedelta(days=1)
     with caplog.at_level(logging.ERROR):
-        sync.retry_due(posts(ctx)[0].created_at + GIVE_UP_AFTER + dt.timedelta(minutes=1))
+        tick(ctx, fake_slack, post.deadline + dt.timedelta(minutes=1))
     (post,) = posts(ctx)
     assert post.status == "failed" and "503" in post.error
     assert "failed for good" in caplog.text
     with ctx.session_factory() as session:
-        assert gitlab_failures(session).failed == 1
+        assert undelivered_posts(session, ctx.now()).failed["gitlab"] == 1
 
 
-def test_a_rejected_token_is_retried_and_never_blamed_on_the_pm(
-    fake_slack, fake_gitlab, ctx, team, database_url
-):
-    env = gitlab_env(fake_slack, database_url, GITLAB_URL=fake_gitlab.url, GITLAB_TOKEN="wrong")
-    ctx.settings = load_settings(env, dotenv_path=None)
+def owe_shouted_out_wins(ctx, team, *texts: str) -> list[int]:
+    """Wins shouted out two hours ago whose GitLab notes are owed (the tick's to send)."""
+    from bot.integrations.gitlab import enqueue_for_win
+    from bot.pmo.wins import record_win
+
+    owed = []
     with ctx.session_factory.begin() as session:
-        from bot.integrations.gitlab import enqueue_for_win
-        from bot.pmo.wins import record_win
-
-        for text in ("One", "Two"):
+        for text in texts:
             win, _ = record_win(
                 session,
                 project_id=team.rollout.id,
@@ -184,8 +199,17 @@ def test_a_rejected_token_is_retried_and_never_blamed_on_the_pm(
                 now=ctx.now() - dt.timedelta(hours=2),
             )
             win.channel, win.ts = "C0INTERNAL", "1700000000.000100"  # shouted out
-            enqueue_for_win(ctx, session, win)
-    assert GitLabSync(ctx, None).retry_due(ctx.now()) == 0
+            owed += enqueue_for_win(ctx, session, win)
+    return owed
+
+
+def test_a_rejected_token_is_retried_and_never_blamed_on_the_pm(
+    fake_slack, fake_gitlab, ctx, team, database_url
+):
+    env = gitlab_env(fake_slack, database_url, GITLAB_URL=fake_gitlab.url, GITLAB_TOKEN="wrong")
+    ctx.settings = load_settings(env, dotenv_path=None)
+    owe_shouted_out_wins(ctx, team, "One", "Two")
+    assert tick(ctx, fake_slack, ctx.now() + HOLD) == 0
     first, second = posts(ctx)
     assert first.status == "retrying" and "GITLAB_TOKEN" in first.error
     assert second.status == "pending" and fake_gitlab.routes() == ["issue"]  # stopped there
@@ -209,27 +233,66 @@ def test_an_unreachable_gitlab_is_retried(fake_slack, ctx, team, database_url):
             text="for the help",
             now=ctx.now() - dt.timedelta(hours=2),
         )
-        enqueue_for_thanks(ctx, session, thanks)
-    deliver_gitlab_now(ctx, None, team.rollout.id)
+        owed = enqueue_for_thanks(ctx, session, thanks)
+    (attempt,) = background_outbox(ctx, fake_slack).deliver_each(owed, ctx.now())
+    assert attempt.status == "retrying" and attempt.hold_target
     (post,) = posts(ctx)
     assert post.status == "retrying" and "unreachable" in post.error
 
 
-def test_an_unexpected_error_never_reaches_the_users_action(ctx, team, monkeypatch, caplog):
-    def broken(self, project_id, now):
+def test_an_unexpected_error_never_reaches_the_users_action(
+    slack, fake_gitlab, ctx, team, monkeypatch, caplog
+):
+    def broken(self, sending):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(GitLabSync, "deliver_now", broken)
-    deliver_gitlab_now(ctx, None, team.rollout.id)
-    assert "the tick will retry" in caplog.text
-
-
-def test_only_one_process_claims_a_note(slack, fake_slack, fake_gitlab, ctx, team):
-    fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": "not_in_channel"})
-    slack.ask("win sow-1 Go-live")  # waits a minute for the shout-out, still pending
+    monkeypatch.setattr(GitLabDeliverer, "send", broken)
+    reply = slack.ask("win sow-1 Go-live")
+    assert reply["text"].startswith(":tada: Your ProjectWin is recorded and shared.")
     (post,) = posts(ctx)
-    first, second = GitLabSync(ctx, None), GitLabSync(ctx, None)
-    assert first._claim(post.id, ctx.now()) is False  # not due yet
-    assert first._claim(post.id, post.next_attempt_at) is True
-    assert second._claim(post.id, post.next_attempt_at) is False
-    assert posts(ctx)[0].next_attempt_at == post.next_attempt_at + dt.timedelta(minutes=5)
+    assert post.status == "retrying" and post.error == "RuntimeError: boom"
+    assert "its deliverer failed unexpectedly" in caplog.text
+
+
+def test_two_processes_racing_for_a_note_add_it_once(fake_slack, fake_gitlab, ctx, team):
+    (note_id,) = owe_shouted_out_wins(ctx, team, "Go-live")
+    barrier, results = threading.Barrier(3), []
+
+    def contend():
+        box = background_outbox(ctx, fake_slack)
+        barrier.wait()
+        results.append(box.deliver(note_id, ctx.now()).status)
+
+    threads = [threading.Thread(target=contend) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["busy", "busy", "sent"]
+    assert len(journal(fake_gitlab).notes) == 1
+
+
+def test_an_admin_sends_a_failed_note_again_from_app_home_once_the_cause_is_fixed(
+    slack, fake_slack, fake_gitlab, ctx, team, settle
+):
+    from messages import ids
+    from tests.commands.test_home import _post_again, buttons, open_home, text
+    from tests.conftest import ADMIN_ID
+
+    fake_gitlab.fail("notes.create", 403)
+    slack.ask("win sow-1 Go-live")
+    (post,) = posts(ctx)
+    assert post.status == "failed"
+    view = open_home(slack, fake_slack, ADMIN_ID)
+    assert "GitLab notes not delivered: 1 failed, 0 retrying." in text(view)
+    assert (
+        "• ProjectWin note for Acme — Rollout (SOW-1): adding the note: GitLab answered 403"
+        in text(view)
+    )
+    assert buttons(view, ids.OUTBOX_RETRY) == [str(post.id)]
+    # psbot's GitLab user gets the Reporter role it lacked; an admin sends the note again.
+    _post_again(slack, ADMIN_ID, post.id)
+    settle()
+    (post,) = posts(ctx)
+    assert post.status == "sent" and len(journal(fake_gitlab).notes) == 1
+    assert buttons(open_home(slack, fake_slack, ADMIN_ID), ids.OUTBOX_RETRY) == []

@@ -20,7 +20,7 @@ def test_a_lesson_is_noted_on_the_journal_issue_with_its_label(slack, fake_gitla
     )
     assert journal(fake_gitlab).labels == ["retro", "llExpectation"]
     (post,) = posts(ctx)
-    assert (post.kind, post.status, post.label) == ("lesson", "sent", "llExpectation")
+    assert (post.kind, post.status, post.label) == ("lesson_note", "sent", "llExpectation")
 
 
 def test_a_customer_story_reads_as_one(slack, fake_gitlab, ctx, team):

@@ -6,9 +6,9 @@ import logging
 import pytest
 
 from bot.core.settings import load_settings
-from bot.integrations.gitlab import GitLabSync
-from bot.store.models import GitLabPost
-from tests.bot.integrations.gitlab.conftest import gitlab_env, posts
+from bot.runtime.outbox import add_entry
+from bot.store.models import GitLabNote
+from tests.bot.integrations.gitlab.conftest import background_outbox, gitlab_env, posts
 from tests.commands.test_notes import submit
 
 
@@ -19,7 +19,9 @@ def settings(fake_slack, fake_gitlab, database_url):
     return load_settings(env, dotenv_path=None)
 
 
-def test_wins_thanks_and_notes_stay_in_slack(slack, fake_gitlab, ctx, team, clock, settle, caplog):
+def test_wins_thanks_and_notes_stay_in_slack(
+    slack, fake_slack, fake_gitlab, ctx, team, clock, settle, caplog
+):
     assert not ctx.settings.gitlab_enabled
     with caplog.at_level(logging.INFO):
         slack.ask("win sow-1 Go-live")
@@ -30,25 +32,27 @@ def test_wins_thanks_and_notes_stay_in_slack(slack, fake_gitlab, ctx, team, cloc
         clock.set(clock.current + dt.timedelta(days=7))
         submit(slack, team.rollout.id, view_id="V2")
         settle()
-        assert GitLabSync(ctx, slack.app.client).retry_due(clock.current) == 0
+        background_outbox(ctx, fake_slack).retry_due(clock.current)
     assert fake_gitlab.requests == [] and posts(ctx) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "gitlab" not in caplog.text.lower()
 
 
-def test_notes_stored_before_the_token_was_removed_are_left_alone(slack, fake_gitlab, ctx, team):
+def test_notes_stored_before_the_token_was_removed_are_left_alone(
+    fake_slack, fake_gitlab, ctx, team
+):
     with ctx.session_factory.begin() as session:
-        session.add(
-            GitLabPost(
-                kind="win",
-                dedupe_key="win:1",
-                marker="m1",
-                project_id=team.rollout.id,
-                subject_id=1,
-                target_url=team.journal_url,
-                next_attempt_at=ctx.now(),
-                created_at=ctx.now(),
-            )
+        note = GitLabNote(
+            key="gitlab:win_note:1",
+            kind="win_note",
+            marker="m1",
+            project_id=team.rollout.id,
+            subject_id=1,
+            target_url=team.journal_url,
+            payload={},
         )
-    assert GitLabSync(ctx, slack.app.client).retry_due(ctx.now()) == 0
+        note_id = add_entry(session, note, ctx.now())
+    box = background_outbox(ctx, fake_slack)
+    assert box.retry_due(ctx.now() + dt.timedelta(days=1)) == []
+    assert box.deliver(note_id, ctx.now()).status == "busy"  # no deliverer here takes it
     assert fake_gitlab.requests == [] and posts(ctx)[0].status == "pending"

@@ -14,6 +14,7 @@ from tests.bot.integrations.gitlab.conftest import (
     dms_to,
     posts,
     set_links,
+    tick,
 )
 from tests.commands.test_notes import submit
 
@@ -221,17 +222,15 @@ def test_a_gitlab_without_rest_epics_gets_the_note_through_work_items(
 
 
 def test_a_lost_answer_through_work_items_is_not_posted_twice(
-    slack, fake_gitlab, ctx, team, settle
+    slack, fake_slack, fake_gitlab, ctx, team, settle
 ):
-    from bot.integrations.gitlab import GitLabSync
-
     fake_gitlab.epic_api = "work items"
     fake_gitlab.fail("graphql.create_note", 502, apply_first=True)
     red(slack, team)
     settle()
     (post,) = posts(ctx)
-    assert (post.status, post.note_posting) == ("retrying", True)
-    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert (post.status, post.unsure_of) == ("retrying", 0)
+    assert tick(ctx, fake_slack, post.next_attempt_at) == 1
     (note,) = epic(fake_gitlab).notes
     assert fake_gitlab.routes()[-1] == "graphql.notes"
     assert posts(ctx)[0].gitlab_note_id == note["id"]
@@ -330,15 +329,13 @@ def test_the_modal_asks_for_an_epic_link_on_gitlab_when_sync_is_on(
 
 
 def test_a_graphql_outage_is_retried_not_taken_for_a_missing_api(
-    slack, fake_gitlab, ctx, team, settle
+    slack, fake_slack, fake_gitlab, ctx, team, settle
 ):
-    from bot.integrations.gitlab import GitLabSync
-
     fake_gitlab.epic_api = "work items"
     fake_gitlab.fail("graphql.work_item", 502)
     red(slack, team)
     settle()
     (post,) = posts(ctx)
     assert post.status == "retrying" and "502" in post.error
-    assert GitLabSync(ctx, None).retry_due(post.next_attempt_at) == 1
+    assert tick(ctx, fake_slack, post.next_attempt_at) == 1
     assert len(epic(fake_gitlab).notes) == 1

@@ -2,11 +2,16 @@
 
 import datetime as dt
 
-from bot.integrations.gitlab import GitLabSync
 from bot.store.models import Win
-from bot.workflows.shoutouts import slack_outbox
 from messages import ids
-from tests.bot.integrations.gitlab.conftest import JOURNAL_IID, JOURNAL_PATH, posts, set_links
+from tests.bot.integrations.gitlab.conftest import (
+    JOURNAL_IID,
+    JOURNAL_PATH,
+    background_outbox,
+    posts,
+    set_links,
+    tick,
+)
 from tests.commands.test_wins import stored, submission
 
 
@@ -55,7 +60,7 @@ def test_a_label_already_there_is_not_set_again(slack, fake_gitlab, ctx, team):
     assert posts(ctx)[0].status == "sent"
 
 
-def test_a_replayed_win_submission_adds_one_note(slack, fake_gitlab, ctx, team, settle):
+def test_a_replayed_win_submission_adds_one_note(slack, fake_slack, fake_gitlab, ctx, team, settle):
     payload = submission(
         ids.WIN_VIEW, "{}", project_id=team.rollout.id, text="Go-live", people=["U0PAT"]
     )
@@ -68,7 +73,7 @@ def test_a_replayed_win_submission_adds_one_note(slack, fake_gitlab, ctx, team, 
     assert len(posts(ctx)) == 1 and fake_gitlab.routes().count("notes.create") == 1
     # Nothing is left for the minute tick either.
     later = ctx.now() + dt.timedelta(hours=1)
-    assert GitLabSync(ctx, slack.app.client).retry_due(later) == 0
+    assert background_outbox(ctx, fake_slack).retry_due(later) == []
 
 
 def test_thanks_for_a_project_add_a_note_without_a_label(slack, fake_gitlab, ctx, team):
@@ -99,12 +104,17 @@ def test_the_note_waits_for_the_slack_shout_out_to_link_it(
     assert fake_gitlab.requests == []  # no shout-out yet, so nothing to link
     (post,) = posts(ctx)
     assert (post.status, post.attempts, post.body) == ("pending", 0, "")
-    del fake_slack.answers["chat.postMessage"]
     later = ctx.now() + dt.timedelta(minutes=1, seconds=1)  # the shout-out's first retry
-    assert [a.status for a in slack_outbox(ctx, slack.app.client).retry_due(later)] == ["sent"]
-    assert GitLabSync(ctx, slack.app.client).retry_due(later) == 1
+    assert tick(ctx, fake_slack, later) == 0  # Slack still refuses: the note still waits
+    assert fake_gitlab.requests == [] and posts(ctx)[0].attempts == 0
+    del fake_slack.answers["chat.postMessage"]
+    later += dt.timedelta(minutes=2)
+    (shout_out,) = background_outbox(ctx, fake_slack).retry_due(later)
+    assert (shout_out.key, shout_out.status) == (f"win:{stored(ctx, Win)[0].id}", "sent")
+    # The note goes right after the shout-out it links.
     (note,) = journal(fake_gitlab).notes
     assert f"[Slack shout-out]({stored(ctx, Win)[0].permalink})" in note["body"]
+    assert posts(ctx)[0].status == "sent"
 
 
 def test_without_the_shout_out_after_an_hour_the_note_goes_without_it(
@@ -112,9 +122,8 @@ def test_without_the_shout_out_after_an_hour_the_note_goes_without_it(
 ):
     fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": "not_in_channel"})
     slack.ask("win sow-1 Go-live")
-    sync = GitLabSync(ctx, slack.app.client)
-    assert sync.retry_due(ctx.now() + dt.timedelta(minutes=30)) == 0
-    assert sync.retry_due(ctx.now() + dt.timedelta(minutes=61)) == 1
+    assert tick(ctx, fake_slack, ctx.now() + dt.timedelta(minutes=59)) == 0
+    assert tick(ctx, fake_slack, ctx.now() + dt.timedelta(minutes=60)) == 1
     (note,) = journal(fake_gitlab).notes
     assert "Slack shout-out" not in note["body"] and "> Go-live" in note["body"]
 
@@ -125,6 +134,6 @@ def test_changing_the_journal_link_later_keeps_the_stored_target(
     fake_slack.answer("chat.postMessage", lambda params: {"ok": False, "error": "not_in_channel"})
     slack.ask("win sow-1 Go-live")
     set_links(ctx, "SOW-1", journal=fake_gitlab.add_issue("acme/other", 1), raid=team.raid_url)
-    GitLabSync(ctx, slack.app.client).retry_due(ctx.now() + dt.timedelta(minutes=61))
+    tick(ctx, fake_slack, ctx.now() + dt.timedelta(minutes=61))
     assert len(journal(fake_gitlab).notes) == 1
     assert fake_gitlab.issue("acme/other", 1).notes == []

@@ -1,4 +1,5 @@
-"""What psbot owes GitLab, stored in the same transaction as the record that causes it.
+"""What psbot owes GitLab, stored in the same transaction as the record that causes it,
+as entries of the one outbox (target "gitlab"; delivered by `delivery.GitLabDeliverer`).
 
 - a ProjectWin → a note on the project's journal issue, which must carry `ProjectWin`;
 - thanks for a project → a note on the same issue;
@@ -15,6 +16,10 @@
 The RAID issue lives in the customer's collaboration project, where the customer can read
 it (even "internal" notes): nothing internal is ever owed to it (SPEC §4a). Its owed
 update stores only the customer-safe words, so even the stored row can't leak the rest.
+
+A win's or thanks' note links its Slack shout-out, so the minute tick leaves it for up
+to an hour while the shout-out is not out yet; once it is, `notes_waiting_for` makes the
+note due (the shout-out's after-sent hook delivers it next).
 
 Nothing is stored while GITLAB_TOKEN is empty, or for a project without the link.
 """
@@ -35,7 +40,27 @@ from bot.core.context import AppContext
 from bot.integrations.gitlab.markdown import WIN_LABEL, build_epic_note
 from bot.pmo.escalation import ESCALATED_LABEL
 from bot.pmo.notes import NoteFields, Temperature, fields_of, latest_note
-from bot.store.models import GitLabPost, Lesson, Note, Project, Thanks, Win
+from bot.runtime import outbox
+from bot.store.models import GitLabNote, Lesson, Note, Project, Thanks, Win
+
+# A win's or thanks' note links its shout-out: it waits this long for that post to exist.
+WAIT_FOR_SLACK_POST = dt.timedelta(hours=1)
+# The kinds of note that go to the Internal Customer Epic (the rest go to an issue).
+EPIC_KINDS = ("epic_note", "epic_green")
+# What each kind of note is, as admins read it (logs, App Home).
+NOTE_LABELS = {
+    "win_note": "ProjectWin note",
+    "thanks_note": "thanks note",
+    "lesson_note": "lesson learned on the journal issue",
+    "raid_note": "Y/R note on the RAID issue",
+    "back_to_green": "back-to-Green note on the RAID issue",
+    "epic_note": "Y/R note on the Internal Customer Epic",
+    "epic_green": "back-to-Green note on the Internal Customer Epic",
+    "raid_update": "customer-safe update on the RAID issue",
+    "escalation": "Escalated label on the RAID issue",
+}
+# The shout-out kind a note waits for.
+_WAITS_FOR = {"win": "win_note", "thanks": "thanks_note"}
 
 
 def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
@@ -43,49 +68,64 @@ def enqueue_for_win(ctx: AppContext, session: Session, win: Win) -> list[int]:
 
     Call in the transaction that stores the win; a replayed win adds nothing.
     """
-    return _on_journal(ctx, session, "win", win.id, win.project_id, WIN_LABEL)
+    return _on_journal(ctx, session, "win_note", win, win.project_id, WIN_LABEL)
 
 
 def enqueue_for_thanks(ctx: AppContext, session: Session, thanks: Thanks) -> list[int]:
     """Owe the project's journal issue a note for `thanks` (when it names a project)."""
-    return _on_journal(ctx, session, "thanks", thanks.id, thanks.project_id)
+    return _on_journal(ctx, session, "thanks_note", thanks, thanks.project_id)
 
 
 def enqueue_for_lesson(ctx: AppContext, session: Session, lesson: Lesson) -> list[int]:
     """Owe the project's journal issue a note for `lesson`, and the lesson's label."""
-    return _on_journal(ctx, session, "lesson", lesson.id, lesson.project_id, lesson.label)
+    return _on_journal(ctx, session, "lesson_note", lesson, lesson.project_id, lesson.label)
 
 
 def _on_journal(
     ctx: AppContext,
     session: Session,
     kind: str,
-    subject_id: int,
+    record: Win | Thanks | Lesson,
     project_id: int | None,
     label: str = "",
 ) -> list[int]:
-    """Owe the journal issue of `project_id` a note of `kind` (none while GitLab is off,
-    or for no project, or a project without a journal issue)."""
+    """Owe the journal issue of `project_id` a note of `kind` about `record` (none while
+    GitLab is off, or for no project, or a project without a journal issue)."""
     if not ctx.settings.gitlab_enabled or project_id is None:
         return []
     project = session.get(Project, project_id)
     if project is None or not project.journal_issue_url:
         return []
-    post = _add(
+    # A win's or thanks' shout-out is not out yet: its note waits for the link.
+    shouted_out = isinstance(record, Lesson) or record.ts is not None
+    note_id = _add(
         session,
         kind=kind,
-        dedupe_key=f"{kind}:{subject_id}",
+        key=f"{kind}:{record.id}",
         project_id=project.id,
-        subject_id=subject_id,
+        subject_id=record.id,
         target_url=project.journal_issue_url,
         label=label,
         now=ctx.now(),
+        tick_after=outbox.HOLD if shouted_out else WAIT_FOR_SLACK_POST,
     )
-    return [post.id] if post else []
+    return [note_id] if note_id else []
 
 
-# The kinds of note that go to the Internal Customer Epic (the rest go to an issue).
-EPIC_KINDS = ("epic_note", "epic_green")
+def notes_waiting_for(session: Session, kind: str, record_id: int, now: dt.datetime) -> list[int]:
+    """The GitLab notes of the win or thanks (`kind`) `record_id` that waited for its
+    shout-out, which is out: due now, to be delivered next."""
+    waiting = session.scalars(
+        sa.update(GitLabNote)
+        .where(
+            GitLabNote.kind == _WAITS_FOR[kind],
+            GitLabNote.subject_id == record_id,
+            GitLabNote.status == "pending",
+        )
+        .values(next_attempt_at=now)
+        .returning(GitLabNote.id)
+    )
+    return list(waiting)
 
 
 def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]:
@@ -107,12 +147,12 @@ def enqueue_for_note(ctx: AppContext, session: Session, note: Note) -> list[int]
             posts.append(_enqueue_raid_update(ctx, session, project, note, fields))
     else:
         posts = [_enqueue_back_to_green(ctx, session, project, note, fields)]
-    return [post.id for post in posts if post is not None]
+    return [note_id for note_id in posts if note_id is not None]
 
 
 def _enqueue_alarm(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
-) -> GitLabPost | None:
+) -> int | None:
     target = project.epic_url or fields.epic_url
     if not target:
         return None
@@ -131,7 +171,7 @@ def _enqueue_alarm(
 
 def _enqueue_raid_update(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
-) -> GitLabPost | None:
+) -> int | None:
     target = project.raid_url or fields.raid_url
     if not target:
         return None
@@ -158,19 +198,19 @@ def _add_if_changed(
     target: str,
     fingerprint: str,
     payload: dict[str, Any],
-) -> GitLabPost | None:
+) -> int | None:
     """Owe `kind` for the week's note unless the last one owed for it says the same."""
     earlier = session.scalars(
-        sa.select(GitLabPost)
-        .where(GitLabPost.kind == kind, GitLabPost.subject_id == note.id)
-        .order_by(GitLabPost.id.desc())
+        sa.select(GitLabNote)
+        .where(GitLabNote.kind == kind, GitLabNote.subject_id == note.id)
+        .order_by(GitLabNote.id.desc())
     ).all()
     if earlier and earlier[0].fingerprint == fingerprint:
         return None
     return _add(
         session,
         kind=kind,
-        dedupe_key=f"{kind}:{note.id}:{len(earlier) + 1}",
+        key=f"{kind}:{note.id}:{len(earlier) + 1}",
         project_id=project.id,
         subject_id=note.id,
         target_url=target,
@@ -182,7 +222,7 @@ def _add_if_changed(
 
 def _enqueue_back_to_green(
     ctx: AppContext, session: Session, project: Project, note: Note, fields: NoteFields
-) -> GitLabPost | None:
+) -> int | None:
     last_alarm = _latest(session, project.id, "epic_note")
     if last_alarm is not None:
         last_green = _latest(session, project.id, "epic_green")
@@ -206,7 +246,7 @@ def _enqueue_back_to_green(
     return _add(
         session,
         kind="epic_green",
-        dedupe_key=key,
+        key=key,
         project_id=project.id,
         subject_id=note.id,
         target_url=target,
@@ -231,13 +271,13 @@ def enqueue_for_escalation(
         return []
     earlier = session.scalar(
         sa.select(sa.func.count())
-        .select_from(GitLabPost)
-        .where(GitLabPost.kind == "escalation", GitLabPost.project_id == project.id)
+        .select_from(GitLabNote)
+        .where(GitLabNote.kind == "escalation", GitLabNote.project_id == project.id)
     )
-    post = _add(
+    note_id = _add(
         session,
         kind="escalation",
-        dedupe_key=f"escalation:{project.id}:{earlier + 1}",
+        key=f"escalation:{project.id}:{earlier + 1}",
         project_id=project.id,
         subject_id=project.id,
         target_url=target,
@@ -245,7 +285,7 @@ def enqueue_for_escalation(
         payload={"remove": not escalated, "author_id": user_id},
         now=ctx.now(),
     )
-    return [post.id] if post else []
+    return [note_id] if note_id else []
 
 
 def _shown_details(fields: NoteFields) -> str:
@@ -261,11 +301,11 @@ def _shown_details(fields: NoteFields) -> str:
     return note.details
 
 
-def _latest(session: Session, project_id: int, kind: str) -> GitLabPost | None:
+def _latest(session: Session, project_id: int, kind: str) -> GitLabNote | None:
     return session.scalar(
-        sa.select(GitLabPost)
-        .where(GitLabPost.project_id == project_id, GitLabPost.kind == kind)
-        .order_by(GitLabPost.id.desc())
+        sa.select(GitLabNote)
+        .where(GitLabNote.project_id == project_id, GitLabNote.kind == kind)
+        .order_by(GitLabNote.id.desc())
         .limit(1)
     )
 
@@ -274,7 +314,7 @@ def _add(
     session: Session,
     *,
     kind: str,
-    dedupe_key: str,
+    key: str,
     project_id: int,
     subject_id: int,
     target_url: str,
@@ -282,29 +322,22 @@ def _add(
     label: str = "",
     payload: dict[str, Any] | None = None,
     fingerprint: str = "",
-) -> GitLabPost | None:
-    """Store one owed note, due now; None when `dedupe_key` is already stored."""
-    exists = session.scalar(sa.select(GitLabPost.id).where(GitLabPost.dedupe_key == dedupe_key))
-    if exists is not None:
-        return None
-    post = GitLabPost(
+    tick_after: dt.timedelta = outbox.HOLD,
+) -> int | None:
+    """Owe one note (its id); None when `key` is already owed."""
+    note = GitLabNote(
+        key=f"gitlab:{key}",
         kind=kind,
-        dedupe_key=dedupe_key,
         marker=secrets.token_hex(12),
         project_id=project_id,
         subject_id=subject_id,
         target_url=target_url.strip(),
         label=label,
         payload=payload or {},
+        body="",
         fingerprint=fingerprint,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
     )
-    session.add(post)
-    session.flush()
-    return post
+    return outbox.add_entry(session, note, now, tick_after=tick_after)
 
 
 def fields_snapshot(fields: NoteFields) -> dict[str, Any]:
