@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from commands.away import back_from_button, open_away_modal, submit_away
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
 from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures, never_raises
@@ -41,3 +42,6 @@ def register(app: App) -> None:
     app.view(ids.UPSIDE_VIEW)(answers_failures(submit_upside))
     app.action(ids.RECHECK_NUDGE)(answers_failures(recheck_nudge))
     app.action(ids.RECHECK_HOME)(answers_failures(recheck_home))
+    app.view(ids.AWAY_VIEW)(answers_failures(submit_away))
+    app.action(ids.AWAY_OPEN)(answers_failures(open_away_modal))
+    app.action(ids.AWAY_BACK)(answers_failures(back_from_button))

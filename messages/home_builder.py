@@ -24,6 +24,7 @@ from bot.runtime.outbox import retryable
 from bot.runtime.undelivered import Failed
 from bot.store.models import Project
 from messages import ids
+from messages.away_builder import time_off_section, who_is_away_section
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import context, data_as_of_block, sections, zone_abbreviation
@@ -77,8 +78,10 @@ def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     blocks += _findings(home)
     blocks += _closing(home.closing, home.closure_progress)
     blocks += _recognition(home)
+    blocks += _time_off(home)
     if home.is_admin:
         blocks += _admin(home)
+        blocks += _who_is_away(home)
     blocks.append(context("`/ps help` lists every command."))
     return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])
 
@@ -192,6 +195,18 @@ def _recognition(home: Home) -> list[Block]:
     if not lines:
         return []
     return [DividerBlock(), *sections(["*Your recent wins and thanks*", *lines])]
+
+
+def _time_off(home: Home) -> list[Block]:
+    """The viewer's time off and its buttons (anyone psbot knows, and admins)."""
+    if home.today is None or not (home.known or home.is_admin):
+        return []
+    return time_off_section(home.time_off, home.today)
+
+
+def _who_is_away(home: Home) -> list[Block]:
+    """Admins: who is away now or soon, and who covers."""
+    return who_is_away_section(home.away_ahead, home.today) if home.today else []
 
 
 def _admin(home: Home) -> list[Block]:
