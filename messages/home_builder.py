@@ -28,6 +28,7 @@ from messages.away_builder import time_off_section, who_is_away_section
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import context, data_as_of_block, sections, zone_abbreviation
+from messages.job_settings_builder import job_settings_picker
 from messages.reminders_builder import recheck_button
 
 HOME_BLOCK_LIMIT = 100
@@ -82,6 +83,7 @@ def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     if home.is_admin:
         blocks += _admin(home)
         blocks += _who_is_away(home)
+        blocks += job_settings_picker()
     blocks.append(context("`/ps help` lists every command."))
     return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])
 

@@ -32,3 +32,7 @@ RECHECK_HOME = "recheck_home"
 AWAY_OPEN = "away_open"
 AWAY_BACK = "away_back"
 AWAY_VIEW = "away_submit"
+
+# Job settings (admins, App Home): pick a job (value: its name), then its modal.
+JOB_SETTINGS_PICK = "job_settings_pick"
+JOB_SETTINGS_VIEW = "job_settings_submit"

@@ -645,6 +645,24 @@ class Away(Base):
     __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="dates"),)
 
 
+class JobSetting(Base):
+    """A job's time, channel or on/off as an admin set it in Slack (App Home): it wins
+    over the PSBOT_JOB_* environment, which stays the default. Every replica reads these
+    at its next tick; the audit log keeps who changed what, old and new."""
+
+    __tablename__ = "job_settings"
+
+    job: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    setting: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # time, channel, switch
+    value: Mapped[str] = mapped_column(sa.String(200))
+    changed_by: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("setting", ("time", "channel", "switch")), name="setting"),
+    )
+
+
 class KantataObject(Base):
     """The last Kantata sync's copy of one Kantata object, as Kantata sent it.
 

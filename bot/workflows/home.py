@@ -18,7 +18,7 @@ from bot.integrations.kantata.freshness import ensure_fresh
 from bot.pmo.freshness import DataAsOf
 from bot.pmo.home import JobStatus, gather_home
 from bot.pmo.lookup import person_by_slack_id
-from bot.pmo.rhythm import configured_timings, notes_due, notes_week
+from bot.pmo.rhythm import configured_timings, notes_due, notes_week, slack_settings
 from bot.runtime.job_runner import last_runs
 from bot.runtime.schedule import next_run
 from bot.store.models import Project
@@ -70,7 +70,7 @@ def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[J
     runs = last_runs(session)
     calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
     statuses = []
-    for job in configured_timings(ctx.settings):
+    for job in configured_timings(ctx.settings, slack_settings(session)):
         if not job.enabled:
             continue
         run = runs.get(job.name)
