@@ -28,6 +28,7 @@ from messages.away_builder import time_off_section, who_is_away_section
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import context, data_as_of_block, sections, zone_abbreviation
+from messages.glance_builder import coverage_section, recognition_section
 from messages.job_settings_builder import job_settings_picker
 from messages.reminders_builder import recheck_button
 
@@ -79,9 +80,11 @@ def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     blocks += _findings(home)
     blocks += _closing(home.closing, home.closure_progress)
     blocks += _recognition(home)
+    blocks += _team_recognition(home)
     blocks += _time_off(home)
     if home.is_admin:
         blocks += _admin(home)
+        blocks += _note_coverage(home)
         blocks += _who_is_away(home)
         blocks += job_settings_picker()
     blocks.append(context("`/ps help` lists every command."))
@@ -197,6 +200,16 @@ def _recognition(home: Home) -> list[Block]:
     if not lines:
         return []
     return [DividerBlock(), *sections(["*Your recent wins and thanks*", *lines])]
+
+
+def _team_recognition(home: Home) -> list[Block]:
+    """Everyone: the quarter's wins and thanks, by project."""
+    return recognition_section(home.glance) if home.glance else []
+
+
+def _note_coverage(home: Home) -> list[Block]:
+    """Admins: this week's notes by PM, as small bars."""
+    return coverage_section(home.glance, home.week) if home.glance else []
 
 
 def _time_off(home: Home) -> list[Block]:

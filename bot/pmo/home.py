@@ -15,6 +15,7 @@ from bot.pmo.away import own_time_off, time_off_ahead
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
 from bot.pmo.freshness import DataAsOf
+from bot.pmo.glance import Glance
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.pmo.portfolio_loading import load_portfolio
@@ -71,6 +72,8 @@ class Home:
     # The viewer's time off, now or still to come; for admins, everyone's.
     time_off: Away | None = None
     away_ahead: list[Away] = field(default_factory=list)
+    # The team's glance: notes by PM (admins), the quarter's wins and thanks by project.
+    glance: Glance | None = None
 
 
 def gather_home(
