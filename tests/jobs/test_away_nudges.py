@@ -8,11 +8,22 @@ import pytest
 from bot.pmo.away import set_away
 from bot.store.models import Milestone
 from jobs.acceptance_cutoff import run_acceptance_cutoff
+from jobs.billing_period import run_billing_period
 from jobs.forecast_nudge import run_forecast_nudge
+from jobs.forecast_prep import run_forecast_prep
 from jobs.timesheet_nudge import run_timesheet_nudge
 from jobs.top_customer_nudge import run_top_customer_nudge
 from jobs.top_customer_open import run_top_customer_open
-from tests.jobs.sample import MON_NUDGE, TUE_NUDGE, TUE_OPEN, assert_safe, assert_valid, everything
+from tests.jobs.sample import (
+    BILLING,
+    MON_NUDGE,
+    MON_PREP,
+    TUE_NUDGE,
+    TUE_OPEN,
+    assert_safe,
+    assert_valid,
+    everything,
+)
 from tests.jobs.test_forecast_accuracy import at, data  # noqa: F401  (the cutoff's fixture)
 from tests.jobs.test_timesheet_nudge import FRI
 
@@ -85,3 +96,14 @@ def test_the_acceptance_cutoff_reminder_goes_to_the_delegate(ctx, data):  # noqa
     away(ctx, "U0ANN", "2026-11-12", "2026-11-12", "U0PAT")
     (post,) = run_acceptance_cutoff(ctx, at("2026-11-12T09:00"))
     assert post.channel == "U0PAT" and "covering for <@U0ANN>" in post.text
+
+
+def test_channel_reminders_name_an_away_pm_and_mention_who_covers(ctx, week):
+    away(ctx, "U0PAM", "2026-11-30", "2026-12-04", "U0PAT")
+    prep = everything(run_forecast_prep(ctx, MON_PREP))
+    assert "Pam Manager (away until Fri Dec 4) · <@U0PAT> covers" in prep
+    assert "<@U0PAM>" not in prep
+    away(ctx, "U0QUINN", "2026-11-23", "2026-11-25")
+    billing = everything(run_billing_period(ctx, BILLING))
+    assert "Quinn Lead (away until Wed Nov 25)" in billing
+    assert "<@U0QUINN>" not in billing
