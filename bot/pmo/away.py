@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.core.errors import UserError
 from bot.core.fields import FieldError, parse_date
-from bot.store.models import AuditEntry, Away
+from bot.pmo.lookup import project_open
+from bot.store.models import AuditEntry, Away, Person, Project
 
 # Longer than this is a typo in the year more often than a sabbatical.
 MAX_AWAY_DAYS = 366
@@ -131,6 +132,21 @@ def time_off_ahead(session: Session, today: dt.date) -> list[Away]:
             .order_by(Away.starts_on, Away.ends_on, Away.slack_user_id)
         )
     )
+
+
+def covered_projects(session: Session, delegate_id: str, today: dt.date) -> list[Project]:
+    """The open projects of the PMs `delegate_id` covers for on `today`."""
+    covered = (
+        sa.select(Person.id)
+        .join(Away, Away.slack_user_id == Person.slack_user_id)
+        .where(Away.delegate_id == delegate_id, Away.starts_on <= today, Away.ends_on >= today)
+    )
+    query = (
+        sa.select(Project)
+        .where(Project.pm_id.in_(covered), project_open())
+        .order_by(Project.customer, Project.name)
+    )
+    return list(session.scalars(query))
 
 
 def recipient(pm_slack_id: str, away: dict[str, Away]) -> str | None:

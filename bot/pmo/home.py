@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
-from bot.pmo.away import own_time_off, time_off_ahead
+from bot.pmo.away import covered_projects, own_time_off, time_off_ahead
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
 from bot.pmo.freshness import DataAsOf
@@ -105,6 +105,9 @@ def gather_home(
     if person is not None:
         home.known = True
         projects = [p for p in projects_of(session, person) if p.status != "completed"]
+        # Covering for an away PM: their projects' notes are the viewer's to write too.
+        seen = {p.id for p in projects}
+        projects += [p for p in covered_projects(session, user_id, today) if p.id not in seen]
         ids = [p.id for p in projects]
         owing_ids = set(
             session.scalars(sa.select(Project.id).where(note_required(), Project.id.in_(ids)))

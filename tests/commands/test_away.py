@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from bot.store.models import AuditEntry, Away
 from messages import ids
-from tests.commands.test_home import open_home, text
+from tests.commands.test_home import buttons, open_home, text
 from tests.commands.test_notes import errors_of, revisions, submit
 from tests.conftest import ADMIN_ID
 
@@ -168,3 +168,16 @@ def test_app_home_plans_time_off_in_a_modal_and_admins_see_who_is_away(
     assert told["text"] == "Your time off Mon Dec 21 – Fri Jan 1 2027 is cancelled."
     assert time_off(ctx) == []
     assert "nobody is away" in text(open_home(slack, fake_slack, ADMIN_ID))
+
+
+def test_the_delegates_app_home_offers_the_away_pms_notes(slack, fake_slack, ctx, team):
+    data = team
+    initech = data.project("SOW-7", "Initech", "Upgrade", pm=data.pam, top_customer=True)
+    before = open_home(slack, fake_slack, "U0PAT")
+    assert buttons(before, ids.NOTES_OPEN) == []  # only booked on Rollout
+    assert "Initech" not in text(before)
+    slack.ask("away 2026-11-23 2026-11-27 <@U0PAT|pat>")
+    covering = open_home(slack, fake_slack, "U0PAT")
+    assert sorted(buttons(covering, ids.NOTES_OPEN)) == sorted(
+        [str(data.rollout.id), str(initech.id)]
+    )
