@@ -232,6 +232,8 @@ def _admin(home: Home) -> list[Block]:
         f"{home.rule_breaks} bookings rule breaks"
     )
     jobs = [_job_line(job) for job in home.jobs]
+    if home.jobs_off:
+        jobs.append(f"Off: {', '.join(f'`{escape_mrkdwn(name)}`' for name in home.jobs_off)}")
     return [
         DividerBlock(),
         *sections([f"*Portfolio this week* (admin)\n{counts}"]),

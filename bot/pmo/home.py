@@ -63,6 +63,7 @@ class Home:
     missing_notes: int = 0
     rule_breaks: int = 0
     jobs: list[JobStatus] = field(default_factory=list)
+    jobs_off: list[str] = field(default_factory=list)  # switched off (env or Slack)
     closure_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Deliveries psbot could not make (admins only): Slack posts and GitLab notes.
     undelivered: Undelivered | None = None

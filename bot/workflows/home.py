@@ -48,7 +48,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
             home.as_of = as_of
             home.glance = _glance(ctx, session, home.week, today, home.is_admin)
             if home.is_admin:
-                home.jobs = _job_statuses(ctx, session, now)
+                home.jobs, home.jobs_off = _job_statuses(ctx, session, now)
             viewer_tz = _viewer_zone(session, client, user_id)
         client.views_publish(user_id=user_id, view=ctx.words.home(home, viewer_tz))
     except Exception:
@@ -78,12 +78,17 @@ def _fresh_findings(ctx: AppContext, user_id: str) -> DataAsOf | None:
     return ensure_fresh(ctx, own or None, why="app_home")
 
 
-def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:
+def _job_statuses(
+    ctx: AppContext, session: Session, now: dt.datetime
+) -> tuple[list[JobStatus], list[str]]:
+    """The enabled jobs' next and last runs, and the names of those switched off; with
+    what admins set in Slack."""
     runs = last_runs(session)
     calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
-    statuses = []
+    statuses, off = [], []
     for job in configured_timings(ctx.settings, slack_settings(session)):
         if not job.enabled:
+            off.append(job.name)
             continue
         run = runs.get(job.name)
         statuses.append(
@@ -95,7 +100,7 @@ def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[J
                 run.problem if run else "",
             )
         )
-    return statuses
+    return statuses, off
 
 
 def _viewer_zone(session: Session, client: WebClient, user_id: str) -> ZoneInfo | None:

@@ -195,3 +195,6 @@ def test_a_job_switched_off_in_slack_does_not_run(slack, fake_slack, ctx):
     fake_slack.reset()
     assert sent(runner.tick(at(8, 1))) == []
     assert fake_slack.calls_to("chat.postMessage") == []
+    admin = text(open_home(slack, fake_slack, ADMIN_ID))
+    assert "Off: `forecast_prep`, `kantata_incremental`" in admin  # no Kantata token here
+    assert "`forecast_prep` next" not in admin
