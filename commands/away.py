@@ -67,8 +67,7 @@ def back_command(request: PsRequest) -> Reply:
 
 
 def _delegate(request: PsRequest, token: str) -> str:
-    """The delegate's Slack id from their mention: a person in this workspace, not the
-    caller (Slack's users.info says whether they are a bot)."""
+    """The delegate's Slack id from their mention, checked with Slack."""
     delegate_id = user_id_of(token)
     if delegate_id is None:
         if is_unresolved_mention(token):
@@ -76,10 +75,19 @@ def _delegate(request: PsRequest, token: str) -> str:
         raise UserError(
             "Name who covers for you with an @-mention, picked from Slack's list.", AWAY_USAGE
         )
-    if delegate_id == request.user_id:
-        raise AwayRefused("delegate", "You can't cover for yourself: pick a teammate, or nobody.")
-    check_people(request.client, [delegate_id], AWAY_USAGE, {})
+    _check_delegate(request.client, request.user_id, delegate_id)
     return delegate_id
+
+
+def _check_delegate(client: WebClient, user_id: str, delegate_id: str | None) -> None:
+    """A delegate is a person in this workspace: Slack's users.info says whether they are
+    a bot or have left. Naming yourself is set_away's to refuse."""
+    if delegate_id is None or delegate_id == user_id:
+        return
+    try:
+        check_people(client, [delegate_id], AWAY_USAGE, {})
+    except UserError as error:
+        raise AwayRefused("delegate", error.message) from None
 
 
 def _come_back(ctx: AppContext, user_id: str) -> str:
@@ -119,11 +127,7 @@ def submit_away(
         starts_on = parse_away_date("starts_on", form["starts_on"])
         ends_on = parse_away_date("ends_on", form["ends_on"])
         delegate_id = form["delegate"] or None
-        if delegate_id is not None and delegate_id != user_id:
-            try:
-                check_people(client, [delegate_id], AWAY_USAGE, {})
-            except UserError as error:
-                raise AwayRefused("delegate", error.message) from None
+        _check_delegate(client, user_id, delegate_id)
         with write_while_slack_waits(ctx.session_factory) as session:
             away = set_away(
                 session, user_id, starts_on, ends_on, delegate_id, today=_today(ctx), now=ctx.now()
