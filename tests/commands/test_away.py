@@ -181,3 +181,16 @@ def test_the_delegates_app_home_offers_the_away_pms_notes(slack, fake_slack, ctx
     assert sorted(buttons(covering, ids.NOTES_OPEN)) == sorted(
         [str(data.rollout.id), str(initech.id)]
     )
+
+
+def test_away_alone_opens_the_modal_filled_in_with_what_is_recorded(slack, fake_slack, team):
+    slack.ask("away 2026-12-21 2027-01-01 <@U0PAT|pat>")
+    fake_slack.reset()
+    assert slack.command("away").status == 200
+    modal = fake_slack.wait_for("views.open")[-1].params["view"]
+    modal = json.loads(modal) if isinstance(modal, str) else modal
+    assert modal["callback_id"] == ids.AWAY_VIEW
+    fields = {b["block_id"]: b["element"] for b in modal["blocks"]}
+    assert fields["starts_on"]["initial_date"] == "2026-12-21"
+    assert fields["ends_on"]["initial_date"] == "2027-01-01"
+    assert fields["delegate"]["initial_user"] == "U0PAT"
