@@ -45,7 +45,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.RETRY_POSTS: frozenset({Role.ADMIN}),
     Action.ESCALATE: frozenset({Role.ADMIN}),
     Action.CHANGE_SETTINGS: frozenset({Role.ADMIN}),
-    Action.ADD_UPSIDE: frozenset({Role.ADMIN, Role.PM, Role.DRI}),
+    Action.ADD_UPSIDE: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.DELEGATE}),
     Action.REMOVE_UPSIDE: frozenset({Role.ADMIN, Role.RECORDER}),
 }
 
