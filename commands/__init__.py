@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from commands.away import back_from_button, open_away_modal, submit_away
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
 from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures, never_raises
 from commands.home import app_home_opened, retry_post
+from commands.job_settings import open_job_settings, submit_job_settings
 from commands.lessons import lesson_shortcut, submit_lesson
 from commands.notes import open_from_button, pick_project, submit_notes
 from commands.ps import handle_ps
@@ -41,3 +43,8 @@ def register(app: App) -> None:
     app.view(ids.UPSIDE_VIEW)(answers_failures(submit_upside))
     app.action(ids.RECHECK_NUDGE)(answers_failures(recheck_nudge))
     app.action(ids.RECHECK_HOME)(answers_failures(recheck_home))
+    app.view(ids.AWAY_VIEW)(answers_failures(submit_away))
+    app.action(ids.AWAY_OPEN)(answers_failures(open_away_modal))
+    app.action(ids.AWAY_BACK)(answers_failures(back_from_button))
+    app.action(ids.JOB_SETTINGS_PICK)(answers_failures(open_job_settings))
+    app.view(ids.JOB_SETTINGS_VIEW)(answers_failures(submit_job_settings))

@@ -54,6 +54,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "/ps accuracy [--month 2026-11 | --quarter 2026-Q4] [PROJECT | @pm]",
         "closed months' forecast against actuals, by type and PM",
     ),
+    Subcommand(
+        "away",
+        "/ps away YYYY-MM-DD YYYY-MM-DD [@delegate]",
+        "time off: no nudges meanwhile; who covers gets them and may write your notes",
+    ),
+    Subcommand("back", "/ps back", "end your time off early (or cancel one still to come)"),
 )
 
 BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -68,7 +69,7 @@ def open_notes(request: PsRequest) -> None:
         mine, others = _picker_projects(ctx, session, request.user_id)
         project = find_project(session, query) if query else None
         if project is not None and not may_write(
-            session, project, request.user_id, ctx.settings.admins
+            session, project, request.user_id, ctx.settings.admins, _today(ctx)
         ):
             raise UserError(f"You can't write the note for {project.title}. {NOT_ALLOWED}")
         view = _modal(ctx, session, project, mine, others)
@@ -87,7 +88,7 @@ def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dic
         mine, others = _picker_projects(ctx, session, user_id)
         if project is None:
             view = _modal(ctx, session, None, mine, others, notice="That project is gone.")
-        elif not may_write(session, project, user_id, ctx.settings.admins):
+        elif not may_write(session, project, user_id, ctx.settings.admins, _today(ctx)):
             view = _modal(ctx, session, None, mine, others, notice=NOT_ALLOWED)
         else:
             view = _modal(ctx, session, project, mine, others)
@@ -102,7 +103,9 @@ def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context:
     project_id = payload_int(body["actions"][0].get("value"))
     with ctx.session_factory() as session:
         project = session.get(Project, project_id)
-        if project is None or not may_write(session, project, user_id, ctx.settings.admins):
+        if project is None or not may_write(
+            session, project, user_id, ctx.settings.admins, _today(ctx)
+        ):
             problem = "That project is no longer in psbot." if project is None else NOT_ALLOWED
             # Ephemeral where the button was; from App Home, which has no channel, a DM.
             tell_presser(client, body, problem)
@@ -168,7 +171,7 @@ def _store(
             if project is None:
                 refuse({"progress": PROJECT_GONE})
                 return None
-            if not may_write(session, project, user_id, ctx.settings.admins):
+            if not may_write(session, project, user_id, ctx.settings.admins, _today(ctx)):
                 refuse({"progress": NOT_ALLOWED})
                 return None
             note = save_note(session, project.id, week, result, user_id, ctx.now(), key)
@@ -211,7 +214,11 @@ def _epic_link_problem(ctx: AppContext, fields: NoteFields) -> dict[str, str]:
 def _picker_projects(
     ctx: AppContext, session: Session, user_id: str
 ) -> tuple[list[PickerProject], list[PickerProject]]:
-    return picker_entries(*writable_projects(session, user_id, ctx.settings.admins))
+    return picker_entries(*writable_projects(session, user_id, ctx.settings.admins, _today(ctx)))
+
+
+def _today(ctx: AppContext) -> dt.date:
+    return local_today(ctx.now(), ctx.settings.timezone)
 
 
 def _modal(

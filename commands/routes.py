@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.accuracy import show_accuracy
+from commands.away import away_command, back_command
 from commands.bookings import show_bookings
 from commands.closure import show_closure
 from commands.escalation import escalate_command
@@ -31,4 +32,6 @@ ROUTES: dict[str, Handler] = {
     "lesson": lesson_command,
     "upside": upside_command,
     "accuracy": show_accuracy,
+    "away": away_command,
+    "back": back_command,
 }

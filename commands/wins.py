@@ -82,7 +82,7 @@ def win_command(request: PsRequest) -> Reply | None:
         # A modal must open within the trigger's 3 seconds, so before one only the first
         # few people are checked, without retries; the rest are in its people picker for
         # the author to see.
-        slack_names = _check_people(
+        slack_names = check_people(
             request.client if recording else without_waiting(request.client),
             people,
             request.subcommand.usage,
@@ -173,7 +173,7 @@ def thanks_command(request: PsRequest) -> Reply:
             break
         receivers.append(user_id)
     validate_receivers(request.user_id, receivers, request.bot_user_id)
-    _check_people(request.client, receivers, usage, _mention_labels(request.text))
+    check_people(request.client, receivers, usage, _mention_labels(request.text))
     ctx = request.ctx
     with ctx.session_factory() as session:
         project, text = _project_and_text(session, request, consumed=len(receivers))
@@ -191,7 +191,7 @@ def thanks_command(request: PsRequest) -> Reply:
     return Reply(recorded_text(ctx, "thanks", share(ctx, request.client, thanks)))
 
 
-def _check_people(
+def check_people(
     client: WebClient,
     user_ids: list[str],
     usage: str,

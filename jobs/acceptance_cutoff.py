@@ -11,14 +11,16 @@ from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.core.slack_ids import is_user_id
+from bot.pmo.away import away_on
 from bot.pmo.cutoff import cutoffs
 from bot.runtime.outbox import Post
 from bot.store.models import Person
-from messages.reminders_builder import build_cutoff_reminder, direct_post
+from messages.reminders_builder import build_cutoff_reminder, nudge_post
 
 
 def run_acceptance_cutoff(ctx: AppContext, now: dt.datetime) -> list[Post]:
-    """One DM per milestone whose reminder day is today; [] on other days."""
+    """One DM per milestone whose reminder day is today (to whoever covers for a PM away
+    today; none for one away with nobody covering); [] on other days."""
     today = local_today(now, ctx.settings.timezone)
     calendar = calendar_of(ctx.settings)
     if not calendar.is_business_day(today):
@@ -27,9 +29,11 @@ def run_acceptance_cutoff(ctx: AppContext, now: dt.datetime) -> list[Post]:
         due = [c for c in cutoffs(session, today, calendar) if c.remind_on == today]
         pm_ids = {c.project.pm_id for c in due if c.project.pm_id}
         people = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))}
+        away = away_on(session, today)
     posts = []
     for cutoff in due:
         pm = people.get(cutoff.project.pm_id) if cutoff.project.pm_id else None
         if pm is not None and pm.slack_user_id and is_user_id(pm.slack_user_id):
-            posts.append(direct_post(pm.slack_user_id, build_cutoff_reminder(cutoff, today)))
+            post = nudge_post(pm.slack_user_id, build_cutoff_reminder(cutoff, today), away)
+            posts.extend([post] if post else [])
     return posts

@@ -12,6 +12,7 @@ from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import Month, local_today
 from bot.integrations.kantata.freshness import ensure_fresh
+from bot.pmo.away import away_on
 from bot.pmo.closure import (
     MilestoneAcceptance,
     PassiveState,
@@ -48,7 +49,7 @@ def run_billing_period(ctx: AppContext, now: dt.datetime) -> list[Post]:
     with ctx.session_factory() as session:
         ff_projects = list(session.scalars(_open_projects("FF")))
         timesheet_projects = list(session.scalars(_open_projects("T&M")))
-        owners = _owners(session, ff_projects + timesheet_projects)
+        owners = _owners(session, ff_projects + timesheet_projects, today)
         acceptances = milestone_acceptances(session, ff_projects, today, calendar)
         ff_milestones = [
             (project, milestone) for project in ff_projects for milestone in acceptances[project.id]
@@ -113,10 +114,15 @@ def _open_projects(project_type: str) -> sa.Select[tuple[Project]]:
     return sa.select(Project).where(Project.type == project_type, project_open())
 
 
-def _owners(session: Session, projects: list[Project]) -> dict[int, Owner]:
+def _owners(session: Session, projects: list[Project], today: dt.date) -> dict[int, Owner]:
+    """The projects' PMs; one away `today` is named, not pinged, with who covers."""
     pm_ids = {p.pm_id for p in projects if p.pm_id}
-    people = session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))
-    return {person.id: Owner(person.slack_user_id, person.label) for person in people}
+    people = list(session.scalars(sa.select(Person).where(Person.id.in_(pm_ids))))
+    away = away_on(session, today)
+    return {
+        person.id: Owner(person.slack_user_id, person.label, away.get(person.slack_user_id or ""))
+        for person in people
+    }
 
 
 def _timesheets(projects: list[Project], owners: dict[int, Owner]) -> list[PmTimesheets]:

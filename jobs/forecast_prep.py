@@ -9,11 +9,13 @@ from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.integrations.kantata.freshness import ensure_fresh
+from bot.pmo.away import away_on
 from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.pmo.pushes import week_pushes
 from bot.pmo.rhythm import PREP_DUE, forecast_due
 from bot.runtime.outbox import Post
+from bot.store.models import Away
 from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, channel_posts
 
 
@@ -21,6 +23,7 @@ from messages.reminders_builder import Owner, PmFindings, build_forecast_prep, c
 # Mondays" and the forecast & upside "updated by Monday, 11am EST".
 def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
     """The prep reminder for #ps_pmo; it always posts, with a ✅ when nothing is wrong.
+    A PM away today is named, not pinged, and whoever covers for them is @-mentioned.
 
     Kantata is re-synced first when its last sync is more than a few minutes old."""
     tz = ctx.settings.timezone
@@ -31,8 +34,9 @@ def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
             session, today, keep_bookings=False, calendar=calendar_of(ctx.settings)
         )
         findings = check_portfolio(portfolio)
+        away = away_on(session, today)
         by_pm = [
-            PmFindings(_owner(portfolio, pm_id), group)
+            PmFindings(_owner(portfolio, pm_id, away), group)
             for pm_id, group in _project_findings_by_pm(portfolio, findings)
         ]
         under_allocated = [f for f in findings if f.project_id is None]
@@ -68,8 +72,8 @@ def _project_findings_by_pm(
     return [(pm_id, groups[pm_id]) for pm_id in sorted(groups, key=order)]
 
 
-def _owner(portfolio: Portfolio, pm_id: int | None) -> Owner | None:
+def _owner(portfolio: Portfolio, pm_id: int | None, away: dict[str, Away]) -> Owner | None:
     if pm_id is None:
         return None
     person = portfolio.people[pm_id]
-    return Owner(person.slack_user_id, person.label)
+    return Owner(person.slack_user_id, person.label, away.get(person.slack_user_id or ""))

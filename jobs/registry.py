@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from bot.core.context import AppContext
 from bot.core.settings import Settings
-from bot.pmo.rhythm import JOB_NAMES, configured_timings
+from bot.pmo.rhythm import JOB_NAMES, SlackSettings, configured_timings, slack_settings
 from bot.runtime.schedule import JobFunction, JobSpec
 from jobs.acceptance_cutoff import run_acceptance_cutoff
 from jobs.billing_period import run_billing_period
@@ -32,9 +33,19 @@ RUNS: dict[str, JobFunction] = {
     "acceptance_cutoff": run_acceptance_cutoff,
     "kantata_incremental": run_kantata_incremental,
 }
-__all__ = ["JOB_NAMES", "configured_jobs"]
+__all__ = ["JOB_NAMES", "configured_jobs", "current_jobs"]
 
 
-def configured_jobs(settings: Settings) -> list[JobSpec]:
-    """The jobs with this deployment's timings; bad settings raise SettingsError."""
-    return [JobSpec.of(timing, RUNS[timing.name]) for timing in configured_timings(settings)]
+def configured_jobs(settings: Settings, slack: SlackSettings | None = None) -> list[JobSpec]:
+    """The jobs with this deployment's timings (and those set in Slack, when given); bad
+    settings raise SettingsError."""
+    timings = configured_timings(settings, slack)
+    return [JobSpec.of(timing, RUNS[timing.name]) for timing in timings]
+
+
+def current_jobs(ctx: AppContext) -> list[JobSpec]:
+    """The jobs as they are now, with what admins set in Slack read from the database:
+    every replica's runner takes these at its next tick."""
+    with ctx.session_factory() as session:
+        slack = slack_settings(session)
+    return configured_jobs(ctx.settings, slack)

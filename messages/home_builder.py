@@ -24,9 +24,12 @@ from bot.runtime.outbox import retryable
 from bot.runtime.undelivered import Failed
 from bot.store.models import Project
 from messages import ids
+from messages.away_builder import time_off_section, who_is_away_section
 from messages.bookings_builder import finding_lines
 from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
 from messages.format import context, data_as_of_block, sections, zone_abbreviation
+from messages.glance_builder import coverage_section, recognition_section
+from messages.job_settings_builder import job_settings_picker
 from messages.reminders_builder import recheck_button
 
 HOME_BLOCK_LIMIT = 100
@@ -77,8 +80,13 @@ def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     blocks += _findings(home)
     blocks += _closing(home.closing, home.closure_progress)
     blocks += _recognition(home)
+    blocks += _team_recognition(home)
+    blocks += _time_off(home)
     if home.is_admin:
         blocks += _admin(home)
+        blocks += _note_coverage(home)
+        blocks += _who_is_away(home)
+        blocks += job_settings_picker()
     blocks.append(context("`/ps help` lists every command."))
     return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])
 
@@ -194,6 +202,28 @@ def _recognition(home: Home) -> list[Block]:
     return [DividerBlock(), *sections(["*Your recent wins and thanks*", *lines])]
 
 
+def _team_recognition(home: Home) -> list[Block]:
+    """Everyone: the quarter's wins and thanks, by project."""
+    return recognition_section(home.glance) if home.glance else []
+
+
+def _note_coverage(home: Home) -> list[Block]:
+    """Admins: this week's notes by PM, as small bars."""
+    return coverage_section(home.glance, home.week) if home.glance else []
+
+
+def _time_off(home: Home) -> list[Block]:
+    """The viewer's time off and its buttons (anyone psbot knows, and admins)."""
+    if home.today is None or not (home.known or home.is_admin):
+        return []
+    return time_off_section(home.time_off, home.today)
+
+
+def _who_is_away(home: Home) -> list[Block]:
+    """Admins: who is away now or soon, and who covers."""
+    return who_is_away_section(home.away_ahead, home.today) if home.today else []
+
+
 def _admin(home: Home) -> list[Block]:
     temps = home.temperatures
     counts = (
@@ -202,6 +232,8 @@ def _admin(home: Home) -> list[Block]:
         f"{home.rule_breaks} bookings rule breaks"
     )
     jobs = [_job_line(job) for job in home.jobs]
+    if home.jobs_off:
+        jobs.append(f"Off: {', '.join(f'`{escape_mrkdwn(name)}`' for name in home.jobs_off)}")
     return [
         DividerBlock(),
         *sections([f"*Portfolio this week* (admin)\n{counts}"]),

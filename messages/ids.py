@@ -27,3 +27,12 @@ UPSIDE_VIEW = "upside_submit"
 # on the forecast nudge DM, and in App Home's bookings findings.
 RECHECK_NUDGE = "recheck_nudge"
 RECHECK_HOME = "recheck_home"
+
+# Time off: App Home's "Plan time off" button opens the modal (AWAY_VIEW); "I'm back" ends it.
+AWAY_OPEN = "away_open"
+AWAY_BACK = "away_back"
+AWAY_VIEW = "away_submit"
+
+# Job settings (admins, App Home): pick a job (value: its name), then its modal.
+JOB_SETTINGS_PICK = "job_settings_pick"
+JOB_SETTINGS_VIEW = "job_settings_submit"

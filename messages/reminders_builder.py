@@ -10,7 +10,7 @@ always one message, capped, with a pointer to the command that lists everything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
@@ -24,13 +24,14 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.slack_ids import is_user_id
+from bot.pmo.away import recipient
 from bot.pmo.bookings_rules import Finding, bench_first
 from bot.pmo.cutoff import Cutoff
 from bot.pmo.freshness import DataAsOf
 from bot.pmo.notes import ReportRow
 from bot.pmo.pushes import Push
 from bot.runtime.outbox import Post
-from bot.store.models import Project
+from bot.store.models import Away, Project
 from messages import ids
 from messages.bookings_builder import finding_lines
 from messages.escape import Mrkdwn, escape_mrkdwn, mention
@@ -74,15 +75,25 @@ ZONE_LABELS = {
 
 @dataclass(frozen=True)
 class Owner:
-    """A PM: @-mentioned when their Slack id is known, else named."""
+    """A PM: @-mentioned when their Slack id is known, else named. One away is named,
+    not pinged, and whoever covers for them is @-mentioned instead."""
 
     slack_user_id: str | None
     name: str
+    away: Away | None = None
 
     @property
     def mrkdwn(self) -> Mrkdwn:
+        if self.away is not None:
+            covers = self.away.delegate_id
+            cover = f" · {mention(covers)} covers" if covers and is_user_id(covers) else ""
+            return Mrkdwn(f"{self._name} (away until {day_label(self.away.ends_on)}){cover}")
         if self.slack_user_id and is_user_id(self.slack_user_id):
             return mention(self.slack_user_id)
+        return self._name
+
+    @property
+    def _name(self) -> Mrkdwn:
         return _clip(self.name) if self.name.strip() else Mrkdwn("_unnamed PM_")
 
     @property
@@ -121,6 +132,20 @@ def channel_posts(messages: Sequence[Message]) -> list[Post]:
 def direct_post(slack_user_id: str, message: Message) -> Post:
     text, blocks = message
     return Post(channel=slack_user_id, text=text, blocks=_dicts(blocks))
+
+
+def nudge_post(pm_slack_id: str, message: Message, away: Mapping[str, Away]) -> Post | None:
+    """A nudge meant for a PM: to them; while they are `away`, to whoever covers for
+    them, saying for whom; None when nobody does (an away PM is never nudged)."""
+    to = recipient(pm_slack_id, away)
+    if to is None or not is_user_id(to):
+        return None
+    if to == pm_slack_id:
+        return direct_post(pm_slack_id, message)
+    text, blocks = message
+    until = day_label(away[pm_slack_id].ends_on)
+    cover = f"You're covering for {mention(pm_slack_id)}, away until {until}"
+    return direct_post(to, (f"{cover}. {text}", [context(f":palm_tree: {cover}."), *blocks]))
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict]:

@@ -15,6 +15,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     PM = "project PM"
     DRI = "DRI or contributor"
+    DELEGATE = "covering for the away PM"
     RECORDER = "who recorded it"
     MEMBER = "workspace member"
     OUTSIDER = "outside the workspace"
@@ -31,10 +32,11 @@ class Action(StrEnum):
     ESCALATE = "mark a project Escalated, or not any more"
     ADD_UPSIDE = "record a project's upside beyond soft bookings"
     REMOVE_UPSIDE = "remove an upside item"
+    CHANGE_SETTINGS = "change a job's time, channel or on/off"
 
 
 POLICY: dict[Action, frozenset[Role]] = {
-    Action.WRITE_NOTE: frozenset({Role.ADMIN, Role.PM, Role.DRI}),
+    Action.WRITE_NOTE: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.DELEGATE}),
     Action.TICK_CLOSURE: frozenset({Role.ADMIN, Role.PM}),
     Action.RECORD_WIN: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.MEMBER}),
     Action.THANK: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.MEMBER}),
@@ -42,7 +44,8 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.SEE_PORTFOLIO: frozenset({Role.ADMIN}),
     Action.RETRY_POSTS: frozenset({Role.ADMIN}),
     Action.ESCALATE: frozenset({Role.ADMIN}),
-    Action.ADD_UPSIDE: frozenset({Role.ADMIN, Role.PM, Role.DRI}),
+    Action.CHANGE_SETTINGS: frozenset({Role.ADMIN}),
+    Action.ADD_UPSIDE: frozenset({Role.ADMIN, Role.PM, Role.DRI, Role.DELEGATE}),
     Action.REMOVE_UPSIDE: frozenset({Role.ADMIN, Role.RECORDER}),
 }
 
@@ -55,6 +58,7 @@ def roles_of(
     dri_ids: Collection[str] = (),
     outsider: bool = False,
     recorder_id: str | None = None,
+    delegate_id: str | None = None,
 ) -> frozenset[Role]:
     if outsider:
         return frozenset({Role.OUTSIDER})
@@ -65,6 +69,8 @@ def roles_of(
         roles.add(Role.PM)
     if user_id in dri_ids:
         roles.add(Role.DRI)
+    if delegate_id is not None and user_id == delegate_id:
+        roles.add(Role.DELEGATE)
     if recorder_id is not None and user_id == recorder_id:
         roles.add(Role.RECORDER)
     return frozenset(roles)
@@ -79,9 +85,10 @@ def allowed(
     dri_ids: Collection[str] = (),
     outsider: bool = False,
     recorder_id: str | None = None,
+    delegate_id: str | None = None,
 ) -> bool:
     """Whether `user_id` may do `action` on a project with this PM and DRIs (or on a
-    record `recorder_id` made)."""
+    record `recorder_id` made); `delegate_id` covers for the PM while they are away."""
     roles = roles_of(
         user_id,
         admins=admins,
@@ -89,5 +96,6 @@ def allowed(
         dri_ids=dri_ids,
         outsider=outsider,
         recorder_id=recorder_id,
+        delegate_id=delegate_id,
     )
     return bool(roles & POLICY[action])

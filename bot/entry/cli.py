@@ -258,19 +258,21 @@ def _link_people(settings: Settings, session_factory, emails: set[str]) -> None:
 
 def _jobs_list(settings: Settings) -> int:
     from bot.core.business_days import calendar_of
+    from bot.pmo.rhythm import raw_settings, slack_settings
     from bot.runtime.job_runner import last_runs
     from bot.runtime.schedule import next_run
     from jobs.registry import configured_jobs
 
-    jobs = configured_jobs(settings)
+    configured_jobs(settings)  # bad environment values: said before the database is asked
     engine = _ready_engine(settings)
     tz = settings.timezone
     now = dt.datetime.now(tz)
     with make_session_factory(engine)() as session:
         last = last_runs(session)
+        slack = slack_settings(session)
     engine.dispose()
     print(f"Times are {tz.key}.")
-    for job in jobs:
+    for job in configured_jobs(settings, slack):
         upcoming = next_run(job.schedule, now, calendar_of(settings), tz)[1]
         state = f"next {upcoming:%a %Y-%m-%d %H:%M}" if job.enabled else "off"
         previous = last.get(job.name)
@@ -281,35 +283,60 @@ def _jobs_list(settings: Settings) -> int:
             if previous.problem:
                 history += f" ({previous.problem})"
         print(f"{job.name:<20} {job.describe():<52} {state:<26} {history}")
+        print(f"{'':<20} {_sources(raw_settings(job.name, settings, slack), tz)}")
     return 0
+
+
+def _sources(raw, tz) -> str:
+    """Where a job's time, channel and on/off come from: Slack (who, when), env, default."""
+    parts = []
+    for label, (_, source) in (
+        ("time", raw.time),
+        ("channel", raw.channel),
+        ("on/off", raw.switch),
+    ):
+        if source.kind == "slack":
+            where = f"Slack ({source.by}, {source.at.astimezone(tz):%Y-%m-%d %H:%M})"
+        elif source.kind == "env":
+            where = f"env {source.variable}"
+        else:
+            where = "default"
+        parts.append(f"{label}: {where}")
+    return " · ".join(parts)
 
 
 def _jobs_run(settings: Settings, name: str, at: str | None, *, force: bool) -> int:
     from bot.core.business_days import calendar_of
+    from bot.pmo.rhythm import slack_settings
     from bot.runtime.job_runner import JobRunner, one_off_period
     from bot.runtime.schedule import period_at, run_time
     from bot.workflows.deliveries import outbox_for
     from jobs.registry import JOB_NAMES, configured_jobs
 
-    jobs = {job.name: job for job in configured_jobs(settings)}
-    if name not in jobs:
+    if name not in JOB_NAMES:
+        configured_jobs(settings)  # a bad environment value is the first thing to fix
         raise CliError(f"unknown job {name!r}; jobs are: {', '.join(JOB_NAMES)}")
     now = dt.datetime.now(settings.timezone)
     when = _parse_at(at, settings) if at else now
-    job, calendar, tz = jobs[name], calendar_of(settings), settings.timezone
-    if job.posts and not settings.slack_bot_token:
+    posts = next(job.posts for job in configured_jobs(settings) if job.name == name)
+    if posts and not settings.slack_bot_token:
         raise CliError("SLACK_BOT_TOKEN is not set; a job posts to Slack (see README.md)")
-    period = period_at(job.schedule, when, calendar, tz)
-    scheduled = run_time(job.schedule, period, calendar, tz)
-    # Only a run between the period's scheduled time and now stands in for the scheduled
-    # run. A preview before that time, a run ahead of the clock or --force is a one-off
-    # under a key of its own, and leaves the period's run to the scheduler. So is every
-    # run of a job that posts nothing: it does its work each time, so what it reports is
-    # what this run did, never an earlier run of the period.
-    if force or not job.posts or not scheduled <= when <= now:
-        period = one_off_period(period, f"one-off {now:%Y-%m-%dT%H:%M:%S}")
+    calendar, tz = calendar_of(settings), settings.timezone
     engine = _ready_engine(settings)
     try:
+        with make_session_factory(engine)() as session:
+            # Its time and channel as admins set them in Slack, else the environment's.
+            jobs = {job.name: job for job in configured_jobs(settings, slack_settings(session))}
+        job = jobs[name]
+        period = period_at(job.schedule, when, calendar, tz)
+        scheduled = run_time(job.schedule, period, calendar, tz)
+        # Only a run between the period's scheduled time and now stands in for the
+        # scheduled run. A preview before that time, a run ahead of the clock or --force is
+        # a one-off under a key of its own, and leaves the period's run to the scheduler.
+        # So is every run of a job that posts nothing: it does its work each time, so what
+        # it reports is what this run did, never an earlier run of the period.
+        if force or not job.posts or not scheduled <= when <= now:
+            period = one_off_period(period, f"one-off {now:%Y-%m-%dT%H:%M:%S}")
         ctx = AppContext(
             settings, make_session_factory(engine), clock=lambda: when, words=SLACK_WORDS
         )
@@ -483,12 +510,13 @@ def _start_worker(ctx: AppContext, client):
     from bot.runtime.job_runner import JobRunner
     from bot.runtime.scheduler import start_scheduler
     from bot.workflows.deliveries import outbox_for
-    from jobs.registry import configured_jobs
+    from jobs.registry import configured_jobs, current_jobs
 
     settings = ctx.settings
     scheduled = configured_jobs(settings) if settings.scheduler_enabled else []
     box = outbox_for(ctx, client, in_background=True)
-    runner = JobRunner(ctx, box, scheduled, calendar_of(settings))
+    # What admins change in Slack is read at every tick, so each replica takes it then.
+    runner = JobRunner(ctx, box, scheduled, calendar_of(settings), lambda: current_jobs(ctx))
     if not settings.scheduler_enabled:
         logger.info("scheduled jobs are off in this process (PSBOT_SCHEDULER=off)")
     return start_scheduler(runner)

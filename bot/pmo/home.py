@@ -11,14 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
+from bot.pmo.away import covered_projects, own_time_off, time_off_ahead
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
 from bot.pmo.freshness import DataAsOf
+from bot.pmo.glance import Glance
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.runtime.undelivered import Undelivered, undelivered_posts
-from bot.store.models import Note, Project, Thanks, Win
+from bot.store.models import Away, Note, Project, Thanks, Win
 
 MAX_CLOSING = 8
 RECENT_DAYS = 30
@@ -61,11 +63,18 @@ class Home:
     missing_notes: int = 0
     rule_breaks: int = 0
     jobs: list[JobStatus] = field(default_factory=list)
+    jobs_off: list[str] = field(default_factory=list)  # switched off (env or Slack)
     closure_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Deliveries psbot could not make (admins only): Slack posts and GitLab notes.
     undelivered: Undelivered | None = None
     # How old the Kantata data behind the findings is (set by the caller).
     as_of: DataAsOf | None = None
+    today: dt.date | None = None
+    # The viewer's time off, now or still to come; for admins, everyone's.
+    time_off: Away | None = None
+    away_ahead: list[Away] = field(default_factory=list)
+    # The team's glance: notes by PM (admins), the quarter's wins and thanks by project.
+    glance: Glance | None = None
 
 
 def gather_home(
@@ -90,18 +99,23 @@ def gather_home(
         notes_due=notes_due,
         notes_overdue=now >= notes_due,
         is_admin=is_admin,
+        today=today,
     )
+    home.time_off = own_time_off(session, user_id, today)
     person = person_by_slack_id(session, user_id)
     if person is not None:
         home.known = True
         projects = [p for p in projects_of(session, person) if p.status != "completed"]
+        # Covering for an away PM: their projects' notes are the viewer's to write too.
+        seen = {p.id for p in projects}
+        projects += [p for p in covered_projects(session, user_id, today) if p.id not in seen]
         ids = [p.id for p in projects]
         owing_ids = set(
             session.scalars(sa.select(Project.id).where(note_required(), Project.id.in_(ids)))
         )
         owing = [p for p in projects if p.id in owing_ids]
         notes = notes_for_week(session, week, list(owing_ids))
-        writable = writable_ids(session, owing, user_id, admins)
+        writable = writable_ids(session, owing, user_id, admins, today)
         home.projects = [
             ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None, p.id in writable)
             for p in owing
@@ -134,6 +148,7 @@ def gather_home(
     ][:5]
     if is_admin:
         _portfolio_counts(session, home, today, now, calendar)
+        home.away_ahead = time_off_ahead(session, today)
     return home
 
 

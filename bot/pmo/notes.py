@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.core.authorization import Action, allowed
 from bot.core.fields import http_url
 from bot.core.slack_ids import is_user_id
+from bot.pmo.away import away_on
 from bot.pmo.lookup import project_open
 from bot.store.models import Note, NoteRevision, Person, Project
 
@@ -190,24 +191,31 @@ def owes_note(session: Session, project_id: int) -> bool:
     )
 
 
-def may_write(session: Session, project: Project, user_id: str, admins: Collection[str]) -> bool:
-    """Whether `user_id` may write `project`'s note: its PM, the DRI and contributors on
-    its latest note, and admins (bot.core.authorization decides)."""
-    return bool(writable_ids(session, [project], user_id, admins))
+def may_write(
+    session: Session, project: Project, user_id: str, admins: Collection[str], today: dt.date
+) -> bool:
+    """Whether `user_id` may write `project`'s note: its PM (or whoever covers for them
+    while they are away on `today`), the DRI and contributors on its latest note, and
+    admins (bot.core.authorization decides)."""
+    return bool(writable_ids(session, [project], user_id, admins, today))
 
 
 def writable_ids(
-    session: Session, projects: Sequence[Project], user_id: str, admins: Collection[str]
+    session: Session,
+    projects: Sequence[Project],
+    user_id: str,
+    admins: Collection[str],
+    today: dt.date,
 ) -> set[int]:
-    """The ids of those `projects` whose note `user_id` may write, in two queries."""
-    roles = _write_roles(session, projects)
+    """The ids of those `projects` whose note `user_id` may write, in three queries."""
+    roles = _write_roles(session, projects, today)
     return {
         p.id for p in projects if allowed(Action.WRITE_NOTE, user_id, admins=admins, **roles[p.id])
     }
 
 
 def writable_projects(
-    session: Session, user_id: str, admins: Collection[str]
+    session: Session, user_id: str, admins: Collection[str], today: dt.date
 ) -> tuple[list[Project], list[Project]]:
     """Open projects whose note `user_id` may write: their own (as PM, DRI or contributor),
     then those they may write only as an admin; in each, the projects that owe this week's
@@ -220,7 +228,7 @@ def writable_projects(
             .order_by(owing_first, Project.customer, Project.name)
         )
     )
-    roles = _write_roles(session, projects)
+    roles = _write_roles(session, projects, today)
     own: list[Project] = []
     as_admin: list[Project] = []
     for project in projects:
@@ -231,8 +239,11 @@ def writable_projects(
     return own, as_admin
 
 
-def _write_roles(session: Session, projects: Sequence[Project]) -> dict[int, dict[str, Any]]:
-    """Each project's PM and the DRIs on its latest note, as bot.core.authorization takes them."""
+def _write_roles(
+    session: Session, projects: Sequence[Project], today: dt.date
+) -> dict[int, dict[str, Any]]:
+    """Each project's PM, who covers for them if they are away on `today`, and the DRIs
+    on its latest note, as bot.core.authorization takes them."""
     pm_ids = {p.pm_id for p in projects if p.pm_id}
     pms = dict(
         session.execute(
@@ -255,8 +266,15 @@ def _write_roles(session: Session, projects: Sequence[Project]) -> dict[int, dic
             )
         ).all()
     )
+    away = away_on(session, today, [i for i in pms.values() if i])
+    delegates = {pm_id: away[i].delegate_id for pm_id, i in pms.items() if i in away}
     return {
-        p.id: {"pm_slack_id": pms.get(p.pm_id), "dri_ids": dris.get(p.id) or ()} for p in projects
+        p.id: {
+            "pm_slack_id": pms.get(p.pm_id),
+            "dri_ids": dris.get(p.id) or (),
+            "delegate_id": delegates.get(p.pm_id),
+        }
+        for p in projects
     }
 
 

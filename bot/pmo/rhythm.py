@@ -15,15 +15,23 @@ read once by settings:
 - `PSBOT_JOB_KANTATA_INCREMENTAL=15 08:00-18:00`: every N minutes (5 to 240) between two
   times on business days; its grace is its interval (the next run does the same work),
   and it is off without KANTATA_API_TOKEN.
+
+An admin may also change a job's time, channel or on/off in Slack (App Home): stored in
+`job_settings`, it wins over the environment, which stays the default (`JobSetting`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import partial
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
@@ -40,6 +48,12 @@ from bot.runtime.schedule import (
     period_at,
     run_time,
 )
+from bot.store.models import JobSetting
+
+logger = logging.getLogger(__name__)
+
+# Job settings set in Slack, by (job name, "time" | "channel" | "switch").
+SlackSettings = Mapping[tuple[str, str], JobSetting]
 
 # The handbook's Monday deadlines: forecast call prep by 10:00, forecast & upside by 11:00.
 PREP_DUE = dt.time(10, 0)
@@ -154,35 +168,108 @@ _MONTH_END_EXPECTED = (
 )
 
 
-def configured_timings(settings: Settings) -> list[JobTiming]:
-    """Every job's timing with this deployment's overrides; bad values raise SettingsError."""
+def slack_settings(session: Session) -> dict[tuple[str, str], JobSetting]:
+    """The job settings admins set in Slack, by (job, setting)."""
+    return {(row.job, row.setting): row for row in session.scalars(sa.select(JobSetting))}
+
+
+def configured_timings(settings: Settings, slack: SlackSettings | None = None) -> list[JobTiming]:
+    """Every job's timing with this deployment's overrides: those set in Slack (`slack`),
+    else the environment's, else the handbook's; bad values raise SettingsError."""
     known = {f"PSBOT_JOB_{timing.name.upper()}" for timing in DEFAULT_TIMINGS}
     known |= {f"{name}_CHANNEL" for name in known}
     unknown = sorted(set(settings.job_overrides) - known)
     if unknown:
         raise SettingsError(f"{unknown[0]} is not a job setting; jobs are: {', '.join(JOB_NAMES)}")
     grace = dt.timedelta(minutes=settings.job_grace_minutes)
-    return [_configure(timing, settings, grace) for timing in DEFAULT_TIMINGS]
+    return [_configure(timing, settings, grace, slack or {}) for timing in DEFAULT_TIMINGS]
 
 
-def _configure(timing: JobTiming, settings: Settings, grace: dt.timedelta) -> JobTiming:
-    variable = f"PSBOT_JOB_{timing.name.upper()}"
-    value = settings.job_overrides.get(variable, "").strip()
-    channel = settings.job_overrides.get(f"{variable}_CHANNEL", "").strip()
+@dataclass(frozen=True)
+class Source:
+    """Where a job's setting comes from: "slack" (with who and when), "env" (the
+    variable) or "default"."""
+
+    kind: str
+    variable: str = ""
+    by: str = ""
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RawSettings:
+    """A job's time, channel and on/off as written where they come from ("" = not set)."""
+
+    time: tuple[str, Source]
+    channel: tuple[str, Source]
+    switch: tuple[str, Source]
+
+
+def raw_settings(name: str, settings: Settings, slack: SlackSettings) -> RawSettings:
+    """Job `name`'s settings as set in Slack, else in the environment, and where from."""
+    variable = f"PSBOT_JOB_{name.upper()}"
+    env = settings.job_overrides.get(variable, "").strip()
+    env_switch = env.lower() if env.lower() in ("on", "off") else ""
+    env_values = {
+        "time": (env if not env_switch else "", variable),
+        "channel": (
+            settings.job_overrides.get(f"{variable}_CHANNEL", "").strip(),
+            f"{variable}_CHANNEL",
+        ),
+        "switch": (env_switch, variable),
+    }
+    found: dict[str, tuple[str, Source]] = {}
+    for setting, (value, env_variable) in env_values.items():
+        row = slack.get((name, setting))
+        if row is not None:
+            found[setting] = (row.value, Source("slack", by=row.changed_by, at=row.changed_at))
+        elif value:
+            found[setting] = (value, Source("env", variable=env_variable))
+        else:
+            found[setting] = ("", Source("default"))
+    return RawSettings(**found)
+
+
+def _configure(
+    timing: JobTiming, settings: Settings, grace: dt.timedelta, slack: SlackSettings
+) -> JobTiming:
+    raw = raw_settings(timing.name, settings, slack)
+    (value, time_from), (channel, channel_from), (switch, _) = raw.time, raw.channel, raw.switch
     if channel:
-        channel = parse_channel(f"{variable}_CHANNEL", channel)
+        channel = parse_channel(channel_from.variable or "The channel set in Slack", channel)
     timing = replace(timing, grace=grace, channel=channel or settings.pmo_channel)
-    if value and value.lower() not in ("on", "off"):
-        timing = replace(timing, schedule=_parse_schedule(variable, value, timing.schedule))
+    if value:
+        name = time_from.variable or "The time set in Slack"
+        timing = replace(timing, schedule=_parse_schedule(name, value, timing.schedule))
     if isinstance(timing.schedule, Every):
         # A run later than its interval overlaps the next one, which does the same work.
         timing = replace(timing, grace=dt.timedelta(minutes=timing.schedule.minutes))
-    if value.lower() == "off" or (timing.needs_kantata and not settings.kantata_api_token):
+    if switch == "off" or (timing.needs_kantata and not settings.kantata_api_token):
         timing = replace(timing, enabled=False)
     return timing
 
 
-def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
+def parse_job_time(name: str, value: str) -> Schedule:
+    """Job `name`'s time as an admin types it in Slack, read as PSBOT_JOB_<NAME> is
+    (`tue 16:00`, `3 09:00`, `09:00`, `15 08:00-18:00`); SettingsError when it can't be."""
+    default = next(timing for timing in DEFAULT_TIMINGS if timing.name == name).schedule
+    return _parse_schedule("The time", value.strip(), default, switch_allowed=False)
+
+
+def schedule_text(schedule: Schedule) -> str:
+    """A schedule as its setting is written (`tue 16:00`): what `parse_job_time` reads."""
+    if isinstance(schedule, Weekly):
+        return f"{_WEEKDAYS[schedule.weekday]} {schedule.at:%H:%M}"
+    if isinstance(schedule, BeforeMonthEnd):
+        return f"{schedule.business_days} {schedule.at:%H:%M}"
+    if isinstance(schedule, Every):
+        return f"{schedule.minutes} {schedule.start:%H:%M}-{schedule.end:%H:%M}"
+    return f"{schedule.at:%H:%M}"
+
+
+def _parse_schedule(
+    variable: str, value: str, default: Schedule, *, switch_allowed: bool = True
+) -> Schedule:
     parse: Callable[[str], Schedule | None]
     if isinstance(default, Weekly):
         parse, expected = _weekly, "a time like 'tue 16:00'"
@@ -197,7 +284,8 @@ def _parse_schedule(variable: str, value: str, default: Schedule) -> Schedule:
     except ValueError:  # e.g. 25:00
         schedule = None
     if schedule is None:
-        raise SettingsError(f"{variable} must be off, on or {expected}, got {value!r}")
+        either = "off, on or " if switch_allowed else ""
+        raise SettingsError(f"{variable} must be {either}{expected}, got {value!r}")
     if isinstance(schedule, Weekly) and schedule.weekday >= 5:
         # Reminders go out on business days: a weekend time would quietly run on Monday.
         raise SettingsError(
@@ -259,4 +347,12 @@ def job_time(ctx: AppContext, name: str, period: str) -> dt.datetime:
 
 
 def _configured(ctx: AppContext, name: str) -> JobTiming:
-    return next(timing for timing in configured_timings(ctx.settings) if timing.name == name)
+    """Job `name`'s timing now: with what admins set in Slack, read afresh each time;
+    while the database can't answer, the environment's (a note still gets its week)."""
+    slack: SlackSettings = {}
+    try:
+        with ctx.session_factory() as session:
+            slack = slack_settings(session)
+    except OperationalError as error:
+        logger.warning("job settings set in Slack not read, the environment's apply: %s", error)
+    return next(t for t in configured_timings(ctx.settings, slack) if t.name == name)

@@ -66,7 +66,7 @@ def add_upside(
         seen = session.scalar(sa.select(UpsideItem).where(UpsideItem.request_key == request_key))
         if seen is not None:
             return seen, False
-    if not writable_ids(session, [project], user_id, admins):
+    if not writable_ids(session, [project], user_id, admins, today):
         raise UpsideRefused(
             "project", f"You can't record upside for {project.title}. {NOT_ALLOWED}"
         )

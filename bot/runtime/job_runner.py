@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -82,11 +82,14 @@ class JobRunner:
         outbox: Outbox,
         jobs: Sequence[JobSpec],
         calendar: BusinessCalendar,
+        refresh: Callable[[], Sequence[JobSpec]] | None = None,
     ) -> None:
         self.ctx = ctx
         self.outbox = outbox
         self.jobs = {job.name: job for job in jobs}
         self.calendar = calendar
+        # Reads the jobs' timings afresh (an admin changed one in Slack) at every tick.
+        self._refresh = refresh
         # Job name -> (period, reason) of its last run left unclaimed by a lost connection.
         self._lost_connection: dict[str, tuple[str, str]] = {}
         # Held while this process runs the job. The scheduled fire and the minute tick are
@@ -117,10 +120,24 @@ class JobRunner:
             running.release()
 
     def tick(self, now: dt.datetime) -> list[Outcome]:
-        """Catch up on due runs and retry what the outbox owes (every minute, and at start)."""
+        """Take the jobs' timings as they are now, catch up on due runs and retry what the
+        outbox owes (every minute, and at start)."""
+        self.refresh()
         outcomes = [self.run_due(name, now) for name in self.jobs]
         outcomes.extend(_job_outcome(attempt) for attempt in self.outbox.retry_due(now))
         return [outcome for outcome in outcomes if outcome is not None]
+
+    def refresh(self) -> None:
+        """The jobs' timings as set now (in Slack, say), for every job this runner has;
+        when they can't be read, the ones it had stay."""
+        if self._refresh is None:
+            return
+        try:
+            fresh = {job.name: job for job in self._refresh() if job.name in self.jobs}
+        except Exception as error:  # the database is down, or a bad value: keep going
+            logger.warning("job settings not re-read, the last ones stay: %s", first_line(error))
+            return
+        self.jobs.update(fresh)
 
     def _run_due(self, job: JobSpec, now: dt.datetime) -> Outcome | None:
         unclaimed = self._unclaimed_runs(job, now)

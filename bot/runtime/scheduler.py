@@ -38,8 +38,10 @@ class ScheduleTrigger(BaseTrigger):
 
 def start_scheduler(runner: JobRunner) -> BackgroundScheduler:
     """Start the jobs and the catch-up tick (which also retries the outbox); catch up
-    once right away."""
+    once right away. A job whose time or switch an admin changes in Slack later is run
+    by the tick (it re-reads them each minute); its old trigger then finds nothing due."""
     tz = runner.ctx.settings.timezone
+    runner.refresh()  # with what admins set in Slack
     scheduler = BackgroundScheduler(timezone=tz)
     for job in runner.jobs.values():
         if not job.enabled:

@@ -628,6 +628,41 @@ class TimeOff(Base):
     )
 
 
+class Away(Base):
+    """A person's time off as they told psbot (`/ps away`), and who covers for them: no
+    nudges while away, and the delegate writes their notes and gets their nudges. One a
+    person (a new one replaces it); past `ends_on` it lapses by itself."""
+
+    __tablename__ = "away"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    delegate_id: Mapped[str | None] = mapped_column(sa.String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="dates"),)
+
+
+class JobSetting(Base):
+    """A job's time, channel or on/off as an admin set it in Slack (App Home): it wins
+    over the PSBOT_JOB_* environment, which stays the default. Every replica reads these
+    at its next tick; the audit log keeps who changed what, old and new."""
+
+    __tablename__ = "job_settings"
+
+    job: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    setting: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # time, channel, switch
+    value: Mapped[str] = mapped_column(sa.String(200))
+    changed_by: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("setting", ("time", "channel", "switch")), name="setting"),
+    )
+
+
 class KantataObject(Base):
     """The last Kantata sync's copy of one Kantata object, as Kantata sent it.
 

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
-from bot.core.dates import local_today
+from bot.core.dates import Quarter, local_today
 from bot.integrations.kantata.freshness import ensure_fresh
 from bot.pmo.freshness import DataAsOf
+from bot.pmo.glance import Glance, gather_glance
 from bot.pmo.home import JobStatus, gather_home
 from bot.pmo.lookup import person_by_slack_id
-from bot.pmo.rhythm import configured_timings, notes_due, notes_week
+from bot.pmo.rhythm import configured_timings, notes_due, notes_week, slack_settings
 from bot.runtime.job_runner import last_runs
 from bot.runtime.schedule import next_run
 from bot.store.models import Project
@@ -45,12 +46,23 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
                 admins=ctx.settings.admins,
             )
             home.as_of = as_of
+            home.glance = _glance(ctx, session, home.week, today, home.is_admin)
             if home.is_admin:
-                home.jobs = _job_statuses(ctx, session, now)
+                home.jobs, home.jobs_off = _job_statuses(ctx, session, now)
             viewer_tz = _viewer_zone(session, client, user_id)
         client.views_publish(user_id=user_id, view=ctx.words.home(home, viewer_tz))
     except Exception:
         logger.exception("publishing App Home for %s failed", user_id)
+
+
+def _glance(ctx: AppContext, session: Session, week: str, today: dt.date, is_admin: bool) -> Glance:
+    """The team's glance: `week`'s notes by PM (admins) and this quarter's wins and
+    thanks by project, the quarter's bounds in PSBOT_TIMEZONE."""
+    quarter, tz = Quarter.of(today), ctx.settings.timezone
+    months = quarter.months
+    since = dt.datetime.combine(months[0].first_day, dt.time(), tzinfo=tz)
+    until = dt.datetime.combine(months[-1].plus(1).first_day, dt.time(), tzinfo=tz)
+    return gather_glance(session, week, quarter.label, since, until, is_admin=is_admin)
 
 
 def _fresh_findings(ctx: AppContext, user_id: str) -> DataAsOf | None:
@@ -66,12 +78,17 @@ def _fresh_findings(ctx: AppContext, user_id: str) -> DataAsOf | None:
     return ensure_fresh(ctx, own or None, why="app_home")
 
 
-def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[JobStatus]:
+def _job_statuses(
+    ctx: AppContext, session: Session, now: dt.datetime
+) -> tuple[list[JobStatus], list[str]]:
+    """The enabled jobs' next and last runs, and the names of those switched off; with
+    what admins set in Slack."""
     runs = last_runs(session)
     calendar, tz = calendar_of(ctx.settings), ctx.settings.timezone
-    statuses = []
-    for job in configured_timings(ctx.settings):
+    statuses, off = [], []
+    for job in configured_timings(ctx.settings, slack_settings(session)):
         if not job.enabled:
+            off.append(job.name)
             continue
         run = runs.get(job.name)
         statuses.append(
@@ -83,7 +100,7 @@ def _job_statuses(ctx: AppContext, session: Session, now: dt.datetime) -> list[J
                 run.problem if run else "",
             )
         )
-    return statuses
+    return statuses, off
 
 
 def _viewer_zone(session: Session, client: WebClient, user_id: str) -> ZoneInfo | None:

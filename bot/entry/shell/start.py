@@ -32,7 +32,7 @@ from bot.store.db import database_reachable, make_engine, make_session_factory
 from bot.store.models import Person, Project
 from bot.workflows.deliveries import outbox_for
 from commands.catalog import SUBCOMMANDS
-from jobs.registry import JOB_NAMES, configured_jobs
+from jobs.registry import JOB_NAMES, configured_jobs, current_jobs
 from messages.words import SLACK_WORDS
 
 DEMO_FILE = "psbot-demo.db"
@@ -190,7 +190,7 @@ def _people(workspace: Workspace, ctx: AppContext, as_user: str | None, demo_mod
 
 
 def _run_job(ctx: AppContext, app, name: str, now: dt.datetime) -> tuple[str, str]:
-    jobs = {job.name: job for job in configured_jobs(ctx.settings)}
+    jobs = {job.name: job for job in current_jobs(ctx)}  # with what admins set in Slack
     job = jobs.get(name)
     if job is None:
         raise UserError(f"There is no job '{name}'; jobs are: {', '.join(JOB_NAMES)}.")

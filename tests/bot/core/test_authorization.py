@@ -10,27 +10,30 @@ from tests.conftest import TEAM_ID
 
 ADMINS = {"U0ADMIN"}
 PM, DRI, RECORDER, MEMBER = "U0PM", "U0DRI", "U0REC", "U0MEMBER"
+DELEGATE = "U0COVERS"  # covers for the PM while they are away
 WHO = {
     Role.ADMIN: {"user_id": "U0ADMIN"},
     Role.PM: {"user_id": PM},
     Role.DRI: {"user_id": DRI},
+    Role.DELEGATE: {"user_id": DELEGATE},
     Role.RECORDER: {"user_id": RECORDER},
     Role.MEMBER: {"user_id": MEMBER},
     Role.OUTSIDER: {"user_id": "U0EXTERNAL", "outsider": True},
 }
 YES, NO = True, False
 MATRIX = {
-    #                     admin PM   DRI  recorder member outsider
-    Action.WRITE_NOTE:    (YES, YES, YES, NO,  NO,  NO),
-    Action.TICK_CLOSURE:  (YES, YES, NO,  NO,  NO,  NO),
-    Action.RECORD_WIN:    (YES, YES, YES, YES, YES, NO),
-    Action.THANK:         (YES, YES, YES, YES, YES, NO),
-    Action.READ:          (YES, YES, YES, YES, YES, NO),
-    Action.SEE_PORTFOLIO: (YES, NO,  NO,  NO,  NO,  NO),
-    Action.RETRY_POSTS:   (YES, NO,  NO,  NO,  NO,  NO),
-    Action.ESCALATE:      (YES, NO,  NO,  NO,  NO,  NO),
-    Action.ADD_UPSIDE:    (YES, YES, YES, NO,  NO,  NO),
-    Action.REMOVE_UPSIDE: (YES, NO,  NO,  YES, NO,  NO),
+    #                       admin PM   DRI  delegate recorder member outsider
+    Action.WRITE_NOTE:      (YES, YES, YES, YES, NO,  NO,  NO),
+    Action.TICK_CLOSURE:    (YES, YES, NO,  NO,  NO,  NO,  NO),
+    Action.RECORD_WIN:      (YES, YES, YES, YES, YES, YES, NO),
+    Action.THANK:           (YES, YES, YES, YES, YES, YES, NO),
+    Action.READ:            (YES, YES, YES, YES, YES, YES, NO),
+    Action.SEE_PORTFOLIO:   (YES, NO,  NO,  NO,  NO,  NO,  NO),
+    Action.RETRY_POSTS:     (YES, NO,  NO,  NO,  NO,  NO,  NO),
+    Action.ESCALATE:        (YES, NO,  NO,  NO,  NO,  NO,  NO),
+    Action.ADD_UPSIDE:      (YES, YES, YES, YES, NO,  NO,  NO),
+    Action.REMOVE_UPSIDE:   (YES, NO,  NO,  NO,  YES, NO,  NO),
+    Action.CHANGE_SETTINGS: (YES, NO,  NO,  NO,  NO,  NO,  NO),
 }  # fmt: skip
 
 
@@ -48,6 +51,7 @@ def test_every_action_for_every_role(action, role):
             dri_ids=[DRI],
             outsider=who.get("outsider", False),
             recorder_id=RECORDER,
+            delegate_id=DELEGATE,
         )
         is expected
     )

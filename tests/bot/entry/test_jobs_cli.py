@@ -238,3 +238,31 @@ def test_a_missed_snapshot_week_is_backfilled_dated_that_monday(migrated, capsys
     with ctx.session_factory() as session:
         taken = session.execute(sa.select(ForecastSnapshot.taken_on, ForecastSnapshot.forecast))
         assert [tuple(row) for row in taken] == [(dt.date(2026, 11, 16), 1000)]
+
+
+def test_jobs_list_says_where_each_value_comes_from(migrated, capsys, engine):
+    from bot.store.db import make_session_factory
+    from bot.store.models import JobSetting
+
+    migrated.setenv("PSBOT_JOB_TIMESHEET_NUDGE_CHANNEL", "C0HOURS")
+    with make_session_factory(engine).begin() as session:
+        session.add(
+            JobSetting(
+                job="timesheet_nudge",
+                setting="time",
+                value="thu 15:00",
+                changed_by="U0ADMIN",
+                changed_at=dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC),
+            )
+        )
+    capsys.readouterr()
+    assert main(["jobs", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("timesheet_nudge "))
+    assert "Thursdays 15:00" in lines[at]
+    assert lines[at + 1].strip() == (
+        "time: Slack (U0ADMIN, 2026-11-24 10:00) · "
+        "channel: env PSBOT_JOB_TIMESHEET_NUDGE_CHANNEL · on/off: default"
+    )
+    forecast = next(i for i, line in enumerate(lines) if line.startswith("forecast_prep "))
+    assert lines[forecast + 1].strip() == "time: default · channel: default · on/off: default"
