@@ -8,9 +8,10 @@ from bot.core.business_days import calendar_of
 from bot.core.dates import Month, local_today, monday_of
 from bot.core.errors import UserError
 from bot.pmo import bookings_rules as rules
-from bot.pmo.bookings_rules import check_portfolio, check_project, staff_amounts
+from bot.pmo.bookings_rules import check_project, staff_amounts
 from bot.pmo.freshness import DataAsOf, data_as_of
 from bot.pmo.lookup import find_project, person_by_slack_id
+from bot.pmo.portfolio_cache import checked_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
 from commands.arguments import is_unresolved_mention, unresolved_mention_error, user_id_of
 from commands.request import PsRequest, Reply
@@ -49,13 +50,10 @@ def _explainer(request: PsRequest, session, today) -> Reply:
     findings = []
     own: set[int] = set()
     if caller is not None:
-        portfolio = load_portfolio(
-            session, today, keep_bookings=False, calendar=calendar_of(request.ctx.settings)
-        )
-        own = {p.id for p in portfolio.projects if p.pm_id == caller.id}
-        findings = [
-            f for f in check_portfolio(portfolio) if f.project_id in own or f.person_id == caller.id
-        ]
+        ctx = request.ctx
+        checked = checked_portfolio(ctx.results, session, today, calendar_of(ctx.settings))
+        own = {p.id for p in checked.portfolio.projects if p.pm_id == caller.id}
+        findings = [f for f in checked.findings if f.project_id in own or f.person_id == caller.id]
     message = build_bookings_explainer(findings, knows_caller=caller is not None)
     return Reply(*dated(message, _as_of(request, session, own or None)))
 

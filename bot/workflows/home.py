@@ -43,6 +43,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
                 calendar_of(ctx.settings),
                 is_admin=ctx.is_admin(user_id),
                 admins=ctx.settings.admins,
+                results=ctx.results,
             )
             home.as_of = as_of
             if home.is_admin:
