@@ -33,7 +33,7 @@ TRACKED_TABLES = (
 )
 _WRITE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
-    rf'"?({"|".join(TRACKED_TABLES)})"?[\s(]',
+    rf'"?({"|".join(TRACKED_TABLES)})\b',
     re.IGNORECASE,
 )
 WROTE = "psbot_wrote_tracked_data"  # in the DB-API connection's info, until it commits

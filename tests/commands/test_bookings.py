@@ -60,6 +60,25 @@ def test_people_in_one_role_are_listed_by_name(slack, portfolio):
     assert positions == sorted(positions)  # PSEs by name, then the TA
 
 
+def test_a_persons_bookings_load_only_the_projects_they_are_booked_on(
+    slack, portfolio, monkeypatch
+):
+    from commands import bookings
+
+    loaded = []
+
+    def spy(*args, **kwargs):
+        portfolio_ = load(*args, **kwargs)
+        loaded.append({p.sow for p in portfolio_.projects})
+        return portfolio_
+
+    load = bookings.load_portfolio
+    monkeypatch.setattr(bookings, "load_portfolio", spy)
+    text = text_of(slack.ask("bookings <@U0PAT|pat>"))
+    assert "Pat Engineer" in text and "40 h hard" in text
+    assert loaded == [{"SOW-1"}]
+
+
 @pytest.mark.parametrize("query", ["Acme R", "acme rollout", "ROLLOUT", "SOW-1", "sow1"])
 def test_project_lookup_by_sow_or_unique_prefix(slack, portfolio, query):
     assert "Bookings: Acme — Rollout" in text_of(slack.ask(f"bookings {query}"))
