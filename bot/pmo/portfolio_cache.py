@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
 from bot.core.dates import Quarter
 from bot.core.shared_results import SharedResults
 from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
+from bot.pmo.forecast import ForecastSummary, summarise_revenue
 from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
 from bot.pmo.revenue import Revenue, load_revenue
 from bot.store import data_versions
@@ -42,7 +44,7 @@ class QuarterFigures:
     """What `/ps forecast` computes from the portfolio for one quarter."""
 
     revenue: Revenue
-    people: dict[int, Person]
+    summary: ForecastSummary
     findings: list[Finding]
 
 
@@ -90,6 +92,13 @@ def quarter_figures(
             everything = load_portfolio(session, today, window=window, calendar=calendar)
             findings = check_portfolio(restrict(everything, rules))
         revenue = load_revenue(session, everything, quarter.months, calendar)
-        return QuarterFigures(revenue, dict(everything.people), findings)
+        # A closed month's PM is the one then, who may have handed the project over since.
+        people = dict(everything.people)
+        earlier = set(revenue.pm_ids.values()) - set(people) - {None}
+        if earlier:
+            people.update(
+                {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(earlier)))}
+            )
+        return QuarterFigures(revenue, summarise_revenue(revenue, people), findings)
 
     return results.get(("quarter", version, today, quarter), compute)
