@@ -6,21 +6,17 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-import sqlalchemy as sa
-
 from bot.core.dates import local_today
 from bot.core.errors import UserError
 from bot.pmo.bookings_rules import MilestoneDate, check_portfolio
 from bot.pmo.freshness import data_as_of
 from bot.pmo.lookup import person_by_slack_id, projects_of
+from bot.pmo.portfolio_cache import project_order
 from bot.pmo.portfolio_loading import load_portfolio
-from bot.store.models import Project
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.format import dated
 from messages.projects_builder import MAX_PROJECTS_SHOWN, ProjectLine, build_projects
-
-LISTED = (Project.id, Project.status, Project.customer, Project.name)
 
 
 def show_projects(request: PsRequest) -> Reply:
@@ -33,10 +29,11 @@ def show_projects(request: PsRequest) -> Reply:
     with request.ctx.session_factory() as session:
         caller = person_by_slack_id(session, request.user_id)
         own = {p.id for p in projects_of(session, caller)} if caller else set()
-        # Every project's place in the list, then the work for the ones shown only.
-        query = sa.select(*LISTED).order_by(Project.sow)
-        listed = session.execute(query.where(Project.id.in_(own)) if only_mine else query)
-        ordered = [row.id for row in sorted(listed, key=_place)]
+        # Every project's place in the list (kept for the data's version), then the work
+        # for the ones shown only.
+        ordered = project_order(request.ctx.results, session)
+        if only_mine:
+            ordered = [i for i in ordered if i in own]
         mine = [i for i in ordered if i in own]
         others = [i for i in ordered if i not in own]
         shown = (mine + others)[:MAX_PROJECTS_SHOWN]
@@ -61,10 +58,6 @@ def show_projects(request: PsRequest) -> Reply:
         yours=len(mine),
     )
     return Reply(*dated(message, as_of))
-
-
-def _place(row: sa.Row) -> tuple[str, str, str]:
-    return (row.status, row.customer.casefold(), row.name.casefold())
 
 
 def _open_ahead(milestones: Iterable[MilestoneDate], today: dt.date) -> Iterator[MilestoneDate]:

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-KEEP = 4  # a few business dates or versions overlapping, a couple of quarters
+KEEP = 6  # two versions' (or days') worth: the checked portfolio, a quarter, an order
 
 
 class SharedResults:

@@ -1,4 +1,5 @@
-"""The whole portfolio's sums and rule findings, computed once per data version and day.
+"""The whole portfolio's sums and rule findings (and the projects' order in `/ps projects`),
+computed once per data version and day.
 
 `/ps forecast`, `/ps bookings`, the App Home's counts and the Monday prep all read the
 same portfolio-wide computation (tens of thousands of bookings summed, every project's
@@ -27,7 +28,7 @@ from bot.pmo.forecast import ForecastSummary, summarise_revenue
 from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
 from bot.pmo.revenue import Revenue, load_revenue
 from bot.store import data_versions
-from bot.store.models import Person
+from bot.store.models import Person, Project
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,24 @@ def quarter_figures(
         return QuarterFigures(revenue, summarise_revenue(revenue, people), findings)
 
     return results.get(("quarter", version, today, quarter), compute)
+
+
+def project_order(results: SharedResults, session: Session) -> list[int]:
+    """Every project's id in the order `/ps projects` lists them: by status, then
+    customer and name (case-insensitively), then SOW."""
+    version = data_versions.current(session)
+
+    def compute() -> list[int]:
+        listed = session.execute(
+            sa.select(Project.id, Project.status, Project.customer, Project.name).order_by(
+                Project.sow
+            )
+        )
+        return [
+            row.id
+            for row in sorted(
+                listed, key=lambda r: (r.status, r.customer.casefold(), r.name.casefold())
+            )
+        ]
+
+    return results.get(("project order", version), compute)

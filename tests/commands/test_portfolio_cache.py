@@ -156,3 +156,13 @@ def test_only_a_write_to_the_portfolio_bumps_the_version(slack, ctx, portfolio):
 def version(ctx) -> int:
     with ctx.session_factory() as session:
         return data_versions.current(session)
+
+
+def test_a_project_added_is_listed_by_the_next_projects_on_every_replica(slack, replica, portfolio):
+    for psbot in (slack, replica):
+        assert psbot.ask("projects")["text"] == "3 projects, 2 yours"
+    portfolio.project("SOW-4", "Aardvark", "Pilot")
+    for psbot in (replica, slack):
+        reply = psbot.ask("projects")
+        assert reply["text"] == "4 projects, 2 yours"
+        assert "Aardvark — Pilot" in text_of(reply)
