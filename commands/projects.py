@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from bot.core.dates import local_today
 from bot.core.errors import UserError
-from bot.pmo.bookings_rules import MilestoneDate, check_portfolio
+from bot.pmo.bookings_rules import MilestoneDate, check_projects
 from bot.pmo.freshness import data_as_of
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.portfolio_cache import project_order
@@ -38,7 +38,7 @@ def show_projects(request: PsRequest) -> Reply:
         others = [i for i in ordered if i not in own]
         shown = (mine + others)[:MAX_PROJECTS_SHOWN]
         portfolio = load_portfolio(session, today, project_ids=shown, keep_bookings=False)
-        issues = Counter(f.project_id for f in check_portfolio(portfolio) if f.project_id)
+        issues = Counter(f.project_id for f in check_projects(portfolio))
         next_milestone: dict[int, MilestoneDate] = {}
         for milestone in sorted(_open_ahead(portfolio.milestones, today), key=_due):
             next_milestone.setdefault(milestone.project_id, milestone)

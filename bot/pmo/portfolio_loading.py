@@ -82,8 +82,9 @@ def load_portfolio(
 ) -> Portfolio:
     """Projects (all, the given ones, or those `person_id` is booked on in the window),
     their bookings in the window (only `person_id`'s when given), milestones, people,
-    and their capacity in the coming weeks: holidays from `calendar`, time off, and — for
-    the whole portfolio — the bench (every active PS person, booked or not).
+    and their capacity in the coming weeks: holidays from `calendar`, time off, and the
+    bench (every active PS person, booked or not) of the whole portfolio, or `person_id`
+    when on it (so that their under-allocation is the whole portfolio's).
 
     `keep_bookings=False` sums the bookings as they arrive and keeps only the sums: the
     rules and totals work the same, but `bookings` and a narrower `restrict` do not, and a
@@ -122,8 +123,11 @@ def load_portfolio(
             Milestone.project_id.in_([project.id for project in projects])
         )
     milestones = list(map(MilestoneDate._make, session.connection().execute(milestones_query)))
+    bench_query = sa.select(Person.id).where(on_the_bench())
+    if person_id is not None:
+        bench_query = bench_query.where(Person.id == person_id)
     whole = project_ids is None and person_id is None
-    bench = set(session.scalars(sa.select(Person.id).where(on_the_bench()))) if whole else set()
+    bench = set(session.scalars(bench_query)) if whole or person_id is not None else set()
     person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id}
     people = {
         person.id: person
