@@ -67,7 +67,7 @@ def _checked(
         portfolio = load_portfolio(session, today, keep_bookings=False, calendar=calendar)
         return Checked(portfolio, check_portfolio(portfolio))
 
-    return results.get(("checked", version, today), compute)
+    return results.get(("checked", version, today), compute, version)
 
 
 def quarter_figures(
@@ -102,7 +102,7 @@ def quarter_figures(
             )
         return QuarterFigures(revenue, summarise_revenue(revenue, people), findings)
 
-    return results.get(("quarter", version, today, quarter), compute)
+    return results.get(("quarter", version, today, quarter), compute, version)
 
 
 def project_order(results: SharedResults, session: Session) -> list[int]:
@@ -123,4 +123,4 @@ def project_order(results: SharedResults, session: Session) -> list[int]:
             )
         ]
 
-    return results.get(("project order", version), compute)
+    return results.get(("project order", version), compute, version)
