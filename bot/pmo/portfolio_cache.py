@@ -9,12 +9,16 @@ business date, so a kept result is never out of date: a write, or the day rollin
 makes a new key. Requests asking at the same time share one computation.
 
 What is kept is read-only: its projects and people are detached ORM instances, which
-every request reads and none may change.
+every request reads and none may change. They are loaded by a session of their own on the
+request's connection (`_apart`): in no request's identity map, so no request's rollback
+expires them, and no extra connection is taken from the pool while others wait.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -64,7 +68,8 @@ def _checked(
     version: int,
 ) -> Checked:
     def compute() -> Checked:
-        portfolio = load_portfolio(session, today, keep_bookings=False, calendar=calendar)
+        with _apart(session) as apart:
+            portfolio = load_portfolio(apart, today, keep_bookings=False, calendar=calendar)
         return Checked(portfolio, check_portfolio(portfolio))
 
     return results.get(("checked", version, today), compute, version)
@@ -82,27 +87,34 @@ def quarter_figures(
 
     def compute() -> QuarterFigures:
         window, rules = forecast_window(today, quarter), rules_window(today)
-        if window == rules:
-            # The current quarter lies inside the rules' window: the checked portfolio's
-            # sums serve both.
-            checked = _checked(results, session, today, calendar, version)
-            everything, findings = checked.portfolio, checked.findings
-        else:
-            # A quarter reaching past it keeps its bookings, for the rules to pick out
-            # their own (not kept after: only the sums below are).
-            everything = load_portfolio(session, today, window=window, calendar=calendar)
-            findings = check_portfolio(restrict(everything, rules))
-        revenue = load_revenue(session, everything, quarter.months, calendar)
-        # A closed month's PM is the one then, who may have handed the project over since.
-        people = dict(everything.people)
-        earlier = set(revenue.pm_ids.values()) - set(people) - {None}
-        if earlier:
-            people.update(
-                {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(earlier)))}
-            )
+        with _apart(session) as apart:
+            if window == rules:
+                # The current quarter lies inside the rules' window: the checked
+                # portfolio's sums serve both.
+                checked = _checked(results, session, today, calendar, version)
+                everything, findings = checked.portfolio, checked.findings
+            else:
+                # A quarter reaching past it keeps its bookings, for the rules to pick out
+                # their own (not kept after: only the sums below are).
+                everything = load_portfolio(apart, today, window=window, calendar=calendar)
+                findings = check_portfolio(restrict(everything, rules))
+            revenue = load_revenue(apart, everything, quarter.months, calendar)
+            # A closed month's PM is the one then, who may have handed the project over.
+            people = dict(everything.people)
+            earlier = set(revenue.pm_ids.values()) - set(people) - {None}
+            if earlier:
+                found = apart.scalars(sa.select(Person).where(Person.id.in_(earlier)))
+                people.update({p.id: p for p in found})
         return QuarterFigures(revenue, summarise_revenue(revenue, people), findings)
 
     return results.get(("quarter", version, today, quarter), compute, version)
+
+
+@contextmanager
+def _apart(session: Session) -> Iterator[Session]:
+    """A session of its own on `session`'s connection and transaction, closed after."""
+    with Session(bind=session.connection()) as apart:
+        yield apart
 
 
 def project_order(results: SharedResults, session: Session) -> list[int]:

@@ -14,13 +14,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy as sa
 
+from bot.core.business_days import calendar_of
 from bot.core.context import AppContext
 from bot.entry.app import create_app
 from bot.entry.slack_standin.slack_requests import SlackDriver
 from bot.integrations.importing.run import import_file
 from bot.pmo import portfolio_cache
 from bot.store import data_versions
+from bot.store.models import Win
 from messages.words import SLACK_WORDS
 
 NOV = "*Nov 2026*: $9,600 forecast (48 h hard)"
@@ -165,3 +168,26 @@ def test_a_project_added_is_listed_by_the_next_projects_on_every_replica(slack, 
         reply = psbot.ask("projects")
         assert reply["text"] == "4 projects, 2 yours"
         assert "Aardvark — Pilot" in text_of(reply)
+
+
+def test_a_rolled_back_request_leaves_what_is_kept_whole(slack, ctx, portfolio, loads):
+    # The App Home computes the portfolio inside a write transaction; when that request
+    # fails and rolls back, the next forecast still reads what was kept.
+    today = dt.date(2026, 11, 24)
+    with pytest.raises(RuntimeError), ctx.session_factory.begin() as session:
+        portfolio_cache.checked_portfolio(ctx.results, session, today, calendar_of(ctx.settings))
+        raise RuntimeError("the request failed after")
+    text = text_of(slack.ask("forecast"))
+    assert "Acme — Rollout (SOW-1) has 10 h soft-booked in Nov 2026." in text
+    assert loads.count == 1
+
+
+def test_computing_inside_a_write_keeps_the_write(ctx, portfolio):
+    today = dt.date(2026, 11, 24)
+    with ctx.session_factory.begin() as session:
+        session.add(Win(project_id=portfolio.rollout.id, text="Shipped", author_id="U0PM"))
+        session.flush()
+        portfolio_cache.checked_portfolio(ctx.results, session, today, calendar_of(ctx.settings))
+        session.add(Win(project_id=portfolio.rollout.id, text="Again", author_id="U0PM"))
+    with ctx.session_factory() as session:
+        assert sorted(session.scalars(sa.select(Win.text))) == ["Again", "Shipped"]
