@@ -1,8 +1,8 @@
 """The whole portfolio's sums and rule findings (and the projects' order in `/ps projects`),
 computed once per data version and day.
 
-`/ps forecast`, `/ps bookings`, the App Home's counts and the Monday prep all read the
-same portfolio-wide computation (tens of thousands of bookings summed, every project's
+`/ps forecast`, the App Home's counts and the Monday prep all read the same
+portfolio-wide computation (tens of thousands of bookings summed, every project's
 rules checked). Each process keeps it in its `SharedResults` under the data's version
 (`bot.store.data_versions`, bumped by every write to the data, on any replica) and the
 business date, so a kept result is never out of date: a write, or the day rolling over,
