@@ -1,4 +1,4 @@
-"""`python -m bench [--memory] [--load] [--all] [--only SECTIONS] [--profile N]`.
+"""`python -m bench [--memory] [--load] [--all] [--only SECTIONS] [--profile N] [--scale N]`.
 
 PSBOT_BENCH_DATABASE_URL adds a PostgreSQL run; `python -m bench --help` says more.
 """

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import kantata_sync, stats
+from bench import kantata_sync, scale, stats
 from bench.accuracy import QUARTER, SNAPSHOT_WEEKS, AccuracyFigures, measure_accuracy
 from bench.breakdown import STEPS, median_steps, profile_forecast
 from bench.bulk import BulkFigures, bulk_load
@@ -823,6 +823,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--all", action="store_true", help="every section: adds --memory --load")
     parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="N",
+        help="instead: every /ps answer at N projects (e.g. 10000) against issue 24's goals "
+        "(bench/scale.py)",
+    )
+    parser.add_argument(
         "--only",
         metavar="SECTIONS",
         help=f"run only these, comma-separated, of: {', '.join(SECTIONS)}",
@@ -859,6 +866,22 @@ def _kantata_sync(backend: str, postgres_url: str) -> str:
         return kantata_sync.run(new_database, backend)
 
 
+def _scale(projects: int, postgres_url: str, started: float) -> int:
+    if projects < 10:
+        raise SystemExit("python -m bench: --scale takes 10 projects or more")
+    with tempfile.TemporaryDirectory(prefix="psbot-bench-scale-") as tmp:
+        figures = scale.run(projects, Path(tmp), postgres_url, progress)
+    print(
+        f"psbot benchmarks · --scale {projects} · seed {SEED} · clock {NOW:%Y-%m-%d %H:%M} UTC · "
+        f"Python {platform.python_version()} · SQLite {sqlite3.sqlite_version} · "
+        f"{os.cpu_count()} CPUs"
+    )
+    for result in figures:
+        print("\n" + scale.report(result))
+    print(f"\ntotal time {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -867,6 +890,8 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
     args.load_backend = "postgresql" if postgres_url else "sqlite"
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     started = time.perf_counter()
+    if args.scale:
+        return _scale(args.scale, postgres_url, started)
     backends = ["sqlite", *(["postgresql"] if postgres_url else [])]
     both = {"core", "accuracy"} & set(args.sections)
     sizes = SCALES if both else (max(SCALES),)

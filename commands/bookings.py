@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from bot.core.business_days import calendar_of
 from bot.core.dates import Month, local_today, monday_of
 from bot.core.errors import UserError
 from bot.pmo import bookings_rules as rules
-from bot.pmo.bookings_rules import check_portfolio, check_project, staff_amounts
+from bot.pmo.bookings_rules import (
+    check_project,
+    check_projects,
+    most_at_stake_first,
+    staff_amounts,
+    under_allocated,
+)
 from bot.pmo.freshness import DataAsOf, data_as_of
 from bot.pmo.lookup import find_project, person_by_slack_id
 from bot.pmo.portfolio_loading import load_portfolio
+from bot.store.models import Project
 from commands.arguments import is_unresolved_mention, unresolved_mention_error, user_id_of
 from commands.request import PsRequest, Reply
 from messages.bookings_builder import (
@@ -49,13 +58,17 @@ def _explainer(request: PsRequest, session, today) -> Reply:
     findings = []
     own: set[int] = set()
     if caller is not None:
-        portfolio = load_portfolio(
-            session, today, keep_bookings=False, calendar=calendar_of(request.ctx.settings)
+        # The caller's projects' rules and the caller's own weeks: two small loads, not
+        # the portfolio.
+        calendar = calendar_of(request.ctx.settings)
+        own = set(session.scalars(sa.select(Project.id).where(Project.pm_id == caller.id)))
+        projects = load_portfolio(
+            session, today, project_ids=sorted(own), keep_bookings=False, calendar=calendar
         )
-        own = {p.id for p in portfolio.projects if p.pm_id == caller.id}
-        findings = [
-            f for f in check_portfolio(portfolio) if f.project_id in own or f.person_id == caller.id
-        ]
+        weeks = load_portfolio(
+            session, today, person_id=caller.id, keep_bookings=False, calendar=calendar
+        )
+        findings = most_at_stake_first([*check_projects(projects), *under_allocated(weeks)])
     message = build_bookings_explainer(findings, knows_caller=caller is not None)
     return Reply(*dated(message, _as_of(request, session, own or None)))
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.business_days import calendar_of
 from bot.core.dates import Quarter, local_today
 from bot.core.errors import UserError, first_line
 from bot.pmo.accuracy import forecasts_made
-from bot.pmo.bookings_rules import check_portfolio
-from bot.pmo.forecast import summarise_revenue
 from bot.pmo.freshness import data_as_of
-from bot.pmo.portfolio_loading import forecast_window, load_portfolio, restrict, rules_window
-from bot.pmo.revenue import load_revenue
+from bot.pmo.portfolio_cache import quarter_figures
 from bot.pmo.upside import open_upside
-from bot.store.models import Person
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.chart import Chart, ChartError, ChartMonth, render_png
@@ -31,32 +26,17 @@ def show_forecast(request: PsRequest) -> Reply:
     today = local_today(request.ctx.now(), request.ctx.settings.timezone)
     option = parsed.options.get("quarter")
     quarter = Quarter.parse(str(option)) if option else Quarter.of(today)
-    window, rules = forecast_window(today, quarter), rules_window(today)
-    # The current quarter lies inside the rules window, so one load's sums serve both; a
-    # quarter reaching past it keeps its bookings, for the rules to pick out their own.
     ctx = request.ctx
+    calendar = calendar_of(ctx.settings)
     with ctx.session_factory() as session:
-        everything = load_portfolio(
-            session,
-            today,
-            window=window,
-            keep_bookings=window != rules,
-            calendar=calendar_of(ctx.settings),
-        )
-        revenue = load_revenue(session, everything, quarter.months, calendar_of(ctx.settings))
-        # A closed month's PM is the one then, who may have handed the project over since.
-        earlier = set(revenue.pm_ids.values()) - set(everything.people) - {None}
-        people = dict(everything.people)
-        if earlier:
-            people.update(
-                {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(earlier)))}
-            )
+        # The sums and findings as this process computed them for the data's version.
+        figures = quarter_figures(ctx.results, session, today, quarter, calendar)
+        revenue = figures.revenue
         made = forecasts_made(session, [m for m in quarter.months if revenue.closed(m)])
         # Upside recorded by hand (a pending CO, a milestone moving in), apart from the sums.
         recorded = open_upside(session, today, quarter.months)
         as_of = data_as_of(session, ctx.now(), ctx.settings.timezone)
-    summary = summarise_revenue(revenue, people)
-    findings = check_portfolio(restrict(everything, rules))
+    summary, findings = figures.summary, figures.findings
     text, blocks = dated(build_forecast(quarter, summary, findings, recorded), as_of)
     if not ctx.settings.charts:
         return Reply(text, blocks)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-
-import sqlalchemy as sa
+from collections.abc import Iterable, Iterator
 
 from bot.core.dates import local_today
 from bot.core.errors import UserError
-from bot.pmo.bookings_rules import check_portfolio
+from bot.pmo.bookings_rules import MilestoneDate, check_projects
 from bot.pmo.freshness import data_as_of
 from bot.pmo.lookup import person_by_slack_id, projects_of
+from bot.pmo.portfolio_cache import project_order
 from bot.pmo.portfolio_loading import load_portfolio
-from bot.store.models import Milestone
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
 from messages.format import dated
-from messages.projects_builder import ProjectLine, build_projects
+from messages.projects_builder import MAX_PROJECTS_SHOWN, ProjectLine, build_projects
 
 
 def show_projects(request: PsRequest) -> Reply:
@@ -28,27 +28,45 @@ def show_projects(request: PsRequest) -> Reply:
     today = local_today(request.ctx.now(), request.ctx.settings.timezone)
     with request.ctx.session_factory() as session:
         caller = person_by_slack_id(session, request.user_id)
-        mine_ids = [p.id for p in projects_of(session, caller)] if caller else []
-        portfolio = load_portfolio(
-            session, today, project_ids=mine_ids if only_mine else None, keep_bookings=False
-        )
-        issues = Counter(f.project_id for f in check_portfolio(portfolio) if f.project_id)
-        upcoming = session.scalars(
-            sa.select(Milestone)
-            .where(Milestone.due_date >= today, Milestone.signoff_received.is_(None))
-            .order_by(Milestone.due_date)
-        )
-        next_milestone: dict[int, Milestone] = {}
-        for milestone in upcoming:
+        own = {p.id for p in projects_of(session, caller)} if caller else set()
+        # Every project's place in the list (kept for the data's version), then the work
+        # for the ones shown only.
+        ordered = project_order(request.ctx.results, session)
+        if only_mine:
+            ordered = [i for i in ordered if i in own]
+        mine = [i for i in ordered if i in own]
+        others = [i for i in ordered if i not in own]
+        shown = (mine + others)[:MAX_PROJECTS_SHOWN]
+        portfolio = load_portfolio(session, today, project_ids=shown, keep_bookings=False)
+        issues = Counter(f.project_id for f in check_projects(portfolio))
+        next_milestone: dict[int, MilestoneDate] = {}
+        for milestone in sorted(_open_ahead(portfolio.milestones, today), key=_due):
             next_milestone.setdefault(milestone.project_id, milestone)
-        shown_ids = mine_ids if only_mine else None
-        as_of = data_as_of(session, request.ctx.now(), request.ctx.settings.timezone, shown_ids)
-    ordered = sorted(
-        portfolio.projects,
-        key=lambda p: (p.status, p.customer.casefold(), p.name.casefold()),
+        as_of = data_as_of(
+            session,
+            request.ctx.now(),
+            request.ctx.settings.timezone,
+            sorted(own) if only_mine else None,
+        )
+    by_id = {p.id: p for p in portfolio.projects}
+    lines = {i: ProjectLine(by_id[i], next_milestone.get(i), issues[i]) for i in shown}
+    message = build_projects(
+        [lines[i] for i in mine if i in lines],
+        [lines[i] for i in others if i in lines],
+        only_mine,
+        total=len(ordered),
+        yours=len(mine),
     )
-    lines = [ProjectLine(p, next_milestone.get(p.id), issues[p.id]) for p in ordered]
-    own = set(mine_ids)
-    mine = [line for line in lines if line.project.id in own]
-    others = [line for line in lines if line.project.id not in own]
-    return Reply(*dated(build_projects(mine, others, only_mine), as_of))
+    return Reply(*dated(message, as_of))
+
+
+def _open_ahead(milestones: Iterable[MilestoneDate], today: dt.date) -> Iterator[MilestoneDate]:
+    """Milestones due today or later, not signed off yet."""
+    for milestone in milestones:
+        due = milestone.due_date
+        if milestone.signoff_received is None and due is not None and due >= today:
+            yield milestone
+
+
+def _due(milestone: MilestoneDate) -> dt.date:
+    return milestone.due_date or dt.date.max

@@ -10,8 +10,8 @@ from bot.core.context import AppContext
 from bot.core.dates import local_today
 from bot.integrations.kantata.freshness import ensure_fresh
 from bot.pmo.away import away_on
-from bot.pmo.bookings_rules import Finding, Portfolio, check_portfolio
-from bot.pmo.portfolio_loading import load_portfolio
+from bot.pmo.bookings_rules import Finding, Portfolio
+from bot.pmo.portfolio_cache import checked_portfolio
 from bot.pmo.pushes import week_pushes
 from bot.pmo.rhythm import PREP_DUE, forecast_due
 from bot.runtime.outbox import Post
@@ -30,10 +30,8 @@ def run_forecast_prep(ctx: AppContext, now: dt.datetime) -> list[Post]:
     today = local_today(now, tz)
     as_of = ensure_fresh(ctx, why="job:forecast_prep")
     with ctx.session_factory() as session:
-        portfolio = load_portfolio(
-            session, today, keep_bookings=False, calendar=calendar_of(ctx.settings)
-        )
-        findings = check_portfolio(portfolio)
+        checked = checked_portfolio(ctx.results, session, today, calendar_of(ctx.settings))
+        portfolio, findings = checked.portfolio, checked.findings
         away = away_on(session, today)
         by_pm = [
             PmFindings(_owner(portfolio, pm_id, away), group)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
+from bot.pmo.bookings_rules import MilestoneDate
 from bot.store.models import Milestone, Project
 from messages.escape import escape_mrkdwn
 from messages.format import context, sections
@@ -22,7 +23,7 @@ STATUS_EMOJI = {
 @dataclass(frozen=True)
 class ProjectLine:
     project: Project
-    next_milestone: Milestone | None
+    next_milestone: Milestone | MilestoneDate | None
     issues: int
 
 
@@ -46,24 +47,29 @@ def project_line(line: ProjectLine) -> str:
 
 
 def build_projects(
-    mine: Sequence[ProjectLine], others: Sequence[ProjectLine], only_mine: bool
+    mine: Sequence[ProjectLine],
+    others: Sequence[ProjectLine],
+    only_mine: bool,
+    *,
+    total: int,
+    yours: int,
 ) -> tuple[str, list[Block]]:
-    """Yours first, then the rest, within one message's limits."""
+    """Yours first, then the rest, within one message's limits: the lines shown (at most
+    MAX_PROJECTS_SHOWN) of `total` projects listed, `yours` of them the caller's."""
     groups = [("Yours", mine)] if only_mine else [("Yours", mine), ("Other projects", others)]
     blocks: list[Block] = [HeaderBlock(text="Your projects" if only_mine else "Projects")]
-    room, hidden = MAX_PROJECTS_SHOWN, 0
+    room = MAX_PROJECTS_SHOWN
     for title, group in groups:
         shown = group[:room]
         room -= len(shown)
-        hidden += len(group) - len(shown)
         if shown:
             heading = [] if only_mine else [f"*{title}*"]
             blocks.extend(sections([*heading, *(project_line(line) for line in shown)]))
-    if not mine:
+    if not yours:
         blocks.extend(sections(["You have no projects in psbot yet (as PM or booked)."]))
     footer = "`/ps bookings PROJECT` explains a project's flags."
+    hidden = total - (MAX_PROJECTS_SHOWN - room)
     if hidden:
         footer = f"…and {hidden} more: `/ps projects --mine` narrows the list. {footer}"
     blocks.append(context(footer))
-    total = sum(len(group) for _, group in groups)
-    return f"{total} projects, {len(mine)} yours", blocks
+    return f"{total} projects, {yours} yours", blocks

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.authorization import Action, allowed
 from bot.core.settings import Settings
+from bot.core.shared_results import SharedResults
 from bot.core.words import SlackWords
 
 
@@ -24,6 +25,9 @@ class AppContext:
     session_factory: sessionmaker[Session]
     clock: Callable[[], dt.datetime] = field(default=system_clock)
     words: SlackWords = field(kw_only=True)
+    # What this process computed from the database, kept for the next requests
+    # (`bot.pmo.portfolio_cache`): one per process, as each replica keeps its own.
+    results: SharedResults = field(default_factory=SharedResults, kw_only=True)
 
     def now(self) -> dt.datetime:
         """The current time, aware; tests and the shell replace the clock."""

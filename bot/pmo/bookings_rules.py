@@ -445,12 +445,20 @@ class Portfolio:
 
 def check_portfolio(portfolio: Portfolio) -> list[Finding]:
     """Every rule break in the portfolio, most money at stake first."""
+    return most_at_stake_first([*check_projects(portfolio), *under_allocated(portfolio)])
+
+
+def most_at_stake_first(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.at_stake, f.rule, f.problem))
+
+
+def check_projects(portfolio: Portfolio) -> list[Finding]:
+    """The project rules for every active project in the portfolio (no people's)."""
     findings: list[Finding] = []
     for project in portfolio.projects:
         if project.status == "active":
             findings.extend(check_project(portfolio, project))
-    findings.extend(under_allocated(portfolio))
-    return sorted(findings, key=lambda f: (-f.at_stake, f.rule, f.problem))
+    return findings
 
 
 def check_project(portfolio: Portfolio, project: Project) -> list[Finding]:

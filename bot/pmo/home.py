@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
+from bot.core.shared_results import SharedResults
 from bot.pmo.away import covered_projects, own_time_off, time_off_ahead
 from bot.pmo.bookings_rules import Finding, check_portfolio
 from bot.pmo.closure import closing_projects, load_checklist
@@ -18,6 +19,7 @@ from bot.pmo.freshness import DataAsOf
 from bot.pmo.glance import Glance
 from bot.pmo.lookup import person_by_slack_id, projects_of
 from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, writable_ids
+from bot.pmo.portfolio_cache import checked_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.runtime.undelivered import Undelivered, undelivered_posts
 from bot.store.models import Away, Note, Project, Thanks, Win
@@ -88,10 +90,12 @@ def gather_home(
     *,
     is_admin: bool,
     admins: Collection[str],
+    results: SharedResults,
 ) -> Home:
     """The viewer's projects, `week`'s notes (overdue once `notes_due` has passed) and
     whether the viewer may write each, booking issues, closing projects, recent wins and
-    thanks; for admins, portfolio counts too (jobs are added by the caller)."""
+    thanks; for admins, portfolio counts too (jobs are added by the caller), from the
+    portfolio computed once for the data's version (`results`)."""
     home = Home(
         user_id,
         known=False,
@@ -147,19 +151,23 @@ def gather_home(
         if user_id in (t.receiver_ids or [])
     ][:5]
     if is_admin:
-        _portfolio_counts(session, home, today, now, calendar)
+        _portfolio_counts(session, home, today, now, calendar, results)
         home.away_ahead = time_off_ahead(session, today)
     return home
 
 
 def _portfolio_counts(
-    session: Session, home: Home, today: dt.date, now: dt.datetime, calendar: BusinessCalendar
+    session: Session,
+    home: Home,
+    today: dt.date,
+    now: dt.datetime,
+    calendar: BusinessCalendar,
+    results: SharedResults,
 ) -> None:
     top = list(session.scalars(sa.select(Project.id).where(note_required())))
     notes = session.scalars(sa.select(Note).where(Note.week == home.week, Note.project_id.in_(top)))
     for note in notes:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())
-    portfolio = load_portfolio(session, today, keep_bookings=False, calendar=calendar)
-    home.rule_breaks = len(check_portfolio(portfolio))
+    home.rule_breaks = len(checked_portfolio(results, session, today, calendar).findings)
     home.undelivered = undelivered_posts(session, now)

@@ -80,9 +80,11 @@ def load_portfolio(
     keep_bookings: bool = True,
     calendar: BusinessCalendar | None = None,
 ) -> Portfolio:
-    """Projects (all, or the given ones), their bookings in the window, milestones, people,
-    and their capacity in the coming weeks: holidays from `calendar`, time off, and — for
-    the whole portfolio — the bench (every active PS person, booked or not).
+    """Projects (all, the given ones, or those `person_id` is booked on in the window),
+    their bookings in the window (only `person_id`'s when given), milestones, people,
+    and their capacity in the coming weeks: holidays from `calendar`, time off, and the
+    bench (every active PS person, booked or not) of the whole portfolio, or `person_id`
+    when on it (so that their under-allocation is the whole portfolio's).
 
     `keep_bookings=False` sums the bookings as they arrive and keeps only the sums: the
     rules and totals work the same, but `bookings` and a narrower `restrict` do not, and a
@@ -99,6 +101,10 @@ def load_portfolio(
         bookings_query = bookings_query.where(Booking.project_id.in_(project_ids))
     if person_id is not None:
         bookings_query = bookings_query.where(Booking.person_id == person_id)
+    if person_id is not None:
+        # One person's bookings: only the projects they are booked on.
+        booked_on = bookings_query.with_only_columns(Booking.project_id).distinct()
+        projects_query = projects_query.where(Project.id.in_(booked_on))
     projects = list(session.scalars(projects_query))
     result = session.connection().execute(bookings_query)
     # In batches, so that few SQLAlchemy rows (which the collector tracks) live at once.
@@ -112,11 +118,16 @@ def load_portfolio(
     milestones_query = sa.select(
         Milestone.project_id, Milestone.due_date, Milestone.name, Milestone.signoff_received
     )
-    if project_ids is not None:
-        milestones_query = milestones_query.where(Milestone.project_id.in_(project_ids))
+    if project_ids is not None or person_id is not None:
+        milestones_query = milestones_query.where(
+            Milestone.project_id.in_([project.id for project in projects])
+        )
     milestones = list(map(MilestoneDate._make, session.connection().execute(milestones_query)))
+    bench_query = sa.select(Person.id).where(on_the_bench())
+    if person_id is not None:
+        bench_query = bench_query.where(Person.id == person_id)
     whole = project_ids is None and person_id is None
-    bench = set(session.scalars(sa.select(Person.id).where(on_the_bench()))) if whole else set()
+    bench = set(session.scalars(bench_query)) if whole or person_id is not None else set()
     person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id}
     people = {
         person.id: person

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.data_versions import track_writes
 from bot.store.limits import POOL_WAIT_SECONDS, answer_within
 
 T = TypeVar("T")
@@ -27,17 +28,19 @@ SLACK_LOCK_WAIT_SECONDS = 2
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a small cache,
-    PostgreSQL connections the limits of bot/store/limits.py."""
+    PostgreSQL connections the limits of bot/store/limits.py. Writes to the portfolio's
+    data bump its version (bot/store/data_versions.py)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    from bot.store.postgres import bound_connections  # psycopg, for PostgreSQL only
+    else:
+        from bot.store.postgres import bound_connections  # psycopg, for PostgreSQL only
 
-    engine = create_engine(url, pool_pre_ping=True, pool_timeout=POOL_WAIT_SECONDS)
-    bound_connections(engine)  # no call waits for ever (bot/store/limits.py)
+        engine = create_engine(url, pool_pre_ping=True, pool_timeout=POOL_WAIT_SECONDS)
+        bound_connections(engine)  # no call waits for ever (bot/store/limits.py)
+    track_writes(engine)
     return engine
 
 

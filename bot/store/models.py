@@ -708,3 +708,14 @@ class SlackRequest(Base):
 
     request_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DataVersion(Base):
+    """One row: the version of the data the portfolio is computed from, bumped by every
+    transaction that writes it (`bot.store.data_versions`), so that each replica knows
+    when what it computed is out of date."""
+
+    __tablename__ = "data_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)

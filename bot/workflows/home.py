@@ -44,6 +44,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
                 calendar_of(ctx.settings),
                 is_admin=ctx.is_admin(user_id),
                 admins=ctx.settings.admins,
+                results=ctx.results,
             )
             home.as_of = as_of
             home.glance = _glance(ctx, session, home.week, today, home.is_admin)

@@ -6,7 +6,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from bot.store.models import Project
+from bot.store.models import Booking, Person, Project, TimeOff
 
 
 def text_of(reply) -> str:
@@ -60,6 +60,25 @@ def test_people_in_one_role_are_listed_by_name(slack, portfolio):
     assert positions == sorted(positions)  # PSEs by name, then the TA
 
 
+def test_a_persons_bookings_load_only_the_projects_they_are_booked_on(
+    slack, portfolio, monkeypatch
+):
+    from commands import bookings
+
+    loaded = []
+
+    def spy(*args, **kwargs):
+        portfolio_ = load(*args, **kwargs)
+        loaded.append({p.sow for p in portfolio_.projects})
+        return portfolio_
+
+    load = bookings.load_portfolio
+    monkeypatch.setattr(bookings, "load_portfolio", spy)
+    text = text_of(slack.ask("bookings <@U0PAT|pat>"))
+    assert "Pat Engineer" in text and "40 h hard" in text
+    assert loaded == [{"SOW-1"}]
+
+
 @pytest.mark.parametrize("query", ["Acme R", "acme rollout", "ROLLOUT", "SOW-1", "sow1"])
 def test_project_lookup_by_sow_or_unique_prefix(slack, portfolio, query):
     assert "Bookings: Acme — Rollout" in text_of(slack.ask(f"bookings {query}"))
@@ -103,6 +122,23 @@ def test_under_allocated_person(slack, portfolio):
     text = text_of(slack.ask("bookings <@U0PM|pam>"))
     assert ":warning: Week of Nov 23: 0 h hard of 32 h" in text
     assert "Under capacity in 8 of 8 weeks" in text
+
+
+def test_bookings_alone_names_the_callers_own_under_allocation(slack, portfolio, ctx):
+    # The caller's weeks across the whole portfolio, not only on their projects: Pat is
+    # booked 40 h a week on Rollout, and 8 h more on Globex, so only the time off shows.
+    portfolio.book(portfolio.globex, portfolio.pat, dt.date(2026, 11, 30), 1, hours=8)
+    with ctx.session_factory.begin() as session:
+        session.add(TimeOff(person_id=portfolio.pat.id, day=dt.date(2026, 12, 1), hours=8))
+    text = text_of(slack.ask("bookings", user_id="U0PAT"))
+    assert "Pat Engineer is under-allocated" not in text  # 48 h booked of 32 h that week
+    with ctx.session_factory.begin() as session:
+        session.execute(sa.update(Person).values(role="PSE"))  # all on the bench now
+        session.execute(sa.delete(Booking).where(Booking.person_id == portfolio.pat.id))
+    text = text_of(slack.ask("bookings", user_id="U0PAT"))
+    assert "Pat Engineer is on the bench: no bookings in the next 4 weeks" in text
+    assert "32 h week of Nov 30" in text  # the time off taken off the capacity
+    assert "Tia Architect" not in text  # on the bench too, but not the caller
 
 
 def test_unknown_person(slack, portfolio):

@@ -536,3 +536,21 @@ def test_the_csat_warning_appears_once_the_meeting_has_passed(slack, fake_slack,
     assert ":warning: The closure meeting was on Mon Nov 23, but the CSAT survey" in everything(
         after
     )
+
+
+def test_a_sign_off_ticked_in_slack_changes_the_next_forecast(slack, fake_slack, ctx, data):
+    # The tick writes the checklist: the portfolio kept for the data's version is
+    # computed again, and the milestone's money moves to the month it was accepted.
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Milestone(
+                project_id=data.portal.id,
+                name="Wave 1",
+                due_date=D(2026, 12, 15),
+                amount=10000,
+            )
+        )
+    before = everything(slack.ask("forecast"))
+    assert "*Nov 2026*: $9,600 forecast" in before
+    signed_off(slack, fake_slack, data.portal)
+    assert "*Nov 2026*: $19,600 forecast" in everything(slack.ask("forecast"))

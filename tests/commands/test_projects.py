@@ -55,3 +55,30 @@ def test_long_lists_are_capped_with_a_pointer(slack, ctx):
 def test_bad_arguments(slack, portfolio, args, problem):
     reply = slack.ask(f"projects {args}")
     assert problem in reply["text"] and "Usage: `/ps projects [--mine]`" in reply["text"]
+
+
+def test_rules_and_milestones_are_loaded_for_the_projects_shown_only(slack, ctx, monkeypatch):
+    from commands import projects
+
+    asked = []
+
+    def spy(session, today, **kwargs):
+        asked.append(kwargs["project_ids"])
+        return load(session, today, **kwargs)
+
+    load = projects.load_portfolio
+    monkeypatch.setattr(projects, "load_portfolio", spy)
+    data = Portfolio(ctx.session_factory)
+    shown = data.project("SOW-100", "Customer 00", kickoff=dt.date(2026, 11, 2))
+    data.milestone(shown, "Go-live", dt.date(2026, 12, 15))
+    for n in range(1, 45):
+        hidden = data.project(f"SOW-{n + 100}", f"Customer {n:02d}")
+        data.milestone(hidden, "Go-live", dt.date(2026, 12, 1))
+    reply = slack.ask("projects")
+    text = text_of(reply)
+    assert reply["text"] == "45 projects, 0 yours"
+    assert "…and 5 more" in text
+    (ids,) = asked
+    assert len(ids) == 40 and shown.id in ids
+    first = next(line for line in text.split("\\n") if "Customer 00" in line)
+    assert "next milestone Go-live Dec 15" in first and ":warning: 1 booking issue" in first

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.integrations.importing.run import import_file
 from bot.integrations.kantata.client import KantataError, KantataPayloadError
 from bot.integrations.kantata.sync import sync_kantata
+from bot.store import data_versions
 from bot.store.models import AuditEntry, Booking, Milestone, Person, Project, TimeOff
 from tests.bot.integrations.kantata.conftest import database_state
 from tests.bot.integrations.kantata.sample import (
@@ -455,3 +456,14 @@ def test_a_workspace_gone_from_kantata_is_reported_and_left_as_it_was(
     )
     assert len(result.warnings()) == 2  # workspace 3 skipped, as ever; SOW-9 never synced
     assert database_state(session_factory) == before
+
+
+def test_a_sync_that_writes_bumps_the_data_version(session_factory, client, settings):
+    # Every replica keeps its computed portfolio until this version changes (issue 24).
+    def version() -> int:
+        with session_factory() as session:
+            return data_versions.current(session)
+
+    before = version()
+    sync_kantata(session_factory, client, settings)
+    assert version() > before

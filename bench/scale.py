@@ -1,0 +1,198 @@
+"""Benchmark 9, `python -m bench --scale N`: every `/ps` answer at N projects, against the
+goals of issue 24.
+
+- One at a time: each command's reply (dispatch → response_url), p95 of its runs, with
+  the portfolio already computed for the data's version; and, apart, its first reply
+  after a write (the computation it then waits for).
+- Together: `BURST` heavy commands sent at once, each timed from its own dispatch to its
+  reply; right after a write (they share one computation) and with the result kept.
+- The raw-SQL baseline (bench/raw_sql.py) and `/ps forecast`, in turns.
+
+Kept out of the default run (10,000 projects is half a million bookings) and of pytest.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench import stats
+from bench.database import BenchDatabase, postgres_database, sqlite_database
+from bench.imports import import_portfolio
+from bench.portfolio import PortfolioFiles, Size, generate
+from bench.raw_sql import time_against_forecast
+from bench.slash import NOW, REPLY_TIMEOUT, Bench, psbot_app, psbot_context
+from bot.entry.slack_standin.standin import StandInSlack
+
+RUNS = 20
+RAW_RUNS = 10
+BURST = 8
+GOAL_ANSWER_P95 = 0.5  # seconds, one at a time
+GOAL_BURST_EACH = 1.0  # seconds, each of BURST sent at once
+# (label, text): {sow} and {person} are filled in. `/ps report --all` is issue 24's other
+# part (a report read whole), measured by its own section.
+ANSWERS = (
+    ("/ps projects", "projects"),
+    ("/ps projects --mine", "projects --mine"),
+    ("/ps forecast", "forecast"),
+    ("/ps bookings", "bookings"),
+    ("/ps bookings SOW-…", "bookings {sow}"),
+    ("/ps bookings @person", "bookings <@{person}|person>"),
+)
+# The heavy ones, cycled through for the burst.
+HEAVY = [ANSWERS[i] for i in (2, 0, 3, 4, 5)]
+
+
+@dataclass
+class ScaleFigures:
+    backend: str
+    size: Size
+    import_seconds: float
+    answers: dict[str, list[float]]  # label → reply seconds, one at a time
+    first_after_write: dict[str, float]
+    burst_cold: list[tuple[str, float]]  # (label, reply seconds), right after a write
+    burst_warm: list[tuple[str, float]]
+    raw: list[float]
+    forecast: list[float]
+    raw_rows: int
+
+
+def touch(db: BenchDatabase) -> None:
+    """A write to the portfolio's data that changes nothing but its version."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE bookings SET hours = hours WHERE id = 1"))
+
+
+def burst(bench: Bench, commands: list[tuple[str, str]], user_id: str) -> list[tuple[str, float]]:
+    """Send every (label, text) at once (each dispatch returns at its ack), then each
+    reply's seconds from its own dispatch."""
+    sent = []
+    for label, text in commands:
+        started = time.perf_counter()
+        name, _acked = bench.send(text, user_id)
+        sent.append((label, name, started))
+
+    def reply(item: tuple[str, str, float]) -> tuple[str, float]:
+        label, name, started = item
+        bench.fake.wait_for(f"/response/{name}", timeout=REPLY_TIMEOUT)
+        return label, time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=len(sent)) as pool:
+        replies = list(pool.map(reply, sent))
+    bench.fake.reset()
+    return replies
+
+
+def measure(db: BenchDatabase, files: PortfolioFiles, fake: StandInSlack, progress) -> ScaleFigures:
+    progress(f"{db.backend}, {files.size.projects:,} projects: importing")
+    started = time.perf_counter()
+    imports = import_portfolio(db, files, fake)
+    import_seconds = time.perf_counter() - started
+    bench = Bench(psbot_app(psbot_context(db, fake)), fake, db)
+    caller = imports.slack_ids[files.pm_emails[0]]  # a PM with projects of their own
+    person = imports.slack_ids[files.emails[-1]]  # an engineer
+    fill = {"sow": files.busiest_sow, "person": person}
+    answers, first = {}, {}
+    for label, text in ANSWERS:
+        progress(f"  {label}: first after a write, then × {RUNS}")
+        touch(db)
+        first[label] = bench.ask(text.format(**fill), caller).reply
+        answers[label] = [s.reply for s in bench.repeat(text.format(**fill), caller, RUNS, 0)]
+    heavy = [HEAVY[i % len(HEAVY)] for i in range(BURST)]
+    texts = [(label, text.format(**fill)) for label, text in heavy]
+    progress(f"  {BURST} heavy commands at once, right after a write and then kept")
+    touch(db)
+    cold = burst(bench, texts, caller)
+    warm = burst(bench, texts, caller)
+    progress(f"  raw SQL baseline and /ps forecast in turns × {RAW_RUNS}")
+    raw, forecast, raw_rows = time_against_forecast(db, bench, caller, NOW.date(), RAW_RUNS)
+    return ScaleFigures(
+        db.backend,
+        files.size,
+        import_seconds,
+        answers,
+        first,
+        cold,
+        warm,
+        raw,
+        forecast,
+        raw_rows,
+    )
+
+
+def run(projects: int, folder: Path, postgres_url: str, progress) -> list[ScaleFigures]:
+    fake = StandInSlack(strict=False).start()
+    try:
+        files = generate(folder / f"csv-{projects}", Size.of(projects))
+        figures = []
+        databases = [lambda: sqlite_database(folder, f"scale-{projects}.db")]
+        if postgres_url:
+            databases.append(lambda: postgres_database(postgres_url))
+        for new_database in databases:
+            db = new_database()
+            try:
+                figures.append(measure(db, files, fake, progress))
+            finally:
+                db.close()
+        return figures
+    finally:
+        fake.stop()
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def report(figures: ScaleFigures) -> str:
+    size = figures.size
+    rows = []
+    for label, samples in figures.answers.items():
+        p95 = stats.percentile(samples, 95)
+        rows.append(
+            [
+                label,
+                str(len(samples)),
+                stats.ms(stats.percentile(samples, 50)),
+                stats.ms(p95),
+                stats.ms(figures.first_after_write[label]),
+                _verdict(p95 <= GOAL_ANSWER_P95),
+            ]
+        )
+    every = all(stats.percentile(s, 95) <= GOAL_ANSWER_P95 for s in figures.answers.values())
+    lines = [
+        f"9 · /ps answers at {size.projects:,} projects, {size.bookings:,} bookings "
+        f"({figures.backend}; imported in {figures.import_seconds:.0f} s)",
+        stats.table(
+            [
+                "one at a time, dispatch → reply",
+                "runs",
+                "p50 ms",
+                "p95 ms",
+                "1st after a write ms",
+                f"p95 ≤ {GOAL_ANSWER_P95 * 1000:.0f} ms",
+            ],
+            rows,
+        ),
+        f"  goal every /ps answer p95 ≤ {GOAL_ANSWER_P95:g} s one at a time: {_verdict(every)}",
+    ]
+    for name, replies in (
+        ("right after a write", figures.burst_cold),
+        ("with the portfolio kept", figures.burst_warm),
+    ):
+        worst = max(seconds for _, seconds in replies)
+        each = ", ".join(f"{label} {stats.ms(s)}" for label, s in replies)
+        lines.append(
+            f"  {BURST} heavy commands at once, {name}: slowest {stats.ms(worst)} ms "
+            f"({each}) · goal each ≤ {GOAL_BURST_EACH:g} s: {_verdict(worst <= GOAL_BURST_EACH)}"
+        )
+    raw, forecast = stats.percentile(figures.raw, 50), stats.percentile(figures.forecast, 50)
+    lines.append(
+        f"  raw SQL of the forecast's reads ({figures.raw_rows:,} rows), p50 "
+        f"{stats.ms(raw)} ms; /ps forecast in turns with it, p50 {stats.ms(forecast)} ms: "
+        f"forecast ÷ raw SQL = {stats.ratio(forecast / raw)}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""Results computed once and kept: per key, bounded, a newer data version drops older ones."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.core.shared_results import SharedResults
+
+
+class Counting:
+    def __init__(self, value="result", delay=0.0):
+        self.value, self.delay, self.calls = value, delay, 0
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        return self.value
+
+
+def test_requests_together_share_one_computation():
+    results, compute = SharedResults(), Counting(delay=0.3)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: results.get("k", compute, 1), range(8)))
+    assert answers == ["result"] * 8 and compute.calls == 1
+
+
+def test_a_failure_is_not_kept():
+    results = SharedResults()
+
+    def broken():
+        raise RuntimeError("down")
+
+    with pytest.raises(RuntimeError):
+        results.get("k", broken)
+    assert results.get("k", Counting("back")) == "back"
+
+
+def test_a_newer_generation_drops_the_older_ones_and_a_late_request_keeps_nothing():
+    results = SharedResults()
+    old, new = Counting("old"), Counting("new")
+    results.get(("checked", 1), old, 1)
+    results.get(("checked", 2), new, 2)
+    results.get(("checked", 1), old, 1)  # a request that read version 1 before the write
+    results.get(("checked", 1), old, 1)
+    assert old.calls == 3  # computed for it, never kept again
+    results.get(("checked", 2), new, 2)
+    assert new.calls == 1
+
+
+def test_only_the_last_keys_are_kept():
+    results, compute = SharedResults(keep=2), Counting()
+    for key in ("a", "b", "c", "a"):
+        results.get(key, compute)
+    assert compute.calls == 4  # "a" was dropped when "c" came

@@ -1,0 +1,96 @@
+"""The data version: bumped once by each committed transaction that writes the
+portfolio's tables, however it writes them; never by reads, rollbacks or other tables."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from bot.store import data_versions, migrate
+from bot.store.db import make_session_factory
+from bot.store.models import Booking, Person, Project, Win
+
+
+@pytest.fixture
+def factory(engine):
+    return make_session_factory(engine)
+
+
+def version(factory) -> int:
+    with factory() as session:
+        return data_versions.current(session)
+
+
+@pytest.fixture
+def project(factory) -> int:
+    with factory.begin() as session:
+        project = Project(sow="SOW-1", customer="Acme", name="Rollout", type="T&M")
+        person = Person(email="pat@example.com")
+        session.add_all([project, person])
+        session.flush()
+        session.add(
+            Booking(
+                project_id=project.id,
+                person_id=person.id,
+                role="PSE",
+                week_start=dt.date(2026, 11, 23),
+                hours=40,
+                kind="hard",
+            )
+        )
+        return project.id
+
+
+def test_an_orm_flush_bumps_once_per_transaction(factory, project):
+    before = version(factory)
+    with factory.begin() as session:
+        session.get(Project, project).name = "Renamed"
+        session.flush()
+        session.add(Person(email="tia@example.com"))
+    assert version(factory) == before + 1
+
+
+def test_core_statements_bump_too(factory, engine, project):
+    before = version(factory)
+    with factory.begin() as session:
+        session.execute(sa.update(Booking).values(hours=Booking.hours + 1))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM bookings"))
+    assert version(factory) == before + 2
+
+
+def test_reads_rollbacks_and_other_tables_do_not(factory, project):
+    before = version(factory)
+    with factory() as session:
+        session.scalars(sa.select(Booking)).all()
+        session.commit()
+    with factory() as session:
+        session.execute(sa.delete(Booking))
+        session.rollback()
+    with factory.begin() as session:
+        session.add(Win(project_id=project, text="Shipped", author_id="U0PM", member_ids=[]))
+    assert version(factory) == before
+
+
+def test_a_database_before_the_versions_still_takes_writes(factory, engine):
+    migrate.downgrade(engine, "0015")
+    with factory.begin() as session:
+        session.add(Person(email="pat@example.com"))
+    migrate.upgrade(engine)
+    assert version(factory) == 0
+
+
+def test_a_table_named_like_a_tracked_one_is_not_tracked(factory, engine):
+    before = version(factory)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TEMPORARY TABLE people_staged (email VARCHAR(254))"))
+        conn.execute(sa.text("INSERT INTO people_staged (email) VALUES ('pat@example.com')"))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                'INSERT INTO "people" (email, name, weekly_capacity_hours, '
+                "created_at, updated_at, active) VALUES ('tia@example.com', '', 40, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, TRUE)"
+            )
+        )
+    assert version(factory) == before + 1
