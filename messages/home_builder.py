@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -25,7 +24,14 @@ from bot.runtime.undelivered import Failed
 from bot.store.models import Project
 from messages import ids
 from messages.bookings_builder import finding_lines
-from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
+from messages.escape import (
+    Mrkdwn,
+    escape_mrkdwn,
+    link,
+    mention,
+    one_line_keeping_mentions,
+    reader_time,
+)
 from messages.format import context, data_as_of_block, sections, zone_abbreviation
 from messages.reminders_builder import recheck_button
 
@@ -40,14 +46,10 @@ EMOJI = {
 }
 
 
-def due_text(due: dt.datetime, viewer_tz: ZoneInfo | None) -> str:
-    """ "Tue 16:00 ET", plus the viewer's own time when their zone differs."""
-    text = f"{due:%a %H:%M} {zone_abbreviation(due)}"
-    if viewer_tz is not None:
-        local = due.astimezone(viewer_tz)
-        if local.utcoffset() != due.utcoffset():
-            text += f" · {local:%a %H:%M} your time"
-    return text
+def due_text(due: dt.datetime) -> Mrkdwn:
+    """When notes are due, in the viewer's own time zone ("Tue 16:00 ET" where Slack
+    cannot show it so)."""
+    return reader_time(due, f"{due:%a %H:%M} {zone_abbreviation(due)}")
 
 
 def deadline_sentence(due: str, *, passed: bool) -> str:
@@ -64,11 +66,11 @@ def missing_note(due: str, *, passed: bool) -> str:
     return f":hourglass_flowing_sand: missing — due {due}"
 
 
-def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
+def build_home(home: Home) -> View:
     """The App Home view for the person in `home`."""
     if not home.known and not home.wins and not home.thanks and not home.is_admin:
         return View(type="home", blocks=_first_run())
-    due = escape_mrkdwn(due_text(home.notes_due, viewer_tz))
+    due = due_text(home.notes_due)
     blocks: list[Block] = [
         HeaderBlock(text=f"Your PMO week — {home.week}"),
         context(deadline_sentence(due, passed=home.notes_overdue)),
@@ -268,4 +270,5 @@ def _job_line(job: JobStatus) -> str:
         last = f"{mark} {job.last_status} ({escape_mrkdwn(job.last_period or '')})"
         if job.last_error:
             last += f": {escape_mrkdwn(job.last_error[:150])}"
-    return f"`{job.name}` next {job.next_run:%a %b %-d %H:%M} · last {last}"
+    wording = f"{job.next_run:%a %b %-d %H:%M} {zone_abbreviation(job.next_run)}"
+    return f"`{job.name}` next {reader_time(job.next_run, wording)} · last {last}"

@@ -107,7 +107,7 @@ def build_notes_modal(
         )
     header = f"*{project_title}* · week {week}"
     if due is not None:
-        when = escape_mrkdwn(due_text(due, None))
+        when = due_text(due)
         state = deadline_sentence if noted else missing_note
         header += "\n" + state(when, passed=due_passed)
     blocks.append(_context(header))
