@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
 from contextlib import nullcontext
@@ -17,7 +16,7 @@ from bot.core.errors import UserError
 from bot.runtime.request_claims import first_delivery
 from bot.store.db import is_lock_wait
 from commands.arguments import tokenize
-from commands.catalog import BY_NAME, SUBCOMMANDS
+from commands.catalog import BY_NAME, SUBCOMMANDS, closest
 from commands.failures import command_failure
 from commands.request import PsRequest, Reply
 from commands.routes import ROUTES
@@ -132,6 +131,6 @@ def answer(
 
 
 def _unknown_subcommand(name: str) -> Reply:
-    close = difflib.get_close_matches(name, list(BY_NAME), n=1, cutoff=0.5)
-    hint = f" Did you mean `/ps {close[0]}`?" if close else ""
+    close = closest(name)
+    hint = f" Did you mean `/ps {close}`?" if close else ""
     return Reply(*build_usage_error(f"Unknown command '{name}'.{hint}", GENERAL_USAGE))
