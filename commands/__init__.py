@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
+from commands.entry_points import OPENERS, open_blank_modal
 from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures, never_raises
 from commands.home import app_home_opened, retry_post
@@ -41,3 +42,6 @@ def register(app: App) -> None:
     app.view(ids.UPSIDE_VIEW)(answers_failures(submit_upside))
     app.action(ids.RECHECK_NUDGE)(answers_failures(recheck_nudge))
     app.action(ids.RECHECK_HOME)(answers_failures(recheck_home))
+    for entry_point in OPENERS:  # a global shortcut and an App Home button each
+        app.shortcut(entry_point)(answers_failures(open_blank_modal))
+        app.action(entry_point)(answers_failures(open_blank_modal))

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -74,6 +75,14 @@ def open_notes(request: PsRequest) -> None:
         view = _modal(ctx, session, project, mine, others)
     request.client.views_open(trigger_id=request.trigger_id, view=view)
     return None
+
+
+def blank_notes_modal(ctx: AppContext, user_id: str) -> View:
+    """The modal `/ps notes` opens without a project: the picker of what `user_id` may
+    write (the "Write a weekly note" shortcut and App Home button open it too)."""
+    with ctx.session_factory() as session:
+        mine, others = _picker_projects(ctx, session, user_id)
+        return _modal(ctx, session, None, mine, others)
 
 
 def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dict) -> None:

@@ -73,6 +73,7 @@ def build_home(home: Home) -> View:
     due = due_text(home.notes_due)
     blocks: list[Block] = [
         HeaderBlock(text=f"Your PMO week — {home.week}"),
+        quick_actions(),
         context(deadline_sentence(due, passed=home.notes_overdue)),
     ]
     blocks += _notes(home.projects, missing_note(due, passed=home.notes_overdue))
@@ -85,9 +86,25 @@ def build_home(home: Home) -> View:
     return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])
 
 
+QUICK_ACTIONS = (
+    ("Write a weekly note", ids.WRITE_NOTE),
+    ("Record a ProjectWin", ids.NEW_WIN),
+    ("Thank someone", ids.NEW_THANKS),
+)
+
+
+def quick_actions() -> ActionsBlock:
+    """The buttons that open the same modals as the global shortcuts."""
+    return ActionsBlock(
+        block_id="quick_actions",
+        elements=[_button(label, action_id, action_id) for label, action_id in QUICK_ACTIONS],
+    )
+
+
 def _first_run() -> list[Block]:
     return [
         HeaderBlock(text="Welcome to psbot"),
+        quick_actions(),
         *sections(
             [
                 "psbot runs the PMO week in Slack: forecast and Top Customer reminders, weekly "
