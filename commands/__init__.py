@@ -11,7 +11,7 @@ from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures, never_raises
 from commands.home import app_home_opened, retry_post
 from commands.lessons import lesson_shortcut, submit_lesson
-from commands.notes import open_from_button, pick_project, submit_notes
+from commands.notes import open_from_button, pick_project, submit_notes, suggest_projects
 from commands.ps import handle_ps
 from commands.recheck import recheck_home, recheck_nudge
 from commands.upside import submit_upside
@@ -25,6 +25,7 @@ def register(app: App) -> None:
     app.action(ids.OUTBOX_RETRY)(answers_failures(retry_post))
     app.view(ids.NOTES_VIEW)(answers_failures(submit_notes))
     app.action(ids.NOTES_PICK_PROJECT)(answers_failures(pick_project))
+    app.options(ids.NOTES_PICK_PROJECT)(never_raises(suggest_projects))
     app.action(ids.NOTES_OPEN)(answers_failures(open_from_button))
     app.view(ids.WIN_VIEW)(answers_failures(submit_win))
     app.view(ids.THANKS_VIEW)(answers_failures(submit_thanks))
