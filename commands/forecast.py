@@ -31,6 +31,7 @@ def show_forecast(request: PsRequest) -> Reply:
     today = local_today(request.ctx.now(), request.ctx.settings.timezone)
     option = parsed.options.get("quarter")
     quarter = Quarter.parse(str(option)) if option else Quarter.of(today)
+    request.working_on_it()
     window, rules = forecast_window(today, quarter), rules_window(today)
     # The current quarter lies inside the rules window, so one load's sums serve both; a
     # quarter reaching past it keeps its bookings, for the rules to pick out their own.
