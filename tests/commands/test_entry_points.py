@@ -4,9 +4,11 @@ import json
 
 import pytest
 
+from bot.store.models import Thanks
 from messages import ids
 from tests.commands.test_home import open_home
 from tests.commands.test_notes import opened_view, picker_groups
+from tests.commands.test_wins import SLACK_USERS, stored, submission
 
 ENTRY_POINTS = [
     (ids.WRITE_NOTE, "Write a weekly note", ids.NOTES_VIEW, "notes"),
@@ -108,3 +110,15 @@ def test_the_manifest_offers_the_global_shortcuts():
     offered = [(s["callback_id"], s["name"]) for s in shortcuts if s["type"] == "global"]
     assert offered == [(entry, name) for entry, name, _, _ in ENTRY_POINTS]
     assert all(len(s["name"]) <= 24 for s in shortcuts)
+
+
+def test_thanks_from_the_shortcut_is_recorded_and_shared(slack, fake_slack, ctx, portfolio):
+    for user_id, email, name in SLACK_USERS:
+        fake_slack.add_user(user_id, email, name)
+    _, view = opened(slack, fake_slack, global_shortcut(ids.NEW_THANKS))
+    assert "initial_users" not in view["blocks"][0]["element"]  # nobody chosen for you
+    payload = submission(ids.THANKS_VIEW, view["private_metadata"], people=["U0PAT"])
+    assert slack.interactive(payload).body == ""
+    (thanks,) = stored(ctx, Thanks)
+    assert thanks.giver_id == "U0PM" and not thanks.source_permalink
+    fake_slack.wait_for("chat.postMessage", count=3)  # channel, the DM, the giver's receipt
