@@ -103,6 +103,15 @@ def test_the_notes_picker_searches_as_slack_does(shell):
     assert "Nothing matches that." in out
 
 
+def test_app_home_quick_actions_open_their_modals(shell):
+    out = shell(lines(":home", ":quit"))
+    assert re.search(r"\[\d+\] Write a weekly note   \[\d+\] Record a ProjectWin", out)
+    thank = action_number(out, "Thank someone")
+    out = shell(lines(":home", f":click {thank}", ":cancel", ":quit"))
+    assert "Who are you thanking? · required" in out
+    assert "Closed “Thanks”; nothing was submitted." in out
+
+
 def test_run_top_customer_report_posts_the_compiled_report(shell):
     out = shell(lines(":run top_customer_report", ":quit"))
     report = out.split("psbot → #ps_pmo", 1)[1]
