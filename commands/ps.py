@@ -64,7 +64,7 @@ def handle_ps(
         bot_user_id = context.get("bot_user_id") or ""
         replies = answer(context["psbot"], command, client, bot_user_id, working)
     replies = [replies] if isinstance(replies, Reply) else replies or []
-    limit = MAX_ANSWERS - working.shown
+    limit = MAX_ANSWERS - (1 if working.shown else 0)  # "Working on it…" was one
     for number, reply in enumerate(within_answer_limit(replies, name, limit)):
         _answer(respond, reply, name, replace=working.shown and number == 0)
         follow = reply.then() if reply.then else None

@@ -140,8 +140,7 @@ def blank_thanks_modal(ctx: AppContext, user_id: str) -> View:
     """The thanks modal with nothing filled in ("Thank someone")."""
     with ctx.session_factory() as session:
         mine, others = projects_to_pick(session, user_id)
-    view = build_thanks_modal(mine=mine, others=others, text="", receivers=[], metadata="{}")
-    return view
+    return build_thanks_modal(mine=mine, others=others, text="", receivers=[], metadata="{}")
 
 
 def projects_to_pick(
