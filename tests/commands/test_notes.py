@@ -247,6 +247,10 @@ def suggested(slack, view, typed="", user_id="U0PM"):
         answer.get("options", [])
     )
     assert count <= 100  # Slack's limit for one answer
+    for group in answer.get("option_groups", []):
+        assert len(group["label"]["text"]) <= 75
+        for option in group["options"]:  # Block Kit's limits for an option
+            assert len(option["text"]["text"]) <= 75 and len(option["value"]) <= 150
     return answer
 
 
