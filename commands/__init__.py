@@ -7,12 +7,13 @@ from slack_bolt import App
 
 from commands.away import back_from_button, open_away_modal, submit_away
 from commands.closure import mark_done, mark_not_applicable, mark_open, open_checklist, pick_date
+from commands.entry_points import OPENERS, open_blank_modal
 from commands.escalation import escalate_from_button, unescalate_from_button
 from commands.failures import answers_failures, never_raises
 from commands.home import app_home_opened, retry_post
 from commands.job_settings import open_job_settings, submit_job_settings
 from commands.lessons import lesson_shortcut, submit_lesson
-from commands.notes import open_from_button, pick_project, submit_notes
+from commands.notes import open_from_button, pick_project, submit_notes, suggest_projects
 from commands.ps import handle_ps
 from commands.recheck import recheck_home, recheck_nudge
 from commands.upside import submit_upside
@@ -26,6 +27,7 @@ def register(app: App) -> None:
     app.action(ids.OUTBOX_RETRY)(answers_failures(retry_post))
     app.view(ids.NOTES_VIEW)(answers_failures(submit_notes))
     app.action(ids.NOTES_PICK_PROJECT)(answers_failures(pick_project))
+    app.options(ids.NOTES_PICK_PROJECT)(never_raises(suggest_projects))
     app.action(ids.NOTES_OPEN)(answers_failures(open_from_button))
     app.view(ids.WIN_VIEW)(answers_failures(submit_win))
     app.view(ids.THANKS_VIEW)(answers_failures(submit_thanks))
@@ -48,3 +50,6 @@ def register(app: App) -> None:
     app.action(ids.AWAY_BACK)(answers_failures(back_from_button))
     app.action(ids.JOB_SETTINGS_PICK)(answers_failures(open_job_settings))
     app.view(ids.JOB_SETTINGS_VIEW)(answers_failures(submit_job_settings))
+    for entry_point in OPENERS:  # a global shortcut and an App Home button each
+        app.shortcut(entry_point)(answers_failures(open_blank_modal))
+        app.action(entry_point)(answers_failures(open_blank_modal))

@@ -26,6 +26,7 @@ def show_forecast(request: PsRequest) -> Reply:
     today = local_today(request.ctx.now(), request.ctx.settings.timezone)
     option = parsed.options.get("quarter")
     quarter = Quarter.parse(str(option)) if option else Quarter.of(today)
+    request.working_on_it()
     ctx = request.ctx
     calendar = calendar_of(ctx.settings)
     with ctx.session_factory() as session:

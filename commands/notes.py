@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from bot.core.dates import local_today
 from bot.core.errors import DATABASE_DOWN, UserError, payload_int
 from bot.integrations.gitlab import enqueue_for_note
 from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EpicUrlError, parse_epic_url
-from bot.pmo.lookup import find_project
+from bot.pmo.lookup import find_project, typeahead
 from bot.pmo.notes import (
     NoteFields,
     ReportRow,
@@ -44,11 +45,13 @@ from commands.request import PsRequest
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.notes_modal_builder import build_notes_modal, form_errors, read_notes_form
-from messages.pickers import PickerProject, picker_entries, picker_entry
+from messages.pickers import option_groups, picker_entries, picker_entry
 from messages.reminders_builder import push_text
 from messages.report_builder import build_note_confirmation
 
 logger = logging.getLogger(__name__)
+
+QUERY_MAX = 100  # characters of what is typed into the project picker that are searched
 
 NOT_ALLOWED = (
     "Only the project's PM, the DRI and contributors on its latest note, and PMO admins "
@@ -66,15 +69,22 @@ def open_notes(request: PsRequest) -> None:
     query = " ".join(request.args)
     ctx = request.ctx
     with ctx.session_factory() as session:
-        mine, others = _picker_projects(ctx, session, request.user_id)
+        pickable = _pickable(ctx, session, request.user_id)
         project = find_project(session, query) if query else None
         if project is not None and not may_write(
             session, project, request.user_id, ctx.settings.admins, _today(ctx)
         ):
             raise UserError(f"You can't write the note for {project.title}. {NOT_ALLOWED}")
-        view = _modal(ctx, session, project, mine, others)
+        view = _modal(ctx, session, project, pickable)
     request.client.views_open(trigger_id=request.trigger_id, view=view)
     return None
+
+
+def blank_notes_modal(ctx: AppContext, user_id: str) -> View:
+    """The modal `/ps notes` opens without a project: the picker of what `user_id` may
+    write (the "Write a weekly note" shortcut and App Home button open it too)."""
+    with ctx.session_factory() as session:
+        return _modal(ctx, session, None, _pickable(ctx, session, user_id))
 
 
 def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dict) -> None:
@@ -85,13 +95,13 @@ def pick_project(ack: Ack, body: dict[str, Any], client: WebClient, context: dic
     user_id = body["user"]["id"]
     with ctx.session_factory() as session:
         project = session.get(Project, project_id)
-        mine, others = _picker_projects(ctx, session, user_id)
+        pickable = _pickable(ctx, session, user_id)
         if project is None:
-            view = _modal(ctx, session, None, mine, others, notice="That project is gone.")
+            view = _modal(ctx, session, None, pickable, notice="That project is gone.")
         elif not may_write(session, project, user_id, ctx.settings.admins, _today(ctx)):
-            view = _modal(ctx, session, None, mine, others, notice=NOT_ALLOWED)
+            view = _modal(ctx, session, None, pickable, notice=NOT_ALLOWED)
         else:
-            view = _modal(ctx, session, project, mine, others)
+            view = _modal(ctx, session, project, pickable)
     client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
 
 
@@ -110,7 +120,7 @@ def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context:
             # Ephemeral where the button was; from App Home, which has no channel, a DM.
             tell_presser(client, body, problem)
             return
-        view = _modal(ctx, session, project, (), ())
+        view = _modal(ctx, session, project, pickable=False)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -211,10 +221,32 @@ def _epic_link_problem(ctx: AppContext, fields: NoteFields) -> dict[str, str]:
     return {}
 
 
-def _picker_projects(
-    ctx: AppContext, session: Session, user_id: str
-) -> tuple[list[PickerProject], list[PickerProject]]:
-    return picker_entries(*writable_projects(session, user_id, ctx.settings.admins, _today(ctx)))
+def _pickable(ctx: AppContext, session: Session, user_id: str) -> bool:
+    """Whether there is any project whose note `user_id` may write (else no picker)."""
+    return any(writable_projects(session, user_id, ctx.settings.admins, _today(ctx)))
+
+
+def suggest_projects(ack: Ack, body: dict[str, Any], context: dict) -> None:
+    """The picker's options as the user types (a block_suggestion): the projects whose
+    note they may write that the text finds by SOW, customer or name, theirs first and
+    those owing a note first, at most Slack's 100."""
+    ctx: AppContext = context["psbot"]
+    query = str(body.get("value") or "")[:QUERY_MAX]
+    try:
+        with ctx.session_factory() as session:
+            own, as_admin = writable_projects(
+                session, body["user"]["id"], ctx.settings.admins, _today(ctx)
+            )
+            mine, others = picker_entries(typeahead(own, query), typeahead(as_admin, query))
+    except OperationalError:
+        logger.exception("project options for %s: database unavailable", body["user"]["id"])
+        ack(options=[])
+        return
+    groups = option_groups(mine, others, "Other projects (as admin)")
+    if groups:
+        ack(option_groups=groups)
+    else:
+        ack(options=[])
 
 
 def _today(ctx: AppContext) -> dt.date:
@@ -225,8 +257,7 @@ def _modal(
     ctx: AppContext,
     session: Session,
     project: Project | None,
-    mine: list[PickerProject] | tuple[()],
-    others: list[PickerProject] | tuple[()],
+    pickable: bool,
     notice: str | None = None,
 ):
     now = ctx.now()
@@ -237,8 +268,7 @@ def _modal(
             metadata="{}",
             project_title=None,
             prefill=None,
-            mine=mine,
-            others=others,
+            pickable=pickable,
             notice=notice,
         )
     latest = latest_note(session, project.id)
@@ -255,9 +285,8 @@ def _modal(
         project_id=project.id,
         project_raid_url=project.raid_url or "",
         project_epic_url=project.epic_url or "",
-        mine=mine,
-        others=others,
-        selected=picker_entry(project) if (mine or others) else None,
+        pickable=pickable,
+        selected=picker_entry(project) if pickable else None,
         due=due,
         due_passed=due is not None and now >= due,
         noted=latest is not None and latest.week == week,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.runtime.request_claims import first_delivery
 from bot.store.db import is_lock_wait
 from commands.arguments import tokenize
-from commands.catalog import BY_NAME, SUBCOMMANDS
+from commands.catalog import BY_NAME, SUBCOMMANDS, closest
 from commands.failures import command_failure
 from commands.request import PsRequest, Reply
 from commands.routes import ROUTES
@@ -33,6 +33,20 @@ PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
 # Slack takes at most five answers through one command's response_url.
 MAX_ANSWERS = 5
+WORKING_ON_IT = ":hourglass_flowing_sand: Working on it…"
+
+
+class _Working:
+    """A slow command's "Working on it…", said once through the response_url; the
+    command's first answer then replaces it."""
+
+    def __init__(self, respond: Respond, name: str) -> None:
+        self.respond, self.name, self.shown = respond, name, False
+
+    def __call__(self) -> None:
+        if not self.shown:
+            self.shown = True
+            _answer(self.respond, Reply(WORKING_ON_IT), self.name)
 
 
 def handle_ps(
@@ -44,19 +58,22 @@ def handle_ps(
     name = (tokenize(command.get("text", "")) or ["help"])[0].lower()
     if not _taken_on(context["psbot"], command, name, respond):
         return
+    working = _Working(respond, name)
     # Portfolio-wide answers are CPU-heavy; two at a time keep the rest of psbot responsive.
     with PORTFOLIO_WIDE if name in PORTFOLIO_WIDE_COMMANDS else nullcontext():
-        replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
+        bot_user_id = context.get("bot_user_id") or ""
+        replies = answer(context["psbot"], command, client, bot_user_id, working)
     replies = [replies] if isinstance(replies, Reply) else replies or []
-    for reply in within_answer_limit(replies, name):
-        _answer(respond, reply, name)
+    limit = MAX_ANSWERS - (1 if working.shown else 0)  # "Working on it…" was one
+    for number, reply in enumerate(within_answer_limit(replies, name, limit)):
+        _answer(respond, reply, name, replace=working.shown and number == 0)
         follow = reply.then() if reply.then else None
         if follow is not None:
             _answer(respond, follow, name)
 
 
-def _answer(respond: Respond, reply: Reply, name: str) -> None:
-    response = respond(**reply.as_kwargs())
+def _answer(respond: Respond, reply: Reply, name: str, replace: bool = False) -> None:
+    response = respond(**reply.as_kwargs(replace_original=replace))
     if response.status_code != 200:
         logger.warning(
             "/ps %s answer not delivered: %s %s", name, response.status_code, response.body
@@ -86,12 +103,12 @@ def _taken_on(ctx: AppContext, command: dict[str, Any], name: str, respond: Resp
     return False
 
 
-def within_answer_limit(replies: list[Reply], name: str) -> list[Reply]:
-    """At most MAX_ANSWERS replies: past that, the last one says how many pages are left
+def within_answer_limit(replies: list[Reply], name: str, limit: int = MAX_ANSWERS) -> list[Reply]:
+    """At most `limit` replies: past that, the last one says how many pages are left
     out and how to narrow the command down."""
-    if len(replies) <= MAX_ANSWERS:
+    if len(replies) <= limit:
         return replies
-    shown = replies[: MAX_ANSWERS - 1]
+    shown = replies[: limit - 1]
     left = len(replies) - len(shown)
     usage = BY_NAME[name].usage if name in BY_NAME else GENERAL_USAGE
     notice = (
@@ -102,7 +119,11 @@ def within_answer_limit(replies: list[Reply], name: str) -> list[Reply]:
 
 
 def answer(
-    ctx: AppContext, command: dict[str, Any], client: WebClient, bot_user_id: str = ""
+    ctx: AppContext,
+    command: dict[str, Any],
+    client: WebClient,
+    bot_user_id: str = "",
+    working_on_it: Callable[[], None] = lambda: None,
 ) -> Reply | list[Reply] | None:
     """Turn one `/ps ...` invocation into replies (None: it opened a modal); never raises."""
     text = command.get("text") or ""
@@ -122,6 +143,7 @@ def answer(
         client=client,
         text=text,
         bot_user_id=bot_user_id,
+        working_on_it=working_on_it,
     )
     try:
         return handler(request)
@@ -132,6 +154,6 @@ def answer(
 
 
 def _unknown_subcommand(name: str) -> Reply:
-    close = difflib.get_close_matches(name, list(BY_NAME), n=1, cutoff=0.5)
-    hint = f" Did you mean `/ps {close[0]}`?" if close else ""
+    close = closest(name)
+    hint = f" Did you mean `/ps {close}`?" if close else ""
     return Reply(*build_usage_error(f"Unknown command '{name}'.{hint}", GENERAL_USAGE))

@@ -19,6 +19,7 @@ def show_report(request: PsRequest) -> list[Reply]:
     option = parsed.options.get("week")
     week = parse_week(str(option)) if option else notes_week(request.ctx, request.ctx.now())
     all_projects = bool(parsed.options.get("all"))
+    request.working_on_it()
     with request.ctx.session_factory() as session:
         rows = report_rows(session, week, all_projects=all_projects)
     scope = "Active projects" if all_projects else "Top Customer"

@@ -24,12 +24,14 @@ class Reply:
     # Slow work to do once this reply is out (a chart); what it returns is answered too.
     then: Callable[[], Reply | None] | None = field(default=None, compare=False)
 
-    def as_kwargs(self) -> dict[str, Any]:
+    def as_kwargs(self, *, replace_original: bool = False) -> dict[str, Any]:
+        """Arguments for `respond`; `replace_original` replaces the command's first
+        answer (its "Working on it…")."""
         return {
             "text": self.text,
             "blocks": [block.to_dict() for block in self.blocks] or None,
             "response_type": "in_channel" if self.in_channel else "ephemeral",
-            "replace_original": False,
+            "replace_original": replace_original,
         }
 
 
@@ -44,6 +46,9 @@ class PsRequest:
     client: WebClient
     text: str  # the command's text as Slack sent it
     bot_user_id: str = ""
+    # Says "Working on it…" to the caller at once; a slow handler calls it once its
+    # arguments are known to be good, and its answer replaces it.
+    working_on_it: Callable[[], None] = field(default=lambda: None, compare=False)
 
     def text_after(self, consumed: int) -> str:
         """The text after the subcommand and its first `consumed` arguments, exactly as

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.views import View
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -100,17 +101,46 @@ def win_command(request: PsRequest) -> Reply | None:
                     member_ids=people,
                 )
             return Reply(recorded_text(ctx, "ProjectWin", share(ctx, request.client, win)))
-        mine, others = projects_to_pick(session, request.user_id)
-        view = build_win_modal(
-            mine=mine,
-            others=others,
+        view = _win_modal(
+            session,
+            request.user_id,
             selected=picker_entry(project) if project else None,
             text=_editable(session, request.client, text, slack_names),
             members=people,
-            metadata="{}",
         )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
     return None
+
+
+def _win_modal(
+    session: Session,
+    user_id: str,
+    selected: PickerProject | None = None,
+    text: str = "",
+    members: list[str] | None = None,
+) -> View:
+    mine, others = projects_to_pick(session, user_id)
+    return build_win_modal(
+        mine=mine,
+        others=others,
+        selected=selected,
+        text=text,
+        members=members or [],
+        metadata="{}",
+    )
+
+
+def blank_win_modal(ctx: AppContext, user_id: str) -> View:
+    """The modal `/ps win` opens with nothing typed ("Record a ProjectWin")."""
+    with ctx.session_factory() as session:
+        return _win_modal(session, user_id)
+
+
+def blank_thanks_modal(ctx: AppContext, user_id: str) -> View:
+    """The thanks modal with nothing filled in ("Thank someone")."""
+    with ctx.session_factory() as session:
+        mine, others = projects_to_pick(session, user_id)
+    return build_thanks_modal(mine=mine, others=others, text="", receivers=[], metadata="{}")
 
 
 def projects_to_pick(

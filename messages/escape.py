@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bot.core.slack_ids import is_user_id
@@ -30,6 +31,16 @@ def escape_mrkdwn(text: object) -> Mrkdwn:
         return text
     value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Mrkdwn(_BROADCAST.sub("@" + WORD_JOINER, value))
+
+
+def reader_time(moment: dt.datetime, wording: str) -> Mrkdwn:
+    """`moment` as Slack shows it to each reader, in their own time zone ("Today 4:00 PM",
+    "Dec 8 9:00 AM"), with `wording` (the reporting zone's, "Tue 16:00 ET") as the fallback
+    text where Slack cannot format it. Exports keep ISO times with offsets instead."""
+    if moment.tzinfo is None:
+        raise ValueError("reader_time needs an aware datetime")
+    epoch = int(moment.timestamp())
+    return Mrkdwn(f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{escape_mrkdwn(wording)}>")
 
 
 def escape_keeping_mentions(text: str) -> Mrkdwn:

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.pmo.freshness import DataAsOf
-from messages.escape import escape_mrkdwn
+from messages.escape import escape_mrkdwn, reader_time
 
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -89,7 +89,8 @@ def data_as_of(as_of: DataAsOf) -> str:
         when = "Kantata data: none synced or imported yet"
     else:
         day = "" if as_of.at.date() == as_of.checked.date() else f"{as_of.at:%a %b %-d} "
-        when = f"Kantata data as of {day}{as_of.at:%H:%M} {zone_abbreviation(as_of.at)}"
+        wording = f"{day}{as_of.at:%H:%M} {zone_abbreviation(as_of.at)}"
+        when = f"Kantata data as of {reader_time(as_of.at, wording)}"
     if not as_of.unreachable:
         return f":clock3: {when}"
     reason = escape_mrkdwn(as_of.unreachable[:200])

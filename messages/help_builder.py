@@ -54,6 +54,31 @@ def build_help(
     return "psbot help: " + ", ".join(line.usage.split()[1] for line in lines), blocks
 
 
+TOPIC_SHOWN = 40  # characters of an unknown topic quoted back
+
+
+def build_help_topic(usage: str, summary: str, details: str) -> tuple[str, list[Block]]:
+    """`/ps help TOPIC`: one command's usage, what it does, and examples."""
+    lines = [f"`{escape_mrkdwn(usage)}` — {escape_mrkdwn(summary)}"]
+    if details:
+        lines.append(escape_mrkdwn(details))
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
+        ContextBlock(elements=[MarkdownTextObject(text="`/ps help` lists every command.")]),
+    ]
+    return f"{usage} — {summary}", blocks
+
+
+def build_unknown_topic(topic: str, topics: Sequence[str], close: str | None) -> str:
+    """One line: no such topic (the closest one, if any), and the topics there are."""
+    topic = " ".join(topic.split())
+    shown = topic if len(topic) <= TOPIC_SHOWN else topic[: TOPIC_SHOWN - 1] + "…"
+    hint = f" Did you mean `{close}`?" if close else ""
+    return f":warning: No help on '{escape_mrkdwn(shown)}'.{hint} Topics: " + ", ".join(
+        f"`{name}`" for name in topics
+    )
+
+
 PROBLEM_MAX = 500
 
 

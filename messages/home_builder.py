@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -26,7 +25,14 @@ from bot.store.models import Project
 from messages import ids
 from messages.away_builder import time_off_section, who_is_away_section
 from messages.bookings_builder import finding_lines
-from messages.escape import escape_mrkdwn, link, mention, one_line_keeping_mentions
+from messages.escape import (
+    Mrkdwn,
+    escape_mrkdwn,
+    link,
+    mention,
+    one_line_keeping_mentions,
+    reader_time,
+)
 from messages.format import context, data_as_of_block, sections, zone_abbreviation
 from messages.glance_builder import coverage_section, recognition_section
 from messages.job_settings_builder import job_settings_picker
@@ -43,14 +49,10 @@ EMOJI = {
 }
 
 
-def due_text(due: dt.datetime, viewer_tz: ZoneInfo | None) -> str:
-    """ "Tue 16:00 ET", plus the viewer's own time when their zone differs."""
-    text = f"{due:%a %H:%M} {zone_abbreviation(due)}"
-    if viewer_tz is not None:
-        local = due.astimezone(viewer_tz)
-        if local.utcoffset() != due.utcoffset():
-            text += f" · {local:%a %H:%M} your time"
-    return text
+def due_text(due: dt.datetime) -> Mrkdwn:
+    """When notes are due, in the viewer's own time zone ("Tue 16:00 ET" where Slack
+    cannot show it so)."""
+    return reader_time(due, f"{due:%a %H:%M} {zone_abbreviation(due)}")
 
 
 def deadline_sentence(due: str, *, passed: bool) -> str:
@@ -67,13 +69,14 @@ def missing_note(due: str, *, passed: bool) -> str:
     return f":hourglass_flowing_sand: missing — due {due}"
 
 
-def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
+def build_home(home: Home) -> View:
     """The App Home view for the person in `home`."""
     if not home.known and not home.wins and not home.thanks and not home.is_admin:
         return View(type="home", blocks=_first_run())
-    due = escape_mrkdwn(due_text(home.notes_due, viewer_tz))
+    due = due_text(home.notes_due)
     blocks: list[Block] = [
         HeaderBlock(text=f"Your PMO week — {home.week}"),
+        quick_actions(),
         context(deadline_sentence(due, passed=home.notes_overdue)),
     ]
     blocks += _notes(home.projects, missing_note(due, passed=home.notes_overdue))
@@ -91,9 +94,25 @@ def build_home(home: Home, viewer_tz: ZoneInfo | None) -> View:
     return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])
 
 
+QUICK_ACTIONS = (
+    ("Write a weekly note", ids.WRITE_NOTE),
+    ("Record a ProjectWin", ids.NEW_WIN),
+    ("Thank someone", ids.NEW_THANKS),
+)
+
+
+def quick_actions() -> ActionsBlock:
+    """The buttons that open the same modals as the global shortcuts."""
+    return ActionsBlock(
+        block_id="quick_actions",
+        elements=[_button(label, action_id, action_id) for label, action_id in QUICK_ACTIONS],
+    )
+
+
 def _first_run() -> list[Block]:
     return [
         HeaderBlock(text="Welcome to psbot"),
+        quick_actions(),
         *sections(
             [
                 "psbot runs the PMO week in Slack: forecast and Top Customer reminders, weekly "
@@ -300,4 +319,5 @@ def _job_line(job: JobStatus) -> str:
         last = f"{mark} {job.last_status} ({escape_mrkdwn(job.last_period or '')})"
         if job.last_error:
             last += f": {escape_mrkdwn(job.last_error[:150])}"
-    return f"`{job.name}` next {job.next_run:%a %b %-d %H:%M} · last {last}"
+    wording = f"{job.next_run:%a %b %-d %H:%M} {zone_abbreviation(job.next_run)}"
+    return f"`{job.name}` next {reader_time(job.next_run, wording)} · last {last}"

@@ -11,6 +11,12 @@ THANKS_SHORTCUT = "record_thanks"
 LESSON_VIEW = "lesson_submit"
 LESSON_SHORTCUT = "record_lesson"
 
+# Entry points that open a blank modal, as its command does: each is a global shortcut's
+# callback id (manifest.json) and the action id of its App Home quick-action button.
+WRITE_NOTE = "write_note"
+NEW_WIN = "new_win"
+NEW_THANKS = "new_thanks"
+
 # The closure checklist: buttons carry `project:item:version`, date pickers carry it as
 # their block id; CLOSURE_OPEN's value is the project id.
 CLOSURE_DONE = "closure_done"

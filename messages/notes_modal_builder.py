@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
+    ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -16,7 +17,6 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
-    StaticSelectElement,
     UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
@@ -34,13 +34,7 @@ from bot.pmo.notes import (
 from messages import ids
 from messages.escape import escape_mrkdwn
 from messages.home_builder import deadline_sentence, due_text, missing_note
-from messages.pickers import (
-    MAX_PICKER_OPTIONS,
-    PickerProject,
-    left_out,
-    option_groups,
-    project_option,
-)
+from messages.pickers import PickerProject, project_option
 
 VALUE = "value"
 # Slack keeps what was typed into an input across views.update while its block_id and
@@ -74,8 +68,7 @@ def build_notes_modal(
     project_id: int | None = None,
     project_raid_url: str = "",
     project_epic_url: str = "",
-    mine: Sequence[PickerProject] = (),
-    others: Sequence[PickerProject] = (),
+    pickable: bool = False,
     selected: PickerProject | None = None,
     notice: str | None = None,
     due: dt.datetime | None = None,
@@ -83,7 +76,7 @@ def build_notes_modal(
     noted: bool = False,
 ) -> View:
     """The notes form for one project; with a picker of the projects the user may write
-    when they didn't name one, or why there is nothing to pick.
+    when there are any (`pickable`), or why there is nothing to pick.
 
     The inputs' block_ids carry `project_id` (see `field_block_id`). The RAID and epic
     links the project has on record fill in for those the latest note lacks: a Yellow
@@ -92,10 +85,10 @@ def build_notes_modal(
     A project that owes a note has its deadline `due`; the form says it is due, or
     overdue once `due_passed` and not yet `noted` this week, as App Home does."""
     blocks: list[Block] = []
-    if mine or others:
-        blocks.extend(_picker(mine, others, selected))
+    if pickable:
+        blocks.append(_picker(selected))
     if project_title is None:
-        prompt = PICK_PROMPT if mine or others else NOTHING_TO_WRITE
+        prompt = PICK_PROMPT if pickable else NOTHING_TO_WRITE
         blocks.append(_context(escape_mrkdwn(notice or prompt)))
         return View(
             type="modal",
@@ -107,7 +100,7 @@ def build_notes_modal(
         )
     header = f"*{project_title}* · week {week}"
     if due is not None:
-        when = escape_mrkdwn(due_text(due, None))
+        when = due_text(due)
         state = deadline_sentence if noted else missing_note
         header += "\n" + state(when, passed=due_passed)
     blocks.append(_context(header))
@@ -137,28 +130,16 @@ def _field_name(block_id: str) -> str:
     return block_id.partition(PROJECT_SEPARATOR)[0]
 
 
-def _picker(
-    mine: Sequence[PickerProject], others: Sequence[PickerProject], selected: PickerProject | None
-) -> list[Block]:
-    groups = option_groups(mine, others, "Other projects (as admin)")
-    offered = {option.value for group in groups for option in group.options}
-    # Slack refuses a view whose initial option isn't among its options.
-    initial = selected if selected and str(selected.project_id) in offered else None
-    select = StaticSelectElement(
+def _picker(selected: PickerProject | None) -> SectionBlock:
+    """Slack asks psbot for the options as the user types (`commands.notes` answers the
+    block_suggestion): any of a thousand projects is a few keystrokes away."""
+    select = ExternalDataSelectElement(
         action_id=ids.NOTES_PICK_PROJECT,
-        placeholder="Choose a project",
-        option_groups=groups,
-        initial_option=project_option(initial) if initial else None,
+        placeholder="Type a SOW, customer or project",
+        initial_option=project_option(selected) if selected else None,
+        min_query_length=0,
     )
-    blocks: list[Block] = [SectionBlock(block_id="project", text="*Project*", accessory=select)]
-    if left_out(mine, others):
-        total = len(mine) + len(others)
-        blocks.append(
-            _context(
-                f"Showing {MAX_PICKER_OPTIONS} of {total} — for another, use `/ps notes PROJECT`."
-            )
-        )
-    return blocks
+    return SectionBlock(block_id="project", text="*Project*", accessory=select)
 
 
 def _text_input(

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Option, OptionGroup
 
 from bot.store.models import Project
 
-MAX_PICKER_OPTIONS = 100  # Slack's limit for a static select
+MAX_PICKER_OPTIONS = 100  # Slack's limit for a static select, and for one options answer
 OPTION_TEXT_MAX = 75
 
 
@@ -39,11 +39,6 @@ def option_groups(
         if options:
             groups.append(OptionGroup(label=label, options=options))
     return groups
-
-
-def left_out(mine: Sequence[PickerProject], others: Sequence[PickerProject]) -> int:
-    """How many projects `option_groups` leaves out to stay within Slack's limit."""
-    return max(0, len(mine) + len(others) - MAX_PICKER_OPTIONS)
 
 
 def picker_entry(project: Project) -> PickerProject:

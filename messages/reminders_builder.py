@@ -34,7 +34,7 @@ from bot.runtime.outbox import Post
 from bot.store.models import Away, Project
 from messages import ids
 from messages.bookings_builder import finding_lines
-from messages.escape import Mrkdwn, escape_mrkdwn, mention
+from messages.escape import Mrkdwn, escape_mrkdwn, mention, reader_time
 from messages.format import (
     MESSAGE_BLOCK_LIMIT,
     SECTION_TEXT_LIMIT,
@@ -102,13 +102,23 @@ class Owner:
 
 
 def clock(moment: dt.datetime) -> str:
-    """`10:00 ET`: a time of day in the reporting time zone."""
+    """`10:00 ET`: a time of day in the reporting time zone (notification text)."""
     return f"{moment:%H:%M} {zone_label(moment)}"
 
 
 def day_clock(moment: dt.datetime) -> str:
-    """`Tue 16:00 ET`."""
+    """`Tue 16:00 ET` (notification text)."""
     return f"{moment:%a %H:%M} {zone_label(moment)}"
+
+
+def shown_clock(moment: dt.datetime) -> Mrkdwn:
+    """`clock(moment)` in each reader's own time zone, for the blocks."""
+    return reader_time(moment, clock(moment))
+
+
+def shown_day_clock(moment: dt.datetime) -> Mrkdwn:
+    """`day_clock(moment)` in each reader's own time zone, for the blocks."""
+    return reader_time(moment, day_clock(moment))
 
 
 def zone_label(moment: dt.datetime) -> str:
@@ -328,9 +338,9 @@ def build_forecast_prep(
     count = sum(len(group.findings) for group in by_pm) + len(under_allocated)
     head: list[Block] = [
         HeaderBlock(text=title),
-        *sections([render("reminder_forecast_prep.md.j2", prep_due=clock(prep_due))]),
+        *sections([render("reminder_forecast_prep.md.j2", prep_due=shown_clock(prep_due))]),
         _section(
-            f":alarm_clock: *Forecast &amp; upside due {clock(forecast_due)}*: "
+            f":alarm_clock: *Forecast &amp; upside due {shown_clock(forecast_due)}*: "
             "update Kantata so PS Ops can prepare the weekly reports."
         ),
         DividerBlock(),
@@ -386,12 +396,12 @@ def build_forecast_nudge(
     """A PM's DM: what still breaks a bookings rule on their projects, and the deadline,
     with a button to look again once they are fixed in Kantata. With no findings left (a
     re-check), it thanks them instead."""
-    due = clock(forecast_due)
+    due, shown = clock(forecast_due), shown_clock(forecast_due)
     if not findings:
         blocks: list[Block] = [
             _section(
                 ":white_check_mark: *All fixed, thanks!* Your projects follow the bookings "
-                f"rules now. Forecast &amp; upside are due {due}."
+                f"rules now. Forecast &amp; upside are due {shown}."
             ),
             *data_as_of_block(as_of),
         ]
@@ -402,7 +412,7 @@ def build_forecast_nudge(
     blocks = [
         _section(
             f":wave: Your projects still break {_plural(len(findings), 'bookings rule')}. "
-            f"*Forecast &amp; upside are due {due}.*"
+            f"*Forecast &amp; upside are due {shown}.*"
         ),
         *sections(lines),
         ActionsBlock(elements=[recheck_button(ids.RECHECK_NUDGE)]),
@@ -448,12 +458,12 @@ def build_top_customer_open(
     """Tuesday noon: the report is out; each PM and their projects, a button each."""
     rows = [row for group in by_pm for row in group.rows]
     done = sum(1 for row in rows if row.note is not None)
-    due = day_clock(deadline)
+    due, shown = day_clock(deadline), shown_day_clock(deadline)
     title = f"Top Customer notes — {week}"
     head: list[Block] = [
         HeaderBlock(text=title),
         _section(
-            f":memo: *The Top Customer report is out — notes due {due}.*\n"
+            f":memo: *The Top Customer report is out — notes due {shown}.*\n"
             "Update this week's R-Y-G note for each of your projects below "
             "(:white_check_mark: = done)."
         ),
@@ -479,17 +489,17 @@ def build_top_customer_nudge(
 ) -> Message:
     """A PM's DM: their Top Customer projects still without this week's note."""
     due = day_clock(deadline)
-    shown = rows[:MAX_DM_PROJECTS]
+    listed = rows[:MAX_DM_PROJECTS]
     blocks: list[Block] = [
         _section(
-            f":hourglass_flowing_sand: *Top Customer notes are due {due}.* "
+            f":hourglass_flowing_sand: *Top Customer notes are due {shown_day_clock(deadline)}.* "
             f"{_plural(len(rows), 'project')} still "
             f"{'needs' if len(rows) == 1 else 'need'} this week's note "
             f"({escape_mrkdwn(week)}):"
         ),
-        *(_section(_project_item(row).text, _notes_button(row.project.id, True)) for row in shown),
+        *(_section(_project_item(row).text, _notes_button(row.project.id, True)) for row in listed),
     ]
-    more = len(rows) - len(shown)
+    more = len(rows) - len(listed)
     hint = f"…and {more} more: `/ps notes` lists them." if more else NOTES_HINT
     blocks.append(context(hint))
     text = (

@@ -9,7 +9,6 @@ through `AppContext.words`, so the domain, runtime and integrations never import
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
-from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from slack_sdk.models.views import View
@@ -39,7 +38,7 @@ class SlackWords(Protocol):
         """What the author of a win or thanks hears back once it is recorded."""
         ...
 
-    def home(self, home: Home, viewer_tz: ZoneInfo | None) -> View:
+    def home(self, home: Home) -> View:
         """The App Home view of one person."""
         ...
 

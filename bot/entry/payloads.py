@@ -49,6 +49,10 @@ def payload_problem(body: dict[str, Any]) -> str | None:
             problems.append("a click in a view without the view's id and hash")
     if kind == "message_action":
         problems += _message(body)
+    if kind == "block_suggestion" and not (
+        _text(body.get("action_id")) and _optional(body.get("value"))
+    ):
+        problems.append("a block_suggestion without its action_id and typed value")
     return problems[0] if problems else None
 
 

@@ -108,6 +108,39 @@ def _names(project: Project) -> tuple[str, ...]:
     )
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def typeahead(projects: Sequence[Project], query: str) -> list[Project]:
+    """The `projects` a picker's typed `query` finds by SOW, customer or project name, in
+    their given order within three tiers: the SOW (or its number) starts with it, then a
+    word of the customer or name (or the whole "customer name") does, then it appears
+    anywhere. An empty query finds them all, in order."""
+    wanted = " ".join(query.split()).casefold()
+    if not wanted:
+        return list(projects)
+    tiers: tuple[list[Project], list[Project], list[Project]] = ([], [], [])
+    for project in projects:
+        tier = _typeahead_tier(project, wanted)
+        if tier is not None:
+            tiers[tier].append(project)
+    return [*tiers[0], *tiers[1], *tiers[2]]
+
+
+def _typeahead_tier(project: Project, wanted: str) -> int | None:
+    sow = project.sow.casefold()
+    number = _SOW.fullmatch(sow)
+    if sow.startswith(wanted) or (number and number.group(1).startswith(wanted)):
+        return 0
+    names = _names(project)
+    words = (word for name in names[:2] for word in _WORD.findall(name))
+    if names[2].startswith(wanted) or any(word.startswith(wanted) for word in words):
+        return 1
+    if wanted in sow or any(wanted in name for name in names) or wanted in project.title.casefold():
+        return 2
+    return None
+
+
 def _no_match_message(text: str, projects: list[Project]) -> str:
     by_name = {}
     for project in projects:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.core.business_days import calendar_of
@@ -50,8 +48,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
             home.glance = _glance(ctx, session, home.week, today, home.is_admin)
             if home.is_admin:
                 home.jobs, home.jobs_off = _job_statuses(ctx, session, now)
-            viewer_tz = _viewer_zone(session, client, user_id)
-        client.views_publish(user_id=user_id, view=ctx.words.home(home, viewer_tz))
+        client.views_publish(user_id=user_id, view=ctx.words.home(home))
     except Exception:
         logger.exception("publishing App Home for %s failed", user_id)
 
@@ -102,20 +99,3 @@ def _job_statuses(
             )
         )
     return statuses, off
-
-
-def _viewer_zone(session: Session, client: WebClient, user_id: str) -> ZoneInfo | None:
-    """The viewer's Slack time zone, cached on their person record."""
-    person = person_by_slack_id(session, user_id)
-    name = person.tz if person is not None else None
-    if not name:
-        try:
-            name = client.users_info(user=user_id)["user"].get("tz")
-        except SlackApiError:
-            return None
-        if person is not None and name:
-            person.tz = name
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None

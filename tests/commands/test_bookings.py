@@ -7,10 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.store.models import Booking, Person, Project, TimeOff
+from tests.jobs.sample import as_fallback
 
 
 def text_of(reply) -> str:
-    return json.dumps(reply.get("blocks") or [], ensure_ascii=False) + reply["text"]
+    blocks = json.dumps(reply.get("blocks") or [], ensure_ascii=False)
+    return as_fallback(blocks) + reply["text"]
 
 
 def test_bookings_alone_explains_and_lists_the_callers_problems(slack, portfolio):

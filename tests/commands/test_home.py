@@ -11,6 +11,7 @@ from bot.store.models import OutboxEntry, Win
 from messages import ids
 from tests.conftest import ADMIN_ID
 from tests.factories import Portfolio, owed_win
+from tests.jobs.sample import as_fallback
 
 
 def open_home(slack, fake_slack, user_id="U0PM", tab="home"):
@@ -29,6 +30,11 @@ def open_home(slack, fake_slack, user_id="U0PM", tab="home"):
 
 
 def text(view) -> str:
+    """The view as JSON, date tokens read as their fallback (the ET wording)."""
+    return as_fallback(raw(view))
+
+
+def raw(view) -> str:
     return json.dumps(view, ensure_ascii=False)
 
 
@@ -66,10 +72,13 @@ def test_notes_written_show_their_temperatures(slack, fake_slack, portfolio, ctx
     assert ":large_yellow_circle::large_green_circle: UAT passed" in body
 
 
-def test_times_are_also_shown_in_the_viewers_zone(slack, fake_slack, portfolio):
-    fake_slack.add_user("U0PM", "pam@example.com", "Pam", tz="Europe/Berlin")
-    body = text(open_home(slack, fake_slack))
-    assert "due Tue 16:00 ET · Tue 22:00 your time" in body
+def test_times_are_shown_in_each_readers_own_zone(slack, fake_slack, portfolio):
+    body = raw(open_home(slack, fake_slack))
+    due = int(dt.datetime(2026, 11, 24, 21, 0, tzinfo=dt.UTC).timestamp())  # Tue 16:00 ET
+    token = f"<!date^{due}^{{date_short_pretty}} {{time}}|Tue 16:00 ET>"
+    assert f"Top Customer notes are due {token}." in body
+    assert f"missing — due {token}" in body
+    assert "your time" not in body
 
 
 def test_a_pse_sees_their_projects_but_no_pm_sections(slack, fake_slack, portfolio):
@@ -82,7 +91,7 @@ def test_an_admin_sees_portfolio_counts_and_jobs(slack, fake_slack, portfolio):
     body = text(open_home(slack, fake_slack, ADMIN_ID))
     assert "Portfolio this week" in body
     assert "1 notes missing" in body  # Acme Rollout is the only Top Customer project
-    assert "`top_customer_report` next Tue Nov 24 16:00 · last never run" in body
+    assert "`top_customer_report` next Tue Nov 24 16:00 ET · last never run" in body
 
 
 def test_a_new_user_gets_a_friendly_first_run_view(slack, fake_slack, portfolio):

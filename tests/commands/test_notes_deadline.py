@@ -14,7 +14,7 @@ from jobs.top_customer_report import run_top_customer_report
 from tests.commands.test_home import open_home, text
 from tests.commands.test_home_notes import DST_DEADLINES
 from tests.commands.test_notes import opened_view, submit
-from tests.jobs.sample import ET
+from tests.jobs.sample import ET, as_fallback
 
 MISSING = ":hourglass_flowing_sand: missing — due Tue 16:00 ET"
 OVERDUE = ":warning: overdue — was due Tue 16:00 ET"
@@ -26,7 +26,7 @@ def modal_header(slack, fake_slack, command="notes sow-1") -> str:
     slack.command(command)
     _, view = opened_view(fake_slack)
     (header,) = [
-        b["elements"][0]["text"]
+        as_fallback(b["elements"][0]["text"])
         for b in view["blocks"]
         if b["type"] == "context" and " · week " in b["elements"][0]["text"]
     ]

@@ -30,7 +30,9 @@ def test_a_dri_is_offered_the_projects_listed_on_their_latest_note(
     # Pat is booked on Acme Rollout but not its DRI: he may not write that one.
     slack.command("notes", user_id="U0PAT")
     _, view = opened_view(fake_slack)
-    assert picker_groups(view) == {"Your projects": ["⭐ Initech — Upgrade (SOW-9)"]}
+    assert picker_groups(slack, view, user_id="U0PAT") == {
+        "Your projects": ["⭐ Initech — Upgrade (SOW-9)"]
+    }
     _, form = picked_view(slack, fake_slack, upgrade.id, "U0PAT")
     assert form["submit"]["text"] == "Save note"
 
@@ -49,7 +51,7 @@ def test_an_admin_is_offered_every_open_project_top_customers_first(slack, fake_
     portfolio.project("SOW-8", "Hooli", "Done", pm=portfolio.pam, status="completed")
     slack.command("notes", user_id=ADMIN_ID)
     _, view = opened_view(fake_slack)
-    assert picker_groups(view) == {
+    assert picker_groups(slack, view, user_id=ADMIN_ID) == {
         "Other projects (as admin)": [
             "⭐ Acme — Rollout (SOW-1)",
             "Acme — Migration (SOW-2)",
@@ -58,18 +60,19 @@ def test_an_admin_is_offered_every_open_project_top_customers_first(slack, fake_
     }
 
 
-def test_a_named_project_outside_the_picker_is_not_preselected(slack, fake_slack, portfolio):
+def test_a_named_project_is_preselected_even_if_the_picker_would_not_offer_it(
+    slack, fake_slack, portfolio
+):
     done = portfolio.project("SOW-8", "Hooli", "Done", pm=portfolio.pam, status="completed")
     slack.command("notes sow-8")  # Pam may write it, but completed projects aren't listed
     _, view = opened_view(fake_slack)
     picker = block(view, "project")["accessory"]
-    assert "initial_option" not in picker  # Slack refuses one that isn't among the options
+    assert picker["initial_option"]["value"] == str(done.id)  # fine for an external select
     assert json.loads(view["private_metadata"]) == {"project_id": done.id}
+    assert "Hooli — Done (SOW-8)" not in str(picker_groups(slack, view, "hooli"))
 
 
-def test_a_long_list_offers_the_projects_owing_a_note_first_and_says_it_is_cut(
-    slack, fake_slack, portfolio, ctx
-):
+def test_a_long_list_offers_the_projects_owing_a_note_first(slack, fake_slack, portfolio, ctx):
     data = portfolio
     # 130 projects of Pam's in all; the 20 Top Customer ones come last by name.
     for n in range(109):
@@ -78,11 +81,14 @@ def test_a_long_list_offers_the_projects_owing_a_note_first_and_says_it_is_cut(
         data.project(f"SOW-2{n:03d}", f"Zeta {n:03d}", pm=data.pam, top_customer=True)
     slack.command("notes")
     _, view = opened_view(fake_slack)
-    (offered,) = picker_groups(view).values()
+    (offered,) = picker_groups(slack, view).values()
     assert len(offered) == 100
     assert all(label.startswith("⭐") for label in offered[:20])
     assert offered[20:22] == ["Acme — Migration (SOW-2)", "Customer 000 — Rollout (SOW-1000)"]
-    assert "Showing 100 of 130 — for another, use `/ps notes PROJECT`." in text_of(view)
+    assert "Showing" not in text_of(view)
+    # Typing finds those beyond the first hundred, owing a note first among the matches.
+    (found,) = picker_groups(slack, view, "customer 10").values()
+    assert found == [f"Customer {n} — Rollout (SOW-1{n})" for n in range(100, 109)]
 
 
 def test_each_projects_form_has_its_own_inputs(slack, fake_slack, portfolio, ctx):

@@ -108,7 +108,8 @@ def test_requests_arriving_together_share_one_computation(slack, fake_slack, por
         body, name = slack.command_body("forecast", "U0PM", "C0PMO")
         assert slack.dispatch(body).status == 200  # acked: the work goes on in the pool
         names.append(name)
-    replies = [text_of(fake_slack.wait_for(f"/response/{name}")[-1].params) for name in names]
+    # Each: "Working on it…", then the forecast in its place.
+    replies = [text_of(fake_slack.wait_for(f"/response/{name}", 2)[-1].params) for name in names]
     assert all(NOV in reply for reply in replies)
     assert loads.count == 1
 

@@ -8,6 +8,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.pmo.notes import NoteFields, Temperature, links_required, save_note
+from commands.ps import WORKING_ON_IT
 from messages import ids
 from tests.commands.test_home import buttons, open_home
 from tests.jobs.sample import many_projects
@@ -104,9 +105,11 @@ def test_large_reports_arrive_as_several_valid_messages(slack, fake_slack, ctx, 
         note(ctx, project, "2026-W48", temp, temp, f"progress {n:03d}", issue="x" * 900)
     body, name = slack.command_body("report", "U0PM", "C0PMO")
     assert slack.dispatch(body).status == 200
-    second = fake_slack.wait_for(f"/response/{name}", count=2)[1].params["text"]
+    # "Working on it…" first, then the pages, the first replacing it.
+    second = fake_slack.wait_for(f"/response/{name}", count=3)[2].params["text"]
     total = int(second.rsplit("/", 1)[1].rstrip(")"))  # "… (continued, 2/3)"
-    replies = [c.params for c in fake_slack.wait_for(f"/response/{name}", count=total)]
+    calls = fake_slack.wait_for(f"/response/{name}", count=total + 1)
+    replies = [c.params for c in calls[1:]]
     assert total >= 2 and len(replies) == total
     text = everything(replies)
     for reply in replies:
@@ -140,8 +143,9 @@ def test_a_report_longer_than_five_answers_says_what_it_leaves_out(slack, fake_s
     answers = fake_slack.wait_for(f"/response/{name}", count=5)
     time.sleep(0.2)  # nothing more arrives
     answers = fake_slack.calls_to(f"/response/{name}")
-    assert len(answers) == 5
-    assert all(a.params["text"].startswith("Top Customer report") for a in answers[:4])
+    assert len(answers) == 5  # "Working on it…", replaced by the first of three pages
+    assert answers[0].params["text"] == WORKING_ON_IT
+    assert all(a.params["text"].startswith("Top Customer report") for a in answers[1:4])
     last = answers[-1].params["text"]
     assert last.startswith(":information_source: ") and "more pages aren't shown" in last
     assert "`/ps report [--week 2026-W48] [--all]`" in last

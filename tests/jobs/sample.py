@@ -204,8 +204,19 @@ def block_texts(block: dict) -> list[str]:
     return texts
 
 
+# Slack's date token, `<!date^EPOCH^FORMAT|fallback>`: each reader sees the time in their
+# own zone; the fallback is the reporting zone's wording.
+DATE_TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
+
+
+def as_fallback(text: str) -> str:
+    """`text` with each date token read as its fallback ("Tue 16:00 ET")."""
+    return DATE_TOKEN.sub(r"\2", text)
+
+
 def post_lines(post: Post) -> list[str]:
-    return [text for block in post.blocks for text in block_texts(block)]
+    """The texts of a post's blocks, date tokens read as their fallback wording."""
+    return [as_fallback(text) for block in post.blocks for text in block_texts(block)]
 
 
 def everything(posts: Sequence[Post]) -> str:

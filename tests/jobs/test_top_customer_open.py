@@ -1,6 +1,7 @@
 """Tuesday 12:00: the Top Customer report is out; PMs and the projects to update."""
 
 import dataclasses
+import datetime as dt
 
 from bot.core.context import AppContext
 from jobs.top_customer_open import run_top_customer_open
@@ -66,6 +67,15 @@ def test_open_lists_each_pm_with_their_projects_and_buttons(ctx, week):
     assert posts[0].text == (
         "The Top Customer report is out — notes due Tue 16:00 ET: 2 of 6 projects updated"
     )
+
+
+def test_open_shows_the_deadline_in_each_readers_own_time(ctx, week):
+    posts = run_top_customer_open(ctx, TUE_OPEN)
+    due = int(dt.datetime(2026, 12, 1, 21, 0, tzinfo=dt.UTC).timestamp())  # Tue 16:00 ET
+    token = f"<!date^{due}^{{date_short_pretty}} {{time}}|Tue 16:00 ET>"
+    first_section = posts[0].blocks[1]["text"]["text"]
+    assert first_section.startswith(f":memo: *The Top Customer report is out — notes due {token}.*")
+    assert "<!date^" not in posts[0].text  # the notification keeps the plain ET wording
 
 
 def test_open_takes_the_deadline_from_the_report_job(ctx, week):

@@ -1,11 +1,20 @@
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.pmo.wins import WORD_JOINER
-from messages.escape import Mrkdwn, escape_mrkdwn, link, mention, one_line_keeping_mentions
+from messages.escape import (
+    Mrkdwn,
+    escape_mrkdwn,
+    link,
+    mention,
+    one_line_keeping_mentions,
+    reader_time,
+)
 from messages.templating import render
 
 BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
@@ -84,3 +93,35 @@ def test_clipping_never_leaves_part_of_a_mention(limit):
     # "abcde <@U123> x" clipped anywhere from just after "<" to inside the id.
     clipped = one_line_keeping_mentions("abcde <@U123> x", limit)
     assert clipped == "abcde …"
+
+
+DATE_TOKEN = re.compile(r"<!date\^(\d+)\^\{date_short_pretty\} \{time\}\|([^<>]*)>")
+
+
+@given(
+    st.datetimes(
+        min_value=dt.datetime(2000, 1, 1),
+        max_value=dt.datetime(2100, 1, 1),
+        timezones=st.sampled_from([ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata"), dt.UTC]),
+    ),
+    st.text(),
+)
+def test_reader_time_is_slacks_date_token_with_the_wording_as_fallback(moment, wording):
+    token = reader_time(moment, wording)
+    assert isinstance(token, Mrkdwn)
+    match = DATE_TOKEN.fullmatch(token)
+    assert match, token
+    assert int(match[1]) == int(moment.timestamp())
+    assert match[2] == escape_mrkdwn(wording)
+
+
+def test_reader_time_of_a_deadline_in_new_york():
+    due = dt.datetime(2026, 12, 1, 16, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert reader_time(due, "Tue 16:00 ET") == (
+        "<!date^1796158800^{date_short_pretty} {time}|Tue 16:00 ET>"
+    )
+
+
+def test_reader_time_refuses_a_naive_time():
+    with pytest.raises(ValueError):
+        reader_time(dt.datetime(2026, 12, 1, 16, 0), "Tue 16:00")

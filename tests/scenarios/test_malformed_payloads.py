@@ -21,6 +21,7 @@ from commands.failures import INTERNAL_ERROR
 from messages import ids
 from tests.bot.entry.test_web import call
 from tests.bot.integrations.gitlab.conftest import TrackingExecutor
+from tests.commands.test_entry_points import global_shortcut, home_button
 from tests.commands.test_notes import form as notes_form
 from tests.commands.test_wins import shortcut, submission
 from tests.conftest import SIGNING_SECRET, SLACK_ACK_SECONDS, TEAM_ID, signed_headers
@@ -91,6 +92,21 @@ def valid_payloads(project_id: int, response_url: str) -> dict[str, dict]:
             response_url, ids.CLOSURE_OPEN, type="button", value=str(project_id)
         ),
         "post again": _action(response_url, ids.OUTBOX_RETRY, type="button", value="1"),
+        "notes suggestion": notes_suggestion("acme"),
+        "write note shortcut": global_shortcut(ids.WRITE_NOTE),
+        "quick win button": home_button(ids.NEW_WIN),
+    }
+
+
+def notes_suggestion(typed) -> dict:
+    return {
+        "type": "block_suggestion",
+        "user": {"id": "U0PM"},
+        "action_id": ids.NOTES_PICK_PROJECT,
+        "block_id": "project",
+        "value": typed,
+        "container": {"type": "view", "view_id": "V0NOTES"},
+        "view": {"id": "V0NOTES", "hash": "h1", "type": "modal", "callback_id": ids.NOTES_VIEW},
     }
 
 
@@ -192,4 +208,12 @@ def test_every_valid_payload_is_answered_200(tracked, valid):
     wsgi, settle = tracked
     for name, payload in valid.items():
         assert post(wsgi, payload) == 200, name
+    settle()
+
+
+def test_a_suggestion_without_typed_text_is_refused(tracked, valid):
+    wsgi, settle = tracked
+    assert post(wsgi, notes_suggestion(["not", "text"])) == 400
+    assert post(wsgi, {**notes_suggestion(""), "action_id": None}) == 400
+    assert post(wsgi, notes_suggestion("")) == 200
     settle()

@@ -387,6 +387,8 @@ class Shell:
             label = plain_text(element.get("placeholder")) or kind.replace("_", " ")
             self.say(self.style.bold(label))
             try:
+                if kind in ("external_select", "multi_external_select"):
+                    element = self._suggested(action, state)
                 chosen = self._filler().ask_element(element, {"type": kind})
             except (FormCancelled, PressAction):
                 if state is not None:
@@ -399,6 +401,29 @@ class Shell:
             self._after()
         else:  # inside a modal: its loop carries on with whatever the app did to it
             self._settle()
+
+    def _suggested(self, action: Action, state: dict[str, Any] | None) -> dict[str, Any]:
+        """An external select with the options the app answers for what is typed, asked
+        for as Slack asks: a block_suggestion."""
+        typed = self.term.input("  search (Enter for all)> ").strip()
+        if typed == ":cancel":
+            raise FormCancelled
+        payload: dict[str, Any] = {
+            "type": "block_suggestion",
+            "action_id": action.element.get("action_id"),
+            "block_id": action.block_id,
+            "value": typed,
+        }
+        if action.view_id is not None:
+            view = self.standin.views.get(action.view_id, {"id": action.view_id})
+            payload["container"] = {"type": "view", "view_id": action.view_id}
+            payload["view"] = {**view, "state": {"values": state or {}}}
+        response = self.requests.interactive(payload, self.user)
+        answer = json.loads(response.body or "{}") if response.status == 200 else {}
+        found = {key: answer[key] for key in ("options", "option_groups") if answer.get(key)}
+        if not found:
+            self.say(self.style.dim("  Nothing matches that."))
+        return {**action.element, **found}
 
     def _action_payload(
         self, action: Action, chosen: dict[str, Any], state: dict[str, Any] | None

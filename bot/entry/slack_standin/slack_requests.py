@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.entry.slack_standin.standin import StandInSlack
 from bot.entry.slack_standin.workspace import Identity, User
+from commands.ps import WORKING_ON_IT
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -205,4 +206,7 @@ class SlackDriver(SlackRequests):
         response = self.dispatch(body)
         if response.status != 200:
             raise RuntimeError(f"/ps {text}: HTTP {response.status} {response.body}")
-        return self.standin.wait_for(f"/response/{name}")[-1].params
+        calls = self.standin.wait_for(f"/response/{name}")
+        while calls[-1].params.get("text") == WORKING_ON_IT:  # the answer replaces it soon
+            calls = self.standin.wait_for(f"/response/{name}", count=len(calls) + 1)
+        return calls[-1].params

@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -596,6 +596,8 @@ class StandInSlack:
             thread_ts=params.get("thread_ts") or None,
         )
         self.messages[target.channel, message.ts] = message
+        if original is None:  # a command's: replace_original replaces its first message
+            self._targets[token] = replace(target, message=message)
         self._events.append(Posted(message))
         return 200, "ok", {}
 

@@ -135,3 +135,12 @@ def _signature_of_bytes(raw: bytes, timestamp: str) -> str:
 
     base = b"v0:" + timestamp.encode() + b":" + raw
     return "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+
+
+def test_the_event_subscriptions_request_url_passes_slacks_check(wsgi):
+    """Slack checks the Event Subscriptions Request URL (the README's HTTP-mode step for
+    App Home) with a signed url_verification challenge, which must come back."""
+    body = json.dumps({"type": "url_verification", "token": "x", "challenge": "c0ffee"})
+    headers = {**signed_headers(body), "Content-Type": "application/json"}
+    status, payload = call(wsgi, "/slack/events", body.encode(), headers)
+    assert status == 200 and json.loads(payload) == {"challenge": "c0ffee"}

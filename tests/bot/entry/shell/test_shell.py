@@ -84,13 +84,32 @@ def test_notes_modal_asks_each_field_and_asks_again_after_a_validation_error(she
 
 
 def test_notes_without_a_project_starts_with_the_picker(shell):
-    out = shell(lines("/ps notes", "Platform Rollout", ":cancel", ":quit"))
-    assert "[1] ▾ Choose a project" in out
+    out = shell(lines("/ps notes", "", "Platform Rollout", ":cancel", ":quit"))
+    assert "[1] ▾ Type a SOW, customer or project" in out
     assert "Your projects" in out and "⭐ Acme Corp — Data Migration (SOW-1002)" in out
     # Picking a project updates the modal to that project's form.
     assert "Acme Corp — Platform Rollout (SOW-1001) · week 2026-W48" in out
     assert "One-line progress update · required" in out
     assert "Closed “Weekly note”; nothing was submitted." in out
+
+
+def test_the_notes_picker_searches_as_slack_does(shell):
+    out = shell(lines("/ps notes", "sow-1002", "1", ":cancel", ":quit"))
+    assert "1) ⭐ Acme Corp — Data Migration (SOW-1002)" in out
+    assert "    2) " not in out.split("search (Enter for all)>", 1)[1].split("Weekly note")[0]
+    assert "Acme Corp — Data Migration (SOW-1002) · week 2026-W48" in out
+
+    out = shell(lines("/ps notes", "no such thing", ":cancel", ":quit"))
+    assert "Nothing matches that." in out
+
+
+def test_app_home_quick_actions_open_their_modals(shell):
+    out = shell(lines(":home", ":quit"))
+    assert re.search(r"\[\d+\] Write a weekly note   \[\d+\] Record a ProjectWin", out)
+    thank = action_number(out, "Thank someone")
+    out = shell(lines(":home", f":click {thank}", ":cancel", ":quit"))
+    assert "Who are you thanking? · required" in out
+    assert "Closed “Thanks”; nothing was submitted." in out
 
 
 def test_run_top_customer_report_posts_the_compiled_report(shell):

@@ -17,7 +17,7 @@ from jobs.forecast_nudge import run_forecast_nudge
 from jobs.forecast_prep import run_forecast_prep
 from jobs.kantata_sync import run_kantata_sync
 from messages import ids
-from tests.jobs.sample import ET, everything
+from tests.jobs.sample import ET, as_fallback, everything
 
 SYNCED = dt.datetime(2026, 11, 30, 7, 0, tzinfo=ET)
 FIXED = dt.datetime(2026, 11, 30, 9, 0, tzinfo=ET)
@@ -135,7 +135,7 @@ def updated_text(fake_slack) -> str:
     assert (update.params["channel"], update.params["ts"]) == ("D0PAM", "1700000000.000100")
     blocks = update.params["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
-    return json.dumps(blocks)
+    return as_fallback(json.dumps(blocks))
 
 
 @pytest.mark.usefixtures("synced")
@@ -212,6 +212,6 @@ def test_recheck_from_app_home_publishes_it_again(slack, fake_slack, fake_kantat
     }
     assert slack.interactive(payload).status == 200
     (published,) = fake_slack.wait_for("views.publish")
-    view = json.dumps(published.params["view"])
+    view = as_fallback(json.dumps(published.params["view"]))
     assert "no rule breaks on your projects" in view
     assert "Kantata data as of 08:00 ET" in view
