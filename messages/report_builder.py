@@ -22,9 +22,11 @@ from slack_sdk.models.blocks import (
 
 from bot.core.slack_ids import is_user_id
 from bot.pmo.notes import NoteFields, ReportRow, Temperature, Trend
+from bot.store.models import Away
 from messages import ids
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
 from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sections
+from messages.reminders_builder import Owner
 
 # Slack allows 50 blocks per message; staying under leaves room for a footer later.
 MAX_BLOCKS_PER_MESSAGE = 45
@@ -66,14 +68,18 @@ def note_lines(row: ReportRow, *, with_forecast: bool = False) -> list[str]:
 
 
 def build_top_customer_report(
-    week: str, rows: Sequence[ReportRow], scope: str = "Top Customer"
+    week: str,
+    rows: Sequence[ReportRow],
+    scope: str = "Top Customer",
+    away: Mapping[str, Away] | None = None,
 ) -> list[tuple[str, list[Block]]]:
     """The week's report as one or more messages: (fallback text, blocks) each.
 
     Escalated and Yellow/Red first (escalated first, then worst first; a Red one has an
     Escalate button, an escalated one Un-escalate, for admins), then Green compactly,
     forecast pushes and upside, and who is missing. Long reports continue in further
-    messages, never truncated.
+    messages, never truncated. A missing note's PM who is `away` (by Slack id) is named,
+    not pinged, and whoever covers for them is @-mentioned.
     """
     title = f"{scope} report — {week}"
     noted = [row for row in rows if row.note is not None]
@@ -102,7 +108,7 @@ def build_top_customer_report(
         units.extend(_attention_units(attention))
         units.extend(_group(sections(_green_items(green))))
         units.extend(_group(sections(_forecast_items(noted))))
-    units.extend(_group(sections(_missing_items(missing))))
+    units.extend(_group(sections(_missing_items(missing, away or {}))))
 
     return continued_messages(title, summary, _paginate(head, units))
 
@@ -367,7 +373,7 @@ def _forecast_items(rows: Sequence[ReportRow]) -> list[str]:
     return ["*Forecast pushes &amp; upside*", *items] if items else []
 
 
-def _missing_items(rows: Sequence[ReportRow]) -> list[str]:
+def _missing_items(rows: Sequence[ReportRow], away: Mapping[str, Away]) -> list[str]:
     if not rows:
         return []
     items = [f":hourglass: *Missing notes* · {len(rows)}"]
@@ -376,7 +382,9 @@ def _missing_items(rows: Sequence[ReportRow]) -> list[str]:
         def render(text: Text, row: ReportRow = row) -> list[str]:
             flat = _one_line(text)
             escalated = ESCALATED if row.escalated else ""
-            return [f"• {_title(flat)} · {_pm(row.pm_slack_id, flat('pm_name'))}{escalated}"]
+            off = away.get(row.pm_slack_id or "")
+            pm = f"PM {Owner(row.pm_slack_id, row.pm_name or '', off).mrkdwn}" if off else None
+            return [f"• {_title(flat)} · {pm or _pm(row.pm_slack_id, flat('pm_name'))}{escalated}"]
 
         items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""})[0])
     return items

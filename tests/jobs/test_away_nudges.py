@@ -14,12 +14,14 @@ from jobs.forecast_prep import run_forecast_prep
 from jobs.timesheet_nudge import run_timesheet_nudge
 from jobs.top_customer_nudge import run_top_customer_nudge
 from jobs.top_customer_open import run_top_customer_open
+from jobs.top_customer_report import run_top_customer_report
 from tests.jobs.sample import (
     BILLING,
     MON_NUDGE,
     MON_PREP,
     TUE_NUDGE,
     TUE_OPEN,
+    TUE_REPORT,
     assert_safe,
     assert_valid,
     everything,
@@ -107,3 +109,15 @@ def test_channel_reminders_name_an_away_pm_and_mention_who_covers(ctx, week):
     billing = everything(run_billing_period(ctx, BILLING))
     assert "Quinn Lead (away until Wed Nov 25)" in billing
     assert "<@U0QUINN>" not in billing
+
+
+def test_the_report_names_away_pms_among_the_missing_and_mentions_who_covers(
+    ctx, pam_covered_quinn_not
+):
+    (post,) = run_top_customer_report(ctx, TUE_REPORT)
+    text = everything([post])
+    assert "• *Acme — Migration* (SOW-102) · PM Pam" in text
+    assert "(away until Fri Dec 4) · <@U0PAT> covers" in text
+    assert "(away until Fri Dec 4)" in text.split("*Globex — Platform* (SOW-201)")[1]
+    assert "<@U0PAM>" not in text and "<@U0QUINN>" not in text
+    assert_valid([post])
