@@ -69,8 +69,11 @@ def _envelope(body: dict[str, Any]) -> Iterator[str]:
     channel = body.get("channel")
     if channel is not None and not (isinstance(channel, dict) and _optional(channel.get("id"))):
         yield "channel is not what Slack sends"
-    if body["type"] in ("shortcut", "message_action") and not _text(body.get("trigger_id")):
-        yield "a shortcut without trigger_id"
+    # Slack sends a trigger_id with every click and shortcut (listeners open modals with it).
+    if body["type"] in ("shortcut", "message_action", "block_actions") and not _text(
+        body.get("trigger_id")
+    ):
+        yield "a click or shortcut without trigger_id"
 
 
 def _view(view: Any, *, submitted: bool) -> Iterator[str]:
