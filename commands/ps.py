@@ -31,8 +31,6 @@ NEEDS_NO_DATABASE = frozenset({"help"})
 PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
-# Slack takes at most five answers through one command's response_url.
-MAX_ANSWERS = 5
 
 
 def handle_ps(
@@ -46,13 +44,13 @@ def handle_ps(
         return
     # Portfolio-wide answers are CPU-heavy; two at a time keep the rest of psbot responsive.
     with PORTFOLIO_WIDE if name in PORTFOLIO_WIDE_COMMANDS else nullcontext():
-        replies = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
-    replies = [replies] if isinstance(replies, Reply) else replies or []
-    for reply in within_answer_limit(replies, name):
-        _answer(respond, reply, name)
-        follow = reply.then() if reply.then else None
-        if follow is not None:
-            _answer(respond, follow, name)
+        reply = answer(context["psbot"], command, client, context.get("bot_user_id") or "")
+    if reply is None:
+        return
+    _answer(respond, reply, name)
+    follow = reply.then() if reply.then else None
+    if follow is not None:
+        _answer(respond, follow, name)
 
 
 def _answer(respond: Respond, reply: Reply, name: str) -> None:
@@ -86,25 +84,10 @@ def _taken_on(ctx: AppContext, command: dict[str, Any], name: str, respond: Resp
     return False
 
 
-def within_answer_limit(replies: list[Reply], name: str) -> list[Reply]:
-    """At most MAX_ANSWERS replies: past that, the last one says how many pages are left
-    out and how to narrow the command down."""
-    if len(replies) <= MAX_ANSWERS:
-        return replies
-    shown = replies[: MAX_ANSWERS - 1]
-    left = len(replies) - len(shown)
-    usage = BY_NAME[name].usage if name in BY_NAME else GENERAL_USAGE
-    notice = (
-        f":information_source: {left} more pages aren't shown: Slack takes {MAX_ANSWERS} "
-        f"answers to one command. Narrow it down: `{usage}`"
-    )
-    return [*shown, Reply(notice)]
-
-
 def answer(
     ctx: AppContext, command: dict[str, Any], client: WebClient, bot_user_id: str = ""
-) -> Reply | list[Reply] | None:
-    """Turn one `/ps ...` invocation into replies (None: it opened a modal); never raises."""
+) -> Reply | None:
+    """Turn one `/ps ...` invocation into its reply (None: it opened a modal); never raises."""
     text = command.get("text") or ""
     tokens = tokenize(text)
     name = tokens[0].lower() if tokens else "help"
