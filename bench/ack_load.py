@@ -209,7 +209,9 @@ def report(figures: AckFigures) -> str:
     )
 
 
-def run(projects: int, count: int, rounds: int, postgres_url: str) -> str:
+def run(
+    postgres_url: str, projects: int = PROJECTS, count: int = COMMANDS, rounds: int = ROUNDS
+) -> str:
     fake = StandInSlack(strict=False).start()
     try:
         with tempfile.TemporaryDirectory(prefix="psbot-bench-acks-") as tmp:
@@ -240,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args(argv)
     postgres_url = os.environ.get("PSBOT_BENCH_DATABASE_URL", "")
-    print(run(args.projects, args.commands, args.rounds, postgres_url))
+    print(run(postgres_url, args.projects, args.commands, args.rounds))
     return 0
 
 
