@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
@@ -88,30 +89,86 @@ def count_lines(path: Path) -> int:
 def read_tables(
     path: Path, columns: Sequence[str], optional: Collection[str] = (), rows: int | None = None
 ) -> Iterator[Table]:
-    """The file as `parse_table` reads it, in parts of at most `rows` rows read as they
+    """The file as `parse_table` reads it, in parts of at most `rows` lines read as they
     are needed, so that memory holds one part however long the file is. Line numbers are
-    the file's; the first part checks the header (an empty file yields one empty part)."""
+    the file's; the first part checks the header (an empty file yields one empty part).
+
+    A part without quotes is split as `parse_table` splits a file, a line being a row;
+    from the first quote on (a quoted cell may span lines), the csv module reads the rest.
+    """
+    size = rows or PART_ROWS
     with _opened(path, lambda: path.open(encoding="utf-8-sig", newline="")) as handle:
-        reader = csv.reader(handle)
         try:
-            header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-            if header is None:
-                raise ImportFileError(
-                    f"{path.name} is empty; expected a header line: {', '.join(columns)}"
-                )
-            positions = _positions(header, columns, path.name, optional)
-            last_line, yielded = reader.line_num, False
+            header: list[str] | None = None
+            first_line = 1  # the file's line the next part starts on
             while True:
-                part, ends = _read_rows(reader, rows or PART_ROWS)
-                if not part and yielded:
+                lines = list(itertools.islice(handle, size))
+                if not lines and header is not None:
                     return
-                yield _completed(_part(part, ends, last_line, len(header), positions), columns)
-                yielded = True
-                last_line = ends[-1] if ends else last_line
-        except csv.Error as error:
-            raise ImportFileError(f"{path.name}: line {reader.line_num}: {error}") from None
+                text = "".join(lines)
+                if header is None and '"' not in text:
+                    header = next(filter(None, map(_cells_of_line, lines)), None)
+                if '"' in text or header is None:  # or only blank lines yet: csv finds it
+                    rest, before = itertools.chain(lines, handle), first_line - 1
+                    parts = _csv_parts(rest, before, header, path.name, columns, optional, size)
+                    yield from (_completed(table, columns) for table in parts)
+                    return
+                if first_line == 1:
+                    yield parse_table(text, path.name, columns, optional)
+                else:  # the header again, then the part: its line 2 is the file's first_line
+                    again = ",".join(header) + "\n" + text
+                    yield _shifted(parse_table(again, path.name, columns, optional), first_line - 2)
+                first_line += len(lines)
         except UnicodeDecodeError:
             raise _not_utf8(path, _first_bad_line(path)) from None
+
+
+def _cells_of_line(line: str) -> list[str] | None:
+    """A line without quotes as cells; None when they are all blank."""
+    cells = line.rstrip("\r\n").split(",")
+    return cells if any(cell.strip() for cell in cells) else None
+
+
+def _shifted(table: Table, lines: int) -> Table:
+    """`table` with its line numbers `lines` further down the file."""
+    return replace(
+        table,
+        lines=[line + lines for line in table.lines],
+        malformed=[replace(row, line=row.line + lines) for row in table.malformed],
+    )
+
+
+def _csv_parts(
+    lines: Iterator[str],
+    before: int,
+    header: list[str] | None,
+    name: str,
+    columns: Sequence[str],
+    optional: Collection[str],
+    size: int | None,
+) -> Iterator[Table]:
+    """The rest of a file, from its line `before + 1`, read by the csv module in parts of
+    `size` rows (None: one part); the header is the first non-blank row unless given (then
+    a part came before)."""
+    reader = csv.reader(lines)
+    try:
+        given = header is not None
+        if header is None:
+            header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
+        positions = _positions(header, columns, name, optional)
+        last_line, yielded = before + reader.line_num, given
+        while True:
+            part, ends = _read_rows(reader, size)
+            if not part and yielded:
+                return
+            ends = [end + before for end in ends]
+            yield _part(part, ends, last_line, len(header), positions)
+            yielded = True
+            last_line = ends[-1] if ends else last_line
+    except csv.Error as error:
+        raise ImportFileError(f"{name}: line {before + reader.line_num}: {error}") from None
 
 
 def parse_table(
@@ -180,17 +237,8 @@ def _padded(text: str) -> bool:
 def _parse_csv(
     text: str, name: str, columns: Sequence[str], optional: Collection[str] = ()
 ) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-        if header is None:
-            raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
-        positions = _positions(header, columns, name, optional)
-        last_line = reader.line_num
-        part, ends = _read_rows(reader)
-    except csv.Error as error:
-        raise ImportFileError(f"{name}: line {reader.line_num}: {error}") from None
-    return _part(part, ends, last_line, len(header), positions)
+    lines = io.StringIO(text, newline="")
+    return next(_csv_parts(lines, 0, None, name, columns, optional, size=None))
 
 
 def _read_rows(reader: Any, most: int | None = None) -> tuple[list[list[str]], list[int]]:
