@@ -249,12 +249,17 @@ class StagedBookings:
         of the bookings it updates; the bookings it adds have none.
         """
         connection = self.connection
-        pruned = sorted(set(self.covered if covered is None else covered) - set(keep))
+        projects = set(self.covered if covered is None else covered)
+        pruned = sorted(projects - set(keep))
         span = self.span if within_span else None
-        removed = 0
-        if pruned and (span is not None or not within_span):
-            removed = connection.execute(_delete_missing(pruned, span)).rowcount
-        updated = connection.execute(_update_changed(rates_given)).rowcount
+        removed = updated = 0
+        # Before these projects' first bookings in these weeks there is nothing to remove
+        # or update: one probe spares two statements that each visit every staged row.
+        scope = _in_scope(BOOKINGS_TABLE, sorted(projects), span)
+        if projects and connection.execute(sa.select(scope.exists())).scalar():
+            if pruned:
+                removed = connection.execute(_delete_missing(pruned, span)).rowcount
+            updated = connection.execute(_update_changed(rates_given)).rowcount
         inserted = connection.execute(_insert_new()).rowcount
         STAGED.drop(connection)
         return Counts(inserted=inserted, updated=updated, removed=removed)
@@ -292,18 +297,25 @@ def _same_slot(bookings: sa.FromClause) -> sa.ColumnElement[bool]:
     return sa.and_(*(bookings.c[name] == STAGED.c[name] for name in SLOT_COLUMNS))
 
 
+def _in_scope(
+    bookings: sa.FromClause, project_ids: Sequence[int], span: tuple[dt.date, dt.date] | None
+) -> sa.Select:
+    """The ids of these projects' bookings (in `span`, when given). The ids are written
+    into the SQL: there is no parameter limit."""
+    ids = sa.bindparam("project_ids", project_ids, expanding=True, literal_execute=True)
+    in_scope = sa.select(bookings.c.id).where(bookings.c.project_id.in_(ids))
+    return in_scope if span is None else in_scope.where(bookings.c.week_start.between(*span))
+
+
 def _delete_missing(project_ids: Sequence[int], span: tuple[dt.date, dt.date] | None) -> sa.Delete:
     """Remove these projects' bookings (in `span`) that have no staged row.
 
     Written as "in scope EXCEPT matched" rather than NOT EXISTS, which SQLite runs as a scan
     of the unindexed staged table per booking; this probes the slot index once per staged
-    row, on both databases. The ids are written into the SQL: there is no parameter limit.
+    row, on both databases.
     """
-    ids = sa.bindparam("project_ids", project_ids, expanding=True, literal_execute=True)
     existing = BOOKINGS_TABLE.alias("existing")
-    in_scope = sa.select(existing.c.id).where(existing.c.project_id.in_(ids))
-    if span is not None:
-        in_scope = in_scope.where(existing.c.week_start.between(*span))
+    in_scope = _in_scope(existing, project_ids, span)
     matched = sa.select(existing.c.id).join_from(STAGED, existing, _same_slot(existing))
     return sa.delete(BOOKINGS_TABLE).where(BOOKINGS_TABLE.c.id.in_(in_scope.except_(matched)))
 
