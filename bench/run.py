@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import kantata_sync, scale, stats
+from bench import ack_load, import_stream, kantata_sync, scale, stats
 from bench.accuracy import QUARTER, SNAPSHOT_WEEKS, AccuracyFigures, measure_accuracy
 from bench.breakdown import STEPS, median_steps, profile_forecast
 from bench.bulk import BulkFigures, bulk_load
@@ -110,7 +110,7 @@ class ScaleFigures:
     commands: dict[str, list[Sample]]
 
 
-SECTIONS = ("core", "bulk", "report", "accuracy", "memory", "load", "sync")
+SECTIONS = ("core", "bulk", "report", "accuracy", "memory", "load", "sync", "acks", "stream")
 DEFAULT_SECTIONS = ("core", "bulk", "report", "accuracy")
 GOAL_ACCURACY_SECONDS = 1.0
 GOAL_ACK_RATIO = 1.5
@@ -934,6 +934,10 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
             out.append(report_load(result, result.load, result.burst, postgres=bool(postgres_url)))
     if "sync" in args.sections:
         out += [_kantata_sync(backend, postgres_url) for backend in backends]
+    if "acks" in args.sections:  # issue 24: over HTTP against a bare Bolt app
+        out.append(ack_load.run(postgres_url))
+    if "stream" in args.sections:  # issue 24: the import's memory at 500,000 rows
+        out.append(import_stream.run(postgres_url))
     out.append(f"total time {time.perf_counter() - started:.0f} s")
     print("\n\n".join(out))
     return 0

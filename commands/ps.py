@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from contextlib import nullcontext
+from concurrent.futures import Executor, Future
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -25,14 +24,16 @@ from messages.help_builder import build_usage_error
 
 logger = logging.getLogger(__name__)
 
-PORTFOLIO_WIDE_COMMANDS = frozenset({"forecast", "projects", "bookings", "accuracy"})
+# Where the app puts its work pool in Bolt's context (None: answer on the listener thread).
+WORK_POOL = "psbot_work"
+
+# CPU-heavy answers (portfolio-wide, and the report): on the app's bounded work pool, so
+# a rush of them queues there and never holds the listener threads the acks need.
+HEAVY_COMMANDS = frozenset({"forecast", "projects", "bookings", "accuracy", "report"})
 # Answered without the database: they need no dedupe, and answer while it is down.
 NEEDS_NO_DATABASE = frozenset({"help"})
-PORTFOLIO_WIDE = threading.BoundedSemaphore(2)
 
 GENERAL_USAGE = "/ps help | " + " | ".join(s.name for s in SUBCOMMANDS if s.name != "help")
-# Slack takes at most five answers through one command's response_url.
-MAX_ANSWERS = 5
 WORKING_ON_IT = ":hourglass_flowing_sand: Working on it…"
 
 
@@ -53,23 +54,48 @@ def handle_ps(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: dict
 ) -> None:
     """Ack first (Slack's 3-second window, never waiting for the database), then take the
-    command on once, do the work and respond."""
+    command on once, do the work and respond: a heavy command's on the work pool (when
+    the app has one: see bot.entry.app), freeing this listener thread at once."""
     ack()
     name = (tokenize(command.get("text", "")) or ["help"])[0].lower()
     if not _taken_on(context["psbot"], command, name, respond):
         return
+    work: Executor | None = context.get(WORK_POOL)
+    bot_user_id = context.get("bot_user_id") or ""
+    if work is not None and name in HEAVY_COMMANDS:
+        task = work.submit(
+            _answer_all, context["psbot"], command, client, respond, name, bot_user_id
+        )
+        task.add_done_callback(lambda done: _log_failure(done, name))
+    else:
+        _answer_all(context["psbot"], command, client, respond, name, bot_user_id)
+
+
+def _answer_all(
+    ctx: AppContext,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    name: str,
+    bot_user_id: str,
+) -> None:
+    """Answer the command (in place of its "Working on it…", if it said that), and then
+    what its answer says to do once it is out."""
     working = _Working(respond, name)
-    # Portfolio-wide answers are CPU-heavy; two at a time keep the rest of psbot responsive.
-    with PORTFOLIO_WIDE if name in PORTFOLIO_WIDE_COMMANDS else nullcontext():
-        bot_user_id = context.get("bot_user_id") or ""
-        replies = answer(context["psbot"], command, client, bot_user_id, working)
-    replies = [replies] if isinstance(replies, Reply) else replies or []
-    limit = MAX_ANSWERS - (1 if working.shown else 0)  # "Working on it…" was one
-    for number, reply in enumerate(within_answer_limit(replies, name, limit)):
-        _answer(respond, reply, name, replace=working.shown and number == 0)
-        follow = reply.then() if reply.then else None
-        if follow is not None:
-            _answer(respond, follow, name)
+    reply = answer(ctx, command, client, bot_user_id, working)
+    if reply is None:
+        return
+    _answer(respond, reply, name, replace=working.shown)
+    follow = reply.then() if reply.then else None
+    if follow is not None:
+        _answer(respond, follow, name)
+
+
+def _log_failure(done: Future[None], name: str) -> None:
+    """What Bolt logs of a listener that raised, for an answer given on the work pool."""
+    error = done.exception()
+    if error is not None:
+        logger.error("/ps %s: answering failed", name, exc_info=error)
 
 
 def _answer(respond: Respond, reply: Reply, name: str, replace: bool = False) -> None:
@@ -103,29 +129,14 @@ def _taken_on(ctx: AppContext, command: dict[str, Any], name: str, respond: Resp
     return False
 
 
-def within_answer_limit(replies: list[Reply], name: str, limit: int = MAX_ANSWERS) -> list[Reply]:
-    """At most `limit` replies: past that, the last one says how many pages are left
-    out and how to narrow the command down."""
-    if len(replies) <= limit:
-        return replies
-    shown = replies[: limit - 1]
-    left = len(replies) - len(shown)
-    usage = BY_NAME[name].usage if name in BY_NAME else GENERAL_USAGE
-    notice = (
-        f":information_source: {left} more pages aren't shown: Slack takes {MAX_ANSWERS} "
-        f"answers to one command. Narrow it down: `{usage}`"
-    )
-    return [*shown, Reply(notice)]
-
-
 def answer(
     ctx: AppContext,
     command: dict[str, Any],
     client: WebClient,
     bot_user_id: str = "",
     working_on_it: Callable[[], None] = lambda: None,
-) -> Reply | list[Reply] | None:
-    """Turn one `/ps ...` invocation into replies (None: it opened a modal); never raises."""
+) -> Reply | None:
+    """Turn one `/ps ...` invocation into its reply (None: it opened a modal); never raises."""
     text = command.get("text") or ""
     tokens = tokenize(text)
     name = tokens[0].lower() if tokens else "help"

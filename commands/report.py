@@ -1,17 +1,31 @@
-"""`/ps report [--week 2026-W48] [--all]`: the compiled Top Customer report, ephemeral."""
+"""`/ps report [--week 2026-W48] [--all]`: the compiled Top Customer report, ephemeral.
+
+A report that fits one message is answered whole. A longer one (`--all` over many
+projects) is answered with its digest, Yellow/Red and who is missing, and the whole
+report follows as a CSV file in the caller's DM: Slack takes only five answers to a
+command, so pages would be lost.
+"""
 
 from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.dates import parse_week
 from bot.core.errors import UserError
 from bot.pmo.report import report_rows
 from bot.pmo.rhythm import notes_week
+from bot.runtime.slack_posts import describe
 from commands.arguments import parse_options
 from commands.request import PsRequest, Reply
-from messages.report_builder import build_top_customer_report
+from messages.escape import escape_mrkdwn
+from messages.report_builder import (
+    build_report_digest,
+    build_report_file,
+    build_top_customer_report,
+)
 
 
-def show_report(request: PsRequest) -> list[Reply]:
+def show_report(request: PsRequest) -> Reply:
     usage = request.subcommand.usage
     parsed = parse_options(request.args, valued={"week"}, switches={"all"}, usage=usage)
     if parsed.words:
@@ -23,4 +37,19 @@ def show_report(request: PsRequest) -> list[Reply]:
     with request.ctx.session_factory() as session:
         rows = report_rows(session, week, all_projects=all_projects)
     scope = "Active projects" if all_projects else "Top Customer"
-    return [Reply(text, blocks) for text, blocks in build_top_customer_report(week, rows, scope)]
+    messages = build_top_customer_report(week, rows, scope)
+    if len(messages) == 1:
+        return Reply(*messages[0])
+    filename = f"{'active-projects' if all_projects else 'top-customer'}-report-{week}.csv"
+    content = build_report_file(rows, request.ctx.settings.timezone)
+    title = f"{scope} report — {week}"
+
+    def send() -> Reply | None:
+        try:
+            request.send_file(content, filename, title, f"{len(rows)} projects.")
+        except (SlackApiError, SlackClientError, OSError) as error:
+            reason = escape_mrkdwn(describe(error)[1])
+            return Reply(f":warning: `{filename}` couldn't be sent ({reason}); ask again later.")
+        return None
+
+    return Reply(*build_report_digest(week, rows, scope, filename), then=send)

@@ -55,5 +55,18 @@ class PsRequest:
         Slack sent it (quotes, line breaks, punctuation), for free text such as a win's."""
         return text_after_tokens(self.text, consumed + 1)  # the subcommand is a token too
 
+    def send_file(self, content: str | bytes, filename: str, title: str, comment: str = "") -> None:
+        """Share a file in the caller's DM with psbot (an ephemeral answer can't hold one),
+        by Slack's upload flow (files.getUploadURLExternal, the bytes,
+        files.completeUploadExternal)."""
+        channel = self.client.conversations_open(users=self.user_id)["channel"]["id"]
+        self.client.files_upload_v2(
+            channel=channel,
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=comment or None,
+        )
 
-Handler = Callable[[PsRequest], Reply | list[Reply] | None]
+
+Handler = Callable[[PsRequest], Reply | None]

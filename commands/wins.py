@@ -322,13 +322,8 @@ def wins_command(request: PsRequest) -> Reply:
         to_csv(table) if file_format == "csv" else to_markdown(f"Wins and thanks: {title}", table)
     )
     filename = f"wins-{_slug(title)}.{file_format}"
-    channel = request.client.conversations_open(users=request.user_id)["channel"]["id"]
-    request.client.files_upload_v2(
-        channel=channel,
-        content=content,
-        filename=filename,
-        title=filename,
-        initial_comment=f"{len(rows)} wins and thanks, ready for the retrospective.",
+    request.send_file(
+        content, filename, filename, f"{len(rows)} wins and thanks, ready for the retrospective."
     )
     return Reply(f":page_facing_up: Sent you `{filename}` ({len(rows)} entries) in a DM.")
 

@@ -9,6 +9,7 @@ field by field (longest first) so its section stays within Slack's limits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,11 +22,19 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.slack_ids import is_user_id
+from bot.core.spreadsheet import to_csv
 from bot.pmo.notes import NoteFields, ReportRow, Temperature, Trend
 from bot.store.models import Away
 from messages import ids
 from messages.escape import Mrkdwn, escape_mrkdwn, link, mention
-from messages.format import SECTION_TEXT_LIMIT, context, continued_messages, sections
+from messages.format import (
+    MESSAGE_BLOCK_LIMIT,
+    SECTION_TEXT_LIMIT,
+    context,
+    continued_messages,
+    pack,
+    sections,
+)
 from messages.reminders_builder import Owner
 
 # Slack allows 50 blocks per message; staying under leaves room for a footer later.
@@ -34,6 +43,31 @@ HEADER_TEXT_LIMIT = 150
 # A rendered link longer than this is not shown, so the five a note may carry (RAID,
 # epic, Work Exception, Change Order, Work at Risk) always fit in one section.
 MAX_LINK_LENGTH = 400
+# A project's line in a report's digest is at most this long, so many fit one message.
+DIGEST_LINE_LIMIT = 300
+REPORT_FILE_COLUMNS = (
+    "group",
+    "sow",
+    "customer",
+    "project",
+    "pm",
+    "internal",
+    "customer_health",
+    "trend",
+    "escalated",
+    "note_saved_at",
+    "progress",
+    "issue",
+    "assistance",
+    "dri",
+    "raid",
+    "epic",
+    "work_exception",
+    "change_order",
+    "work_at_risk",
+    "forecast_push",
+    "upside",
+)
 # Beyond this many DRI/contributors the rest are counted, not mentioned.
 MAX_MENTIONS = 20
 
@@ -82,35 +116,77 @@ def build_top_customer_report(
     not pinged, and whoever covers for them is @-mentioned.
     """
     title = f"{scope} report — {week}"
-    noted = [row for row in rows if row.note is not None]
-    missing = sorted((row for row in rows if row.note is None), key=_by_name)
-    attention = sorted((row for row in noted if _needs_attention(row)), key=_by_worst)
-    green = sorted((row for row in noted if not _needs_attention(row)), key=_by_name)
-
-    head: list[Block] = [HeaderBlock(text=_clip_plain(title, HEADER_TEXT_LIMIT))]
+    noted, missing, attention, green = _grouped(rows)
+    head, summary = _head(title, week, scope, rows)
     units: list[list[Block]] = []
-    if not noted:
-        head.extend(sections([f"No notes yet for {escape_mrkdwn(week)}."]))
-        if not rows:
-            head.append(context(escape_mrkdwn(f"There are no {scope} projects to report on.")))
-            summary = f"{title}: no notes yet, no projects to report on"
-        else:
-            head.append(context(f"{len(missing)} missing"))
-            summary = f"{title}: no notes yet, {len(missing)} missing"
-    else:
-        head.append(context(_counts_line(noted, len(missing))))
-        worst = [_worst(row) for row in noted]
-        summary = (
-            f"{title}: {worst.count(Temperature.RED)} red, "
-            f"{worst.count(Temperature.YELLOW)} yellow, "
-            f"{worst.count(Temperature.GREEN)} green, {len(missing)} missing"
-        )
+    if noted:
         units.extend(_attention_units(attention))
         units.extend(_group(sections(_green_items(green))))
         units.extend(_group(sections(_forecast_items(noted))))
     units.extend(_group(sections(_missing_items(missing, away or {}))))
 
     return continued_messages(title, summary, _paginate(head, units))
+
+
+def build_report_digest(
+    week: str, rows: Sequence[ReportRow], scope: str, filename: str
+) -> tuple[str, list[Block]]:
+    """A report too long for one message, in one: Yellow/Red and who is missing, a line
+    each (as many as Slack's 50 blocks hold), pointing to `filename`, the whole report."""
+    title = f"{scope} report — {week}"
+    _, missing, attention, _ = _grouped(rows)
+    head, summary = _head(title, week, scope, rows)
+    footer = context(
+        f":page_facing_up: The whole report, all {len(rows)} projects with their notes, "
+        f"is in `{escape_mrkdwn(filename)}`, sent to you in a DM."
+    )
+    groups = [
+        _attention_lines(attention),
+        _missing_items(missing, {}, DIGEST_LINE_LIMIT),  # ephemeral: mentions ping no one
+    ]
+    body = _within(MESSAGE_BLOCK_LIMIT - len(head) - 1, [g for g in groups if g])
+    return escape_mrkdwn(summary), [*head, *body, footer]
+
+
+def build_report_file(rows: Sequence[ReportRow], tz: ZoneInfo) -> str:
+    """The whole report as CSV, a row per project in the report's order (Yellow/Red,
+    Green, missing); when a note was saved is an ISO time with its offset in `tz`."""
+    _, missing, attention, green = _grouped(rows)
+
+    def cells(row: ReportRow) -> dict[str, str]:
+        project, note = row.project, row.note
+        group = "missing" if note is None else "yellow/red" if _needs_attention(row) else "green"
+        cells = {
+            "group": group,
+            "sow": project.sow or "",
+            "customer": project.customer or "",
+            "project": project.name or "",
+            "pm": row.pm_name or "",
+            "escalated": "yes" if row.escalated else "no",
+            "trend": row.trend.value if row.trend else "",
+            "note_saved_at": (
+                row.noted_at.astimezone(tz).isoformat(timespec="seconds") if row.noted_at else ""
+            ),
+            "raid": (note.raid_url if note else "") or project.raid_url or "",
+            "epic": (note.epic_url if note else "") or project.epic_url or "",
+        }
+        if note is not None:
+            cells.update(
+                internal=note.internal.value,
+                customer_health=note.customer.value,
+                progress=note.progress,
+                issue=note.issue,
+                assistance=note.assistance,
+                dri=", ".join(note.dri_ids),
+                work_exception=note.work_exception_url,
+                change_order=note.change_order_url,
+                work_at_risk=note.work_at_risk_url,
+                forecast_push=note.forecast_push,
+                upside=note.upside,
+            )
+        return cells
+
+    return to_csv((cells(row) for row in [*attention, *green, *missing]), REPORT_FILE_COLUMNS)
 
 
 def build_note_confirmation(
@@ -292,6 +368,38 @@ def _one_line(text: Text) -> Text:
 # --- the report's groups ---------------------------------------------------------------
 
 
+def _grouped(
+    rows: Sequence[ReportRow],
+) -> tuple[list[ReportRow], list[ReportRow], list[ReportRow], list[ReportRow]]:
+    """(noted, missing, Yellow/Red worst first, Green by name)."""
+    noted = [row for row in rows if row.note is not None]
+    missing = sorted((row for row in rows if row.note is None), key=_by_name)
+    attention = sorted((row for row in noted if _needs_attention(row)), key=_by_worst)
+    green = sorted((row for row in noted if not _needs_attention(row)), key=_by_name)
+    return noted, missing, attention, green
+
+
+def _head(title: str, week: str, scope: str, rows: Sequence[ReportRow]) -> tuple[list[Block], str]:
+    """The report's header and counts, and its summary (the fallback text)."""
+    noted, missing, _, _ = _grouped(rows)
+    head: list[Block] = [HeaderBlock(text=_clip_plain(title, HEADER_TEXT_LIMIT))]
+    if not noted:
+        head.extend(sections([f"No notes yet for {escape_mrkdwn(week)}."]))
+        if not rows:
+            head.append(context(escape_mrkdwn(f"There are no {scope} projects to report on.")))
+            return head, f"{title}: no notes yet, no projects to report on"
+        head.append(context(f"{len(missing)} missing"))
+        return head, f"{title}: no notes yet, {len(missing)} missing"
+    head.append(context(_counts_line(noted, len(missing))))
+    worst = [_worst(row) for row in noted]
+    summary = (
+        f"{title}: {worst.count(Temperature.RED)} red, "
+        f"{worst.count(Temperature.YELLOW)} yellow, "
+        f"{worst.count(Temperature.GREEN)} green, {len(missing)} missing"
+    )
+    return head, summary
+
+
 def _worst(row: ReportRow) -> Temperature:
     assert row.note is not None
     return max(row.note.internal, row.note.customer, key=lambda t: t.severity)
@@ -373,7 +481,72 @@ def _forecast_items(rows: Sequence[ReportRow]) -> list[str]:
     return ["*Forecast pushes &amp; upside*", *items] if items else []
 
 
-def _missing_items(rows: Sequence[ReportRow], away: Mapping[str, Away]) -> list[str]:
+def _attention_lines(rows: Sequence[ReportRow]) -> list[str]:
+    """Yellow/Red in short: a line each with the PM and the issue, for the digest."""
+    if not rows:
+        return []
+    order = "escalated first, then worst" if rows[0].escalated else "worst first"
+    items = [f":rotating_light: *Yellow / Red* · {len(rows)} · {order}"]
+    for row in rows:
+        note = row.note
+        assert note is not None
+
+        def render(text: Text, row: ReportRow = row, note: NoteFields = note) -> list[str]:
+            flat = _one_line(text)
+            line = f"{EMOJI[note.internal]}{EMOJI[note.customer]} {_title(flat)}"
+            line += f"{_arrow(row.trend)}{ESCALATED if row.escalated else ''}"
+            line += f" · {_pm(row.pm_slack_id, flat('pm_name'))}"
+            if note.issue.strip():
+                line += f" · *Issue:* {flat('issue')}"
+            return [line]
+
+        texts = {**_texts(row), "pm_name": row.pm_name or ""}
+        items.append(_fit(render, texts, DIGEST_LINE_LIMIT)[0])
+    return items
+
+
+def _within(room: int, groups: Sequence[Sequence[str]]) -> list[Block]:
+    """Each group (a heading line, then a line per project) after a divider, in at most
+    `room` blocks: a group cut short ends saying how many more the file has. Groups that
+    all fit take what they need; otherwise the room is shared."""
+    needs = [1 + len(pack(lines, SECTION_TEXT_LIMIT, "\n")) for lines in groups]
+    shares = dict(enumerate(needs))
+    if sum(needs) > room:  # the smaller groups first take up to an even share each
+        left = room
+        by_need = sorted(shares, key=needs.__getitem__)
+        for taken, index in enumerate(by_need):
+            shares[index] = min(needs[index], left // (len(by_need) - taken))
+            left -= shares[index]
+    blocks: list[Block] = []
+    for lines, share in zip(groups, shares.values(), strict=True):
+        blocks.append(DividerBlock())
+        blocks.extend(sections(_cut(lines, share - 1)))
+    return blocks
+
+
+def _cut(lines: Sequence[str], sections_room: int) -> list[str]:
+    """`lines` (a heading, then items) packed in at most `sections_room` sections: as many
+    items as fit, then how many more are in the file."""
+    if len(pack(lines, SECTION_TEXT_LIMIT, "\n")) <= sections_room:
+        return list(lines)
+
+    def shown(count: int) -> list[str]:
+        more = len(lines) - 1 - count
+        return [*lines[: 1 + count], f"_… and {more} more: see the file._"]
+
+    low, high = 0, len(lines) - 1
+    while low < high:  # the most items that still fit
+        middle = (low + high + 1) // 2
+        if len(pack(shown(middle), SECTION_TEXT_LIMIT, "\n")) <= sections_room:
+            low = middle
+        else:
+            high = middle - 1
+    return shown(low)
+
+
+def _missing_items(
+    rows: Sequence[ReportRow], away: Mapping[str, Away], limit: int = SECTION_TEXT_LIMIT
+) -> list[str]:
     if not rows:
         return []
     items = [f":hourglass: *Missing notes* · {len(rows)}"]
@@ -386,7 +559,7 @@ def _missing_items(rows: Sequence[ReportRow], away: Mapping[str, Away]) -> list[
             pm = f"PM {Owner(row.pm_slack_id, row.pm_name or '', off).mrkdwn}" if off else None
             return [f"• {_title(flat)} · {pm or _pm(row.pm_slack_id, flat('pm_name'))}{escalated}"]
 
-        items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""})[0])
+        items.append(_fit(render, {**_texts(row), "pm_name": row.pm_name or ""}, limit)[0])
     return items
 
 

@@ -198,10 +198,13 @@ def ctx(settings: Settings, engine: Engine, clock: Clock) -> AppContext:
 
 @pytest.fixture
 def app(ctx: AppContext):
-    # Work done after an ack (respond, posts, App Home) finishes before the test ends.
+    # Work done after an ack (respond, posts, App Home) finishes before the test ends:
+    # the listeners', then the heavy answers they handed to the work pool.
     executor = ThreadPoolExecutor(max_workers=8)
-    yield create_app(ctx, listener_executor=executor)
+    work = ThreadPoolExecutor(max_workers=2)
+    yield create_app(ctx, listener_executor=executor, work_executor=work)
     executor.shutdown(wait=True)
+    work.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import sys
+import threading
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -16,6 +19,7 @@ from bot.core.text import clean_strings
 from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
 from bot.store.limits import REQUEST_ANSWER_SECONDS, each_call_within
+from commands.ps import WORK_POOL
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +30,12 @@ logger = logging.getLogger(__name__)
 # thread at once: `python -m bench --load` measures /ps help's acks with the database
 # frozen and one command in ten needing it.
 LISTENER_THREADS = 128
+# The heavy /ps answers (commands.ps.HEAVY_COMMANDS) run on a pool of their own, never on
+# the listener threads that ack: under a rush they queue there while each ack still finds
+# a thread, and the GIL, at once. Two: Python runs one thread's CPU work at a time
+# anyway, and more would only take turns with the acks (`python -m bench.ack_load`).
+WORK_THREADS = 2
+WORK_NICENESS = 10
 OUTSIDER = "psbot only answers people in the workspace it is installed in."
 
 
@@ -43,6 +53,13 @@ def request_id(body: dict) -> str | None:
     """What identifies one request from Slack: its trigger, event or view id."""
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     return body.get("trigger_id") or body.get("event_id") or view.get("id")
+
+
+def _yielding() -> None:
+    """A work thread runs at a lower priority (Linux schedules threads one by one): when
+    the CPUs are busy, the threads that ack come first."""
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORK_NICENESS)
 
 
 class ContextCarryingExecutor(Executor):
@@ -70,13 +87,24 @@ class PsbotApp(App):
 
 
 def create_app(
-    ctx: AppContext, *, verify_token: bool = False, listener_executor: Executor | None = None
+    ctx: AppContext,
+    *,
+    verify_token: bool = False,
+    listener_executor: Executor | None = None,
+    work_executor: Executor | None = None,
 ) -> App:
     """Build the Bolt app with every psbot listener registered.
 
     `verify_token` calls auth.test at start-up so a bad token fails fast (`psbot run`);
-    `listener_executor` runs the work listeners do after their ack (tests wait on it).
+    `listener_executor` runs the work listeners do after their ack (tests wait on it), and
+    `work_executor` the heavy answers. Given a listener executor and no work executor,
+    heavy answers are given on the listener's thread too.
     """
+    if work_executor is None and listener_executor is None:
+        work_executor = ThreadPoolExecutor(
+            max_workers=WORK_THREADS, thread_name_prefix="psbot-work", initializer=_yielding
+        )
+    work = ContextCarryingExecutor(work_executor) if work_executor is not None else None
     settings = ctx.settings
     client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
     app = PsbotApp(
@@ -101,6 +129,7 @@ def create_app(
     @app.middleware
     def attach_psbot_context(context: BoltContext, next) -> None:
         context["psbot"] = ctx
+        context[WORK_POOL] = work
         next()
 
     @app.middleware

@@ -371,3 +371,4 @@ class ReportRow:
     note: NoteFields | None
     trend: Trend | None = None
     escalated: bool = False
+    noted_at: dt.datetime | None = None  # when the note was last saved

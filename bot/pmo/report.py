@@ -36,6 +36,7 @@ def report_rows(session: Session, week: str, *, all_projects: bool) -> list[Repo
                 note,
                 trend(note, before) if note else None,
                 project.id in escalated,
+                current[project.id].updated_at if note else None,
             )
         )
     return rows

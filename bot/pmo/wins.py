@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.core.dates import local_today
 from bot.core.errors import UserError
 from bot.core.slack_ids import USER_ID
+from bot.core.spreadsheet import to_csv as spreadsheet_csv
 from bot.store.models import Lesson, Project, Thanks, Win
 
 TEXT_MAX = 2000
@@ -289,23 +288,8 @@ def export_rows(rows: Sequence[Recognition], names: dict[str, str]) -> list[dict
     ]
 
 
-# A cell starting with one of these runs as a formula when a spreadsheet opens the file.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """The cell as written to CSV: a would-be formula is quoted with `'` to stay text."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def to_csv(rows: Sequence[dict[str, str]]) -> str:
-    out = io.StringIO()
-    # CRLF line ends (RFC 4180): the writer then quotes a cell holding a lone "\r" too.
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
+    return spreadsheet_csv(rows, EXPORT_COLUMNS)
 
 
 def to_markdown(title: str, rows: Sequence[dict[str, str]]) -> str:

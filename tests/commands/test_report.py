@@ -1,5 +1,8 @@
 """`/ps report` through signed slash commands."""
 
+import csv
+import datetime as dt
+import io
 import json
 import logging
 import time
@@ -8,6 +11,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.pmo.notes import NoteFields, Temperature, links_required, save_note
+from bot.store.models import Note
 from commands.ps import WORKING_ON_IT
 from messages import ids
 from tests.commands.test_home import buttons, open_home
@@ -93,7 +97,46 @@ def test_bad_arguments(slack, week48, args, problem):
     assert "Usage: `/ps report [--week 2026-W48] [--all]`" in reply["text"]
 
 
-def test_large_reports_arrive_as_several_valid_messages(slack, fake_slack, ctx, portfolio):
+def valid_message(reply) -> None:
+    blocks = reply["blocks"]
+    assert len(blocks) <= 50
+    for block in blocks:
+        Block.parse(block).validate_json()  # slack_sdk's own Block Kit limits
+
+
+def uploaded_csv(fake_slack) -> list[dict[str, str]]:
+    (upload,) = [c for c in fake_slack.wait_for("files.completeUploadExternal")]
+    assert upload.params["channel_id"] == "D0PM"  # the caller's DM with psbot
+    (sent,) = [c for c in fake_slack.calls if c.method.startswith("/upload/")]
+    return list(csv.DictReader(io.StringIO(sent.params["content"])))
+
+
+def notes_in_bulk(ctx, projects, week, temperatures, issue="issue"):
+    """A note for each project with a temperature (None: missing), stored at once."""
+    saved = dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.UTC)
+    with ctx.session_factory.begin() as session:
+        session.add_all(
+            Note(
+                project_id=project.id,
+                week=week,
+                progress=f"progress {project.sow}",
+                issue=f"{issue} {project.sow}" if temp != G else "",
+                internal_temp=temp.value,
+                customer_temp=temp.value,
+                raid_url=RAID if temp != G else "",
+                epic_url=EPIC if temp != G else "",
+                author_id="U0PM",
+                created_at=saved,
+                updated_at=saved,
+            )
+            for project, temp in zip(projects, temperatures, strict=True)
+            if temp is not None
+        )
+
+
+def test_a_large_report_answers_its_digest_and_sends_the_whole_report_as_a_file(
+    slack, fake_slack, ctx, portfolio
+):
     projects = [
         portfolio.project(
             f"SOW-{1000 + n}", f"Customer {n:03d}", pm=portfolio.pam, top_customer=True
@@ -103,22 +146,62 @@ def test_large_reports_arrive_as_several_valid_messages(slack, fake_slack, ctx, 
     for n, project in enumerate(projects[:100]):
         temp = (R, Y, G)[n % 3]
         note(ctx, project, "2026-W48", temp, temp, f"progress {n:03d}", issue="x" * 900)
+    reply = slack.ask("report")
+    valid_message(reply)
+    text = everything([reply])
+    assert reply["text"].startswith("Top Customer report — 2026-W48: 34 red, 33 yellow, 33 green")
+    assert "The whole report, all 121 projects with their notes, is in" in text  # and Acme's
+    assert "`top-customer-report-2026-W48.csv`" in text
+    for n in range(120):  # Yellow/Red and missing in the answer, Green only in the file
+        assert text.count(f"Customer {n:03d}") == (n >= 100 or n % 3 != 2)
+    assert text.index("Customer 000") < text.index("Customer 001") < text.index("Customer 100")
+    rows = uploaded_csv(fake_slack)
+    assert sorted(r["sow"] for r in rows) == sorted(
+        [portfolio.rollout.sow, *(p.sow for p in projects)]
+    )
+    assert {r["issue"] for r in rows if r["group"] != "missing"} == {"x" * 900}
+
+
+def test_report_all_at_a_thousand_projects_reaches_the_reader_whole(slack, fake_slack, ctx):
+    projects = many_projects(ctx.session_factory, 1000, top_customer=False)
+    temperatures = [(R, Y, G, None, None)[n % 5] for n in range(1000)]
+    notes_in_bulk(ctx, projects, "2026-W48", temperatures)
+    reply = slack.ask("report --all")
+    valid_message(reply)
+    assert reply["text"].startswith(
+        "Active projects report — 2026-W48: 200 red, 200 yellow, 200 green, 400 missing"
+    )
+    text = everything([reply])
+    assert text.index("Yellow / Red") < text.index("Missing notes")
+    shown = {p.sow for p in projects if f"({p.sow})" in text}
+    # Yellow/Red and missing first: as many as one message holds, the rest in the file.
+    assert shown <= {p.sow for p, t in zip(projects, temperatures, strict=True) if t != G}
+    assert "SOW-1000" in shown and "SOW-1003" in shown  # the worst, and the first missing
+    rows = uploaded_csv(fake_slack)
+    assert sorted(r["sow"] for r in rows) == sorted(p.sow for p in projects)
+    assert [r["group"] for r in rows] == ["yellow/red"] * 400 + ["green"] * 200 + ["missing"] * 400
+    saved = {r["note_saved_at"] for r in rows if r["group"] != "missing"}
+    assert saved == {"2026-11-23T10:30:00-05:00"}  # ISO, in the reporting time zone
+    assert {r["note_saved_at"] for r in rows if r["group"] == "missing"} == {""}
+
+
+def test_a_report_file_slack_refuses_is_said(slack, fake_slack, ctx):
+    # More Red projects, with long issues, than one message holds: the digest is cut short.
+    projects = many_projects(ctx.session_factory, 600)
+    notes_in_bulk(ctx, projects, "2026-W48", [R] * 600, issue="x" * 400)
+    fake_slack.answer(
+        "files.completeUploadExternal", lambda params: {"ok": False, "error": "not_in_channel"}
+    )
     body, name = slack.command_body("report", "U0PM", "C0PMO")
     assert slack.dispatch(body).status == 200
-    # "Working on it…" first, then the pages, the first replacing it.
-    second = fake_slack.wait_for(f"/response/{name}", count=3)[2].params["text"]
-    total = int(second.rsplit("/", 1)[1].rstrip(")"))  # "… (continued, 2/3)"
-    calls = fake_slack.wait_for(f"/response/{name}", count=total + 1)
-    replies = [c.params for c in calls[1:]]
-    assert total >= 2 and len(replies) == total
-    text = everything(replies)
-    for reply in replies:
-        blocks = reply["blocks"]
-        assert len(blocks) <= 50
-        for block in blocks:
-            Block.parse(block).validate_json()  # slack_sdk's own Block Kit limits
-    for n in range(120):
-        assert text.count(f"Customer {n:03d}") == 1
+    working, digest, warning = (c.params for c in fake_slack.wait_for(f"/response/{name}", count=3))
+    assert working["text"] == WORKING_ON_IT and digest["replace_original"] is True
+    valid_message(digest)
+    assert "_… and " in everything([digest]) and "more: see the file._" in everything([digest])
+    assert warning["text"].startswith(
+        ":warning: `top-customer-report-2026-W48.csv` couldn't be sent ("
+    )
+    assert "not_in_channel" in warning["text"]
 
 
 def test_the_report_asks_for_exactly_the_notes_app_home_says_are_owed(slack, fake_slack, portfolio):
@@ -132,23 +215,6 @@ def test_the_report_asks_for_exactly_the_notes_app_home_says_are_owed(slack, fak
     pams = (data.rollout, data.migration, cutover, done, pilot)
     in_report = {str(p.id) for p in pams if f"({p.sow})" in report}
     assert in_report == owed == {str(data.rollout.id), str(cutover.id)}
-
-
-def test_a_report_longer_than_five_answers_says_what_it_leaves_out(slack, fake_slack, ctx):
-    # Slack takes five answers through one response_url; 300 projects need more pages.
-    for project in many_projects(ctx.session_factory, 300):
-        note(ctx, project, "2026-W48", R, Y, f"Slipping {project.sow}")
-    body, name = slack.command_body("report", "U0PM", "C0PMO")
-    assert slack.dispatch(body).status == 200
-    answers = fake_slack.wait_for(f"/response/{name}", count=5)
-    time.sleep(0.2)  # nothing more arrives
-    answers = fake_slack.calls_to(f"/response/{name}")
-    assert len(answers) == 5  # "Working on it…", replaced by the first of three pages
-    assert answers[0].params["text"] == WORKING_ON_IT
-    assert all(a.params["text"].startswith("Top Customer report") for a in answers[1:4])
-    last = answers[-1].params["text"]
-    assert last.startswith(":information_source: ") and "more pages aren't shown" in last
-    assert "`/ps report [--week 2026-W48] [--all]`" in last
 
 
 def test_an_answer_slack_refuses_is_logged(slack, fake_slack, week48, caplog):

@@ -3,6 +3,9 @@
 import io
 import json
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -139,3 +142,42 @@ def test_acks_are_not_held_back_by_slow_answers(ctx, fake_slack, portfolio, monk
     while sum(c.method.startswith("/response/") for c in fake_slack.calls) < 9:
         assert time.monotonic() < deadline, "the held-back answers never arrived"
         time.sleep(0.05)
+
+
+def test_heavy_answers_queue_on_the_work_pool_and_never_hold_an_ack(
+    ctx, fake_slack, portfolio, monkeypatch
+):
+    """Forecasts waiting on the work pool hold no listener thread: /ps help is acked and
+    answered at once, and the forecasts are answered once they can be."""
+    import commands.ps
+
+    release = threading.Event()
+    real_answer = commands.ps.answer
+
+    def held_forecast(ctx, command, *args, **kwargs):
+        if command["text"].startswith("forecast"):
+            release.wait(10)
+        return real_answer(ctx, command, *args, **kwargs)
+
+    monkeypatch.setattr(commands.ps, "answer", held_forecast)
+    listeners, work = ThreadPoolExecutor(max_workers=2), ThreadPoolExecutor(max_workers=1)
+    driver = SlackDriver(
+        create_app(ctx, listener_executor=listeners, work_executor=work), fake_slack
+    )
+    try:
+        forecasts = []
+        for _ in range(4):  # more than the listener threads
+            body, name = driver.command_body("forecast", "U0PM", "C0PMO")
+            assert driver.dispatch(body).status == 200
+            forecasts.append(name)
+        started = time.monotonic()
+        assert driver.ask("help")["text"].startswith("psbot help")
+        assert time.monotonic() - started < 2
+        assert not any(fake_slack.calls_to(f"/response/{name}") for name in forecasts)
+    finally:
+        release.set()
+    for name in forecasts:
+        (reply,) = fake_slack.wait_for(f"/response/{name}", timeout=20)
+        assert "forecast" in reply.params["text"].lower()
+    listeners.shutdown(wait=True)
+    work.shutdown(wait=True)

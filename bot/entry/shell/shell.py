@@ -91,10 +91,12 @@ class ShellClock:
 
 
 class IdleAwareExecutor(concurrent.futures.ThreadPoolExecutor):
-    """Bolt's listener pool, able to say when all the work it was given is finished.
+    """Bolt's listener pool and psbot's work pool, able to say when all the work it was
+    given is finished.
 
-    Bolt acks first and runs the listener in this pool; the shell waits for it before
-    printing, so output never interleaves with the next prompt.
+    Bolt acks first and runs the listener in this pool, which may hand a heavy answer on
+    to it again; the shell waits for both before printing, so output never interleaves
+    with the next prompt.
     """
 
     def __init__(self) -> None:
@@ -126,14 +128,6 @@ class IdleAwareExecutor(concurrent.futures.ThreadPoolExecutor):
             concurrent.futures.wait(pending, timeout=remaining)
 
 
-def use_idle_aware_executor(app: App) -> IdleAwareExecutor:
-    executor = IdleAwareExecutor()
-    runner = app.listener_runner
-    runner.listener_executor = executor
-    runner.lazy_listener_runner.executor = executor  # type: ignore[attr-defined]
-    return executor
-
-
 @dataclass
 class Action:
     """A numbered button or menu, and where it was shown."""
@@ -150,6 +144,7 @@ class Shell:
         self,
         *,
         app: App,
+        executor: IdleAwareExecutor,
         ctx: AppContext,
         standin: StandInSlack,
         terminal: Terminal,
@@ -171,7 +166,7 @@ class Shell:
         self.user = user
         self.channel_id = channel_id
         self.requests = SlackRequests(app, ctx.settings.slack_signing_secret, standin.identity)
-        self.executor = use_idle_aware_executor(app)
+        self.executor = executor
         self._run_job = run_job
         self._list_jobs = list_jobs
         self._banner = banner

@@ -21,7 +21,14 @@ from bot.core.errors import UserError
 from bot.core.settings import Settings
 from bot.entry.app import create_app
 from bot.entry.shell import demo
-from bot.entry.shell.shell import CHARTS_FOLDER, COMMANDS, Shell, ShellClock, format_when
+from bot.entry.shell.shell import (
+    CHARTS_FOLDER,
+    COMMANDS,
+    IdleAwareExecutor,
+    Shell,
+    ShellClock,
+    format_when,
+)
 from bot.entry.shell.terminal import Terminal
 from bot.entry.slack_standin.standin import StandInSlack
 from bot.entry.slack_standin.workspace import User, Workspace
@@ -101,12 +108,14 @@ def run_shell(
             }:
                 standin.workspace.channel(channel)
             channel_id = standin.workspace.channel(settings.pmo_channel).id
-            app = create_app(ctx)
+            executor = IdleAwareExecutor()
+            app = create_app(ctx, listener_executor=executor, work_executor=executor)
             banner = _banner(
                 label, seeded, clock(), tz, user, ctx, standin.workspace.where(channel_id)
             )
             shell = Shell(
                 app=app,
+                executor=executor,
                 ctx=ctx,
                 standin=standin,
                 terminal=terminal,

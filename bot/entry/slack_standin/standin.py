@@ -537,6 +537,9 @@ class StandInSlack:
         return {"ok": True, "view": view}
 
     def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Slack requires both: the file's name and its size in bytes.
+        if self.strict and not (params.get("filename") and str(params.get("length", "")).isdigit()):
+            return _error("invalid_arguments")
         file_id = f"F{next(self._ids):07d}"
         self._files[file_id] = {
             "filename": str(params.get("filename") or "file"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Collection, Sequence
+import itertools
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.core.errors import UserError
 from bot.core.fields import map_distinct
@@ -16,6 +18,10 @@ from bot.core.text import has_control_characters
 from bot.integrations.importing.formats import BadRow, Problem, written_sow
 
 EXCEL_HINT = "in Excel use Save As → CSV UTF-8"
+# A long file is read this many rows at a time (`read_tables`), so memory holds one part.
+PART_ROWS = 20_000
+BLOCK_BYTES = 1 << 20
+T = TypeVar("T")
 
 
 class ImportFileError(UserError):
@@ -48,19 +54,121 @@ class Table:
 
 def read_text(path: Path) -> str:
     """The file's text; UTF-8 with or without a BOM (Excel writes one)."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ImportFileError(f"{path} is a folder, not a CSV file") from None
-    except OSError as error:
-        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+    data = _opened(path, lambda: path.read_bytes())
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ImportFileError(
-            f"{path.name} is not UTF-8 text; {EXCEL_HINT} (first bad byte on line {line})"
-        ) from None
+        raise _not_utf8(path, line) from None
+
+
+def _opened(path: Path, read: Callable[[], T]) -> T:
+    try:
+        return read()
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a folder, not a CSV file") from None
+    except OSError as error:
+        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _not_utf8(path: Path, line: int) -> ImportFileError:
+    return ImportFileError(
+        f"{path.name} is not UTF-8 text; {EXCEL_HINT} (first bad byte on line {line})"
+    )
+
+
+def count_lines(path: Path) -> int:
+    """How many lines the file has (the last may lack its line break), read in blocks."""
+    with _opened(path, lambda: path.open("rb")) as handle:
+        count, last = 0, b"\n"
+        for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
+            count, last = count + block.count(b"\n"), block[-1:]
+    return count + (last != b"\n")
+
+
+def read_tables(
+    path: Path, columns: Sequence[str], optional: Collection[str] = (), rows: int | None = None
+) -> Iterator[Table]:
+    """The file as `parse_table` reads it, in parts of at most `rows` lines read as they
+    are needed, so that memory holds one part however long the file is. Line numbers are
+    the file's; the first part checks the header (an empty file yields one empty part).
+
+    A part without quotes is split as `parse_table` splits a file, a line being a row;
+    from the first quote on (a quoted cell may span lines), the csv module reads the rest.
+    """
+    size = rows or PART_ROWS
+    with _opened(path, lambda: path.open(encoding="utf-8-sig", newline="")) as handle:
+        try:
+            header: list[str] | None = None
+            first_line = 1  # the file's line the next part starts on
+            while True:
+                lines = list(itertools.islice(handle, size))
+                if not lines and header is not None:
+                    return
+                text = "".join(lines)
+                if header is None and '"' not in text:
+                    header = next(filter(None, map(_cells_of_line, lines)), None)
+                if '"' in text or header is None:  # or only blank lines yet: csv finds it
+                    rest, before = itertools.chain(lines, handle), first_line - 1
+                    parts = _csv_parts(rest, before, header, path.name, columns, optional, size)
+                    yield from (_completed(table, columns) for table in parts)
+                    return
+                if first_line == 1:
+                    yield parse_table(text, path.name, columns, optional)
+                else:  # the header again, then the part: its line 2 is the file's first_line
+                    again = ",".join(header) + "\n" + text
+                    yield _shifted(parse_table(again, path.name, columns, optional), first_line - 2)
+                first_line += len(lines)
+        except UnicodeDecodeError:
+            raise _not_utf8(path, _first_bad_line(path)) from None
+
+
+def _cells_of_line(line: str) -> list[str] | None:
+    """A line without quotes as cells; None when they are all blank."""
+    cells = line.rstrip("\r\n").split(",")
+    return cells if any(cell.strip() for cell in cells) else None
+
+
+def _shifted(table: Table, lines: int) -> Table:
+    """`table` with its line numbers `lines` further down the file."""
+    return replace(
+        table,
+        lines=[line + lines for line in table.lines],
+        malformed=[replace(row, line=row.line + lines) for row in table.malformed],
+    )
+
+
+def _csv_parts(
+    lines: Iterator[str],
+    before: int,
+    header: list[str] | None,
+    name: str,
+    columns: Sequence[str],
+    optional: Collection[str],
+    size: int | None,
+) -> Iterator[Table]:
+    """The rest of a file, from its line `before + 1`, read by the csv module in parts of
+    `size` rows (None: one part); the header is the first non-blank row unless given (then
+    a part came before)."""
+    reader = csv.reader(lines)
+    try:
+        given = header is not None
+        if header is None:
+            header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
+        positions = _positions(header, columns, name, optional)
+        last_line, yielded = before + reader.line_num, given
+        while True:
+            part, ends = _read_rows(reader, size)
+            if not part and yielded:
+                return
+            ends = [end + before for end in ends]
+            yield _part(part, ends, last_line, len(header), positions)
+            yielded = True
+            last_line = ends[-1] if ends else last_line
+    except csv.Error as error:
+        raise ImportFileError(f"{name}: line {before + reader.line_num}: {error}") from None
 
 
 def parse_table(
@@ -74,6 +182,11 @@ def parse_table(
     header is malformed.
     """
     table = _parse_plain(text, name, columns, optional) or _parse_csv(text, name, columns, optional)
+    return _completed(table, columns)
+
+
+def _completed(table: Table, columns: Sequence[str]) -> Table:
+    """`table` with an empty cell in each row for each column the header lacks."""
     empty = [""] * len(table.lines)
     return replace(
         table,
@@ -124,35 +237,71 @@ def _padded(text: str) -> bool:
 def _parse_csv(
     text: str, name: str, columns: Sequence[str], optional: Collection[str] = ()
 ) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-        if header is None:
-            raise ImportFileError(f"{name} is empty; expected a header line: {', '.join(columns)}")
-        positions = _positions(header, columns, name, optional)
-        lines: list[int] = []
-        table: dict[str, list[str]] = {column: [] for column in positions}
-        malformed: list[BadRow] = []
-        last_line = reader.line_num
-        controls = has_control_characters(text)
-        for cells in reader:
-            line, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            values = {col: cells[i].strip() for col, i in positions.items() if i < len(cells)}
-            if len(cells) < len(header) or any(c.strip() for c in cells[len(header) :]):
-                reason = f"has {len(cells)} cells but the header has {len(header)}"
-                malformed.append(BadRow(line, (Problem(None, reason),), written_sow(values)))
-                continue
-            if controls and (problems := _control_characters(values)):
-                malformed.append(BadRow(line, problems, written_sow(values)))
-                continue
-            lines.append(line)
-            for column, value in values.items():
-                table[column].append(value)
-    except csv.Error as error:
-        raise ImportFileError(f"{name}: line {reader.line_num}: {error}") from None
+    lines = io.StringIO(text, newline="")
+    return next(_csv_parts(lines, 0, None, name, columns, optional, size=None))
+
+
+def _read_rows(reader: Any, most: int | None = None) -> tuple[list[list[str]], list[int]]:
+    """The next rows of `reader` (`most` at most), and the line each ends on."""
+    part: list[list[str]] = []
+    ends: list[int] = []
+    for cells in reader:
+        part.append(cells)
+        ends.append(reader.line_num)
+        if len(part) == most:
+            break
+    return part, ends
+
+
+def _part(
+    rows: list[list[str]],
+    ends: list[int],
+    last_line: int,
+    width: int,
+    positions: dict[str, int],
+) -> Table:
+    """Rows read by the csv module into a Table: `ends[i]` is the line row i ends on, and
+    the rows start after line `last_line`; the header has `width` cells."""
+    starts = [last_line + 1, *(end + 1 for end in ends[:-1])] if rows else []
+    if rows and set(map(len, rows)) == {width}:  # the usual: columns at once
+        cells = list(zip(*rows, strict=True))
+        table = {column: list(map(str.strip, cells[i])) for column, i in positions.items()}
+        first = next(iter(table.values()), [])
+        usual = "" not in first and not any(
+            map(has_control_characters, map("".join, table.values()))
+        )
+        if usual:
+            return Table(starts, table, [])
+    lines: list[int] = []
+    table = {column: [] for column in positions}
+    malformed: list[BadRow] = []
+    for line, cells in zip(starts, rows, strict=True):
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {col: cells[i].strip() for col, i in positions.items() if i < len(cells)}
+        if len(cells) < width or any(c.strip() for c in cells[width:]):
+            reason = f"has {len(cells)} cells but the header has {width}"
+            malformed.append(BadRow(line, (Problem(None, reason),), written_sow(values)))
+            continue
+        if problems := _control_characters(values):
+            malformed.append(BadRow(line, problems, written_sow(values)))
+            continue
+        lines.append(line)
+        for column, value in values.items():
+            table[column].append(value)
     return Table(lines, table, malformed)
+
+
+def _first_bad_line(path: Path) -> int:
+    """The line of the file's first byte that is not UTF-8 (a line break is never part of
+    a character, so lines decode one by one)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                return number
+    return number
 
 
 def _control_characters(values: dict[str, str]) -> tuple[Problem, ...]:

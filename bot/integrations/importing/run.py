@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.errors import UserError
 from bot.integrations.importing import store
-from bot.integrations.importing.csvfile import parse_table, read_text
+from bot.integrations.importing.csvfile import count_lines, parse_table, read_tables, read_text
 from bot.integrations.importing.formats import (
+    BOOKINGS,
     FORMATS,
     BadRow,
+    Problem,
     split_future_days,
     split_unknown_people,
     split_unknown_sows,
@@ -86,8 +89,12 @@ def import_file(
     The whole file is validated before anything is written. Raises ImportFileError for a
     file that cannot be read at all and BadRowsError when rows are bad and `skip_bad_rows`
     is false; either way the database is unchanged. Actuals dated after `today` (the
-    reporting time zone's; the machine's date when not given) are bad rows.
+    reporting time zone's; the machine's date when not given) are bad rows. Bookings are
+    read part by part (`_import_bookings`), so memory does not grow with the file.
     """
+    now = now or dt.datetime.now(dt.UTC)
+    if kind == "bookings":
+        return _import_bookings(path, session_factory, skip_bad_rows, progress, now)
     file_format = FORMATS[kind]
     table = parse_table(
         read_text(path), path.name, file_format.columns, file_format.optional_columns
@@ -123,12 +130,6 @@ def import_file(
             records = good.records()
             result.counts = store.store_people(session, records)
             result.emails = {r.email for r in records}
-        elif kind == "bookings":
-            keep_sows = {row.sow for row in bad}
-            result.counts = store.store_bookings(
-                session, good, known, keep_sows, rates_given="bill_rate" not in table.absent
-            )
-            result.emails = set(good.columns["person_email"])
         elif kind == "milestones":
             fields = [f for f in store.MILESTONE_FIELDS if f in given]
             result.counts = store.store_milestones(session, good.records(), known, fields)
@@ -138,24 +139,78 @@ def import_file(
         if kind != "people":
             # The file is what these projects' Kantata data is as of, now.
             imported = store.project_ids(session, set(good.columns["sow"])).values()
-            store.mark_synced(session, imported, now or dt.datetime.now(dt.UTC))
+            store.mark_synced(session, imported, now)
         result.skipped = bad
-        session.add(
-            AuditEntry(
-                actor="cli",
-                action=f"import.{kind}",
-                subject=path.name,
-                detail={
-                    "file": str(path),
-                    "rows": result.rows,
-                    "inserted": result.counts.inserted,
-                    "updated": result.counts.updated,
-                    "removed": result.counts.removed,
-                    "skipped": len(result.skipped),
-                },
-            )
-        )
+        session.add(_audit_entry(kind, path, result))
     return result
+
+
+def _import_bookings(
+    path: Path,
+    session_factory: sessionmaker[Session],
+    skip_bad_rows: bool,
+    progress: Callable[[int, int], None] | None,
+    now: dt.datetime,
+) -> ImportResult:
+    """`import_file` for bookings, the file read and staged part by part (a repeated slot
+    is found in the database once all are staged), then merged as one."""
+    parts = read_tables(path, BOOKINGS.columns, BOOKINGS.optional_columns)
+    first = next(parts)  # the header is checked before the database is touched
+    total = max(count_lines(path) - 1, 0) if progress else 0
+    result = ImportResult(path.name, rows=0)
+    bad: list[BadRow] = []
+    known: dict[str, int] = {}
+    looked_up: set[str] = set()
+    with session_factory.begin() as session:
+        staged = store.StagedBookings(session)
+        for table in itertools.chain([first], parts):
+            result.rows += len(table.lines) + len(table.malformed)
+            good, wrong = validate_columns(BOOKINGS, table.lines, table.columns)
+            bad.extend(table.malformed + wrong)
+            sows = set(good.columns["sow"]).difference(looked_up)
+            known.update(store.project_ids(session, sows))
+            looked_up.update(sows)
+            good, unknown = split_unknown_sows(good, known)
+            bad.extend(unknown)
+            staged.add(good.columns, good.lines, known)
+            result.emails.update(good.columns["person_email"])
+            if progress:
+                read = max([*table.lines[-1:], *(row.line for row in table.malformed[-1:])] or [1])
+                progress(min(read - 1, total), total)
+        if progress:
+            progress(total, total)
+        if not result.rows:
+            return result
+        for line, earlier in staged.take_duplicates():
+            # No sow: the first row covers this slot, so the project's bookings may be pruned.
+            bad.append(BadRow(line, (Problem(None, f"duplicate of line {earlier}"),)))
+        bad.sort(key=lambda row: row.line)
+        if bad and not skip_bad_rows:
+            raise BadRowsError(path.name, bad)
+        kept = {known[row.sow] for row in bad if row.sow in known}
+        rates_given = "bill_rate" not in first.absent
+        result.counts = staged.merge(kept, rates_given=rates_given)
+        # The file is what these projects' Kantata data is as of, now.
+        store.mark_synced(session, staged.covered, now)
+        result.skipped = bad
+        session.add(_audit_entry("bookings", path, result))
+    return result
+
+
+def _audit_entry(kind: str, path: Path, result: ImportResult) -> AuditEntry:
+    return AuditEntry(
+        actor="cli",
+        action=f"import.{kind}",
+        subject=path.name,
+        detail={
+            "file": str(path),
+            "rows": result.rows,
+            "inserted": result.counts.inserted,
+            "updated": result.counts.updated,
+            "removed": result.counts.removed,
+            "skipped": len(result.skipped),
+        },
+    )
 
 
 def link_people(

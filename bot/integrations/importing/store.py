@@ -45,8 +45,8 @@ DEFAULT_CAPACITY = Decimal(40)
 BOOKINGS_TABLE = Booking.__table__
 SLOT_COLUMNS = ("project_id", "person_id", "role", "week_start", "kind")  # uq_bookings_slot
 # A file's bookings, their sow and person_email turned into ids, in a temporary table with
-# no key and no index. One Table object serves every import, so that SQLAlchemy compiles
-# the merge statements once.
+# no key and no index, each with its line in the file. One Table object serves every
+# import, so that SQLAlchemy compiles the merge statements once.
 STAGED = sa.Table(
     "bookings_staged",
     sa.MetaData(),
@@ -54,6 +54,7 @@ STAGED = sa.Table(
         sa.Column(name, BOOKINGS_TABLE.c[name].type)
         for name in ("project_id", "person_id", "role", "week_start", "hours", "kind", "bill_rate")
     ),
+    sa.Column("line", sa.Integer),
     prefixes=["TEMPORARY"],
 )
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -166,32 +167,102 @@ def _upsert_projects(
     return Counts(inserted=len(inserts), updated=len(updates))
 
 
-def store_bookings(
-    session: Session,
-    rows: Rows[BookingRecord],
-    project_ids: Mapping[str, int],
-    keep_sows: Collection[str] = (),
-    *,
-    rates_given: bool = True,
-) -> Counts:
-    """Make the file's projects' bookings in its week span match the file.
+class StagedBookings:
+    """A file's bookings staged part by part in a temporary table on the session's
+    connection, then merged into `bookings` with three statements (remove, update,
+    insert): however many rows the file has, only one part is ever in memory.
 
-    A file without rates (`rates_given` false: no bill_rate column) keeps the rates of the
-    bookings it updates; the bookings it adds have none.
-
-    The span is [first week_start, last week_start] of the file. For every project in the
-    file, bookings in the span that the file lacks are removed (Kantata deleted them),
-    except for projects in `keep_sows` (some of their rows were skipped as bad, so their
-    absence proves nothing). Projects not in the file are not touched.
+    Make the file's projects' bookings in its week span match the file (`merge`).
     """
-    if not rows:
-        return Counts()
-    weeks = rows.columns["week_start"]
-    covered = {project_ids[sow] for sow in set(rows.columns["sow"])}
-    span = (min(weeks), max(weeks))
-    return _replace_bookings(
-        session, rows.columns, project_ids, covered, span, keep_sows, rates_given=rates_given
-    )
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.connection = session.connection()
+        # SQLite may run this DDL outside the transaction, so a failed import can leave the
+        # table behind on its pooled connection: start from none.
+        STAGED.drop(self.connection, checkfirst=True)
+        STAGED.create(self.connection)
+        self.covered: set[int] = set()  # the projects staged rows belong to
+        self.span: tuple[dt.date, dt.date] | None = None  # first and last week staged
+        self.people: dict[str, int] = {}
+
+    def add(
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        lines: Sequence[int],
+        project_ids: Mapping[str, int],
+    ) -> None:
+        """Stage rows given column by column, as in BOOKINGS.columns; each row's SOW must
+        be in `project_ids`. Their people are created when new."""
+        if not lines:
+            return
+        emails = set(columns["person_email"]).difference(self.people)
+        if emails:
+            self.people.update(ensure_people(self.session, emails))
+        project_column = list(map(project_ids.__getitem__, columns["sow"]))
+        person_column = list(map(self.people.__getitem__, columns["person_email"]))
+        self.covered.update(project_column)
+        weeks = columns["week_start"]
+        first, last = min(weeks), max(weeks)
+        if self.span is not None:
+            first, last = min(first, self.span[0]), max(last, self.span[1])
+        self.span = (first, last)
+        others = [columns[name] for name in BOOKINGS.columns[2:]]
+        _bulk_load(self.connection, STAGED, [project_column, person_column, *others, lines])
+
+    def take_duplicates(self) -> list[tuple[int, int]]:
+        """(line, line of the first row of its slot) for each staged row whose slot an
+        earlier staged row has, in line order; those rows are unstaged."""
+        slot = [STAGED.c[name] for name in SLOT_COLUMNS]
+        first = (
+            sa.select(*slot, sa.func.min(STAGED.c.line).label("line"))
+            .group_by(*slot)
+            .having(sa.func.count() > 1)
+            .subquery()
+        )
+        same = sa.and_(*(first.c[name] == STAGED.c[name] for name in SLOT_COLUMNS))
+        query = (
+            sa.select(STAGED.c.line, first.c.line)
+            .join_from(STAGED, first, same)
+            .where(STAGED.c.line != first.c.line)
+            .order_by(STAGED.c.line)
+        )
+        duplicates = [(line, earlier) for line, earlier in self.connection.execute(query)]
+        for chunk in chunks([line for line, _ in duplicates]):
+            self.connection.execute(sa.delete(STAGED).where(STAGED.c.line.in_(chunk)))
+        return duplicates
+
+    def merge(
+        self,
+        keep: Collection[int] = (),
+        *,
+        covered: Collection[int] | None = None,
+        within_span: bool = True,
+        rates_given: bool = True,
+    ) -> Counts:
+        """The staged rows become the bookings of the `covered` projects (by default, those
+        staged), in the span of the staged weeks or, `within_span` false, in every week.
+
+        Those projects' bookings the staged rows lack are removed (Kantata deleted them),
+        except for projects in `keep` (some of their rows could not be read, so their
+        absence proves nothing). A file without rates (`rates_given` false) keeps the rates
+        of the bookings it updates; the bookings it adds have none.
+        """
+        connection = self.connection
+        projects = set(self.covered if covered is None else covered)
+        pruned = sorted(projects - set(keep))
+        span = self.span if within_span else None
+        removed = updated = 0
+        # Before these projects' first bookings in these weeks there is nothing to remove
+        # or update: one probe spares two statements that each visit every staged row.
+        scope = _in_scope(BOOKINGS_TABLE, sorted(projects), span)
+        if projects and connection.execute(sa.select(scope.exists())).scalar():
+            if pruned:
+                removed = connection.execute(_delete_missing(pruned, span)).rowcount
+            updated = connection.execute(_update_changed(rates_given)).rowcount
+        inserted = connection.execute(_insert_new()).rowcount
+        STAGED.drop(connection)
+        return Counts(inserted=inserted, updated=updated, removed=removed)
 
 
 def replace_project_bookings(
@@ -204,7 +275,7 @@ def replace_project_bookings(
     """Make all the bookings of the `covered_sows` projects exactly `records`, in every week.
 
     For a source that holds every booking of the projects it covers, like a Kantata sync.
-    Unlike `store_bookings`, a covered project without records loses all its bookings, and
+    Unlike an import, a covered project without records loses all its bookings, and
     the weeks are not limited to the span of the records. Projects in `keep_sows` (some of
     their bookings could not be read) keep the bookings the records lack. Every record
     must belong to a covered project; projects not covered are not touched.
@@ -216,46 +287,24 @@ def replace_project_bookings(
     if stray is not None:
         raise ValueError(f"booking of {stray}, a project not covered")
     columns = {name: [getattr(r, name) for r in records] for name in BOOKINGS.columns}
-    return _replace_bookings(session, columns, project_ids, covered, None, keep_sows)
-
-
-def _replace_bookings(
-    session: Session,
-    columns: Mapping[str, Sequence[Any]],
-    project_ids: Mapping[str, int],
-    covered: set[int],
-    span: tuple[dt.date, dt.date] | None,
-    keep_sows: Collection[str],
-    *,
-    rates_given: bool = True,
-) -> Counts:
-    """The covered projects' bookings (within `span`, or all of them) become the rows given
-    column by column, as in BOOKINGS.columns.
-
-    The rows are bulk-loaded into a temporary table on the session's connection, then
-    merged with three statements (remove, update, insert), however many rows there are.
-    """
-    person_ids = ensure_people(session, set(columns["person_email"]))
-    connection = session.connection()
-    # SQLite may run this DDL outside the transaction, so a failed import can leave the
-    # table behind on its pooled connection: start from none.
-    STAGED.drop(connection, checkfirst=True)
-    STAGED.create(connection)
-    project_column = list(map(project_ids.__getitem__, columns["sow"]))
-    person_column = list(map(person_ids.__getitem__, columns["person_email"]))
-    others = [columns[name] for name in BOOKINGS.columns[2:]]
-    _bulk_load(connection, STAGED, [project_column, person_column, *others])
+    staged = StagedBookings(session)
+    staged.add(columns, range(len(records)), project_ids)
     kept = {project_ids[sow] for sow in keep_sows if sow in project_ids}
-    pruned = sorted(covered - kept)
-    removed = connection.execute(_delete_missing(pruned, span)).rowcount if pruned else 0
-    updated = connection.execute(_update_changed(rates_given)).rowcount
-    inserted = connection.execute(_insert_new()).rowcount
-    STAGED.drop(connection)
-    return Counts(inserted=inserted, updated=updated, removed=removed)
+    return staged.merge(kept, covered=covered, within_span=False)
 
 
 def _same_slot(bookings: sa.FromClause) -> sa.ColumnElement[bool]:
     return sa.and_(*(bookings.c[name] == STAGED.c[name] for name in SLOT_COLUMNS))
+
+
+def _in_scope(
+    bookings: sa.FromClause, project_ids: Sequence[int], span: tuple[dt.date, dt.date] | None
+) -> sa.Select:
+    """The ids of these projects' bookings (in `span`, when given). The ids are written
+    into the SQL: there is no parameter limit."""
+    ids = sa.bindparam("project_ids", project_ids, expanding=True, literal_execute=True)
+    in_scope = sa.select(bookings.c.id).where(bookings.c.project_id.in_(ids))
+    return in_scope if span is None else in_scope.where(bookings.c.week_start.between(*span))
 
 
 def _delete_missing(project_ids: Sequence[int], span: tuple[dt.date, dt.date] | None) -> sa.Delete:
@@ -263,13 +312,10 @@ def _delete_missing(project_ids: Sequence[int], span: tuple[dt.date, dt.date] | 
 
     Written as "in scope EXCEPT matched" rather than NOT EXISTS, which SQLite runs as a scan
     of the unindexed staged table per booking; this probes the slot index once per staged
-    row, on both databases. The ids are written into the SQL: there is no parameter limit.
+    row, on both databases.
     """
-    ids = sa.bindparam("project_ids", project_ids, expanding=True, literal_execute=True)
     existing = BOOKINGS_TABLE.alias("existing")
-    in_scope = sa.select(existing.c.id).where(existing.c.project_id.in_(ids))
-    if span is not None:
-        in_scope = in_scope.where(existing.c.week_start.between(*span))
+    in_scope = _in_scope(existing, project_ids, span)
     matched = sa.select(existing.c.id).join_from(STAGED, existing, _same_slot(existing))
     return sa.delete(BOOKINGS_TABLE).where(BOOKINGS_TABLE.c.id.in_(in_scope.except_(matched)))
 
@@ -289,8 +335,9 @@ def _update_changed(rates_given: bool) -> sa.Update:
 
 def _insert_new() -> sa.Insert:
     """Add the staged rows whose slot has no booking yet."""
-    new = sa.select(*STAGED.c).where(~sa.exists().where(_same_slot(BOOKINGS_TABLE)))
-    insert = sa.insert(BOOKINGS_TABLE).from_select(STAGED.c.keys(), new)
+    staged = [column for column in STAGED.c if column.name != "line"]
+    new = sa.select(*staged).where(~sa.exists().where(_same_slot(BOOKINGS_TABLE)))
+    insert = sa.insert(BOOKINGS_TABLE).from_select([c.name for c in staged], new)
     # SQLAlchemy keeps an INSERT's row count only when asked to.
     return insert.execution_options(preserve_rowcount=True)
 
@@ -434,7 +481,7 @@ def store_actuals(
     keep_sows: Collection[str] = (),
 ) -> Counts:
     """Make the file's projects' time entries in its date span match the file, as
-    `store_bookings` does for bookings: one entry per project, person and day, updated in
+    `StagedBookings` does for bookings: one entry per project, person and day, updated in
     place; an entry in the span the file lacks is removed (deleted in Kantata), except in
     the projects of `keep_sows` (some of their rows were skipped as bad). Entries synced
     from Kantata (with a Kantata id) are the sync's, and never touched here.

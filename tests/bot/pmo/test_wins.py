@@ -9,9 +9,9 @@ from itertools import pairwise
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.core.spreadsheet import FORMULA_STARTS
 from bot.pmo.wins import (
     EXPORT_COLUMNS,
-    FORMULA_STARTS,
     WORD_JOINER,
     mentioned_ids,
     plain_text,

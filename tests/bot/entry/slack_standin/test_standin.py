@@ -102,6 +102,14 @@ def test_file_uploads_keep_their_content(standin, client):
     )
 
 
+@pytest.mark.parametrize("given", [{"filename": "a.csv"}, {"length": 3}, {}])
+def test_an_upload_url_needs_the_files_name_and_size(standin, client, given):
+    with pytest.raises(SlackApiError) as raised:
+        client.api_call("files.getUploadURLExternal", params=given)
+    assert raised.value.response["error"] == "invalid_arguments"
+    assert client.files_getUploadURLExternal(filename="a.csv", length=3)["file_id"]
+
+
 def test_every_call_is_recorded_and_an_answer_replaces_the_kept_state(standin, client):
     standin.answer("chat.postMessage", lambda params: {"ok": True, "channel": "C1", "ts": "1.2"})
     assert client.chat_postMessage(channel="ps_pmo", text="hi")["ts"] == "1.2"

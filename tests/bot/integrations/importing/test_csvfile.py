@@ -3,10 +3,16 @@
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.integrations.importing.csvfile import ImportFileError, _parse_csv, parse_table, read_text
+from bot.integrations.importing.csvfile import (
+    ImportFileError,
+    _parse_csv,
+    parse_table,
+    read_tables,
+    read_text,
+)
 from bot.integrations.importing.formats import BOOKINGS
 
 COLUMNS = BOOKINGS.columns
@@ -160,3 +166,27 @@ def test_a_cell_with_a_control_character_makes_its_row_bad_not_the_database_fail
     assert (bad.line, bad.sow) == (2, "SOW-1")
     assert str(bad).startswith("line 2, person_email: holds a control character")
     assert "CSV UTF-8" in str(bad)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["\n", "\r\n"]), st.integers(1, 4), st.data())
+def test_a_file_read_in_parts_reads_as_the_whole_text(tmp_path, newline, size, data):
+    """However the parts fall (a quoted cell spanning lines, a blank or bad row, the
+    header late), their rows, lines and bad rows are the whole text's."""
+    full = st.lists(cells, min_size=7, max_size=7)
+    rows = data.draw(st.lists(st.one_of(full, full, st.lists(cells, max_size=9)), max_size=12))
+    leading = newline * data.draw(st.integers(0, 2))
+    text = leading + newline.join([HEADER, *(",".join(row) for row in rows)]) + newline
+    path = tmp_path / "b.csv"
+    path.write_bytes(text.encode())
+    try:
+        whole = _parse_csv(text, "b.csv", COLUMNS)
+    except ImportFileError as error:
+        with pytest.raises(ImportFileError, match=re.escape(str(error))):
+            list(read_tables(path, COLUMNS, rows=size))
+        return
+    parts = list(read_tables(path, COLUMNS, rows=size))
+    assert [line for part in parts for line in part.lines] == whole.lines
+    for column in COLUMNS:
+        assert [cell for part in parts for cell in part.columns[column]] == whole.columns[column]
+    assert [bad for part in parts for bad in part.malformed] == whole.malformed

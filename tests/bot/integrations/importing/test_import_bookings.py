@@ -419,3 +419,67 @@ def test_bad_rows_deep_in_a_large_file_are_all_named_and_nothing_is_written(
     ]
     assert rows(session_factory, sa.select(Booking.id)) == []
     assert rows(session_factory, sa.select(Person.id).where(Person.email != "pm@example.com")) == []
+
+
+# A file read in parts of three rows: a repeated slot, a bad row and an unknown SOW each
+# in a later part than the row they concern.
+LONG_EXPORT = f"""\
+{BOOKINGS_HEADER}
+SOW-1,pse@example.com,PSE,2026-11-30,40,hard,180
+SOW-1,pse@example.com,PSE,2026-12-07,40,hard,180
+
+SOW-2,ta@example.com,TA,2026-12-14,10,soft,
+SOW-1,pse@example.com,PSE,2026-12-14,40,hard,180
+SOW-1,jane@example.com,PM,2026-12-14,8,hard,200
+SOW-2,ta@example.com,TA,2026-12-21,10,soft,
+SOW-1,pse@example.com,PSE,2026-11-30,32,hard,180
+SOW-2,ta@example.com,TA,2026-12-28,many,soft,
+SOW-9,ta@example.com,TA,2026-12-28,1,soft,
+SOW-1,"jane@example.com",PM,2026-12-21,8,hard,200
+"""
+
+
+@pytest.fixture
+def parts_of_three(monkeypatch):
+    from bot.integrations.importing import csvfile
+
+    monkeypatch.setattr(csvfile, "PART_ROWS", 3)
+
+
+@pytest.mark.usefixtures("parts_of_three")
+def test_a_file_read_in_parts_names_each_bad_row_by_its_line_and_writes_nothing(
+    psbot, tmp_path, session_factory
+):
+    result = psbot("import", "bookings", write_csv(tmp_path, "long.csv", LONG_EXPORT))
+    assert result.code != 0
+    assert result.err.splitlines()[:3] == [
+        "long.csv: line 9: duplicate of line 2",
+        "long.csv: line 10, hours: 'many' is not a number",
+        "long.csv: line 11, sow: unknown SOW 'SOW-9' — import projects first",
+    ]
+    assert "nothing was imported" in result.err
+    assert bookings(session_factory) == set()
+    assert rows(session_factory, sa.select(Person.email)) == [("pm@example.com",)]  # no new one
+
+
+@pytest.mark.usefixtures("parts_of_three")
+def test_a_file_read_in_parts_imports_as_a_whole_and_again_changes_nothing(
+    psbot, tmp_path, session_factory
+):
+    path = write_csv(tmp_path, "long.csv", LONG_EXPORT)
+    result = psbot("import", "bookings", "--skip-bad-rows", path)
+    assert result.code == 0, result.err
+    assert (
+        result.out.splitlines()[0]
+        == "long.csv: 7 inserted, 0 updated, 0 removed, 3 skipped (bad rows)"
+    )
+    imported = bookings(session_factory)
+    assert ("SOW-1", "pse@example.com", "PSE", dt.date(2026, 11, 30), "hard", 40, 180) in imported
+    assert ("SOW-1", "jane@example.com", "PM", dt.date(2026, 12, 21), "hard", 8, 200) in imported
+    assert len(imported) == 7
+    again = psbot("import", "bookings", "--skip-bad-rows", path)
+    assert (
+        again.out.splitlines()[0]
+        == "long.csv: 0 inserted, 0 updated, 0 removed, 3 skipped (bad rows)"
+    )
+    assert bookings(session_factory) == imported
