@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -115,3 +116,9 @@ def test_any_other_topic_gets_one_escaped_line(slack, topic):
     quoted = line.split("'", 1)[1].rsplit("'.", 1)[0]
     assert "<" not in quoted and ">" not in quoted and len(line) < 500
     assert line.endswith("Topics: " + ", ".join(f"`{sub.name}`" for sub in SUBCOMMANDS))
+
+
+def test_the_manifests_usage_hint_names_every_subcommand():
+    manifest = json.loads((Path(__file__).parents[2] / "manifest.json").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["usage_hint"].split(" | ") == [sub.name for sub in SUBCOMMANDS]
