@@ -176,8 +176,9 @@ def test_heavy_answers_queue_on_the_work_pool_and_never_hold_an_ack(
         assert not any(fake_slack.calls_to(f"/response/{name}") for name in forecasts)
     finally:
         release.set()
-    for name in forecasts:
-        (reply,) = fake_slack.wait_for(f"/response/{name}", timeout=20)
+    for name in forecasts:  # "Working on it…", then the forecast in its place
+        working, reply = fake_slack.wait_for(f"/response/{name}", count=2, timeout=20)
+        assert working.params["text"] == commands.ps.WORKING_ON_IT
         assert "forecast" in reply.params["text"].lower()
     listeners.shutdown(wait=True)
     work.shutdown(wait=True)
