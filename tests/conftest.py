@@ -63,10 +63,9 @@ def signed_headers(body: str, timestamp: int | None = None) -> dict[str, str]:
     return slack_requests.signed_headers(body, SIGNING_SECRET, timestamp)
 
 
-def post_command(base_url: str, text: str, response_url: str, trigger_id: str) -> int:
-    """`/ps text` from U0PM in C0PMO, sent to a running psbot over HTTP as Slack sends it;
-    the HTTP status of its ack."""
-    body = slack_requests.slash_command_body(
+def pam_command_body(text: str, response_url: str, trigger_id: str) -> str:
+    """`/ps text` from U0PM in C0PMO, as Slack sends it."""
+    return slack_requests.slash_command_body(
         WORKSPACE,
         command="/ps",
         text=text,
@@ -77,6 +76,12 @@ def post_command(base_url: str, text: str, response_url: str, trigger_id: str) -
         response_url=response_url,
         trigger_id=trigger_id,
     )
+
+
+def post_command(base_url: str, text: str, response_url: str, trigger_id: str) -> int:
+    """`/ps text` from U0PM in C0PMO, sent to a running psbot over HTTP as Slack sends it;
+    the HTTP status of its ack."""
+    body = pam_command_body(text, response_url, trigger_id)
     request = urllib.request.Request(
         f"{base_url}/slack/events", data=body.encode(), headers=signed_headers(body)
     )

@@ -5,10 +5,9 @@ import time
 
 import pytest
 
-from bot.entry.slack_standin.slack_requests import slash_command_body
 from bot.entry.slack_standin.standin import Posted, ResponseTarget, Updated
 from commands.ps import WORKING_ON_IT
-from tests.conftest import WORKSPACE
+from tests.conftest import pam_command_body
 from tests.jobs.sample import many_projects
 
 
@@ -18,17 +17,7 @@ def answers(slack, fake_slack, text, count):
     fake_slack.reset()
     url = fake_slack.response_url(ResponseTarget("U0PM", "C0PMO"))
     name = url.rsplit("/", 1)[1]
-    body = slash_command_body(
-        WORKSPACE,
-        command="/ps",
-        text=text,
-        user_id="U0PM",
-        user_name="u0pm",
-        channel_id="C0PMO",
-        channel_name="ps_pmo",
-        response_url=url,
-        trigger_id=slack.trigger_id(),
-    )
+    body = pam_command_body(text, url, slack.trigger_id())
     started = time.perf_counter()
     assert slack.dispatch(body).status == 200
     fake_slack.wait_for(f"/response/{name}")
