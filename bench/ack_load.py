@@ -20,7 +20,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,29 +210,53 @@ def report(figures: AckFigures) -> str:
     )
 
 
-def run(
-    postgres_url: str, projects: int = PROJECTS, count: int = COMMANDS, rounds: int = ROUNDS
-) -> str:
+@dataclass
+class Served:
+    """A portfolio imported into a new database, and the stand-in Slack its servers use."""
+
+    fake: StandInSlack
+    folder: Path
+    files: PortfolioFiles
+    db: BenchDatabase
+    slack_ids: dict[str, str]
+
+    def commands(self, count: int) -> list[Command]:
+        return commands_for(self.db, self.files, self.slack_ids, count)
+
+
+@contextmanager
+def served_portfolio(name: str, postgres_url: str, projects: int) -> Iterator[Served]:
+    """The seeded portfolio at `projects` imported into PostgreSQL (when `postgres_url`)
+    or SQLite, in a temporary folder; everything is removed and stopped afterwards."""
     fake = StandInSlack(strict=False).start()
     try:
-        with tempfile.TemporaryDirectory(prefix="psbot-bench-acks-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"psbot-bench-{name}-") as tmp:
             folder = Path(tmp)
-            progress(f"acks: generating {projects:,} projects")
+            progress(f"{name}: generating {projects:,} projects")
             files = generate(folder / "csv", Size.of(projects))
             db = (
                 postgres_database(postgres_url)
                 if postgres_url
-                else sqlite_database(folder, "acks.db")
+                else sqlite_database(folder, f"{name}.db")
             )
             try:
-                progress(f"acks: importing into {db.backend}")
+                progress(f"{name}: importing into {db.backend}")
                 slack_ids = import_portfolio(db, files, fake).slack_ids
-                progress(f"acks: {count:,} commands in {rounds} rounds, psbot then bare Bolt")
-                figures = measure(db, files, fake, folder, slack_ids, count, rounds)
+                yield Served(fake, folder, files, db, slack_ids)
             finally:
                 db.close()
     finally:
         fake.stop()
+
+
+def run(
+    postgres_url: str, projects: int = PROJECTS, count: int = COMMANDS, rounds: int = ROUNDS
+) -> str:
+    with served_portfolio("acks", postgres_url, projects) as served:
+        progress(f"acks: {count:,} commands in {rounds} rounds, psbot then bare Bolt")
+        figures = measure(
+            served.db, served.files, served.fake, served.folder, served.slack_ids, count, rounds
+        )
     return report(figures)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import ack_load, import_stream, kantata_sync, scale, stats
+from bench import ack_load, import_stream, kantata_sync, scale, soak, stats
 from bench.accuracy import QUARTER, SNAPSHOT_WEEKS, AccuracyFigures, measure_accuracy
 from bench.breakdown import STEPS, median_steps, profile_forecast
 from bench.bulk import BulkFigures, bulk_load
@@ -110,7 +110,18 @@ class ScaleFigures:
     commands: dict[str, list[Sample]]
 
 
-SECTIONS = ("core", "bulk", "report", "accuracy", "memory", "load", "sync", "acks", "stream")
+SECTIONS = (
+    "core",
+    "bulk",
+    "report",
+    "accuracy",
+    "memory",
+    "load",
+    "sync",
+    "acks",
+    "stream",
+    "soak",
+)
 DEFAULT_SECTIONS = ("core", "bulk", "report", "accuracy")
 GOAL_ACCURACY_SECONDS = 1.0
 GOAL_ACK_RATIO = 1.5
@@ -827,7 +838,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="instead: every /ps answer at N projects (e.g. 10000) against issue 24's goals "
-        "(bench/scale.py)",
+        "(bench/scale.py); with --only soak, the soak's size "
+        f"(default {soak.PROJECTS:,})",
     )
     parser.add_argument(
         "--only",
@@ -890,7 +902,9 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
     args.load_backend = "postgresql" if postgres_url else "sqlite"
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     started = time.perf_counter()
-    if args.scale:
+    if args.scale and args.sections != ("soak",):
+        if args.only:
+            parser.error("--scale goes with --only soak alone, or with no --only")
         return _scale(args.scale, postgres_url, started)
     backends = ["sqlite", *(["postgresql"] if postgres_url else [])]
     both = {"core", "accuracy"} & set(args.sections)
@@ -938,6 +952,8 @@ def main(argv: Sequence[str] | None = None, postgres_url: str = "") -> int:
         out.append(ack_load.run(postgres_url))
     if "stream" in args.sections:  # issue 24: the import's memory at 500,000 rows
         out.append(import_stream.run(postgres_url))
+    if "soak" in args.sections:  # issue 24: psbot run's RSS over a long soak at scale
+        out.append(soak.run(postgres_url, args.scale or soak.PROJECTS))
     out.append(f"total time {time.perf_counter() - started:.0f} s")
     print("\n\n".join(out))
     return 0
