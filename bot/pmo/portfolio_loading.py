@@ -106,9 +106,11 @@ def load_portfolio(
         booked_on = bookings_query.with_only_columns(Booking.project_id).distinct()
         projects_query = projects_query.where(Project.id.in_(booked_on))
     projects = list(session.scalars(projects_query))
-    result = session.connection().execute(bookings_query)
-    # In batches, so that few SQLAlchemy rows (which the collector tracks) live at once.
-    rows = (row for batch in result.partitions(BATCH) for row in batch)
+    # Streamed, BATCH rows at a time (PostgreSQL: a server-side cursor, so the driver never
+    # holds the whole result), and few SQLAlchemy rows (which the collector tracks) live
+    # at once. Read to the end before the next query on this connection.
+    result = session.connection().execute(bookings_query.execution_options(yield_per=BATCH))
+    rows = (row for batch in result.partitions() for row in batch)
     if keep_bookings:
         bookings = [tuple(row) for row in rows]
         booked = {booking[PERSON_ID] for booking in bookings}

@@ -14,6 +14,7 @@ from bot.core.dates import Month, Quarter
 from bot.pmo.bookings_rules import Portfolio, check_portfolio
 from bot.pmo.forecast import summarise
 from bot.pmo.portfolio_loading import (
+    BATCH,
     forecast_window,
     load_portfolio,
     quarter_window,
@@ -64,6 +65,40 @@ def test_loaded_sums_are_the_sums_of_the_models(ctx, data, keep_bookings):
     assert december.upside == december.soft_hours * Decimal("187.55")
     # Globex's half hours have no bill rate: 4/5 of the week of Dec 28 is in December.
     assert loaded.amounts(data.globex.id, Month(2026, 12)).unpriced_hours == Decimal("0.4")
+
+
+@pytest.mark.parametrize("keep_bookings", [True, False])
+def test_bookings_stream_in_batches_through_a_server_side_cursor(ctx, engine, data, keep_bookings):
+    """More bookings than one batch: read BATCH rows at a time, on PostgreSQL through a
+    server-side (named) cursor so the driver never holds them all, and summed the same."""
+    weeks = [dt.date(2026, 11, 30) + dt.timedelta(weeks=n) for n in range(6)]
+    with ctx.session_factory.begin() as session:
+        people = [Person(email=f"p{n}@example.com", name=f"P {n}") for n in range(BATCH // 5)]
+        session.add_all(people)
+        session.flush()
+        session.add_all(
+            Booking(project_id=data.rollout.id, person_id=person.id, week_start=week, role="PSE",
+                    hours=Decimal(8), bill_rate=Decimal(200), kind="hard")
+            for person in people for week in weeks
+        )  # fmt: skip
+    cursors = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM bookings" in statement:
+            cursors.append((context.execution_options.get("yield_per"), cursor))
+
+    with ctx.session_factory() as session:
+        sa.event.listen(engine, "after_cursor_execute", seen)
+        try:
+            loaded = load_portfolio(session, TODAY, keep_bookings=keep_bookings)
+        finally:
+            sa.event.remove(engine, "after_cursor_execute", seen)
+        models = from_models(session, rules_window(TODAY))
+        assert summarise(loaded, [Month(2026, 12)]) == summarise(models, [Month(2026, 12)])
+    ((batch, cursor),) = cursors
+    assert batch == BATCH
+    if engine.dialect.name == "postgresql":
+        assert getattr(cursor, "name", None), "a client-side cursor holds every row"
 
 
 def test_a_portfolio_of_sums_keeps_no_bookings(ctx, data):
