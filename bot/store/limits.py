@@ -81,10 +81,6 @@ def patiently() -> Iterator[None]:
         _PATIENT.reset(token)
 
 
-def is_patient() -> bool:
-    return _PATIENT.get()
-
-
 def answer_limit() -> float | None:
     """How long the next call may wait for the server's answer (None: as long as it takes)."""
     if _PATIENT.get():
