@@ -24,7 +24,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from bot.integrations.gitlab.client import Connection
     from bot.integrations.gitlab.epics import EpicNotes
     from bot.integrations.gitlab.issues import IssueNotes
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -154,9 +156,7 @@ class GitLabDeliverer:
             return ""  # the Escalated label alone
         marker = marker_of(note.marker or "")
         if note.kind == "lesson_note":
-            lesson = session.get(Lesson, note.subject_id)
-            if lesson is None:
-                raise _Gone("the lesson was removed from psbot before it reached GitLab")
+            lesson = _subject(session, Lesson, note, "lesson")
             return build_lesson_note(
                 label=lesson.label,
                 text=lesson.text,
@@ -166,9 +166,7 @@ class GitLabDeliverer:
                 marker=marker,
             )
         if note.kind == "win_note":
-            win = session.get(Win, note.subject_id)
-            if win is None:
-                raise _Gone("the win was removed from psbot before it reached GitLab")
+            win = _subject(session, Win, note, "win")
             people = [win.author_id, *win.member_ids, *mentioned_ids(win.text)]
             return build_win_note(
                 text=win.text,
@@ -180,9 +178,7 @@ class GitLabDeliverer:
                 marker=marker,
             )
         if note.kind == "thanks_note":
-            thanks = session.get(Thanks, note.subject_id)
-            if thanks is None:
-                raise _Gone("the thanks was removed from psbot before it reached GitLab")
+            thanks = _subject(session, Thanks, note, "thanks")
             people = [thanks.giver_id, *thanks.receiver_ids, *mentioned_ids(thanks.text)]
             return build_thanks_note(
                 text=thanks.text,
@@ -328,3 +324,11 @@ def _who_to_tell(session: Session, note: GitLabNote, project: Project) -> str:
         lesson = session.get(Lesson, note.subject_id)
         return lesson.author_id if lesson else ""
     return str((note.payload or {}).get("author_id") or "")
+
+
+def _subject(session: Session, model: type[T], note: GitLabNote, what: str) -> T:
+    """The win, thanks or lesson a note is about; _Gone if it was removed meanwhile."""
+    subject = session.get(model, note.subject_id)
+    if subject is None:
+        raise _Gone(f"the {what} was removed from psbot before it reached GitLab")
+    return subject
