@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.slash import CHANNEL, FAILURE_MARKS
+from bench.slash import CHANNEL, FAILURE_MARKS, WORKING_ON_IT
 from bot.entry.slack_standin.slack_requests import (
     SLACK_ACK_SECONDS,
     signed_headers,
@@ -317,7 +317,7 @@ def fire(
 
 @dataclass
 class Replies:
-    texts: dict[str, str] = field(default_factory=dict)  # response name → first reply's text
+    texts: dict[str, str] = field(default_factory=dict)  # response name → its answer's text
     seconds: float = 0.0  # from when collecting began until the last reply came
     missing: list[str] = field(default_factory=list)
 
@@ -326,7 +326,8 @@ class Replies:
 
 
 def collect_replies(fake: StandInSlack, names: Sequence[str], timeout: float) -> Replies:
-    """Wait (at most `timeout`) until each name had a reply on its response_url."""
+    """Wait (at most `timeout`) until each name had its answer on its response_url (not
+    the "Working on it…" a heavy command says first)."""
     wanted = {f"/response/{name}": name for name in names}
     replies = Replies()
     started = time.perf_counter()
@@ -334,7 +335,8 @@ def collect_replies(fake: StandInSlack, names: Sequence[str], timeout: float) ->
     while True:
         for call in fake.recorded():
             name = wanted.get(call.method)
-            if name is not None and name not in replies.texts:
+            answered = call.params.get("text") != WORKING_ON_IT
+            if name is not None and answered and name not in replies.texts:
                 replies.texts[name] = str(call.params.get("text", ""))
                 replies.seconds = time.perf_counter() - started
         if len(replies.texts) == len(wanted) or time.monotonic() > deadline:
