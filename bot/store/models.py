@@ -719,3 +719,13 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class DataChange(Base):
+    """What one data version changed: the projects, comma-separated, when the writer said
+    (`bot.store.data_versions.touching_projects`); NULL: anything may have changed."""
+
+    __tablename__ = "data_changes"
+
+    version: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    projects: Mapped[str | None] = mapped_column(sa.Text)

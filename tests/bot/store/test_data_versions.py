@@ -94,3 +94,76 @@ def test_a_table_named_like_a_tracked_one_is_not_tracked(factory, engine):
             )
         )
     assert version(factory) == before + 1
+
+
+# --- what each version changed -----------------------------------------------------------
+
+
+def changes(factory, since: int) -> frozenset[int] | None:
+    with factory() as session:
+        return data_versions.changed_projects(session, since, data_versions.current(session))
+
+
+def test_a_writer_that_names_its_projects_changes_only_those(factory, project):
+    before = version(factory)
+    with factory.begin() as session:
+        session.execute(sa.update(Booking).where(Booking.project_id == project).values(hours=8))
+        data_versions.touching_projects(session, [project])
+    with factory.begin() as session:
+        data_versions.touching_projects(session, [project + 1, project + 2])
+        session.execute(sa.update(Project).where(Project.id == project).values(name="Renamed"))
+    assert version(factory) == before + 2
+    assert changes(factory, before) == {project, project + 1, project + 2}
+    assert changes(factory, before + 1) == {project + 1, project + 2}
+    assert changes(factory, before + 2) == frozenset()
+
+
+def test_a_write_without_its_projects_changes_everything(factory, project):
+    before = version(factory)
+    with factory.begin() as session:
+        data_versions.touching_projects(session, [project])
+    with factory.begin() as session:
+        session.execute(sa.update(Booking).values(hours=8))
+    assert changes(factory, before) is None
+
+
+def test_people_or_time_off_change_everything_even_when_named(factory, project):
+    before = version(factory)
+    with factory.begin() as session:
+        data_versions.touching_projects(session, [project])
+        session.execute(sa.update(Booking).where(Booking.project_id == project).values(hours=8))
+        session.add(Person(email="tia@example.com"))
+    assert version(factory) == before + 1
+    assert changes(factory, before) is None
+
+
+def test_a_rolled_back_naming_is_forgotten(factory, project):
+    before = version(factory)
+    with factory() as session:
+        data_versions.touching_projects(session, [project])
+        session.rollback()
+    with factory.begin() as session:
+        session.execute(sa.update(Booking).values(hours=8))
+    assert changes(factory, before) is None
+
+
+def test_a_write_marked_not_a_change_bumps_nothing(factory, project):
+    before = version(factory)
+    with factory.begin() as session:
+        session.execute(
+            sa.update(Project)
+            .values(data_as_of=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
+            .execution_options(**{data_versions.NOT_A_CHANGE: True})
+        )
+    assert version(factory) == before
+
+
+def test_versions_whose_changes_are_forgotten_change_everything(factory, project, monkeypatch):
+    monkeypatch.setattr(data_versions, "KEEP_CHANGES", 2)
+    before = version(factory)
+    for hours in (1, 2, 3):
+        with factory.begin() as session:
+            data_versions.touching_projects(session, [project])
+            session.execute(sa.update(Booking).values(hours=hours))
+    assert changes(factory, before + 1) == {project}
+    assert changes(factory, before) is None
