@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.business_days import BusinessCalendar
 from bot.core.errors import UserError
+from bot.store import data_versions
 from bot.store.models import AuditEntry, ClosureItem, Milestone, Person, Project, Win
 
 TIMESHEET_TYPES = frozenset({"T&M", "Consulting Block", "Dedicated Engineer"})
@@ -658,6 +659,9 @@ def change_item(
     if change.status is current.status and new_date == current.date:
         return False
     _write(session, project.id, current, change.status, new_date, actor, now)
+    # It changes this project's revenue only (sign-off dates): the kept portfolio is
+    # brought up to date for it alone.
+    data_versions.touching_projects(session, [project.id])
     session.add(
         AuditEntry(
             actor=actor,

@@ -23,6 +23,7 @@ from bot.integrations.importing.formats import (
     Rows,
 )
 from bot.pmo.people import chunks, ensure_people
+from bot.store import data_versions
 from bot.store.models import Booking, Milestone, Person, Project, TimeEntry, TimeOff
 
 PROJECT_FIELDS = (
@@ -546,9 +547,10 @@ def replace_synced_time_entries(
     covered_sows: Collection[str],
     window: tuple[dt.date, dt.date],
     keep_sows: Collection[str] = (),
-) -> Counts:
+) -> tuple[Counts, set[int]]:
     """Make the Kantata time entries of the `covered_sows` projects dated in `window`
-    exactly `entries` (Kantata id → record and bill rate), for a Kantata sync.
+    exactly `entries` (Kantata id → record and bill rate), for a Kantata sync; returns
+    what was written and the projects whose entries changed.
 
     Entries are matched by Kantata id; one Kantata no longer lists in the window is
     removed, except in the `keep_sows` projects (some of theirs could not be read).
@@ -575,6 +577,7 @@ def replace_synced_time_entries(
     person_ids = ensure_people(session, {record.person_email for record, _ in entries.values()})
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    changed: set[int] = set()
     for kantata_id, (record, rate) in entries.items():
         values = {
             "project_id": project_ids[record.sow],
@@ -590,6 +593,7 @@ def replace_synced_time_entries(
             inserts.append({"kantata_id": kantata_id, **values})
         elif _changed(old, values):
             updates.append({"id": old["id"], **values})
+            changed.add(old["project_id"])  # an entry moved to another project leaves it
     gone = sorted(
         row["id"]
         for row in rows.values()
@@ -600,7 +604,9 @@ def replace_synced_time_entries(
     for chunk in chunks(gone):
         session.execute(sa.delete(TimeEntry).where(TimeEntry.id.in_(chunk)))
     _write(session, TimeEntry, inserts, updates)
-    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone))
+    changed |= {row["project_id"] for row in (*inserts, *updates)}
+    changed |= {rows[entry_id]["project_id"] for entry_id in gone}
+    return Counts(inserted=len(inserts), updated=len(updates), removed=len(gone)), changed
 
 
 def store_people(
@@ -645,9 +651,10 @@ def mark_synced(session: Session, project_ids: Collection[int], at: dt.datetime)
         session.execute(
             sa.update(Project)
             .where(Project.id.in_(chunk))
-            # Freshness is not a change to the project: its updated_at stays.
+            # Freshness is not a change to the project: its updated_at stays, and the
+            # computed portfolio, which does not read it, stays current.
             .values(data_as_of=at, updated_at=Project.updated_at)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **{data_versions.NOT_A_CHANGE: True})
         )
 
 

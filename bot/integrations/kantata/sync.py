@@ -51,6 +51,7 @@ from bot.integrations.kantata.endpoints import ENDPOINTS, Endpoint
 from bot.integrations.kantata.mapping import Snapshot, SyncPlan, plan_sync
 from bot.integrations.kantata.people import PeoplePlan, plan_people
 from bot.pmo.lookup import project_open
+from bot.store import data_versions
 from bot.store.models import AuditEntry, Project, SyncState
 
 KINDS = ("projects", "bookings", "milestones", "people", "actuals")
@@ -283,6 +284,9 @@ def _write_changes(
         objects = mirror.people_objects(session)
         people = plan_people(objects, settings.kantata_fields, settings.kantata_roles)
     _store(session, plan, people, result)
+    # Only the projects mapped again changed (people changing change everything anyway).
+    remapped = plan.covered_sows | {project.sow for project in plan.projects.values()}
+    data_versions.touching_projects(session, store.project_ids(session, remapped).values())
 
 
 def _people_changed(changes: Changes, touched: Collection[str]) -> bool:
@@ -358,7 +362,7 @@ def _store_actuals(
     result.skipped["actuals"] = actuals.skipped
     result.emails |= actuals.emails
     synced = set(sows.values())
-    result.counts["actuals"] = store.replace_synced_time_entries(
+    result.counts["actuals"], changed = store.replace_synced_time_entries(
         session,
         {key: (entry.record, entry.bill_rate) for key, entry in actuals.entries.items()},
         store.project_ids(session, synced),
@@ -366,6 +370,8 @@ def _store_actuals(
         window,
         actuals.keep_sows,
     )
+    if not result.full:
+        data_versions.touching_projects(session, changed)
 
 
 def _gone(session: Session, listed: set[str]) -> list[str]:

@@ -27,6 +27,7 @@ from bot.pmo.closure import (
     passive_acceptance_date,
     revenue_signoff,
 )
+from bot.store import data_versions
 from bot.store.models import AuditEntry, ClosureItem, Milestone, Project
 from tests.factories import Portfolio
 
@@ -307,6 +308,16 @@ def test_ticking_stores_who_when_and_the_date_and_audits(ctx, data):
         "previous_date": None,
         "version": 1,
     }
+
+
+def test_a_tick_changes_only_its_projects_data(ctx, data):
+    # Replicas bring their kept portfolio up to date for this project alone (issue 24).
+    with ctx.session_factory() as session:
+        before = data_versions.current(session)
+    change(ctx, data.ff, "signoff_sent", Status.DONE, D(2026, 11, 20))
+    with ctx.session_factory() as session:
+        now = data_versions.current(session)
+        assert data_versions.changed_projects(session, before, now) == {data.ff.id}
 
 
 def test_reopening_clears_the_date_and_is_audited(ctx, data):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from bot.integrations.kantata import endpoints as kantata_endpoints
 from bot.integrations.kantata.sync import KantataSyncBusy, sync_kantata
+from bot.store import data_versions
 from bot.store.models import Person, Project, SyncState
 from tests.bot.integrations.kantata.conftest import database_state
 from tests.bot.integrations.kantata.sample import NOTHING_CHANGED
@@ -174,3 +175,65 @@ def test_a_failed_sync_gives_the_lease_back_and_keeps_the_last_success(
     with session_factory() as session:
         state = session.get(SyncState, "kantata")
     assert (state.synced_at, state.lease_until) == (T0, None)
+
+
+# --- what a sync says it changed (issue 24: replicas recompute only those projects) -------
+
+
+def version(session_factory) -> int:
+    with session_factory() as session:
+        return data_versions.current(session)
+
+
+def changed_since(session_factory, since: int) -> frozenset[int] | None:
+    with session_factory() as session:
+        return data_versions.changed_projects(session, since, data_versions.current(session))
+
+
+def project_id(session_factory, sow: str) -> int:
+    with session_factory() as session:
+        return session.scalar(sa.select(Project.id).where(Project.sow == sow))
+
+
+@pytest.mark.usefixtures("synced")
+def test_an_incremental_sync_names_the_projects_it_changed(
+    session_factory, client, settings, fake_kantata
+):
+    before = version(session_factory)
+    fake_kantata.change("workspace_allocations", "34", EDITED, minutes=960)  # on SOW-2
+    incremental(session_factory, client, settings)
+    assert version(session_factory) == before + 1
+    assert changed_since(session_factory, before) == {project_id(session_factory, "SOW-2")}
+
+
+@pytest.mark.usefixtures("synced")
+def test_hours_logged_change_only_their_project(session_factory, client, settings, fake_kantata):
+    before = version(session_factory)
+    fake_kantata.change("time_entries", "60", EDITED, time_in_minutes=300)  # on SOW-1
+    result = incremental(session_factory, client, settings)
+    assert result.counts["actuals"].updated == 1
+    assert changed_since(session_factory, before) == {project_id(session_factory, "SOW-1")}
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_sync_that_changed_nothing_keeps_the_version(session_factory, client, settings):
+    before = version(session_factory)
+    assert not incremental(session_factory, client, settings).changed
+    # The projects were dated by it (data_as_of), which nothing computed reads.
+    assert version(session_factory) == before
+
+
+@pytest.mark.usefixtures("synced")
+def test_people_changed_by_a_sync_change_everything(
+    session_factory, client, settings, fake_kantata
+):
+    before = version(session_factory)
+    fake_kantata.change("account_memberships", "63", EDITED, disabled_at=EDITED.isoformat())
+    incremental(session_factory, client, settings)
+    assert changed_since(session_factory, before) is None
+
+
+def test_a_full_sync_changes_everything(session_factory, client, settings):
+    before = version(session_factory)
+    full(session_factory, client, settings)
+    assert changed_since(session_factory, before) is None
