@@ -5,6 +5,10 @@ data's version and the business date), so a kept result is never stale, only unu
 last `keep` keys are kept, and none of a generation (the data's version) older than the
 newest asked for. Requests asking for a key being computed wait for that one computation
 instead of starting their own.
+
+A result may also belong to a `family` (the portfolio of one day, whatever the data's
+version): the newest computed of each is kept apart (`latest`) after newer generations
+drop it, so that the next computation can start from it instead of from nothing.
 """
 
 from __future__ import annotations
@@ -24,16 +28,35 @@ class SharedResults:
         self.keep = keep
         self._lock = threading.Lock()
         self._results: OrderedDict[Hashable, tuple[Future[Any], int]] = OrderedDict()
+        self._latest: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._newest = 0
 
-    def get(self, key: Hashable, compute: Callable[[], T], generation: int = 0) -> T:
+    def latest(self, family: Hashable) -> tuple[int, Any] | None:
+        """The generation and result of `family`'s newest computed result, if any."""
+        with self._lock:
+            return self._latest.get(family)
+
+    def forget(self, family: Hashable) -> None:
+        """Drop `family`'s newest result (a computation that will not start from it frees
+        its memory first)."""
+        with self._lock:
+            self._latest.pop(family, None)
+
+    def get(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        generation: int = 0,
+        family: Hashable | None = None,
+    ) -> T:
         """The result kept under `key`, or `compute()`'s, which every request asking for
         `key` meanwhile waits for. A failed computation is not kept: its waiters get its
         error, and the next request tries again.
 
         Asking for a newer `generation` drops the older ones' results (they are never
         asked for again but by requests that started before it); a request of an older
-        generation than the newest computes its result without keeping it."""
+        generation than the newest computes its result without keeping it. A result of
+        `family` becomes its `latest` unless a newer generation's already is."""
         with self._lock:
             if generation > self._newest:
                 self._newest = generation
@@ -60,5 +83,13 @@ class SharedResults:
                     del self._results[key]
             future.set_exception(error)
             raise
+        if family is not None:
+            with self._lock:
+                newest = self._latest.get(family)
+                if newest is None or newest[0] <= generation:
+                    self._latest[family] = (generation, result)
+                    self._latest.move_to_end(family)
+                    while len(self._latest) > self.keep:
+                        self._latest.popitem(last=False)
         future.set_result(result)
         return result

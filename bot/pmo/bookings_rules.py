@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -128,6 +128,8 @@ def plain_row(booking: Booking | tuple) -> tuple:
 
 
 def _decimal(units: int, per_unit: int) -> Decimal:
+    if not units:
+        return ZERO  # one shared object: most sums of a kept portfolio are 0
     return Decimal(units) / per_unit  # exact: per_unit's only prime factors are 2 and 5
 
 
@@ -297,23 +299,30 @@ class Ledger:
     roles: dict[int, set[str]]  # the roles booked on each project
     hard_role_months: dict[int, set[tuple[str, Month]]]  # (role, month)s with hard hours
     top_rates: dict[int, int]  # each person's highest bill rate, in cents (0: none)
+    staff: dict[int, set[int]]  # the people booked on each project
 
     @classmethod
     def of(cls, rows: Iterable[tuple]) -> Ledger:
-        ledger = cls({}, {}, {}, {}, {})
+        ledger = cls({}, {}, {}, {}, {}, {})
         project_weeks, person_weeks = ledger.project_weeks, ledger.person_weeks
         roles, hard_role_months, top_rates = ledger.roles, ledger.hard_role_months, ledger.top_rates
+        staff = ledger.staff
+        # Each row brings its own date object: the sums keep one per week instead.
+        weeks: dict[dt.date, dt.date] = {}
         # One loop, written out: it runs once per booking, tens of thousands of times.
         for project_id, person_id, role, week_start, kind, hours, rate in rows:
+            week_start = weeks.setdefault(week_start, week_start)
             sums = project_weeks.get(project_id)
             if sums is None:
                 sums = project_weeks[project_id] = _no_weekly_sums()
                 roles[project_id] = set()
                 hard_role_months[project_id] = set()
+                staff[project_id] = set()
             loads = person_weeks.get(person_id)
             if loads is None:
                 loads = person_weeks[person_id] = ({}, {})
             roles[project_id].add(role)
+            staff[project_id].add(person_id)
             hours_at, money_at = (HARD, FORECAST) if kind == "hard" else (SOFT, UPSIDE)
             week_hours, person_hours = sums[hours_at], loads[hours_at]
             week_hours[week_start] = week_hours.get(week_start, 0) + hours
@@ -329,6 +338,38 @@ class Ledger:
             if hours_at == HARD and hours > 0:
                 hard_role_months[project_id].update(_role_months(role, week_start))
         return ledger
+
+    def staff_of(self, project_ids: Iterable[int]) -> set[int]:
+        """The people booked on any of these projects."""
+        return {person for p in project_ids for person in self.staff.get(p, ())}
+
+    def replacing(
+        self,
+        project_ids: Collection[int],
+        projects: Ledger,
+        people: Collection[int],
+        persons: Ledger,
+    ) -> Ledger:
+        """This ledger with the sums of `project_ids` taken from `projects` (their bookings
+        now) and those of `people` from `persons` (every booking of theirs now). A new
+        ledger: this one, which others may be reading, is not changed."""
+
+        def by_project(mine: dict[int, Any], theirs: dict[int, Any]) -> dict[int, Any]:
+            kept = {key: value for key, value in mine.items() if key not in project_ids}
+            return kept | theirs
+
+        def by_person(mine: dict[int, Any], theirs: dict[int, Any]) -> dict[int, Any]:
+            kept = {key: value for key, value in mine.items() if key not in people}
+            return kept | {key: theirs[key] for key in people if key in theirs}
+
+        return Ledger(
+            by_project(self.project_weeks, projects.project_weeks),
+            by_person(self.person_weeks, persons.person_weeks),
+            by_project(self.roles, projects.roles),
+            by_project(self.hard_role_months, projects.hard_role_months),
+            by_person(self.top_rates, persons.top_rates),
+            by_project(self.staff, projects.staff),
+        )
 
 
 class Portfolio:
@@ -378,6 +419,35 @@ class Portfolio:
         portfolio = cls(today, projects, people, (), milestones, window=window, capacity=capacity)
         portfolio.rows = None
         portfolio.ledger = ledger
+        return portfolio
+
+    def updated(
+        self,
+        project_ids: Collection[int],
+        projects: Sequence[Project],
+        milestones: Sequence[Milestone | MilestoneDate],
+        ledger: Ledger,
+        people: Mapping[int, Person],
+        capacity: Capacity,
+    ) -> Portfolio:
+        """This portfolio of sums with the projects `project_ids` as they are now: the
+        whole portfolio's `projects` in order, `milestones` and `ledger` made with theirs
+        (see `Ledger.replacing`), the `people` it now names, and `capacity`. A new
+        portfolio: this one, which others may be reading, is not changed."""
+        assert self.rows is None and self.window is not None, "a portfolio of sums"
+        kept = [m for m in self.milestones if m.project_id not in project_ids]
+        portfolio = Portfolio.of_sums(
+            self.today,
+            projects,
+            dict(people),
+            ledger,
+            [*kept, *milestones],
+            window=self.window,
+            capacity=capacity,
+        )
+        months = {k: v for k, v in self._project_months.items() if k not in project_ids}
+        changed = {k: v for k, v in ledger.project_weeks.items() if k in project_ids}
+        portfolio.__dict__["_project_months"] = months | _monthly_sums(changed)
         return portfolio
 
     def _kept_rows(self) -> list[tuple]:
@@ -664,45 +734,51 @@ def under_allocated(portfolio: Portfolio) -> list[Finding]:
     """Active people with fewer hours than their capacity in the next four weeks: everyone
     booked, and every active PS person (`Capacity.bench`), booked or not. Those with no
     bookings at all (the bench) come first."""
+    found = (under_allocation(portfolio, person_id) for person_id in allocations_checked(portfolio))
+    return [finding for finding in found if finding is not None]
+
+
+def allocations_checked(portfolio: Portfolio) -> list[int]:
+    """Whom `under_allocated` checks: everyone booked, and the bench."""
+    return sorted(set(portfolio.booked_person_ids()) | set(portfolio.capacity.bench))
+
+
+def under_allocation(portfolio: Portfolio, person_id: int) -> Finding | None:
+    """The person's under-allocation in the next four weeks, if they are active and
+    under-allocated."""
+    person = portfolio.people[person_id]
+    if person.active is False:
+        return None
     first_week = monday_of(portfolio.today)
-    ids = sorted(set(portfolio.booked_person_ids()) | set(portfolio.capacity.bench))
-    findings = []
-    for person_id in ids:
-        person = portfolio.people[person_id]
-        if person.active is False:
-            continue
-        loads = person_weeks(portfolio, person, first_week, UNDER_ALLOCATION_WEEKS)
-        short = [load for load in loads if load.under]
-        if not short:
-            continue
-        rate = _decimal(portfolio.ledger.top_rates.get(person_id, 0), HUNDREDTHS)
-        at_stake = sum((load.capacity - load.booked for load in short), ZERO) * rate
-        bench = all(load.booked == 0 for load in loads)
-        if bench:
-            capacity = ", ".join(
-                f"{_exact(load.capacity)} h week of {load.week_start:%b %-d}" for load in short
-            )
-            problem = (
-                f"{person.label} is on the bench: no bookings in the next "
-                f"{UNDER_ALLOCATION_WEEKS} weeks ({capacity} free)."
-            )
-        else:
-            weeks = ", ".join(
-                f"{_exact(load.booked)}/{_exact(load.capacity)} h week of {load.week_start:%b %-d}"
-                for load in short
-            )
-            problem = f"{person.label} is under-allocated: {weeks}."
-        findings.append(
-            Finding(
-                Rule.UNDER_ALLOCATED,
-                problem,
-                "Help find them work.",
-                at_stake,
-                person_id=person_id,
-                bench=bench,
-            )
+    loads = person_weeks(portfolio, person, first_week, UNDER_ALLOCATION_WEEKS)
+    short = [load for load in loads if load.under]
+    if not short:
+        return None
+    rate = _decimal(portfolio.ledger.top_rates.get(person_id, 0), HUNDREDTHS)
+    at_stake = sum((load.capacity - load.booked for load in short), ZERO) * rate
+    bench = all(load.booked == 0 for load in loads)
+    if bench:
+        capacity = ", ".join(
+            f"{_exact(load.capacity)} h week of {load.week_start:%b %-d}" for load in short
         )
-    return findings
+        problem = (
+            f"{person.label} is on the bench: no bookings in the next "
+            f"{UNDER_ALLOCATION_WEEKS} weeks ({capacity} free)."
+        )
+    else:
+        weeks = ", ".join(
+            f"{_exact(load.booked)}/{_exact(load.capacity)} h week of {load.week_start:%b %-d}"
+            for load in short
+        )
+        problem = f"{person.label} is under-allocated: {weeks}."
+    return Finding(
+        Rule.UNDER_ALLOCATED,
+        problem,
+        "Help find them work.",
+        at_stake,
+        person_id=person_id,
+        bench=bench,
+    )
 
 
 def bench_first(findings: Iterable[Finding]) -> list[Finding]:

@@ -117,14 +117,8 @@ def load_portfolio(
     else:
         ledger = Ledger.of(rows)
         booked = set(ledger.person_weeks)
-    milestones_query = sa.select(
-        Milestone.project_id, Milestone.due_date, Milestone.name, Milestone.signoff_received
-    )
-    if project_ids is not None or person_id is not None:
-        milestones_query = milestones_query.where(
-            Milestone.project_id.in_([project.id for project in projects])
-        )
-    milestones = list(map(MilestoneDate._make, session.connection().execute(milestones_query)))
+    scoped = project_ids is not None or person_id is not None
+    milestones = _milestones(session, [project.id for project in projects] if scoped else None)
     bench_query = sa.select(Person.id).where(on_the_bench())
     if person_id is not None:
         bench_query = bench_query.where(Person.id == person_id)
@@ -142,6 +136,67 @@ def load_portfolio(
         )
     return Portfolio.of_sums(
         today, projects, people, ledger, milestones, window=(first, last), capacity=capacity
+    )
+
+
+def _milestones(session: Session, project_ids: list[int] | None) -> list[MilestoneDate]:
+    """The milestones of these projects (None: of all), in the order they were made."""
+    query = sa.select(
+        Milestone.project_id, Milestone.due_date, Milestone.name, Milestone.signoff_received
+    ).order_by(Milestone.id)
+    if project_ids is None:
+        return list(map(MilestoneDate._make, session.connection().execute(query)))
+    found = []
+    for chunk in chunks(project_ids):
+        rows = session.connection().execute(query.where(Milestone.project_id.in_(chunk)))
+        found.extend(map(MilestoneDate._make, rows))
+    return sorted(found, key=lambda m: m.project_id)  # each project's in their own order
+
+
+def reload_projects(
+    session: Session, portfolio: Portfolio, project_ids: frozenset[int], calendar: BusinessCalendar
+) -> Portfolio:
+    """A whole portfolio of sums (`load_portfolio(…, keep_bookings=False)`) with the
+    projects `project_ids` loaded again, as they are now: those that changed since it was
+    loaded. Reads only their bookings, and those of the people booked on them before or
+    now (whose weekly loads are portfolio-wide), not the whole portfolio's."""
+    first, last = portfolio.window or rules_window(portfolio.today)
+    in_window = Booking.week_start.between(first, last)
+    ids = sorted(project_ids)
+    projects: list[Project] = []
+    rows: list[tuple] = []
+    for chunk in chunks(ids):
+        projects.extend(session.scalars(sa.select(Project).where(Project.id.in_(chunk))))
+        query = sa.select(*BOOKING_COLUMNS).where(Booking.project_id.in_(chunk), in_window)
+        rows.extend(session.connection().execute(query))
+    changed = Ledger.of(rows)
+    staff = portfolio.ledger.staff_of(project_ids) | changed.staff_of(project_ids)
+    person_rows: list[tuple] = []
+    for chunk in chunks(sorted(staff)):
+        query = sa.select(*BOOKING_COLUMNS).where(Booking.person_id.in_(chunk), in_window)
+        person_rows.extend(session.connection().execute(query))
+    ledger = portfolio.ledger.replacing(project_ids, changed, staff, Ledger.of(person_rows))
+    # The whole portfolio's order, as `load_portfolio` reads it (the database's collation).
+    by_id = {p.id: p for p in portfolio.projects if p.id not in project_ids}
+    by_id.update({p.id: p for p in projects})
+    order = session.scalars(sa.select(Project.id).order_by(Project.sow))
+    ordered = [by_id[project_id] for project_id in order if project_id in by_id]
+    people = dict(portfolio.people)
+    wanted = (set(ledger.person_weeks) | {p.pm_id for p in projects if p.pm_id}) - set(people)
+    for chunk in chunks(sorted(wanted)):
+        people.update(
+            {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(chunk)))}
+        )
+    capacity = portfolio.capacity
+    bench = set(capacity.bench)
+    newly = set(ledger.person_weeks) - set(portfolio.ledger.person_weeks) - bench
+    if newly:
+        found = _capacity(session, portfolio.today, calendar, newly, bench)
+        capacity = Capacity(
+            capacity.holidays, {**capacity.time_off, **found.time_off}, capacity.bench
+        )
+    return portfolio.updated(
+        project_ids, ordered, _milestones(session, ids), ledger, people, capacity
     )
 
 

@@ -22,9 +22,10 @@ as `bot.pmo.bookings_rules` does), never floats.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -146,8 +147,11 @@ def _hundredths(column: sa.ColumnElement) -> sa.ColumnElement[int]:
     return sa.cast(sa.func.round(column * HUNDREDTHS), sa.BigInteger)
 
 
-def load_time_actuals(session: Session, month: Month) -> dict[int, TimeActual]:
-    """Approved hours per project in `month` and their money, in one statement.
+def load_time_actuals(
+    session: Session, month: Month, project_ids: Collection[int] | None = None
+) -> dict[int, TimeActual]:
+    """Approved hours per project (only `project_ids`' when given) in `month` and their
+    money, in one statement.
 
     Entries are summed per person and week first; an entry without a rate takes the week's
     booking rate of that person on the project (hard first).
@@ -164,7 +168,11 @@ def load_time_actuals(session: Session, month: Month) -> dict[int, TimeActual]:
             sa.func.sum(hours_c * rate_c).label("priced"),
             sa.func.sum(sa.case((TimeEntry.bill_rate.is_(None), hours_c), else_=0)).label("open"),
         )
-        .where(TimeEntry.approved.is_(True), TimeEntry.day.between(first, last))
+        .where(
+            TimeEntry.approved.is_(True),
+            TimeEntry.day.between(first, last),
+            *_only(TimeEntry.project_id, project_ids),
+        )
         .group_by(TimeEntry.project_id, TimeEntry.person_id, TimeEntry.week_start)
         .subquery()
     )
@@ -178,7 +186,10 @@ def load_time_actuals(session: Session, month: Month) -> dict[int, TimeActual]:
                 sa.func.max(sa.case((Booking.kind == "hard", booked_c))), sa.func.max(booked_c)
             ).label("rate"),
         )
-        .where(Booking.week_start.between(monday_of(first), last))
+        .where(
+            Booking.week_start.between(monday_of(first), last),
+            *_only(Booking.project_id, project_ids),
+        )
         .group_by(Booking.project_id, Booking.person_id, Booking.week_start)
         .subquery()
     )
@@ -217,9 +228,16 @@ class Recorded:
     pm_id: int | None
 
 
-def recorded_in(session: Session, months: Sequence[Month]) -> dict[tuple[int, Month], Recorded]:
-    """Per (project, month): the type and PM of the latest snapshot taken by that month's
-    end, in one statement."""
+def _only(column: sa.ColumnElement[int], ids: Collection[int] | None) -> list[sa.ColumnElement]:
+    """The condition that `column` is one of `ids`; none when None (every project)."""
+    return [] if ids is None else [column.in_(sorted(ids))]
+
+
+def recorded_in(
+    session: Session, months: Sequence[Month], project_ids: Collection[int] | None = None
+) -> dict[tuple[int, Month], Recorded]:
+    """Per (project, month) (only `project_ids`' when given): the type and PM of the latest
+    snapshot taken by that month's end, in one statement."""
     if not months:
         return {}
     firsts = [m.first_day for m in months]
@@ -234,6 +252,7 @@ def recorded_in(session: Session, months: Sequence[Month]) -> dict[tuple[int, Mo
         .where(
             ForecastSnapshot.month.in_(firsts),
             ForecastSnapshot.taken_on <= max(m.last_day for m in months),
+            *_only(ForecastSnapshot.project_id, project_ids),
         )
         .order_by(ForecastSnapshot.taken_on)
     )
@@ -283,6 +302,27 @@ class Revenue:
                 flagged.append((project, missing))
         return flagged
 
+    def updated(self, changed: Revenue, project_ids: Collection[int]) -> Revenue:
+        """This revenue with the figures of `project_ids` (and the list of projects) taken
+        from `changed`, which holds theirs as they are now. A new revenue: this one, which
+        others may be reading, is not changed."""
+
+        def by_project(mine: dict[int, Any], theirs: dict[int, Any]) -> dict[int, Any]:
+            return {k: v for k, v in mine.items() if k not in project_ids} | theirs
+
+        def by_month(mine: dict[tuple[int, Month], Any], theirs: dict) -> dict:
+            return {k: v for k, v in mine.items() if k[0] not in project_ids} | theirs
+
+        return Revenue(
+            self.today,
+            self.months,
+            changed.projects,
+            by_project(self.by_project, changed.by_project),
+            by_month(self.types, changed.types),
+            by_month(self.pm_ids, changed.pm_ids),
+            by_project(self.milestones, changed.milestones),
+        )
+
 
 def build_revenue(
     portfolio: Portfolio,
@@ -290,8 +330,10 @@ def build_revenue(
     milestones: Mapping[int, list[MilestoneMoney]],
     time: Mapping[Month, Mapping[int, TimeActual]],
     recorded: Mapping[tuple[int, Month], Recorded],
+    projects: Sequence[Project] | None = None,
 ) -> Revenue:
-    """Every project's figures for `months` from what was loaded (pure)."""
+    """Every project's figures (only `projects`' when given) for `months` from what was
+    loaded (pure)."""
     today = portfolio.today
     revenue = Revenue(
         today,
@@ -302,7 +344,7 @@ def build_revenue(
         {key: r.pm_id for key, r in recorded.items()},
         dict(milestones),
     )
-    for project in portfolio.projects:
+    for project in portfolio.projects if projects is None else projects:
         listed = milestones.get(project.id, [])
         figures: dict[Month, ProjectMonth] = {}
         for month in months:
@@ -328,11 +370,17 @@ def load_revenue(
     portfolio: Portfolio,
     months: Sequence[Month],
     calendar: BusinessCalendar,
+    projects: Sequence[Project] | None = None,
 ) -> Revenue:
-    """`build_revenue` for a loaded portfolio: a fixed number of statements (two for the
-    milestones, one per closed month for actuals, one for the recorded types)."""
+    """`build_revenue` for a loaded portfolio (only `projects`' figures when given): a
+    fixed number of statements (two for the milestones, one per closed month for actuals,
+    one for the recorded types)."""
     today = portfolio.today
     closed = [m for m in months if m < Month.of(today)]
-    milestones = load_milestone_money(session, portfolio.projects, today, calendar)
-    time = {month: load_time_actuals(session, month) for month in closed}
-    return build_revenue(portfolio, months, milestones, time, recorded_in(session, closed))
+    ids = None if projects is None else {project.id for project in projects}
+    milestones = load_milestone_money(
+        session, portfolio.projects if projects is None else projects, today, calendar
+    )
+    time = {month: load_time_actuals(session, month, ids) for month in closed}
+    recorded = recorded_in(session, closed, ids)
+    return build_revenue(portfolio, months, milestones, time, recorded, projects)

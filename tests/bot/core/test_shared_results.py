@@ -56,3 +56,35 @@ def test_only_the_last_keys_are_kept():
     for key in ("a", "b", "c", "a"):
         results.get(key, compute)
     assert compute.calls == 4  # "a" was dropped when "c" came
+
+
+def test_a_familys_newest_result_outlives_its_generation():
+    results = SharedResults()
+    assert results.latest("portfolio") is None
+    results.get(("checked", 1), Counting("v1"), 1, family="portfolio")
+    results.get(("checked", 2), Counting("v2"), 2, family="portfolio")
+    results.get(("other", 3), Counting("x"), 3)  # drops both from the kept results …
+    assert results.latest("portfolio") == (2, "v2")  # … not the family's newest
+    results.get(("checked", 1), Counting("late"), 1, family="portfolio")
+    assert results.latest("portfolio") == (2, "v2")  # a late request's is not newer
+    results.forget("portfolio")
+    assert results.latest("portfolio") is None
+
+
+def test_a_failed_computation_leaves_the_familys_newest():
+    results = SharedResults()
+    results.get("k1", Counting("v1"), 1, family="f")
+
+    def broken():
+        raise RuntimeError("down")
+
+    with pytest.raises(RuntimeError):
+        results.get("k2", broken, 2, family="f")
+    assert results.latest("f") == (1, "v1")
+
+
+def test_only_the_last_families_are_kept():
+    results = SharedResults(keep=2)
+    for family in ("a", "b", "c"):
+        results.get(family, Counting(family), 1, family=family)
+    assert [results.latest(f) for f in ("a", "b", "c")] == [None, (1, "b"), (1, "c")]
