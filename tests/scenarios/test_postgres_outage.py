@@ -105,7 +105,9 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
             (note,) = session.scalars(sa.select(Note)).all()
         assert note.progress == "Written while the database was down"
         assert click(slack, fake_slack, retro_done)["text"].endswith(": 1/7 done")
-        assert _health(health) == "200 OK"
+        # Ready again (within a few tries: on a busy machine one check can take over
+        # READY_SECONDS, which /readyz rightly reports as not ready).
+        assert any(_health(health) == "200 OK" for _ in range(5))
     except BaseException:
         print(cluster.log())  # shown by pytest only when the test fails
         raise
