@@ -24,8 +24,11 @@ KEEP = 6  # the checked portfolio, a few quarters and the projects' order, of a 
 
 
 class SharedResults:
-    def __init__(self, keep: int = KEEP) -> None:
+    def __init__(self, keep: int = KEEP, on_kept: Callable[[], None] | None = None) -> None:
+        """`on_kept` is called after each result computed and kept, in the thread that
+        computed it (`psbot run` moves it out of the garbage collector's sight)."""
         self.keep = keep
+        self.on_kept = on_kept
         self._lock = threading.Lock()
         self._results: OrderedDict[Hashable, tuple[Future[Any], int]] = OrderedDict()
         self._latest: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
@@ -92,4 +95,6 @@ class SharedResults:
                     while len(self._latest) > self.keep:
                         self._latest.popitem(last=False)
         future.set_result(result)
+        if self.on_kept is not None:
+            self.on_kept()
         return result

@@ -88,3 +88,14 @@ def test_only_the_last_families_are_kept():
     for family in ("a", "b", "c"):
         results.get(family, Counting(family), 1, family=family)
     assert [results.latest(f) for f in ("a", "b", "c")] == [None, (1, "b"), (1, "c")]
+
+
+def test_on_kept_follows_each_result_computed_and_kept():
+    kept = []
+    results = SharedResults(on_kept=lambda: kept.append(1))
+    results.get("k", Counting(), 2)
+    results.get("k", Counting(), 2)  # kept: not computed again
+    results.get("old", Counting(), 1)  # a late request's: not kept
+    with pytest.raises(RuntimeError):
+        results.get("broken", lambda: (_ for _ in ()).throw(RuntimeError("down")), 2)
+    assert kept == [1]
