@@ -196,7 +196,7 @@ def report(figures: ScaleFigures) -> str:
                 "runs",
                 "p50 ms",
                 "p95 ms",
-                "1st after a write ms",
+                "1st after a sync's write ms",
                 f"p95 ≤ {GOAL_ANSWER_P95 * 1000:.0f} ms",
             ],
             rows,
