@@ -253,16 +253,52 @@ class StagedBookings:
         pruned = sorted(projects - set(keep))
         span = self.span if within_span else None
         removed = updated = 0
-        # Before these projects' first bookings in these weeks there is nothing to remove
-        # or update: one probe spares two statements that each visit every staged row.
-        scope = _in_scope(BOOKINGS_TABLE, sorted(projects), span)
-        if projects and connection.execute(sa.select(scope.exists())).scalar():
+        if self._any_in_scope(projects, span):
             if pruned:
                 removed = connection.execute(_delete_missing(pruned, span)).rowcount
             updated = connection.execute(_update_changed(rates_given)).rowcount
-        inserted = connection.execute(_insert_new()).rowcount
+            inserted = connection.execute(_insert_new()).rowcount
+        else:  # no staged slot can have a booking yet
+            inserted = connection.execute(_insert_new(checked=False)).rowcount
         STAGED.drop(connection)
         return Counts(inserted=inserted, updated=updated, removed=removed)
+
+    def take_duplicates_and_merge(
+        self, keep: Collection[int] = (), *, rates_given: bool = True
+    ) -> tuple[list[tuple[int, int]], Counts]:
+        """`take_duplicates`, then `merge` (of the staged projects, in the staged weeks).
+
+        When those projects have no bookings in those weeks yet (a first import), the slot
+        index finds a repeated slot as the rows go in, which spares a sort of every staged
+        row: the duplicates are looked for only when the index refuses a row, and the rows
+        are inserted again without them.
+        """
+        if not self.covered or self._any_in_scope(self.covered, self.span):
+            duplicates = self.take_duplicates()
+            return duplicates, self.merge(keep, rates_given=rates_given)
+        try:
+            # The staged rows' INSERT began the transaction, so this is only a savepoint.
+            with self.connection.begin_nested():
+                inserted = self.connection.execute(_insert_new(checked=False)).rowcount
+            duplicates = []
+        except sa.exc.IntegrityError:
+            duplicates = self.take_duplicates()
+            if not duplicates:  # not a repeated slot after all
+                raise
+            inserted = self.connection.execute(_insert_new(checked=False)).rowcount
+        STAGED.drop(self.connection)
+        return duplicates, Counts(inserted=inserted)
+
+    def _any_in_scope(
+        self, projects: Collection[int], span: tuple[dt.date, dt.date] | None
+    ) -> bool:
+        """Whether these projects have bookings (in `span`). Before their first ones there
+        is nothing to remove, update or collide with: one probe spares statements that
+        each visit every staged row."""
+        if not projects:
+            return False
+        scope = _in_scope(BOOKINGS_TABLE, sorted(projects), span)
+        return bool(self.connection.execute(sa.select(scope.exists())).scalar())
 
 
 def replace_project_bookings(
@@ -333,10 +369,13 @@ def _update_changed(rates_given: bool) -> sa.Update:
     )
 
 
-def _insert_new() -> sa.Insert:
-    """Add the staged rows whose slot has no booking yet."""
+def _insert_new(checked: bool = True) -> sa.Insert:
+    """Add the staged rows whose slot has no booking yet; `checked` false, every staged
+    row (none of their slots has one: a probe of the slot index per row is spared)."""
     staged = [column for column in STAGED.c if column.name != "line"]
-    new = sa.select(*staged).where(~sa.exists().where(_same_slot(BOOKINGS_TABLE)))
+    new = sa.select(*staged)
+    if checked:
+        new = new.where(~sa.exists().where(_same_slot(BOOKINGS_TABLE)))
     insert = sa.insert(BOOKINGS_TABLE).from_select([c.name for c in staged], new)
     # SQLAlchemy keeps an INSERT's row count only when asked to.
     return insert.execution_options(preserve_rowcount=True)
