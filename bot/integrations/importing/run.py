@@ -26,6 +26,7 @@ from bot.integrations.importing.formats import (
 )
 from bot.integrations.slack_directory import link_to_slack
 from bot.pmo.people import ids_by_email, unlinked_people
+from bot.store.db import bulk_write_cache
 from bot.store.models import AuditEntry
 
 # Beyond this, more bad-row lines would bury the summary; the count is still given.
@@ -161,7 +162,7 @@ def _import_bookings(
     bad: list[BadRow] = []
     known: dict[str, int] = {}
     looked_up: set[str] = set()
-    with session_factory.begin() as session:
+    with session_factory.begin() as session, bulk_write_cache(session.connection()):
         staged = store.StagedBookings(session)
         for table in itertools.chain([first], parts):
             result.rows += len(table.lines) + len(table.malformed)
