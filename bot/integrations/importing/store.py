@@ -57,6 +57,10 @@ STAGED = sa.Table(
     sa.Column("line", sa.Integer),
     prefixes=["TEMPORARY"],
 )
+# Rows per INSERT when staging on SQLite: a statement per row costs more than binding its
+# values (500,000 rows: 0.49 -> 0.30 s); 100 rows of 8 columns stay under the 999
+# parameters SQLite before 3.32 allows.
+SQLITE_ROWS_PER_INSERT = 100
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -384,8 +388,9 @@ def _insert_new(checked: bool = True) -> sa.Insert:
 def _bulk_load(connection: sa.Connection, table: sa.Table, columns: list[Sequence[Any]]) -> None:
     """Append rows, given column by column, to `table` with the database's bulk path.
 
-    PostgreSQL: COPY FROM STDIN. SQLite: one executemany, whose rows are bound by the C
-    driver. Both use the session's DB-API connection, so the rows are in its transaction.
+    PostgreSQL: COPY FROM STDIN. SQLite: executemany of an INSERT of SQLITE_ROWS_PER_INSERT
+    rows (then one of a row for the rest), whose values are bound by the C driver. Both
+    use the session's DB-API connection, so the rows are in its transaction.
     """
     cursor = connection.connection.cursor()
     try:
@@ -402,10 +407,25 @@ def _bulk_load(connection: sa.Connection, table: sa.Table, columns: list[Sequenc
                 _bound(column, dialect, values)
                 for column, values in zip(table.columns, columns, strict=True)
             ]
-            insert = str(table.insert().compile(dialect=connection.dialect))
-            cursor.executemany(insert, zip(*bound, strict=True))
+            width, rows = len(bound), len(bound[0])
+            values = [None] * (width * rows)  # row by row
+            for index, column in enumerate(bound):
+                values[index::width] = column
+            size = width * SQLITE_ROWS_PER_INSERT
+            whole = len(values) - len(values) % size
+            batches = (values[start : start + size] for start in range(0, whole, size))
+            cursor.executemany(_sqlite_insert(table, SQLITE_ROWS_PER_INSERT), batches)
+            rest = (values[start : start + width] for start in range(whole, len(values), width))
+            cursor.executemany(_sqlite_insert(table, 1), rest)
     finally:
         cursor.close()
+
+
+def _sqlite_insert(table: sa.Table, rows: int) -> str:
+    """INSERT of `rows` rows of all of `table`'s columns, with ? parameters."""
+    names = ", ".join(column.name for column in table.columns)
+    row = "(" + ", ".join("?" * len(table.columns)) + ")"
+    return f"INSERT INTO {table.name} ({names}) VALUES " + ", ".join([row] * rows)
 
 
 def _copy_text(value: Any) -> str:
