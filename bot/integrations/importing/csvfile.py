@@ -204,18 +204,19 @@ def _parse_plain(
     the csv module then reads exactly what `str.split` does, line for line, and for any
     other file `_parse_csv` gives its errors and line numbers.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if any(special in text for special in ('"', "\r")) or has_control_characters(text):
+    if '"' in text or has_control_characters(text):
         return None
-    lines = text.split("\n")
+    lines = _split_lines(text)
+    if lines is None:
+        return None
     if lines[-1] == "":
         lines.pop()
     if not lines:
         return None
     header = lines[0].split(",")
     commas = set(map(str.count, lines, repeat(",")))
-    if commas != {len(header) - 1} or max(map(len, lines)) > csv.field_size_limit():
+    limit = csv.field_size_limit()
+    if commas != {len(header) - 1} or (len(text) > limit and max(map(len, lines)) > limit):
         return None
     if not any(title.strip() for title in header):
         return None
@@ -227,6 +228,17 @@ def _parse_plain(
     if "" in table[columns[0]]:  # a blank row, or a row the validation will refuse anyway
         return None
     return Table(list(range(2, len(lines) + 1)), table, [])
+
+
+def _split_lines(text: str) -> list[str] | None:
+    """`text` split at its line breaks, LF or CRLF; None when it has a lone CR."""
+    if "\r" not in text:
+        return text.split("\n")
+    returns = text.count("\r")
+    if returns == text.count("\n") == text.count("\r\n"):  # CRLF throughout, as csv writes
+        return text.split("\r\n")
+    text = text.replace("\r\n", "\n")
+    return None if "\r" in text else text.split("\n")
 
 
 def _padded(text: str) -> bool:

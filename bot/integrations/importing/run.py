@@ -26,6 +26,7 @@ from bot.integrations.importing.formats import (
 )
 from bot.integrations.slack_directory import link_to_slack
 from bot.pmo.people import ids_by_email, unlinked_people
+from bot.store.db import bulk_write_cache
 from bot.store.models import AuditEntry
 
 # Beyond this, more bad-row lines would bury the summary; the count is still given.
@@ -161,7 +162,7 @@ def _import_bookings(
     bad: list[BadRow] = []
     known: dict[str, int] = {}
     looked_up: set[str] = set()
-    with session_factory.begin() as session:
+    with session_factory.begin() as session, bulk_write_cache(session.connection()):
         staged = store.StagedBookings(session)
         for table in itertools.chain([first], parts):
             result.rows += len(table.lines) + len(table.malformed)
@@ -181,20 +182,30 @@ def _import_bookings(
             progress(total, total)
         if not result.rows:
             return result
-        for line, earlier in staged.take_duplicates():
-            # No sow: the first row covers this slot, so the project's bookings may be pruned.
-            bad.append(BadRow(line, (Problem(None, f"duplicate of line {earlier}"),)))
-        bad.sort(key=lambda row: row.line)
-        if bad and not skip_bad_rows:
-            raise BadRowsError(path.name, bad)
+        if bad and not skip_bad_rows:  # refused: its repeated slots are named too
+            bad.extend(_duplicate_rows(staged.take_duplicates()))
+            raise BadRowsError(path.name, sorted(bad, key=lambda row: row.line))
+        # A repeated slot has no sow (the first row covers it): it keeps no project's bookings.
         kept = {known[row.sow] for row in bad if row.sow in known}
         rates_given = "bill_rate" not in first.absent
-        result.counts = staged.merge(kept, rates_given=rates_given)
+        duplicates, result.counts = staged.take_duplicates_and_merge(kept, rates_given=rates_given)
+        bad.extend(_duplicate_rows(duplicates))
+        bad.sort(key=lambda row: row.line)
+        if bad and not skip_bad_rows:  # the transaction is rolled back: nothing was written
+            raise BadRowsError(path.name, bad)
         # The file is what these projects' Kantata data is as of, now.
         store.mark_synced(session, staged.covered, now)
         result.skipped = bad
         session.add(_audit_entry("bookings", path, result))
     return result
+
+
+def _duplicate_rows(duplicates: Iterable[tuple[int, int]]) -> list[BadRow]:
+    # No sow: the first row covers this slot, so the project's bookings may be pruned.
+    return [
+        BadRow(line, (Problem(None, f"duplicate of line {earlier}"),))
+        for line, earlier in duplicates
+    ]
 
 
 def _audit_entry(kind: str, path: Path, result: ImportResult) -> AuditEntry:

@@ -1,4 +1,5 @@
-"""How long SQLite writers wait for another writer's lock (bot/db.py)."""
+"""How long SQLite writers wait for another writer's lock, and a bulk write's page cache
+(bot/store/db.py)."""
 
 import threading
 import time
@@ -7,7 +8,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from bot.store.db import SLACK_LOCK_WAIT_SECONDS, SQLITE_LOCK_WAIT_SECONDS, write_while_slack_waits
+from bot.store.db import (
+    SLACK_LOCK_WAIT_SECONDS,
+    SQLITE_BULK_CACHE_KIB,
+    SQLITE_CACHE_KIB,
+    SQLITE_LOCK_WAIT_SECONDS,
+    bulk_write_cache,
+    write_while_slack_waits,
+)
 from bot.store.models import AuditEntry
 
 HELD = SLACK_LOCK_WAIT_SECONDS + 1.0  # longer than Slack's requests wait
@@ -67,3 +75,14 @@ def test_a_request_slack_waits_on_gives_up_in_time_and_the_wait_is_long_again(ct
     assert connection.execute("PRAGMA busy_timeout").fetchone() == (
         SQLITE_LOCK_WAIT_SECONDS * 1000,
     )
+
+
+def test_a_bulk_write_has_a_larger_sqlite_cache_and_then_the_small_one_again(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite page cache")
+    with engine.connect() as connection:
+        cache = "PRAGMA cache_size"
+        with pytest.raises(RuntimeError), bulk_write_cache(connection):
+            assert connection.exec_driver_sql(cache).scalar() == -SQLITE_BULK_CACHE_KIB
+            raise RuntimeError("a failed import")
+        assert connection.exec_driver_sql(cache).scalar() == -SQLITE_CACHE_KIB

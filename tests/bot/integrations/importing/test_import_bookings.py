@@ -463,6 +463,20 @@ def test_a_file_read_in_parts_names_each_bad_row_by_its_line_and_writes_nothing(
 
 
 @pytest.mark.usefixtures("parts_of_three")
+def test_a_first_import_whose_only_bad_row_repeats_an_earlier_part_writes_nothing(
+    psbot, tmp_path, session_factory
+):
+    # No project has bookings yet: the slot index, not a sort, finds the repeated slot.
+    good = [line for line in LONG_EXPORT.splitlines() if "many" not in line and "SOW-9" not in line]
+    result = psbot("import", "bookings", write_csv(tmp_path, "long.csv", "\n".join(good)))
+    assert result.code != 0
+    assert result.err.splitlines()[0] == "long.csv: line 9: duplicate of line 2"
+    assert "has a bad row; nothing was imported" in result.err
+    assert bookings(session_factory) == set()
+    assert rows(session_factory, sa.select(Person.email)) == [("pm@example.com",)]
+
+
+@pytest.mark.usefixtures("parts_of_three")
 def test_a_file_read_in_parts_imports_as_a_whole_and_again_changes_nothing(
     psbot, tmp_path, session_factory
 ):

@@ -1,4 +1,4 @@
-"""The bulk path under the bookings merge: COPY on PostgreSQL, executemany on SQLite."""
+"""The bulk path under the bookings merge: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
 
 import datetime as dt
 from decimal import Decimal
@@ -26,6 +26,24 @@ def test_bulk_load_keeps_every_value_as_written(engine):
         _bulk_load(connection, table, [texts, days, amounts])
         loaded = connection.execute(sa.select(table)).all()
     assert loaded == list(zip(texts, days, amounts, strict=True))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 100, 250])
+def test_bulk_load_loads_every_row_however_many_statements_it_takes(engine, rows):
+    table = sa.Table(
+        "bulk_load_rows",
+        sa.MetaData(),
+        sa.Column("number", sa.Integer),
+        sa.Column("word", sa.String(8)),
+        prefixes=["TEMPORARY"],
+    )
+    numbers = list(range(rows))
+    words = [f"w{n % 7}" for n in numbers]
+    with engine.begin() as connection:
+        table.create(connection)
+        _bulk_load(connection, table, [numbers, words])
+        loaded = connection.execute(sa.select(table).order_by(table.c.number)).all()
+    assert loaded == list(zip(numbers, words, strict=True))
 
 
 def test_a_merge_that_fails_midway_leaves_no_staged_table_for_the_next_import(
