@@ -192,3 +192,20 @@ def test_computing_inside_a_write_keeps_the_write(ctx, portfolio):
         session.add(Win(project_id=portfolio.rollout.id, text="Again", author_id="U0PM"))
     with ctx.session_factory() as session:
         assert sorted(session.scalars(sa.select(Win.text))) == ["Again", "Shipped"]
+
+
+def test_a_write_naming_its_project_is_brought_up_to_date_on_every_replica(
+    slack, replica, ctx, portfolio, loads
+):
+    # As an incremental Kantata sync writes: one project's bookings, the project named.
+    for psbot in (slack, replica):
+        assert NOV in text_of(psbot.ask("forecast"))
+    with ctx.session_factory.begin() as session:
+        session.execute(
+            sa.text("UPDATE bookings SET hours = 50 WHERE project_id = :p AND kind = 'hard'"),
+            {"p": portfolio.rollout.id},
+        )
+        data_versions.touching_projects(session, [portfolio.rollout.id])
+    for psbot in (replica, slack):
+        assert "*Nov 2026*: $12,000 forecast (60 h hard)" in text_of(psbot.ask("forecast"))
+    assert loads.count == 2  # each replica's first: the write was brought in, not recomputed
