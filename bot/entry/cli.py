@@ -466,6 +466,8 @@ def _run(settings: Settings, roles: Roles, *, migrate_first: bool) -> int:
     gc.freeze()
     logger.info("psbot starting: %s", roles.describe())
     try:
+        if roles.listener:
+            _compute_portfolio(ctx)
         _serve(roles, settings, app, server)
     except KeyboardInterrupt:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
@@ -572,6 +574,29 @@ def _shell(settings: Settings, *, demo: bool, as_user: str | None) -> int:
     from bot.entry.shell import run_shell
 
     return run_shell(settings, demo_mode=demo, as_user=as_user)
+
+
+def _compute_portfolio(ctx: AppContext) -> None:
+    """Compute the portfolio (its rules and this quarter's forecast) before serving, so
+    the first portfolio-wide answer after a restart does not wait for it (about 3 s at
+    10,000 projects). With the database down, the first request that needs it will."""
+    from bot.core.business_days import calendar_of
+    from bot.core.dates import Quarter, local_today
+    from bot.pmo.portfolio_cache import quarter_figures
+
+    started = dt.datetime.now(dt.UTC)
+    today = local_today(ctx.now(), ctx.settings.timezone)
+    try:
+        with ctx.session_factory() as session:
+            figures = quarter_figures(
+                ctx.results, session, today, Quarter.of(today), calendar_of(ctx.settings)
+            )
+    except SQLAlchemyError as error:
+        logger.warning("portfolio not computed at start-up: %s", first_line(error))
+        return
+    seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    projects = len(figures.revenue.projects)
+    logger.info("portfolio computed at start-up: %d projects in %.1f s", projects, seconds)
 
 
 def _freeze_kept() -> None:

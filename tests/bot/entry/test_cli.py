@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import socket
@@ -199,6 +200,7 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert "scheduler started: kantata_sync, forecast_prep, forecast_nudge" in output
+    assert "portfolio computed at start-up: 0 projects in" in output
     assert "shutting down" in output
     assert "Traceback" not in output
 
@@ -390,3 +392,24 @@ def test_socket_mode_serves_health_checks_on_port_when_it_is_set(tmp_path, fake_
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert "psbot starting: Socket Mode" in output and "scheduler started" not in output
+
+
+def test_the_portfolio_is_computed_before_serving(ctx, portfolio, slack, monkeypatch, caplog):
+    from bot.entry import cli
+    from bot.pmo import portfolio_cache
+
+    with caplog.at_level(logging.INFO):
+        cli._compute_portfolio(ctx)
+    assert "portfolio computed at start-up: 3 projects in" in caplog.text
+    monkeypatch.setattr(portfolio_cache, "load_portfolio", None)  # not loaded again
+    assert "Forecast 2026-Q4" in slack.ask("forecast")["text"]
+
+
+def test_with_the_database_down_the_first_request_computes_it(ctx, portfolio, outage, caplog):
+    from bot.entry import cli
+
+    down, _up = outage
+    down()
+    with caplog.at_level(logging.WARNING):
+        cli._compute_portfolio(ctx)  # no exception: psbot starts all the same
+    assert "portfolio not computed at start-up:" in caplog.text
