@@ -459,7 +459,10 @@ def _run(settings: Settings, roles: Roles, *, migrate_first: bool) -> int:
             make_wsgi_app(web_app, engine, settings.slack_signing_secret), settings.port
         )
     scheduler = _start_worker(ctx, client) if roles.worker else None
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # A SIGTERM during start-up is remembered, not raised: its KeyboardInterrupt would cut
+    # a query in half, and where it landed in a weakref callback it would be lost.
+    stop_asked = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop_asked.set())
     # What start-up made (modules, the app, its listeners) lives as long as psbot: kept out
     # of the garbage collector's sight, a full collection no longer walks it all while
     # acks wait for the GIL (acks under load: `python -m bench.ack_load`).
@@ -468,6 +471,9 @@ def _run(settings: Settings, roles: Roles, *, migrate_first: bool) -> int:
     try:
         if roles.listener:
             _compute_portfolio(ctx)
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        if stop_asked.is_set():
+            raise KeyboardInterrupt
         _serve(roles, settings, app, server)
     except KeyboardInterrupt:
         pass  # SIGTERM or Ctrl-C: fall through to a clean shutdown
@@ -584,7 +590,7 @@ def _compute_portfolio(ctx: AppContext) -> None:
     from bot.core.dates import Quarter, local_today
     from bot.pmo.portfolio_cache import quarter_figures
 
-    started = dt.datetime.now(dt.UTC)
+    started, before = dt.datetime.now(dt.UTC), _rss_mib()
     today = local_today(ctx.now(), ctx.settings.timezone)
     try:
         with ctx.session_factory() as session:
@@ -596,7 +602,23 @@ def _compute_portfolio(ctx: AppContext) -> None:
         return
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     projects = len(figures.revenue.projects)
-    logger.info("portfolio computed at start-up: %d projects in %.1f s", projects, seconds)
+    logger.info(
+        "portfolio computed at start-up: %d projects in %.1f s (RSS %s → %s MiB)",
+        projects,
+        seconds,
+        before,
+        _rss_mib(),
+    )
+
+
+def _rss_mib() -> str:
+    """The process's resident memory in MiB, as Linux counts it ("?" elsewhere)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return "?"
+    kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), "")
+    return f"{int(kib) / 1024:.1f}" if kib.isdigit() else "?"
 
 
 def _freeze_kept() -> None:

@@ -413,3 +413,43 @@ def test_with_the_database_down_the_first_request_computes_it(ctx, portfolio, ou
     with caplog.at_level(logging.WARNING):
         cli._compute_portfolio(ctx)  # no exception: psbot starts all the same
     assert "portfolio not computed at start-up:" in caplog.text
+
+
+SIGTERM_LOST_AT_START_UP = """
+import os, signal, sys, time
+from bot.entry import cli
+
+def computing(ctx):  # had SIGTERM raised here, its interrupt would be lost, as in a weakref
+    try:            # callback or in SQLAlchemy's clean-up of the query it cut in half
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+
+cli._compute_portfolio = computing
+sys.exit(cli.main(["run"]))
+"""
+
+
+def test_a_sigterm_during_start_up_stops_psbot_before_it_serves(tmp_path, fake_slack):
+    process_env = {
+        **CLEAN_ENV,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "PORT": str(_free_port()),
+        "PSBOT_SCHEDULER": "off",
+        "PYTHONPATH": os.getcwd(),
+    }
+    process = subprocess.run(
+        [sys.executable, "-c", SIGTERM_LOST_AT_START_UP],
+        env=process_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,  # without the SIGTERM remembered, psbot serves on and this times out
+    )
+    assert process.returncode == 0, process.stderr
+    assert "psbot shutting down" in process.stderr
+    assert "listening on port" not in process.stderr
