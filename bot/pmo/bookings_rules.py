@@ -9,14 +9,15 @@ of thousands of bookings. A month's share of a week is counted in working days (
 the week) rather than divided out, so monthly sums stay exact integers too. Decimal
 appears only at the edge: `Amounts`, `WeekLoad` and `Finding.at_stake`.
 
-A portfolio keeps its bookings as plain tuples and its sums in dicts of integers: CPython's
-garbage collector stops tracking those, while named tuples, rows and lists stay tracked,
+A portfolio keeps its bookings as plain tuples and its sums in arrays (`WeekSums`): the
+garbage collector does not track those, while named tuples, rows and lists stay tracked,
 and tens of thousands of them made each `/ps forecast` pay for full collections.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from enum import StrEnum
 from functools import cache, cached_property
 from typing import Any, NamedTuple, TypeVar
 
-from bot.core.dates import WORKING_DAYS_PER_WEEK, Month, monday_of, split_week_by_month
+from bot.core.dates import WORKING_DAYS_PER_WEEK, Month, monday_of
+from bot.pmo.week_sums import Filling, MonthSums, WeekSums, working_days_by_month
 from bot.store.models import Booking, Milestone, Person, Project
 
 HARD_ACCURACY = "90–95%"
@@ -46,9 +48,6 @@ MONTH_MONEY = WEEK_MONEY * WORKING_DAYS_PER_WEEK
 # hours (hard or soft) booked without a bill rate, which are in no money sum.
 SUM_COUNT = 5
 HARD, SOFT, FORECAST, UPSIDE, UNPRICED = range(SUM_COUNT)
-# A group's (a project's, a person's) sums week by week: one dict week → int per sum.
-WeeklySums = tuple[dict[dt.date, int], ...]
-MonthSums = tuple[int, ...]  # the sums of one month
 K = TypeVar("K", bound=Hashable)
 
 
@@ -133,7 +132,7 @@ def _decimal(units: int, per_unit: int) -> Decimal:
     return Decimal(units) / per_unit  # exact: per_unit's only prime factors are 2 and 5
 
 
-@dataclass
+@dataclass(slots=True)
 class Amounts:
     """Hours and money for one bucket: hard counts into the forecast, soft is upside.
 
@@ -169,13 +168,10 @@ class Amounts:
         return self
 
 
-@cache
-def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
-    """Each month the week's working days fall in, with how many of them (1–5)."""
-    return tuple(
-        (month, int(share * WORKING_DAYS_PER_WEEK))
-        for month, share in split_week_by_month(week_start)
-    )
+def _shared(shared: dict[frozenset, frozenset], items: Iterable[Hashable]) -> frozenset:
+    """`items` as a frozenset, the same object for every equal one in `shared`."""
+    found = frozenset(items)
+    return shared.setdefault(found, found)
 
 
 @cache
@@ -184,46 +180,26 @@ def _role_months(role: str, week_start: dt.date) -> tuple[tuple[str, Month], ...
     return tuple((role, month) for month, _days in working_days_by_month(week_start))
 
 
-def _add(sums: dict[dt.date, int], week_start: dt.date, value: int) -> None:
-    sums[week_start] = sums.get(week_start, 0) + value
+def _add_booking(sums: array, at: int, kind: str, hours: int, rate: int | None) -> None:
+    """One booking into a group's sums for its week (`at`: where the week's begin)."""
+    hard = kind == "hard"
+    sums[at + (HARD if hard else SOFT)] += hours
+    if rate is None:
+        sums[at + UNPRICED] += hours
+    else:
+        sums[at + (FORECAST if hard else UPSIDE)] += hours * rate
 
 
-def _no_weekly_sums() -> WeeklySums:
-    return tuple({} for _ in range(SUM_COUNT))
-
-
-def _weekly_sums(rows: Iterable[BookingRow], key: Callable[[BookingRow], K]) -> dict[K, WeeklySums]:
+def _weekly_sums(rows: Sequence[BookingRow], key: Callable[[BookingRow], K]) -> dict[K, WeekSums]:
     """Per key, week by week: the sums."""
-    weekly: dict[K, WeeklySums] = {}
+    if not rows:
+        return {}
+    weeks = [row.week_start for row in rows]
+    filling: Filling[K] = Filling(min(weeks), max(weeks), SUM_COUNT)
     for row in rows:
-        group = key(row)
-        sums = weekly.get(group)
-        if sums is None:
-            sums = weekly[group] = _no_weekly_sums()
-        hard = row.kind == "hard"
-        _add(sums[HARD if hard else SOFT], row.week_start, row.centihours)
-        if row.rate_cents is None:
-            _add(sums[UNPRICED], row.week_start, row.centihours)
-        else:
-            money = row.centihours * row.rate_cents
-            _add(sums[FORECAST if hard else UPSIDE], row.week_start, money)
-    return weekly
-
-
-def _monthly_sums(weekly: dict[K, WeeklySums]) -> dict[K, dict[Month, MonthSums]]:
-    """Weekly sums spread over months by working days (in fifths, see the module doc)."""
-    monthly: dict[K, dict[Month, MonthSums]] = {}
-    for group, by_week in weekly.items():
-        months: dict[Month, list[int]] = {}
-        for position, values in enumerate(by_week):
-            for week_start, value in values.items():
-                for month, days in working_days_by_month(week_start):
-                    sums = months.get(month)
-                    if sums is None:
-                        sums = months[month] = [0] * SUM_COUNT
-                    sums[position] += value * days
-        monthly[group] = {month: tuple(sums) for month, sums in months.items()}
-    return monthly
+        sums, at = filling.week_of(key(row), row.week_start)
+        _add_booking(sums, at, row.kind, row.centihours, row.rate_cents)
+    return filling.done()
 
 
 def by_project(booking: BookingRow) -> int:
@@ -238,11 +214,11 @@ def monthly_amounts(
     Weeks that span two months are split by working days. Bookings are first summed per
     (key, week), so the split runs once per week rather than once per booking.
     """
-    monthly = _monthly_sums(_weekly_sums(map(as_row, bookings), key))
+    weekly = _weekly_sums([as_row(booking) for booking in bookings], key)
     return {
         (group, month): Amounts.of_month(sums)
-        for group, months in monthly.items()
-        for month, sums in months.items()
+        for group, by_week in weekly.items()
+        for month, sums in by_week.months().items()
     }
 
 
@@ -276,7 +252,7 @@ class Rule(StrEnum):
     UNDER_ALLOCATED = "under_allocated"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One broken rule: what is wrong, the next step, and the money it puts at stake.
     `bench`: an under-allocated person with no bookings at all (listed first)."""
@@ -292,52 +268,52 @@ class Finding:
 
 @dataclass
 class Ledger:
-    """The integer sums the rules read, from one pass over a portfolio's bookings."""
+    """The integer sums the rules read, from one pass over a portfolio's bookings. Kept
+    for the whole portfolio, so compact: sums in `WeekSums`, and the sets of roles and
+    (role, month)s shared between the projects that have the same."""
 
-    project_weeks: dict[int, WeeklySums]  # the sums per project, week by week
-    person_weeks: dict[int, WeeklySums]  # hard and soft hours per person, week by week
-    roles: dict[int, set[str]]  # the roles booked on each project
-    hard_role_months: dict[int, set[tuple[str, Month]]]  # (role, month)s with hard hours
+    project_weeks: dict[int, WeekSums]  # the sums per project, week by week
+    person_weeks: dict[int, WeekSums]  # hard and soft hours per person, week by week
+    roles: dict[int, frozenset[str]]  # the roles booked on each project
+    hard_role_months: dict[int, frozenset[tuple[str, Month]]]  # (role, month)s with hard hours
     top_rates: dict[int, int]  # each person's highest bill rate, in cents (0: none)
-    staff: dict[int, set[int]]  # the people booked on each project
+    staff: dict[int, tuple[int, ...]]  # the people booked on each project
 
     @classmethod
-    def of(cls, rows: Iterable[tuple]) -> Ledger:
-        ledger = cls({}, {}, {}, {}, {}, {})
-        project_weeks, person_weeks = ledger.project_weeks, ledger.person_weeks
-        roles, hard_role_months, top_rates = ledger.roles, ledger.hard_role_months, ledger.top_rates
-        staff = ledger.staff
-        # Each row brings its own date object: the sums keep one per week instead.
-        weeks: dict[dt.date, dt.date] = {}
+    def of(cls, rows: Iterable[tuple], window: tuple[dt.date, dt.date] | None = None) -> Ledger:
+        """The sums of `rows` (tuples in `BookingRow`'s order), whose weeks are in `window`
+        (None: a list of rows, whatever their weeks)."""
+        if window is None:
+            rows = list(rows)
+            weeks = [row[WEEK_START] for row in rows] or [dt.date.min]
+            window = min(weeks), max(weeks)
+        projects: Filling[int] = Filling(*window, SUM_COUNT)
+        persons: Filling[int] = Filling(*window, 2)  # hard and soft hours
+        roles: dict[int, set[str]] = defaultdict(set)
+        hard_role_months: dict[int, set[tuple[str, Month]]] = defaultdict(set)
+        staff: dict[int, set[int]] = defaultdict(set)
+        top_rates: dict[int, int] = {}
         # One loop, written out: it runs once per booking, tens of thousands of times.
         for project_id, person_id, role, week_start, kind, hours, rate in rows:
-            week_start = weeks.setdefault(week_start, week_start)
-            sums = project_weeks.get(project_id)
-            if sums is None:
-                sums = project_weeks[project_id] = _no_weekly_sums()
-                roles[project_id] = set()
-                hard_role_months[project_id] = set()
-                staff[project_id] = set()
-            loads = person_weeks.get(person_id)
-            if loads is None:
-                loads = person_weeks[person_id] = ({}, {})
+            sums, at = projects.week_of(project_id, week_start)
+            _add_booking(sums, at, kind, hours, rate)
+            loads, at = persons.week_of(person_id, week_start)
+            loads[at + (HARD if kind == "hard" else SOFT)] += hours
             roles[project_id].add(role)
             staff[project_id].add(person_id)
-            hours_at, money_at = (HARD, FORECAST) if kind == "hard" else (SOFT, UPSIDE)
-            week_hours, person_hours = sums[hours_at], loads[hours_at]
-            week_hours[week_start] = week_hours.get(week_start, 0) + hours
-            person_hours[week_start] = person_hours.get(week_start, 0) + hours
-            if rate is None:
-                unpriced = sums[UNPRICED]
-                unpriced[week_start] = unpriced.get(week_start, 0) + hours
-            else:
-                week_money = sums[money_at]
-                week_money[week_start] = week_money.get(week_start, 0) + hours * rate
-                if rate > top_rates.get(person_id, 0):
-                    top_rates[person_id] = rate
-            if hours_at == HARD and hours > 0:
+            if rate is not None and rate > top_rates.get(person_id, 0):
+                top_rates[person_id] = rate
+            if kind == "hard" and hours > 0:
                 hard_role_months[project_id].update(_role_months(role, week_start))
-        return ledger
+        shared: dict[frozenset, frozenset] = {}
+        return cls(
+            projects.done(),
+            persons.done(),
+            {p: _shared(shared, found) for p, found in roles.items()},
+            {p: _shared(shared, hard_role_months.get(p, ())) for p in roles},
+            top_rates,
+            {p: tuple(sorted(people)) for p, people in staff.items()},
+        )
 
     def staff_of(self, project_ids: Iterable[int]) -> set[int]:
         """The people booked on any of these projects."""
@@ -445,9 +421,6 @@ class Portfolio:
             window=self.window,
             capacity=capacity,
         )
-        months = {k: v for k, v in self._project_months.items() if k not in project_ids}
-        changed = {k: v for k, v in ledger.project_weeks.items() if k in project_ids}
-        portfolio.__dict__["_project_months"] = months | _monthly_sums(changed)
         return portfolio
 
     def _kept_rows(self) -> list[tuple]:
@@ -461,11 +434,7 @@ class Portfolio:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger.of(self._kept_rows())
-
-    @cached_property
-    def _project_months(self) -> dict[int, dict[Month, MonthSums]]:
-        return _monthly_sums(self.ledger.project_weeks)
+        return Ledger.of(self._kept_rows(), self.window)
 
     @property
     def this_month(self) -> Month:
@@ -507,7 +476,8 @@ class Portfolio:
 
     def month_sums(self, project_id: int, month: Month) -> MonthSums | None:
         """The project's integer sums for the month (see the module doc); None: no bookings."""
-        return self._project_months.get(project_id, {}).get(month)
+        sums = self.ledger.project_weeks.get(project_id)
+        return None if sums is None else sums.month(month)
 
     def booked_person_ids(self) -> list[int]:
         return sorted(self.ledger.person_weeks)
@@ -575,11 +545,11 @@ def _no_hard_after_kickoff(portfolio: Portfolio, project: Project) -> Finding | 
     # Bookings from before the portfolio's window were not loaded: claim only what was seen.
     kickoff_week = monday_of(kickoff)
     since = max(kickoff_week, portfolio.first_week_loaded or kickoff_week)
-    by_week = portfolio.ledger.project_weeks.get(project.id) or _no_weekly_sums()
-    if any(hours > 0 for week, hours in by_week[HARD].items() if week >= since):
+    by_week = portfolio.ledger.project_weeks.get(project.id)
+    weeks = [sums for _week, sums in by_week.weeks(since)] if by_week else []
+    if any(sums[HARD] > 0 for sums in weeks):
         return None
-    money = (by_week[FORECAST], by_week[UPSIDE])
-    upside = sum(value for sums in money for week, value in sums.items() if week >= since)
+    upside = sum(sums[FORECAST] + sums[UPSIDE] for sums in weeks)
     seen = "since" if since == kickoff_week else f"since the week of {since:%b %-d}"
     return Finding(
         Rule.NO_HARD_AFTER_KICKOFF,
@@ -599,7 +569,7 @@ def _not_hard_booked_ahead(portfolio: Portfolio, project: Project) -> list[Findi
     Fixed Fee, also the months it runs with nobody booked at all, and (Fixed Fee) its open
     milestones without a date."""
     staffed_roles = sorted(portfolio.ledger.roles.get(project.id, ()), key=ROLE_ORDER.index)
-    hard_role_months = portfolio.ledger.hard_role_months.get(project.id, set())
+    hard_role_months = portfolio.ledger.hard_role_months.get(project.id, frozenset())
     months = [month for month in horizon(portfolio.today) if _runs_in(project, month)]
     gaps = [
         (role, month)
@@ -712,13 +682,12 @@ def person_weeks(
     portfolio: Portfolio, person: Person, first_week: dt.date, weeks: int
 ) -> list[WeekLoad]:
     """A person's hard and soft hours per week against their capacity."""
-    hard, soft = portfolio.ledger.person_weeks.get(person.id, ({}, {}))
+    loads = portfolio.ledger.person_weeks.get(person.id)
     starts = [first_week + dt.timedelta(weeks=n) for n in range(weeks)]
     return [
         WeekLoad(
             week,
-            _decimal(hard.get(week, 0), WEEK_HOURS),
-            _decimal(soft.get(week, 0), WEEK_HOURS),
+            *(_decimal(hours, WEEK_HOURS) for hours in (loads.at(week) if loads else (0, 0))),
             portfolio.capacity.of(person, week),
         )
         for week in starts

@@ -115,7 +115,7 @@ def load_portfolio(
         bookings = [tuple(row) for row in rows]
         booked = {booking[PERSON_ID] for booking in bookings}
     else:
-        ledger = Ledger.of(rows)
+        ledger = Ledger.of(rows, (first, last))
         booked = set(ledger.person_weeks)
     scoped = project_ids is not None or person_id is not None
     milestones = _milestones(session, [project.id for project in projects] if scoped else None)
@@ -169,13 +169,15 @@ def reload_projects(
         projects.extend(session.scalars(sa.select(Project).where(Project.id.in_(chunk))))
         query = sa.select(*BOOKING_COLUMNS).where(Booking.project_id.in_(chunk), in_window)
         rows.extend(session.connection().execute(query))
-    changed = Ledger.of(rows)
+    changed = Ledger.of(rows, (first, last))
     staff = portfolio.ledger.staff_of(project_ids) | changed.staff_of(project_ids)
     person_rows: list[tuple] = []
     for chunk in chunks(sorted(staff)):
         query = sa.select(*BOOKING_COLUMNS).where(Booking.person_id.in_(chunk), in_window)
         person_rows.extend(session.connection().execute(query))
-    ledger = portfolio.ledger.replacing(project_ids, changed, staff, Ledger.of(person_rows))
+    ledger = portfolio.ledger.replacing(
+        project_ids, changed, staff, Ledger.of(person_rows, (first, last))
+    )
     # The whole portfolio's order, as `load_portfolio` reads it (the database's collation).
     by_id = {p.id: p for p in portfolio.projects if p.id not in project_ids}
     by_id.update({p.id: p for p in projects})

@@ -39,7 +39,7 @@ from bot.store.models import Booking, ForecastSnapshot, Project, TimeEntry
 MONEY_UNITS = HUNDREDTHS * HUNDREDTHS  # hours in hundredths × rates in cents
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MilestoneMoney:
     """A Fixed Fee milestone as revenue: its amount and the day it is (or is expected to
     be) accepted."""
@@ -77,7 +77,7 @@ def milestone_money(
     return MilestoneMoney(project_id, acceptance.name, acceptance.amount, on, accepted)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeActual:
     """One project's approved hours in one month and what they earn."""
 
@@ -86,7 +86,7 @@ class TimeActual:
     unpriced_hours: Decimal = ZERO  # approved hours with no rate anywhere
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectMonth:
     """One project's figures for one month: the forecast, and for a closed month what
     was earned."""

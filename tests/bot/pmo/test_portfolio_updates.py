@@ -152,7 +152,6 @@ def plain(checked, quarter) -> dict:
         "projects": [p.id for p in portfolio.projects],
         "sums": (ledger.project_weeks, ledger.roles, ledger.hard_role_months, ledger.staff),
         "loads": (ledger.person_weeks, ledger.top_rates),
-        "months": portfolio._project_months,
         "milestones": {p.id: portfolio.milestones_of(p.id) for p in portfolio.projects},
         "people": {i: portfolio.people[i].id for i in portfolio.booked_person_ids()},
         "by month": summary.by_month,

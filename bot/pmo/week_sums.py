@@ -1,0 +1,169 @@
+"""A group's integer sums week by week (a project's, a person's), compact and read-only.
+
+A kept portfolio holds them for every project and person. As dicts of week → int, five
+per project, they were a fifth of `psbot run`'s memory at 10,000 projects; here each
+group's are one array of `width` integers per week, from its first booked week to its
+last, and one byte per week saying whether anything was booked in it (a booking of 0
+hours counts: the rules tell "booked at 0" from "not booked").
+
+`Filling` sums rows into dense arrays over a known run of weeks, one array per group, and
+trims each to its booked weeks when done: memory stays near the trimmed size throughout.
+Weeks are Mondays (the bookings table holds no other); units are the caller's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from array import array
+from collections.abc import Hashable, Iterator, Sequence
+from functools import cache
+from typing import Generic, TypeVar
+
+from bot.core.dates import WORKING_DAYS_PER_WEEK, Month, monday_of, split_week_by_month
+
+K = TypeVar("K", bound=Hashable)
+MonthSums = tuple[int, ...]  # the sums of one month
+WEEK = dt.timedelta(weeks=1)
+
+
+@cache
+def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
+    """Each month the week's working days fall in, with how many of them (1–5)."""
+    return tuple(
+        (month, int(share * WORKING_DAYS_PER_WEEK))
+        for month, share in split_week_by_month(week_start)
+    )
+
+
+class WeekSums:
+    """`width` sums per week for the weeks from `first`, `booked[n]` 1 when anything was
+    booked in week n; and the same per month (each week's counted for its working days in
+    the month, so in fifths of the weekly units), made once, as every forecast reads them."""
+
+    __slots__ = ("_month0", "_month_values", "_months", "booked", "first", "values", "width")
+
+    def __init__(self, first: dt.date, width: int, values: array, booked: bytes) -> None:
+        self.first = first
+        self.width = width
+        self.values = values
+        self.booked = booked
+        months: dict[Month, list[int]] = {}
+        for week, sums in self.weeks():
+            for month, days in working_days_by_month(week):
+                into = months.get(month)
+                if into is None:
+                    into = months[month] = [0] * width
+                for position, value in enumerate(sums):
+                    into[position] += value * days
+        self._month0 = _index(min(months)) if months else 0
+        count = _index(max(months)) - self._month0 + 1 if months else 0
+        flags = bytearray(count)
+        self._month_values = array("q", bytes(8 * width * count))
+        for month, sums in months.items():
+            at = _index(month) - self._month0
+            flags[at] = 1
+            self._month_values[at * width : (at + 1) * width] = array("q", sums)
+        self._months = bytes(flags)
+
+    def weeks(self, since: dt.date | None = None) -> Iterator[tuple[dt.date, Sequence[int]]]:
+        """Each booked week (from `since` on), first to last, with its sums."""
+        width, values = self.width, self.values
+        start = 0 if since is None else max(0, -(-(since - self.first).days // 7))
+        for offset in range(start, len(self.booked)):
+            if self.booked[offset]:
+                at = offset * width
+                yield self.first + offset * WEEK, values[at : at + width]
+
+    def at(self, week: dt.date) -> Sequence[int]:
+        """The week's sums: zeros when nothing was booked in it."""
+        offset, rest = divmod((week - self.first).days, 7)
+        if rest or not 0 <= offset < len(self.booked):
+            return (0,) * self.width
+        return self.values[offset * self.width : (offset + 1) * self.width]
+
+    def month(self, month: Month) -> MonthSums | None:
+        """The month's sums; None when no booked week has working days in it."""
+        at = _index(month) - self._month0
+        if not 0 <= at < len(self._months) or not self._months[at]:
+            return None
+        return tuple(self._month_values[at * self.width : (at + 1) * self.width])
+
+    def months(self) -> dict[Month, MonthSums]:
+        """Every month's sums that has any (see `month`)."""
+        found = (_month(self._month0 + at) for at, booked in enumerate(self._months) if booked)
+        return {month: self.month(month) for month in found}  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WeekSums):
+            return NotImplemented
+        return (self.first, self.width, self.values, self.booked) == (
+            other.first,
+            other.width,
+            other.values,
+            other.booked,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        weeks = ", ".join(f"{week}: {list(values)}" for week, values in self.weeks())
+        return f"WeekSums({{{weeks}}})"
+
+
+def _index(month: Month) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def _month(index: int) -> Month:
+    return Month(index // 12, index % 12 + 1)
+
+
+class Filling(Generic[K]):
+    """Sums added week by week into one dense array per group over the weeks whose Monday
+    falls in first…last; `done` trims each group's to its booked weeks."""
+
+    def __init__(self, first: dt.date, last: dt.date, width: int) -> None:
+        self.first = monday_of(first + dt.timedelta(days=6))  # the first Monday in the run
+        self.count = max(0, (monday_of(last) - self.first).days // 7 + 1)
+        self.width = width
+        self.values: dict[K, array] = {}
+        self.booked: dict[K, bytearray] = {}
+        self._offsets: dict[dt.date, int] = {}
+        self._mondays = [self.first + n * WEEK for n in range(self.count)]  # shared by all
+
+    def offset(self, week: dt.date) -> int:
+        """The week's index in the run (a ValueError for a week outside it or not a
+        Monday); remembered, as a portfolio has thousands of rows but few weeks."""
+        found = self._offsets.get(week)
+        if found is None:
+            found, rest = divmod((week - self.first).days, 7)
+            if rest or not 0 <= found < self.count:
+                raise ValueError(f"week {week} is not a Monday from {self.first} to the run's end")
+            self._offsets[week] = found
+        return found
+
+    def week_of(self, key: K, week: dt.date) -> tuple[array, int]:
+        """The group's dense sums (made on first use) and where the week's begin in them;
+        the week is marked booked."""
+        offset = self.offset(week)
+        values = self.values.get(key)
+        if values is None:
+            values = self.values[key] = array("q", bytes(8 * self.width * self.count))
+            self.booked[key] = bytearray(self.count)
+        self.booked[key][offset] = 1
+        return values, offset * self.width
+
+    def done(self) -> dict[K, WeekSums]:
+        """Each group's sums, trimmed to its booked weeks (the dense arrays are let go)."""
+        width, trimmed = self.width, {}
+        for key in list(self.values):
+            values, booked = self.values.pop(key), self.booked.pop(key)
+            start = booked.index(1)
+            end = len(booked) - booked[::-1].index(1)
+            trimmed[key] = WeekSums(
+                self._mondays[start],
+                width,
+                values[start * width : end * width],
+                bytes(booked[start:end]),
+            )
+        return trimmed
