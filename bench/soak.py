@@ -7,10 +7,10 @@ says so). Not part of pytest.
 `psbot run` (waitress, scheduler off; bench/serving.py) starts on the seeded portfolio
 imported into a new database; its idle RSS is what it logs before computing the portfolio
 at start-up (the portfolio kept counts in the peak), and its RSS once start-up has settled
-is printed beside it. Then the
-mixed signed `/ps` commands of the load test (help, bookings SOW, projects --mine, report,
-a few forecasts) are sent over HTTP at concurrency 20, `STEP` at a time; after each step
-its replies are awaited and the process's RSS is read. Goals: peak RSS (VmHWM, start-up
+is printed beside it. Then the mixed signed `/ps` commands of the load test (help,
+bookings SOW, projects --mine, report, a few forecasts) are sent over HTTP at concurrency
+20, `STEP` at a time; after each step its replies are awaited and the process's RSS is
+read. Goals: peak RSS (VmHWM, start-up
 included) ≤ 2× the idle RSS, and flat after warm-up: the RSS at the end at most
 `GOAL_GROWTH` above the RSS after the first `WARM_UP` commands.
 """
@@ -73,8 +73,13 @@ class SoakFigures:
         return self.steps[-1].peak
 
     @property
+    def resting(self) -> int:
+        """The idle RSS the goal divides by: before the portfolio, where psbot logged it."""
+        return self.before_portfolio or self.idle
+
+    @property
     def peak_ratio(self) -> float:
-        return self.peak / (self.before_portfolio or self.idle)
+        return self.peak / self.resting
 
     @property
     def warm(self) -> Step:
@@ -184,8 +189,8 @@ def report(figures: SoakFigures) -> str:
             f"  failed requests or replies, and ERROR lines in psbot's log: {figures.failed}"
             + (f" (first: {figures.log_problems[0]})" if figures.log_problems else ""),
             f"  peak RSS ÷ idle RSS = {figures.peak_ratio:.2f} "
-            f"({stats.mib(figures.peak)} ÷ {stats.mib(figures.before_portfolio or figures.idle)}"
-            f"; goal ≤ {GOAL_PEAK_RATIO:g}): {_verdict(peak_met)}",
+            f"({stats.mib(figures.peak)} ÷ {stats.mib(figures.resting)}; goal ≤ "
+            f"{GOAL_PEAK_RATIO:g}): {_verdict(peak_met)}",
             f"  for reference, peak ÷ RSS once the portfolio is computed at start-up = "
             f"{figures.peak / figures.idle:.2f}",
             f"  growth after warm-up: RSS after {figures.warm.sent:,} {stats.mib(figures.warm.rss)}"

@@ -38,15 +38,24 @@ def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
 class WeekSums:
     """`width` sums per week for the weeks from `first`, `booked[n]` 1 when anything was
     booked in week n; and the same per month (each week's counted for its working days in
-    the month, so in fifths of the weekly units), made once, as every forecast reads them."""
+    the month, so in fifths of the weekly units), made on the first read and kept, as
+    every forecast reads a project's (a person's are never read by month)."""
 
-    __slots__ = ("_month0", "_month_values", "_months", "booked", "first", "values", "width")
+    __slots__ = ("_by_month", "booked", "first", "values", "width")
 
     def __init__(self, first: dt.date, width: int, values: array, booked: bytes) -> None:
         self.first = first
         self.width = width
         self.values = values
         self.booked = booked
+        self._by_month: tuple[Month, array, bytes] | None = None
+
+    def _months_table(self) -> tuple[Month, array, bytes]:
+        """The first month, its sums and the following months' in one array, and a byte per
+        month saying whether any booked week has working days in it."""
+        if self._by_month is not None:
+            return self._by_month
+        width = self.width
         months: dict[Month, list[int]] = {}
         for week, sums in self.weeks():
             for month, days in working_days_by_month(week):
@@ -55,15 +64,16 @@ class WeekSums:
                     into = months[month] = [0] * width
                 for position, value in enumerate(sums):
                     into[position] += value * days
-        self._month0 = _index(min(months)) if months else 0
-        count = _index(max(months)) - self._month0 + 1 if months else 0
+        first = min(months, default=Month(1, 1))
+        count = _index(max(months)) - _index(first) + 1 if months else 0
         flags = bytearray(count)
-        self._month_values = array("q", bytes(8 * width * count))
+        values = array("q", bytes(8 * width * count))
         for month, sums in months.items():
-            at = _index(month) - self._month0
+            at = _index(month) - _index(first)
             flags[at] = 1
-            self._month_values[at * width : (at + 1) * width] = array("q", sums)
-        self._months = bytes(flags)
+            values[at * width : (at + 1) * width] = array("q", sums)
+        self._by_month = first, values, bytes(flags)  # two threads may both make it: same
+        return self._by_month
 
     def weeks(self, since: dt.date | None = None) -> Iterator[tuple[dt.date, Sequence[int]]]:
         """Each booked week (from `since` on), first to last, with its sums."""
@@ -83,14 +93,16 @@ class WeekSums:
 
     def month(self, month: Month) -> MonthSums | None:
         """The month's sums; None when no booked week has working days in it."""
-        at = _index(month) - self._month0
-        if not 0 <= at < len(self._months) or not self._months[at]:
+        first, values, flags = self._months_table()
+        at = _index(month) - _index(first)
+        if not 0 <= at < len(flags) or not flags[at]:
             return None
-        return tuple(self._month_values[at * self.width : (at + 1) * self.width])
+        return tuple(values[at * self.width : (at + 1) * self.width])
 
     def months(self) -> dict[Month, MonthSums]:
         """Every month's sums that has any (see `month`)."""
-        found = (_month(self._month0 + at) for at, booked in enumerate(self._months) if booked)
+        first, _values, flags = self._months_table()
+        found = (first.plus(at) for at, booked in enumerate(flags) if booked)
         return {month: self.month(month) for month in found}  # type: ignore[misc]
 
     def __eq__(self, other: object) -> bool:
@@ -112,10 +124,6 @@ class WeekSums:
 
 def _index(month: Month) -> int:
     return month.year * 12 + month.month - 1
-
-
-def _month(index: int) -> Month:
-    return Month(index // 12, index % 12 + 1)
 
 
 class Filling(Generic[K]):
@@ -158,8 +166,7 @@ class Filling(Generic[K]):
         width, trimmed = self.width, {}
         for key in list(self.values):
             values, booked = self.values.pop(key), self.booked.pop(key)
-            start = booked.index(1)
-            end = len(booked) - booked[::-1].index(1)
+            start, end = booked.index(1), booked.rindex(1) + 1
             trimmed[key] = WeekSums(
                 self._mondays[start],
                 width,
