@@ -121,6 +121,15 @@ def test_web_serves_slack_over_http_on_port_and_runs_no_jobs(platform_env, tmp_p
     assert not fake_slack.calls_to("apps.connections.open")
 
 
+def _zone_where_it_is_night() -> str:
+    """A zone where it is now 03:00–03:59: hours from every job's time (07:00–16:00, each
+    posted up to 2 hours late), so no job falls due while a worker runs, whatever the
+    day. Without it, a worker started on a Monday 08:00–10:00 in New York posts the
+    forecast prep."""
+    offset = (3 - dt.datetime.now(dt.UTC).hour + 12) % 24 - 12  # local = UTC + offset hours
+    return f"Etc/GMT{-offset:+d}"  # POSIX signs: Etc/GMT+10 is UTC-10
+
+
 @pytest.mark.parametrize("port_set", [True, False], ids=["PORT", "no PORT"])
 def test_worker_runs_jobs_and_retries_and_serves_health_only_on_port(
     platform_env, tmp_path, fake_slack, port_set
@@ -132,6 +141,7 @@ def test_worker_runs_jobs_and_retries_and_serves_health_only_on_port(
         outbox.add_dm(session, "dm:procfile:1", "U0PM", "Thanks for your note", owed_since)
     engine.dispose()
     env = {**platform_env} if port_set else {k: v for k, v in platform_env.items() if k != "PORT"}
+    env["PSBOT_TIMEZONE"] = _zone_where_it_is_night()
     port = platform_env["PORT"]
     process = start(procfile()["worker"], env, tmp_path)
     try:
