@@ -82,7 +82,8 @@ def summarise_revenue(revenue: Revenue, people: dict[int, Person]) -> ForecastSu
     per_pm: dict[int | None, Amounts] = {}
     unpriced: dict[int, Project] = {}
     for project in revenue.projects:
-        for month, figure in revenue.by_project[project.id].items():
+        for month in revenue.months:
+            figure = revenue.figure(project, month)
             pm = per_pm.setdefault(revenue.pm_of(project, month), Amounts())
             if revenue.closed(month):
                 actuals[month] += figure.actual

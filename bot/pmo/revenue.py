@@ -34,6 +34,7 @@ from bot.core.business_days import BusinessCalendar
 from bot.core.dates import Month, monday_of
 from bot.pmo.bookings_rules import HUNDREDTHS, ZERO, Amounts, MonthSums, Portfolio
 from bot.pmo.closure import FIXED_FEE, MilestoneAcceptance, milestone_acceptances
+from bot.pmo.week_sums import WeekSums
 from bot.store.models import Booking, ForecastSnapshot, Project, TimeEntry
 
 MONEY_UNITS = HUNDREDTHS * HUNDREDTHS  # hours in hundredths × rates in cents
@@ -267,17 +268,25 @@ def recorded_in(
 # --- a portfolio's months --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Revenue:
-    """Each project's figures for each month asked for; closed months carry actuals."""
+    """Each project's figures for the months asked for; closed months carry actuals.
+
+    Nothing is kept per project and month: a figure is made when read, from the
+    portfolio's weekly sums (`sums`, shared with it, not copied) and what only revenue
+    loads (milestones, approved time, the types and PMs snapshots recorded). A kept
+    quarter at 10,000 projects would otherwise hold tens of thousands of figures of
+    Decimals that the portfolio already has as integers.
+    """
 
     today: dt.date
     months: Sequence[Month]
     projects: Sequence[Project]
-    by_project: dict[int, dict[Month, ProjectMonth]]
-    types: dict[tuple[int, Month], str]
-    pm_ids: dict[tuple[int, Month], int | None]
-    milestones: dict[int, list[MilestoneMoney]]
+    sums: Mapping[int, WeekSums]
+    milestones: Mapping[int, list[MilestoneMoney]]
+    time: Mapping[Month, Mapping[int, TimeActual]]  # closed months' approved time
+    types: Mapping[tuple[int, Month], str]
+    pm_ids: Mapping[tuple[int, Month], int | None]
 
     def closed(self, month: Month) -> bool:
         return month < Month.of(self.today)
@@ -287,6 +296,24 @@ class Revenue:
 
     def pm_of(self, project: Project, month: Month) -> int | None:
         return self.pm_ids.get((project.id, month), project.pm_id)
+
+    def figure(self, project: Project, month: Month) -> ProjectMonth:
+        """`project`'s figures for `month`: its forecast by its type (in a closed month,
+        the type recorded then), and in a closed month what it earned."""
+        listed = self.milestones.get(project.id, [])
+        closed = self.closed(month)
+        kind = self.type_of(project, month) if closed else project.type
+        weeks = self.sums.get(project.id)
+        sums = None if weeks is None else weeks.month(month)
+        figure = ProjectMonth(*forecast_amounts(kind, sums, listed, month))
+        if closed:
+            spent = self.time.get(month, {}).get(project.id)
+            figure.actual = actual_amount(kind, spent, listed, month)
+            if spent is not None:
+                figure.actual_hours = spent.hours
+                if kind not in FIXED_FEE:
+                    figure.unpriced_actual_hours = spent.unpriced_hours
+        return figure
 
     def missing_amounts(self) -> list[tuple[Project, list[MilestoneMoney]]]:
         """Fixed Fee projects with a milestone in these months (or none at all) that has
@@ -303,66 +330,26 @@ class Revenue:
         return flagged
 
     def updated(self, changed: Revenue, project_ids: Collection[int]) -> Revenue:
-        """This revenue with the figures of `project_ids` (and the list of projects) taken
-        from `changed`, which holds theirs as they are now. A new revenue: this one, which
-        others may be reading, is not changed."""
+        """This revenue with what is loaded of `project_ids` (and the projects and sums)
+        taken from `changed`, which holds theirs as they are now. A new revenue: this one,
+        which others may be reading, is not changed."""
 
-        def by_project(mine: dict[int, Any], theirs: dict[int, Any]) -> dict[int, Any]:
-            return {k: v for k, v in mine.items() if k not in project_ids} | theirs
+        def by_project(mine: Mapping[int, Any], theirs: Mapping[int, Any]) -> dict[int, Any]:
+            return {k: v for k, v in mine.items() if k not in project_ids} | dict(theirs)
 
-        def by_month(mine: dict[tuple[int, Month], Any], theirs: dict) -> dict:
-            return {k: v for k, v in mine.items() if k[0] not in project_ids} | theirs
+        def by_month(mine: Mapping[tuple[int, Month], Any], theirs: Mapping) -> dict:
+            return {k: v for k, v in mine.items() if k[0] not in project_ids} | dict(theirs)
 
         return Revenue(
             self.today,
             self.months,
             changed.projects,
-            by_project(self.by_project, changed.by_project),
+            changed.sums,
+            by_project(self.milestones, changed.milestones),
+            {m: by_project(spent, changed.time.get(m, {})) for m, spent in self.time.items()},
             by_month(self.types, changed.types),
             by_month(self.pm_ids, changed.pm_ids),
-            by_project(self.milestones, changed.milestones),
         )
-
-
-def build_revenue(
-    portfolio: Portfolio,
-    months: Sequence[Month],
-    milestones: Mapping[int, list[MilestoneMoney]],
-    time: Mapping[Month, Mapping[int, TimeActual]],
-    recorded: Mapping[tuple[int, Month], Recorded],
-    projects: Sequence[Project] | None = None,
-) -> Revenue:
-    """Every project's figures (only `projects`' when given) for `months` from what was
-    loaded (pure)."""
-    today = portfolio.today
-    revenue = Revenue(
-        today,
-        months,
-        portfolio.projects,
-        {},
-        {key: r.type for key, r in recorded.items()},
-        {key: r.pm_id for key, r in recorded.items()},
-        dict(milestones),
-    )
-    for project in portfolio.projects if projects is None else projects:
-        listed = milestones.get(project.id, [])
-        figures: dict[Month, ProjectMonth] = {}
-        for month in months:
-            kind = revenue.type_of(project, month) if revenue.closed(month) else project.type
-            amounts, due = forecast_amounts(
-                kind, portfolio.month_sums(project.id, month), listed, month
-            )
-            figure = ProjectMonth(amounts, due)
-            if revenue.closed(month):
-                spent = time.get(month, {}).get(project.id)
-                figure.actual = actual_amount(kind, spent, listed, month)
-                if spent is not None:
-                    figure.actual_hours = spent.hours
-                    if kind not in FIXED_FEE:
-                        figure.unpriced_actual_hours = spent.unpriced_hours
-            figures[month] = figure
-        revenue.by_project[project.id] = figures
-    return revenue
 
 
 def load_revenue(
@@ -372,9 +359,9 @@ def load_revenue(
     calendar: BusinessCalendar,
     projects: Sequence[Project] | None = None,
 ) -> Revenue:
-    """`build_revenue` for a loaded portfolio (only `projects`' figures when given): a
-    fixed number of statements (two for the milestones, one per closed month for actuals,
-    one for the recorded types)."""
+    """The revenue of a loaded portfolio (what only revenue has loaded for `projects`
+    alone when given): a fixed number of statements (two for the milestones, one per
+    closed month for actuals, one for the recorded types)."""
     today = portfolio.today
     closed = [m for m in months if m < Month.of(today)]
     ids = None if projects is None else {project.id for project in projects}
@@ -383,4 +370,13 @@ def load_revenue(
     )
     time = {month: load_time_actuals(session, month, ids) for month in closed}
     recorded = recorded_in(session, closed, ids)
-    return build_revenue(portfolio, months, milestones, time, recorded, projects)
+    return Revenue(
+        today,
+        months,
+        portfolio.projects,
+        portfolio.ledger.project_weeks,
+        milestones,
+        time,
+        {key: r.type for key, r in recorded.items()},
+        {key: r.pm_id for key, r in recorded.items()},
+    )

@@ -159,7 +159,10 @@ def plain(checked, quarter) -> dict:
         "unpriced": [p.id for p in summary.unpriced],
         "actuals": summary.actuals,
         "missing": [(p.id, listed) for p, listed in summary.missing_amounts],
-        "revenue": (revenue.by_project, revenue.types, revenue.pm_ids, revenue.milestones),
+        "figures": {
+            (p.id, m): revenue.figure(p, m) for p in revenue.projects for m in revenue.months
+        },
+        "revenue": (revenue.time, revenue.types, revenue.pm_ids, revenue.milestones),
         "revenue projects": [p.id for p in revenue.projects],
     }
 

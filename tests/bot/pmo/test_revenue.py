@@ -78,16 +78,16 @@ def test_a_week_across_the_month_end_splits_forecast_and_actuals_by_working_day(
     # Monday 30 November: 1 working day in November, 4 in December.
     data.book(rollout, data.pat, dt.date(2026, 11, 30), hours=40, rate=200)
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [NOV, DEC])
-    assert result.by_project[rollout.id][NOV].amounts.forecast == Decimal(1600)
-    assert result.by_project[rollout.id][DEC].amounts.forecast == Decimal(6400)
+    assert result.figure(rollout, NOV).amounts.forecast == Decimal(1600)
+    assert result.figure(rollout, DEC).amounts.forecast == Decimal(6400)
     # Later, the hours are worked: 8 h each day, Tuesday's not approved yet.
     for day, approved in ((30, True), (1, True), (2, False)):
         month = 11 if day == 30 else 12
         data.log(rollout, data.pat, dt.date(2026, month, day), 8, approved)
     result, _ = revenue(ctx, dt.date(2027, 1, 4), [NOV, DEC])
-    assert result.by_project[rollout.id][NOV].actual == Decimal(1600)  # its week's rate
-    assert result.by_project[rollout.id][DEC].actual == Decimal(1600)
-    assert result.by_project[rollout.id][DEC].actual_hours == Decimal(8)
+    assert result.figure(rollout, NOV).actual == Decimal(1600)  # its week's rate
+    assert result.figure(rollout, DEC).actual == Decimal(1600)
+    assert result.figure(rollout, DEC).actual_hours == Decimal(8)
 
 
 def test_a_logged_rate_wins_and_hours_without_any_rate_are_counted_apart(ctx, data):
@@ -95,7 +95,7 @@ def test_a_logged_rate_wins_and_hours_without_any_rate_are_counted_apart(ctx, da
     data.log(rollout, data.pat, dt.date(2026, 10, 6), "7.5", rate="181.10")
     data.log(rollout, data.pat, dt.date(2026, 10, 7), 2)  # no rate, no booking that week
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT])
-    figure = result.by_project[rollout.id][OCT]
+    figure = result.figure(rollout, OCT)
     assert figure.actual == Decimal("1358.25")  # 7.5 × 181.10, to the cent
     assert (figure.actual_hours, figure.unpriced_actual_hours) == (Decimal("9.5"), Decimal(2))
 
@@ -108,16 +108,16 @@ def test_a_milestone_accepted_passively_over_thanksgiving_earns_in_december(ctx,
     # is no business day, so Day 9 is Tuesday 1 December, not Monday 30 November.
     milestone(ctx, migration, "Design", dt.date(2026, 11, 20), 10000, dt.date(2026, 11, 18), days=9)
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [NOV, DEC])
-    assert result.by_project[migration.id][NOV].amounts.forecast == 0
-    assert result.by_project[migration.id][NOV].amounts.hard_hours == Decimal(40)
-    assert result.by_project[migration.id][DEC].amounts.forecast == Decimal(10000)
+    assert result.figure(migration, NOV).amounts.forecast == 0
+    assert result.figure(migration, NOV).amounts.hard_hours == Decimal(40)
+    assert result.figure(migration, DEC).amounts.forecast == Decimal(10000)
     # Without holidays the same request is accepted on Monday 30 November.
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [NOV, DEC], BusinessCalendar(None))
-    assert result.by_project[migration.id][NOV].amounts.forecast == Decimal(10000)
+    assert result.figure(migration, NOV).amounts.forecast == Decimal(10000)
     # Once reached, it is December's actual revenue.
     result, _ = revenue(ctx, dt.date(2027, 1, 4), [NOV, DEC])
-    assert result.by_project[migration.id][DEC].actual == Decimal(10000)
-    assert result.by_project[migration.id][NOV].actual == 0
+    assert result.figure(migration, DEC).actual == Decimal(10000)
+    assert result.figure(migration, NOV).actual == 0
 
 
 def test_a_milestone_is_forecast_when_due_and_earned_when_signed_off(ctx, data):
@@ -129,10 +129,10 @@ def test_a_milestone_is_forecast_when_due_and_earned_when_signed_off(ctx, data):
         dt.date(2026, 10, 20),
     )  # fmt: skip
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV, DEC])
-    figures = result.by_project[migration.id]
-    assert figures[OCT].actual == Decimal(7000)
-    assert figures[NOV].amounts.forecast == Decimal(5000)  # only acceptable from today on
-    assert figures[DEC].amounts.forecast == Decimal("25000.50")
+    assert result.figure(migration, OCT).actual == Decimal(7000)
+    # Only acceptable from today on:
+    assert result.figure(migration, NOV).amounts.forecast == Decimal(5000)
+    assert result.figure(migration, DEC).amounts.forecast == Decimal("25000.50")
 
 
 def test_a_milestone_without_an_amount_is_named_not_priced_by_hours(ctx, data):
@@ -142,7 +142,7 @@ def test_a_milestone_without_an_amount_is_named_not_priced_by_hours(ctx, data):
     milestone(ctx, migration, "Design", dt.date(2026, 12, 1), 3000)
     data.project("SOW-3", "Initech", type="FF", pm=data.ann)  # no milestones at all
     result, portfolio = revenue(ctx, dt.date(2026, 11, 24), [NOV, DEC])
-    assert result.by_project[migration.id][DEC].amounts.forecast == Decimal(3000)
+    assert result.figure(migration, DEC).amounts.forecast == Decimal(3000)
     flagged = {
         project.sow: [m.name for m in missing] for project, missing in result.missing_amounts()
     }
@@ -162,8 +162,8 @@ def test_a_project_that_changed_type_keeps_its_closed_months_as_earned(ctx, data
     milestone(ctx, project, "Phase 2", dt.date(2026, 11, 30), 20000)
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV])
     assert result.type_of(project, OCT) == "T&M"
-    assert result.by_project[project.id][OCT].actual == Decimal(1500)
-    assert result.by_project[project.id][NOV].amounts.forecast == Decimal(20000)
+    assert result.figure(project, OCT).actual == Decimal(1500)
+    assert result.figure(project, NOV).amounts.forecast == Decimal(20000)
 
 
 def test_a_pm_who_took_over_mid_quarter_owns_only_the_months_since(ctx, data):
