@@ -38,42 +38,16 @@ def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
 class WeekSums:
     """`width` sums per week for the weeks from `first`, `booked[n]` 1 when anything was
     booked in week n; and the same per month (each week's counted for its working days in
-    the month, so in fifths of the weekly units), made on the first read and kept, as
-    every forecast reads a project's (a person's are never read by month)."""
+    the month, so in fifths of the weekly units), summed when asked from the six weeks at
+    most that touch the month: kept, monthly tables were one more array per project."""
 
-    __slots__ = ("_by_month", "booked", "first", "values", "width")
+    __slots__ = ("booked", "first", "values", "width")
 
     def __init__(self, first: dt.date, width: int, values: array, booked: bytes) -> None:
         self.first = first
         self.width = width
         self.values = values
         self.booked = booked
-        self._by_month: tuple[Month, array, bytes] | None = None
-
-    def _months_table(self) -> tuple[Month, array, bytes]:
-        """The first month, its sums and the following months' in one array, and a byte per
-        month saying whether any booked week has working days in it."""
-        if self._by_month is not None:
-            return self._by_month
-        width = self.width
-        months: dict[Month, list[int]] = {}
-        for week, sums in self.weeks():
-            for month, days in working_days_by_month(week):
-                into = months.get(month)
-                if into is None:
-                    into = months[month] = [0] * width
-                for position, value in enumerate(sums):
-                    into[position] += value * days
-        first = min(months, default=Month(1, 1))
-        count = _index(max(months)) - _index(first) + 1 if months else 0
-        flags = bytearray(count)
-        values = array("q", bytes(8 * width * count))
-        for month, sums in months.items():
-            at = _index(month) - _index(first)
-            flags[at] = 1
-            values[at * width : (at + 1) * width] = array("q", sums)
-        self._by_month = first, values, bytes(flags)  # two threads may both make it: same
-        return self._by_month
 
     def weeks(self, since: dt.date | None = None) -> Iterator[tuple[dt.date, Sequence[int]]]:
         """Each booked week (from `since` on), first to last, with its sums."""
@@ -93,17 +67,27 @@ class WeekSums:
 
     def month(self, month: Month) -> MonthSums | None:
         """The month's sums; None when no booked week has working days in it."""
-        first, values, flags = self._months_table()
-        at = _index(month) - _index(first)
-        if not 0 <= at < len(flags) or not flags[at]:
-            return None
-        return tuple(values[at * self.width : (at + 1) * self.width])
+        width, values, booked = self.width, self.values, self.booked
+        sums, found = [0] * width, False
+        start = max(0, (monday_of(month.first_day) - self.first).days // 7)
+        for offset in range(start, len(booked)):
+            week = self.first + offset * WEEK
+            if week > month.last_day:
+                break
+            if not booked[offset]:
+                continue
+            for touched, days in working_days_by_month(week):
+                if touched == month:
+                    found = True
+                    at = offset * width
+                    for position in range(width):
+                        sums[position] += values[at + position] * days
+        return tuple(sums) if found else None
 
     def months(self) -> dict[Month, MonthSums]:
         """Every month's sums that has any (see `month`)."""
-        first, _values, flags = self._months_table()
-        found = (first.plus(at) for at, booked in enumerate(flags) if booked)
-        return {month: self.month(month) for month in found}  # type: ignore[misc]
+        touched = {month for week, _ in self.weeks() for month, _ in working_days_by_month(week)}
+        return {month: self.month(month) for month in sorted(touched)}  # type: ignore[misc]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, WeekSums):
@@ -120,10 +104,6 @@ class WeekSums:
     def __repr__(self) -> str:
         weeks = ", ".join(f"{week}: {list(values)}" for week, values in self.weeks())
         return f"WeekSums({{{weeks}}})"
-
-
-def _index(month: Month) -> int:
-    return month.year * 12 + month.month - 1
 
 
 class Filling(Generic[K]):
