@@ -16,10 +16,11 @@ them are read again, not the whole portfolio's, and the result is the same as co
 it whole (a property test holds them equal). A write that names no project (an import, a
 people change), a new day, or more than `MOST_CHANGED` projects compute it whole.
 
-What is kept is read-only: its projects and people are detached ORM instances, which
-every request reads and none may change. They are loaded by a session of their own on the
-request's connection (`_apart`): in no request's identity map, so no request's rollback
-expires them, and no extra connection is taken from the pool while others wait.
+What is kept is read-only: its projects and people are records (`bot.store.records`),
+not ORM instances, so no request can change them or expire them by a rollback. The
+computation runs in a session of its own on the request's connection (`_apart`): what it
+loads stays out of the request's identity map, and no extra connection is taken from the
+pool while others wait.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from bot.pmo.portfolio_loading import (
 from bot.pmo.revenue import Revenue, load_revenue
 from bot.store import data_versions
 from bot.store.models import Person, Project
+from bot.store.records import select_records
 
 # Beyond this many changed projects, computing the whole portfolio again is simpler.
 MOST_CHANGED = 1000
@@ -213,7 +215,7 @@ def quarter_figures(
             people = dict(everything.people)
             earlier = set(revenue.pm_ids.values()) - set(people) - {None}
             if earlier:
-                found = apart.scalars(sa.select(Person).where(Person.id.in_(earlier)))
+                found = select_records(apart, sa.select(Person).where(Person.id.in_(earlier)))
                 people.update({p.id: p for p in found})
         return QuarterFigures(revenue, summarise_revenue(revenue, people), findings)
 

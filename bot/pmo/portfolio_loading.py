@@ -24,6 +24,7 @@ from bot.pmo.bookings_rules import (
 )
 from bot.pmo.people import chunks
 from bot.store.models import Booking, Milestone, Person, Project, TimeOff
+from bot.store.records import select_records
 
 HISTORY_MONTHS = 2
 BATCH = 1000
@@ -84,7 +85,8 @@ def load_portfolio(
     their bookings in the window (only `person_id`'s when given), milestones, people,
     and their capacity in the coming weeks: holidays from `calendar`, time off, and the
     bench (every active PS person, booked or not) of the whole portfolio, or `person_id`
-    when on it (so that their under-allocation is the whole portfolio's).
+    when on it (so that their under-allocation is the whole portfolio's). Projects and
+    people are read-only records (`bot.store.records`), not ORM instances.
 
     `keep_bookings=False` sums the bookings as they arrive and keeps only the sums: the
     rules and totals work the same, but `bookings` and a narrower `restrict` do not, and a
@@ -105,7 +107,7 @@ def load_portfolio(
         # One person's bookings: only the projects they are booked on.
         booked_on = bookings_query.with_only_columns(Booking.project_id).distinct()
         projects_query = projects_query.where(Project.id.in_(booked_on))
-    projects = list(session.scalars(projects_query))
+    projects = select_records(session, projects_query)
     # Streamed, BATCH rows at a time (PostgreSQL: a server-side cursor, so the driver never
     # holds the whole result), and few SQLAlchemy rows (which the collector tracks) live
     # at once. Read to the end before the next query on this connection.
@@ -127,7 +129,7 @@ def load_portfolio(
     person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id}
     people = {
         person.id: person
-        for person in session.scalars(sa.select(Person).where(Person.id.in_(person_ids)))
+        for person in select_records(session, sa.select(Person).where(Person.id.in_(person_ids)))
     }
     capacity = _capacity(session, today, calendar, booked | bench, bench)
     if keep_bookings:
@@ -166,7 +168,7 @@ def reload_projects(
     projects: list[Project] = []
     rows: list[tuple] = []
     for chunk in chunks(ids):
-        projects.extend(session.scalars(sa.select(Project).where(Project.id.in_(chunk))))
+        projects.extend(select_records(session, sa.select(Project).where(Project.id.in_(chunk))))
         query = sa.select(*BOOKING_COLUMNS).where(Booking.project_id.in_(chunk), in_window)
         rows.extend(session.connection().execute(query))
     changed = Ledger.of(rows, (first, last))
@@ -186,9 +188,8 @@ def reload_projects(
     people = dict(portfolio.people)
     wanted = (set(ledger.person_weeks) | {p.pm_id for p in projects if p.pm_id}) - set(people)
     for chunk in chunks(sorted(wanted)):
-        people.update(
-            {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(chunk)))}
-        )
+        found = select_records(session, sa.select(Person).where(Person.id.in_(chunk)))
+        people.update({p.id: p for p in found})
     capacity = portfolio.capacity
     bench = set(capacity.bench)
     newly = set(ledger.person_weeks) - set(portfolio.ledger.person_weeks) - bench

@@ -22,6 +22,7 @@ from bot.pmo.portfolio_loading import (
     rules_window,
 )
 from bot.store.models import Booking, Milestone, Person, Project
+from bot.store.records import select_records
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -40,13 +41,14 @@ def data(portfolio):
 
 
 def from_models(session, window) -> Portfolio:
-    """The same portfolio built from ORM objects, as the rules' unit tests build theirs."""
+    """The same portfolio built from ORM bookings and milestones, as the rules' unit tests
+    build theirs (its projects and people the loader's read-only records, to compare)."""
     first, last = window
     bookings = session.scalars(sa.select(Booking).where(Booking.week_start.between(first, last)))
     return Portfolio(
         TODAY,
-        list(session.scalars(sa.select(Project).order_by(Project.sow))),
-        {p.id: p for p in session.scalars(sa.select(Person))},
+        select_records(session, sa.select(Project).order_by(Project.sow)),
+        {p.id: p for p in select_records(session, sa.select(Person))},
         list(bookings),
         list(session.scalars(sa.select(Milestone))),
     )
