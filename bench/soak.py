@@ -43,6 +43,8 @@ COMMANDS = 10000
 STEP = 1000  # commands between two RSS readings
 WARM_UP = 2000  # commands before the RSS must stay flat
 SETTLE = 2.0  # seconds after start-up before the idle RSS is read
+START_UP_LIMIT = 120.0  # seconds for psbot to compute the portfolio at start-up
+START_UP_DONE = re.compile(r"portfolio (not )?computed at start-up")
 GOAL_PEAK_RATIO = 2.0
 GOAL_GROWTH = 0.05
 
@@ -135,6 +137,7 @@ def measure(served: Served, count: int) -> SoakFigures:
     commands = served.commands(count)
     server = start_psbot(served.db.url, served.fake, served.folder)
     try:
+        _wait_for_start_up(server)
         time.sleep(SETTLE)
         figures = SoakFigures(served.db.backend, served.files.size.projects, server.rss())
         progress(f"soak: psbot run idle RSS {stats.mib(figures.idle)}; {count:,} commands")
@@ -144,6 +147,17 @@ def measure(served: Served, count: int) -> SoakFigures:
     figures.log_problems = server.log_problems()
     figures.before_portfolio = rss_before_portfolio(server.log.read_text(errors="replace"))
     return figures
+
+
+def _wait_for_start_up(server: Server) -> None:
+    """Until psbot has logged the end of its start-up computation: it listens before it
+    computes, so an RSS read when the port first answers would miss the portfolio."""
+    deadline = time.monotonic() + START_UP_LIMIT
+    while time.monotonic() < deadline:
+        if START_UP_DONE.search(server.log.read_text(errors="replace")):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"psbot did not finish its start-up in {START_UP_LIMIT:.0f} s")
 
 
 def rss_before_portfolio(log: str) -> int | None:
