@@ -90,3 +90,25 @@ def test_a_loaded_portfolio_holds_records_not_instances(factory):
     for kept in [*portfolio.projects, *portfolio.people.values()]:
         with pytest.raises(NoInspectionAvailable):
             sa.inspect(kept)
+
+
+def test_equal_texts_and_dates_share_one_object_and_nothing_else_is_merged(factory):
+    with factory.begin() as session:
+        for n in (3, 4):
+            session.add(
+                Project(sow=f"SOW-{n}", customer="Acme", name="Rollout", type="T&M",
+                        kickoff_date=dt.date(2026, 11, 2), top_customer=True)
+            )  # fmt: skip
+        session.add(Person(email="kim@example.com", weekly_capacity_hours=Decimal("32.50")))
+    with factory() as session:
+        projects = select_records(session, sa.select(Project).order_by(Project.sow))
+        people = select_records(session, sa.select(Person).order_by(Person.id))
+    acme = [p for p in projects if p.customer == "Acme"]
+    assert len(acme) == 3
+    assert all(p.customer is acme[0].customer and p.type is acme[0].type for p in acme)
+    assert all(p.kickoff_date is acme[0].kickoff_date for p in acme)
+    # The id 1 (SOW-2's) is read before a True, which stays a bool.
+    assert [p.id for p in projects[:2]] == [2, 1]
+    assert [p.top_customer for p in acme] == [False, True, True]
+    assert all(type(p.top_customer) is bool for p in projects)
+    assert [str(p.weekly_capacity_hours) for p in people] == ["32.00", "40.00", "32.50"]
