@@ -159,6 +159,15 @@ class Amounts:
             _decimal(sums[UNPRICED], MONTH_HOURS),
         )
 
+    def times(self, factor: int) -> Amounts:
+        return Amounts(
+            self.hard_hours * factor,
+            self.soft_hours * factor,
+            self.forecast * factor,
+            self.upside * factor,
+            self.unpriced_hours * factor,
+        )
+
     def __iadd__(self, other: Amounts) -> Amounts:
         self.hard_hours += other.hard_hours
         self.soft_hours += other.soft_hours

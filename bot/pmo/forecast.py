@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -73,39 +74,78 @@ def summarise(portfolio: Portfolio, months: Sequence[Month]) -> ForecastSummary:
     )
 
 
-def summarise_revenue(revenue: Revenue, people: dict[int, Person]) -> ForecastSummary:
-    """The quarter by project type (see `bot.pmo.revenue`): forecast and upside per month,
-    actuals for the closed months, and per PM the revenue (earned, then forecast) and
-    upside over the months, largest first."""
-    by_month = {month: Amounts() for month in revenue.months}
-    actuals = {month: ZERO for month in revenue.months if revenue.closed(month)}
-    per_pm: dict[int | None, Amounts] = {}
-    unpriced: dict[int, Project] = {}
-    for project in revenue.projects:
-        for month in revenue.months:
-            figure = revenue.figure(project, month)
-            pm = per_pm.setdefault(revenue.pm_of(project, month), Amounts())
-            if revenue.closed(month):
-                actuals[month] += figure.actual
-                pm += Amounts(hard_hours=figure.actual_hours, forecast=figure.actual)
+@dataclass
+class RevenueTotals:
+    """The quarter by project type (see `bot.pmo.revenue`), added up: forecast and upside
+    per month, actuals for the closed months, and per PM (by id) the revenue (earned,
+    then forecast) and upside over the months; `summary` ranks them. Kept with the
+    quarter, so that a few projects' change is taken out and added in again
+    (`updated`) rather than every project's figures summed anew: Decimal sums are exact,
+    so the result is the same."""
+
+    by_month: dict[Month, Amounts]
+    actuals: dict[Month, Decimal]  # the closed months'
+    per_pm: dict[int | None, Amounts]
+    unpriced: set[int]  # projects with hours but no bill rate
+
+    @classmethod
+    def of(cls, revenue: Revenue) -> RevenueTotals:
+        totals = cls(
+            {month: Amounts() for month in revenue.months},
+            {month: ZERO for month in revenue.months if revenue.closed(month)},
+            {},
+            set(),
+        )
+        for project in revenue.projects:
+            totals._count(revenue, project, 1)
+        return totals
+
+    def updated(
+        self, before: Revenue, after: Revenue, project_ids: Collection[int]
+    ) -> RevenueTotals:
+        """These totals (of `before`) with the figures of `project_ids` taken from `after`.
+        New totals: these, which others may be reading, are not changed."""
+        totals = RevenueTotals(
+            {month: copy(amounts) for month, amounts in self.by_month.items()},
+            dict(self.actuals),
+            {pm_id: copy(amounts) for pm_id, amounts in self.per_pm.items()},
+            self.unpriced - set(project_ids),
+        )
+        for revenue, sign in ((before, -1), (after, 1)):
+            for project in revenue.projects:
+                if project.id in project_ids:
+                    totals._count(revenue, project, sign)
+        return totals
+
+    def _count(self, revenue: Revenue, project: Project, sign: int) -> None:
+        """Add `project`'s figures in (sign 1) or take them out (-1)."""
+        for month, figure in revenue.figures(project):
+            pm = self.per_pm.setdefault(revenue.pm_of(project, month), Amounts())
+            if month in self.actuals:
+                self.actuals[month] += sign * figure.actual
+                pm += Amounts(hard_hours=sign * figure.actual_hours, forecast=sign * figure.actual)
                 if figure.unpriced_actual_hours:
-                    unpriced[project.id] = project
-                    by_month[month].unpriced_hours += figure.unpriced_actual_hours
+                    self.by_month[month].unpriced_hours += sign * figure.unpriced_actual_hours
+                    if sign > 0:
+                        self.unpriced.add(project.id)
                 continue
-            by_month[month] += figure.amounts
-            pm += figure.amounts
-            if figure.amounts.unpriced_hours:
-                unpriced[project.id] = project
-    ranked = sorted(per_pm.items(), key=lambda item: -(item[1].forecast + item[1].upside))
-    return ForecastSummary(
-        revenue.months,
-        by_month,
-        [
-            (people.get(pm_id) if pm_id else None, amounts)
-            for pm_id, amounts in ranked
-            if amounts.forecast or amounts.upside or amounts.hard_hours or amounts.soft_hours
-        ],
-        list(unpriced.values()),
-        actuals,
-        revenue.missing_amounts(),
-    )
+            amounts = figure.amounts if sign > 0 else figure.amounts.times(sign)
+            self.by_month[month] += amounts
+            pm += amounts
+            if figure.amounts.unpriced_hours and sign > 0:
+                self.unpriced.add(project.id)
+
+    def summary(self, revenue: Revenue, people: dict[int, Person]) -> ForecastSummary:
+        ranked = sorted(self.per_pm.items(), key=lambda item: -(item[1].forecast + item[1].upside))
+        return ForecastSummary(
+            revenue.months,
+            self.by_month,
+            [
+                (people.get(pm_id) if pm_id else None, amounts)
+                for pm_id, amounts in ranked
+                if amounts.forecast or amounts.upside or amounts.hard_hours or amounts.soft_hours
+            ],
+            [project for project in revenue.projects if project.id in self.unpriced],
+            dict(self.actuals),
+            revenue.missing_amounts(),
+        )

@@ -46,7 +46,7 @@ from bot.pmo.bookings_rules import (
     most_at_stake_first,
     under_allocation,
 )
-from bot.pmo.forecast import ForecastSummary, summarise_revenue
+from bot.pmo.forecast import ForecastSummary, RevenueTotals
 from bot.pmo.portfolio_loading import (
     forecast_window,
     load_portfolio,
@@ -123,6 +123,7 @@ class QuarterFigures:
     """What `/ps forecast` computes from the portfolio for one quarter."""
 
     revenue: Revenue
+    totals: RevenueTotals  # what the summary adds up, brought up to date with the revenue
     summary: ForecastSummary
     findings: list[Finding]
 
@@ -209,15 +210,17 @@ def quarter_figures(
                 again = [p for p in everything.projects if p.id in changed]
                 now = load_revenue(apart, everything, quarter.months, calendar, again)
                 revenue = figures.revenue.updated(now, changed)
+                totals = figures.totals.updated(figures.revenue, revenue, changed)
             else:
                 revenue = load_revenue(apart, everything, quarter.months, calendar)
+                totals = RevenueTotals.of(revenue)
             # A closed month's PM is the one then, who may have handed the project over.
             people = dict(everything.people)
             earlier = set(revenue.pm_ids.values()) - set(people) - {None}
             if earlier:
                 found = select_records(apart, sa.select(Person).where(Person.id.in_(earlier)))
                 people.update({p.id: p for p in found})
-        return QuarterFigures(revenue, summarise_revenue(revenue, people), findings)
+        return QuarterFigures(revenue, totals, totals.summary(revenue, people), findings)
 
     return results.get(("quarter", version, today, quarter), compute, version, family)
 

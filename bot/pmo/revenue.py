@@ -22,7 +22,7 @@ as `bot.pmo.bookings_rules` does), never floats.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -300,20 +300,28 @@ class Revenue:
     def figure(self, project: Project, month: Month) -> ProjectMonth:
         """`project`'s figures for `month`: its forecast by its type (in a closed month,
         the type recorded then), and in a closed month what it earned."""
+        return dict(self.figures(project, [month]))[month]
+
+    def figures(
+        self, project: Project, months: Sequence[Month] | None = None
+    ) -> Iterator[tuple[Month, ProjectMonth]]:
+        """`figure` for each of `months` (by default the revenue's), in order: what is
+        looked up per project, once."""
         listed = self.milestones.get(project.id, [])
-        closed = self.closed(month)
-        kind = self.type_of(project, month) if closed else project.type
         weeks = self.sums.get(project.id)
-        sums = None if weeks is None else weeks.month(month)
-        figure = ProjectMonth(*forecast_amounts(kind, sums, listed, month))
-        if closed:
-            spent = self.time.get(month, {}).get(project.id)
-            figure.actual = actual_amount(kind, spent, listed, month)
-            if spent is not None:
-                figure.actual_hours = spent.hours
-                if kind not in FIXED_FEE:
-                    figure.unpriced_actual_hours = spent.unpriced_hours
-        return figure
+        for month in self.months if months is None else months:
+            closed = self.closed(month)
+            kind = self.type_of(project, month) if closed else project.type
+            sums = None if weeks is None else weeks.month(month)
+            figure = ProjectMonth(*forecast_amounts(kind, sums, listed, month))
+            if closed:
+                spent = self.time.get(month, {}).get(project.id)
+                figure.actual = actual_amount(kind, spent, listed, month)
+                if spent is not None:
+                    figure.actual_hours = spent.hours
+                    if kind not in FIXED_FEE:
+                        figure.unpriced_actual_hours = spent.unpriced_hours
+            yield month, figure
 
     def missing_amounts(self) -> list[tuple[Project, list[MilestoneMoney]]]:
         """Fixed Fee projects with a milestone in these months (or none at all) that has

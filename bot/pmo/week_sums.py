@@ -35,6 +35,18 @@ def working_days_by_month(week_start: dt.date) -> tuple[tuple[Month, int], ...]:
     )
 
 
+@cache
+def weeks_of_month(month: Month) -> tuple[tuple[dt.date, int], ...]:
+    """Each week with working days in the month, with how many of them (1–5)."""
+    week, found = monday_of(month.first_day), []
+    while week <= month.last_day:
+        found.extend(
+            (week, days) for touched, days in working_days_by_month(week) if touched == month
+        )
+        week += WEEK
+    return tuple(found)
+
+
 class WeekSums:
     """`width` sums per week for the weeks from `first`, `booked[n]` 1 when anything was
     booked in week n; and the same per month (each week's counted for its working days in
@@ -69,19 +81,13 @@ class WeekSums:
         """The month's sums; None when no booked week has working days in it."""
         width, values, booked = self.width, self.values, self.booked
         sums, found = [0] * width, False
-        start = max(0, (monday_of(month.first_day) - self.first).days // 7)
-        for offset in range(start, len(booked)):
-            week = self.first + offset * WEEK
-            if week > month.last_day:
-                break
-            if not booked[offset]:
-                continue
-            for touched, days in working_days_by_month(week):
-                if touched == month:
-                    found = True
-                    at = offset * width
-                    for position in range(width):
-                        sums[position] += values[at + position] * days
+        for week, days in weeks_of_month(month):
+            offset = (week - self.first).days // 7
+            if 0 <= offset < len(booked) and booked[offset]:
+                found = True
+                at = offset * width
+                for position in range(width):
+                    sums[position] += values[at + position] * days
         return tuple(sums) if found else None
 
     def months(self) -> dict[Month, MonthSums]:

@@ -63,6 +63,10 @@ def write(session, what: str, a: int, b: int, c: int) -> set[int]:
             rate = (None, Decimal(100), Decimal(250))[c % 3]
             session.add(Booking(**slot, hours=Decimal(8 + c % 33), bill_rate=rate))
         return {project_id}
+    if what == "rate" and bookings:  # a rate given or taken away: priced or not
+        booking = bookings[a % len(bookings)]
+        booking.bill_rate = (None, Decimal(120))[c % 2]
+        return {booking.project_id}
     if what == "unbook" and bookings:
         booking = bookings[a % len(bookings)]
         session.delete(booking)
@@ -89,7 +93,7 @@ def write(session, what: str, a: int, b: int, c: int) -> set[int]:
         else:
             project.pm_id = person_id
         return {project_id}
-    if what == "new project":
+    if what == "new-project":
         project = Project(sow=f"SOW-{next(_sows)}", customer="Initech", name="New", type="FF")
         project.kickoff_date, project.pm_id = MONDAY - dt.timedelta(days=c % 30), person_id
         session.add(project)
@@ -124,10 +128,20 @@ def write(session, what: str, a: int, b: int, c: int) -> set[int]:
     return set()
 
 
+WRITE_KINDS = [
+    "hours",
+    "rate",
+    "book",
+    "unbook",
+    "move",
+    "project",
+    "new-project",
+    "milestone",
+    "accept",
+    "log",
+]
 WRITES = st.tuples(
-    st.sampled_from(
-        ["hours", "book", "unbook", "move", "project", "new project", "milestone", "accept", "log"]
-    ),
+    st.sampled_from(WRITE_KINDS),
     st.integers(0, 50),
     st.integers(0, 50),
     st.integers(0, 200),
@@ -196,7 +210,7 @@ def test_the_kept_portfolio_brought_up_to_date_is_the_whole_computed_again(
                 changed |= write(session, what, a, b, c)
                 session.flush()
             data_versions.touching_projects(session, changed)
-    updated = figures(ctx, results)
+        updated = figures(ctx, results)  # each version's from the one before
     assert loads == []  # brought up to date, not computed whole
     monkeypatch.undo()
     assert plain(*updated) == plain(*figures(ctx, SharedResults()))

@@ -14,7 +14,7 @@ import pytest
 
 from bot.core.business_days import BusinessCalendar
 from bot.core.dates import Month
-from bot.pmo.forecast import summarise_revenue
+from bot.pmo.forecast import RevenueTotals
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.pmo.revenue import load_revenue
 from bot.store.models import ForecastSnapshot, Milestone
@@ -147,7 +147,7 @@ def test_a_milestone_without_an_amount_is_named_not_priced_by_hours(ctx, data):
         project.sow: [m.name for m in missing] for project, missing in result.missing_amounts()
     }
     assert flagged == {"SOW-2": ["Go-live"], "SOW-3": []}
-    summary = summarise_revenue(result, portfolio.people)
+    summary = RevenueTotals.of(result).summary(result, portfolio.people)
     assert summary.by_month[DEC].forecast == Decimal(3000)
     assert summary.by_month[DEC].hard_hours == Decimal(40)  # hours still counted
 
@@ -174,5 +174,7 @@ def test_a_pm_who_took_over_mid_quarter_owns_only_the_months_since(ctx, data):
     data.log(project, data.pat, dt.date(2026, 10, 5), 10)
     result, _ = revenue(ctx, dt.date(2026, 11, 24), [OCT, NOV])
     people = {p.id: p for p in (data.ann, data.bob)}
-    by_pm = {pm.name: a.forecast for pm, a in summarise_revenue(result, people).by_pm}
+    by_pm = {
+        pm.name: a.forecast for pm, a in RevenueTotals.of(result).summary(result, people).by_pm
+    }
     assert by_pm == {"Ann Lead": Decimal(1000), "Bob Lead": Decimal(2000)}
