@@ -136,7 +136,7 @@ class RevenueTotals:
                 self.unpriced.add(project.id)
 
     def summary(self, revenue: Revenue, people: dict[int, Person]) -> ForecastSummary:
-        ranked = sorted(self.per_pm.items(), key=lambda item: -(item[1].forecast + item[1].upside))
+        ranked = sorted(self.per_pm.items(), key=_largest_first)
         return ForecastSummary(
             revenue.months,
             self.by_month,
@@ -149,3 +149,11 @@ class RevenueTotals:
             dict(self.actuals),
             revenue.missing_amounts(),
         )
+
+
+def _largest_first(item: tuple[int | None, Amounts]) -> tuple:
+    """A PM's place: most money, then most hours, then by id (no PM last among equals), so
+    that the order never depends on which projects were added up first."""
+    pm_id, amounts = item
+    money, hours = amounts.forecast + amounts.upside, amounts.hard_hours + amounts.soft_hours
+    return -money, -hours, pm_id is None, pm_id or 0

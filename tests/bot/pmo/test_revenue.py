@@ -178,3 +178,18 @@ def test_a_pm_who_took_over_mid_quarter_owns_only_the_months_since(ctx, data):
         pm.name: a.forecast for pm, a in RevenueTotals.of(result).summary(result, people).by_pm
     }
     assert by_pm == {"Ann Lead": Decimal(1000), "Bob Lead": Decimal(2000)}
+
+
+def test_pms_level_on_money_rank_by_hours_then_id_whatever_was_added_first(ctx, data):
+    for sow, pm, hours in (("SOW-6", data.ann, 10), ("SOW-7", data.bob, 30), ("SOW-8", None, 30)):
+        project = data.project(sow, "Initech", pm=pm)
+        data.book(project, data.pat, dt.date(2026, 12, 7), hours=hours, rate=None)  # no money
+    result, _ = revenue(ctx, dt.date(2026, 11, 24), [NOV, DEC])
+    people = {p.id: p for p in (data.ann, data.bob)}
+    totals = RevenueTotals.of(result)
+    backwards = RevenueTotals(
+        totals.by_month, totals.actuals, dict(reversed(totals.per_pm.items())), totals.unpriced
+    )
+    for added in (totals, backwards):
+        ranked = [(pm and pm.name, a.hard_hours) for pm, a in added.summary(result, people).by_pm]
+        assert ranked == [("Bob Lead", 30), (None, 30), ("Ann Lead", 10)]
