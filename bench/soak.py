@@ -10,9 +10,9 @@ at start-up (the portfolio kept counts in the peak), and its RSS once start-up h
 is printed beside it. Then the mixed signed `/ps` commands of the load test (help,
 bookings SOW, projects --mine, report, a few forecasts) are sent over HTTP at concurrency
 20, `STEP` at a time; after each step its replies are awaited and the process's RSS is
-read. Goals: peak RSS (VmHWM, start-up
-included) ≤ 2× the idle RSS, and flat after warm-up: the RSS at the end at most
-`GOAL_GROWTH` above the RSS after the first `WARM_UP` commands.
+read. Goals: peak RSS (VmHWM, start-up included) ≤ 2× the idle RSS, and flat after
+warm-up: the RSS at the end at most `GOAL_GROWTH` above the RSS after the first `WARM_UP`
+commands.
 """
 
 from __future__ import annotations
