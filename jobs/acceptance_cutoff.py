@@ -14,6 +14,7 @@ from bot.core.slack_ids import is_user_id
 from bot.pmo.away import away_on
 from bot.pmo.cutoff import cutoffs
 from bot.runtime.outbox import Post
+from bot.store.in_lists import padded
 from bot.store.models import Person
 from messages.reminders_builder import build_cutoff_reminder, nudge_post
 
@@ -28,7 +29,9 @@ def run_acceptance_cutoff(ctx: AppContext, now: dt.datetime) -> list[Post]:
     with ctx.session_factory() as session:
         due = [c for c in cutoffs(session, today, calendar) if c.remind_on == today]
         pm_ids = {c.project.pm_id for c in due if c.project.pm_id}
-        people = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))}
+        people = {
+            p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(padded(pm_ids))))
+        }
         away = away_on(session, today)
     posts = []
     for cutoff in due:

@@ -21,6 +21,7 @@ from bot.pmo.closure import (
 )
 from bot.pmo.lookup import project_open
 from bot.runtime.outbox import Post
+from bot.store.in_lists import padded
 from bot.store.models import Person, Project
 from messages.reminders_builder import (
     BillingMilestone,
@@ -117,7 +118,7 @@ def _open_projects(project_type: str) -> sa.Select[tuple[Project]]:
 def _owners(session: Session, projects: list[Project], today: dt.date) -> dict[int, Owner]:
     """The projects' PMs; one away `today` is named, not pinged, with who covers."""
     pm_ids = {p.pm_id for p in projects if p.pm_id}
-    people = list(session.scalars(sa.select(Person).where(Person.id.in_(pm_ids))))
+    people = list(session.scalars(sa.select(Person).where(Person.id.in_(padded(pm_ids)))))
     away = away_on(session, today)
     return {
         person.id: Owner(person.slack_user_id, person.label, away.get(person.slack_user_id or ""))

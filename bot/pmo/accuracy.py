@@ -30,6 +30,7 @@ from bot.pmo.bookings_rules import ZERO
 from bot.pmo.closure import FIXED_FEE
 from bot.pmo.revenue import actual_amount, load_milestone_money, load_time_actuals
 from bot.pmo.snapshots import SnapshotRow, snapshot_days
+from bot.store.in_lists import padded
 from bot.store.models import ForecastSnapshot, Person, Project
 
 TARGETS = {"T&M": 5, "FF": 5, "Consulting Block": 10, "Dedicated Engineer": 10}
@@ -272,7 +273,9 @@ def load_accuracy(
                 )
             )
     pm_ids = {row.pm_id for row in rows if row.pm_id is not None}
-    people = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))}
+    people = {
+        p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(padded(pm_ids))))
+    }
     return AccuracyReport(months, rows, chosen, people)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core.errors import UserError
 from bot.core.fields import FieldError, parse_date
 from bot.pmo.lookup import project_open
+from bot.store.in_lists import padded
 from bot.store.models import AuditEntry, Away, Person, Project
 
 # Longer than this is a typo in the year more often than a sabbatical.
@@ -119,7 +120,7 @@ def away_on(
     """Who is away on `today` (of `user_ids`, when given): their time off by Slack id."""
     query = sa.select(Away).where(Away.starts_on <= today, Away.ends_on >= today)
     if user_ids is not None:
-        query = query.where(Away.slack_user_id.in_(list(user_ids)))
+        query = query.where(Away.slack_user_id.in_(padded(user_ids)))
     return {away.slack_user_id: away for away in session.scalars(query)}
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot.core.business_days import BusinessCalendar
 from bot.core.errors import UserError
 from bot.store import data_versions
+from bot.store.in_lists import padded
 from bot.store.models import AuditEntry, ClosureItem, Milestone, Person, Project, Win
 
 TIMESHEET_TYPES = frozenset({"T&M", "Consulting Block", "Dedicated Engineer"})
@@ -477,7 +478,7 @@ def milestone_acceptances(
     requests = _checklist_requests(session, ids)
     ordered = session.scalars(
         sa.select(Milestone)
-        .where(Milestone.project_id.in_(ids))
+        .where(Milestone.project_id.in_(padded(ids)))
         .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.name)
     )
     by_project: dict[int, list[Milestone]] = {project_id: [] for project_id in ids}
@@ -498,7 +499,7 @@ def _checklist_requests(session: Session, project_ids: list[int]) -> dict[int, C
     """The acceptance request each project's checklist records, if any."""
     rows = session.execute(
         sa.select(ClosureItem.project_id, ClosureItem.item, ClosureItem.item_date).where(
-            ClosureItem.project_id.in_(project_ids),
+            ClosureItem.project_id.in_(padded(project_ids)),
             ClosureItem.item.in_(["signoff_sent", "signoff_received"]),
             ClosureItem.status == Status.DONE,
             ClosureItem.item_date.is_not(None),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core.authorization import Action, allowed
 from bot.core.errors import UserError
 from bot.pmo.notes import Temperature, latest_note
+from bot.store.in_lists import padded
 from bot.store.models import AuditEntry, Escalation, Project
 
 ESCALATED_LABEL = "Escalated"
@@ -25,7 +26,7 @@ NOT_ADMIN = "Only PMO admins can escalate a project (or un-escalate it); nothing
 
 def escalated_ids(session: Session, project_ids: Sequence[int]) -> set[int]:
     """Which of `project_ids` are escalated (one query)."""
-    query = sa.select(Escalation.project_id).where(Escalation.project_id.in_(project_ids))
+    query = sa.select(Escalation.project_id).where(Escalation.project_id.in_(padded(project_ids)))
     return set(session.scalars(query))
 
 

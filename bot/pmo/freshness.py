@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.pmo.lookup import project_open
-from bot.pmo.people import chunks
+from bot.store.in_lists import chunks
 from bot.store.models import Project
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.pmo.notes import note_required
+from bot.store.in_lists import padded
 from bot.store.models import Note, Person, Project, Thanks, Win
 
 
@@ -57,7 +58,7 @@ def gather_glance(
     thanks = _counts(session, Thanks.project_id, Thanks.created_at, since, until)
     glance.thanks_without_project = thanks.pop(None, 0)
     ids = sorted({*wins, *thanks} - {None})
-    projects = session.scalars(sa.select(Project).where(Project.id.in_(ids))) if ids else []
+    projects = session.scalars(sa.select(Project).where(Project.id.in_(padded(ids)))) if ids else []
     glance.projects = sorted(
         (ProjectRecognition(p, wins.get(p.id, 0), thanks.get(p.id, 0)) for p in projects),
         key=lambda r: (-(r.wins + r.thanks), r.project.customer.casefold(), r.project.name),
@@ -76,7 +77,9 @@ def note_coverage(session: Session, week: str) -> list[PmCoverage]:
         .group_by(owing.c.pm_id)
     ).all()
     pm_ids = [pm_id for pm_id, _, _ in rows if pm_id is not None]
-    people = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))}
+    people = {
+        p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(padded(pm_ids))))
+    }
     coverage = [PmCoverage(people.get(pm_id), noted, total) for pm_id, total, noted in rows]
     return sorted(coverage, key=lambda c: (c.pm is None, c.pm.label.casefold() if c.pm else ""))
 

@@ -22,6 +22,7 @@ from bot.pmo.notes import NoteFields, fields_of, note_required, notes_for_week, 
 from bot.pmo.portfolio_cache import checked_portfolio
 from bot.pmo.portfolio_loading import load_portfolio
 from bot.runtime.undelivered import Undelivered, undelivered_posts
+from bot.store.in_lists import padded
 from bot.store.models import Away, Note, Project, Thanks, Win
 
 MAX_CLOSING = 8
@@ -115,7 +116,9 @@ def gather_home(
         projects += [p for p in covered_projects(session, user_id, today) if p.id not in seen]
         ids = [p.id for p in projects]
         owing_ids = set(
-            session.scalars(sa.select(Project.id).where(note_required(), Project.id.in_(ids)))
+            session.scalars(
+                sa.select(Project.id).where(note_required(), Project.id.in_(padded(ids)))
+            )
         )
         owing = [p for p in projects if p.id in owing_ids]
         notes = notes_for_week(session, week, list(owing_ids))
@@ -165,7 +168,9 @@ def _portfolio_counts(
     results: SharedResults,
 ) -> None:
     top = list(session.scalars(sa.select(Project.id).where(note_required())))
-    notes = session.scalars(sa.select(Note).where(Note.week == home.week, Note.project_id.in_(top)))
+    notes = session.scalars(
+        sa.select(Note).where(Note.week == home.week, Note.project_id.in_(padded(top)))
+    )
     for note in notes:
         home.temperatures[note.internal_temp] += 1
     home.missing_notes = len(top) - sum(home.temperatures.values())

@@ -17,6 +17,7 @@ from bot.core.fields import http_url
 from bot.core.slack_ids import is_user_id
 from bot.pmo.away import away_on
 from bot.pmo.lookup import project_open
+from bot.store.in_lists import padded
 from bot.store.models import Note, NoteRevision, Person, Project
 
 
@@ -247,12 +248,12 @@ def _write_roles(
     pm_ids = {p.pm_id for p in projects if p.pm_id}
     pms = dict(
         session.execute(
-            sa.select(Person.id, Person.slack_user_id).where(Person.id.in_(pm_ids))
+            sa.select(Person.id, Person.slack_user_id).where(Person.id.in_(padded(pm_ids)))
         ).all()
     )
     latest_week = (
         sa.select(Note.project_id, sa.func.max(Note.week).label("week"))
-        .where(Note.project_id.in_([p.id for p in projects]))
+        .where(Note.project_id.in_(padded([p.id for p in projects])))
         .group_by(Note.project_id)
         .subquery()
     )
@@ -345,7 +346,7 @@ def save_note(
 
 
 def notes_for_week(session: Session, week: str, project_ids: Sequence[int]) -> dict[int, Note]:
-    query = sa.select(Note).where(Note.week == week, Note.project_id.in_(project_ids))
+    query = sa.select(Note).where(Note.week == week, Note.project_id.in_(padded(project_ids)))
     return {note.project_id: note for note in session.scalars(query)}
 
 

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.store.in_lists import chunks
 from bot.store.models import Person
-
-T = TypeVar("T")
-
-# Comfortably under SQLite's bound-parameter limit on every version.
-CHUNK = 500
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """`items` in slices of at most `size`, for IN (...) lists."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def name_from_email(email: str) -> str:

@@ -56,6 +56,7 @@ from bot.pmo.portfolio_loading import (
 )
 from bot.pmo.revenue import Revenue, load_revenue
 from bot.store import data_versions
+from bot.store.in_lists import padded
 from bot.store.models import Person, Project
 from bot.store.records import select_records
 
@@ -218,7 +219,9 @@ def quarter_figures(
             people = dict(everything.people)
             earlier = set(revenue.pm_ids.values()) - set(people) - {None}
             if earlier:
-                found = select_records(apart, sa.select(Person).where(Person.id.in_(earlier)))
+                found = select_records(
+                    apart, sa.select(Person).where(Person.id.in_(padded(earlier)))
+                )
                 people.update({p.id: p for p in found})
         return QuarterFigures(revenue, totals, totals.summary(revenue, people), findings)
 

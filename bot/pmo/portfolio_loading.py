@@ -22,7 +22,7 @@ from bot.pmo.bookings_rules import (
     check_portfolio,
     horizon,
 )
-from bot.pmo.people import chunks
+from bot.store.in_lists import chunks, padded
 from bot.store.models import Booking, Milestone, Person, Project, TimeOff
 from bot.store.records import select_records
 
@@ -99,8 +99,9 @@ def load_portfolio(
     # arithmetic and the garbage collector dominating; see `bot.pmo.bookings_rules`).
     bookings_query = sa.select(*BOOKING_COLUMNS).where(Booking.week_start.between(first, last))
     if project_ids is not None:
-        projects_query = projects_query.where(Project.id.in_(project_ids))
-        bookings_query = bookings_query.where(Booking.project_id.in_(project_ids))
+        listed = padded(project_ids)
+        projects_query = projects_query.where(Project.id.in_(listed))
+        bookings_query = bookings_query.where(Booking.project_id.in_(listed))
     if person_id is not None:
         bookings_query = bookings_query.where(Booking.person_id == person_id)
     if person_id is not None:
@@ -129,7 +130,8 @@ def load_portfolio(
     person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id}
     people = {
         person.id: person
-        for person in select_records(session, sa.select(Person).where(Person.id.in_(person_ids)))
+        for chunk in chunks(sorted(person_ids))
+        for person in select_records(session, sa.select(Person).where(Person.id.in_(chunk)))
     }
     capacity = _capacity(session, today, calendar, booked | bench, bench)
     if keep_bookings:

@@ -9,6 +9,7 @@ from bot.core.dates import previous_week
 from bot.pmo.escalation import escalated_ids
 from bot.pmo.lookup import project_open
 from bot.pmo.notes import ReportRow, fields_of, note_required, notes_for_week, trend
+from bot.store.in_lists import padded
 from bot.store.models import Person, Project
 
 
@@ -21,7 +22,7 @@ def report_rows(session: Session, week: str, *, all_projects: bool) -> list[Repo
     current = notes_for_week(session, week, ids)
     earlier = notes_for_week(session, previous_week(week), ids)
     pm_ids = {p.pm_id for p in projects if p.pm_id}
-    pms = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(pm_ids)))}
+    pms = {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(padded(pm_ids))))}
     escalated = escalated_ids(session, ids)
     rows = []
     for project in projects:

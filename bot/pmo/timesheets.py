@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.pmo.closure import TIMESHEET_TYPES
 from bot.pmo.lookup import project_open
+from bot.store.in_lists import padded
 from bot.store.models import Person, Project
 
 
@@ -38,7 +39,7 @@ def approvals_due(session: Session, friday: dt.date) -> list[tuple[Person, list[
     for project in projects:
         if project.pm_id is not None:
             by_pm[project.pm_id].append(project)
-    people = session.scalars(sa.select(Person).where(Person.id.in_(by_pm))).all()
+    people = session.scalars(sa.select(Person).where(Person.id.in_(padded(by_pm)))).all()
     return [
         (person, sorted(by_pm[person.id], key=lambda p: (p.customer.casefold(), p.name.casefold())))
         for person in sorted(people, key=lambda p: (p.label.casefold(), p.id))

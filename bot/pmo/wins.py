@@ -16,6 +16,7 @@ from bot.core.dates import local_today
 from bot.core.errors import UserError
 from bot.core.slack_ids import USER_ID
 from bot.core.spreadsheet import to_csv as spreadsheet_csv
+from bot.store.in_lists import padded
 from bot.store.models import Lesson, Project, Thanks, Win
 
 TEXT_MAX = 2000
@@ -215,7 +216,9 @@ def recognitions(
     thanks = list(session.scalars(thanks_query))
     lessons = list(session.scalars(lessons_query))
     ids = {w.project_id for w in wins} | {r.project_id for r in [*thanks, *lessons] if r.project_id}
-    projects = {p.id: p for p in session.scalars(sa.select(Project).where(Project.id.in_(ids)))}
+    projects = {
+        p.id: p for p in session.scalars(sa.select(Project).where(Project.id.in_(padded(ids))))
+    }
     rows = (
         [
             Recognition(

@@ -22,8 +22,9 @@ from bot.integrations.importing.formats import (
     ProjectRecord,
     Rows,
 )
-from bot.pmo.people import chunks, ensure_people
+from bot.pmo.people import ensure_people
 from bot.store import data_versions
+from bot.store.in_lists import chunks
 from bot.store.models import Booking, Milestone, Person, Project, TimeEntry, TimeOff
 
 PROJECT_FIELDS = (

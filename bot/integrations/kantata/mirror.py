@@ -22,7 +22,7 @@ from bot.integrations.kantata.client import Objects
 from bot.integrations.kantata.endpoints import owner_of
 from bot.integrations.kantata.mapping import Snapshot
 from bot.integrations.kantata.people import PEOPLE_KINDS
-from bot.pmo.people import chunks
+from bot.store.in_lists import chunks
 from bot.store.models import KantataObject
 
 TABLE = KantataObject.__table__
