@@ -156,6 +156,11 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.verb == "run":
+        # This process's own command line, as a server: see bot/runtime/server_malloc.py.
+        from bot.runtime.server_malloc import without_thread_caches
+
+        without_thread_caches(sys.orig_argv)
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
@@ -433,7 +438,7 @@ class Roles:
 
 def _run(settings: Settings, roles: Roles, *, migrate_first: bool) -> int:
     from bot.entry.web import make_wsgi_app
-    from bot.runtime.malloc_arenas import cap_malloc_arenas
+    from bot.runtime.server_malloc import cap_malloc_arenas
 
     settings.require_run_tokens(roles.listener)
     cap_malloc_arenas()  # before the scheduler's, waitress's and Bolt's threads start

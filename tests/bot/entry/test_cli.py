@@ -4,12 +4,14 @@ import datetime as dt
 import json
 import logging
 import os
+import platform
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -167,6 +169,9 @@ def test_run_serves_signed_slack_requests_over_http_and_stops_on_sigterm(tmp_pat
                 time.sleep(0.1)
         assert (status, json.loads(body)) == (200, {"status": "ok"})
         assert _get(base + "/readyz") == (200, b'{"status": "ready"}')
+        if platform.libc_ver()[0] == "glibc":  # started again without thread caches
+            environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+            assert b"GLIBC_TUNABLES=glibc.malloc.tcache_count=0" in environ
         assert _get(base + "/nowhere")[0] == 404
 
         body = (
