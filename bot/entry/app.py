@@ -9,7 +9,7 @@ import sys
 import threading
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
 import commands
 from bot.core.authorization import Action, allowed
@@ -36,6 +36,8 @@ LISTENER_THREADS = 128
 # anyway, and more would only take turns with the acks (`python -m bench.ack_load`).
 WORK_THREADS = 2
 WORK_NICENESS = 10
+# Bolt gives up waiting for a listener's ack after this long (a listener's ack_timeout).
+BOLT_ACK_SECONDS = 3
 OUTSIDER = "psbot only answers people in the workspace it is installed in."
 
 
@@ -76,14 +78,59 @@ class ContextCarryingExecutor(Executor):
         self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class SignallingAck(Ack):
+    """Bolt's ack(), which also says when it has been given (its response set)."""
+
+    def __init__(self) -> None:
+        self.settled = threading.Event()  # given, or its listener ended without it
+        super().__init__()
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        self._response = value
+        if value is not None:
+            self.settled.set()
+
+
+# The ack of the request the current thread dispatches (see AckAwaitingExecutor).
+_DISPATCHED_ACK: contextvars.ContextVar[SignallingAck | None] = contextvars.ContextVar(
+    "psbot_dispatched_ack", default=None
+)
+
+
+class AckAwaitingExecutor(ContextCarryingExecutor):
+    """The listener executor: it hands a listener to a thread and returns once that
+    listener has acked (or ended), so Bolt finds the ack on its first look. Bolt's
+    dispatching thread otherwise looks every 10 ms, and under a rush every request then
+    holds one of waitress's few threads for 10 ms at least (`python -m bench.ack_load`)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future = super().submit(fn, *args, **kwargs)
+        ack = _DISPATCHED_ACK.get()
+        if ack is not None:
+            future.add_done_callback(lambda _: ack.settled.set())
+            ack.settled.wait(BOLT_ACK_SECONDS)
+        return future
+
+
 class PsbotApp(App):
-    """Bolt's App, whose log lines about a request carry that request's id, and whose
-    database calls for a request wait REQUEST_ANSWER_SECONDS at most: its listeners'
-    too, after the ack (see ContextCarryingExecutor)."""
+    """Bolt's App, whose log lines about a request carry that request's id, whose
+    database calls for a request wait REQUEST_ANSWER_SECONDS at most (its listeners'
+    too, after the ack: see ContextCarryingExecutor), and whose ack is answered as soon
+    as it is given (see AckAwaitingExecutor)."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        with log_ids(request=request_id(req.body)), each_call_within(REQUEST_ANSWER_SECONDS):
-            return super().dispatch(req)
+        ack = req.context["ack"] = SignallingAck()
+        dispatched = _DISPATCHED_ACK.set(ack)
+        try:
+            with log_ids(request=request_id(req.body)), each_call_within(REQUEST_ANSWER_SECONDS):
+                return super().dispatch(req)
+        finally:
+            _DISPATCHED_ACK.reset(dispatched)
 
 
 def create_app(
@@ -120,7 +167,7 @@ def create_app(
         logger=logging.getLogger("psbot.bolt"),
         # Bolt's default pool has 5 threads and runs acks on it too: five forecasts at once
         # would hold back the next command's ack past Slack's 3 seconds.
-        listener_executor=ContextCarryingExecutor(
+        listener_executor=AckAwaitingExecutor(
             listener_executor
             or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="psbot")
         ),

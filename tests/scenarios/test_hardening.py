@@ -15,7 +15,7 @@ from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN
 from bot.core.text import clean_strings
 from bot.entry.app import create_app
-from bot.entry.slack_standin.slack_requests import SlackDriver
+from bot.entry.slack_standin.slack_requests import SlackDriver, slash_command_body
 from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
 from commands.failures import DATABASE_UNAVAILABLE
@@ -142,6 +142,63 @@ def test_acks_are_not_held_back_by_slow_answers(ctx, fake_slack, portfolio, monk
     while sum(c.method.startswith("/response/") for c in fake_slack.calls) < 9:
         assert time.monotonic() < deadline, "the held-back answers never arrived"
         time.sleep(0.05)
+
+
+def test_bolt_finds_the_ack_at_its_first_look_however_late_it_is_given(
+    ctx, fake_slack, monkeypatch
+):
+    """Bolt's dispatching thread looks for a listener's ack every 10 ms, sleeping between
+    looks; psbot's listener executor returns only once the ack is given, so Bolt answers
+    at once and never sleeps. A listener that fails before its ack is answered with 500
+    at once too."""
+    import slack_bolt.listener.thread_runner as runner
+
+    naps: list[float] = []
+
+    class CountingTime:
+        time = staticmethod(time.time)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            naps.append(seconds)
+            time.sleep(seconds)
+
+    monkeypatch.setattr(runner, "time", CountingTime)
+    listeners = ThreadPoolExecutor(max_workers=2)
+    app = create_app(ctx, listener_executor=listeners)
+
+    @app.command("/later")
+    def later(ack, command):
+        time.sleep(0.05)  # work before the ack
+        if command["text"] == "fail":
+            raise RuntimeError("failed before the ack")
+        ack("given late")
+
+    driver = SlackDriver(app, fake_slack)
+
+    def send(text: str):
+        body = slash_command_body(
+            driver.identity,
+            command="/later",
+            text=text,
+            user_id="U0PM",
+            user_name="pm",
+            channel_id="C0PMO",
+            channel_name="ps_pmo",
+            response_url=fake_slack.response_url("later"),
+            trigger_id=driver.trigger_id(),
+        )
+        return driver.dispatch(body)
+
+    try:
+        response = send("")
+        assert (response.status, response.body) == (200, "given late")
+        started = time.monotonic()
+        assert send("fail").status == 500
+        assert time.monotonic() - started < 1
+    finally:
+        listeners.shutdown(wait=True)
+    assert naps == []
 
 
 def test_heavy_answers_queue_on_the_work_pool_and_never_hold_an_ack(
