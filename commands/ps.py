@@ -24,8 +24,10 @@ from messages.help_builder import build_usage_error
 
 logger = logging.getLogger(__name__)
 
-# Where the app puts its work pool in Bolt's context (None: answer on the listener thread).
+# Where the app puts its two pools in Bolt's context (None: answer on the listener thread):
+# the work pool gives the heavy answers, the answer pool the others that need the database.
 WORK_POOL = "psbot_work"
+ANSWER_POOL = "psbot_answers"
 
 # CPU-heavy answers (portfolio-wide, and the report): on the app's bounded work pool, so
 # a rush of them queues there and never holds the listener threads the acks need.
@@ -53,22 +55,21 @@ class _Working:
 def handle_ps(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: dict
 ) -> None:
-    """Ack first (Slack's 3-second window, never waiting for the database), then take the
-    command on once, do the work and respond: a heavy command's on the work pool (when
-    the app has one: see bot.entry.app), freeing this listener thread at once."""
+    """Ack first (Slack's 3-second window, never waiting for the database), then hand the
+    rest to a pool (when the app has them: see bot.entry.app), freeing this listener
+    thread at once: a heavy command to the work pool, any other that needs the database
+    to the answer pool. Help, and a command psbot does not know, are answered here."""
     ack()
     name = (tokenize(command.get("text", "")) or ["help"])[0].lower()
-    if not _taken_on(context["psbot"], command, name, respond):
-        return
-    work: Executor | None = context.get(WORK_POOL)
+    pool: Executor | None = None  # help: at once, never queued behind a slow database
+    if name in BY_NAME and name not in NEEDS_NO_DATABASE:
+        pool = context.get(WORK_POOL if name in HEAVY_COMMANDS else ANSWER_POOL)
     bot_user_id = context.get("bot_user_id") or ""
-    if work is not None and name in HEAVY_COMMANDS:
-        task = work.submit(
-            _answer_all, context["psbot"], command, client, respond, name, bot_user_id
-        )
-        task.add_done_callback(lambda done: _log_failure(done, name))
-    else:
+    if pool is None:
         _answer_all(context["psbot"], command, client, respond, name, bot_user_id)
+        return
+    task = pool.submit(_answer_all, context["psbot"], command, client, respond, name, bot_user_id)
+    task.add_done_callback(lambda done: _log_failure(done, name))
 
 
 def _answer_all(
@@ -79,8 +80,10 @@ def _answer_all(
     name: str,
     bot_user_id: str,
 ) -> None:
-    """Answer the command (in place of its "Working on it…", if it said that), and then
-    what its answer says to do once it is out."""
+    """Take the command on once (see _taken_on), answer it (in place of its "Working on
+    it…", if it said that), and then do what its answer says to do once it is out."""
+    if not _taken_on(ctx, command, name, respond):
+        return
     working = _Working(respond, name)
     reply = answer(ctx, command, client, bot_user_id, working)
     if reply is None:
@@ -92,7 +95,7 @@ def _answer_all(
 
 
 def _log_failure(done: Future[None], name: str) -> None:
-    """What Bolt logs of a listener that raised, for an answer given on the work pool."""
+    """What Bolt logs of a listener that raised, for an answer given on a pool."""
     error = done.exception()
     if error is not None:
         logger.error("/ps %s: answering failed", name, exc_info=error)

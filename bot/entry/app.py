@@ -19,7 +19,7 @@ from bot.core.text import clean_strings
 from bot.runtime.slack_client import create_web_client
 from bot.runtime.verification import StrictRequestVerification
 from bot.store.limits import REQUEST_ANSWER_SECONDS, each_call_within
-from commands.ps import WORK_POOL
+from commands.ps import ANSWER_POOL, WORK_POOL
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,11 @@ LISTENER_THREADS = 128
 # anyway, and more would only take turns with the acks (`python -m bench.ack_load`).
 WORK_THREADS = 2
 WORK_NICENESS = 10
+# The other /ps answers that need the database (taking the command on included) run on a
+# small pool too, at the usual priority: a rush of twenty commands then has a few threads
+# answering, not twenty writing and replying and taking turns for the GIL with the acks
+# of the next ones (`python -m bench.ack_load`: p99 1.0–1.3× bare Bolt, from 1.5–2×).
+ANSWER_THREADS = 4
 # Bolt gives up waiting for a listener's ack after this long (a listener's ack_timeout).
 BOLT_ACK_SECONDS = 3
 OUTSIDER = "psbot only answers people in the workspace it is installed in."
@@ -139,19 +144,27 @@ def create_app(
     verify_token: bool = False,
     listener_executor: Executor | None = None,
     work_executor: Executor | None = None,
+    answer_executor: Executor | None = None,
 ) -> App:
     """Build the Bolt app with every psbot listener registered.
 
     `verify_token` calls auth.test at start-up so a bad token fails fast (`psbot run`);
-    `listener_executor` runs the work listeners do after their ack (tests wait on it), and
-    `work_executor` the heavy answers. Given a listener executor and no work executor,
-    heavy answers are given on the listener's thread too.
+    `listener_executor` runs the work listeners do after their ack (tests wait on it),
+    `work_executor` the heavy /ps answers and `answer_executor` the other /ps answers.
+    Given a listener executor and not the others, those answers are given on the
+    listener's thread too.
     """
-    if work_executor is None and listener_executor is None:
-        work_executor = ThreadPoolExecutor(
+    if listener_executor is None:
+        work_executor = work_executor or ThreadPoolExecutor(
             max_workers=WORK_THREADS, thread_name_prefix="psbot-work", initializer=_yielding
         )
-    work = ContextCarryingExecutor(work_executor) if work_executor is not None else None
+        answer_executor = answer_executor or ThreadPoolExecutor(
+            max_workers=ANSWER_THREADS, thread_name_prefix="psbot-answer"
+        )
+    work, answers = (
+        ContextCarryingExecutor(executor) if executor is not None else None
+        for executor in (work_executor, answer_executor)
+    )
     settings = ctx.settings
     client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
     app = PsbotApp(
@@ -177,6 +190,7 @@ def create_app(
     def attach_psbot_context(context: BoltContext, next) -> None:
         context["psbot"] = ctx
         context[WORK_POOL] = work
+        context[ANSWER_POOL] = answers
         next()
 
     @app.middleware

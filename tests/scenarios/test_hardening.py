@@ -201,6 +201,50 @@ def test_bolt_finds_the_ack_at_its_first_look_however_late_it_is_given(
     assert naps == []
 
 
+def test_a_rush_is_answered_by_the_answer_pool_a_few_at_a_time(
+    ctx, fake_slack, portfolio, monkeypatch
+):
+    """Twelve /ps wins at once are all acked at once, then taken on and answered by
+    psbot's answer pool, ANSWER_THREADS at a time, not by twelve listener threads taking
+    turns for the GIL (and the database) with the acks of the commands after them."""
+    import commands.ps
+    from bot.entry.app import ANSWER_THREADS
+
+    release, lock = threading.Event(), threading.Lock()
+    running: list[str] = []
+    seen: list[list[str]] = []
+    real_answer = commands.ps.answer
+
+    def held(ctx, command, *args, **kwargs):
+        with lock:
+            running.append(threading.current_thread().name)
+            seen.append(list(running))
+        release.wait(10)
+        with lock:
+            running.remove(threading.current_thread().name)
+        return real_answer(ctx, command, *args, **kwargs)
+
+    monkeypatch.setattr(commands.ps, "answer", held)
+    driver = SlackDriver(create_app(ctx), fake_slack)  # psbot's own pools
+    names = []
+    try:
+        for _ in range(12):
+            body, name = driver.command_body("wins", "U0PM", "C0PMO")
+            started = time.monotonic()
+            assert driver.dispatch(body).status == 200
+            assert time.monotonic() - started < 1
+            names.append(name)
+    finally:
+        release.set()
+    for name in names:
+        assert "win" in fake_slack.wait_for(f"/response/{name}", timeout=20)[0].params["text"]
+    assert len(seen) == 12
+    assert max(len(at_once) for at_once in seen) <= ANSWER_THREADS
+    assert {thread for at_once in seen for thread in at_once} <= {
+        f"psbot-answer_{number}" for number in range(ANSWER_THREADS)
+    }
+
+
 def test_heavy_answers_queue_on_the_work_pool_and_never_hold_an_ack(
     ctx, fake_slack, portfolio, monkeypatch
 ):
