@@ -160,11 +160,26 @@ def _start(label: str, module: str, env: dict[str, str], port: int, folder: Path
             raise RuntimeError(
                 f"{label} exited with {process.returncode} at start:\n{server.log_tail()}"
             )
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        if _answers_http(port):
             return server
         time.sleep(0.05)
     server.stop()
-    raise RuntimeError(f"{label} did not listen on port {port} in {START_TIMEOUT:.0f} s")
+    raise RuntimeError(f"{label} did not serve on port {port} in {START_TIMEOUT:.0f} s")
+
+
+def _answers_http(port: int) -> bool:
+    """Whether the server on `port` answers an HTTP request (any status): it serves, not
+    only listens. `psbot run` binds its port before it computes the portfolio (about 3 s
+    at 10,000 projects), and requests sent meanwhile would wait for that, not for load."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=0.5)
+    try:
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+    return True
 
 
 def _psbot_environment(database_url: str, fake: StandInSlack, port: int) -> dict[str, str]:
