@@ -15,7 +15,8 @@ from bot.core.context import AppContext
 from bot.core.errors import DATABASE_DOWN
 from bot.core.text import clean_strings
 from bot.entry.app import create_app
-from bot.entry.slack_standin.slack_requests import SlackDriver, slash_command_body
+from bot.entry.slack_standin.slack_requests import SlackDriver
+from bot.entry.slack_standin.workspace import User
 from bot.entry.web import MAX_BODY_BYTES, make_wsgi_app
 from commands.catalog import SUBCOMMANDS
 from commands.failures import DATABASE_UNAVAILABLE
@@ -177,18 +178,10 @@ def test_bolt_finds_the_ack_at_its_first_look_however_late_it_is_given(
     driver = SlackDriver(app, fake_slack)
 
     def send(text: str):
-        body = slash_command_body(
-            driver.identity,
-            command="/later",
-            text=text,
-            user_id="U0PM",
-            user_name="pm",
-            channel_id="C0PMO",
-            channel_name="ps_pmo",
-            response_url=fake_slack.response_url("later"),
-            trigger_id=driver.trigger_id(),
+        pam = User("U0PM", "pam", "Pam")
+        return driver.slash_command(
+            "/later", text, pam, "C0PMO", "ps_pmo", fake_slack.response_url("later")
         )
-        return driver.dispatch(body)
 
     try:
         response = send("")
