@@ -62,7 +62,7 @@ def handle_ps(
     ack()
     name = (tokenize(command.get("text", "")) or ["help"])[0].lower()
     pool: Executor | None = None  # help: at once, never queued behind a slow database
-    if name in BY_NAME and name not in NEEDS_NO_DATABASE:
+    if _needs_database(name):
         pool = context.get(WORK_POOL if name in HEAVY_COMMANDS else ANSWER_POOL)
     bot_user_id = context.get("bot_user_id") or ""
     if pool is None:
@@ -109,6 +109,11 @@ def _answer(respond: Respond, reply: Reply, name: str, replace: bool = False) ->
         )
 
 
+def _needs_database(name: str) -> bool:
+    """Whether `/ps name` needs the database: every known command but help."""
+    return name in BY_NAME and name not in NEEDS_NO_DATABASE
+
+
 def _taken_on(ctx: AppContext, command: dict[str, Any], name: str, respond: Respond) -> bool:
     """Whether this delivery of the command is the one to act on: not a replay, nor
     Slack's retry, of one taken on already (by its trigger id, on any replica). Commands
@@ -116,7 +121,7 @@ def _taken_on(ctx: AppContext, command: dict[str, Any], name: str, respond: Resp
     changes nothing. When the database can't say, the command is not run, and says so;
     when SQLite is only busy with another writer, it is run unchecked."""
     trigger_id = command.get("trigger_id") or ""
-    if name not in BY_NAME or name in NEEDS_NO_DATABASE or not trigger_id:
+    if not _needs_database(name) or not trigger_id:
         return True
     try:
         if first_delivery(ctx.session_factory, trigger_id, ctx.now()):
