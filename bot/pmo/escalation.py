@@ -9,7 +9,7 @@ Red; un-escalating is always possible. Who did either, and when, is in the audit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,17 +17,10 @@ from sqlalchemy.orm import Session
 from bot.core.authorization import Action, allowed
 from bot.core.errors import UserError
 from bot.pmo.notes import Temperature, latest_note
-from bot.store.in_lists import padded
 from bot.store.models import AuditEntry, Escalation, Project
 
 ESCALATED_LABEL = "Escalated"
 NOT_ADMIN = "Only PMO admins can escalate a project (or un-escalate it); nothing was changed."
-
-
-def escalated_ids(session: Session, project_ids: Sequence[int]) -> set[int]:
-    """Which of `project_ids` are escalated (one query)."""
-    query = sa.select(Escalation.project_id).where(Escalation.project_id.in_(padded(project_ids)))
-    return set(session.scalars(query))
 
 
 def set_escalated(

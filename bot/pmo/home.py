@@ -121,7 +121,7 @@ def gather_home(
             )
         )
         owing = [p for p in projects if p.id in owing_ids]
-        notes = notes_for_week(session, week, list(owing_ids))
+        notes = notes_for_week(session, week, Project.id.in_(padded(sorted(owing_ids))))
         writable = writable_ids(session, owing, user_id, admins, today)
         home.projects = [
             ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None, p.id in writable)

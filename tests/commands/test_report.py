@@ -5,13 +5,15 @@ import datetime as dt
 import io
 import json
 import logging
+import re
 import time
 
 import pytest
+import sqlalchemy as sa
 from slack_sdk.models.blocks import Block
 
 from bot.pmo.notes import NoteFields, Temperature, links_required, save_note
-from bot.store.models import Note
+from bot.store.models import Escalation, Note
 from commands.ps import WORKING_ON_IT
 from messages import ids
 from tests.commands.test_home import buttons, open_home
@@ -183,6 +185,40 @@ def test_report_all_at_a_thousand_projects_reaches_the_reader_whole(slack, fake_
     saved = {r["note_saved_at"] for r in rows if r["group"] != "missing"}
     assert saved == {"2026-11-23T10:30:00-05:00"}  # ISO, in the reporting time zone
     assert {r["note_saved_at"] for r in rows if r["group"] == "missing"} == {""}
+
+
+def test_a_report_over_a_thousand_projects_asks_the_database_a_few_short_questions(
+    slack, fake_slack, ctx, engine
+):
+    projects = many_projects(ctx.session_factory, 1000, top_customer=False)
+    notes_in_bulk(ctx, projects, "2026-W48", [(R, G, None)[n % 3] for n in range(1000)])
+    notes_in_bulk(ctx, projects, "2026-W47", [(G, None)[n % 2] for n in range(1000)])
+    with ctx.session_factory.begin() as session:
+        session.add(
+            Escalation(project_id=projects[0].id, escalated_by="U0ADMIN", escalated_at=ctx.now())
+        )
+    sent: list[tuple[str, int]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, len(parameters or ())))
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        reply = slack.ask("report --all")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert reply["text"].startswith(
+        "Active projects report — 2026-W48: 334 red, 0 yellow, 333 green, 333 missing"
+    )
+    assert ":rotating_light:" in everything([reply])  # the escalated one, joined in
+    rows = uploaded_csv(fake_slack)
+    assert sum(r["trend"] == "worse" for r in rows) == 167  # Red now, Green the week before
+    # The projects, PMs, escalations and both weeks' notes are joined to the report's scope,
+    # not asked for by lists of a thousand ids rendered and parsed on every request.
+    asked = [(text, count) for text, count in sent if re.search(r"\bFROM (projects|notes)\b", text)]
+    assert 2 <= len(asked) <= 4, [text for text, _ in asked]
+    assert max(count for _, count in asked) < 10
+    assert max(len(text) for text, _ in asked) < 2000
 
 
 def test_a_report_file_slack_refuses_is_said(slack, fake_slack, ctx):
