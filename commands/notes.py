@@ -24,6 +24,7 @@ from bot.integrations.gitlab.urls import EPIC_EXAMPLE, EpicUrlError, parse_epic_
 from bot.pmo.lookup import find_project, typeahead
 from bot.pmo.notes import (
     NoteFields,
+    ReportProject,
     ReportRow,
     fields_of,
     latest_note,
@@ -195,7 +196,10 @@ def _store(
                 )
             )
             row = ReportRow(
-                project, _pm_slack_id(session, project), _pm_name(session, project), result
+                ReportProject.of(project),
+                _pm_slack_id(session, project),
+                _pm_name(session, project),
+                result,
             )
             text, blocks = build_note_confirmation(week, row, ids.NOTES_OPEN, str(project.id))
             dicts = [block.to_dict() for block in blocks]

@@ -7,38 +7,60 @@ from sqlalchemy.orm import Session
 
 from bot.core.dates import previous_week
 from bot.pmo.lookup import project_open
-from bot.pmo.notes import ReportRow, fields_of, note_required, notes_for_week, trend
-from bot.store.models import Escalation, Person, Project
+from bot.pmo.notes import (
+    ReportProject,
+    ReportRow,
+    fields_of,
+    note_required,
+    notes_for_week,
+    trend,
+)
+from bot.store.models import Escalation, Person, Project, person_label
 
 
 def report_rows(session: Session, week: str, *, all_projects: bool) -> list[ReportRow]:
     """Every project in the report's scope with its note for `week`, its trend and
     whether it is escalated.
 
-    Three statements whatever the scope's size: the projects with their PMs and
-    escalations joined, and each week's notes joined to the same scope.
+    Three statements whatever the scope's size, each joined to the scope rather than
+    given its projects' ids, and read as plain columns: on Tuesdays many ask for the
+    report over a thousand projects at once.
     """
     scope = project_open() if all_projects else note_required()
-    found = session.execute(
-        sa.select(Project, Person, Escalation.id)
+    projects = ReportProject.columns()
+    query = (
+        sa.select(
+            *projects,
+            Person.id.label("pm_person_id"),
+            Person.name.label("pm_name"),
+            Person.email.label("pm_email"),
+            Person.slack_user_id.label("pm_slack_id"),
+            Escalation.id.label("escalation_id"),
+        )
         .outerjoin(Person, Person.id == Project.pm_id)
         .outerjoin(Escalation, Escalation.project_id == Project.id)
         .where(scope)
-    ).all()
+    )
+    found = session.execute(query).all()
     current = notes_for_week(session, week, scope)
     earlier = notes_for_week(session, previous_week(week), scope)
     rows = []
-    for project, pm, escalation in found:
+    for each in found:
+        project = ReportProject(*each[: len(projects)])
+        pm = each.pm_person_id
         note = fields_of(current[project.id]) if project.id in current else None
         before = fields_of(earlier[project.id]) if project.id in earlier else None
         rows.append(
             ReportRow(
                 project,
-                pm.slack_user_id if pm else None,
-                pm.label if pm else "",  # the report builder words a project without a PM
+                each.pm_slack_id if pm is not None else None,
+                # The report builder words a project without a PM.
+                person_label(pm, each.pm_name, each.pm_email, each.pm_slack_id)
+                if pm is not None
+                else "",
                 note,
                 trend(note, before) if note else None,
-                escalation is not None,
+                each.escalation_id is not None,
                 current[project.id].updated_at if note else None,
             )
         )

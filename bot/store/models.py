@@ -60,6 +60,13 @@ class Base(DeclarativeBase):
     )
 
 
+def person_label(
+    person_id: int, name: str | None, email: str | None, slack_user_id: str | None
+) -> str:
+    """How a person is named to others: by name, else email, else Slack id."""
+    return name or email or slack_user_id or f"person {person_id}"
+
+
 class Person(Base):
     """Someone on the PS team, matched by email (Kantata) and Slack user id."""
 
@@ -84,7 +91,7 @@ class Person(Base):
 
     @property
     def label(self) -> str:
-        return self.name or self.email or self.slack_user_id or f"person {self.id}"
+        return person_label(self.id, self.name, self.email, self.slack_user_id)
 
 
 class Project(Base):

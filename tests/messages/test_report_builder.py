@@ -1,3 +1,4 @@
+import dataclasses
 import re
 from collections import Counter
 
@@ -12,8 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.pmo.notes import NoteFields, Temperature, Trend
-from bot.store.models import Project
+from bot.pmo.notes import NoteFields, ReportProject, Temperature, Trend
 from messages.escape import escape_mrkdwn, link
 from messages.report_builder import (
     MAX_BLOCKS_PER_MESSAGE,
@@ -32,8 +32,8 @@ HOSTILE_ESCAPED = (
 )
 
 
-def project(sow="SOW-1", customer="Acme", name="Rollout", raid=None, epic=None) -> Project:
-    return Project(sow=sow, customer=customer, name=name, type="T&M", raid_url=raid, epic_url=epic)
+def project(sow="SOW-1", customer="Acme", name="Rollout", raid=None, epic=None) -> ReportProject:
+    return ReportProject(1, sow, customer, name, "active", None, raid, epic)
 
 
 def note(internal=G, customer=G, progress="On track", **fields) -> NoteFields:
@@ -499,8 +499,12 @@ def bot_made_markup(report_rows) -> set[str]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(rows, max_size=6))
 def test_any_text_yields_valid_messages_without_user_markup(report_rows):
-    for i, r in enumerate(report_rows):
-        r.project.sow = f"QZX{i}Q{r.project.sow}"
+    report_rows = [
+        dataclasses.replace(
+            r, project=dataclasses.replace(r.project, sow=f"QZX{i}Q{r.project.sow}")
+        )
+        for i, r in enumerate(report_rows)
+    ]
     messages = build_top_customer_report(WEEK, report_rows)
     with_notes = [r for r in report_rows if r.note is not None]
     confirmations = [build_note_confirmation(WEEK, r, "edit", "1") for r in with_notes]
