@@ -63,7 +63,7 @@ def _explainer(request: PsRequest, session, today) -> Reply:
         calendar = calendar_of(request.ctx.settings)
         own = set(session.scalars(sa.select(Project.id).where(Project.pm_id == caller.id)))
         projects = load_portfolio(
-            session, today, project_ids=sorted(own), keep_bookings=False, calendar=calendar
+            session, today, project_ids=sorted(own), keep_bookings=False, with_people=False
         )
         weeks = load_portfolio(
             session, today, person_id=caller.id, keep_bookings=False, calendar=calendar

@@ -37,7 +37,9 @@ def show_projects(request: PsRequest) -> Reply:
         mine = [i for i in ordered if i in own]
         others = [i for i in ordered if i not in own]
         shown = (mine + others)[:MAX_PROJECTS_SHOWN]
-        portfolio = load_portfolio(session, today, project_ids=shown, keep_bookings=False)
+        portfolio = load_portfolio(
+            session, today, project_ids=shown, keep_bookings=False, with_people=False
+        )
         issues = Counter(f.project_id for f in check_projects(portfolio))
         next_milestone: dict[int, MilestoneDate] = {}
         for milestone in sorted(_open_ahead(portfolio.milestones, today), key=_due):

@@ -80,6 +80,7 @@ def load_portfolio(
     person_id: int | None = None,
     keep_bookings: bool = True,
     calendar: BusinessCalendar | None = None,
+    with_people: bool = True,
 ) -> Portfolio:
     """Projects (all, the given ones, or those `person_id` is booked on in the window),
     their bookings in the window (only `person_id`'s when given), milestones, people,
@@ -91,6 +92,9 @@ def load_portfolio(
     `keep_bookings=False` sums the bookings as they arrive and keeps only the sums: the
     rules and totals work the same, but `bookings` and a narrower `restrict` do not, and a
     portfolio-wide load needs half the memory (its tens of thousands of rows are not kept).
+
+    `with_people=False` leaves the people and their capacity out: enough for the project
+    rules (`check_projects`), not for anyone's under-allocation or names.
     """
     first, last = window or rules_window(today)
     projects_query = sa.select(Project).order_by(Project.sow)
@@ -127,13 +131,15 @@ def load_portfolio(
         bench_query = bench_query.where(Person.id == person_id)
     whole = project_ids is None and person_id is None
     bench = set(session.scalars(bench_query)) if whole or person_id is not None else set()
-    person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id}
+    person_ids = booked | bench | {p.pm_id for p in projects if p.pm_id} if with_people else set()
     people = {
         person.id: person
         for chunk in chunks(sorted(person_ids))
         for person in select_records(session, sa.select(Person).where(Person.id.in_(chunk)))
     }
-    capacity = _capacity(session, today, calendar, booked | bench, bench)
+    capacity = (
+        _capacity(session, today, calendar, booked | bench, bench) if with_people else Capacity()
+    )
     if keep_bookings:
         return Portfolio(
             today, projects, people, bookings, milestones, window=(first, last), capacity=capacity
