@@ -53,7 +53,7 @@ def report_rows(session: Session, week: str, *, all_projects: bool) -> list[Repo
         rows.append(
             ReportRow(
                 project,
-                each.pm_slack_id if pm is not None else None,
+                each.pm_slack_id,  # None without a PM: the join found no one
                 # The report builder words a project without a PM.
                 person_label(pm, each.pm_name, each.pm_email, each.pm_slack_id)
                 if pm is not None
