@@ -115,13 +115,10 @@ def gather_home(
         seen = {p.id for p in projects}
         projects += [p for p in covered_projects(session, user_id, today) if p.id not in seen]
         ids = [p.id for p in projects]
-        owing_ids = set(
-            session.scalars(
-                sa.select(Project.id).where(note_required(), Project.id.in_(padded(ids)))
-            )
-        )
+        owes = sa.and_(note_required(), Project.id.in_(padded(ids)))
+        owing_ids = set(session.scalars(sa.select(Project.id).where(owes)))
         owing = [p for p in projects if p.id in owing_ids]
-        notes = notes_for_week(session, week, Project.id.in_(padded(sorted(owing_ids))))
+        notes = notes_for_week(session, week, owes)
         writable = writable_ids(session, owing, user_id, admins, today)
         home.projects = [
             ProjectWeek(p, fields_of(notes[p.id]) if p.id in notes else None, p.id in writable)
