@@ -554,13 +554,28 @@ def _serve(roles: Roles, settings: Settings, app, server) -> None:
             threading.Thread(target=server.run, name="psbot-health", daemon=True).start()
             logger.info("health checks on port %s at /healthz and /readyz", settings.port)
         logger.info("psbot starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        handler = SocketModeHandler(app, settings.slack_app_token)
+        try:
+            handler.start()
+        finally:
+            _close_socket_mode(handler)
     elif server is not None:
         where = "at /slack/events" if roles.listener == "http" else "(health checks only)"
         logger.info("psbot listening on port %s %s", settings.port, where)
         server.run()
     else:
         threading.Event().wait()  # the scheduler's threads work; SIGTERM interrupts this
+
+
+def _close_socket_mode(handler, seconds: float = 5.0) -> None:
+    """Stop Socket Mode's threads before Python winds down: one left polling its queue
+    every millisecond while the interpreter is torn down can crash it (SIGSEGV, exit -11).
+    In a thread of its own, since a connection attempt in flight may hang."""
+    closing = threading.Thread(target=handler.close, name="psbot-socket-close", daemon=True)
+    closing.start()
+    closing.join(seconds)
+    if closing.is_alive():
+        logger.warning("Socket Mode did not close within %.0f s; exiting all the same", seconds)
 
 
 def _listen(wsgi_app, port: int):

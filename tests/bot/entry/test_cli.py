@@ -357,8 +357,20 @@ def test_web_and_socket_are_one_listener_or_the_other(env, capsys):
     assert "not allowed with argument" in capsys.readouterr().err
 
 
+SOCKET_MODE_THEN_THREADS_LEFT = """
+import sys, threading
+from bot.entry import cli
+
+code = cli.main(["run", "--socket"])
+others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+print("Socket Mode threads left:", [n for n in others if not n.startswith(("psbot-", "waitress"))])
+sys.exit(code)
+"""
+
+
 def test_socket_mode_serves_health_checks_on_port_when_it_is_set(tmp_path, fake_slack):
-    """Socket Mode needs no port for Slack, but a platform probes the process on PORT."""
+    """Socket Mode needs no port for Slack, but a platform probes the process on PORT.
+    SIGTERM stops its threads before Python winds down: left polling, one crashed it."""
     fake_slack.answer(
         "apps.connections.open", lambda params: {"ok": True, "url": "ws://127.0.0.1:1/link"}
     )
@@ -370,9 +382,10 @@ def test_socket_mode_serves_health_checks_on_port_when_it_is_set(tmp_path, fake_
         "SLACK_API_URL": fake_slack.api_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "PORT": str(port),
+        "PYTHONPATH": os.getcwd(),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.entry.cli", "run", "--socket"],
+        [sys.executable, "-c", SOCKET_MODE_THEN_THREADS_LEFT],
         env=process_env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -397,6 +410,7 @@ def test_socket_mode_serves_health_checks_on_port_when_it_is_set(tmp_path, fake_
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert "psbot starting: Socket Mode" in output and "scheduler started" not in output
+    assert "Socket Mode threads left: []" in output
 
 
 def test_the_portfolio_is_computed_before_serving(ctx, portfolio, slack, monkeypatch, caplog):
