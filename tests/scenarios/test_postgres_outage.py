@@ -62,7 +62,7 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
         retro_done = button(ids.CLOSURE_DONE, rollout.id, "internal_retro", 0)
 
         assert "Acme — Rollout" in str(slack.ask("projects"))
-        assert _health(health) == "200 OK"
+        assert _ready_within_a_few_tries(health)
 
         cluster.stop("fast")  # the pooled connections die with the server
 
@@ -105,15 +105,20 @@ def test_psbot_rides_out_a_postgres_restart(cluster, fake_slack, caplog):
             (note,) = session.scalars(sa.select(Note)).all()
         assert note.progress == "Written while the database was down"
         assert click(slack, fake_slack, retro_done)["text"].endswith(": 1/7 done")
-        # Ready again (within a few tries: on a busy machine one check can take over
-        # READY_SECONDS, which /readyz rightly reports as not ready).
-        assert any(_health(health) == "200 OK" for _ in range(5))
+        assert _ready_within_a_few_tries(health)  # ready again
     except BaseException:
         print(cluster.log())  # shown by pytest only when the test fails
         raise
     finally:
         executor.shutdown(wait=True)
         engine.dispose()
+
+
+def _ready_within_a_few_tries(wsgi) -> bool:
+    """As a platform's readiness probe asks: on a busy machine (CI with its own cluster
+    just started) one check can take over READY_SECONDS, which /readyz rightly reports
+    as not ready."""
+    return any(_health(wsgi) == "200 OK" for _ in range(5))
 
 
 def _health(wsgi, path: str = "/readyz") -> str:
